@@ -1,0 +1,110 @@
+package bridge
+
+import (
+	bridgev1 "github.com/temporal-sidecar/sidecar/gen/go/sidecar/bridge/v1"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+)
+
+// ProtocolVersion is the bridge protocol version this sidecar speaks.
+const ProtocolVersion = 1
+
+// checkRegister validates an app's registration against the sidecar's task
+// queue. Its errors are gRPC statuses whose messages tell the app's author
+// what to fix.
+func checkRegister(r *bridgev1.Register, taskQueue string) error {
+	switch v := r.GetProtocolVersion(); {
+	case v == 0:
+		return status.Errorf(codes.InvalidArgument,
+			"register.protocol_version is required; this sidecar speaks bridge protocol version %d", ProtocolVersion)
+	case v != ProtocolVersion:
+		return status.Errorf(codes.FailedPrecondition,
+			"bridge protocol version %d is not supported: this sidecar speaks version %d; use a client library built for version %d or a sidecar that speaks %d",
+			v, ProtocolVersion, ProtocolVersion, v)
+	}
+	if r.GetIdentity() == "" {
+		return invalid("register.identity is required (for example \"<pid>@<host>\")")
+	}
+	if q := r.GetTaskQueue(); q != "" && q != taskQueue {
+		return invalid("register.task_queue %q does not match the sidecar's task queue %q; point the app at a sidecar for %q or change the app's task queue", q, taskQueue, q)
+	}
+	if err := uniqueNames("register.workflows", r.GetWorkflows(), (*bridgev1.WorkflowRegistration).GetName); err != nil {
+		return err
+	}
+	if err := uniqueNames("register.activities", r.GetActivities(), (*bridgev1.ActivityRegistration).GetName); err != nil {
+		return err
+	}
+	if err := uniqueNames("register.nexus_services", r.GetNexusServices(), (*bridgev1.NexusServiceRegistration).GetName); err != nil {
+		return err
+	}
+	wf := len(r.GetWorkflows()) > 0 || r.GetDynamicWorkflow()
+	act := len(r.GetActivities()) > 0 || r.GetDynamicActivity()
+	nx := len(r.GetNexusServices()) > 0
+	if !wf && !act && !nx {
+		return invalid("the registration offers no work: register at least one workflow type, activity type or Nexus service")
+	}
+	c := r.GetCapacity()
+	for _, need := range []struct {
+		serves bool
+		n      uint32
+		field  string
+		what   string
+	}{
+		{wf, c.GetWorkflowActivations(), "workflow_activations", "workflow types"},
+		{act, c.GetActivities(), "activities", "activity types"},
+		{act, c.GetLocalActivities(), "local_activities", "activity types"},
+		{nx, c.GetNexusTasks(), "nexus_tasks", "Nexus services"},
+	} {
+		if need.serves && need.n == 0 {
+			return invalid("register.capacity.%s must be at least 1 when %s are registered", need.field, need.what)
+		}
+	}
+	return nil
+}
+
+// checkCapacity validates a capacity change against what the session serves.
+func checkCapacity(s *Session, c *bridgev1.Capacity) error {
+	for _, need := range []struct {
+		k     Kind
+		n     uint32
+		field string
+	}{
+		{Workflow, c.GetWorkflowActivations(), "workflow_activations"},
+		{Activity, c.GetActivities(), "activities"},
+		{LocalActivity, c.GetLocalActivities(), "local_activities"},
+		{Nexus, c.GetNexusTasks(), "nexus_tasks"},
+	} {
+		if s.ServesKind(need.k) && need.n == 0 {
+			return invalid("capacity.%s must be at least 1 while the session serves %s tasks; send drain to stop receiving work", need.field, need.k)
+		}
+	}
+	return nil
+}
+
+func uniqueNames[T any](field string, items []T, name func(T) string) error {
+	seen := make(map[string]bool, len(items))
+	for i, it := range items {
+		n := name(it)
+		if n == "" {
+			return invalid("%s[%d].name is empty", field, i)
+		}
+		if seen[n] {
+			return invalid("%s lists %q twice", field, n)
+		}
+		seen[n] = true
+	}
+	return nil
+}
+
+func invalid(format string, args ...any) error {
+	return status.Errorf(codes.InvalidArgument, format, args...)
+}
+
+// kindOf names a ConnectRequest's message as the protocol does, for errors.
+func kindOf(m *bridgev1.ConnectRequest) string {
+	r := m.ProtoReflect()
+	if f := r.WhichOneof(r.Descriptor().Oneofs().ByName("message")); f != nil {
+		return string(f.Name())
+	}
+	return "an empty message"
+}

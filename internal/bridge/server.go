@@ -1,0 +1,359 @@
+// Package bridge serves the bridge protocol: it accepts app sessions, checks
+// their registrations, keeps their credits and carries tasks to them and
+// completions back. What a completion means is decided by its Handler.
+package bridge
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"io"
+	"log/slog"
+	"sync"
+	"time"
+
+	bridgev1 "github.com/temporal-sidecar/sidecar/gen/go/sidecar/bridge/v1"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/health"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/types/known/durationpb"
+)
+
+// Handler receives what sessions send. The sidecar's dispatcher implements it;
+// the bridge never interprets completions itself.
+type Handler interface {
+	// Opened is called once a session has registered, before any message of
+	// it is received.
+	Opened(s *Session)
+	// Received is called, in order, for every completion and heartbeat of a
+	// session. It must not block for long: it runs on the session's reader.
+	Received(s *Session, m *bridgev1.ConnectRequest)
+	// Closed is called once when the session has ended. Its outstanding work
+	// must be re-dispatched or failed by the handler.
+	Closed(s *Session)
+}
+
+// Options configure a Server.
+type Options struct {
+	Namespace       string
+	TaskQueue       string
+	Identity        string // the sidecar's worker identity
+	Version         string // the sidecar's version
+	Capabilities    *bridgev1.Capabilities
+	Limits          *bridgev1.Limits
+	RegisterTimeout time.Duration // how long an app has to send Register; default 10s
+	Handler         Handler       // default: every completion refers to an unknown task
+	Logger          *slog.Logger
+}
+
+// Server implements BridgeService.
+type Server struct {
+	bridgev1.UnimplementedBridgeServiceServer
+
+	opts   Options
+	log    *slog.Logger
+	health *health.Server
+
+	mu       sync.Mutex
+	sessions map[string]*Session
+	shutdown *bridgev1.ShutdownNotice // set once shutdown began
+	changed  chan struct{}            // closed and replaced when sessions change
+}
+
+// New returns a Server. Register it on a grpc.Server with Register.
+func New(opts Options) *Server {
+	if opts.RegisterTimeout == 0 {
+		opts.RegisterTimeout = 10 * time.Second
+	}
+	if opts.Handler == nil {
+		opts.Handler = unknownTasks{}
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	s := &Server{
+		opts:     opts,
+		log:      opts.Logger,
+		health:   health.NewServer(),
+		sessions: map[string]*Session{},
+		changed:  make(chan struct{}),
+	}
+	s.health.SetServingStatus(bridgev1.BridgeService_ServiceDesc.ServiceName, healthpb.HealthCheckResponse_SERVING)
+	return s
+}
+
+// Register adds BridgeService and grpc.health.v1.Health to g.
+func (s *Server) Register(g *grpc.Server) {
+	bridgev1.RegisterBridgeServiceServer(g, s)
+	healthpb.RegisterHealthServer(g, s.health)
+}
+
+// Health is the health service, so the wiring can report the sidecar's
+// readiness (for example frontend reachability) on the bridge listener.
+func (s *Server) Health() *health.Server { return s.health }
+
+// Sessions returns the sessions connected now.
+func (s *Server) Sessions() []*Session {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]*Session, 0, len(s.sessions))
+	for _, ss := range s.sessions {
+		out = append(out, ss)
+	}
+	return out
+}
+
+// Changed returns a channel closed at the next session connect or disconnect,
+// for callers that wait for capacity to appear or go.
+func (s *Server) Changed() <-chan struct{} {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.changed
+}
+
+// Pick reserves a credit of kind k on the session that serves name and has the
+// most free credits, and returns it. It returns nil if no session can take the
+// task now.
+func (s *Server) Pick(k Kind, name string) *Session {
+	for {
+		var best *Session
+		bestFree := 0
+		s.mu.Lock()
+		for _, ss := range s.sessions {
+			if !ss.Serves(k, name) {
+				continue
+			}
+			if f := ss.Free(k); f > bestFree {
+				best, bestFree = ss, f
+			}
+		}
+		s.mu.Unlock()
+		if best == nil {
+			return nil
+		}
+		if best.Reserve(k) {
+			return best
+		}
+		// Another caller took the last credit between Free and Reserve.
+	}
+}
+
+// Shutdown tells every session the sidecar is stopping, stops new credits,
+// and waits until every session has nothing outstanding or ctx ends.
+// Health turns NOT_SERVING at once.
+func (s *Server) Shutdown(ctx context.Context, grace time.Duration) error {
+	s.health.Shutdown()
+	notice := &bridgev1.ShutdownNotice{GracePeriod: durationpb.New(grace)}
+	s.mu.Lock()
+	s.shutdown = notice
+	s.mu.Unlock()
+	for _, ss := range s.Sessions() {
+		_ = ss.Send(&bridgev1.ConnectResponse{Message: &bridgev1.ConnectResponse_Shutdown{Shutdown: notice}})
+		ss.drain()
+	}
+	for {
+		idle := true
+		for _, ss := range s.Sessions() {
+			for k := range numKinds {
+				if ss.Outstanding(k) > 0 {
+					idle = false
+				}
+			}
+		}
+		if idle {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-s.Changed():
+		case <-time.After(50 * time.Millisecond): // outstanding counts change without a session change
+		}
+	}
+}
+
+// Connect serves one app session.
+func (s *Server) Connect(stream grpc.BidiStreamingServer[bridgev1.ConnectRequest, bridgev1.ConnectResponse]) error {
+	reg, err := s.awaitRegister(stream)
+	if err != nil {
+		return err
+	}
+	ss := newSession(newID(), reg)
+	s.add(ss)
+	log := s.log.With("session", ss.id, "app", reg.GetIdentity(), "sdk", reg.GetSdkName()+"/"+reg.GetSdkVersion())
+	log.Info("app registered",
+		"workflows", len(reg.GetWorkflows()), "activities", len(reg.GetActivities()), "nexus_services", len(reg.GetNexusServices()))
+
+	ctx, cancel := context.WithCancelCause(stream.Context())
+	defer cancel(nil)
+	writerDone := make(chan struct{})
+	go func() {
+		defer close(writerDone)
+		s.write(ctx, cancel, stream, ss)
+	}()
+
+	_ = ss.Send(&bridgev1.ConnectResponse{Message: &bridgev1.ConnectResponse_Registered{Registered: s.registered(ss)}})
+	s.opts.Handler.Opened(ss)
+	if notice := s.shutdownNotice(); notice != nil {
+		_ = ss.Send(&bridgev1.ConnectResponse{Message: &bridgev1.ConnectResponse_Shutdown{Shutdown: notice}})
+		ss.drain()
+	}
+
+	err = s.read(stream, ss)
+	cancel(err)
+	s.remove(ss)
+	<-writerDone
+	s.opts.Handler.Closed(ss)
+	if err != nil {
+		log.Warn("app session ended with an error", "err", err)
+		return err
+	}
+	log.Info("app disconnected")
+	return nil
+}
+
+// awaitRegister reads the first message, which must be a valid Register.
+func (s *Server) awaitRegister(stream grpc.BidiStreamingServer[bridgev1.ConnectRequest, bridgev1.ConnectResponse]) (*bridgev1.Register, error) {
+	type result struct {
+		m   *bridgev1.ConnectRequest
+		err error
+	}
+	got := make(chan result, 1)
+	go func() {
+		m, err := stream.Recv()
+		got <- result{m, err}
+	}()
+	var r result
+	select {
+	case r = <-got:
+	case <-time.After(s.opts.RegisterTimeout):
+		return nil, status.Errorf(codes.DeadlineExceeded,
+			"no register message within %s of connecting; the first message on a Connect stream must be register", s.opts.RegisterTimeout)
+	}
+	if r.err != nil {
+		return nil, r.err
+	}
+	reg := r.m.GetRegister()
+	if reg == nil {
+		return nil, invalid("the first message on a Connect stream must be register, got %s", kindOf(r.m))
+	}
+	if err := checkRegister(reg, s.opts.TaskQueue); err != nil {
+		s.log.Warn("registration refused", "app", reg.GetIdentity(), "err", err)
+		return nil, err
+	}
+	return reg, nil
+}
+
+func (s *Server) registered(ss *Session) *bridgev1.Registered {
+	return &bridgev1.Registered{
+		ProtocolVersion: ProtocolVersion,
+		SessionId:       ss.id,
+		SidecarIdentity: s.opts.Identity,
+		SidecarVersion:  s.opts.Version,
+		Namespace:       s.opts.Namespace,
+		TaskQueue:       s.opts.TaskQueue,
+		Capabilities:    s.opts.Capabilities,
+		Limits:          s.opts.Limits,
+	}
+}
+
+// read receives until the app closes its side or the stream breaks. Session
+// control messages are handled here; the rest go to the Handler.
+func (s *Server) read(stream grpc.BidiStreamingServer[bridgev1.ConnectRequest, bridgev1.ConnectResponse], ss *Session) error {
+	for {
+		m, err := stream.Recv()
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			if status.Code(err) == codes.Canceled {
+				return nil // the app went away; not an error of the session
+			}
+			return err
+		}
+		switch msg := m.GetMessage().(type) {
+		case *bridgev1.ConnectRequest_Register:
+			return invalid("register was already received on this stream; open a new Connect stream to register again")
+		case *bridgev1.ConnectRequest_Capacity:
+			if err := checkCapacity(ss, msg.Capacity); err != nil {
+				return err
+			}
+			ss.setCapacity(msg.Capacity)
+			s.notify()
+		case *bridgev1.ConnectRequest_Drain:
+			ss.drain()
+		case nil:
+			return invalid("received an empty ConnectRequest; set one of its message fields")
+		default:
+			s.opts.Handler.Received(ss, m)
+		}
+	}
+}
+
+// write sends queued messages until the session ends. A send error ends the
+// session.
+func (s *Server) write(ctx context.Context, cancel context.CancelCauseFunc, stream grpc.BidiStreamingServer[bridgev1.ConnectRequest, bridgev1.ConnectResponse], ss *Session) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case m := <-ss.out:
+			if err := stream.Send(m); err != nil {
+				cancel(err)
+				return
+			}
+		}
+	}
+}
+
+func (s *Server) add(ss *Session) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.sessions[ss.id] = ss
+	s.notifyLocked()
+}
+
+func (s *Server) remove(ss *Session) {
+	ss.close()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.sessions, ss.id)
+	s.notifyLocked()
+}
+
+func (s *Server) shutdownNotice() *bridgev1.ShutdownNotice {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.shutdown
+}
+
+func (s *Server) notify() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.notifyLocked()
+}
+
+func (s *Server) notifyLocked() {
+	close(s.changed)
+	s.changed = make(chan struct{})
+}
+
+func newID() string {
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// unknownTasks is the Handler of a sidecar that dispatches nothing: every
+// completion or heartbeat names a task that was never sent.
+type unknownTasks struct{}
+
+func (unknownTasks) Opened(*Session) {}
+func (unknownTasks) Closed(*Session) {}
+
+func (unknownTasks) Received(ss *Session, m *bridgev1.ConnectRequest) {
+	_ = ss.Send(UnknownTask(m))
+}

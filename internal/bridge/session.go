@@ -1,0 +1,223 @@
+package bridge
+
+import (
+	"errors"
+	"sync"
+
+	bridgev1 "github.com/temporal-sidecar/sidecar/gen/go/sidecar/bridge/v1"
+)
+
+// Kind is a kind of task the bridge carries. Each kind has its own credits on
+// a session, offered by the app in its registration.
+type Kind int
+
+// The kinds of task.
+const (
+	Workflow      Kind = iota // workflow activations
+	Activity                  // activity tasks polled from the server
+	LocalActivity             // local activities scheduled by workflows
+	Nexus                     // Nexus tasks
+	numKinds
+)
+
+var kindNames = [numKinds]string{"workflow", "activity", "local_activity", "nexus"}
+
+func (k Kind) String() string { return kindNames[k] }
+
+// ErrSessionClosed is returned by Send after the app disconnected.
+var ErrSessionClosed = errors.New("bridge: session closed")
+
+// outboxSize bounds the messages queued for one app. Credits already bound
+// tasks; the slack is for evictions, cancels and errors that need no credit.
+const outboxSize = 256
+
+// Session is one connected app process, from a successful registration to the
+// end of its stream.
+type Session struct {
+	id  string
+	reg *bridgev1.Register
+
+	// types[k] holds the type names the app serves for kind k (service
+	// names for Nexus). dynamic[k] means any name.
+	types   [numKinds]map[string]struct{}
+	dynamic [numKinds]bool
+
+	out  chan *bridgev1.ConnectResponse
+	done chan struct{}
+
+	mu          sync.Mutex
+	capacity    [numKinds]uint32
+	outstanding [numKinds]uint32
+	draining    bool // no new credits; send Drained when outstanding reaches 0
+	drained     bool // Drained was sent
+	closed      bool
+}
+
+func newSession(id string, reg *bridgev1.Register) *Session {
+	s := &Session{
+		id:   id,
+		reg:  reg,
+		out:  make(chan *bridgev1.ConnectResponse, outboxSize),
+		done: make(chan struct{}),
+	}
+	for k := range s.types {
+		s.types[k] = map[string]struct{}{}
+	}
+	for _, w := range reg.GetWorkflows() {
+		s.types[Workflow][w.GetName()] = struct{}{}
+	}
+	for _, a := range reg.GetActivities() {
+		s.types[Activity][a.GetName()] = struct{}{}
+		s.types[LocalActivity][a.GetName()] = struct{}{}
+	}
+	for _, n := range reg.GetNexusServices() {
+		s.types[Nexus][n.GetName()] = struct{}{}
+	}
+	s.dynamic[Workflow] = reg.GetDynamicWorkflow()
+	s.dynamic[Activity] = reg.GetDynamicActivity()
+	s.dynamic[LocalActivity] = reg.GetDynamicActivity()
+	s.setCapacity(reg.GetCapacity())
+	return s
+}
+
+// ID identifies the session in logs and metrics.
+func (s *Session) ID() string { return s.id }
+
+// Identity is the app's identity from its registration.
+func (s *Session) Identity() string { return s.reg.GetIdentity() }
+
+// Registration is what the app registered. Callers must not modify it.
+func (s *Session) Registration() *bridgev1.Register { return s.reg }
+
+// Serves reports whether the app runs tasks of this kind and type.
+func (s *Session) Serves(k Kind, name string) bool {
+	if s.dynamic[k] {
+		return true
+	}
+	_, ok := s.types[k][name]
+	return ok
+}
+
+// ServesKind reports whether the app runs any task of this kind.
+func (s *Session) ServesKind(k Kind) bool {
+	return s.dynamic[k] || len(s.types[k]) > 0
+}
+
+// Done is closed when the session has ended.
+func (s *Session) Done() <-chan struct{} { return s.done }
+
+// Free is the number of tasks of kind k the session can take now.
+func (s *Session) Free(k Kind) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.free(k)
+}
+
+func (s *Session) free(k Kind) int {
+	if s.draining || s.closed || s.outstanding[k] >= s.capacity[k] {
+		return 0
+	}
+	return int(s.capacity[k] - s.outstanding[k])
+}
+
+// Outstanding is the number of tasks of kind k sent and not yet answered.
+func (s *Session) Outstanding(k Kind) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return int(s.outstanding[k])
+}
+
+// Reserve takes one credit of kind k. It fails when the app offered no more,
+// is draining, or has gone. Every successful Reserve is paired with a Release.
+func (s *Session) Reserve(k Kind) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.free(k) == 0 {
+		return false
+	}
+	s.outstanding[k]++
+	return true
+}
+
+// Release returns a credit taken by Reserve, once its task was answered or
+// abandoned.
+func (s *Session) Release(k Kind) {
+	s.mu.Lock()
+	if s.outstanding[k] == 0 {
+		s.mu.Unlock()
+		panic("bridge: Release of " + k.String() + " without Reserve")
+	}
+	s.outstanding[k]--
+	notify := s.drainDone()
+	s.mu.Unlock()
+	if notify {
+		_ = s.Send(drainedMsg) // fails only if the app is gone
+	}
+}
+
+var drainedMsg = &bridgev1.ConnectResponse{Message: &bridgev1.ConnectResponse_Drained{Drained: &bridgev1.Drained{}}}
+
+// drain stops new credits. Drained is sent once nothing is outstanding.
+func (s *Session) drain() {
+	s.mu.Lock()
+	s.draining = true
+	notify := s.drainDone()
+	s.mu.Unlock()
+	if notify {
+		_ = s.Send(drainedMsg) // fails only if the app is gone
+	}
+}
+
+// drainDone reports, once, that a draining session has nothing outstanding.
+// The caller holds mu and sends Drained after unlocking.
+func (s *Session) drainDone() bool {
+	if !s.draining || s.drained {
+		return false
+	}
+	for _, n := range s.outstanding {
+		if n > 0 {
+			return false
+		}
+	}
+	s.drained = true
+	return true
+}
+
+func (s *Session) setCapacity(c *bridgev1.Capacity) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.capacity = [numKinds]uint32{
+		Workflow:      c.GetWorkflowActivations(),
+		Activity:      c.GetActivities(),
+		LocalActivity: c.GetLocalActivities(),
+		Nexus:         c.GetNexusTasks(),
+	}
+}
+
+// Send queues a message for the app. It blocks while the outbox is full and
+// fails once the session has ended, so a caller never waits on a dead app.
+func (s *Session) Send(m *bridgev1.ConnectResponse) error {
+	select {
+	case <-s.done:
+		return ErrSessionClosed
+	default:
+	}
+	select {
+	case s.out <- m:
+		return nil
+	case <-s.done:
+		return ErrSessionClosed
+	}
+}
+
+// close marks the session ended. It returns false if it already was.
+func (s *Session) close() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return false
+	}
+	s.closed = true
+	close(s.done)
+	return true
+}
