@@ -2,6 +2,7 @@ package bridge
 
 import (
 	bridgev1 "github.com/temporal-sidecar/sidecar/gen/go/sidecar/bridge/v1"
+	"github.com/temporal-sidecar/sidecar/internal/task"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 )
@@ -65,14 +66,14 @@ func checkRegister(r *bridgev1.Register, taskQueue string) error {
 // checkCapacity validates a capacity change against what the session serves.
 func checkCapacity(s *Session, c *bridgev1.Capacity) error {
 	for _, need := range []struct {
-		k     Kind
+		k     task.Kind
 		n     uint32
 		field string
 	}{
-		{Workflow, c.GetWorkflowActivations(), "workflow_activations"},
-		{Activity, c.GetActivities(), "activities"},
-		{LocalActivity, c.GetLocalActivities(), "local_activities"},
-		{Nexus, c.GetNexusTasks(), "nexus_tasks"},
+		{task.Workflow, c.GetWorkflowActivations(), "workflow_activations"},
+		{task.Activity, c.GetActivities(), "activities"},
+		{task.LocalActivity, c.GetLocalActivities(), "local_activities"},
+		{task.Nexus, c.GetNexusTasks(), "nexus_tasks"},
 	} {
 		if s.ServesKind(need.k) && need.n == 0 {
 			return invalid("capacity.%s must be at least 1 while the session serves %s tasks; send drain to stop receiving work", need.field, need.k)

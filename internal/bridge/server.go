@@ -14,6 +14,7 @@ import (
 	"time"
 
 	bridgev1 "github.com/temporal-sidecar/sidecar/gen/go/sidecar/bridge/v1"
+	"github.com/temporal-sidecar/sidecar/internal/task"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/health"
@@ -59,6 +60,7 @@ type Server struct {
 
 	mu       sync.Mutex
 	sessions map[string]*Session
+	claimed  [task.NumKinds]int       // capacity claimed by pollers, not yet assigned to a session
 	shutdown *bridgev1.ShutdownNotice // set once shutdown began
 	changed  chan struct{}            // closed and replaced when sessions change
 }
@@ -117,7 +119,7 @@ func (s *Server) Changed() <-chan struct{} {
 // Pick reserves a credit of kind k on the session that serves name and has the
 // most free credits, and returns it. It returns nil if no session can take the
 // task now.
-func (s *Server) Pick(k Kind, name string) *Session {
+func (s *Server) Pick(k task.Kind, name string) *Session {
 	for {
 		var best *Session
 		bestFree := 0
@@ -157,7 +159,7 @@ func (s *Server) Shutdown(ctx context.Context, grace time.Duration) error {
 	for {
 		idle := true
 		for _, ss := range s.Sessions() {
-			for k := range numKinds {
+			for k := range task.NumKinds {
 				if ss.Outstanding(k) > 0 {
 					idle = false
 				}
@@ -181,7 +183,7 @@ func (s *Server) Connect(stream grpc.BidiStreamingServer[bridgev1.ConnectRequest
 	if err != nil {
 		return err
 	}
-	ss := newSession(newID(), reg)
+	ss := newSession(newID(), reg, s.notify)
 	s.add(ss)
 	log := s.log.With("session", ss.id, "app", reg.GetIdentity(), "sdk", reg.GetSdkName()+"/"+reg.GetSdkVersion())
 	log.Info("app registered",

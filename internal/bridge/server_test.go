@@ -9,6 +9,7 @@ import (
 	"time"
 
 	bridgev1 "github.com/temporal-sidecar/sidecar/gen/go/sidecar/bridge/v1"
+	"github.com/temporal-sidecar/sidecar/internal/task"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials/insecure"
@@ -238,25 +239,25 @@ func TestPickHonoursCreditsAndTypes(t *testing.T) {
 	registered(t, conn, validRegister()) // 3 activity credits
 	waitSessions(t, srv, 1)
 
-	if s := srv.Pick(Activity, "Refund"); s != nil {
+	if s := srv.Pick(task.Activity, "Refund"); s != nil {
 		t.Fatal("picked a session for an activity type nobody registered")
 	}
 	var got []*Session
 	for range 3 {
-		s := srv.Pick(Activity, "Charge")
+		s := srv.Pick(task.Activity, "Charge")
 		if s == nil {
 			t.Fatalf("no session after %d picks, want 3 credits", len(got))
 		}
 		got = append(got, s)
 	}
-	if s := srv.Pick(Activity, "Charge"); s != nil {
+	if s := srv.Pick(task.Activity, "Charge"); s != nil {
 		t.Fatal("picked beyond the offered capacity")
 	}
-	got[0].Release(Activity)
-	if s := srv.Pick(Activity, "Charge"); s == nil {
+	got[0].Release(task.Activity)
+	if s := srv.Pick(task.Activity, "Charge"); s == nil {
 		t.Fatal("a released credit was not reusable")
 	}
-	if n := got[0].Outstanding(Activity); n != 3 {
+	if n := got[0].Outstanding(task.Activity); n != 3 {
 		t.Fatalf("outstanding = %d, want 3", n)
 	}
 }
@@ -271,16 +272,16 @@ func TestPickPrefersSessionWithMostFreeCredits(t *testing.T) {
 	registered(t, conn, big)
 	waitSessions(t, srv, 2)
 	for i := range 4 {
-		if s := srv.Pick(Activity, "Charge"); s.Identity() != "big" {
+		if s := srv.Pick(task.Activity, "Charge"); s.Identity() != "big" {
 			t.Fatalf("pick %d went to %s with fewer free credits", i, s.Identity())
 		}
 	}
 	// Now both have one free credit; both must be used before exhaustion.
 	seen := map[string]bool{}
 	for range 2 {
-		seen[srv.Pick(Activity, "Charge").Identity()] = true
+		seen[srv.Pick(task.Activity, "Charge").Identity()] = true
 	}
-	if !seen["big"] || !seen["small"] || srv.Pick(Activity, "Charge") != nil {
+	if !seen["big"] || !seen["small"] || srv.Pick(task.Activity, "Charge") != nil {
 		t.Fatalf("last credits went to %v", seen)
 	}
 }
@@ -296,7 +297,7 @@ func TestDisconnectedSessionIsNeverPicked(t *testing.T) {
 		t.Fatalf("stream end = %v, want EOF", err)
 	}
 	waitSessions(t, srv, 0)
-	if s := srv.Pick(Workflow, "Checkout"); s != nil {
+	if s := srv.Pick(task.Workflow, "Checkout"); s != nil {
 		t.Fatal("picked a closed session")
 	}
 }
@@ -315,8 +316,8 @@ func TestCapacityUpdateChangesCredits(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("capacity change not applied")
 	}
-	if ss.Free(Activity) != 9 || ss.Free(Workflow) != 7 {
-		t.Fatalf("free = %d activities, %d workflows", ss.Free(Activity), ss.Free(Workflow))
+	if ss.Free(task.Activity) != 9 || ss.Free(task.Workflow) != 7 {
+		t.Fatalf("free = %d activities, %d workflows", ss.Free(task.Activity), ss.Free(task.Workflow))
 	}
 
 	if err := st.Send(&bridgev1.ConnectRequest{Message: &bridgev1.ConnectRequest_Capacity{Capacity: &bridgev1.Capacity{
@@ -334,22 +335,22 @@ func TestDrainAnswersDrainedOnceNothingIsOutstanding(t *testing.T) {
 	srv, conn := serve(t, Options{}, Security{})
 	st, _ := registered(t, conn, validRegister())
 	waitSessions(t, srv, 1)
-	ss := srv.Pick(Activity, "Charge")
+	ss := srv.Pick(task.Activity, "Charge")
 	if err := st.Send(&bridgev1.ConnectRequest{Message: &bridgev1.ConnectRequest_Drain{Drain: &bridgev1.Drain{}}}); err != nil {
 		t.Fatal(err)
 	}
 	// A draining session takes no new work.
 	deadline := time.Now().Add(10 * time.Second)
-	for ss.Free(Workflow) != 0 {
+	for ss.Free(task.Workflow) != 0 {
 		if time.Now().After(deadline) {
 			t.Fatal("drain not applied")
 		}
 		time.Sleep(time.Millisecond)
 	}
-	if srv.Pick(Workflow, "Checkout") != nil {
+	if srv.Pick(task.Workflow, "Checkout") != nil {
 		t.Fatal("picked a draining session")
 	}
-	ss.Release(Activity)
+	ss.Release(task.Activity)
 	m, err := st.Recv()
 	if err != nil || m.GetDrained() == nil {
 		t.Fatalf("got %v, %v; want drained", m, err)
@@ -360,7 +361,7 @@ func TestShutdownNotifiesAndWaitsForOutstandingWork(t *testing.T) {
 	srv, conn := serve(t, Options{}, Security{})
 	st, _ := registered(t, conn, validRegister())
 	waitSessions(t, srv, 1)
-	ss := srv.Pick(Workflow, "Checkout")
+	ss := srv.Pick(task.Workflow, "Checkout")
 
 	done := make(chan error, 1)
 	go func() { done <- srv.Shutdown(context.Background(), 5*time.Second) }()
@@ -373,7 +374,7 @@ func TestShutdownNotifiesAndWaitsForOutstandingWork(t *testing.T) {
 		t.Fatalf("shutdown returned %v with work outstanding", err)
 	default:
 	}
-	ss.Release(Workflow)
+	ss.Release(task.Workflow)
 	if m, err := st.Recv(); err != nil || m.GetDrained() == nil {
 		t.Fatalf("got %v, %v; want drained", m, err)
 	}
@@ -390,7 +391,7 @@ func TestShutdownGivesUpAtDeadline(t *testing.T) {
 	srv, conn := serve(t, Options{}, Security{})
 	registered(t, conn, validRegister())
 	waitSessions(t, srv, 1)
-	srv.Pick(Workflow, "Checkout")
+	srv.Pick(task.Workflow, "Checkout")
 	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
 	defer cancel()
 	if err := srv.Shutdown(ctx, time.Second); err != context.DeadlineExceeded {

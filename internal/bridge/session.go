@@ -5,24 +5,8 @@ import (
 	"sync"
 
 	bridgev1 "github.com/temporal-sidecar/sidecar/gen/go/sidecar/bridge/v1"
+	"github.com/temporal-sidecar/sidecar/internal/task"
 )
-
-// Kind is a kind of task the bridge carries. Each kind has its own credits on
-// a session, offered by the app in its registration.
-type Kind int
-
-// The kinds of task.
-const (
-	Workflow      Kind = iota // workflow activations
-	Activity                  // activity tasks polled from the server
-	LocalActivity             // local activities scheduled by workflows
-	Nexus                     // Nexus tasks
-	numKinds
-)
-
-var kindNames = [numKinds]string{"workflow", "activity", "local_activity", "nexus"}
-
-func (k Kind) String() string { return kindNames[k] }
 
 // ErrSessionClosed is returned by Send after the app disconnected.
 var ErrSessionClosed = errors.New("bridge: session closed")
@@ -39,43 +23,45 @@ type Session struct {
 
 	// types[k] holds the type names the app serves for kind k (service
 	// names for Nexus). dynamic[k] means any name.
-	types   [numKinds]map[string]struct{}
-	dynamic [numKinds]bool
+	types   [task.NumKinds]map[string]struct{}
+	dynamic [task.NumKinds]bool
 
-	out  chan *bridgev1.ConnectResponse
-	done chan struct{}
+	out     chan *bridgev1.ConnectResponse
+	done    chan struct{}
+	changed func() // tells the server that free credits changed
 
 	mu          sync.Mutex
-	capacity    [numKinds]uint32
-	outstanding [numKinds]uint32
+	capacity    [task.NumKinds]uint32
+	outstanding [task.NumKinds]uint32
 	draining    bool // no new credits; send Drained when outstanding reaches 0
 	drained     bool // Drained was sent
 	closed      bool
 }
 
-func newSession(id string, reg *bridgev1.Register) *Session {
+func newSession(id string, reg *bridgev1.Register, changed func()) *Session {
 	s := &Session{
-		id:   id,
-		reg:  reg,
-		out:  make(chan *bridgev1.ConnectResponse, outboxSize),
-		done: make(chan struct{}),
+		id:      id,
+		reg:     reg,
+		out:     make(chan *bridgev1.ConnectResponse, outboxSize),
+		done:    make(chan struct{}),
+		changed: changed,
 	}
 	for k := range s.types {
 		s.types[k] = map[string]struct{}{}
 	}
 	for _, w := range reg.GetWorkflows() {
-		s.types[Workflow][w.GetName()] = struct{}{}
+		s.types[task.Workflow][w.GetName()] = struct{}{}
 	}
 	for _, a := range reg.GetActivities() {
-		s.types[Activity][a.GetName()] = struct{}{}
-		s.types[LocalActivity][a.GetName()] = struct{}{}
+		s.types[task.Activity][a.GetName()] = struct{}{}
+		s.types[task.LocalActivity][a.GetName()] = struct{}{}
 	}
 	for _, n := range reg.GetNexusServices() {
-		s.types[Nexus][n.GetName()] = struct{}{}
+		s.types[task.Nexus][n.GetName()] = struct{}{}
 	}
-	s.dynamic[Workflow] = reg.GetDynamicWorkflow()
-	s.dynamic[Activity] = reg.GetDynamicActivity()
-	s.dynamic[LocalActivity] = reg.GetDynamicActivity()
+	s.dynamic[task.Workflow] = reg.GetDynamicWorkflow()
+	s.dynamic[task.Activity] = reg.GetDynamicActivity()
+	s.dynamic[task.LocalActivity] = reg.GetDynamicActivity()
 	s.setCapacity(reg.GetCapacity())
 	return s
 }
@@ -90,7 +76,7 @@ func (s *Session) Identity() string { return s.reg.GetIdentity() }
 func (s *Session) Registration() *bridgev1.Register { return s.reg }
 
 // Serves reports whether the app runs tasks of this kind and type.
-func (s *Session) Serves(k Kind, name string) bool {
+func (s *Session) Serves(k task.Kind, name string) bool {
 	if s.dynamic[k] {
 		return true
 	}
@@ -99,7 +85,7 @@ func (s *Session) Serves(k Kind, name string) bool {
 }
 
 // ServesKind reports whether the app runs any task of this kind.
-func (s *Session) ServesKind(k Kind) bool {
+func (s *Session) ServesKind(k task.Kind) bool {
 	return s.dynamic[k] || len(s.types[k]) > 0
 }
 
@@ -107,13 +93,13 @@ func (s *Session) ServesKind(k Kind) bool {
 func (s *Session) Done() <-chan struct{} { return s.done }
 
 // Free is the number of tasks of kind k the session can take now.
-func (s *Session) Free(k Kind) int {
+func (s *Session) Free(k task.Kind) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.free(k)
 }
 
-func (s *Session) free(k Kind) int {
+func (s *Session) free(k task.Kind) int {
 	if s.draining || s.closed || s.outstanding[k] >= s.capacity[k] {
 		return 0
 	}
@@ -121,7 +107,7 @@ func (s *Session) free(k Kind) int {
 }
 
 // Outstanding is the number of tasks of kind k sent and not yet answered.
-func (s *Session) Outstanding(k Kind) int {
+func (s *Session) Outstanding(k task.Kind) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return int(s.outstanding[k])
@@ -129,7 +115,7 @@ func (s *Session) Outstanding(k Kind) int {
 
 // Reserve takes one credit of kind k. It fails when the app offered no more,
 // is draining, or has gone. Every successful Reserve is paired with a Release.
-func (s *Session) Reserve(k Kind) bool {
+func (s *Session) Reserve(k task.Kind) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.free(k) == 0 {
@@ -141,7 +127,7 @@ func (s *Session) Reserve(k Kind) bool {
 
 // Release returns a credit taken by Reserve, once its task was answered or
 // abandoned.
-func (s *Session) Release(k Kind) {
+func (s *Session) Release(k task.Kind) {
 	s.mu.Lock()
 	if s.outstanding[k] == 0 {
 		s.mu.Unlock()
@@ -150,6 +136,7 @@ func (s *Session) Release(k Kind) {
 	s.outstanding[k]--
 	notify := s.drainDone()
 	s.mu.Unlock()
+	s.changed()
 	if notify {
 		_ = s.Send(drainedMsg) // fails only if the app is gone
 	}
@@ -163,6 +150,7 @@ func (s *Session) drain() {
 	s.draining = true
 	notify := s.drainDone()
 	s.mu.Unlock()
+	s.changed()
 	if notify {
 		_ = s.Send(drainedMsg) // fails only if the app is gone
 	}
@@ -186,11 +174,11 @@ func (s *Session) drainDone() bool {
 func (s *Session) setCapacity(c *bridgev1.Capacity) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.capacity = [numKinds]uint32{
-		Workflow:      c.GetWorkflowActivations(),
-		Activity:      c.GetActivities(),
-		LocalActivity: c.GetLocalActivities(),
-		Nexus:         c.GetNexusTasks(),
+	s.capacity = [task.NumKinds]uint32{
+		task.Workflow:      c.GetWorkflowActivations(),
+		task.Activity:      c.GetActivities(),
+		task.LocalActivity: c.GetLocalActivities(),
+		task.Nexus:         c.GetNexusTasks(),
 	}
 }
 

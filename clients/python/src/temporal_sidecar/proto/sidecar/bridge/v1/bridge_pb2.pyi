@@ -1,0 +1,214 @@
+import datetime
+
+from google.protobuf import duration_pb2 as _duration_pb2
+from temporal_sidecar.proto.sidecar.bridge.v1 import activity_pb2 as _activity_pb2
+from temporal_sidecar.proto.sidecar.bridge.v1 import nexus_pb2 as _nexus_pb2
+from temporal_sidecar.proto.sidecar.bridge.v1 import workflow_activation_pb2 as _workflow_activation_pb2
+from temporal_sidecar.proto.sidecar.bridge.v1 import workflow_completion_pb2 as _workflow_completion_pb2
+from google.protobuf.internal import containers as _containers
+from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
+from google.protobuf import descriptor as _descriptor
+from google.protobuf import message as _message
+from collections.abc import Iterable as _Iterable, Mapping as _Mapping
+from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
+
+DESCRIPTOR: _descriptor.FileDescriptor
+
+class CompletionErrorKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    COMPLETION_ERROR_KIND_UNSPECIFIED: _ClassVar[CompletionErrorKind]
+    COMPLETION_ERROR_KIND_UNKNOWN_TASK: _ClassVar[CompletionErrorKind]
+    COMPLETION_ERROR_KIND_MALFORMED: _ClassVar[CompletionErrorKind]
+    COMPLETION_ERROR_KIND_NONDETERMINISM: _ClassVar[CompletionErrorKind]
+    COMPLETION_ERROR_KIND_SERVER_REJECTED: _ClassVar[CompletionErrorKind]
+COMPLETION_ERROR_KIND_UNSPECIFIED: CompletionErrorKind
+COMPLETION_ERROR_KIND_UNKNOWN_TASK: CompletionErrorKind
+COMPLETION_ERROR_KIND_MALFORMED: CompletionErrorKind
+COMPLETION_ERROR_KIND_NONDETERMINISM: CompletionErrorKind
+COMPLETION_ERROR_KIND_SERVER_REJECTED: CompletionErrorKind
+
+class ConnectRequest(_message.Message):
+    __slots__ = ("register", "workflow_completion", "activity_completion", "activity_heartbeat", "nexus_completion", "capacity", "drain")
+    REGISTER_FIELD_NUMBER: _ClassVar[int]
+    WORKFLOW_COMPLETION_FIELD_NUMBER: _ClassVar[int]
+    ACTIVITY_COMPLETION_FIELD_NUMBER: _ClassVar[int]
+    ACTIVITY_HEARTBEAT_FIELD_NUMBER: _ClassVar[int]
+    NEXUS_COMPLETION_FIELD_NUMBER: _ClassVar[int]
+    CAPACITY_FIELD_NUMBER: _ClassVar[int]
+    DRAIN_FIELD_NUMBER: _ClassVar[int]
+    register: Register
+    workflow_completion: _workflow_completion_pb2.WorkflowActivationCompletion
+    activity_completion: _activity_pb2.ActivityTaskCompletion
+    activity_heartbeat: _activity_pb2.ActivityHeartbeat
+    nexus_completion: _nexus_pb2.NexusTaskCompletion
+    capacity: Capacity
+    drain: Drain
+    def __init__(self, register: _Optional[_Union[Register, _Mapping]] = ..., workflow_completion: _Optional[_Union[_workflow_completion_pb2.WorkflowActivationCompletion, _Mapping]] = ..., activity_completion: _Optional[_Union[_activity_pb2.ActivityTaskCompletion, _Mapping]] = ..., activity_heartbeat: _Optional[_Union[_activity_pb2.ActivityHeartbeat, _Mapping]] = ..., nexus_completion: _Optional[_Union[_nexus_pb2.NexusTaskCompletion, _Mapping]] = ..., capacity: _Optional[_Union[Capacity, _Mapping]] = ..., drain: _Optional[_Union[Drain, _Mapping]] = ...) -> None: ...
+
+class ConnectResponse(_message.Message):
+    __slots__ = ("registered", "workflow_activation", "activity_task", "nexus_task", "completion_error", "drained", "shutdown", "worker_error")
+    REGISTERED_FIELD_NUMBER: _ClassVar[int]
+    WORKFLOW_ACTIVATION_FIELD_NUMBER: _ClassVar[int]
+    ACTIVITY_TASK_FIELD_NUMBER: _ClassVar[int]
+    NEXUS_TASK_FIELD_NUMBER: _ClassVar[int]
+    COMPLETION_ERROR_FIELD_NUMBER: _ClassVar[int]
+    DRAINED_FIELD_NUMBER: _ClassVar[int]
+    SHUTDOWN_FIELD_NUMBER: _ClassVar[int]
+    WORKER_ERROR_FIELD_NUMBER: _ClassVar[int]
+    registered: Registered
+    workflow_activation: _workflow_activation_pb2.WorkflowActivation
+    activity_task: _activity_pb2.ActivityTask
+    nexus_task: _nexus_pb2.NexusTask
+    completion_error: CompletionError
+    drained: Drained
+    shutdown: ShutdownNotice
+    worker_error: WorkerError
+    def __init__(self, registered: _Optional[_Union[Registered, _Mapping]] = ..., workflow_activation: _Optional[_Union[_workflow_activation_pb2.WorkflowActivation, _Mapping]] = ..., activity_task: _Optional[_Union[_activity_pb2.ActivityTask, _Mapping]] = ..., nexus_task: _Optional[_Union[_nexus_pb2.NexusTask, _Mapping]] = ..., completion_error: _Optional[_Union[CompletionError, _Mapping]] = ..., drained: _Optional[_Union[Drained, _Mapping]] = ..., shutdown: _Optional[_Union[ShutdownNotice, _Mapping]] = ..., worker_error: _Optional[_Union[WorkerError, _Mapping]] = ...) -> None: ...
+
+class Register(_message.Message):
+    __slots__ = ("protocol_version", "identity", "sdk_name", "sdk_version", "task_queue", "workflows", "activities", "nexus_services", "capacity", "dynamic_workflow", "dynamic_activity")
+    PROTOCOL_VERSION_FIELD_NUMBER: _ClassVar[int]
+    IDENTITY_FIELD_NUMBER: _ClassVar[int]
+    SDK_NAME_FIELD_NUMBER: _ClassVar[int]
+    SDK_VERSION_FIELD_NUMBER: _ClassVar[int]
+    TASK_QUEUE_FIELD_NUMBER: _ClassVar[int]
+    WORKFLOWS_FIELD_NUMBER: _ClassVar[int]
+    ACTIVITIES_FIELD_NUMBER: _ClassVar[int]
+    NEXUS_SERVICES_FIELD_NUMBER: _ClassVar[int]
+    CAPACITY_FIELD_NUMBER: _ClassVar[int]
+    DYNAMIC_WORKFLOW_FIELD_NUMBER: _ClassVar[int]
+    DYNAMIC_ACTIVITY_FIELD_NUMBER: _ClassVar[int]
+    protocol_version: int
+    identity: str
+    sdk_name: str
+    sdk_version: str
+    task_queue: str
+    workflows: _containers.RepeatedCompositeFieldContainer[WorkflowRegistration]
+    activities: _containers.RepeatedCompositeFieldContainer[ActivityRegistration]
+    nexus_services: _containers.RepeatedCompositeFieldContainer[NexusServiceRegistration]
+    capacity: Capacity
+    dynamic_workflow: bool
+    dynamic_activity: bool
+    def __init__(self, protocol_version: _Optional[int] = ..., identity: _Optional[str] = ..., sdk_name: _Optional[str] = ..., sdk_version: _Optional[str] = ..., task_queue: _Optional[str] = ..., workflows: _Optional[_Iterable[_Union[WorkflowRegistration, _Mapping]]] = ..., activities: _Optional[_Iterable[_Union[ActivityRegistration, _Mapping]]] = ..., nexus_services: _Optional[_Iterable[_Union[NexusServiceRegistration, _Mapping]]] = ..., capacity: _Optional[_Union[Capacity, _Mapping]] = ..., dynamic_workflow: _Optional[bool] = ..., dynamic_activity: _Optional[bool] = ...) -> None: ...
+
+class WorkflowRegistration(_message.Message):
+    __slots__ = ("name", "signals", "queries", "updates")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    SIGNALS_FIELD_NUMBER: _ClassVar[int]
+    QUERIES_FIELD_NUMBER: _ClassVar[int]
+    UPDATES_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    signals: _containers.RepeatedScalarFieldContainer[str]
+    queries: _containers.RepeatedScalarFieldContainer[str]
+    updates: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, name: _Optional[str] = ..., signals: _Optional[_Iterable[str]] = ..., queries: _Optional[_Iterable[str]] = ..., updates: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class ActivityRegistration(_message.Message):
+    __slots__ = ("name",)
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    def __init__(self, name: _Optional[str] = ...) -> None: ...
+
+class NexusServiceRegistration(_message.Message):
+    __slots__ = ("name", "operations")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    OPERATIONS_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    operations: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, name: _Optional[str] = ..., operations: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class Capacity(_message.Message):
+    __slots__ = ("workflow_activations", "activities", "local_activities", "nexus_tasks")
+    WORKFLOW_ACTIVATIONS_FIELD_NUMBER: _ClassVar[int]
+    ACTIVITIES_FIELD_NUMBER: _ClassVar[int]
+    LOCAL_ACTIVITIES_FIELD_NUMBER: _ClassVar[int]
+    NEXUS_TASKS_FIELD_NUMBER: _ClassVar[int]
+    workflow_activations: int
+    activities: int
+    local_activities: int
+    nexus_tasks: int
+    def __init__(self, workflow_activations: _Optional[int] = ..., activities: _Optional[int] = ..., local_activities: _Optional[int] = ..., nexus_tasks: _Optional[int] = ...) -> None: ...
+
+class Drain(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class Registered(_message.Message):
+    __slots__ = ("protocol_version", "session_id", "sidecar_identity", "sidecar_version", "namespace", "task_queue", "capabilities", "limits")
+    PROTOCOL_VERSION_FIELD_NUMBER: _ClassVar[int]
+    SESSION_ID_FIELD_NUMBER: _ClassVar[int]
+    SIDECAR_IDENTITY_FIELD_NUMBER: _ClassVar[int]
+    SIDECAR_VERSION_FIELD_NUMBER: _ClassVar[int]
+    NAMESPACE_FIELD_NUMBER: _ClassVar[int]
+    TASK_QUEUE_FIELD_NUMBER: _ClassVar[int]
+    CAPABILITIES_FIELD_NUMBER: _ClassVar[int]
+    LIMITS_FIELD_NUMBER: _ClassVar[int]
+    protocol_version: int
+    session_id: str
+    sidecar_identity: str
+    sidecar_version: str
+    namespace: str
+    task_queue: str
+    capabilities: Capabilities
+    limits: Limits
+    def __init__(self, protocol_version: _Optional[int] = ..., session_id: _Optional[str] = ..., sidecar_identity: _Optional[str] = ..., sidecar_version: _Optional[str] = ..., namespace: _Optional[str] = ..., task_queue: _Optional[str] = ..., capabilities: _Optional[_Union[Capabilities, _Mapping]] = ..., limits: _Optional[_Union[Limits, _Mapping]] = ...) -> None: ...
+
+class Capabilities(_message.Message):
+    __slots__ = ("sticky_execution", "eager_activities", "local_activities", "nexus", "updates", "client_service", "server_version")
+    STICKY_EXECUTION_FIELD_NUMBER: _ClassVar[int]
+    EAGER_ACTIVITIES_FIELD_NUMBER: _ClassVar[int]
+    LOCAL_ACTIVITIES_FIELD_NUMBER: _ClassVar[int]
+    NEXUS_FIELD_NUMBER: _ClassVar[int]
+    UPDATES_FIELD_NUMBER: _ClassVar[int]
+    CLIENT_SERVICE_FIELD_NUMBER: _ClassVar[int]
+    SERVER_VERSION_FIELD_NUMBER: _ClassVar[int]
+    sticky_execution: bool
+    eager_activities: bool
+    local_activities: bool
+    nexus: bool
+    updates: bool
+    client_service: bool
+    server_version: str
+    def __init__(self, sticky_execution: _Optional[bool] = ..., eager_activities: _Optional[bool] = ..., local_activities: _Optional[bool] = ..., nexus: _Optional[bool] = ..., updates: _Optional[bool] = ..., client_service: _Optional[bool] = ..., server_version: _Optional[str] = ...) -> None: ...
+
+class Limits(_message.Message):
+    __slots__ = ("max_message_bytes", "max_cached_workflows", "max_concurrent", "graceful_shutdown_timeout")
+    MAX_MESSAGE_BYTES_FIELD_NUMBER: _ClassVar[int]
+    MAX_CACHED_WORKFLOWS_FIELD_NUMBER: _ClassVar[int]
+    MAX_CONCURRENT_FIELD_NUMBER: _ClassVar[int]
+    GRACEFUL_SHUTDOWN_TIMEOUT_FIELD_NUMBER: _ClassVar[int]
+    max_message_bytes: int
+    max_cached_workflows: int
+    max_concurrent: Capacity
+    graceful_shutdown_timeout: _duration_pb2.Duration
+    def __init__(self, max_message_bytes: _Optional[int] = ..., max_cached_workflows: _Optional[int] = ..., max_concurrent: _Optional[_Union[Capacity, _Mapping]] = ..., graceful_shutdown_timeout: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ...) -> None: ...
+
+class CompletionError(_message.Message):
+    __slots__ = ("run_id", "task_token", "message", "kind")
+    RUN_ID_FIELD_NUMBER: _ClassVar[int]
+    TASK_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    run_id: str
+    task_token: bytes
+    message: str
+    kind: CompletionErrorKind
+    def __init__(self, run_id: _Optional[str] = ..., task_token: _Optional[bytes] = ..., message: _Optional[str] = ..., kind: _Optional[_Union[CompletionErrorKind, str]] = ...) -> None: ...
+
+class Drained(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class ShutdownNotice(_message.Message):
+    __slots__ = ("grace_period",)
+    GRACE_PERIOD_FIELD_NUMBER: _ClassVar[int]
+    grace_period: _duration_pb2.Duration
+    def __init__(self, grace_period: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ...) -> None: ...
+
+class WorkerError(_message.Message):
+    __slots__ = ("message", "fatal")
+    MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    FATAL_FIELD_NUMBER: _ClassVar[int]
+    message: str
+    fatal: bool
+    def __init__(self, message: _Optional[str] = ..., fatal: _Optional[bool] = ...) -> None: ...

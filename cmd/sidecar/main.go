@@ -1,0 +1,192 @@
+// Command sidecar is a Temporal worker that serves application processes in
+// any language over a local gRPC bridge.
+//
+// Exit codes: 0 after a clean shutdown (SIGTERM or SIGINT), 1 on a runtime
+// failure or a forced exit (a second signal), 2 on invalid configuration,
+// 3 when the Temporal frontend or namespace cannot be reached at start-up.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	bridgev1 "github.com/temporal-sidecar/sidecar/gen/go/sidecar/bridge/v1"
+	"github.com/temporal-sidecar/sidecar/internal/bridge"
+	"github.com/temporal-sidecar/sidecar/internal/config"
+	"github.com/temporal-sidecar/sidecar/internal/frontend"
+	"github.com/temporal-sidecar/sidecar/internal/telemetry"
+	"google.golang.org/protobuf/types/known/durationpb"
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "dev"
+
+// maxMessageBytes bounds one bridge message; Temporal's own gRPC limit.
+const maxMessageBytes = 128 << 20
+
+const (
+	exitOK       = 0
+	exitFailure  = 1
+	exitConfig   = 2
+	exitFrontend = 3
+)
+
+func main() {
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT)
+	os.Exit(run(os.Args[1:], os.Getenv, os.Stdout, os.Stderr, sigs))
+}
+
+func run(args []string, getenv func(string) string, stdout, stderr io.Writer, sigs <-chan os.Signal) int {
+	cfg, err := config.Parse(args, getenv)
+	if errors.Is(err, flag.ErrHelp) {
+		config.Usage(stdout)
+		return exitOK
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "sidecar: invalid configuration:\n%v\n", err)
+		return exitConfig
+	}
+	log := telemetry.NewLogger(stderr, cfg.Telemetry.Level(), cfg.Telemetry.LogFormat)
+
+	// A signal during start-up aborts it.
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() {
+		select {
+		case <-sigs:
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+
+	fe, err := frontend.Dial(ctx, cfg.Frontend, cfg.Worker.Identity, log)
+	if err != nil {
+		if ctx.Err() != nil {
+			return exitOK // stopped by a signal while starting
+		}
+		log.Error("cannot start", "err", err)
+		fmt.Fprintf(stderr, "sidecar: %v\n", err)
+		return exitFrontend
+	}
+	defer fe.Close()
+
+	sec := bridge.Security{Token: cfg.Bridge.Token}
+	if cfg.Bridge.TLS.Enabled() {
+		if sec.TLS, err = bridge.ServerTLS(cfg.Bridge.TLS.CertPath, cfg.Bridge.TLS.KeyPath, cfg.Bridge.TLS.ClientCAPath); err != nil {
+			fmt.Fprintf(stderr, "sidecar: %v\n", err)
+			return exitConfig
+		}
+	}
+	lis, err := bridge.Listen(cfg.Bridge.Endpoint())
+	if err != nil {
+		fmt.Fprintf(stderr, "sidecar: %v\n", err)
+		return exitFailure
+	}
+	w := cfg.Worker
+	srv := bridge.New(bridge.Options{
+		Namespace: cfg.Frontend.Namespace,
+		TaskQueue: w.TaskQueue,
+		Identity:  w.Identity,
+		Version:   version,
+		Capabilities: &bridgev1.Capabilities{
+			StickyExecution: w.MaxCachedWorkflows > 0,
+			EagerActivities: w.EagerActivities,
+			ClientService:   false,
+			ServerVersion:   fe.ServerVersion(),
+		},
+		Limits: &bridgev1.Limits{
+			MaxMessageBytes:    maxMessageBytes,
+			MaxCachedWorkflows: uint32(w.MaxCachedWorkflows),
+			MaxConcurrent: &bridgev1.Capacity{
+				WorkflowActivations: uint32(w.MaxConcurrentWorkflowTasks),
+				Activities:          uint32(w.MaxConcurrentActivities),
+				LocalActivities:     uint32(w.MaxConcurrentLocalActivities),
+				NexusTasks:          uint32(w.MaxConcurrentNexusTasks),
+			},
+			GracefulShutdownTimeout: durationpb.New(w.GracefulShutdownTimeout),
+		},
+		Logger: log,
+	})
+	g := bridge.NewGRPCServer(sec, maxMessageBytes)
+	srv.Register(g)
+	served := make(chan error, 1)
+	go func() { served <- g.Serve(lis) }()
+
+	var httpSrv *http.Server
+	if addr := cfg.Telemetry.Listen; addr != "" {
+		hl, err := net.Listen("tcp", addr)
+		if err != nil {
+			fmt.Fprintf(stderr, "sidecar: cannot listen on --http-listen %s: %v\n", addr, err)
+			g.Stop()
+			return exitFailure
+		}
+		httpSrv = &http.Server{Handler: telemetry.Handler(telemetry.NewRegistry(), fe.Ready), ReadHeaderTimeout: 10 * time.Second}
+		go httpSrv.Serve(hl)
+		log.Info("telemetry listening", "addr", hl.Addr().String())
+	}
+
+	log.Info("sidecar ready", "bridge", lis.Addr().String(), "frontend", cfg.Frontend.Address,
+		"namespace", cfg.Frontend.Namespace, "task_queue", w.TaskQueue, "server_version", fe.ServerVersion())
+
+	select {
+	case <-ctx.Done():
+	case err := <-served:
+		log.Error("bridge stopped", "err", err)
+		return exitFailure
+	}
+
+	// Graceful shutdown; a second signal forces the exit.
+	log.Info("shutting down", "graceful_timeout", w.GracefulShutdownTimeout)
+	forced := make(chan struct{})
+	go func() {
+		select {
+		case <-sigs:
+			close(forced)
+		case <-served:
+		}
+	}()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		shutdown(log, srv, g, httpSrv, w.GracefulShutdownTimeout)
+	}()
+	select {
+	case <-done:
+		log.Info("stopped")
+		return exitOK
+	case <-forced:
+		log.Warn("second signal: exiting without finishing in-flight work")
+		return exitFailure
+	}
+}
+
+// shutdown follows DESIGN.md: stop taking work, let apps finish in-flight
+// tasks within the graceful timeout, then close the listeners.
+func shutdown(log *slog.Logger, srv *bridge.Server, g interface{ GracefulStop(); Stop() }, httpSrv *http.Server, grace time.Duration) {
+	ctx, cancel := context.WithTimeout(context.Background(), grace)
+	defer cancel()
+	if err := srv.Shutdown(ctx, grace); err != nil {
+		log.Warn("graceful timeout passed with tasks still in flight", "err", err)
+	}
+	stopped := make(chan struct{})
+	go func() { g.GracefulStop(); close(stopped) }()
+	select {
+	case <-stopped:
+	case <-ctx.Done():
+		g.Stop()
+	}
+	if httpSrv != nil {
+		_ = httpSrv.Close()
+	}
+}

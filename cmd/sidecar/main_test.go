@@ -1,0 +1,288 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	bridgev1 "github.com/temporal-sidecar/sidecar/gen/go/sidecar/bridge/v1"
+	"github.com/temporal-sidecar/sidecar/internal/devserver"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials/insecure"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	"google.golang.org/grpc/status"
+)
+
+func TestMain(m *testing.M) { devserver.Main(m, devserver.Options{}) }
+
+var (
+	buildOnce sync.Once
+	binPath   string
+	buildErr  error
+)
+
+// binary builds the sidecar once per test run: the tests drive the real
+// process, as a pod would.
+func binary(t *testing.T) string {
+	t.Helper()
+	buildOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "sidecar-bin")
+		if err != nil {
+			buildErr = err
+			return
+		}
+		binPath = filepath.Join(dir, "sidecar")
+		out, err := exec.Command("go", "build", "-o", binPath, ".").CombinedOutput()
+		if err != nil {
+			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
+		}
+	})
+	if buildErr != nil {
+		t.Fatal(buildErr)
+	}
+	return binPath
+}
+
+// proc is a running sidecar process.
+type proc struct {
+	cmd    *exec.Cmd
+	socket string
+	stderr *syncBuffer
+	exited chan struct{}
+	err    error
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// start runs the sidecar with args; env holds extra KEY=VALUE pairs.
+func start(t *testing.T, env []string, args ...string) *proc {
+	t.Helper()
+	p := &proc{socket: filepath.Join(t.TempDir(), "bridge.sock"), stderr: &syncBuffer{}, exited: make(chan struct{})}
+	p.cmd = exec.Command(binary(t), append([]string{"--bridge-listen", "unix:" + p.socket, "--http-listen", ""}, args...)...)
+	p.cmd.Env = append(os.Environ(), env...)
+	p.cmd.Stderr = p.stderr
+	if err := p.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { p.err = p.cmd.Wait(); close(p.exited) }()
+	t.Cleanup(func() {
+		_ = p.cmd.Process.Kill()
+		<-p.exited
+		if t.Failed() {
+			t.Logf("sidecar stderr:\n%s", p.stderr.String())
+		}
+	})
+	return p
+}
+
+// startReady starts a sidecar against the shared dev server and waits until
+// its bridge answers health checks.
+func startReady(t *testing.T, queue string, args ...string) (*proc, *grpc.ClientConn) {
+	t.Helper()
+	srv := devserver.Shared(t)
+	p := start(t, nil, append([]string{"--address", srv.Address(), "--namespace", srv.Namespace(), "--task-queue", queue}, args...)...)
+	conn, err := grpc.NewClient("unix://"+p.socket, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	h := healthpb.NewHealthClient(conn)
+	for {
+		resp, err := h.Check(ctx, &healthpb.HealthCheckRequest{}, grpc.WaitForReady(true))
+		if err == nil && resp.GetStatus() == healthpb.HealthCheckResponse_SERVING {
+			return p, conn
+		}
+		select {
+		case <-p.exited:
+			t.Fatalf("sidecar exited before serving: %v\n%s", p.err, p.stderr.String())
+		case <-ctx.Done():
+			t.Fatalf("bridge not serving: %v", err)
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+}
+
+// wait waits for the process to exit and returns its exit code.
+func (p *proc) wait(t *testing.T) int {
+	t.Helper()
+	select {
+	case <-p.exited:
+	case <-time.After(60 * time.Second):
+		t.Fatalf("sidecar did not exit; stderr:\n%s", p.stderr.String())
+	}
+	var ee *exec.ExitError
+	if errors.As(p.err, &ee) {
+		return ee.ExitCode()
+	}
+	if p.err != nil {
+		t.Fatal(p.err)
+	}
+	return 0
+}
+
+func register(queue string, version uint32) *bridgev1.ConnectRequest {
+	return &bridgev1.ConnectRequest{Message: &bridgev1.ConnectRequest_Register{Register: &bridgev1.Register{
+		ProtocolVersion: version,
+		Identity:        "test@host",
+		SdkName:         "go-test",
+		TaskQueue:       queue,
+		Activities:      []*bridgev1.ActivityRegistration{{Name: "Echo"}},
+		Capacity:        &bridgev1.Capacity{Activities: 4, LocalActivities: 4},
+	}}}
+}
+
+func connect(t *testing.T, conn *grpc.ClientConn, first *bridgev1.ConnectRequest) grpc.BidiStreamingClient[bridgev1.ConnectRequest, bridgev1.ConnectResponse] {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	t.Cleanup(cancel)
+	st, err := bridgev1.NewBridgeServiceClient(conn).Connect(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Send(first); err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
+
+func TestAppRegistersWithRealSidecar(t *testing.T) {
+	queue := devserver.TaskQueue(t)
+	p, conn := startReady(t, queue)
+	m, err := connect(t, conn, register(queue, 1)).Recv()
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := m.GetRegistered()
+	if r == nil || r.GetNamespace() != "default" || r.GetTaskQueue() != queue || r.GetProtocolVersion() != 1 {
+		t.Fatalf("registered = %v", m)
+	}
+	if r.GetCapabilities().GetServerVersion() == "" {
+		t.Error("registered carries no server version from GetSystemInfo")
+	}
+	if r.GetLimits().GetMaxConcurrent().GetActivities() != 200 {
+		t.Errorf("limits = %v, want default max concurrent activities 200", r.GetLimits())
+	}
+	fi, err := os.Stat(p.socket)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi.Mode().Perm() != 0o600 {
+		t.Errorf("socket mode %o, want 600", fi.Mode().Perm())
+	}
+}
+
+func TestWrongProtocolVersionIsRefusedClearly(t *testing.T) {
+	queue := devserver.TaskQueue(t)
+	_, conn := startReady(t, queue)
+	_, err := connect(t, conn, register(queue, 7)).Recv()
+	if status.Code(err) != codes.FailedPrecondition ||
+		!strings.Contains(err.Error(), "bridge protocol version 7 is not supported: this sidecar speaks version 1") {
+		t.Fatalf("got %v", err)
+	}
+}
+
+func TestStartupFailuresExitWithClearErrors(t *testing.T) {
+	srv := devserver.Shared(t)
+	tests := []struct {
+		name string
+		env  []string
+		args []string
+		code int
+		want string
+	}{
+		{"unreachable frontend", nil,
+			[]string{"--address", "127.0.0.1:1", "--task-queue", "q", "--connect-timeout", "3s"},
+			exitFrontend, "cannot reach Temporal frontend at 127.0.0.1:1"},
+		{"unknown namespace", nil,
+			[]string{"--address", srv.Address(), "--namespace", "no-such-namespace", "--task-queue", "q"},
+			exitFrontend, `namespace "no-such-namespace" not found`},
+		{"missing task queue", nil,
+			[]string{"--address", srv.Address()},
+			exitConfig, "--task-queue (SIDECAR_TASK_QUEUE) is required"},
+		{"bad env value names the variable", []string{"SIDECAR_MAX_CACHED_WORKFLOWS=lots"},
+			[]string{"--address", srv.Address(), "--task-queue", "q"},
+			exitConfig, "SIDECAR_MAX_CACHED_WORKFLOWS"},
+		{"public bridge address without security", nil,
+			[]string{"--address", srv.Address(), "--task-queue", "q", "--bridge-listen", "0.0.0.0:7777"},
+			exitConfig, "--bridge-listen"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := start(t, tt.env, tt.args...)
+			if code := p.wait(t); code != tt.code {
+				t.Fatalf("exit code %d, want %d; stderr:\n%s", code, tt.code, p.stderr.String())
+			}
+			if !strings.Contains(p.stderr.String(), tt.want) {
+				t.Fatalf("stderr does not contain %q:\n%s", tt.want, p.stderr.String())
+			}
+		})
+	}
+}
+
+func TestSIGTERMNotifiesAppsAndExitsZero(t *testing.T) {
+	queue := devserver.TaskQueue(t)
+	p, conn := startReady(t, queue, "--graceful-shutdown-timeout", "7s")
+	st := connect(t, conn, register(queue, 1))
+	if m, err := st.Recv(); err != nil || m.GetRegistered() == nil {
+		t.Fatalf("register: %v %v", m, err)
+	}
+	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	m, err := st.Recv()
+	if err != nil || m.GetShutdown().GetGracePeriod().AsDuration() != 7*time.Second {
+		t.Fatalf("got %v, %v; want a shutdown notice with 7s grace", m, err)
+	}
+	if m, err := st.Recv(); err != nil || m.GetDrained() == nil {
+		t.Fatalf("got %v, %v; want drained", m, err)
+	}
+	if err := st.CloseSend(); err != nil {
+		t.Fatal(err)
+	}
+	if code := p.wait(t); code != exitOK {
+		t.Fatalf("exit code %d, want 0; stderr:\n%s", code, p.stderr.String())
+	}
+}
+
+func TestHelpListsGroupedOptions(t *testing.T) {
+	p := start(t, nil, "--help")
+	if code := p.wait(t); code != 0 {
+		t.Fatalf("exit code %d", code)
+	}
+	var out bytes.Buffer
+	if code := run([]string{"--help"}, func(string) string { return "" }, &out, &out, nil); code != exitOK {
+		t.Fatalf("run --help = %d", code)
+	}
+	for _, want := range []string{"Frontend", "Worker", "Bridge", "TEMPORAL_ADDRESS", "--task-queue"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("--help lacks %q", want)
+		}
+	}
+}

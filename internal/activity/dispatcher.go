@@ -1,0 +1,358 @@
+// Package activity runs activity tasks through the bridge: it routes each
+// task to an app that registered its type, keeps heartbeats within
+// Temporal's throttle, enforces local deadlines, delivers cancellations and
+// maps completions to the Respond* calls. It owns every activity from the
+// moment a poll returns it until the server has been answered.
+package activity
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	bridgev1 "github.com/temporal-sidecar/sidecar/gen/go/sidecar/bridge/v1"
+	"github.com/temporal-sidecar/sidecar/internal/apiconv"
+	"github.com/temporal-sidecar/sidecar/internal/bridge"
+	"github.com/temporal-sidecar/sidecar/internal/slots"
+	"github.com/temporal-sidecar/sidecar/internal/task"
+	failurepb "go.temporal.io/api/failure/v1"
+	"go.temporal.io/api/workflowservice/v1"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+)
+
+// Options configure a Dispatcher.
+type Options struct {
+	Namespace string
+	Identity  string
+	Service   workflowservice.WorkflowServiceClient
+	Bridge    *bridge.Server
+	Slots     slots.Supplier // the supplier the pollers reserved from
+	// Heartbeats go to the server at most once per throttle interval:
+	// 0.8 x the heartbeat timeout, capped at MaxHeartbeatThrottle, or
+	// DefaultHeartbeatThrottle when the activity has no heartbeat timeout.
+	DefaultHeartbeatThrottle time.Duration
+	MaxHeartbeatThrottle     time.Duration
+	Logger                   *slog.Logger
+}
+
+// Dispatcher tracks running activities by task token.
+type Dispatcher struct {
+	opts Options
+	log  *slog.Logger
+
+	mu      sync.Mutex
+	running map[string]*run
+	idle    chan struct{} // closed while running is empty
+}
+
+// New returns a Dispatcher.
+func New(opts Options) *Dispatcher {
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	idle := make(chan struct{})
+	close(idle)
+	return &Dispatcher{opts: opts, log: opts.Logger, running: map[string]*run{}, idle: idle}
+}
+
+// run is one activity attempt between its poll and the server's answer.
+type run struct {
+	token    []byte
+	start    *bridgev1.StartActivity
+	session  *bridge.Session
+	permit   *slots.Permit
+	deadline *time.Timer
+	hb       *heartbeats
+
+	mu        sync.Mutex
+	cancelled bool // a cancel was sent to the app: only then may it answer cancelled
+	done      bool // answered; late timers do nothing
+}
+
+// Deliver takes a polled activity task and hands it to an app. The permit
+// is released when the server has been answered.
+func (d *Dispatcher) Deliver(ctx context.Context, t *workflowservice.PollActivityTaskQueueResponse, permit *slots.Permit) {
+	start := startActivity(t, d.opts.Namespace)
+	ss, err := d.opts.Bridge.Assign(ctx, task.Activity, start.GetActivityType())
+	if err != nil {
+		var f *failurepb.Failure
+		if errors.Is(err, bridge.ErrNotServed) {
+			f = notRegistered(start.GetActivityType())
+		} else {
+			f = workerLost("the sidecar stopped before an app took the task")
+		}
+		d.respondFailed(t.GetTaskToken(), f, nil)
+		d.opts.Slots.Release(permit)
+		return
+	}
+	r := &run{token: t.GetTaskToken(), start: start, session: ss, permit: permit}
+	r.hb = newHeartbeats(d, r, throttle(start.GetHeartbeatTimeout().AsDuration(), d.opts.DefaultHeartbeatThrottle, d.opts.MaxHeartbeatThrottle))
+	d.track(r)
+	if dl, ok := localDeadline(start); ok {
+		r.deadline = time.AfterFunc(time.Until(dl), func() {
+			d.cancel(r, bridgev1.ActivityCancelReason_ACTIVITY_CANCEL_REASON_TIMED_OUT, "the activity passed its start-to-close or schedule-to-close deadline")
+		})
+	}
+	err = ss.Send(&bridgev1.ConnectResponse{Message: &bridgev1.ConnectResponse_ActivityTask{ActivityTask: &bridgev1.ActivityTask{
+		TaskToken: r.token, Variant: &bridgev1.ActivityTask_Start{Start: start}}}})
+	if err != nil {
+		d.lost(r)
+	}
+}
+
+func (d *Dispatcher) track(r *run) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if len(d.running) == 0 {
+		d.idle = make(chan struct{})
+	}
+	d.running[string(r.token)] = r
+}
+
+// take removes the run so exactly one path answers the server.
+func (d *Dispatcher) take(token []byte, ss *bridge.Session) *run {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	r := d.running[string(token)]
+	if r == nil || (ss != nil && r.session != ss) {
+		return nil
+	}
+	delete(d.running, string(token))
+	if len(d.running) == 0 {
+		close(d.idle)
+	}
+	r.mu.Lock()
+	r.done = true
+	r.mu.Unlock()
+	if r.deadline != nil {
+		r.deadline.Stop()
+	}
+	r.hb.stop()
+	return r
+}
+
+func (d *Dispatcher) lookup(token []byte, ss *bridge.Session) *run {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	r := d.running[string(token)]
+	if r == nil || r.session != ss {
+		return nil
+	}
+	return r
+}
+
+// finish releases what the run held.
+func (d *Dispatcher) finish(r *run) {
+	r.session.Release(task.Activity)
+	d.opts.Slots.Release(r.permit)
+}
+
+// Complete handles an app's activity completion.
+func (d *Dispatcher) Complete(ss *bridge.Session, c *bridgev1.ActivityTaskCompletion) {
+	if c.GetResult().GetStatus() == nil {
+		sendError(ss, c.GetTaskToken(), bridgev1.CompletionErrorKind_COMPLETION_ERROR_KIND_MALFORMED,
+			"activity_completion.result has no status: set completed, failed, cancelled or will_complete_async; the task is still running")
+		return
+	}
+	r := d.take(c.GetTaskToken(), ss)
+	if r == nil {
+		_ = ss.Send(bridge.UnknownTask(&bridgev1.ConnectRequest{Message: &bridgev1.ConnectRequest_ActivityCompletion{ActivityCompletion: c}}))
+		return
+	}
+	// Respond off the session's reader so one slow call does not hold up
+	// the app's other completions.
+	go func() {
+		defer d.finish(r)
+		if err := d.respond(r, c.GetResult()); err != nil {
+			d.log.Warn("server refused activity completion", "activity_id", r.start.GetActivityId(), "activity_type", r.start.GetActivityType(), "err", err)
+			sendError(ss, r.token, bridgev1.CompletionErrorKind_COMPLETION_ERROR_KIND_SERVER_REJECTED,
+				fmt.Sprintf("the server refused the completion of activity %q: %v", r.start.GetActivityId(), err))
+		}
+	}()
+}
+
+func (d *Dispatcher) respond(r *run, res *bridgev1.ActivityExecutionResult) error {
+	ctx, cancel := context.WithTimeout(context.Background(), rpcTimeout)
+	defer cancel()
+	svc := d.opts.Service
+	pending := r.hb.pending()
+	switch s := res.GetStatus().(type) {
+	case *bridgev1.ActivityExecutionResult_Completed:
+		var result *bridgev1.Payload = s.Completed.GetResult()
+		req := &workflowservice.RespondActivityTaskCompletedRequest{Namespace: d.opts.Namespace, TaskToken: r.token, Identity: d.opts.Identity}
+		if result != nil {
+			req.Result = apiconv.Payloads([]*bridgev1.Payload{result})
+		}
+		_, err := svc.RespondActivityTaskCompleted(ctx, req)
+		return err
+	case *bridgev1.ActivityExecutionResult_Failed:
+		return d.respondFailedCtx(ctx, r.token, apiconv.Failure(s.Failed.GetFailure()), pending)
+	case *bridgev1.ActivityExecutionResult_Cancelled:
+		r.mu.Lock()
+		asked := r.cancelled
+		r.mu.Unlock()
+		if !asked {
+			// Temporal only records a cancellation it asked for; anything
+			// else is the activity failing.
+			f := apiconv.Failure(s.Cancelled.GetFailure())
+			if f == nil {
+				f = &failurepb.Failure{}
+			}
+			f = &failurepb.Failure{Message: "the activity reported cancelled, but no cancellation was requested", Cause: f,
+				FailureInfo: &failurepb.Failure_ApplicationFailureInfo{ApplicationFailureInfo: &failurepb.ApplicationFailureInfo{Type: "CancelledWithoutRequest"}}}
+			return d.respondFailedCtx(ctx, r.token, f, pending)
+		}
+		if pending != nil {
+			// Flush the last progress so a retry after the cancel resumes from it.
+			if _, err := svc.RecordActivityTaskHeartbeat(ctx, &workflowservice.RecordActivityTaskHeartbeatRequest{
+				Namespace: d.opts.Namespace, TaskToken: r.token, Identity: d.opts.Identity, Details: apiconv.Payloads(pending)}); err != nil {
+				d.log.Debug("flushing heartbeat before cancel failed", "err", err)
+			}
+		}
+		_, err := svc.RespondActivityTaskCanceled(ctx, &workflowservice.RespondActivityTaskCanceledRequest{
+			Namespace: d.opts.Namespace, TaskToken: r.token, Identity: d.opts.Identity,
+			Details: apiconv.Payloads(s.Cancelled.GetFailure().GetCanceledFailureInfo().GetDetails().GetPayloads())})
+		return err
+	case *bridgev1.ActivityExecutionResult_WillCompleteAsync:
+		return nil // the app completes it later by task token; the slot is free now
+	}
+	return nil
+}
+
+func (d *Dispatcher) respondFailed(token []byte, f *failurepb.Failure, details []*bridgev1.Payload) {
+	ctx, cancel := context.WithTimeout(context.Background(), rpcTimeout)
+	defer cancel()
+	if err := d.respondFailedCtx(ctx, token, f, details); err != nil {
+		d.log.Warn("failing activity task failed", "err", err)
+	}
+}
+
+func (d *Dispatcher) respondFailedCtx(ctx context.Context, token []byte, f *failurepb.Failure, details []*bridgev1.Payload) error {
+	_, err := d.opts.Service.RespondActivityTaskFailed(ctx, &workflowservice.RespondActivityTaskFailedRequest{
+		Namespace: d.opts.Namespace, TaskToken: token, Identity: d.opts.Identity, Failure: f,
+		LastHeartbeatDetails: apiconv.Payloads(details)})
+	return err
+}
+
+// Heartbeat handles an app's heartbeat.
+func (d *Dispatcher) Heartbeat(ss *bridge.Session, h *bridgev1.ActivityHeartbeat) {
+	r := d.lookup(h.GetTaskToken(), ss)
+	if r == nil {
+		_ = ss.Send(bridge.UnknownTask(&bridgev1.ConnectRequest{Message: &bridgev1.ConnectRequest_ActivityHeartbeat{ActivityHeartbeat: h}}))
+		return
+	}
+	if r.start.GetIsLocal() {
+		return // local activities have no server-side heartbeat
+	}
+	r.hb.record(h.GetDetails())
+}
+
+// cancel asks the app to stop the activity, once.
+func (d *Dispatcher) cancel(r *run, reason bridgev1.ActivityCancelReason, msg string) {
+	r.mu.Lock()
+	if r.cancelled || r.done {
+		r.mu.Unlock()
+		return
+	}
+	r.cancelled = true
+	r.mu.Unlock()
+	d.log.Info("cancelling activity", "activity_id", r.start.GetActivityId(), "reason", reason.String())
+	_ = r.session.Send(&bridgev1.ConnectResponse{Message: &bridgev1.ConnectResponse_ActivityTask{ActivityTask: &bridgev1.ActivityTask{
+		TaskToken: r.token, Variant: &bridgev1.ActivityTask_Cancel{Cancel: &bridgev1.CancelActivity{Reason: reason, Message: msg}}}}})
+}
+
+// SessionClosed fails every activity the session was running with a
+// retryable error, so the server retries them at once instead of waiting for
+// a timeout.
+func (d *Dispatcher) SessionClosed(ss *bridge.Session) {
+	d.mu.Lock()
+	var lost []*run
+	for _, r := range d.running {
+		if r.session == ss {
+			lost = append(lost, r)
+		}
+	}
+	d.mu.Unlock()
+	for _, r := range lost {
+		d.lost(r)
+	}
+}
+
+func (d *Dispatcher) lost(r *run) {
+	if r = d.take(r.token, r.session); r == nil {
+		return // answered meanwhile
+	}
+	d.respondFailed(r.token, workerLost(fmt.Sprintf("app %s disconnected while running the activity", r.session.Identity())), r.hb.pending())
+	d.finish(r)
+}
+
+// Running is the number of activities between poll and answer.
+func (d *Dispatcher) Running() int {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return len(d.running)
+}
+
+// Drain waits until every running activity has been answered. When ctx ends
+// first, the remaining activities are cancelled with reason WORKER_SHUTDOWN and
+// failed as "worker process lost", so the server retries them elsewhere at once.
+func (d *Dispatcher) Drain(ctx context.Context) error {
+	d.mu.Lock()
+	idle := d.idle
+	d.mu.Unlock()
+	select {
+	case <-idle:
+		return nil
+	case <-ctx.Done():
+	}
+	d.mu.Lock()
+	var left []*run
+	for _, r := range d.running {
+		left = append(left, r)
+	}
+	d.mu.Unlock()
+	for _, r := range left {
+		d.cancel(r, bridgev1.ActivityCancelReason_ACTIVITY_CANCEL_REASON_WORKER_SHUTDOWN, "the sidecar is shutting down and the graceful timeout passed")
+		d.lost(r)
+	}
+	return fmt.Errorf("graceful timeout passed with %d activities running; they were failed for retry", len(left))
+}
+
+func sendError(ss *bridge.Session, token []byte, kind bridgev1.CompletionErrorKind, msg string) {
+	_ = ss.Send(&bridgev1.ConnectResponse{Message: &bridgev1.ConnectResponse_CompletionError{CompletionError: &bridgev1.CompletionError{
+		Task: &bridgev1.CompletionError_TaskToken{TaskToken: token}, Kind: kind, Message: msg}}})
+}
+
+// rpcTimeout bounds one Respond or heartbeat call.
+const rpcTimeout = 10 * time.Second
+
+// notRegistered is the retryable failure Temporal's SDKs report for an
+// activity type no worker process registered.
+func notRegistered(activityType string) *failurepb.Failure {
+	return &failurepb.Failure{
+		Message: fmt.Sprintf("activity type %q is not registered by any app connected to this sidecar", activityType),
+		Source:  "TemporalSidecar",
+		FailureInfo: &failurepb.Failure_ApplicationFailureInfo{ApplicationFailureInfo: &failurepb.ApplicationFailureInfo{
+			Type: "NotFoundError"}},
+	}
+}
+
+// workerLost is the retryable failure for an activity whose app went away.
+func workerLost(why string) *failurepb.Failure {
+	return &failurepb.Failure{
+		Message: "worker process lost: " + why,
+		Source:  "TemporalSidecar",
+		FailureInfo: &failurepb.Failure_ApplicationFailureInfo{ApplicationFailureInfo: &failurepb.ApplicationFailureInfo{
+			Type: "WorkerProcessLost"}},
+	}
+}
+
+// isGone reports whether a heartbeat error means the server no longer knows
+// the activity.
+func isGone(err error) bool {
+	return status.Code(err) == codes.NotFound
+}

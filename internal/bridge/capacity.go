@@ -1,0 +1,94 @@
+package bridge
+
+import (
+	"context"
+	"errors"
+
+	"github.com/temporal-sidecar/sidecar/internal/task"
+)
+
+// ErrNotServed is returned by Assign when no connected app serves the type.
+var ErrNotServed = errors.New("bridge: no connected app serves this type")
+
+// Acquire claims one unit of the capacity connected apps offer for kind k,
+// waiting until some app has a free credit nobody claimed. Pollers claim
+// before they poll, so the sidecar never polls a task no app has room for.
+// A claim ends with Return (nothing came) or Assign (a task came).
+func (s *Server) Acquire(ctx context.Context, k task.Kind) error {
+	for {
+		ch := s.Changed()
+		if s.TryAcquire(k) {
+			return nil
+		}
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}
+
+// TryAcquire claims capacity of kind k if some is unclaimed now.
+func (s *Server) TryAcquire(k task.Kind) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	free := 0
+	for _, ss := range s.sessions {
+		free += ss.Free(k)
+	}
+	if free <= s.claimed[k] {
+		return false
+	}
+	s.claimed[k]++
+	return true
+}
+
+// Return gives back a claim that brought no task.
+func (s *Server) Return(k task.Kind) {
+	s.mu.Lock()
+	s.unclaim(k)
+	s.notifyLocked()
+	s.mu.Unlock()
+}
+
+// Assign turns a claim into a credit on a session that serves name, and
+// returns the session. If the sessions that serve name are busy (apps that
+// registered different types), it waits for one of them. It fails with
+// ErrNotServed if no connected app serves name; the claim ends either way.
+func (s *Server) Assign(ctx context.Context, k task.Kind, name string) (*Session, error) {
+	s.mu.Lock()
+	s.unclaim(k)
+	s.mu.Unlock()
+	for {
+		ch := s.Changed()
+		if ss := s.Pick(k, name); ss != nil {
+			return ss, nil
+		}
+		if !s.served(k, name) {
+			return nil, ErrNotServed
+		}
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+}
+
+func (s *Server) served(k task.Kind, name string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, ss := range s.sessions {
+		if ss.Serves(k, name) {
+			return true
+		}
+	}
+	return false
+}
+
+func (s *Server) unclaim(k task.Kind) {
+	if s.claimed[k] == 0 {
+		panic("bridge: capacity returned that was never claimed")
+	}
+	s.claimed[k]--
+}

@@ -1,0 +1,220 @@
+// Package config holds the sidecar's options: their defaults, how flags and
+// environment variables set them, and the rules a usable configuration obeys.
+//
+// Every option is declared once, in the table in options.go. That one entry
+// gives the flag, its environment variable, its line in --help and its
+// validation, so the four can never drift apart.
+package config
+
+import (
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is everything the sidecar needs to run.
+type Config struct {
+	Frontend  Frontend
+	Worker    Worker
+	Bridge    Bridge
+	Telemetry Telemetry
+}
+
+// Frontend is how to reach and authenticate to the Temporal frontend.
+type Frontend struct {
+	Address   string // host:port, or any gRPC target such as dns:///host:port
+	Namespace string
+	// APIKey is sent as "authorization: Bearer <key>". Parse turns TLS on
+	// when a key is set unless TLS was explicitly disabled, as Temporal's
+	// env-config does, so a key never crosses the network in the clear by
+	// accident; a dev server without TLS needs --tls=false.
+	APIKey         string
+	TLS            TLS
+	ConnectTimeout time.Duration // bounds the initial dial and checks
+}
+
+// TLS is the client side of the connection to the frontend.
+type TLS struct {
+	// Enabled is the final decision. Parse sets it when any other TLS option
+	// or an API key is present, unless --tls=false said otherwise.
+	Enabled                 bool
+	CAPath                  string // server CA; empty means the system pool
+	CertPath                string // client certificate for mTLS
+	KeyPath                 string // its private key
+	ServerName              string // overrides the name checked against the certificate
+	DisableHostVerification bool
+}
+
+// Worker is what the sidecar polls and how much work it takes on.
+type Worker struct {
+	TaskQueue string
+	Identity  string // reported to the server in polls and responses
+	BuildID   string
+
+	// Worker deployment versioning.
+	DeploymentName            string
+	UseVersioning             bool
+	DefaultVersioningBehavior string // unspecified, pinned or auto-upgrade
+
+	MaxCachedWorkflows           int // sticky cache size; 0 disables sticky execution
+	MaxConcurrentWorkflowTasks   int
+	MaxConcurrentActivities      int
+	MaxConcurrentLocalActivities int
+	MaxConcurrentNexusTasks      int
+
+	// Poller maximums ("simple maximum" poller behaviour).
+	MaxWorkflowTaskPollers int
+	MaxActivityTaskPollers int
+	MaxNexusTaskPollers    int
+	// NonstickyToStickyPollRatio is the share of workflow pollers kept on the
+	// normal queue while a sticky queue is in use.
+	NonstickyToStickyPollRatio   float64
+	StickyScheduleToStartTimeout time.Duration
+
+	// Heartbeats are throttled to 80% of the heartbeat timeout, capped by
+	// Max; Default applies when the activity has no heartbeat timeout.
+	DefaultHeartbeatThrottleInterval time.Duration
+	MaxHeartbeatThrottleInterval     time.Duration
+
+	ActivitiesPerSecond          float64 // per worker; 0 means unlimited
+	TaskQueueActivitiesPerSecond float64 // enforced by the server across workers; 0 means unlimited
+	NoRemoteActivities           bool    // poll no activity tasks; local activities still run
+	EagerActivities              bool
+
+	GracefulShutdownTimeout time.Duration
+}
+
+// Bridge is where applications connect.
+type Bridge struct {
+	// Listen is unix:/path, unix:///path or host:port. See Endpoint.
+	Listen string
+	// Token, when set, must be presented by every application.
+	Token string
+	TLS   BridgeTLS
+}
+
+// BridgeTLS is the server side of the bridge. ClientCAPath turns on mTLS.
+type BridgeTLS struct {
+	CertPath     string
+	KeyPath      string
+	ClientCAPath string
+}
+
+// Enabled reports whether the bridge serves TLS.
+func (t BridgeTLS) Enabled() bool { return t.CertPath != "" }
+
+// Telemetry is the HTTP endpoint for metrics and health, and logging.
+type Telemetry struct {
+	Listen    string // host:port; empty disables the endpoint
+	LogLevel  string // debug, info, warn or error
+	LogFormat string // text or json
+}
+
+// Level is LogLevel as a slog.Level. Validate guarantees it is known.
+func (t Telemetry) Level() slog.Level {
+	var l slog.Level
+	_ = l.UnmarshalText([]byte(t.LogLevel))
+	return l
+}
+
+// Default returns the configuration the sidecar runs with when nothing is
+// set. It is not valid on its own: a task queue is required.
+func Default() Config {
+	return Config{
+		Frontend: Frontend{
+			Address:        "127.0.0.1:7233",
+			Namespace:      "default",
+			ConnectTimeout: 10 * time.Second,
+		},
+		Worker: Worker{
+			Identity:                         defaultIdentity(),
+			DefaultVersioningBehavior:        "unspecified",
+			MaxCachedWorkflows:               1000,
+			MaxConcurrentWorkflowTasks:       200,
+			MaxConcurrentActivities:          200,
+			MaxConcurrentLocalActivities:     200,
+			MaxConcurrentNexusTasks:          200,
+			MaxWorkflowTaskPollers:           5,
+			MaxActivityTaskPollers:           5,
+			MaxNexusTaskPollers:              5,
+			NonstickyToStickyPollRatio:       0.2,
+			StickyScheduleToStartTimeout:     10 * time.Second,
+			DefaultHeartbeatThrottleInterval: 30 * time.Second,
+			MaxHeartbeatThrottleInterval:     60 * time.Second,
+			EagerActivities:                  true,
+			GracefulShutdownTimeout:          30 * time.Second,
+		},
+		Bridge: Bridge{
+			Listen: "unix:///tmp/temporal-sidecar.sock",
+		},
+		Telemetry: Telemetry{
+			Listen:    "127.0.0.1:9090",
+			LogLevel:  "info",
+			LogFormat: "text",
+		},
+	}
+}
+
+// defaultIdentity follows the SDKs' "<pid>@<hostname>" so the sidecar is
+// recognisable in the UI next to native workers.
+func defaultIdentity() string {
+	host, err := os.Hostname()
+	if err != nil || host == "" {
+		host = "unknown"
+	}
+	return fmt.Sprintf("%d@%s", os.Getpid(), host)
+}
+
+// Endpoint splits Listen into the network and address net.Listen takes:
+// ("unix", "/path") or ("tcp", "host:port").
+func (b Bridge) Endpoint() (network, address string) {
+	if p, ok := strings.CutPrefix(b.Listen, "unix:"); ok {
+		// unix:///abs/path is the URI form of /abs/path.
+		return "unix", strings.TrimPrefix(p, "//")
+	}
+	return "tcp", b.Listen
+}
+
+// validListen accepts the forms Endpoint understands.
+func validListen(s string) bool {
+	if p, ok := strings.CutPrefix(s, "unix:"); ok {
+		if strings.HasPrefix(p, "//") {
+			// unix://host/path names an authority, which unix sockets lack.
+			return strings.HasPrefix(p, "///") && len(p) > 3
+		}
+		return p != ""
+	}
+	return validHostPort(s)
+}
+
+func validHostPort(s string) bool {
+	_, port, err := net.SplitHostPort(s)
+	if err != nil {
+		return false
+	}
+	n, err := strconv.Atoi(port)
+	return err == nil && n >= 0 && n <= 65535
+}
+
+// private reports whether the bridge can only be reached from this host:
+// a unix socket or a loopback address. A host name other than localhost
+// counts as public, since what it resolves to can change.
+func (b Bridge) private() bool {
+	network, addr := b.Endpoint()
+	if network == "unix" {
+		return true
+	}
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}

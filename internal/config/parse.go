@@ -1,0 +1,242 @@
+package config
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+)
+
+// Parse builds a Config from defaults, the environment and command-line
+// flags, in rising order of precedence: a flag beats its environment
+// variable, which beats the default. An empty environment variable counts
+// as unset. getenv is os.Getenv in production and a map lookup in tests.
+//
+// Every problem found is reported, joined, each naming the flag and the
+// environment variable to fix. On -h or --help Parse returns flag.ErrHelp
+// and the caller prints Usage.
+func Parse(args []string, getenv func(string) string) (Config, error) {
+	c := Default()
+	// Temporal env-config profiles (TEMPORAL_CONFIG_FILE, TEMPORAL_PROFILE)
+	// belong here: a layer between the defaults and the environment.
+
+	fs := flag.NewFlagSet("sidecar", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
+	raw := make([]rawFlag, len(options))
+	for i := range options {
+		raw[i].bool = options[i].isBool()
+		fs.Var(&raw[i], options[i].name, options[i].help)
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return Config{}, flag.ErrHelp
+		}
+		return Config{}, fmt.Errorf("%v (see --help)", err)
+	}
+	if fs.NArg() > 0 {
+		return Config{}, fmt.Errorf("unexpected argument %q: the sidecar takes only flags (see --help)", fs.Arg(0))
+	}
+
+	// src records, for each option set by the user, the environment
+	// variable to name in messages: the one that supplied the value, or the
+	// primary one when a flag did.
+	src := make(map[string]string)
+	var errs []error
+	for i := range options {
+		o := &options[i]
+		s, env, ok := raw[i].s, o.envs()[0], raw[i].set
+		if !ok {
+			for _, e := range o.envs() {
+				if v := getenv(e); v != "" {
+					s, env, ok = v, e, true
+					break
+				}
+			}
+		}
+		if !ok {
+			continue
+		}
+		src[o.name] = env
+		if err := o.set(&c, s, env); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if len(errs) > 0 {
+		return Config{}, errors.Join(errs...)
+	}
+
+	// TLS follows from the other TLS settings unless set explicitly, as in
+	// Temporal's env-config: any --tls-* option or an API key turns it on.
+	if _, ok := src["tls"]; !ok {
+		t := c.Frontend.TLS
+		c.Frontend.TLS.Enabled = c.Frontend.APIKey != "" || t.CAPath != "" || t.CertPath != "" ||
+			t.KeyPath != "" || t.ServerName != "" || t.DisableHostVerification
+	}
+
+	envOf := func(name string) string {
+		if env, ok := src[name]; ok {
+			return env
+		}
+		return primaryEnv(name)
+	}
+	if err := c.validate(envOf); err != nil {
+		return Config{}, err
+	}
+	return c, nil
+}
+
+// Validate checks c against every option's rule and the rules that tie
+// options together. Parse already does this; Validate is for a Config
+// built in code.
+func (c Config) Validate() error { return c.validate(primaryEnv) }
+
+func primaryEnv(name string) string { return lookup(name).envs()[0] }
+
+// validate names each option with the environment variable envOf returns.
+func (c Config) validate(envOf func(name string) string) error {
+	var errs []error
+	add := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
+	ref := func(name string) string { return lookup(name).ref(envOf(name)) }
+
+	for i := range options {
+		o := &options[i]
+		if err := o.check(&c, format(o.field(&c)), envOf(o.name)); err != nil {
+			errs = append(errs, err)
+		}
+	}
+
+	// needs reports that option a is set without option b.
+	needs := func(a, b string) { add("%s needs %s", ref(a), ref(b)) }
+
+	f := c.Frontend.TLS
+	if f.CertPath != "" && f.KeyPath == "" {
+		needs("tls-cert-path", "tls-key-path")
+	}
+	if f.KeyPath != "" && f.CertPath == "" {
+		needs("tls-key-path", "tls-cert-path")
+	}
+	if !f.Enabled {
+		for _, o := range []struct {
+			name string
+			set  bool
+		}{
+			{"tls-ca-path", f.CAPath != ""},
+			{"tls-cert-path", f.CertPath != ""},
+			{"tls-key-path", f.KeyPath != ""},
+			{"tls-server-name", f.ServerName != ""},
+			{"tls-disable-host-verification", f.DisableHostVerification},
+		} {
+			if o.set {
+				add("%s needs TLS, but %s is false", ref(o.name), ref("tls"))
+			}
+		}
+	}
+
+	w := c.Worker
+	if w.DefaultHeartbeatThrottleInterval > w.MaxHeartbeatThrottleInterval {
+		add("%s (%v) must not exceed %s (%v)",
+			ref("default-heartbeat-throttle-interval"), w.DefaultHeartbeatThrottleInterval,
+			ref("max-heartbeat-throttle-interval"), w.MaxHeartbeatThrottleInterval)
+	}
+	if w.UseVersioning {
+		if w.DeploymentName == "" {
+			needs("use-versioning", "deployment-name")
+		}
+		if w.BuildID == "" {
+			needs("use-versioning", "build-id")
+		}
+	}
+	if w.DefaultVersioningBehavior != "unspecified" && !w.UseVersioning {
+		add("%s %q needs %s", ref("default-versioning-behavior"), w.DefaultVersioningBehavior, ref("use-versioning"))
+	}
+
+	b := c.Bridge
+	if b.TLS.CertPath != "" && b.TLS.KeyPath == "" {
+		needs("bridge-tls-cert-path", "bridge-tls-key-path")
+	}
+	if b.TLS.KeyPath != "" && b.TLS.CertPath == "" {
+		needs("bridge-tls-key-path", "bridge-tls-cert-path")
+	}
+	if b.TLS.ClientCAPath != "" && b.TLS.CertPath == "" {
+		add("%s needs %s: client certificates are only checked over TLS",
+			ref("bridge-tls-client-ca-path"), ref("bridge-tls-cert-path"))
+	}
+	// The bridge hands out work and accepts results for the whole task
+	// queue, so exposing it beyond this host must be a deliberate choice.
+	if validListen(b.Listen) && !b.private() && b.Token == "" && !b.TLS.Enabled() {
+		add("%s %q can be reached from other hosts; set %s or %s, or listen on a unix socket or loopback address",
+			ref("bridge-listen"), b.Listen, ref("bridge-token"), ref("bridge-tls-cert-path"))
+	}
+	return errors.Join(errs...)
+}
+
+// rawFlag holds a flag's text until Parse knows whether the flag or the
+// environment wins, so both go through the same parsing and messages.
+type rawFlag struct {
+	s    string
+	set  bool
+	bool bool
+}
+
+func (f *rawFlag) String() string   { return f.s }
+func (f *rawFlag) IsBoolFlag() bool { return f.bool }
+func (f *rawFlag) Set(s string) error {
+	f.s, f.set = s, true
+	return nil
+}
+
+// Usage writes --help: options by group, each with its environment
+// variable and default.
+func Usage(w io.Writer) {
+	def := Default()
+	var b strings.Builder
+	b.WriteString(`Usage: sidecar [flags]
+
+Runs a Temporal worker and serves its tasks to applications over a local
+gRPC bridge. Every flag has an environment variable twin, shown in
+parentheses. A flag beats its environment variable, which beats the default.
+`)
+	for _, g := range groups {
+		fmt.Fprintf(&b, "\n%s:\n", g)
+		for i := range options {
+			o := &options[i]
+			if o.group != g {
+				continue
+			}
+			b.WriteString("  --" + o.name)
+			if arg := o.placeholder(); arg != "" {
+				b.WriteString(" " + arg)
+			}
+			b.WriteString(" (" + strings.Join(o.envs(), " or "))
+			switch d := format(o.field(&def)); {
+			case o.required:
+				b.WriteString(", required")
+			case o.def != "":
+				b.WriteString(", default " + o.def)
+			case d != "" && d != "false":
+				b.WriteString(", default " + d)
+			}
+			b.WriteString(")\n      " + o.help + "\n")
+		}
+	}
+	io.WriteString(w, b.String())
+}
+
+// placeholder names the kind of value o takes; booleans take none.
+func (o *option) placeholder() string {
+	if o.arg != "" {
+		return o.arg
+	}
+	switch o.field(&Config{}).(type) {
+	case *int:
+		return "n"
+	case *float64:
+		return "number"
+	case *time.Duration:
+		return "duration"
+	}
+	return ""
+}
