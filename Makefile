@@ -44,7 +44,7 @@ go-test: bin/temporal
 test: tools proto-check go-vet go-test codegen-test
 
 demo: tools build
-	$(PY) examples/demo.py
+	go run ./examples/demo
 
 clean:
 	rm -rf bin

@@ -24,7 +24,9 @@ import (
 	"github.com/temporal-sidecar/sidecar/internal/bridge"
 	"github.com/temporal-sidecar/sidecar/internal/config"
 	"github.com/temporal-sidecar/sidecar/internal/frontend"
+	"github.com/temporal-sidecar/sidecar/internal/poller"
 	"github.com/temporal-sidecar/sidecar/internal/telemetry"
+	"github.com/temporal-sidecar/sidecar/internal/worker"
 	"google.golang.org/protobuf/types/known/durationpb"
 )
 
@@ -94,30 +96,44 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer, si
 		return exitFailure
 	}
 	w := cfg.Worker
-	srv := bridge.New(bridge.Options{
+	wk := worker.New(worker.Options{
 		Namespace: cfg.Frontend.Namespace,
 		TaskQueue: w.TaskQueue,
 		Identity:  w.Identity,
-		Version:   version,
-		Capabilities: &bridgev1.Capabilities{
-			StickyExecution: w.MaxCachedWorkflows > 0,
-			EagerActivities: w.EagerActivities,
-			ClientService:   false,
-			ServerVersion:   fe.ServerVersion(),
-		},
-		Limits: &bridgev1.Limits{
-			MaxMessageBytes:    maxMessageBytes,
-			MaxCachedWorkflows: uint32(w.MaxCachedWorkflows),
-			MaxConcurrent: &bridgev1.Capacity{
-				WorkflowActivations: uint32(w.MaxConcurrentWorkflowTasks),
-				Activities:          uint32(w.MaxConcurrentActivities),
-				LocalActivities:     uint32(w.MaxConcurrentLocalActivities),
-				NexusTasks:          uint32(w.MaxConcurrentNexusTasks),
+		Service:   fe.WorkflowService(),
+		Bridge: bridge.Options{
+			Namespace: cfg.Frontend.Namespace,
+			TaskQueue: w.TaskQueue,
+			Identity:  w.Identity,
+			Version:   version,
+			Capabilities: &bridgev1.Capabilities{
+				StickyExecution: w.MaxCachedWorkflows > 0,
+				EagerActivities: w.EagerActivities,
+				ServerVersion:   fe.ServerVersion(),
 			},
-			GracefulShutdownTimeout: durationpb.New(w.GracefulShutdownTimeout),
+			Limits: &bridgev1.Limits{
+				MaxMessageBytes:    maxMessageBytes,
+				MaxCachedWorkflows: uint32(w.MaxCachedWorkflows),
+				MaxConcurrent: &bridgev1.Capacity{
+					WorkflowActivations: uint32(w.MaxConcurrentWorkflowTasks),
+					Activities:          uint32(w.MaxConcurrentActivities),
+					LocalActivities:     uint32(w.MaxConcurrentLocalActivities),
+					NexusTasks:          uint32(w.MaxConcurrentNexusTasks),
+				},
+				GracefulShutdownTimeout: durationpb.New(w.GracefulShutdownTimeout),
+			},
+			Logger: log,
 		},
-		Logger: log,
+		MaxConcurrentActivities:      w.MaxConcurrentActivities,
+		ActivityPollers:              pollers(w, w.MaxActivityTaskPollers),
+		ActivitiesPerSecond:          w.ActivitiesPerSecond,
+		TaskQueueActivitiesPerSecond: w.TaskQueueActivitiesPerSecond,
+		NoRemoteActivities:           w.NoRemoteActivities,
+		DefaultHeartbeatThrottle:     w.DefaultHeartbeatThrottleInterval,
+		MaxHeartbeatThrottle:         w.MaxHeartbeatThrottleInterval,
+		Logger:                       log,
 	})
+	srv := wk.Bridge()
 	g := bridge.NewGRPCServer(sec, maxMessageBytes)
 	srv.Register(g)
 	served := make(chan error, 1)
@@ -136,6 +152,9 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer, si
 		log.Info("telemetry listening", "addr", hl.Addr().String())
 	}
 
+	running := make(chan error, 1)
+	go func() { running <- wk.Run(ctx) }()
+
 	log.Info("sidecar ready", "bridge", lis.Addr().String(), "frontend", cfg.Frontend.Address,
 		"namespace", cfg.Frontend.Namespace, "task_queue", w.TaskQueue, "server_version", fe.ServerVersion())
 
@@ -143,6 +162,13 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer, si
 	case <-ctx.Done():
 	case err := <-served:
 		log.Error("bridge stopped", "err", err)
+		return exitFailure
+	case err := <-running:
+		// A fatal polling error (for example the namespace was deleted).
+		// The apps were told; exit so the orchestrator restarts or alerts.
+		log.Error("worker stopped", "err", err)
+		cancel()
+		shutdown(log, wk, g, httpSrv, w.GracefulShutdownTimeout)
 		return exitFailure
 	}
 
@@ -159,7 +185,7 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer, si
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		shutdown(log, srv, g, httpSrv, w.GracefulShutdownTimeout)
+		shutdown(log, wk, g, httpSrv, w.GracefulShutdownTimeout)
 	}()
 	select {
 	case <-done:
@@ -171,12 +197,15 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer, si
 	}
 }
 
-// shutdown follows DESIGN.md: stop taking work, let apps finish in-flight
+// shutdown follows DESIGN.md: stop polling, let apps finish in-flight
 // tasks within the graceful timeout, then close the listeners.
-func shutdown(log *slog.Logger, srv *bridge.Server, g interface{ GracefulStop(); Stop() }, httpSrv *http.Server, grace time.Duration) {
+func shutdown(log *slog.Logger, wk *worker.Worker, g interface {
+	GracefulStop()
+	Stop()
+}, httpSrv *http.Server, grace time.Duration) {
 	ctx, cancel := context.WithTimeout(context.Background(), grace)
 	defer cancel()
-	if err := srv.Shutdown(ctx, grace); err != nil {
+	if err := wk.Shutdown(ctx, grace); err != nil {
 		log.Warn("graceful timeout passed with tasks still in flight", "err", err)
 	}
 	stopped := make(chan struct{})
@@ -189,4 +218,13 @@ func shutdown(log *slog.Logger, srv *bridge.Server, g interface{ GracefulStop();
 	if httpSrv != nil {
 		_ = httpSrv.Close()
 	}
+}
+
+// pollers is the poller behaviour for a task kind whose simple maximum is max.
+func pollers(w config.Worker, max int) poller.Behaviour {
+	if w.PollerBehavior == "autoscaling" {
+		return poller.Behaviour{Autoscaling: true, Minimum: w.PollerAutoscalingMinimum,
+			Initial: w.PollerAutoscalingInitial, Maximum: w.PollerAutoscalingMaximum}
+	}
+	return poller.Behaviour{Maximum: max}
 }

@@ -197,13 +197,16 @@ func (d *Dispatcher) respond(r *run, res *bridgev1.ActivityExecutionResult) erro
 		r.mu.Unlock()
 		if !asked {
 			// Temporal only records a cancellation it asked for; anything
-			// else is the activity failing.
-			f := apiconv.Failure(s.Cancelled.GetFailure())
-			if f == nil {
-				f = &failurepb.Failure{}
+			// else is the activity failing. The app's cancellation is not
+			// kept as the cause: SDKs read a cancelled cause as cancellation.
+			c := s.Cancelled.GetFailure()
+			f := &failurepb.Failure{
+				Message:    "the activity reported cancelled, but no cancellation was requested: " + c.GetMessage(),
+				Source:     c.GetSource(),
+				StackTrace: c.GetStackTrace(),
+				FailureInfo: &failurepb.Failure_ApplicationFailureInfo{ApplicationFailureInfo: &failurepb.ApplicationFailureInfo{
+					Type: "CancelledWithoutRequest", Details: apiconv.Payloads(c.GetCanceledFailureInfo().GetDetails().GetPayloads())}},
 			}
-			f = &failurepb.Failure{Message: "the activity reported cancelled, but no cancellation was requested", Cause: f,
-				FailureInfo: &failurepb.Failure_ApplicationFailureInfo{ApplicationFailureInfo: &failurepb.ApplicationFailureInfo{Type: "CancelledWithoutRequest"}}}
 			return d.respondFailedCtx(ctx, r.token, f, pending)
 		}
 		if pending != nil {

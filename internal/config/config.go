@@ -70,6 +70,12 @@ type Worker struct {
 	MaxWorkflowTaskPollers int
 	MaxActivityTaskPollers int
 	MaxNexusTaskPollers    int
+	// PollerBehavior is "simple-maximum" (the Max*TaskPollers above) or
+	// "autoscaling" (between the PollerAutoscaling* bounds, per task kind).
+	PollerBehavior           string
+	PollerAutoscalingMinimum int
+	PollerAutoscalingInitial int
+	PollerAutoscalingMaximum int
 	// NonstickyToStickyPollRatio is the share of workflow pollers kept on the
 	// normal queue while a sticky queue is in use.
 	NonstickyToStickyPollRatio   float64
@@ -140,6 +146,10 @@ func Default() Config {
 			MaxConcurrentNexusTasks:          200,
 			MaxWorkflowTaskPollers:           5,
 			MaxActivityTaskPollers:           5,
+			PollerBehavior:                   "simple-maximum",
+			PollerAutoscalingMinimum:         1,
+			PollerAutoscalingInitial:         5,
+			PollerAutoscalingMaximum:         100,
 			MaxNexusTaskPollers:              5,
 			NonstickyToStickyPollRatio:       0.2,
 			StickyScheduleToStartTimeout:     10 * time.Second,

@@ -141,6 +141,12 @@ func (c Config) validate(envOf func(name string) string) error {
 			ref("default-heartbeat-throttle-interval"), w.DefaultHeartbeatThrottleInterval,
 			ref("max-heartbeat-throttle-interval"), w.MaxHeartbeatThrottleInterval)
 	}
+	if w.PollerAutoscalingMinimum > w.PollerAutoscalingInitial || w.PollerAutoscalingInitial > w.PollerAutoscalingMaximum {
+		add("poller autoscaling bounds must satisfy %s (%d) <= %s (%d) <= %s (%d)",
+			ref("poller-autoscaling-minimum"), w.PollerAutoscalingMinimum,
+			ref("poller-autoscaling-initial"), w.PollerAutoscalingInitial,
+			ref("poller-autoscaling-maximum"), w.PollerAutoscalingMaximum)
+	}
 	if w.UseVersioning {
 		if w.DeploymentName == "" {
 			needs("use-versioning", "deployment-name")

@@ -1,0 +1,179 @@
+// Command demo runs the whole path on one machine: a Temporal dev server, the
+// sidecar, a Python app that serves an activity through the sidecar using only
+// the generated bridge stubs, and a workflow that calls that activity.
+//
+// Until the sidecar runs workflows itself, the workflow runs in a Go SDK
+// worker that polls no activities, so every activity goes through the sidecar.
+//
+//	make demo
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/temporal-sidecar/sidecar/internal/devserver"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/worker"
+	"go.temporal.io/sdk/workflow"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+)
+
+const taskQueue = "greetings"
+
+// Greeting asks the Python app for a greeting, twice, through the sidecar.
+func Greeting(ctx workflow.Context, name string) (string, error) {
+	ctx = workflow.WithActivityOptions(ctx, workflow.ActivityOptions{StartToCloseTimeout: 10 * time.Second})
+	var hello, bye string
+	if err := workflow.ExecuteActivity(ctx, "compose_greeting", "Hello", name).Get(ctx, &hello); err != nil {
+		return "", err
+	}
+	if err := workflow.ExecuteActivity(ctx, "compose_greeting", "Goodbye", name).Get(ctx, &bye); err != nil {
+		return "", err
+	}
+	return hello + "\n" + bye, nil
+}
+
+func main() {
+	log.SetFlags(0)
+	log.SetPrefix("demo: ")
+	if err := run(); err != nil {
+		log.Fatal(err)
+	}
+}
+
+func run() error {
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+
+	log.Print("starting Temporal dev server")
+	srv, err := devserver.Start(ctx, devserver.Options{})
+	if err != nil {
+		return err
+	}
+	defer srv.Stop()
+	log.Printf("dev server at %s", srv.Address())
+
+	dir, err := os.MkdirTemp("", "sidecar-demo")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	sock := filepath.Join(dir, "bridge.sock")
+
+	sidecar := exec.Command("bin/sidecar", "--address", srv.Address(), "--task-queue", taskQueue,
+		"--bridge-listen", "unix:"+sock, "--http-listen", "127.0.0.1:0", "--graceful-shutdown-timeout", "5s")
+	sidecar.Stdout, sidecar.Stderr = prefixed("sidecar"), prefixed("sidecar")
+	if err := sidecar.Start(); err != nil {
+		return fmt.Errorf("start sidecar (run `make build` first): %w", err)
+	}
+	defer sidecar.Process.Kill()
+	if err := waitServing(ctx, "unix://"+sock); err != nil {
+		return err
+	}
+
+	app := exec.Command(".venv/bin/python", "examples/python/greeter_app.py", "unix://"+sock, taskQueue)
+	app.Stdout, app.Stderr = prefixed("python-app"), prefixed("python-app")
+	if err := app.Start(); err != nil {
+		return fmt.Errorf("start Python app (run `make tools` first): %w", err)
+	}
+	defer app.Process.Kill()
+
+	c, err := client.Dial(client.Options{HostPort: srv.Address(), Logger: quiet{}})
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	w := worker.New(c, taskQueue, worker.Options{LocalActivityWorkerOnly: true})
+	w.RegisterWorkflow(Greeting)
+	if err := w.Start(); err != nil {
+		return err
+	}
+	defer w.Stop()
+
+	run, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: "demo-greeting", TaskQueue: taskQueue}, Greeting, "Temporal")
+	if err != nil {
+		return err
+	}
+	log.Printf("started workflow %s (run %s)", run.GetID(), run.GetRunID())
+	var out string
+	if err := run.Get(ctx, &out); err != nil {
+		return fmt.Errorf("workflow failed: %w", err)
+	}
+	log.Printf("workflow result:\n%s", out)
+
+	log.Print("sending SIGTERM to the sidecar")
+	if err := sidecar.Process.Signal(syscall.SIGTERM); err != nil {
+		return err
+	}
+	if err := sidecar.Wait(); err != nil {
+		return fmt.Errorf("sidecar did not exit cleanly: %w", err)
+	}
+	if err := app.Wait(); err != nil {
+		return fmt.Errorf("Python app did not exit cleanly: %w", err)
+	}
+	log.Print("sidecar and app exited cleanly")
+	return nil
+}
+
+// waitServing waits until the bridge's health service says SERVING.
+func waitServing(ctx context.Context, target string) error {
+	conn, err := grpc.NewClient(target, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	for {
+		resp, err := healthpb.NewHealthClient(conn).Check(ctx, &healthpb.HealthCheckRequest{}, grpc.WaitForReady(true))
+		if err == nil && resp.GetStatus() == healthpb.HealthCheckResponse_SERVING {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("sidecar bridge never served: %v", err)
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
+// prefixed writes each line of a child's output with its name in front.
+func prefixed(name string) io.Writer {
+	r, w := io.Pipe()
+	go func() {
+		buf := make([]byte, 0, 4096)
+		chunk := make([]byte, 4096)
+		for {
+			n, err := r.Read(chunk)
+			buf = append(buf, chunk[:n]...)
+			for {
+				i := strings.IndexByte(string(buf), '\n')
+				if i < 0 {
+					break
+				}
+				fmt.Printf("%-10s | %s\n", name, buf[:i])
+				buf = buf[i+1:]
+			}
+			if err != nil {
+				return
+			}
+		}
+	}()
+	return w
+}
+
+type quiet struct{}
+
+func (quiet) Debug(string, ...interface{}) {}
+func (quiet) Info(string, ...interface{})  {}
+func (quiet) Warn(string, ...interface{})  {}
+func (quiet) Error(string, ...interface{}) {}

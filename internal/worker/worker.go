@@ -1,0 +1,231 @@
+// Package worker assembles one Temporal worker for one task queue out of the
+// bridge, the slot suppliers, the pollers and the dispatchers, and runs it from
+// start to graceful shutdown.
+package worker
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"sync"
+	"time"
+
+	bridgev1 "github.com/temporal-sidecar/sidecar/gen/go/sidecar/bridge/v1"
+	"github.com/temporal-sidecar/sidecar/internal/activity"
+	"github.com/temporal-sidecar/sidecar/internal/bridge"
+	"github.com/temporal-sidecar/sidecar/internal/poller"
+	"github.com/temporal-sidecar/sidecar/internal/slots"
+	"github.com/temporal-sidecar/sidecar/internal/task"
+	enumspb "go.temporal.io/api/enums/v1"
+	taskqueuepb "go.temporal.io/api/taskqueue/v1"
+	"go.temporal.io/api/workflowservice/v1"
+	"golang.org/x/time/rate"
+	"google.golang.org/protobuf/types/known/wrapperspb"
+)
+
+// Options configure a Worker.
+type Options struct {
+	Namespace string
+	TaskQueue string
+	Identity  string
+	Service   workflowservice.WorkflowServiceClient
+	Bridge    bridge.Options // Handler is set by the worker
+
+	MaxConcurrentActivities int
+	ActivityPollers         poller.Behaviour
+	// ActivitiesPerSecond limits activity tasks this worker starts; 0 means no limit.
+	ActivitiesPerSecond float64
+	// TaskQueueActivitiesPerSecond asks the server to limit the whole queue; 0 means no limit.
+	TaskQueueActivitiesPerSecond float64
+	NoRemoteActivities           bool
+
+	DefaultHeartbeatThrottle time.Duration
+	MaxHeartbeatThrottle     time.Duration
+
+	Logger *slog.Logger
+}
+
+// Worker is a running worker.
+type Worker struct {
+	opts       Options
+	log        *slog.Logger
+	bridge     *bridge.Server
+	actSlots   *slots.Fixed
+	activities *activity.Dispatcher
+
+	mu     sync.Mutex
+	fatal  error
+	cancel context.CancelFunc
+	done   chan struct{}
+}
+
+// New assembles a Worker. Serve its Bridge on a gRPC server, then Run it.
+func New(opts Options) *Worker {
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	w := &Worker{opts: opts, log: opts.Logger, done: make(chan struct{})}
+	bo := opts.Bridge
+	bo.Handler = w
+	w.bridge = bridge.New(bo)
+	w.actSlots = slots.NewFixed(opts.MaxConcurrentActivities)
+	w.activities = activity.New(activity.Options{
+		Namespace:                opts.Namespace,
+		Identity:                 opts.Identity,
+		Service:                  opts.Service,
+		Bridge:                   w.bridge,
+		Slots:                    w.actSlots,
+		DefaultHeartbeatThrottle: opts.DefaultHeartbeatThrottle,
+		MaxHeartbeatThrottle:     opts.MaxHeartbeatThrottle,
+		Logger:                   opts.Logger,
+	})
+	return w
+}
+
+// Bridge is the bridge server apps connect to.
+func (w *Worker) Bridge() *bridge.Server { return w.bridge }
+
+// ActivitySlots is the activity slot supplier, for metrics and tests.
+func (w *Worker) ActivitySlots() *slots.Fixed { return w.actSlots }
+
+// Activities is the activity dispatcher, for metrics and tests.
+func (w *Worker) Activities() *activity.Dispatcher { return w.activities }
+
+// Err is the fatal error that stopped polling, if any.
+func (w *Worker) Err() error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.fatal
+}
+
+// Run polls until ctx ends or Shutdown is called, then returns once every
+// poller has stopped. It returns a fatal polling error if one stopped it.
+func (w *Worker) Run(ctx context.Context) error {
+	ctx, cancel := context.WithCancel(ctx)
+	w.mu.Lock()
+	w.cancel = cancel
+	w.mu.Unlock()
+	defer close(w.done)
+	defer cancel()
+
+	var wg sync.WaitGroup
+	if !w.opts.NoRemoteActivities {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			w.pollActivities(ctx)
+		}()
+	}
+	wg.Wait()
+	return w.Err()
+}
+
+func (w *Worker) pollActivities(ctx context.Context) {
+	var limiter *rate.Limiter
+	if aps := w.opts.ActivitiesPerSecond; aps > 0 {
+		limiter = rate.NewLimiter(rate.Limit(aps), max(1, int(aps)))
+	}
+	req := &workflowservice.PollActivityTaskQueueRequest{
+		Namespace: w.opts.Namespace,
+		TaskQueue: &taskqueuepb.TaskQueue{Name: w.opts.TaskQueue, Kind: enumspb.TASK_QUEUE_KIND_NORMAL},
+		Identity:  w.opts.Identity,
+	}
+	if tq := w.opts.TaskQueueActivitiesPerSecond; tq > 0 {
+		req.TaskQueueMetadata = &taskqueuepb.TaskQueueMetadata{MaxTasksPerSecond: wrapperspb.Double(tq)}
+	}
+	err := poller.Run(ctx, poller.Options[*workflowservice.PollActivityTaskQueueResponse]{
+		Name:      "activity",
+		Slot:      slots.Info{Kind: task.Activity},
+		Slots:     slots.NewCapped(w.actSlots, w.bridge),
+		Behaviour: w.opts.ActivityPollers,
+		Limiter:   limiter,
+		Poll: func(ctx context.Context) (*workflowservice.PollActivityTaskQueueResponse, bool, *taskqueuepb.PollerScalingDecision, error) {
+			ctx, cancel := context.WithTimeout(ctx, longPollTimeout)
+			defer cancel()
+			resp, err := w.opts.Service.PollActivityTaskQueue(ctx, req)
+			if err != nil {
+				return nil, false, nil, err
+			}
+			return resp, len(resp.GetTaskToken()) > 0, resp.GetPollerScalingDecision(), nil
+		},
+		Deliver: func(t *workflowservice.PollActivityTaskQueueResponse, p *slots.Permit) {
+			// The task is ours now; it must reach an app even if polling stops.
+			go w.activities.Deliver(context.WithoutCancel(ctx), t, p)
+		},
+		Fatal:  w.fail,
+		Logger: w.log,
+	})
+	if err != nil && !errors.Is(err, context.Canceled) {
+		w.fail(err)
+	}
+}
+
+// longPollTimeout exceeds the server's long-poll window (about 60s), so an
+// empty poll ends with an empty response, not a client deadline.
+const longPollTimeout = 70 * time.Second
+
+// fail records a fatal polling error and tells every app.
+func (w *Worker) fail(err error) {
+	w.mu.Lock()
+	first := w.fatal == nil
+	if first {
+		w.fatal = err
+	}
+	w.mu.Unlock()
+	if !first {
+		return
+	}
+	w.log.Error("polling stopped for good", "err", err)
+	for _, ss := range w.bridge.Sessions() {
+		_ = ss.Send(workerError(err))
+	}
+}
+
+func workerError(err error) *bridgev1.ConnectResponse {
+	return &bridgev1.ConnectResponse{Message: &bridgev1.ConnectResponse_WorkerError{WorkerError: &bridgev1.WorkerError{
+		Message: "the sidecar stopped polling: " + err.Error(), Fatal: true}}}
+}
+
+// Shutdown stops polling, lets apps finish in-flight tasks until ctx ends,
+// and tells the server this worker is gone.
+func (w *Worker) Shutdown(ctx context.Context, grace time.Duration) error {
+	w.mu.Lock()
+	cancel := w.cancel
+	w.mu.Unlock()
+	if cancel != nil {
+		cancel()
+		<-w.done
+	}
+	// The bridge tells apps to finish up and waits for their credits to come
+	// back; whatever is still running when ctx ends is failed for retry.
+	if err := w.bridge.Shutdown(ctx, grace); err != nil {
+		return w.activities.Drain(ctx)
+	}
+	return nil
+}
+
+// Opened implements bridge.Handler.
+func (w *Worker) Opened(ss *bridge.Session) {
+	if err := w.Err(); err != nil {
+		_ = ss.Send(workerError(err))
+	}
+}
+
+// Received implements bridge.Handler.
+func (w *Worker) Received(ss *bridge.Session, m *bridgev1.ConnectRequest) {
+	switch msg := m.GetMessage().(type) {
+	case *bridgev1.ConnectRequest_ActivityCompletion:
+		w.activities.Complete(ss, msg.ActivityCompletion)
+	case *bridgev1.ConnectRequest_ActivityHeartbeat:
+		w.activities.Heartbeat(ss, msg.ActivityHeartbeat)
+	default:
+		// Workflow and Nexus tasks are not dispatched yet, so any completion
+		// of theirs names a task that was never sent.
+		_ = ss.Send(bridge.UnknownTask(m))
+	}
+}
+
+// Closed implements bridge.Handler.
+func (w *Worker) Closed(ss *bridge.Session) {
+	w.activities.SessionClosed(ss)
+}

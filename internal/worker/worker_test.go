@@ -1,0 +1,438 @@
+package worker_test
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	bridgev1 "github.com/temporal-sidecar/sidecar/gen/go/sidecar/bridge/v1"
+	"github.com/temporal-sidecar/sidecar/internal/bridge"
+	"github.com/temporal-sidecar/sidecar/internal/bridgetest"
+	"github.com/temporal-sidecar/sidecar/internal/config"
+	"github.com/temporal-sidecar/sidecar/internal/devserver"
+	"github.com/temporal-sidecar/sidecar/internal/frontend"
+	"github.com/temporal-sidecar/sidecar/internal/poller"
+	"github.com/temporal-sidecar/sidecar/internal/worker"
+	"go.temporal.io/api/workflowservice/v1"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/temporal"
+	sdkworker "go.temporal.io/sdk/worker"
+	"go.temporal.io/sdk/workflow"
+	"google.golang.org/grpc"
+)
+
+func TestMain(m *testing.M) { devserver.Main(m, devserver.Options{}) }
+
+// counting wraps the real WorkflowService to count heartbeat calls.
+type counting struct {
+	workflowservice.WorkflowServiceClient
+	heartbeats atomic.Int64
+}
+
+func (c *counting) RecordActivityTaskHeartbeat(ctx context.Context, in *workflowservice.RecordActivityTaskHeartbeatRequest, opts ...grpc.CallOption) (*workflowservice.RecordActivityTaskHeartbeatResponse, error) {
+	c.heartbeats.Add(1)
+	return c.WorkflowServiceClient.RecordActivityTaskHeartbeat(ctx, in, opts...)
+}
+
+type env struct {
+	t      *testing.T
+	queue  string
+	w      *worker.Worker
+	svc    *counting
+	target string
+	client client.Client
+}
+
+// newEnv runs a sidecar worker for a fresh task queue against the shared dev
+// server, and a Go SDK worker that runs the test workflows (and no activities).
+func newEnv(t *testing.T, mod func(*worker.Options)) *env {
+	t.Helper()
+	srv := devserver.Shared(t)
+	queue := devserver.TaskQueue(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	fe, err := frontend.Dial(ctx, config.Frontend{Address: srv.Address(), Namespace: srv.Namespace(), ConnectTimeout: 10 * time.Second}, "sidecar-test", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { fe.Close() })
+	svc := &counting{WorkflowServiceClient: fe.WorkflowService()}
+	opts := worker.Options{
+		Namespace: srv.Namespace(), TaskQueue: queue, Identity: "sidecar-test", Service: svc,
+		Bridge:                   bridge.Options{Namespace: srv.Namespace(), TaskQueue: queue, Identity: "sidecar-test"},
+		MaxConcurrentActivities:  10,
+		ActivityPollers:          poller.Behaviour{Maximum: 2},
+		DefaultHeartbeatThrottle: 30 * time.Second,
+		MaxHeartbeatThrottle:     60 * time.Second,
+		Logger:                   slog.New(slog.DiscardHandler),
+	}
+	if mod != nil {
+		mod(&opts)
+	}
+	w := worker.New(opts)
+	g := bridge.NewGRPCServer(bridge.Security{}, 4<<20)
+	w.Bridge().Register(g)
+	sock := filepath.Join(t.TempDir(), "b.sock")
+	l, err := bridge.Listen("unix", sock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	go g.Serve(l)
+	runCtx, stop := context.WithCancel(context.Background())
+	ran := make(chan struct{})
+	go func() { defer close(ran); _ = w.Run(runCtx) }()
+	t.Cleanup(func() { stop(); <-ran; g.Stop() })
+
+	c, err := client.Dial(client.Options{HostPort: srv.Address(), Namespace: srv.Namespace(), Logger: quiet{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(c.Close)
+	sw := sdkworker.New(c, queue, sdkworker.Options{LocalActivityWorkerOnly: true})
+	sw.RegisterWorkflow(RunActivity)
+	if err := sw.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(sw.Stop)
+	return &env{t: t, queue: queue, w: w, svc: svc, target: "unix://" + sock, client: c}
+}
+
+// app connects a test app that serves the named activity types.
+func (e *env) app(capacity uint32, types ...string) *bridgetest.App {
+	e.t.Helper()
+	reg := &bridgev1.Register{ProtocolVersion: 1, Identity: "app@" + e.t.Name(), SdkName: "bridgetest", TaskQueue: e.queue,
+		Capacity: &bridgev1.Capacity{Activities: capacity, LocalActivities: 1}}
+	for _, n := range types {
+		reg.Activities = append(reg.Activities, &bridgev1.ActivityRegistration{Name: n})
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	a, err := bridgetest.Dial(ctx, e.target, reg)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	e.t.Cleanup(a.Close)
+	return a
+}
+
+// Call is what RunActivity runs.
+type Call struct {
+	Type           string
+	Arg            string
+	StartToClose   time.Duration
+	Heartbeat      time.Duration
+	MaxAttempts    int32
+	CancelOnSignal bool
+}
+
+// RunActivity runs one activity; with CancelOnSignal it cancels the activity
+// when the "cancel" signal arrives and waits for the cancellation to complete.
+func RunActivity(ctx workflow.Context, c Call) (string, error) {
+	ctx = workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+		StartToCloseTimeout: c.StartToClose, HeartbeatTimeout: c.Heartbeat, WaitForCancellation: true,
+		RetryPolicy: &temporal.RetryPolicy{MaximumAttempts: c.MaxAttempts, InitialInterval: 100 * time.Millisecond},
+	})
+	actx, cancel := workflow.WithCancel(ctx)
+	if c.CancelOnSignal {
+		workflow.Go(ctx, func(ctx workflow.Context) {
+			workflow.GetSignalChannel(ctx, "cancel").Receive(ctx, nil)
+			cancel()
+		})
+	}
+	var out string
+	err := workflow.ExecuteActivity(actx, c.Type, c.Arg).Get(ctx, &out)
+	return out, err
+}
+
+func (e *env) start(c Call) client.WorkflowRun {
+	e.t.Helper()
+	if c.StartToClose == 0 {
+		c.StartToClose = time.Minute
+	}
+	run, err := e.client.ExecuteWorkflow(context.Background(), client.StartWorkflowOptions{TaskQueue: e.queue, WorkflowExecutionTimeout: 2 * time.Minute}, RunActivity, c)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return run
+}
+
+func result(t *testing.T, run client.WorkflowRun) (string, error) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	var out string
+	err := run.Get(ctx, &out)
+	return out, err
+}
+
+func next(t *testing.T, a *bridgetest.App) *bridgev1.ActivityTask {
+	t.Helper()
+	task, err := a.NextActivity(30 * time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return task
+}
+
+// waitIdle waits until every activity slot and app credit is back.
+func (e *env) waitIdle(apps ...*bridgetest.App) {
+	e.t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		s := e.w.ActivitySlots()
+		if s.InUse() == 0 && e.w.Activities().Running() == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			e.t.Fatalf("slots leaked: %d in use, %d running", s.InUse(), e.w.Activities().Running())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func TestActivityResultReachesWorkflow(t *testing.T) {
+	e := newEnv(t, nil)
+	a := e.app(4, "Echo")
+	run := e.start(Call{Type: "Echo", Arg: "hello"})
+	task := next(t, a)
+	s := task.GetStart()
+	if s.GetActivityType() != "Echo" || s.GetWorkflowType() != "RunActivity" || s.GetAttempt() != 1 || len(s.GetInput()) != 1 ||
+		s.GetWorkflowExecution().GetWorkflowId() != run.GetID() || s.GetStartToCloseTimeout().AsDuration() != time.Minute {
+		t.Fatalf("start = %v", s)
+	}
+	if err := a.CompleteActivity(task.GetTaskToken(), bridgetest.Completed(s.GetInput()[0])); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := result(t, run); err != nil || out != "hello" {
+		t.Fatalf("workflow = %q, %v", out, err)
+	}
+	e.waitIdle()
+}
+
+func TestActivityFailureKeepsTypeAndRetryability(t *testing.T) {
+	e := newEnv(t, nil)
+	a := e.app(4, "Charge")
+	run := e.start(Call{Type: "Charge", MaxAttempts: 5})
+	task := next(t, a)
+	err := a.CompleteActivity(task.GetTaskToken(), bridgetest.Failed(&bridgev1.Failure{Message: "card declined",
+		FailureInfo: &bridgev1.Failure_ApplicationFailureInfo{ApplicationFailureInfo: &bridgev1.ApplicationFailureInfo{Type: "Declined", NonRetryable: true}}}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = result(t, run)
+	var appErr *temporal.ApplicationError
+	if !errors.As(err, &appErr) || appErr.Type() != "Declined" || !appErr.NonRetryable() || !strings.Contains(appErr.Error(), "card declined") {
+		t.Fatalf("workflow error = %v, want non-retryable Declined", err)
+	}
+	e.waitIdle()
+}
+
+func TestUnregisteredActivityTypeFailsRetryably(t *testing.T) {
+	e := newEnv(t, nil)
+	e.app(4, "Echo")
+	run := e.start(Call{Type: "Missing", MaxAttempts: 1})
+	_, err := result(t, run)
+	var appErr *temporal.ApplicationError
+	if !errors.As(err, &appErr) || appErr.Type() != "NotFoundError" || appErr.NonRetryable() ||
+		!strings.Contains(appErr.Error(), `activity type "Missing" is not registered by any app connected to this sidecar`) {
+		t.Fatalf("workflow error = %v", err)
+	}
+	e.waitIdle()
+}
+
+func TestLostAppActivityIsRetriedAtOnceOnAnotherApp(t *testing.T) {
+	e := newEnv(t, nil)
+	first := e.app(1, "Echo")
+	run := e.start(Call{Type: "Echo", Arg: "again", StartToClose: 10 * time.Minute, MaxAttempts: 3})
+	next(t, first)
+	second := e.app(1, "Echo")
+	first.Close() // the app crashes with the task in hand
+	task := next(t, second)
+	if task.GetStart().GetAttempt() != 2 {
+		t.Fatalf("attempt = %d, want 2", task.GetStart().GetAttempt())
+	}
+	if err := second.CompleteActivity(task.GetTaskToken(), bridgetest.Completed(task.GetStart().GetInput()[0])); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := result(t, run); err != nil || out != "again" {
+		t.Fatalf("workflow = %q, %v", out, err)
+	}
+	e.waitIdle()
+}
+
+func TestWorkflowCancellationReachesAppThroughHeartbeat(t *testing.T) {
+	e := newEnv(t, nil)
+	a := e.app(4, "Slow")
+	run := e.start(Call{Type: "Slow", Heartbeat: 2 * time.Second, CancelOnSignal: true})
+	task := next(t, a)
+	if err := e.client.SignalWorkflow(context.Background(), run.GetID(), "", "cancel", nil); err != nil {
+		t.Fatal(err)
+	}
+	// Heartbeat until the cancel arrives, as an activity would.
+	var cancelTask *bridgev1.ActivityTask
+	deadline := time.Now().Add(30 * time.Second)
+	for cancelTask == nil {
+		if err := a.Heartbeat(task.GetTaskToken()); err != nil {
+			t.Fatal(err)
+		}
+		if tk, err := a.NextActivity(200 * time.Millisecond); err == nil {
+			cancelTask = tk
+		} else if time.Now().After(deadline) {
+			t.Fatal("no cancel delivered")
+		}
+	}
+	if c := cancelTask.GetCancel(); c.GetReason() != bridgev1.ActivityCancelReason_ACTIVITY_CANCEL_REASON_CANCELLED {
+		t.Fatalf("cancel = %v", cancelTask)
+	}
+	if err := a.CompleteActivity(task.GetTaskToken(), bridgetest.Cancelled()); err != nil {
+		t.Fatal(err)
+	}
+	_, err := result(t, run)
+	var canceled *temporal.CanceledError
+	if !errors.As(err, &canceled) {
+		t.Fatalf("workflow error = %v, want cancelled", err)
+	}
+	e.waitIdle()
+}
+
+func TestHeartbeatsAreThrottledAndCoalesced(t *testing.T) {
+	e := newEnv(t, nil)
+	a := e.app(4, "Chatty")
+	run := e.start(Call{Type: "Chatty", Heartbeat: 10 * time.Second}) // throttle: 8s
+	task := next(t, a)
+	for i := range 100 {
+		if err := a.Heartbeat(task.GetTaskToken(), &bridgev1.Payload{Data: []byte{byte(i)}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// The first heartbeat goes out at once; the other 99 fall in its window.
+	// Failing now flushes the latest details with the failure.
+	if err := a.CompleteActivity(task.GetTaskToken(), bridgetest.Failed(&bridgev1.Failure{Message: "stop",
+		FailureInfo: &bridgev1.Failure_ApplicationFailureInfo{ApplicationFailureInfo: &bridgev1.ApplicationFailureInfo{NonRetryable: true}}})); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := result(t, run); err == nil {
+		t.Fatal("workflow succeeded, want failure")
+	}
+	if n := e.svc.heartbeats.Load(); n != 1 {
+		t.Fatalf("heartbeats sent to the server = %d, want 1", n)
+	}
+	e.waitIdle()
+}
+
+func TestCancelledWithoutRequestIsAFailure(t *testing.T) {
+	e := newEnv(t, nil)
+	a := e.app(4, "Echo")
+	run := e.start(Call{Type: "Echo", MaxAttempts: 1})
+	task := next(t, a)
+	if err := a.CompleteActivity(task.GetTaskToken(), bridgetest.Cancelled()); err != nil {
+		t.Fatal(err)
+	}
+	_, err := result(t, run)
+	var appErr *temporal.ApplicationError
+	if !errors.As(err, &appErr) || appErr.Type() != "CancelledWithoutRequest" {
+		t.Fatalf("workflow error = %v", err)
+	}
+	e.waitIdle()
+}
+
+func TestMalformedCompletionIsRejectedAndTaskKeepsRunning(t *testing.T) {
+	e := newEnv(t, nil)
+	a := e.app(4, "Echo")
+	run := e.start(Call{Type: "Echo", Arg: "x"})
+	task := next(t, a)
+	if err := a.CompleteActivity(task.GetTaskToken(), &bridgev1.ActivityExecutionResult{}); err != nil {
+		t.Fatal(err)
+	}
+	m, err := a.Next(30 * time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ce := m.GetCompletionError()
+	if ce.GetKind() != bridgev1.CompletionErrorKind_COMPLETION_ERROR_KIND_MALFORMED ||
+		!strings.Contains(ce.GetMessage(), "activity_completion.result has no status") {
+		t.Fatalf("got %v", m)
+	}
+	if err := a.CompleteActivity(task.GetTaskToken(), bridgetest.Completed(task.GetStart().GetInput()[0])); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := result(t, run); err != nil || out != "x" {
+		t.Fatalf("workflow = %q, %v", out, err)
+	}
+	// A second answer for the same task names a task that is gone.
+	if err := a.CompleteActivity(task.GetTaskToken(), bridgetest.Completed(nil)); err != nil {
+		t.Fatal(err)
+	}
+	if m, err := a.Next(30 * time.Second); err != nil || m.GetCompletionError().GetKind() != bridgev1.CompletionErrorKind_COMPLETION_ERROR_KIND_UNKNOWN_TASK {
+		t.Fatalf("got %v, %v", m, err)
+	}
+	e.waitIdle()
+}
+
+func TestLocalDeadlineCancelsActivityInApp(t *testing.T) {
+	e := newEnv(t, nil)
+	a := e.app(4, "Stuck")
+	e.start(Call{Type: "Stuck", StartToClose: time.Second, MaxAttempts: 1})
+	task := next(t, a)
+	c := next(t, a)
+	if c.GetCancel().GetReason() != bridgev1.ActivityCancelReason_ACTIVITY_CANCEL_REASON_TIMED_OUT || string(c.GetTaskToken()) != string(task.GetTaskToken()) {
+		t.Fatalf("got %v", c)
+	}
+	if err := a.CompleteActivity(task.GetTaskToken(), bridgetest.Cancelled()); err != nil {
+		t.Fatal(err)
+	}
+	e.waitIdle()
+}
+
+func TestWillCompleteAsyncFreesTheSlot(t *testing.T) {
+	e := newEnv(t, nil)
+	a := e.app(1, "Async")
+	run := e.start(Call{Type: "Async"})
+	task := next(t, a)
+	if err := a.CompleteActivity(task.GetTaskToken(), bridgetest.WillCompleteAsync()); err != nil {
+		t.Fatal(err)
+	}
+	e.waitIdle()
+	if err := e.client.CompleteActivity(context.Background(), task.GetTaskToken(), "later", nil); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := result(t, run); err != nil || out != "later" {
+		t.Fatalf("workflow = %q, %v", out, err)
+	}
+}
+
+func TestNoMoreTasksThanTheAppOffered(t *testing.T) {
+	e := newEnv(t, nil)
+	a := e.app(2, "Echo")
+	runs := []client.WorkflowRun{e.start(Call{Type: "Echo", Arg: "1"}), e.start(Call{Type: "Echo", Arg: "2"}), e.start(Call{Type: "Echo", Arg: "3"})}
+	t1, t2 := next(t, a), next(t, a)
+	if tk, err := a.NextActivity(500 * time.Millisecond); err == nil {
+		t.Fatalf("third task %v delivered beyond capacity 2", tk)
+	}
+	for _, tk := range []*bridgev1.ActivityTask{t1, t2, nil} {
+		if tk == nil {
+			tk = next(t, a) // the third arrives once a credit is free
+		}
+		if err := a.CompleteActivity(tk.GetTaskToken(), bridgetest.Completed(tk.GetStart().GetInput()[0])); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, r := range runs {
+		if _, err := result(t, r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	e.waitIdle()
+}
+
+type quiet struct{}
+
+func (quiet) Debug(string, ...interface{}) {}
+func (quiet) Info(string, ...interface{})  {}
+func (quiet) Warn(string, ...interface{})  {}
+func (quiet) Error(string, ...interface{}) {}
