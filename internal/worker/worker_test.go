@@ -436,3 +436,27 @@ func (quiet) Debug(string, ...interface{}) {}
 func (quiet) Info(string, ...interface{})  {}
 func (quiet) Warn(string, ...interface{})  {}
 func (quiet) Error(string, ...interface{}) {}
+
+func TestFatalPollErrorStopsPollingAndTellsApps(t *testing.T) {
+	// The server refuses reserved task queue names with InvalidArgument: a
+	// fault no retry can fix.
+	var queue string
+	e := newEnv(t, func(o *worker.Options) {
+		queue = "/_sys/" + o.TaskQueue
+		o.TaskQueue, o.Bridge.TaskQueue = queue, queue
+	})
+	e.queue = queue
+	a := e.app(1, "Echo")
+	m, err := a.Next(30 * time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	we := m.GetWorkerError()
+	if !we.GetFatal() || !strings.Contains(we.GetMessage(), "the sidecar stopped polling") {
+		t.Fatalf("got %v, want a fatal worker error", m)
+	}
+	if err := e.w.Err(); err == nil {
+		t.Fatal("worker reports no fatal error")
+	}
+	e.waitIdle()
+}
