@@ -16,6 +16,9 @@ import (
 
 	bridgev1 "github.com/temporal-sidecar/sidecar/gen/go/sidecar/bridge/v1"
 	"github.com/temporal-sidecar/sidecar/internal/devserver"
+	"go.temporal.io/sdk/client"
+	sdkworker "go.temporal.io/sdk/worker"
+	"go.temporal.io/sdk/workflow"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials/insecure"
@@ -286,3 +289,100 @@ func TestHelpListsGroupedOptions(t *testing.T) {
 		}
 	}
 }
+
+// Echo runs the activity "Echo" on the sidecar's queue.
+func Echo(ctx workflow.Context, s string) (string, error) {
+	ctx = workflow.WithActivityOptions(ctx, workflow.ActivityOptions{StartToCloseTimeout: time.Minute})
+	var out string
+	err := workflow.ExecuteActivity(ctx, "Echo", s).Get(ctx, &out)
+	return out, err
+}
+
+// activityInFlight starts a sidecar, an app and a workflow, and returns once
+// the app holds the workflow's activity task.
+func activityInFlight(t *testing.T, args ...string) (*proc, grpc.BidiStreamingClient[bridgev1.ConnectRequest, bridgev1.ConnectResponse], *bridgev1.ActivityTask, client.WorkflowRun) {
+	t.Helper()
+	queue := devserver.TaskQueue(t)
+	p, conn := startReady(t, queue, args...)
+	st := connect(t, conn, register(queue, 1))
+	if m, err := st.Recv(); err != nil || m.GetRegistered() == nil {
+		t.Fatalf("register: %v %v", m, err)
+	}
+	srv := devserver.Shared(t)
+	c, err := client.Dial(client.Options{HostPort: srv.Address(), Logger: quiet{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(c.Close)
+	w := sdkworker.New(c, queue, sdkworker.Options{LocalActivityWorkerOnly: true})
+	w.RegisterWorkflow(Echo)
+	if err := w.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(w.Stop)
+	run, err := c.ExecuteWorkflow(context.Background(), client.StartWorkflowOptions{TaskQueue: queue}, Echo, "drained")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := st.Recv()
+	if err != nil || m.GetActivityTask().GetStart() == nil {
+		t.Fatalf("got %v, %v; want an activity task", m, err)
+	}
+	return p, st, m.GetActivityTask(), run
+}
+
+func TestSIGTERMDrainsInFlightActivityThenExitsZero(t *testing.T) {
+	p, st, task, run := activityInFlight(t, "--graceful-shutdown-timeout", "30s")
+	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	if m, err := st.Recv(); err != nil || m.GetShutdown() == nil {
+		t.Fatalf("got %v, %v; want a shutdown notice", m, err)
+	}
+	// The app finishes the task it holds; the sidecar reports it and drains.
+	err := st.Send(&bridgev1.ConnectRequest{Message: &bridgev1.ConnectRequest_ActivityCompletion{ActivityCompletion: &bridgev1.ActivityTaskCompletion{
+		TaskToken: task.GetTaskToken(), Result: &bridgev1.ActivityExecutionResult{Status: &bridgev1.ActivityExecutionResult_Completed{
+			Completed: &bridgev1.ActivityExecutionCompleted{Result: task.GetStart().GetInput()[0]}}}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m, err := st.Recv(); err != nil || m.GetDrained() == nil {
+		t.Fatalf("got %v, %v; want drained", m, err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	var out string
+	if err := run.Get(ctx, &out); err != nil || out != "drained" {
+		t.Fatalf("workflow = %q, %v", out, err)
+	}
+	_ = st.CloseSend()
+	if code := p.wait(t); code != exitOK {
+		t.Fatalf("exit code %d, want 0", code)
+	}
+}
+
+func TestSecondSignalForcesExit(t *testing.T) {
+	p, st, _, _ := activityInFlight(t, "--graceful-shutdown-timeout", "5m")
+	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	if m, err := st.Recv(); err != nil || m.GetShutdown() == nil {
+		t.Fatalf("got %v, %v; want a shutdown notice", m, err)
+	}
+	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	if code := p.wait(t); code != exitFailure {
+		t.Fatalf("exit code %d, want %d for a forced exit", code, exitFailure)
+	}
+	if !strings.Contains(p.stderr.String(), "second signal") {
+		t.Fatalf("stderr does not explain the forced exit:\n%s", p.stderr.String())
+	}
+}
+
+type quiet struct{}
+
+func (quiet) Debug(string, ...interface{}) {}
+func (quiet) Info(string, ...interface{})  {}
+func (quiet) Warn(string, ...interface{})  {}
+func (quiet) Error(string, ...interface{}) {}

@@ -70,6 +70,7 @@ type run struct {
 
 	mu        sync.Mutex
 	cancelled bool // a cancel was sent to the app: only then may it answer cancelled
+	timedOut  bool // the local deadline passed: the server times the attempt out itself
 	done      bool // answered; late timers do nothing
 }
 
@@ -94,6 +95,9 @@ func (d *Dispatcher) Deliver(ctx context.Context, t *workflowservice.PollActivit
 	d.track(r)
 	if dl, ok := localDeadline(start); ok {
 		r.deadline = time.AfterFunc(time.Until(dl), func() {
+			r.mu.Lock()
+			r.timedOut = true
+			r.mu.Unlock()
 			d.cancel(r, bridgev1.ActivityCancelReason_ACTIVITY_CANCEL_REASON_TIMED_OUT, "the activity passed its start-to-close or schedule-to-close deadline")
 		})
 	}
@@ -176,6 +180,15 @@ func (d *Dispatcher) Complete(ss *bridge.Session, c *bridgev1.ActivityTaskComple
 }
 
 func (d *Dispatcher) respond(r *run, res *bridgev1.ActivityExecutionResult) error {
+	r.mu.Lock()
+	late := r.timedOut
+	r.mu.Unlock()
+	if late {
+		// The server has timed the attempt out (and may have retried it);
+		// a result now would only be refused.
+		d.log.Debug("dropping the result of an activity past its deadline", "activity_id", r.start.GetActivityId())
+		return nil
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), rpcTimeout)
 	defer cancel()
 	svc := d.opts.Service

@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/google/uuid"
 	bridgev1 "github.com/temporal-sidecar/sidecar/gen/go/sidecar/bridge/v1"
 	"github.com/temporal-sidecar/sidecar/internal/activity"
 	"github.com/temporal-sidecar/sidecar/internal/bridge"
@@ -53,6 +54,10 @@ type Worker struct {
 	actSlots   *slots.Fixed
 	activities *activity.Dispatcher
 
+	// instanceKey identifies this worker process to the server in polls and
+	// ShutdownWorker, so the server can end its outstanding polls at shutdown.
+	instanceKey string
+
 	mu     sync.Mutex
 	fatal  error
 	cancel context.CancelFunc
@@ -64,7 +69,7 @@ func New(opts Options) *Worker {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	w := &Worker{opts: opts, log: opts.Logger, done: make(chan struct{})}
+	w := &Worker{opts: opts, log: opts.Logger, done: make(chan struct{}), instanceKey: uuid.NewString()}
 	bo := opts.Bridge
 	bo.Handler = w
 	w.bridge = bridge.New(bo)
@@ -126,9 +131,10 @@ func (w *Worker) pollActivities(ctx context.Context) {
 		limiter = rate.NewLimiter(rate.Limit(aps), max(1, int(aps)))
 	}
 	req := &workflowservice.PollActivityTaskQueueRequest{
-		Namespace: w.opts.Namespace,
-		TaskQueue: &taskqueuepb.TaskQueue{Name: w.opts.TaskQueue, Kind: enumspb.TASK_QUEUE_KIND_NORMAL},
-		Identity:  w.opts.Identity,
+		Namespace:         w.opts.Namespace,
+		TaskQueue:         &taskqueuepb.TaskQueue{Name: w.opts.TaskQueue, Kind: enumspb.TASK_QUEUE_KIND_NORMAL},
+		Identity:          w.opts.Identity,
+		WorkerInstanceKey: w.instanceKey,
 	}
 	if tq := w.opts.TaskQueueActivitiesPerSecond; tq > 0 {
 		req.TaskQueueMetadata = &taskqueuepb.TaskQueueMetadata{MaxTasksPerSecond: wrapperspb.Double(tq)}
@@ -198,10 +204,30 @@ func (w *Worker) Shutdown(ctx context.Context, grace time.Duration) error {
 	}
 	// The bridge tells apps to finish up and waits for their credits to come
 	// back; whatever is still running when ctx ends is failed for retry.
-	if err := w.bridge.Shutdown(ctx, grace); err != nil {
-		return w.activities.Drain(ctx)
+	var err error
+	if w.bridge.Shutdown(ctx, grace) != nil {
+		err = w.activities.Drain(ctx)
 	}
-	return nil
+	w.shutdownWorker()
+	return err
+}
+
+// shutdownWorker tells the server this worker is gone, so it stops routing
+// to it at once rather than after a timeout.
+func (w *Worker) shutdownWorker() {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_, err := w.opts.Service.ShutdownWorker(ctx, &workflowservice.ShutdownWorkerRequest{
+		Namespace:         w.opts.Namespace,
+		Identity:          w.opts.Identity,
+		Reason:            "graceful shutdown",
+		WorkerInstanceKey: w.instanceKey,
+		TaskQueue:         w.opts.TaskQueue,
+		TaskQueueTypes:    []enumspb.TaskQueueType{enumspb.TASK_QUEUE_TYPE_ACTIVITY},
+	})
+	if err != nil {
+		w.log.Warn("ShutdownWorker failed", "err", err)
+	}
 }
 
 // Opened implements bridge.Handler.

@@ -28,10 +28,28 @@ import (
 
 func TestMain(m *testing.M) { devserver.Main(m, devserver.Options{}) }
 
-// counting wraps the real WorkflowService to count heartbeat calls.
+// counting wraps the real WorkflowService to count calls.
 type counting struct {
 	workflowservice.WorkflowServiceClient
 	heartbeats atomic.Int64
+	polls      atomic.Int64 // activity polls started
+	inFlight   atomic.Int64 // activity polls open now
+	maxFlight  atomic.Int64 // most activity polls open at once
+	shutdowns  atomic.Int64
+}
+
+func (c *counting) PollActivityTaskQueue(ctx context.Context, in *workflowservice.PollActivityTaskQueueRequest, opts ...grpc.CallOption) (*workflowservice.PollActivityTaskQueueResponse, error) {
+	c.polls.Add(1)
+	n := c.inFlight.Add(1)
+	defer c.inFlight.Add(-1)
+	for m := c.maxFlight.Load(); n > m && !c.maxFlight.CompareAndSwap(m, n); m = c.maxFlight.Load() {
+	}
+	return c.WorkflowServiceClient.PollActivityTaskQueue(ctx, in, opts...)
+}
+
+func (c *counting) ShutdownWorker(ctx context.Context, in *workflowservice.ShutdownWorkerRequest, opts ...grpc.CallOption) (*workflowservice.ShutdownWorkerResponse, error) {
+	c.shutdowns.Add(1)
+	return c.WorkflowServiceClient.ShutdownWorker(ctx, in, opts...)
 }
 
 func (c *counting) RecordActivityTaskHeartbeat(ctx context.Context, in *workflowservice.RecordActivityTaskHeartbeatRequest, opts ...grpc.CallOption) (*workflowservice.RecordActivityTaskHeartbeatResponse, error) {
@@ -457,6 +475,149 @@ func TestFatalPollErrorStopsPollingAndTellsApps(t *testing.T) {
 	}
 	if err := e.w.Err(); err == nil {
 		t.Fatal("worker reports no fatal error")
+	}
+	e.waitIdle()
+}
+
+func TestRetryableFailureRetriesWithLatestHeartbeatDetails(t *testing.T) {
+	e := newEnv(t, nil)
+	a := e.app(4, "Resumable")
+	run := e.start(Call{Type: "Resumable", Heartbeat: 10 * time.Second, MaxAttempts: 3})
+	first := next(t, a)
+	// The first heartbeat goes to the server at once; the second is held by
+	// the throttle and must be flushed with the failure.
+	for _, d := range []string{"step-1", "step-2"} {
+		if err := a.Heartbeat(first.GetTaskToken(), &bridgev1.Payload{Metadata: map[string][]byte{"encoding": []byte("json/plain")}, Data: []byte(`"` + d + `"`)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := a.CompleteActivity(first.GetTaskToken(), bridgetest.Failed(&bridgev1.Failure{Message: "flaky",
+		FailureInfo: &bridgev1.Failure_ApplicationFailureInfo{ApplicationFailureInfo: &bridgev1.ApplicationFailureInfo{Type: "Flaky"}}})); err != nil {
+		t.Fatal(err)
+	}
+	second := next(t, a)
+	s := second.GetStart()
+	if s.GetAttempt() != 2 || len(s.GetHeartbeatDetails()) != 1 || string(s.GetHeartbeatDetails()[0].GetData()) != `"step-2"` {
+		t.Fatalf("second attempt %d with details %v, want attempt 2 resuming from step-2", s.GetAttempt(), s.GetHeartbeatDetails())
+	}
+	if err := a.CompleteActivity(second.GetTaskToken(), bridgetest.Completed(s.GetHeartbeatDetails()[0])); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := result(t, run); err != nil || out != "step-2" {
+		t.Fatalf("workflow = %q, %v", out, err)
+	}
+	e.waitIdle()
+}
+
+func TestTimedOutActivityDropsLateResult(t *testing.T) {
+	e := newEnv(t, nil)
+	a := e.app(4, "Late")
+	run := e.start(Call{Type: "Late", StartToClose: time.Second, MaxAttempts: 1})
+	task := next(t, a)
+	if c := next(t, a); c.GetCancel().GetReason() != bridgev1.ActivityCancelReason_ACTIVITY_CANCEL_REASON_TIMED_OUT {
+		t.Fatalf("got %v, want a timed-out cancel", c)
+	}
+	if err := a.CompleteActivity(task.GetTaskToken(), bridgetest.Completed(task.GetStart().GetInput()[0])); err != nil {
+		t.Fatal(err)
+	}
+	_, err := result(t, run)
+	var timeout *temporal.TimeoutError
+	if !errors.As(err, &timeout) {
+		t.Fatalf("workflow error = %v, want a timeout", err)
+	}
+	e.waitIdle()
+}
+
+func TestNoAppNoPollAndNoTaskConsumed(t *testing.T) {
+	e := newEnv(t, nil)
+	run := e.start(Call{Type: "Echo", Arg: "patient"})
+	// Wait until the server holds the activity, scheduled and not started.
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		d, err := e.client.DescribeWorkflowExecution(context.Background(), run.GetID(), "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(d.GetPendingActivities()) == 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("activity never scheduled")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if n := e.svc.polls.Load(); n != 0 {
+		t.Fatalf("%d activity polls with no app connected", n)
+	}
+	a := e.app(1, "Echo")
+	task := next(t, a)
+	if task.GetStart().GetAttempt() != 1 {
+		t.Fatalf("attempt %d: the task was consumed before an app connected", task.GetStart().GetAttempt())
+	}
+	if err := a.CompleteActivity(task.GetTaskToken(), bridgetest.Completed(task.GetStart().GetInput()[0])); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := result(t, run); err != nil || out != "patient" {
+		t.Fatalf("workflow = %q, %v", out, err)
+	}
+	e.waitIdle()
+}
+
+func TestWorkerRateLimitSpacesTaskStarts(t *testing.T) {
+	e := newEnv(t, func(o *worker.Options) { o.ActivitiesPerSecond = 2 }) // burst 2, then one per 500ms
+	a := e.app(10, "Echo")
+	var runs []client.WorkflowRun
+	for range 5 {
+		runs = append(runs, e.start(Call{Type: "Echo", Arg: "x"}))
+	}
+	var first time.Time
+	for i := range 5 {
+		task := next(t, a)
+		if i == 0 {
+			first = time.Now()
+		}
+		if err := a.CompleteActivity(task.GetTaskToken(), bridgetest.Completed(task.GetStart().GetInput()[0])); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Five tasks at two per second with a burst of two need at least 1.5s
+	// between the first and the last; the bound only fails if the limit is ignored.
+	if spread := time.Since(first); spread < time.Second {
+		t.Fatalf("5 tasks delivered within %v at 2/s", spread)
+	}
+	for _, r := range runs {
+		if _, err := result(t, r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	e.waitIdle()
+}
+
+func TestAutoscalingAddsPollersUnderLoad(t *testing.T) {
+	e := newEnv(t, func(o *worker.Options) {
+		o.ActivityPollers = poller.Behaviour{Autoscaling: true, Minimum: 1, Initial: 1, Maximum: 8}
+	})
+	a := e.app(50, "Echo")
+	var runs []client.WorkflowRun
+	for range 40 {
+		runs = append(runs, e.start(Call{Type: "Echo", Arg: "x"}))
+	}
+	go func() {
+		for {
+			task, err := a.NextActivity(time.Minute)
+			if err != nil {
+				return
+			}
+			_ = a.CompleteActivity(task.GetTaskToken(), bridgetest.Completed(task.GetStart().GetInput()[0]))
+		}
+	}()
+	for _, r := range runs {
+		if _, err := result(t, r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if m := e.svc.maxFlight.Load(); m < 2 {
+		t.Fatalf("at most %d activity polls open at once; autoscaling never added a poller", m)
 	}
 	e.waitIdle()
 }
