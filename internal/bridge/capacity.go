@@ -92,3 +92,32 @@ func (s *Server) unclaim(k task.Kind) {
 	}
 	s.claimed[k]--
 }
+
+// ReserveOn takes a credit of kind k on a session that already holds work of
+// the caller (a cached workflow run), waiting while the session is busy. It
+// fails with ErrSessionClosed once the session has ended.
+func (s *Server) ReserveOn(ctx context.Context, k task.Kind, ss *Session) error {
+	for {
+		ch := s.Changed()
+		if ss.reserveContinuing(k) {
+			return nil
+		}
+		select {
+		case <-ch:
+		case <-ss.Done():
+			return ErrSessionClosed
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}
+
+// AssignTo ends a claim by taking a credit on a given session: a polled task
+// for a run that session holds.
+func (s *Server) AssignTo(ctx context.Context, k task.Kind, ss *Session) error {
+	s.mu.Lock()
+	s.unclaim(k)
+	s.notifyLocked()
+	s.mu.Unlock()
+	return s.ReserveOn(ctx, k, ss)
+}

@@ -125,6 +125,19 @@ func (s *Session) Reserve(k task.Kind) bool {
 	return true
 }
 
+// reserveContinuing takes a credit for work that continues a task the session
+// already has (the next activation of a run it holds, or its eviction): a
+// draining session still finishes what it started.
+func (s *Session) reserveContinuing(k task.Kind) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed || s.outstanding[k] >= s.capacity[k] {
+		return false
+	}
+	s.outstanding[k]++
+	return true
+}
+
 // Release returns a credit taken by Reserve, once its task was answered or
 // abandoned.
 func (s *Session) Release(k task.Kind) {

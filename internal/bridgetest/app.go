@@ -19,6 +19,8 @@ type App struct {
 	Registered *bridgev1.Registered
 	// Activities receives activity tasks (starts and cancels).
 	Activities chan *bridgev1.ActivityTask
+	// Activations receives workflow activations.
+	Activations chan *bridgev1.WorkflowActivation
 	// Other receives everything else the sidecar sends after registration.
 	Other chan *bridgev1.ConnectResponse
 
@@ -45,9 +47,10 @@ func Dial(ctx context.Context, target string, reg *bridgev1.Register) (*App, err
 		return nil, err
 	}
 	a := &App{
-		Activities: make(chan *bridgev1.ActivityTask, 1024),
-		Other:      make(chan *bridgev1.ConnectResponse, 1024),
-		conn:       conn, stream: stream, cancel: cancel, done: make(chan struct{}),
+		Activities:  make(chan *bridgev1.ActivityTask, 1024),
+		Activations: make(chan *bridgev1.WorkflowActivation, 1024),
+		Other:       make(chan *bridgev1.ConnectResponse, 1024),
+		conn:        conn, stream: stream, cancel: cancel, done: make(chan struct{}),
 	}
 	if err := a.Send(&bridgev1.ConnectRequest{Message: &bridgev1.ConnectRequest_Register{Register: reg}}); err != nil {
 		a.Close()
@@ -89,6 +92,10 @@ func (a *App) read() {
 			a.Activities <- t
 			continue
 		}
+		if act := m.GetWorkflowActivation(); act != nil {
+			a.Activations <- act
+			continue
+		}
 		a.Other <- m
 	}
 }
@@ -110,6 +117,30 @@ func (a *App) CompleteActivity(token []byte, r *bridgev1.ActivityExecutionResult
 func (a *App) Heartbeat(token []byte, details ...*bridgev1.Payload) error {
 	return a.Send(&bridgev1.ConnectRequest{Message: &bridgev1.ConnectRequest_ActivityHeartbeat{
 		ActivityHeartbeat: &bridgev1.ActivityHeartbeat{TaskToken: token, Details: details}}})
+}
+
+// CompleteActivation answers a workflow activation with commands.
+func (a *App) CompleteActivation(runID string, cmds ...*bridgev1.WorkflowCommand) error {
+	return a.Send(&bridgev1.ConnectRequest{Message: &bridgev1.ConnectRequest_WorkflowCompletion{WorkflowCompletion: &bridgev1.WorkflowActivationCompletion{
+		RunId: runID, Status: &bridgev1.WorkflowActivationCompletion_Successful{Successful: &bridgev1.WorkflowActivationSuccess{Commands: cmds}}}}})
+}
+
+// FailActivation answers a workflow activation with a failure.
+func (a *App) FailActivation(runID string, f *bridgev1.Failure) error {
+	return a.Send(&bridgev1.ConnectRequest{Message: &bridgev1.ConnectRequest_WorkflowCompletion{WorkflowCompletion: &bridgev1.WorkflowActivationCompletion{
+		RunId: runID, Status: &bridgev1.WorkflowActivationCompletion_Failed{Failed: &bridgev1.WorkflowActivationFailure{Failure: f}}}}})
+}
+
+// NextActivation waits for the next workflow activation.
+func (a *App) NextActivation(timeout time.Duration) (*bridgev1.WorkflowActivation, error) {
+	select {
+	case act := <-a.Activations:
+		return act, nil
+	case <-a.done:
+		return nil, fmt.Errorf("bridgetest: stream ended: %v", a.err)
+	case <-time.After(timeout):
+		return nil, fmt.Errorf("bridgetest: no workflow activation within %s", timeout)
+	}
 }
 
 // NextActivity waits for the next activity task.

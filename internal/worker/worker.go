@@ -6,6 +6,7 @@ package worker
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"sync"
 	"time"
@@ -17,6 +18,7 @@ import (
 	"github.com/temporal-sidecar/sidecar/internal/poller"
 	"github.com/temporal-sidecar/sidecar/internal/slots"
 	"github.com/temporal-sidecar/sidecar/internal/task"
+	"github.com/temporal-sidecar/sidecar/internal/workflow"
 	enumspb "go.temporal.io/api/enums/v1"
 	taskqueuepb "go.temporal.io/api/taskqueue/v1"
 	"go.temporal.io/api/workflowservice/v1"
@@ -31,6 +33,14 @@ type Options struct {
 	Identity  string
 	Service   workflowservice.WorkflowServiceClient
 	Bridge    bridge.Options // Handler is set by the worker
+
+	MaxConcurrentWorkflowTasks int
+	// WorkflowPollers covers the normal and sticky queues together; the
+	// normal queue gets NonstickyToStickyPollRatio of them.
+	WorkflowPollers              poller.Behaviour
+	NonstickyToStickyPollRatio   float64
+	MaxCachedWorkflows           int // 0 turns sticky execution off
+	StickyScheduleToStartTimeout time.Duration
 
 	MaxConcurrentActivities int
 	ActivityPollers         poller.Behaviour
@@ -53,6 +63,9 @@ type Worker struct {
 	bridge     *bridge.Server
 	actSlots   *slots.Fixed
 	activities *activity.Dispatcher
+	wfSlots    *slots.Fixed
+	workflows  *workflow.Engine
+	sticky     string // this process's sticky queue; empty when sticky execution is off
 
 	// instanceKey identifies this worker process to the server in polls and
 	// ShutdownWorker, so the server can end its outstanding polls at shutdown.
@@ -84,8 +97,34 @@ func New(opts Options) *Worker {
 		MaxHeartbeatThrottle:     opts.MaxHeartbeatThrottle,
 		Logger:                   opts.Logger,
 	})
+	w.wfSlots = slots.NewFixed(opts.MaxConcurrentWorkflowTasks)
+	if opts.MaxCachedWorkflows > 0 {
+		w.sticky = opts.Identity + "-" + w.instanceKey
+	}
+	w.workflows = workflow.New(workflow.Options{
+		Namespace:                    opts.Namespace,
+		TaskQueue:                    opts.TaskQueue,
+		Identity:                     opts.Identity,
+		StickyQueue:                  w.sticky,
+		StickyScheduleToStartTimeout: opts.StickyScheduleToStartTimeout,
+		CacheSize:                    opts.MaxCachedWorkflows,
+		InstanceKey:                  w.instanceKey,
+		Service:                      opts.Service,
+		Bridge:                       w.bridge,
+		Slots:                        w.wfSlots,
+		Logger:                       opts.Logger,
+	})
 	return w
 }
+
+// WorkflowSlots is the workflow task slot supplier, for metrics and tests.
+func (w *Worker) WorkflowSlots() *slots.Fixed { return w.wfSlots }
+
+// Workflows is the workflow engine, for metrics and tests.
+func (w *Worker) Workflows() *workflow.Engine { return w.workflows }
+
+// StickyQueue is this process's sticky queue, or "" when sticky execution is off.
+func (w *Worker) StickyQueue() string { return w.sticky }
 
 // Bridge is the bridge server apps connect to.
 func (w *Worker) Bridge() *bridge.Server { return w.bridge }
@@ -114,6 +153,20 @@ func (w *Worker) Run(ctx context.Context) error {
 	defer cancel()
 
 	var wg sync.WaitGroup
+	normal, sticky := splitPollers(w.opts.WorkflowPollers, w.opts.NonstickyToStickyPollRatio, w.sticky != "")
+	wfSlots := slots.NewCapped(w.wfSlots, w.bridge)
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		w.pollWorkflows(ctx, wfSlots, &taskqueuepb.TaskQueue{Name: w.opts.TaskQueue, Kind: enumspb.TASK_QUEUE_KIND_NORMAL}, normal)
+	}()
+	if w.sticky != "" {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			w.pollWorkflows(ctx, wfSlots, &taskqueuepb.TaskQueue{Name: w.sticky, Kind: enumspb.TASK_QUEUE_KIND_STICKY, NormalName: w.opts.TaskQueue}, sticky)
+		}()
+	}
 	if !w.opts.NoRemoteActivities {
 		wg.Add(1)
 		go func() {
@@ -166,6 +219,66 @@ func (w *Worker) pollActivities(ctx context.Context) {
 	}
 }
 
+func (w *Worker) pollWorkflows(ctx context.Context, supplier slots.Supplier, queue *taskqueuepb.TaskQueue, b poller.Behaviour) {
+	isSticky := queue.GetKind() == enumspb.TASK_QUEUE_KIND_STICKY
+	name := "workflow"
+	if isSticky {
+		name = "workflow-sticky"
+	}
+	req := &workflowservice.PollWorkflowTaskQueueRequest{
+		Namespace:         w.opts.Namespace,
+		TaskQueue:         queue,
+		Identity:          w.opts.Identity,
+		WorkerInstanceKey: w.instanceKey,
+	}
+	err := poller.Run(ctx, poller.Options[*workflowservice.PollWorkflowTaskQueueResponse]{
+		Name:      name,
+		Slot:      slots.Info{Kind: task.Workflow, Sticky: isSticky},
+		Slots:     supplier,
+		Behaviour: b,
+		Poll: func(ctx context.Context) (*workflowservice.PollWorkflowTaskQueueResponse, bool, *taskqueuepb.PollerScalingDecision, error) {
+			ctx, cancel := context.WithTimeout(ctx, longPollTimeout)
+			defer cancel()
+			resp, err := w.opts.Service.PollWorkflowTaskQueue(ctx, req)
+			if err != nil {
+				return nil, false, nil, err
+			}
+			return resp, len(resp.GetTaskToken()) > 0, resp.GetPollerScalingDecision(), nil
+		},
+		Deliver: func(t *workflowservice.PollWorkflowTaskQueueResponse, p *slots.Permit) {
+			// The task is ours now; it must be answered even if polling stops.
+			w.workflows.Deliver(context.WithoutCancel(ctx), t, p)
+		},
+		Fatal:  w.fail,
+		Logger: w.log,
+	})
+	if err != nil && !errors.Is(err, context.Canceled) {
+		w.fail(err)
+	}
+}
+
+// splitPollers divides the workflow pollers between the normal and the
+// sticky queue: the normal queue gets ratio of them, at least one each.
+func splitPollers(b poller.Behaviour, ratio float64, sticky bool) (normal, stickyB poller.Behaviour) {
+	if !sticky {
+		return b, poller.Behaviour{}
+	}
+	part := func(n int) (int, int) {
+		if n <= 1 {
+			return 1, 1
+		}
+		k := max(1, int(float64(n)*ratio+0.5))
+		return k, max(1, n-k)
+	}
+	normal, stickyB = b, b
+	normal.Maximum, stickyB.Maximum = part(b.Maximum)
+	if b.Autoscaling {
+		normal.Minimum, stickyB.Minimum = part(b.Minimum)
+		normal.Initial, stickyB.Initial = part(b.Initial)
+	}
+	return normal, stickyB
+}
+
 // longPollTimeout exceeds the server's long-poll window (about 60s), so an
 // empty poll ends with an empty response, not a client deadline.
 const longPollTimeout = 70 * time.Second
@@ -208,6 +321,9 @@ func (w *Worker) Shutdown(ctx context.Context, grace time.Duration) error {
 	if w.bridge.Shutdown(ctx, grace) != nil {
 		err = w.activities.Drain(ctx)
 	}
+	if werr := w.workflows.Wait(ctx); werr != nil {
+		err = errors.Join(err, fmt.Errorf("workflow tasks still running at the graceful timeout: %w", werr))
+	}
 	w.shutdownWorker()
 	return err
 }
@@ -220,10 +336,11 @@ func (w *Worker) shutdownWorker() {
 	_, err := w.opts.Service.ShutdownWorker(ctx, &workflowservice.ShutdownWorkerRequest{
 		Namespace:         w.opts.Namespace,
 		Identity:          w.opts.Identity,
+		StickyTaskQueue:   w.sticky,
 		Reason:            "graceful shutdown",
 		WorkerInstanceKey: w.instanceKey,
 		TaskQueue:         w.opts.TaskQueue,
-		TaskQueueTypes:    []enumspb.TaskQueueType{enumspb.TASK_QUEUE_TYPE_ACTIVITY},
+		TaskQueueTypes:    []enumspb.TaskQueueType{enumspb.TASK_QUEUE_TYPE_WORKFLOW, enumspb.TASK_QUEUE_TYPE_ACTIVITY},
 	})
 	if err != nil {
 		w.log.Warn("ShutdownWorker failed", "err", err)
@@ -244,9 +361,11 @@ func (w *Worker) Received(ss *bridge.Session, m *bridgev1.ConnectRequest) {
 		w.activities.Complete(ss, msg.ActivityCompletion)
 	case *bridgev1.ConnectRequest_ActivityHeartbeat:
 		w.activities.Heartbeat(ss, msg.ActivityHeartbeat)
+	case *bridgev1.ConnectRequest_WorkflowCompletion:
+		w.workflows.Complete(ss, msg.WorkflowCompletion)
 	default:
-		// Workflow and Nexus tasks are not dispatched yet, so any completion
-		// of theirs names a task that was never sent.
+		// Nexus tasks are not dispatched yet, so any completion of theirs
+		// names a task that was never sent.
 		_ = ss.Send(bridge.UnknownTask(m))
 	}
 }
@@ -254,4 +373,5 @@ func (w *Worker) Received(ss *bridge.Session, m *bridgev1.ConnectRequest) {
 // Closed implements bridge.Handler.
 func (w *Worker) Closed(ss *bridge.Session) {
 	w.activities.SessionClosed(ss)
+	w.workflows.SessionClosed(ss)
 }

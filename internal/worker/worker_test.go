@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync/atomic"
@@ -58,12 +59,13 @@ func (c *counting) RecordActivityTaskHeartbeat(ctx context.Context, in *workflow
 }
 
 type env struct {
-	t      *testing.T
-	queue  string
-	w      *worker.Worker
-	svc    *counting
-	target string
-	client client.Client
+	t          *testing.T
+	queue      string
+	w          *worker.Worker
+	svc        *counting
+	target     string
+	client     client.Client
+	sdkStarted bool
 }
 
 // newEnv runs a sidecar worker for a fresh task queue against the shared dev
@@ -82,12 +84,17 @@ func newEnv(t *testing.T, mod func(*worker.Options)) *env {
 	svc := &counting{WorkflowServiceClient: fe.WorkflowService()}
 	opts := worker.Options{
 		Namespace: srv.Namespace(), TaskQueue: queue, Identity: "sidecar-test", Service: svc,
-		Bridge:                   bridge.Options{Namespace: srv.Namespace(), TaskQueue: queue, Identity: "sidecar-test"},
-		MaxConcurrentActivities:  10,
-		ActivityPollers:          poller.Behaviour{Maximum: 2},
-		DefaultHeartbeatThrottle: 30 * time.Second,
-		MaxHeartbeatThrottle:     60 * time.Second,
-		Logger:                   slog.New(slog.DiscardHandler),
+		Bridge:                       bridge.Options{Namespace: srv.Namespace(), TaskQueue: queue, Identity: "sidecar-test"},
+		MaxConcurrentActivities:      10,
+		ActivityPollers:              poller.Behaviour{Maximum: 2},
+		MaxConcurrentWorkflowTasks:   10,
+		WorkflowPollers:              poller.Behaviour{Maximum: 3},
+		NonstickyToStickyPollRatio:   0.2,
+		MaxCachedWorkflows:           10,
+		StickyScheduleToStartTimeout: 10 * time.Second,
+		DefaultHeartbeatThrottle:     30 * time.Second,
+		MaxHeartbeatThrottle:         60 * time.Second,
+		Logger:                       testLogger(),
 	}
 	if mod != nil {
 		mod(&opts)
@@ -111,12 +118,6 @@ func newEnv(t *testing.T, mod func(*worker.Options)) *env {
 		t.Fatal(err)
 	}
 	t.Cleanup(c.Close)
-	sw := sdkworker.New(c, queue, sdkworker.Options{LocalActivityWorkerOnly: true})
-	sw.RegisterWorkflow(RunActivity)
-	if err := sw.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(sw.Stop)
 	return &env{t: t, queue: queue, w: w, svc: svc, target: "unix://" + sock, client: c}
 }
 
@@ -167,8 +168,26 @@ func RunActivity(ctx workflow.Context, c Call) (string, error) {
 	return out, err
 }
 
+// sdkWorkflows starts, once, a Go SDK worker that runs RunActivity (and no
+// activities) on the test's queue. Tests of the sidecar's own workflow
+// engine do without it, so that no other worker takes their workflow tasks.
+func (e *env) sdkWorkflows() {
+	e.t.Helper()
+	if e.sdkStarted {
+		return
+	}
+	e.sdkStarted = true
+	sw := sdkworker.New(e.client, e.queue, sdkworker.Options{LocalActivityWorkerOnly: true})
+	sw.RegisterWorkflow(RunActivity)
+	if err := sw.Start(); err != nil {
+		e.t.Fatal(err)
+	}
+	e.t.Cleanup(sw.Stop)
+}
+
 func (e *env) start(c Call) client.WorkflowRun {
 	e.t.Helper()
+	e.sdkWorkflows()
 	if c.StartToClose == 0 {
 		c.StartToClose = time.Minute
 	}
@@ -532,20 +551,7 @@ func TestNoAppNoPollAndNoTaskConsumed(t *testing.T) {
 	e := newEnv(t, nil)
 	run := e.start(Call{Type: "Echo", Arg: "patient"})
 	// Wait until the server holds the activity, scheduled and not started.
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		d, err := e.client.DescribeWorkflowExecution(context.Background(), run.GetID(), "")
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(d.GetPendingActivities()) == 1 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("activity never scheduled")
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	waitPending(t, e, run.GetID())
 	if n := e.svc.polls.Load(); n != 0 {
 		t.Fatalf("%d activity polls with no app connected", n)
 	}
@@ -597,11 +603,14 @@ func TestAutoscalingAddsPollersUnderLoad(t *testing.T) {
 	e := newEnv(t, func(o *worker.Options) {
 		o.ActivityPollers = poller.Behaviour{Autoscaling: true, Minimum: 1, Initial: 1, Maximum: 8}
 	})
-	a := e.app(50, "Echo")
+	// Build a backlog first (no app, no poll), so the server sees tasks
+	// waiting and suggests more pollers once polling starts.
 	var runs []client.WorkflowRun
 	for range 40 {
 		runs = append(runs, e.start(Call{Type: "Echo", Arg: "x"}))
 	}
+	waitPending(t, e, runs[len(runs)-1].GetID())
+	a := e.app(50, "Echo")
 	go func() {
 		for {
 			task, err := a.NextActivity(time.Minute)
@@ -620,4 +629,31 @@ func TestAutoscalingAddsPollersUnderLoad(t *testing.T) {
 		t.Fatalf("at most %d activity polls open at once; autoscaling never added a poller", m)
 	}
 	e.waitIdle()
+}
+
+// waitPending waits until the workflow has a pending activity.
+func waitPending(t *testing.T, e *env, id string) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		d, err := e.client.DescribeWorkflowExecution(context.Background(), id, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(d.GetPendingActivities()) == 1 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("activity never scheduled")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// testLogger discards logs unless SIDECAR_TEST_LOG is set.
+func testLogger() *slog.Logger {
+	if os.Getenv("SIDECAR_TEST_LOG") != "" {
+		return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
+	return slog.New(slog.DiscardHandler)
 }

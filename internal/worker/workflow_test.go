@@ -1,0 +1,418 @@
+package worker_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	bridgev1 "github.com/temporal-sidecar/sidecar/gen/go/sidecar/bridge/v1"
+	"github.com/temporal-sidecar/sidecar/internal/bridgetest"
+	"github.com/temporal-sidecar/sidecar/internal/worker"
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/temporal"
+	"google.golang.org/protobuf/types/known/durationpb"
+)
+
+// wfState is a scripted workflow run's memory in the test app.
+type wfState struct {
+	input   []string
+	signals []string
+	vars    map[string]string
+}
+
+// script is a deterministic workflow: it turns one activation's jobs into
+// commands, given the run's state.
+type script func(st *wfState, act *bridgev1.WorkflowActivation) []*bridgev1.WorkflowCommand
+
+// scriptedApp runs scripted workflows (and echoes activities) for a test.
+type scriptedApp struct {
+	*bridgetest.App
+	mu        sync.Mutex
+	runs      map[string]*wfState
+	seen      []*bridgev1.WorkflowActivation // every activation received
+	completed chan *bridgev1.WorkflowActivation
+	errors    chan *bridgev1.CompletionError
+}
+
+// workflowApp connects an app serving the given scripted workflow types, and
+// the activity "Echo", and starts answering.
+func (e *env) workflowApp(scripts map[string]script) *scriptedApp {
+	e.t.Helper()
+	reg := &bridgev1.Register{ProtocolVersion: 1, Identity: "wfapp@" + e.t.Name(), SdkName: "bridgetest", TaskQueue: e.queue,
+		Activities: []*bridgev1.ActivityRegistration{{Name: "Echo"}},
+		Capacity:   &bridgev1.Capacity{WorkflowActivations: 10, Activities: 10, LocalActivities: 1}}
+	for name := range scripts {
+		reg.Workflows = append(reg.Workflows, &bridgev1.WorkflowRegistration{Name: name})
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	a, err := bridgetest.Dial(ctx, e.target, reg)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	e.t.Cleanup(a.Close)
+	s := &scriptedApp{App: a, runs: map[string]*wfState{}, completed: make(chan *bridgev1.WorkflowActivation, 1000),
+		errors: make(chan *bridgev1.CompletionError, 100)}
+	go s.serve(scripts)
+	go func() {
+		for {
+			task, err := a.NextActivity(time.Hour)
+			if err != nil {
+				return
+			}
+			if st := task.GetStart(); st != nil {
+				_ = a.CompleteActivity(task.GetTaskToken(), bridgetest.Completed(st.GetInput()[0]))
+			}
+		}
+	}()
+	go func() {
+		for {
+			m, err := a.Next(time.Hour)
+			if err != nil {
+				return
+			}
+			if ce := m.GetCompletionError(); ce != nil {
+				s.errors <- ce
+			}
+		}
+	}()
+	return s
+}
+
+func (s *scriptedApp) serve(scripts map[string]script) {
+	for {
+		act, err := s.NextActivation(time.Hour)
+		if err != nil {
+			return
+		}
+		s.mu.Lock()
+		s.seen = append(s.seen, act)
+		st := s.runs[act.GetRunId()]
+		var cmds []*bridgev1.WorkflowCommand
+		evict := false
+		var typ string
+		for _, j := range act.GetJobs() {
+			if init := j.GetInitializeWorkflow(); init != nil {
+				st = &wfState{vars: map[string]string{"type": init.GetWorkflowType()}}
+				for _, p := range init.GetArguments() {
+					var v string
+					_ = json.Unmarshal(p.GetData(), &v)
+					st.input = append(st.input, v)
+				}
+				s.runs[act.GetRunId()] = st
+			}
+			if j.GetRemoveFromCache() != nil {
+				evict = true
+			}
+		}
+		if st != nil {
+			typ = st.vars["type"]
+		}
+		switch {
+		case evict:
+			delete(s.runs, act.GetRunId())
+		case st == nil:
+			s.mu.Unlock()
+			_ = s.FailActivation(act.GetRunId(), &bridgev1.Failure{Message: "activation for a run the app does not hold"})
+			continue
+		default:
+			cmds = scripts[typ](st, act)
+		}
+		s.mu.Unlock()
+		_ = s.CompleteActivation(act.GetRunId(), cmds...)
+		s.completed <- act
+	}
+}
+
+// activations returns the activations received so far for a run.
+func (s *scriptedApp) activations(runID string) []*bridgev1.WorkflowActivation {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []*bridgev1.WorkflowActivation
+	for _, a := range s.seen {
+		if a.GetRunId() == runID {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+func js(v any) *bridgev1.Payload {
+	b, _ := json.Marshal(v)
+	return &bridgev1.Payload{Metadata: map[string][]byte{"encoding": []byte("json/plain")}, Data: b}
+}
+
+func str(p *bridgev1.Payload) string {
+	var s string
+	_ = json.Unmarshal(p.GetData(), &s)
+	return s
+}
+
+func complete(v any) *bridgev1.WorkflowCommand {
+	return &bridgev1.WorkflowCommand{Variant: &bridgev1.WorkflowCommand_CompleteWorkflowExecution{
+		CompleteWorkflowExecution: &bridgev1.CompleteWorkflowExecution{Result: js(v)}}}
+}
+
+func startTimer(seq uint32, d time.Duration) *bridgev1.WorkflowCommand {
+	return &bridgev1.WorkflowCommand{Variant: &bridgev1.WorkflowCommand_StartTimer{StartTimer: &bridgev1.StartTimer{
+		Seq: seq, StartToFireTimeout: durationpb.New(d)}}}
+}
+
+func scheduleEcho(seq uint32, arg string, cancel bridgev1.CancellationType) *bridgev1.WorkflowCommand {
+	return &bridgev1.WorkflowCommand{Variant: &bridgev1.WorkflowCommand_ScheduleActivity{ScheduleActivity: &bridgev1.ScheduleActivity{
+		Seq: seq, ActivityType: "Echo", Arguments: []*bridgev1.Payload{js(arg)}, StartToCloseTimeout: durationpb.New(time.Minute),
+		CancellationType: cancel}}}
+}
+
+// scripts used by several tests.
+var (
+	// timerThenDone sleeps 100ms, then completes with "fired".
+	timerThenDone script = func(st *wfState, act *bridgev1.WorkflowActivation) []*bridgev1.WorkflowCommand {
+		var out []*bridgev1.WorkflowCommand
+		for _, j := range act.GetJobs() {
+			switch {
+			case j.GetInitializeWorkflow() != nil:
+				out = append(out, startTimer(1, 100*time.Millisecond))
+			case j.GetFireTimer() != nil:
+				out = append(out, complete("fired"))
+			}
+		}
+		return out
+	}
+	// echoTwice runs the activity Echo twice in sequence and completes with both results.
+	echoTwice script = func(st *wfState, act *bridgev1.WorkflowActivation) []*bridgev1.WorkflowCommand {
+		var out []*bridgev1.WorkflowCommand
+		for _, j := range act.GetJobs() {
+			switch {
+			case j.GetInitializeWorkflow() != nil:
+				out = append(out, scheduleEcho(1, "a", 0))
+			case j.GetResolveActivity() != nil:
+				r := j.GetResolveActivity()
+				st.vars[string(rune('0'+r.GetSeq()))] = str(r.GetResult().GetCompleted().GetResult())
+				if r.GetSeq() == 1 {
+					out = append(out, scheduleEcho(2, "b", 0))
+				} else {
+					out = append(out, complete(st.vars["1"]+st.vars["2"]))
+				}
+			}
+		}
+		return out
+	}
+	// collect waits for two signals "add" and completes with their values joined;
+	// it answers the query "count" with the number received so far.
+	collect script = func(st *wfState, act *bridgev1.WorkflowActivation) []*bridgev1.WorkflowCommand {
+		var out []*bridgev1.WorkflowCommand
+		for _, j := range act.GetJobs() {
+			switch {
+			case j.GetSignalWorkflow() != nil:
+				st.signals = append(st.signals, str(j.GetSignalWorkflow().GetInput()[0]))
+			case j.GetQueryWorkflow() != nil:
+				q := j.GetQueryWorkflow()
+				out = append(out, &bridgev1.WorkflowCommand{Variant: &bridgev1.WorkflowCommand_RespondToQuery{RespondToQuery: &bridgev1.QueryResult{
+					QueryId: q.GetQueryId(), Variant: &bridgev1.QueryResult_Succeeded{Succeeded: js(len(st.signals))}}}})
+			case j.GetCancelWorkflow() != nil:
+				return append(out, &bridgev1.WorkflowCommand{Variant: &bridgev1.WorkflowCommand_CancelWorkflowExecution{
+					CancelWorkflowExecution: &bridgev1.CancelWorkflowExecution{}}})
+			}
+		}
+		if len(st.signals) >= 2 && !isQueryOnly(act) {
+			out = append(out, complete(strings.Join(st.signals, "+")))
+		}
+		return out
+	}
+)
+
+func isQueryOnly(act *bridgev1.WorkflowActivation) bool {
+	for _, j := range act.GetJobs() {
+		if j.GetQueryWorkflow() == nil {
+			return false
+		}
+	}
+	return true
+}
+
+func (e *env) startWorkflow(typ string, args ...any) client.WorkflowRun {
+	e.t.Helper()
+	run, err := e.client.ExecuteWorkflow(context.Background(), client.StartWorkflowOptions{TaskQueue: e.queue,
+		WorkflowExecutionTimeout: 2 * time.Minute, WorkflowTaskTimeout: 10 * time.Second}, typ, args...)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return run
+}
+
+func TestTimerWorkflowCompletes(t *testing.T) {
+	e := newEnv(t, nil)
+	app := e.workflowApp(map[string]script{"Timer": timerThenDone})
+	run := e.startWorkflow("Timer")
+	if out, err := result(t, run); err != nil || out != "fired" {
+		t.Fatalf("workflow = %q, %v", out, err)
+	}
+	acts := app.activations(run.GetRunID())
+	if len(acts) < 2 || acts[0].GetJobs()[0].GetInitializeWorkflow().GetWorkflowId() != run.GetID() || acts[0].GetIsReplaying() {
+		t.Fatalf("activations = %v", acts)
+	}
+	e.waitIdle()
+}
+
+func TestActivitiesFromScriptedWorkflow(t *testing.T) {
+	e := newEnv(t, nil)
+	e.workflowApp(map[string]script{"EchoTwice": echoTwice})
+	run := e.startWorkflow("EchoTwice")
+	if out, err := result(t, run); err != nil || out != "ab" {
+		t.Fatalf("workflow = %q, %v", out, err)
+	}
+	e.waitIdle()
+}
+
+func TestSignalsBeforeAndAfterStartAndQueries(t *testing.T) {
+	e := newEnv(t, nil)
+	e.workflowApp(map[string]script{"Collect": collect})
+	ctx := context.Background()
+	run, err := e.client.SignalWithStartWorkflow(ctx, "collect-"+e.queue, "add", "first",
+		client.StartWorkflowOptions{TaskQueue: e.queue, WorkflowExecutionTimeout: time.Minute}, "Collect")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A query answered by the cached run (a legacy query task).
+	waitQuery(t, e, run.GetID(), 1)
+	if err := e.client.SignalWorkflow(ctx, run.GetID(), "", "add", "second"); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := result(t, run); err != nil || out != "first+second" {
+		t.Fatalf("workflow = %q, %v", out, err)
+	}
+	e.waitIdle()
+}
+
+// waitQuery queries "count" until it reports want.
+func waitQuery(t *testing.T, e *env, id string, want int) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		v, err := e.client.QueryWorkflow(ctx, id, "", "count")
+		cancel()
+		var n int
+		if err == nil {
+			err = v.Get(&n)
+		}
+		if err == nil && n == want {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("query count = %d, %v; want %d", n, err, want)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func TestWorkflowCancellation(t *testing.T) {
+	e := newEnv(t, nil)
+	e.workflowApp(map[string]script{"Collect": collect})
+	run := e.startWorkflow("Collect")
+	waitQuery(t, e, run.GetID(), 0)
+	if err := e.client.CancelWorkflow(context.Background(), run.GetID(), ""); err != nil {
+		t.Fatal(err)
+	}
+	_, err := result(t, run)
+	var canceled *temporal.CanceledError
+	if !errors.As(err, &canceled) {
+		t.Fatalf("workflow error = %v, want cancelled", err)
+	}
+	e.waitIdle()
+}
+
+func TestContinueAsNewRunsAgain(t *testing.T) {
+	e := newEnv(t, nil)
+	countdown := func(st *wfState, act *bridgev1.WorkflowActivation) []*bridgev1.WorkflowCommand {
+		if act.GetJobs()[0].GetInitializeWorkflow() == nil {
+			return nil
+		}
+		n := len(st.input[0])
+		if n == 0 {
+			return []*bridgev1.WorkflowCommand{complete("liftoff")}
+		}
+		return []*bridgev1.WorkflowCommand{{Variant: &bridgev1.WorkflowCommand_ContinueAsNewWorkflowExecution{
+			ContinueAsNewWorkflowExecution: &bridgev1.ContinueAsNewWorkflowExecution{Arguments: []*bridgev1.Payload{js(st.input[0][1:])}}}}}
+	}
+	e.workflowApp(map[string]script{"Countdown": countdown})
+	run := e.startWorkflow("Countdown", "xxx")
+	if out, err := result(t, run); err != nil || out != "liftoff" {
+		t.Fatalf("workflow = %q, %v", out, err)
+	}
+	e.waitIdle()
+}
+
+func TestNonDeterminismFailsTaskAndTellsApp(t *testing.T) {
+	e := newEnv(t, func(o *worker.Options) { o.MaxCachedWorkflows = 0 }) // every task replays
+	flip := false
+	var mu sync.Mutex
+	// The first time it runs, the workflow starts a timer; on replay it
+	// schedules an activity instead: code changed under a running workflow.
+	changing := func(st *wfState, act *bridgev1.WorkflowActivation) []*bridgev1.WorkflowCommand {
+		mu.Lock()
+		defer mu.Unlock()
+		for _, j := range act.GetJobs() {
+			if j.GetInitializeWorkflow() != nil {
+				if flip {
+					return []*bridgev1.WorkflowCommand{scheduleEcho(1, "x", 0)}
+				}
+				flip = true
+				return []*bridgev1.WorkflowCommand{startTimer(1, 200*time.Millisecond)}
+			}
+			if j.GetFireTimer() != nil {
+				return []*bridgev1.WorkflowCommand{complete("never")}
+			}
+		}
+		return nil
+	}
+	app := e.workflowApp(map[string]script{"Changing": changing})
+	run := e.startWorkflow("Changing")
+	select {
+	case ce := <-app.errors:
+		if ce.GetKind() != bridgev1.CompletionErrorKind_COMPLETION_ERROR_KIND_NONDETERMINISM ||
+			!strings.Contains(ce.GetMessage(), "the workflow issued ScheduleActivityTask (seq 1), but history has TimerStarted") {
+			t.Fatalf("completion error = %v", ce)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("app was not told about the nondeterminism")
+	}
+	waitHistory(t, e, run.GetID(), func(ev map[enumspb.EventType]int, causes []enumspb.WorkflowTaskFailedCause) bool {
+		return len(causes) > 0 && causes[0] == enumspb.WORKFLOW_TASK_FAILED_CAUSE_NON_DETERMINISTIC_ERROR
+	})
+	_ = e.client.TerminateWorkflow(context.Background(), run.GetID(), "", "test over")
+}
+
+// waitHistory waits until the workflow's history satisfies ok.
+func waitHistory(t *testing.T, e *env, id string, ok func(map[enumspb.EventType]int, []enumspb.WorkflowTaskFailedCause) bool) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		counts := map[enumspb.EventType]int{}
+		var causes []enumspb.WorkflowTaskFailedCause
+		it := e.client.GetWorkflowHistory(context.Background(), id, "", false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+		for it.HasNext() {
+			ev, err := it.Next()
+			if err != nil {
+				t.Fatal(err)
+			}
+			counts[ev.GetEventType()]++
+			if a := ev.GetWorkflowTaskFailedEventAttributes(); a != nil {
+				causes = append(causes, a.GetCause())
+			}
+		}
+		if ok(counts, causes) {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("history never matched: %v, causes %v", counts, causes)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}

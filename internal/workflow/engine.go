@@ -1,0 +1,484 @@
+// Package workflow turns workflow tasks into activations and completions
+// into commands, as sdk-core does for Temporal's SDKs. It keeps runs in a
+// sticky cache, replays history into the app when a run is not cached,
+// matches the app's commands against history on replay, and answers queries.
+package workflow
+
+import (
+	"container/list"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	bridgev1 "github.com/temporal-sidecar/sidecar/gen/go/sidecar/bridge/v1"
+	"github.com/temporal-sidecar/sidecar/internal/bridge"
+	"github.com/temporal-sidecar/sidecar/internal/slots"
+	"github.com/temporal-sidecar/sidecar/internal/task"
+	enumspb "go.temporal.io/api/enums/v1"
+	historypb "go.temporal.io/api/history/v1"
+	"go.temporal.io/api/workflowservice/v1"
+)
+
+// Options configure an Engine.
+type Options struct {
+	Namespace string
+	TaskQueue string
+	Identity  string
+	// StickyQueue is this process's sticky queue; empty turns sticky
+	// execution off (CacheSize 0).
+	StickyQueue                  string
+	StickyScheduleToStartTimeout time.Duration
+	CacheSize                    int
+	InstanceKey                  string
+	Service                      workflowservice.WorkflowServiceClient
+	Bridge                       *bridge.Server
+	Slots                        slots.Supplier
+	// Eager, if set, receives activity tasks the server returns eagerly.
+	Logger *slog.Logger
+}
+
+// Engine runs workflow tasks.
+type Engine struct {
+	opts Options
+	log  *slog.Logger
+
+	mu      sync.Mutex
+	cache   map[string]*entry // run id -> cached run
+	lru     *list.List        // of *entry, most recently used at the front
+	waiting map[string]*waiter
+	busy    sync.WaitGroup // tasks in progress
+}
+
+// entry is a run and the app session that holds it.
+type entry struct {
+	mu      sync.Mutex // held while a task of the run is processed
+	run     *run
+	session *bridge.Session
+	elem    *list.Element
+	held    bool // a credit for the next activation is already reserved
+}
+
+type waiter struct {
+	session *bridge.Session
+	ch      chan *bridgev1.WorkflowActivationCompletion
+}
+
+// New returns an Engine.
+func New(opts Options) *Engine {
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	return &Engine{opts: opts, log: opts.Logger, cache: map[string]*entry{}, lru: list.New(), waiting: map[string]*waiter{}}
+}
+
+// Cached is the number of runs in the sticky cache.
+func (e *Engine) Cached() int {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return len(e.cache)
+}
+
+// Deliver takes a polled workflow task; the permit is released when the task
+// (and any task the server returns in its place) has been answered.
+func (e *Engine) Deliver(ctx context.Context, t *workflowservice.PollWorkflowTaskQueueResponse, permit *slots.Permit) {
+	e.busy.Add(1)
+	go func() {
+		defer e.busy.Done()
+		defer e.opts.Slots.Release(permit)
+		claimed := true // the poll's capacity claim is still open
+		for t != nil {
+			t = e.handle(ctx, t, &claimed)
+		}
+		if claimed {
+			e.opts.Bridge.Return(task.Workflow)
+		}
+	}()
+}
+
+// Wait waits until every delivered task has been answered or ctx ends.
+func (e *Engine) Wait(ctx context.Context) error {
+	done := make(chan struct{})
+	go func() { e.busy.Wait(); close(done) }()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+var errSessionLost = errors.New("the app session holding the run ended")
+
+// handle processes one task and returns the task the server handed back in
+// its place, if any.
+func (e *Engine) handle(ctx context.Context, t *workflowservice.PollWorkflowTaskQueueResponse, claimed *bool) *workflowservice.PollWorkflowTaskQueueResponse {
+	if t.GetQuery() != nil {
+		e.legacyQuery(ctx, t, claimed)
+		return nil
+	}
+	for range 3 { // a lost app session moves the task to another app, a few times at most
+		next, err := e.workflowTask(ctx, t, claimed)
+		if !errors.Is(err, errSessionLost) {
+			if err != nil {
+				e.log.Warn("workflow task not completed", "run_id", t.GetWorkflowExecution().GetRunId(), "err", err)
+			}
+			return next
+		}
+		e.log.Info("app lost mid-task; replaying on another app", "run_id", t.GetWorkflowExecution().GetRunId())
+	}
+	e.failTask(ctx, t, enumspb.WORKFLOW_TASK_FAILED_CAUSE_WORKFLOW_WORKER_UNHANDLED_FAILURE,
+		"the apps running this workflow kept disconnecting mid-task")
+	return nil
+}
+
+// acquire finds or creates the cache entry for the task's run, with a credit
+// on its session and the entry locked.
+func (e *Engine) acquire(ctx context.Context, t *workflowservice.PollWorkflowTaskQueueResponse, claimed *bool) (*entry, error) {
+	runID := t.GetWorkflowExecution().GetRunId()
+	e.mu.Lock()
+	ent := e.cache[runID]
+	e.mu.Unlock()
+	if ent != nil {
+		ent.mu.Lock()
+		if e.cached(ent) {
+			var err error
+			if *claimed {
+				err = e.opts.Bridge.AssignTo(ctx, task.Workflow, ent.session)
+				*claimed = false
+			} else {
+				err = e.opts.Bridge.ReserveOn(ctx, task.Workflow, ent.session)
+			}
+			if err == nil {
+				ent.held = true
+				e.touch(ent)
+				return ent, nil
+			}
+			e.drop(ent)
+		}
+		ent.mu.Unlock()
+	}
+
+	typ := t.GetWorkflowType().GetName()
+	var ss *bridge.Session
+	var err error
+	if *claimed {
+		ss, err = e.opts.Bridge.Assign(ctx, task.Workflow, typ)
+		*claimed = false
+	} else {
+		// A task the server handed back, or one moved off a lost app.
+		if err := e.opts.Bridge.Acquire(ctx, task.Workflow); err != nil {
+			return nil, err
+		}
+		ss, err = e.opts.Bridge.Assign(ctx, task.Workflow, typ)
+	}
+	if err != nil {
+		return nil, err
+	}
+	r := newRun(runID)
+	r.workflowID = t.GetWorkflowExecution().GetWorkflowId()
+	r.workflowType = typ
+	r.taskQueue = e.opts.TaskQueue
+	r.namespace = e.opts.Namespace
+	ent = &entry{run: r, session: ss, held: true}
+	ent.mu.Lock()
+	e.mu.Lock()
+	if old := e.cache[runID]; old != nil {
+		e.lru.Remove(old.elem) // replaced: its app is gone or its state was stale
+	}
+	ent.elem = e.lru.PushFront(ent)
+	e.cache[runID] = ent
+	e.mu.Unlock()
+	return ent, nil
+}
+
+func (e *Engine) cached(ent *entry) bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.cache[ent.run.id] == ent
+}
+
+func (e *Engine) touch(ent *entry) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.cache[ent.run.id] == ent {
+		e.lru.MoveToFront(ent.elem)
+	}
+}
+
+// drop removes an entry from the cache without telling the app (it is gone,
+// or is told separately).
+func (e *Engine) drop(ent *entry) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.cache[ent.run.id] == ent {
+		delete(e.cache, ent.run.id)
+		e.lru.Remove(ent.elem)
+	}
+}
+
+// workflowTask runs one workflow task through the app and answers the server.
+func (e *Engine) workflowTask(ctx context.Context, t *workflowservice.PollWorkflowTaskQueueResponse, claimed *bool) (*workflowservice.PollWorkflowTaskQueueResponse, error) {
+	ent, events, err := e.prepare(ctx, t, claimed)
+	if errors.Is(err, bridge.ErrNotServed) {
+		e.failTask(ctx, t, enumspb.WORKFLOW_TASK_FAILED_CAUSE_WORKFLOW_WORKER_UNHANDLED_FAILURE,
+			fmt.Sprintf("workflow type %q is not registered by any app connected to this sidecar", t.GetWorkflowType().GetName()))
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	defer ent.mu.Unlock()
+	defer e.releaseHeld(ent)
+
+	b, err := e.replay(ctx, ent, events, t.GetStartedEventId())
+	if err == nil && len(t.GetQueries()) > 0 {
+		err = e.queries(ctx, ent, t, b)
+	}
+	if err != nil {
+		return nil, e.taskFailed(ctx, ent, t, err)
+	}
+	return e.respond(ctx, ent, t, b)
+}
+
+// prepare returns the task's run, locked and with a credit on its app, and
+// the events it has not applied yet.
+func (e *Engine) prepare(ctx context.Context, t *workflowservice.PollWorkflowTaskQueueResponse, claimed *bool) (*entry, []*historypb.HistoryEvent, error) {
+	for {
+		ent, err := e.acquire(ctx, t, claimed)
+		if err != nil {
+			return nil, nil, err
+		}
+		events, err := e.history(ctx, t, ent.run.lastEventID+1)
+		if err == nil {
+			return ent, events, nil
+		}
+		if ent.run.lastEventID == 0 {
+			e.evict(ctx, ent, bridgev1.EvictionReason_EVICTION_REASON_PAGINATION_OR_HISTORY_FETCH, err.Error())
+			e.releaseHeld(ent)
+			ent.mu.Unlock()
+			return nil, nil, err
+		}
+		// The task does not continue the cached state (for example the
+		// server sent a full history after a sticky timeout): start over.
+		e.evict(ctx, ent, bridgev1.EvictionReason_EVICTION_REASON_UNHANDLED_COMMAND, "the task's history does not continue the cached run")
+		e.releaseHeld(ent)
+		ent.mu.Unlock()
+	}
+}
+
+// replay applies events and runs an activation for each workflow task they
+// contain. It returns the commands of the last one, the task being answered.
+func (e *Engine) replay(ctx context.Context, ent *entry, events []*historypb.HistoryEvent, startedID int64) (*batch, error) {
+	r := ent.run
+	var pendingJobs []*bridgev1.WorkflowActivationJob
+	b := &batch{}
+	for i, ev := range events {
+		js, err := r.apply(ev)
+		if err != nil {
+			return nil, err
+		}
+		pendingJobs = append(pendingJobs, js...)
+		if ev.GetEventType() != enumspb.EVENT_TYPE_WORKFLOW_TASK_STARTED {
+			continue
+		}
+		live := ev.GetEventId() == startedID
+		// A task that failed or timed out recorded nothing: its jobs carry
+		// over to the next one.
+		if !live && (i+1 >= len(events) || events[i+1].GetEventType() != enumspb.EVENT_TYPE_WORKFLOW_TASK_COMPLETED) {
+			continue
+		}
+		if len(pendingJobs) == 0 {
+			continue
+		}
+		b, err = e.activations(ctx, ent, activation(r, ev, !live, pendingJobs))
+		if err != nil {
+			return nil, err
+		}
+		pendingJobs = nil
+	}
+	return b, nil
+}
+
+// activation builds an activation for the workflow task started at ev.
+func activation(r *run, ev *historypb.HistoryEvent, replaying bool, jobs []*bridgev1.WorkflowActivationJob) *bridgev1.WorkflowActivation {
+	a := ev.GetWorkflowTaskStartedEventAttributes()
+	act := &bridgev1.WorkflowActivation{
+		RunId:                  r.id,
+		Timestamp:              ev.GetEventTime(),
+		IsReplaying:            replaying,
+		HistoryLength:          ev.GetEventId(),
+		HistorySizeBytes:       a.GetHistorySizeBytes(),
+		ContinueAsNewSuggested: a.GetSuggestContinueAsNew(),
+		Jobs:                   jobs,
+	}
+	for _, reason := range a.GetSuggestContinueAsNewReasons() {
+		act.SuggestContinueAsNewReasons = append(act.SuggestContinueAsNewReasons, bridgev1.SuggestContinueAsNewReason(reason))
+	}
+	return act
+}
+
+// activations sends an activation and, while its commands resolve things at
+// once, the follow-up activations, until the workflow is blocked.
+func (e *Engine) activations(ctx context.Context, ent *entry, act *bridgev1.WorkflowActivation) (*batch, error) {
+	b := &batch{}
+	for {
+		c, err := e.activate(ctx, ent, act)
+		if err != nil {
+			return nil, err
+		}
+		switch s := c.GetStatus().(type) {
+		case *bridgev1.WorkflowActivationCompletion_Failed:
+			return nil, &appFailure{s.Failed}
+		case *bridgev1.WorkflowActivationCompletion_Successful:
+			if err := ent.run.take(s.Successful.GetCommands(), b); err != nil {
+				return nil, err
+			}
+		default:
+			return nil, malformed(enumspb.WORKFLOW_TASK_FAILED_CAUSE_WORKFLOW_WORKER_UNHANDLED_FAILURE,
+				"workflow_completion for run %s has no status: set successful or failed", ent.run.id)
+		}
+		if len(b.now) == 0 {
+			return b, nil
+		}
+		act = followUp(act, b.now)
+		b.now = nil
+	}
+}
+
+// followUp is an activation within the same workflow task as act.
+func followUp(act *bridgev1.WorkflowActivation, jobs []*bridgev1.WorkflowActivationJob) *bridgev1.WorkflowActivation {
+	return &bridgev1.WorkflowActivation{
+		RunId: act.GetRunId(), Timestamp: act.GetTimestamp(), IsReplaying: act.GetIsReplaying(),
+		HistoryLength: act.GetHistoryLength(), HistorySizeBytes: act.GetHistorySizeBytes(),
+		ContinueAsNewSuggested: act.GetContinueAsNewSuggested(), SuggestContinueAsNewReasons: act.GetSuggestContinueAsNewReasons(),
+		Jobs: jobs,
+	}
+}
+
+// appFailure is an activation the app failed.
+type appFailure struct {
+	f *bridgev1.WorkflowActivationFailure
+}
+
+func (e *appFailure) Error() string {
+	return "the app failed the activation: " + e.f.GetFailure().GetMessage()
+}
+
+// activate sends one activation to the run's app and waits for its completion.
+func (e *Engine) activate(ctx context.Context, ent *entry, act *bridgev1.WorkflowActivation) (*bridgev1.WorkflowActivationCompletion, error) {
+	ss := ent.session
+	if !ent.held {
+		if err := e.opts.Bridge.ReserveOn(ctx, task.Workflow, ss); err != nil {
+			if errors.Is(err, bridge.ErrSessionClosed) {
+				return nil, errSessionLost
+			}
+			return nil, err
+		}
+	}
+	ent.held = false
+	defer ss.Release(task.Workflow)
+
+	w := &waiter{session: ss, ch: make(chan *bridgev1.WorkflowActivationCompletion, 1)}
+	e.mu.Lock()
+	e.waiting[act.GetRunId()] = w
+	e.mu.Unlock()
+	defer func() {
+		e.mu.Lock()
+		if e.waiting[act.GetRunId()] == w {
+			delete(e.waiting, act.GetRunId())
+		}
+		e.mu.Unlock()
+	}()
+	if err := ss.Send(&bridgev1.ConnectResponse{Message: &bridgev1.ConnectResponse_WorkflowActivation{WorkflowActivation: act}}); err != nil {
+		return nil, errSessionLost
+	}
+	select {
+	case c := <-w.ch:
+		return c, nil
+	case <-ss.Done():
+		return nil, errSessionLost
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+func (e *Engine) releaseHeld(ent *entry) {
+	if ent.held {
+		ent.held = false
+		ent.session.Release(task.Workflow)
+	}
+}
+
+// Complete hands an app's completion to the task waiting for it.
+func (e *Engine) Complete(ss *bridge.Session, c *bridgev1.WorkflowActivationCompletion) {
+	e.mu.Lock()
+	w := e.waiting[c.GetRunId()]
+	if w != nil && w.session == ss {
+		delete(e.waiting, c.GetRunId())
+	} else {
+		w = nil
+	}
+	e.mu.Unlock()
+	if w == nil {
+		_ = ss.Send(bridge.UnknownTask(&bridgev1.ConnectRequest{Message: &bridgev1.ConnectRequest_WorkflowCompletion{WorkflowCompletion: c}}))
+		return
+	}
+	w.ch <- c
+}
+
+// SessionClosed forgets the runs a lost app held. Tasks in progress on it
+// notice on their own and move to another app.
+func (e *Engine) SessionClosed(ss *bridge.Session) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for id, ent := range e.cache {
+		if ent.session == ss {
+			delete(e.cache, id)
+			e.lru.Remove(ent.elem)
+		}
+	}
+}
+
+// evict removes the run from the cache and tells its app, which answers
+// with an empty completion. The caller holds ent.mu.
+func (e *Engine) evict(ctx context.Context, ent *entry, reason bridgev1.EvictionReason, msg string) {
+	e.drop(ent)
+	e.log.Debug("evicting run", "run_id", ent.run.id, "reason", reason.String(), "message", msg)
+	select {
+	case <-ent.session.Done():
+		return
+	default:
+	}
+	act := &bridgev1.WorkflowActivation{RunId: ent.run.id, Jobs: []*bridgev1.WorkflowActivationJob{{
+		Variant: &bridgev1.WorkflowActivationJob_RemoveFromCache{RemoveFromCache: &bridgev1.RemoveFromCache{Message: msg, Reason: reason}}}}}
+	if _, err := e.activate(ctx, ent, act); err != nil && !errors.Is(err, errSessionLost) {
+		e.log.Warn("eviction not acknowledged", "run_id", ent.run.id, "err", err)
+	}
+}
+
+// shrink evicts least recently used runs that are idle until the cache fits.
+func (e *Engine) shrink(ctx context.Context) {
+	for {
+		e.mu.Lock()
+		if len(e.cache) <= e.opts.CacheSize {
+			e.mu.Unlock()
+			return
+		}
+		var victim *entry
+		for el := e.lru.Back(); el != nil; el = el.Prev() {
+			if ent := el.Value.(*entry); ent.mu.TryLock() {
+				victim = ent
+				break
+			}
+		}
+		e.mu.Unlock()
+		if victim == nil {
+			return // every run is busy; the next finished task shrinks again
+		}
+		e.evict(ctx, victim, bridgev1.EvictionReason_EVICTION_REASON_CACHE_FULL, "the sticky cache is full")
+		victim.mu.Unlock()
+	}
+}

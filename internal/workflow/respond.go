@@ -1,0 +1,257 @@
+package workflow
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	bridgev1 "github.com/temporal-sidecar/sidecar/gen/go/sidecar/bridge/v1"
+	"github.com/temporal-sidecar/sidecar/internal/apiconv"
+	"github.com/temporal-sidecar/sidecar/internal/task"
+	enumspb "go.temporal.io/api/enums/v1"
+	failurepb "go.temporal.io/api/failure/v1"
+	querypb "go.temporal.io/api/query/v1"
+	taskqueuepb "go.temporal.io/api/taskqueue/v1"
+	"go.temporal.io/api/workflowservice/v1"
+	"google.golang.org/protobuf/types/known/durationpb"
+	"google.golang.org/protobuf/types/known/timestamppb"
+)
+
+// respond completes the workflow task with the app's commands and returns the
+// task the server handed back, if any.
+func (e *Engine) respond(ctx context.Context, ent *entry, t *workflowservice.PollWorkflowTaskQueueResponse, b *batch) (*workflowservice.PollWorkflowTaskQueueResponse, error) {
+	req := &workflowservice.RespondWorkflowTaskCompletedRequest{
+		Namespace:             e.opts.Namespace,
+		TaskToken:             t.GetTaskToken(),
+		Commands:              b.out,
+		Identity:              e.opts.Identity,
+		ReturnNewWorkflowTask: true,
+		QueryResults:          queryResults(b.answers),
+		WorkerInstanceKey:     e.opts.InstanceKey,
+	}
+	if e.opts.StickyQueue != "" {
+		req.StickyAttributes = &taskqueuepb.StickyExecutionAttributes{
+			WorkerTaskQueue:        &taskqueuepb.TaskQueue{Name: e.opts.StickyQueue, Kind: enumspb.TASK_QUEUE_KIND_STICKY, NormalName: e.opts.TaskQueue},
+			ScheduleToStartTimeout: durationpb.New(e.opts.StickyScheduleToStartTimeout),
+		}
+	}
+	resp, err := e.opts.Service.RespondWorkflowTaskCompleted(ctx, req)
+	if err != nil {
+		// The task timed out or the run was closed meanwhile: what the app
+		// holds may be ahead of history.
+		e.evict(ctx, ent, bridgev1.EvictionReason_EVICTION_REASON_TASK_NOT_FOUND, "the server refused the workflow task completion: "+err.Error())
+		return nil, err
+	}
+	switch {
+	case ent.run.closed:
+		e.evict(ctx, ent, bridgev1.EvictionReason_EVICTION_REASON_COMPLETED, "the workflow closed")
+	case e.opts.CacheSize == 0:
+		e.evict(ctx, ent, bridgev1.EvictionReason_EVICTION_REASON_CACHE_FULL, "sticky execution is off (max cached workflows is 0)")
+	default:
+		go e.shrink(context.WithoutCancel(ctx))
+	}
+	return resp.GetWorkflowTask(), nil
+}
+
+func queryResults(answers []*bridgev1.QueryResult) map[string]*querypb.WorkflowQueryResult {
+	if len(answers) == 0 {
+		return nil
+	}
+	out := make(map[string]*querypb.WorkflowQueryResult, len(answers))
+	for _, a := range answers {
+		out[a.GetQueryId()] = queryResult(a)
+	}
+	return out
+}
+
+func queryResult(a *bridgev1.QueryResult) *querypb.WorkflowQueryResult {
+	if f := a.GetFailed(); f != nil {
+		return &querypb.WorkflowQueryResult{ResultType: enumspb.QUERY_RESULT_TYPE_FAILED, ErrorMessage: f.GetMessage(), Failure: apiconv.Failure(f)}
+	}
+	return &querypb.WorkflowQueryResult{ResultType: enumspb.QUERY_RESULT_TYPE_ANSWERED,
+		Answer: apiconv.Payloads([]*bridgev1.Payload{a.GetSucceeded()})}
+}
+
+// queries asks the app the queries that came with the task, once the
+// workflow has caught up, and adds the answers to b.
+func (e *Engine) queries(ctx context.Context, ent *entry, t *workflowservice.PollWorkflowTaskQueueResponse, b *batch) error {
+	var jobs []*bridgev1.WorkflowActivationJob
+	for id, q := range t.GetQueries() {
+		jobs = append(jobs, queryJob(id, q))
+	}
+	qb, err := e.activations(ctx, ent, &bridgev1.WorkflowActivation{RunId: ent.run.id, Timestamp: t.GetStartedTime(),
+		HistoryLength: t.GetStartedEventId(), Jobs: jobs})
+	if err != nil {
+		return err
+	}
+	if len(qb.out) > 0 {
+		return malformed(enumspb.WORKFLOW_TASK_FAILED_CAUSE_WORKFLOW_WORKER_UNHANDLED_FAILURE,
+			"an activation with only queries produced %d commands; answering a query must not change the workflow", len(qb.out))
+	}
+	b.answers = append(b.answers, qb.answers...)
+	return nil
+}
+
+func queryJob(id string, q *querypb.WorkflowQuery) *bridgev1.WorkflowActivationJob {
+	return &bridgev1.WorkflowActivationJob{Variant: &bridgev1.WorkflowActivationJob_QueryWorkflow{QueryWorkflow: &bridgev1.QueryWorkflow{
+		QueryId: id, QueryType: q.GetQueryType(), Arguments: apiconv.BridgePayloads(q.GetQueryArgs()),
+		Headers: apiconv.BridgePayloadMap(q.GetHeader().GetFields())}}}
+}
+
+// taskFailed reports a workflow task that could not be completed: to the
+// app (why), to the server (with the cause), and evicts the run.
+func (e *Engine) taskFailed(ctx context.Context, ent *entry, t *workflowservice.PollWorkflowTaskQueueResponse, err error) error {
+	var (
+		nd  *NondeterminismError
+		bad *MalformedError
+		app *appFailure
+	)
+	switch {
+	case errors.As(err, &nd):
+		e.tellApp(ent, bridgev1.CompletionErrorKind_COMPLETION_ERROR_KIND_NONDETERMINISM, nd.Error())
+		e.evict(ctx, ent, bridgev1.EvictionReason_EVICTION_REASON_NONDETERMINISM, nd.Error())
+		e.failTask(ctx, t, enumspb.WORKFLOW_TASK_FAILED_CAUSE_NON_DETERMINISTIC_ERROR, nd.Error())
+	case errors.As(err, &bad):
+		e.tellApp(ent, bridgev1.CompletionErrorKind_COMPLETION_ERROR_KIND_MALFORMED, bad.Error())
+		e.evict(ctx, ent, bridgev1.EvictionReason_EVICTION_REASON_FATAL, bad.Error())
+		e.failTask(ctx, t, bad.Cause, bad.Error())
+	case errors.As(err, &app):
+		e.evict(ctx, ent, bridgev1.EvictionReason_EVICTION_REASON_WORKFLOW_EXECUTION_ERROR, app.Error())
+		cause := enumspb.WorkflowTaskFailedCause(app.f.GetCause())
+		if cause == enumspb.WORKFLOW_TASK_FAILED_CAUSE_UNSPECIFIED {
+			cause = enumspb.WORKFLOW_TASK_FAILED_CAUSE_WORKFLOW_WORKER_UNHANDLED_FAILURE
+		}
+		e.failTaskWith(ctx, t, cause, apiconv.Failure(app.f.GetFailure()))
+	case errors.Is(err, errSessionLost):
+		e.drop(ent)
+		return err
+	default:
+		e.evict(context.WithoutCancel(ctx), ent, bridgev1.EvictionReason_EVICTION_REASON_FATAL, err.Error())
+		return err
+	}
+	return nil
+}
+
+func (e *Engine) tellApp(ent *entry, kind bridgev1.CompletionErrorKind, msg string) {
+	_ = ent.session.Send(&bridgev1.ConnectResponse{Message: &bridgev1.ConnectResponse_CompletionError{CompletionError: &bridgev1.CompletionError{
+		Task: &bridgev1.CompletionError_RunId{RunId: ent.run.id}, Kind: kind, Message: msg}}})
+}
+
+func (e *Engine) failTask(ctx context.Context, t *workflowservice.PollWorkflowTaskQueueResponse, cause enumspb.WorkflowTaskFailedCause, msg string) {
+	e.failTaskWith(ctx, t, cause, &failurepb.Failure{Message: msg, Source: "TemporalSidecar",
+		FailureInfo: &failurepb.Failure_ApplicationFailureInfo{ApplicationFailureInfo: &failurepb.ApplicationFailureInfo{}}})
+}
+
+// failTaskWith fails the workflow task on its first attempt only, as
+// Temporal's SDKs do: later attempts would only repeat the same failure in
+// history; they time out instead and are retried.
+func (e *Engine) failTaskWith(ctx context.Context, t *workflowservice.PollWorkflowTaskQueueResponse, cause enumspb.WorkflowTaskFailedCause, f *failurepb.Failure) {
+	e.log.Warn("workflow task failed", "run_id", t.GetWorkflowExecution().GetRunId(), "attempt", t.GetAttempt(),
+		"cause", cause.String(), "message", f.GetMessage())
+	if t.GetAttempt() > 1 {
+		return
+	}
+	_, err := e.opts.Service.RespondWorkflowTaskFailed(context.WithoutCancel(ctx), &workflowservice.RespondWorkflowTaskFailedRequest{
+		Namespace: e.opts.Namespace, TaskToken: t.GetTaskToken(), Cause: cause, Failure: f, Identity: e.opts.Identity})
+	if err != nil {
+		e.log.Warn("RespondWorkflowTaskFailed failed", "err", err)
+	}
+}
+
+// legacyQuery answers a query task. A run that is not cached is replayed
+// into an app only to answer it, then evicted, so the cache is unchanged.
+func (e *Engine) legacyQuery(ctx context.Context, t *workflowservice.PollWorkflowTaskQueueResponse, claimed *bool) {
+	answer, err := e.query(ctx, t, claimed)
+	req := &workflowservice.RespondQueryTaskCompletedRequest{Namespace: e.opts.Namespace, TaskToken: t.GetTaskToken()}
+	switch {
+	case err != nil:
+		req.CompletedType = enumspb.QUERY_RESULT_TYPE_FAILED
+		req.ErrorMessage = err.Error()
+		req.Failure = &failurepb.Failure{Message: err.Error(), Source: "TemporalSidecar"}
+	default:
+		r := queryResult(answer)
+		req.CompletedType, req.QueryResult, req.ErrorMessage, req.Failure = r.GetResultType(), r.GetAnswer(), r.GetErrorMessage(), r.GetFailure()
+	}
+	if _, err := e.opts.Service.RespondQueryTaskCompleted(context.WithoutCancel(ctx), req); err != nil {
+		e.log.Warn("RespondQueryTaskCompleted failed", "run_id", t.GetWorkflowExecution().GetRunId(), "err", err)
+	}
+}
+
+const legacyQueryID = "legacy_query"
+
+func (e *Engine) query(ctx context.Context, t *workflowservice.PollWorkflowTaskQueueResponse, claimed *bool) (*bridgev1.QueryResult, error) {
+	runID := t.GetWorkflowExecution().GetRunId()
+	e.mu.Lock()
+	ent := e.cache[runID]
+	e.mu.Unlock()
+	if ent != nil {
+		ent.mu.Lock()
+		defer ent.mu.Unlock()
+		if !e.cached(ent) {
+			ent = nil
+		} else {
+			var err error
+			if *claimed {
+				err, *claimed = e.opts.Bridge.AssignTo(ctx, task.Workflow, ent.session), false
+			} else {
+				err = e.opts.Bridge.ReserveOn(ctx, task.Workflow, ent.session)
+			}
+			if err != nil {
+				return nil, err
+			}
+			ent.held = true
+			defer e.releaseHeld(ent)
+		}
+	}
+	if ent == nil {
+		var err error
+		ent, err = e.queryOnly(ctx, t, claimed)
+		if err != nil {
+			return nil, err
+		}
+		defer ent.mu.Unlock()
+		defer e.evict(context.WithoutCancel(ctx), ent, bridgev1.EvictionReason_EVICTION_REASON_QUERY_ONLY, "replayed only to answer a query")
+		defer e.releaseHeld(ent)
+	}
+	b, err := e.activations(ctx, ent, &bridgev1.WorkflowActivation{RunId: runID, Timestamp: timestamppb.Now(),
+		Jobs: []*bridgev1.WorkflowActivationJob{queryJob(legacyQueryID, t.GetQuery())}})
+	if err != nil {
+		return nil, err
+	}
+	for _, a := range b.answers {
+		if a.GetQueryId() == legacyQueryID {
+			return a, nil
+		}
+	}
+	return nil, fmt.Errorf("the app answered the query activation without a respond_to_query for query_id %q", legacyQueryID)
+}
+
+// queryOnly replays a run that is not cached into an app, outside the cache.
+func (e *Engine) queryOnly(ctx context.Context, t *workflowservice.PollWorkflowTaskQueueResponse, claimed *bool) (*entry, error) {
+	typ := t.GetWorkflowType().GetName()
+	if !*claimed {
+		if err := e.opts.Bridge.Acquire(ctx, task.Workflow); err != nil {
+			return nil, err
+		}
+	}
+	*claimed = false
+	ss, err := e.opts.Bridge.Assign(ctx, task.Workflow, typ)
+	if err != nil {
+		return nil, err
+	}
+	r := newRun(t.GetWorkflowExecution().GetRunId())
+	r.workflowID, r.workflowType, r.taskQueue, r.namespace = t.GetWorkflowExecution().GetWorkflowId(), typ, e.opts.TaskQueue, e.opts.Namespace
+	ent := &entry{run: r, session: ss, held: true}
+	ent.mu.Lock()
+	events, err := e.history(ctx, t, 1)
+	if err == nil {
+		_, err = e.replay(ctx, ent, events, -1)
+	}
+	if err != nil {
+		e.releaseHeld(ent)
+		e.evict(context.WithoutCancel(ctx), ent, bridgev1.EvictionReason_EVICTION_REASON_QUERY_ONLY, "replay for a query failed")
+		ent.mu.Unlock()
+		return nil, err
+	}
+	return ent, nil
+}
