@@ -154,17 +154,18 @@ func (w *Worker) Run(ctx context.Context) error {
 
 	var wg sync.WaitGroup
 	normal, sticky := splitPollers(w.opts.WorkflowPollers, w.opts.NonstickyToStickyPollRatio, w.sticky != "")
-	wfSlots := slots.NewCapped(w.wfSlots, w.bridge)
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		w.pollWorkflows(ctx, wfSlots, &taskqueuepb.TaskQueue{Name: w.opts.TaskQueue, Kind: enumspb.TASK_QUEUE_KIND_NORMAL}, normal)
+		w.pollWorkflows(ctx, slots.NewCapped(w.wfSlots, w.bridge),
+			&taskqueuepb.TaskQueue{Name: w.opts.TaskQueue, Kind: enumspb.TASK_QUEUE_KIND_NORMAL}, normal)
 	}()
 	if w.sticky != "" {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			w.pollWorkflows(ctx, wfSlots, &taskqueuepb.TaskQueue{Name: w.sticky, Kind: enumspb.TASK_QUEUE_KIND_STICKY, NormalName: w.opts.TaskQueue}, sticky)
+			w.pollWorkflows(ctx, slots.NewCapped(w.wfSlots, w.workflows.StickyGate()),
+				&taskqueuepb.TaskQueue{Name: w.sticky, Kind: enumspb.TASK_QUEUE_KIND_STICKY, NormalName: w.opts.TaskQueue}, sticky)
 		}()
 	}
 	if !w.opts.NoRemoteActivities {

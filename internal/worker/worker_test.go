@@ -27,16 +27,28 @@ import (
 	"google.golang.org/grpc"
 )
 
-func TestMain(m *testing.M) { devserver.Main(m, devserver.Options{}) }
+// Small history pages make every long history in these tests need paging.
+func TestMain(m *testing.M) {
+	devserver.Main(m, devserver.Options{DynamicConfig: map[string]string{
+		"limit.historyMaxPageSize":    "20",
+		"matching.historyMaxPageSize": "20",
+	}})
+}
 
 // counting wraps the real WorkflowService to count calls.
 type counting struct {
 	workflowservice.WorkflowServiceClient
-	heartbeats atomic.Int64
-	polls      atomic.Int64 // activity polls started
-	inFlight   atomic.Int64 // activity polls open now
-	maxFlight  atomic.Int64 // most activity polls open at once
-	shutdowns  atomic.Int64
+	heartbeats   atomic.Int64
+	polls        atomic.Int64 // activity polls started
+	inFlight     atomic.Int64 // activity polls open now
+	maxFlight    atomic.Int64 // most activity polls open at once
+	shutdowns    atomic.Int64
+	historyPages atomic.Int64
+}
+
+func (c *counting) GetWorkflowExecutionHistory(ctx context.Context, in *workflowservice.GetWorkflowExecutionHistoryRequest, opts ...grpc.CallOption) (*workflowservice.GetWorkflowExecutionHistoryResponse, error) {
+	c.historyPages.Add(1)
+	return c.WorkflowServiceClient.GetWorkflowExecutionHistory(ctx, in, opts...)
 }
 
 func (c *counting) PollActivityTaskQueue(ctx context.Context, in *workflowservice.PollActivityTaskQueueRequest, opts ...grpc.CallOption) (*workflowservice.PollActivityTaskQueueResponse, error) {

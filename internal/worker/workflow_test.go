@@ -44,7 +44,7 @@ type scriptedApp struct {
 func (e *env) workflowApp(scripts map[string]script) *scriptedApp {
 	e.t.Helper()
 	reg := &bridgev1.Register{ProtocolVersion: 1, Identity: "wfapp@" + e.t.Name(), SdkName: "bridgetest", TaskQueue: e.queue,
-		Activities: []*bridgev1.ActivityRegistration{{Name: "Echo"}},
+		Activities: []*bridgev1.ActivityRegistration{{Name: "Echo"}, {Name: "Boom"}, {Name: "Hang"}},
 		Capacity:   &bridgev1.Capacity{WorkflowActivations: 10, Activities: 10, LocalActivities: 1}}
 	for name := range scripts {
 		reg.Workflows = append(reg.Workflows, &bridgev1.WorkflowRegistration{Name: name})
@@ -59,13 +59,22 @@ func (e *env) workflowApp(scripts map[string]script) *scriptedApp {
 	s := &scriptedApp{App: a, runs: map[string]*wfState{}, completed: make(chan *bridgev1.WorkflowActivation, 1000),
 		errors: make(chan *bridgev1.CompletionError, 100)}
 	go s.serve(scripts)
+	hangs := &hanging{cancelled: map[string]chan struct{}{}}
 	go func() {
 		for {
 			task, err := a.NextActivity(time.Hour)
 			if err != nil {
 				return
 			}
-			if st := task.GetStart(); st != nil {
+			switch st := task.GetStart(); {
+			case st == nil: // a cancel: Hang answers it below
+				hangs.cancel(task.GetTaskToken())
+			case st.GetActivityType() == "Boom":
+				_ = a.CompleteActivity(task.GetTaskToken(), bridgetest.Failed(&bridgev1.Failure{Message: "boom",
+					FailureInfo: &bridgev1.Failure_ApplicationFailureInfo{ApplicationFailureInfo: &bridgev1.ApplicationFailureInfo{Type: "Boom", NonRetryable: true}}}))
+			case st.GetActivityType() == "Hang":
+				go hangs.run(a, task.GetTaskToken())
+			default:
 				_ = a.CompleteActivity(task.GetTaskToken(), bridgetest.Completed(st.GetInput()[0]))
 			}
 		}
@@ -414,5 +423,288 @@ func waitHistory(t *testing.T, e *env, id string, ok func(map[enumspb.EventType]
 			t.Fatalf("history never matched: %v, causes %v", counts, causes)
 		}
 		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// hanging runs "Hang" activities: they heartbeat until cancelled, then answer cancelled.
+type hanging struct {
+	mu        sync.Mutex
+	cancelled map[string]chan struct{}
+}
+
+func (h *hanging) ch(token []byte) chan struct{} {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	c := h.cancelled[string(token)]
+	if c == nil {
+		c = make(chan struct{})
+		h.cancelled[string(token)] = c
+	}
+	return c
+}
+
+func (h *hanging) cancel(token []byte) { close(h.ch(token)) }
+
+func (h *hanging) run(a *bridgetest.App, token []byte) {
+	c := h.ch(token)
+	tick := time.NewTicker(100 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		select {
+		case <-c:
+			_ = a.CompleteActivity(token, bridgetest.Cancelled())
+			return
+		case <-tick.C:
+			if a.Heartbeat(token) != nil {
+				return
+			}
+		}
+	}
+}
+
+func cancelActivity(seq uint32) *bridgev1.WorkflowCommand {
+	return &bridgev1.WorkflowCommand{Variant: &bridgev1.WorkflowCommand_RequestCancelActivity{RequestCancelActivity: &bridgev1.RequestCancelActivity{Seq: seq}}}
+}
+
+// activityOutcome schedules input[0] as an activity type with cancellation
+// type input[1]; on the signal "cancel" it cancels it. It completes with
+// "<status>:<detail>" once the activity resolves.
+var activityOutcome script = func(st *wfState, act *bridgev1.WorkflowActivation) []*bridgev1.WorkflowCommand {
+	var out []*bridgev1.WorkflowCommand
+	for _, j := range act.GetJobs() {
+		switch {
+		case j.GetInitializeWorkflow() != nil:
+			ct := bridgev1.CancellationType(bridgev1.CancellationType_value[st.input[1]])
+			cmd := scheduleEcho(1, "x", ct)
+			cmd.GetScheduleActivity().ActivityType = st.input[0]
+			cmd.GetScheduleActivity().HeartbeatTimeout = durationpb.New(5 * time.Second)
+			cmd.GetScheduleActivity().RetryPolicy = &bridgev1.RetryPolicy{MaximumAttempts: 1}
+			out = append(out, cmd)
+		case j.GetSignalWorkflow() != nil:
+			out = append(out, cancelActivity(1))
+		case j.GetResolveActivity() != nil:
+			r := j.GetResolveActivity().GetResult()
+			switch {
+			case r.GetCompleted() != nil:
+				out = append(out, complete("completed:"+str(r.GetCompleted().GetResult())))
+			case r.GetFailed() != nil:
+				f := r.GetFailed().GetFailure()
+				out = append(out, complete("failed:"+f.GetCause().GetApplicationFailureInfo().GetType()+":"+f.GetActivityFailureInfo().GetActivityType().GetName()))
+			case r.GetCancelled() != nil:
+				out = append(out, complete("cancelled:"+r.GetCancelled().GetFailure().GetActivityFailureInfo().GetRetryState().String()))
+			}
+		}
+	}
+	return out
+}
+
+func TestActivityOutcomesReachScriptedWorkflow(t *testing.T) {
+	tests := []struct {
+		name, activity, cancelType string
+		signal                     bool
+		want                       string
+	}{
+		{"result", "Echo", "CANCELLATION_TYPE_TRY_CANCEL", false, "completed:x"},
+		{"failure keeps type", "Boom", "CANCELLATION_TYPE_TRY_CANCEL", false, "failed:Boom:Boom"},
+		{"try-cancel resolves at once", "Hang", "CANCELLATION_TYPE_TRY_CANCEL", true, "cancelled:RETRY_STATE_CANCEL_REQUESTED"},
+		{"abandon resolves at once", "Hang", "CANCELLATION_TYPE_ABANDON", true, "cancelled:RETRY_STATE_CANCEL_REQUESTED"},
+		{"wait-cancellation-completed waits for the app", "Hang", "CANCELLATION_TYPE_WAIT_CANCELLATION_COMPLETED", true, "cancelled:RETRY_STATE_CANCEL_REQUESTED"},
+	}
+	e := newEnv(t, nil)
+	e.workflowApp(map[string]script{"Outcome": activityOutcome})
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			run := e.startWorkflow("Outcome", tt.activity, tt.cancelType)
+			if tt.signal {
+				waitPending(t, e, run.GetID())
+				if err := e.client.SignalWorkflow(context.Background(), run.GetID(), "", "cancel", nil); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if out, err := result(t, run); err != nil || out != tt.want {
+				t.Fatalf("workflow = %q, %v; want %q", out, err, tt.want)
+			}
+			if tt.cancelType == "CANCELLATION_TYPE_WAIT_CANCELLATION_COMPLETED" {
+				waitHistory(t, e, run.GetID(), func(ev map[enumspb.EventType]int, _ []enumspb.WorkflowTaskFailedCause) bool {
+					return ev[enumspb.EVENT_TYPE_ACTIVITY_TASK_CANCELED] == 1
+				})
+			}
+		})
+	}
+	e.waitIdle()
+}
+
+func TestCacheSizeZeroReplaysEveryTask(t *testing.T) {
+	e := newEnv(t, func(o *worker.Options) { o.MaxCachedWorkflows = 0 })
+	app := e.workflowApp(map[string]script{"EchoTwice": echoTwice})
+	run := e.startWorkflow("EchoTwice")
+	if out, err := result(t, run); err != nil || out != "ab" {
+		t.Fatalf("workflow = %q, %v", out, err)
+	}
+	// Three workflow tasks: each ends in an eviction, and the last two start
+	// by replaying the run from its first event.
+	var evictions, replayedInits int
+	waitFor(t, "three evictions", func() bool {
+		evictions, replayedInits = 0, 0
+		for _, a := range app.activations(run.GetRunID()) {
+			for _, j := range a.GetJobs() {
+				if j.GetRemoveFromCache() != nil {
+					evictions++
+				}
+				if j.GetInitializeWorkflow() != nil && a.GetIsReplaying() {
+					replayedInits++
+				}
+			}
+		}
+		return evictions == 3
+	})
+	if replayedInits != 2 {
+		t.Fatalf("replayed initializations %d, want 2", replayedInits)
+	}
+	if e.w.Workflows().Cached() != 0 {
+		t.Fatalf("cache holds %d runs with size 0", e.w.Workflows().Cached())
+	}
+	e.waitIdle()
+}
+
+func TestSmallCacheEvictsLeastRecentlyUsed(t *testing.T) {
+	e := newEnv(t, func(o *worker.Options) { o.MaxCachedWorkflows = 1 })
+	app := e.workflowApp(map[string]script{"Collect": collect})
+	first := e.startWorkflow("Collect")
+	waitQuery(t, e, first.GetID(), 0)
+	second := e.startWorkflow("Collect")
+	waitQuery(t, e, second.GetID(), 0)
+	waitFor(t, "the first run evicted for cache pressure", func() bool {
+		for _, a := range app.activations(first.GetRunID()) {
+			if a.GetJobs()[0].GetRemoveFromCache().GetReason() == bridgev1.EvictionReason_EVICTION_REASON_CACHE_FULL {
+				return true
+			}
+		}
+		return false
+	})
+	// The evicted run still works: its next task replays it.
+	for _, v := range []string{"1", "2"} {
+		if err := e.client.SignalWorkflow(context.Background(), first.GetID(), "", "add", v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if out, err := result(t, first); err != nil || out != "1+2" {
+		t.Fatalf("workflow = %q, %v", out, err)
+	}
+	_ = e.client.TerminateWorkflow(context.Background(), second.GetID(), "", "test over")
+}
+
+func TestStickyCacheMissAfterReconnectReplays(t *testing.T) {
+	e := newEnv(t, nil)
+	first := e.workflowApp(map[string]script{"Collect": collect})
+	run := e.startWorkflow("Collect")
+	waitQuery(t, e, run.GetID(), 0)
+	first.Close()
+	second := e.workflowApp(map[string]script{"Collect": collect})
+	waitFor(t, "the first app's runs dropped", func() bool { return e.w.Workflows().Cached() == 0 })
+	for _, v := range []string{"x", "y"} {
+		if err := e.client.SignalWorkflow(context.Background(), run.GetID(), "", "add", v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if out, err := result(t, run); err != nil || out != "x+y" {
+		t.Fatalf("workflow = %q, %v", out, err)
+	}
+	acts := second.activations(run.GetRunID())
+	if len(acts) == 0 || acts[0].GetJobs()[0].GetInitializeWorkflow() == nil || !acts[0].GetIsReplaying() {
+		t.Fatalf("the second app's first activation = %v, want a replayed initialization", acts)
+	}
+	e.waitIdle()
+}
+
+func TestAppLossMidActivationMovesRunToAnotherApp(t *testing.T) {
+	e := newEnv(t, nil)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	silent, err := bridgetest.Dial(ctx, e.target, &bridgev1.Register{ProtocolVersion: 1, Identity: "silent", TaskQueue: e.queue,
+		Workflows: []*bridgev1.WorkflowRegistration{{Name: "Timer"}}, Capacity: &bridgev1.Capacity{WorkflowActivations: 1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	run := e.startWorkflow("Timer")
+	if _, err := silent.NextActivation(30 * time.Second); err != nil {
+		t.Fatal(err)
+	}
+	backup := e.workflowApp(map[string]script{"Timer": timerThenDone})
+	silent.Close() // dies holding the activation
+	if out, err := result(t, run); err != nil || out != "fired" {
+		t.Fatalf("workflow = %q, %v", out, err)
+	}
+	if len(backup.activations(run.GetRunID())) == 0 {
+		t.Fatal("the backup app never ran the workflow")
+	}
+	e.waitIdle()
+}
+
+func TestLegacyQueryOnUncachedRunReplaysWithoutCaching(t *testing.T) {
+	e := newEnv(t, func(o *worker.Options) { o.MaxCachedWorkflows = 0 })
+	app := e.workflowApp(map[string]script{"Collect": collect})
+	run := e.startWorkflow("Collect")
+	if err := e.client.SignalWorkflow(context.Background(), run.GetID(), "", "add", "one"); err != nil {
+		t.Fatal(err)
+	}
+	waitQuery(t, e, run.GetID(), 1)
+	waitFor(t, "the query-only replay evicted", func() bool {
+		for _, a := range app.activations(run.GetRunID()) {
+			if a.GetJobs()[0].GetRemoveFromCache().GetReason() == bridgev1.EvictionReason_EVICTION_REASON_QUERY_ONLY {
+				return true
+			}
+		}
+		return false
+	})
+	if n := e.w.Workflows().Cached(); n != 0 {
+		t.Fatalf("cache holds %d runs after a query", n)
+	}
+	_ = e.client.TerminateWorkflow(context.Background(), run.GetID(), "", "test over")
+}
+
+func TestLongHistoryIsPaged(t *testing.T) {
+	e := newEnv(t, func(o *worker.Options) { o.MaxCachedWorkflows = 0 })
+	count := func(st *wfState, act *bridgev1.WorkflowActivation) []*bridgev1.WorkflowCommand {
+		var out []*bridgev1.WorkflowCommand
+		for _, j := range act.GetJobs() {
+			if j.GetSignalWorkflow() != nil {
+				st.signals = append(st.signals, str(j.GetSignalWorkflow().GetInput()[0]))
+			}
+		}
+		if len(st.signals) == 30 && !isQueryOnly(act) {
+			out = append(out, complete(strings.Join(st.signals, "")))
+		}
+		return out
+	}
+	e.workflowApp(map[string]script{"Count": count})
+	run := e.startWorkflow("Count")
+	want := ""
+	for i := range 30 {
+		v := string(rune('a' + i%26))
+		want += v
+		if err := e.client.SignalWorkflow(context.Background(), run.GetID(), "", "add", v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if out, err := result(t, run); err != nil || out != want {
+		t.Fatalf("workflow = %q, %v", out, err)
+	}
+	// The package's dev server pages history 20 events at a time.
+	if n := e.svc.historyPages.Load(); n == 0 {
+		t.Fatal("a history of more than one page was never paged")
+	}
+	e.waitIdle()
+}
+
+// waitFor polls cond until it holds.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }

@@ -49,6 +49,7 @@ type Engine struct {
 	cache   map[string]*entry // run id -> cached run
 	lru     *list.List        // of *entry, most recently used at the front
 	waiting map[string]*waiter
+	filled  chan struct{}  // closed and replaced when a run enters the cache
 	busy    sync.WaitGroup // tasks in progress
 }
 
@@ -71,7 +72,8 @@ func New(opts Options) *Engine {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Engine{opts: opts, log: opts.Logger, cache: map[string]*entry{}, lru: list.New(), waiting: map[string]*waiter{}}
+	return &Engine{opts: opts, log: opts.Logger, cache: map[string]*entry{}, lru: list.New(), waiting: map[string]*waiter{},
+		filled: make(chan struct{})}
 }
 
 // Cached is the number of runs in the sticky cache.
@@ -88,7 +90,8 @@ func (e *Engine) Deliver(ctx context.Context, t *workflowservice.PollWorkflowTas
 	go func() {
 		defer e.busy.Done()
 		defer e.opts.Slots.Release(permit)
-		claimed := true // the poll's capacity claim is still open
+		// A normal poll claimed app capacity; a sticky one did not (see StickyGate).
+		claimed := !permit.Info.Sticky
 		for t != nil {
 			t = e.handle(ctx, t, &claimed)
 		}
@@ -190,6 +193,8 @@ func (e *Engine) acquire(ctx context.Context, t *workflowservice.PollWorkflowTas
 	}
 	ent.elem = e.lru.PushFront(ent)
 	e.cache[runID] = ent
+	close(e.filled)
+	e.filled = make(chan struct{})
 	e.mu.Unlock()
 	return ent, nil
 }
@@ -482,3 +487,64 @@ func (e *Engine) shrink(ctx context.Context) {
 		victim.mu.Unlock()
 	}
 }
+
+// Replay runs a recorded history through an app that serves its workflow
+// type and reports whether the app's commands match it, as Temporal's
+// replayers do. Nothing is sent to the server; the run is evicted after.
+func (e *Engine) Replay(ctx context.Context, workflowID, runID string, events []*historypb.HistoryEvent) error {
+	if len(events) == 0 || events[0].GetEventType() != enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED {
+		return errors.New("replay: the history must start with WorkflowExecutionStarted")
+	}
+	typ := events[0].GetWorkflowExecutionStartedEventAttributes().GetWorkflowType().GetName()
+	if err := e.opts.Bridge.Acquire(ctx, task.Workflow); err != nil {
+		return err
+	}
+	ss, err := e.opts.Bridge.Assign(ctx, task.Workflow, typ)
+	if err != nil {
+		return fmt.Errorf("replay of workflow type %q: %w", typ, err)
+	}
+	r := newRun(runID)
+	r.workflowID, r.workflowType, r.taskQueue, r.namespace = workflowID, typ, e.opts.TaskQueue, e.opts.Namespace
+	ent := &entry{run: r, session: ss, held: true}
+	ent.mu.Lock()
+	defer ent.mu.Unlock()
+	defer e.evict(context.WithoutCancel(ctx), ent, bridgev1.EvictionReason_EVICTION_REASON_COMPLETED, "replay finished")
+	defer e.releaseHeld(ent)
+	if _, err := e.replay(ctx, ent, events, -1); err != nil {
+		return err
+	}
+	if len(r.pending) > 0 && r.afterCompleted {
+		return nondeterminism("the workflow issued %s (seq %d), which history does not have: the history ends at event %d",
+			describe(r.pending[0].cmd), r.pending[0].seq, r.lastEventID)
+	}
+	return nil
+}
+
+// StickyGate is the capacity sticky polls are capped by: some while the cache
+// holds a run, none otherwise, since only a cached run gets sticky tasks.
+// Sticky polls claim no app capacity: their task goes to the app that holds
+// the run, waiting for its credit, so they never starve the normal queue of
+// the claims it needs for new runs.
+func (e *Engine) StickyGate() slots.Capacity { return stickyGate{e} }
+
+type stickyGate struct{ e *Engine }
+
+func (g stickyGate) TryAcquire(task.Kind) bool { return g.e.Cached() > 0 }
+
+func (g stickyGate) Acquire(ctx context.Context, k task.Kind) error {
+	for {
+		g.e.mu.Lock()
+		ch, n := g.e.filled, len(g.e.cache)
+		g.e.mu.Unlock()
+		if n > 0 {
+			return nil
+		}
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}
+
+func (g stickyGate) Return(task.Kind) {}
