@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -13,8 +14,13 @@ import (
 	"github.com/temporal-sidecar/sidecar/internal/bridgetest"
 	"github.com/temporal-sidecar/sidecar/internal/worker"
 	enumspb "go.temporal.io/api/enums/v1"
+	historypb "go.temporal.io/api/history/v1"
+	"go.temporal.io/api/temporalproto"
+	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
+	sdkworker "go.temporal.io/sdk/worker"
+	"go.temporal.io/sdk/workflow"
 	"google.golang.org/protobuf/types/known/durationpb"
 )
 
@@ -707,4 +713,221 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
+}
+
+// Recorded is a Go SDK workflow whose history the sidecar must replay.
+func Recorded(ctx workflow.Context, name string) (string, error) {
+	if err := workflow.Sleep(ctx, 100*time.Millisecond); err != nil {
+		return "", err
+	}
+	ctx = workflow.WithActivityOptions(ctx, workflow.ActivityOptions{StartToCloseTimeout: time.Minute})
+	var out string
+	if err := workflow.ExecuteActivity(ctx, "Echo", name).Get(ctx, &out); err != nil {
+		return "", err
+	}
+	return "hello " + out, nil
+}
+
+// recordHistory runs Recorded in a Go SDK worker and returns its history as
+// the JSON Temporal's tools export, parsed back.
+func recordHistory(t *testing.T, e *env) (*historypb.History, string, string) {
+	t.Helper()
+	queue := e.queue + "-recorded"
+	sw := sdkworker.New(e.client, queue, sdkworker.Options{})
+	sw.RegisterWorkflow(Recorded)
+	sw.RegisterActivityWithOptions(func(ctx context.Context, s string) (string, error) { return s, nil }, activity.RegisterOptions{Name: "Echo"})
+	if err := sw.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer sw.Stop()
+	run, err := e.client.ExecuteWorkflow(context.Background(), client.StartWorkflowOptions{TaskQueue: queue}, Recorded, "world")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := result(t, run); err != nil {
+		t.Fatal(err)
+	}
+	h := &historypb.History{}
+	it := e.client.GetWorkflowHistory(context.Background(), run.GetID(), run.GetRunID(), false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+	for it.HasNext() {
+		ev, err := it.Next()
+		if err != nil {
+			t.Fatal(err)
+		}
+		h.Events = append(h.Events, ev)
+	}
+	data, err := temporalproto.CustomJSONMarshalOptions{}.Marshal(h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	parsed := &historypb.History{}
+	if err := (temporalproto.CustomJSONUnmarshalOptions{}).Unmarshal(data, parsed); err != nil {
+		t.Fatal(err)
+	}
+	return parsed, run.GetID(), run.GetRunID()
+}
+
+// recordedScript mirrors Recorded using the ids the Go SDK chose.
+func recordedScript(timerSeq uint32, activityID string, skipTimer bool) script {
+	return func(st *wfState, act *bridgev1.WorkflowActivation) []*bridgev1.WorkflowCommand {
+		var out []*bridgev1.WorkflowCommand
+		schedule := func() {
+			cmd := scheduleEcho(1, st.input[0], 0)
+			cmd.GetScheduleActivity().ActivityId = activityID
+			out = append(out, cmd)
+		}
+		for _, j := range act.GetJobs() {
+			switch {
+			case j.GetInitializeWorkflow() != nil && skipTimer:
+				schedule()
+			case j.GetInitializeWorkflow() != nil:
+				out = append(out, startTimer(timerSeq, 100*time.Millisecond))
+			case j.GetFireTimer() != nil:
+				schedule()
+			case j.GetResolveActivity() != nil:
+				out = append(out, complete("hello "+str(j.GetResolveActivity().GetResult().GetCompleted().GetResult())))
+			}
+		}
+		return out
+	}
+}
+
+func TestReplaysHistoryRecordedByGoSDK(t *testing.T) {
+	e := newEnv(t, nil)
+	h, wfID, runID := recordHistory(t, e)
+	var timerSeq uint64
+	var activityID string
+	for _, ev := range h.GetEvents() {
+		if a := ev.GetTimerStartedEventAttributes(); a != nil {
+			timerSeq, _ = strconv.ParseUint(a.GetTimerId(), 10, 32)
+		}
+		if a := ev.GetActivityTaskScheduledEventAttributes(); a != nil {
+			activityID = a.GetActivityId()
+		}
+	}
+	tests := []struct {
+		name      string
+		skipTimer bool
+		want      string // "" for a clean replay
+	}{
+		{"same logic replays cleanly", false, ""},
+		{"changed logic is nondeterministic", true, "the workflow issued ScheduleActivityTask (seq 1), but history has TimerStarted"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			app := e.workflowApp(map[string]script{"Recorded": recordedScript(uint32(timerSeq), activityID, tt.skipTimer)})
+			defer app.Close()
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			err := e.w.Workflows().Replay(ctx, wfID, runID, h.GetEvents())
+			if tt.want == "" && (err != nil || len(app.activations(runID)) < 3) {
+				t.Fatalf("replay: %v after %d activations", err, len(app.activations(runID)))
+			}
+			if tt.want != "" && (err == nil || !strings.Contains(err.Error(), tt.want)) {
+				t.Fatalf("replay = %v, want %q", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestBadCompletionsFailTheTaskWithTheRightCause(t *testing.T) {
+	command := func(c *bridgev1.WorkflowCommand) func(*bridgetest.App, string) error {
+		return func(app *bridgetest.App, runID string) error { return app.CompleteActivation(runID, c) }
+	}
+	tests := []struct {
+		name   string
+		answer func(app *bridgetest.App, runID string) error
+		cause  enumspb.WorkflowTaskFailedCause
+		appMsg string // what the app is told, if anything
+	}{
+		{"cancel of an unknown timer",
+			command(&bridgev1.WorkflowCommand{Variant: &bridgev1.WorkflowCommand_CancelTimer{CancelTimer: &bridgev1.CancelTimer{Seq: 9}}}),
+			enumspb.WORKFLOW_TASK_FAILED_CAUSE_BAD_CANCEL_TIMER_ATTRIBUTES, "commands[0].cancel_timer.seq 9 names a timer that was never started"},
+		{"activity without timeouts",
+			command(&bridgev1.WorkflowCommand{Variant: &bridgev1.WorkflowCommand_ScheduleActivity{ScheduleActivity: &bridgev1.ScheduleActivity{Seq: 1, ActivityType: "Echo"}}}),
+			enumspb.WORKFLOW_TASK_FAILED_CAUSE_BAD_SCHEDULE_ACTIVITY_ATTRIBUTES, "commands[0].schedule_activity needs schedule_to_close_timeout or start_to_close_timeout"},
+		{"timer with no duration",
+			command(&bridgev1.WorkflowCommand{Variant: &bridgev1.WorkflowCommand_StartTimer{StartTimer: &bridgev1.StartTimer{Seq: 1}}}),
+			enumspb.WORKFLOW_TASK_FAILED_CAUSE_BAD_START_TIMER_ATTRIBUTES, "commands[0].start_timer.start_to_fire_timeout must be positive"},
+		{"command after the workflow closed", func(app *bridgetest.App, runID string) error {
+			return app.CompleteActivation(runID, complete("done"), startTimer(1, time.Second))
+		}, enumspb.WORKFLOW_TASK_FAILED_CAUSE_UNHANDLED_COMMAND, "commands[1] follows a command that closes the workflow"},
+		{"empty command", command(&bridgev1.WorkflowCommand{}),
+			enumspb.WORKFLOW_TASK_FAILED_CAUSE_UNHANDLED_COMMAND, "commands[0] is empty; set one of its variant fields"},
+		{"completion without status", func(app *bridgetest.App, runID string) error {
+			return app.Send(&bridgev1.ConnectRequest{Message: &bridgev1.ConnectRequest_WorkflowCompletion{
+				WorkflowCompletion: &bridgev1.WorkflowActivationCompletion{RunId: runID}}})
+		}, enumspb.WORKFLOW_TASK_FAILED_CAUSE_WORKFLOW_WORKER_UNHANDLED_FAILURE, "has no status: set successful or failed"},
+		{"app fails the activation", func(app *bridgetest.App, runID string) error {
+			return app.FailActivation(runID, &bridgev1.Failure{Message: "workflow code crashed"})
+		}, enumspb.WORKFLOW_TASK_FAILED_CAUSE_WORKFLOW_WORKER_UNHANDLED_FAILURE, ""},
+	}
+	e := newEnv(t, nil)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	app, err := bridgetest.Dial(ctx, e.target, &bridgev1.Register{ProtocolVersion: 1, Identity: "bad", TaskQueue: e.queue,
+		Workflows: []*bridgev1.WorkflowRegistration{{Name: "Bad"}}, Capacity: &bridgev1.Capacity{WorkflowActivations: 10}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(app.Close)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			run := e.startWorkflow("Bad")
+			defer e.client.TerminateWorkflow(context.Background(), run.GetID(), "", "test over")
+			act := nextFor(t, app, run.GetRunID())
+			if err := tt.answer(app, act.GetRunId()); err != nil {
+				t.Fatal(err)
+			}
+			if tt.appMsg != "" {
+				m, err := app.Next(30 * time.Second)
+				ce := m.GetCompletionError()
+				if err != nil || ce.GetKind() != bridgev1.CompletionErrorKind_COMPLETION_ERROR_KIND_MALFORMED || !strings.Contains(ce.GetMessage(), tt.appMsg) {
+					t.Fatalf("app told %v, %v; want malformed %q", m, err, tt.appMsg)
+				}
+			}
+			evict := nextFor(t, app, run.GetRunID())
+			if evict.GetJobs()[0].GetRemoveFromCache() == nil {
+				t.Fatalf("after a failed task the app got %v, want an eviction", evict)
+			}
+			if err := app.CompleteActivation(evict.GetRunId()); err != nil {
+				t.Fatal(err)
+			}
+			waitHistory(t, e, run.GetID(), func(_ map[enumspb.EventType]int, causes []enumspb.WorkflowTaskFailedCause) bool {
+				return len(causes) == 1 && causes[0] == tt.cause
+			})
+		})
+	}
+}
+
+// nextFor returns the app's next activation for the run, skipping others'.
+func nextFor(t *testing.T, app *bridgetest.App, runID string) *bridgev1.WorkflowActivation {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		act, err := app.NextActivation(time.Until(deadline))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if act.GetRunId() == runID {
+			return act
+		}
+	}
+	t.Fatalf("no activation for run %s", runID)
+	return nil
+}
+
+func TestUnregisteredWorkflowTypeFailsTask(t *testing.T) {
+	e := newEnv(t, nil)
+	e.workflowApp(map[string]script{"Timer": timerThenDone})
+	// The app serves "Timer" only; a task for another type is failed with a
+	// message saying so (not polled forever, not hung).
+	run, err := e.client.ExecuteWorkflow(context.Background(), client.StartWorkflowOptions{TaskQueue: e.queue}, "Unknown")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.client.TerminateWorkflow(context.Background(), run.GetID(), "", "test over")
+	waitHistory(t, e, run.GetID(), func(_ map[enumspb.EventType]int, causes []enumspb.WorkflowTaskFailedCause) bool {
+		return len(causes) > 0 && causes[0] == enumspb.WORKFLOW_TASK_FAILED_CAUSE_WORKFLOW_WORKER_UNHANDLED_FAILURE
+	})
 }

@@ -115,6 +115,9 @@ func (e *Engine) Wait(ctx context.Context) error {
 
 var errSessionLost = errors.New("the app session holding the run ended")
 
+// waitForApp bounds the wait for app capacity for a task that holds no claim.
+const waitForApp = 10 * time.Second
+
 // handle processes one task and returns the task the server handed back in
 // its place, if any.
 func (e *Engine) handle(ctx context.Context, t *workflowservice.PollWorkflowTaskQueueResponse, claimed *bool) *workflowservice.PollWorkflowTaskQueueResponse {
@@ -171,9 +174,15 @@ func (e *Engine) acquire(ctx context.Context, t *workflowservice.PollWorkflowTas
 		ss, err = e.opts.Bridge.Assign(ctx, task.Workflow, typ)
 		*claimed = false
 	} else {
-		// A task the server handed back, or one moved off a lost app.
-		if err := e.opts.Bridge.Acquire(ctx, task.Workflow); err != nil {
-			return nil, err
+		// A sticky task for a run no longer cached, a task the server handed
+		// back, or one moved off a lost app: wait for app capacity, but not
+		// past the default workflow task timeout, after which the server
+		// retries the task anyway.
+		wctx, cancel := context.WithTimeout(ctx, waitForApp)
+		err := e.opts.Bridge.Acquire(wctx, task.Workflow)
+		cancel()
+		if err != nil {
+			return nil, fmt.Errorf("no app capacity for workflow type %q: %w", typ, err)
 		}
 		ss, err = e.opts.Bridge.Assign(ctx, task.Workflow, typ)
 	}
