@@ -49,6 +49,9 @@ type Options struct {
 	// TaskQueueActivitiesPerSecond asks the server to limit the whole queue; 0 means no limit.
 	TaskQueueActivitiesPerSecond float64
 	NoRemoteActivities           bool
+	// EagerActivities lets workflow task completions start activities on
+	// this worker at once, without a poll.
+	EagerActivities bool
 
 	DefaultHeartbeatThrottle time.Duration
 	MaxHeartbeatThrottle     time.Duration
@@ -101,7 +104,12 @@ func New(opts Options) *Worker {
 	if opts.MaxCachedWorkflows > 0 {
 		w.sticky = opts.Identity + "-" + w.instanceKey
 	}
+	var eagerActivities workflow.EagerActivities
+	if opts.EagerActivities && !opts.NoRemoteActivities {
+		eagerActivities = eager{slots: slots.NewCapped(w.actSlots, w.bridge), d: w.activities}
+	}
 	w.workflows = workflow.New(workflow.Options{
+		Eager:                        eagerActivities,
 		Namespace:                    opts.Namespace,
 		TaskQueue:                    opts.TaskQueue,
 		Identity:                     opts.Identity,
@@ -375,4 +383,21 @@ func (w *Worker) Received(ss *bridge.Session, m *bridgev1.ConnectRequest) {
 func (w *Worker) Closed(ss *bridge.Session) {
 	w.activities.SessionClosed(ss)
 	w.workflows.SessionClosed(ss)
+}
+
+// eager runs eagerly started activities like polled ones: on an activity
+// slot with a claim on app capacity, through the dispatcher.
+type eager struct {
+	slots *slots.Capped
+	d     *activity.Dispatcher
+}
+
+func (e eager) TryReserve() (*slots.Permit, bool) {
+	return e.slots.TryReserve(slots.Info{Kind: task.Activity})
+}
+func (e eager) Release(p *slots.Permit) { e.slots.Release(p) }
+
+func (e eager) Deliver(ctx context.Context, t *workflowservice.PollActivityTaskQueueResponse, p *slots.Permit) {
+	e.slots.MarkUsed(p)
+	go e.d.Deliver(ctx, t, p)
 }

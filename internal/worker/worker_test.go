@@ -30,8 +30,9 @@ import (
 // Small history pages make every long history in these tests need paging.
 func TestMain(m *testing.M) {
 	devserver.Main(m, devserver.Options{DynamicConfig: map[string]string{
-		"limit.historyMaxPageSize":    "20",
-		"matching.historyMaxPageSize": "20",
+		"limit.historyMaxPageSize":            "20",
+		"matching.historyMaxPageSize":         "20",
+		"system.enableActivityEagerExecution": "true",
 	}})
 }
 
@@ -40,6 +41,7 @@ type counting struct {
 	workflowservice.WorkflowServiceClient
 	heartbeats   atomic.Int64
 	polls        atomic.Int64 // activity polls started
+	polledTasks  atomic.Int64 // activity polls that brought a task
 	inFlight     atomic.Int64 // activity polls open now
 	maxFlight    atomic.Int64 // most activity polls open at once
 	shutdowns    atomic.Int64
@@ -57,7 +59,11 @@ func (c *counting) PollActivityTaskQueue(ctx context.Context, in *workflowservic
 	defer c.inFlight.Add(-1)
 	for m := c.maxFlight.Load(); n > m && !c.maxFlight.CompareAndSwap(m, n); m = c.maxFlight.Load() {
 	}
-	return c.WorkflowServiceClient.PollActivityTaskQueue(ctx, in, opts...)
+	resp, err := c.WorkflowServiceClient.PollActivityTaskQueue(ctx, in, opts...)
+	if len(resp.GetTaskToken()) > 0 {
+		c.polledTasks.Add(1)
+	}
+	return resp, err
 }
 
 func (c *counting) ShutdownWorker(ctx context.Context, in *workflowservice.ShutdownWorkerRequest, opts ...grpc.CallOption) (*workflowservice.ShutdownWorkerResponse, error) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strconv"
 	"strings"
 	"sync"
@@ -930,4 +931,28 @@ func TestUnregisteredWorkflowTypeFailsTask(t *testing.T) {
 	waitHistory(t, e, run.GetID(), func(_ map[enumspb.EventType]int, causes []enumspb.WorkflowTaskFailedCause) bool {
 		return len(causes) > 0 && causes[0] == enumspb.WORKFLOW_TASK_FAILED_CAUSE_WORKFLOW_WORKER_UNHANDLED_FAILURE
 	})
+}
+
+func TestEagerActivitiesSkipThePoll(t *testing.T) {
+	tests := []struct {
+		eager      bool
+		wantPolled int64
+	}{
+		{eager: true, wantPolled: 0},
+		{eager: false, wantPolled: 2},
+	}
+	for _, tt := range tests {
+		t.Run(fmt.Sprintf("eager=%v", tt.eager), func(t *testing.T) {
+			e := newEnv(t, func(o *worker.Options) { o.EagerActivities = tt.eager })
+			e.workflowApp(map[string]script{"EchoTwice": echoTwice})
+			run := e.startWorkflow("EchoTwice")
+			if out, err := result(t, run); err != nil || out != "ab" {
+				t.Fatalf("workflow = %q, %v", out, err)
+			}
+			if n := e.svc.polledTasks.Load(); n != tt.wantPolled {
+				t.Fatalf("%d activities came by poll, want %d", n, tt.wantPolled)
+			}
+			e.waitIdle()
+		})
+	}
 }

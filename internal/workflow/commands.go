@@ -126,6 +126,8 @@ func (r *run) take1(i int, c *bridgev1.WorkflowCommand, b *batch) error {
 			ScheduleToStartTimeout: a.GetScheduleToStartTimeout(),
 			StartToCloseTimeout:    a.GetStartToCloseTimeout(),
 			HeartbeatTimeout:       a.GetHeartbeatTimeout(),
+			// A wish, not a promise: respond keeps it only while a slot is free.
+			RequestEagerExecution: !a.GetDoNotEagerlyExecute(),
 		}
 		if p := a.GetRetryPolicy(); p != nil {
 			attrs.RetryPolicy = apiconv.Recode(p, &commonpb.RetryPolicy{})

@@ -36,8 +36,18 @@ type Options struct {
 	Service                      workflowservice.WorkflowServiceClient
 	Bridge                       *bridge.Server
 	Slots                        slots.Supplier
-	// Eager, if set, receives activity tasks the server returns eagerly.
+	// Eager, if set, runs activities the server hands out eagerly in its
+	// answer to a workflow task completion.
+	Eager  EagerActivities
 	Logger *slog.Logger
+}
+
+// EagerActivities is where eagerly executed activities go: the activity
+// slots (capped by app capacity) and the activity dispatcher.
+type EagerActivities interface {
+	TryReserve() (*slots.Permit, bool)
+	Release(*slots.Permit)
+	Deliver(ctx context.Context, t *workflowservice.PollActivityTaskQueueResponse, p *slots.Permit)
 }
 
 // Engine runs workflow tasks.

@@ -7,7 +7,9 @@ import (
 
 	bridgev1 "github.com/temporal-sidecar/sidecar/gen/go/sidecar/bridge/v1"
 	"github.com/temporal-sidecar/sidecar/internal/apiconv"
+	"github.com/temporal-sidecar/sidecar/internal/slots"
 	"github.com/temporal-sidecar/sidecar/internal/task"
+	commandpb "go.temporal.io/api/command/v1"
 	enumspb "go.temporal.io/api/enums/v1"
 	failurepb "go.temporal.io/api/failure/v1"
 	querypb "go.temporal.io/api/query/v1"
@@ -35,7 +37,9 @@ func (e *Engine) respond(ctx context.Context, ent *entry, t *workflowservice.Pol
 			ScheduleToStartTimeout: durationpb.New(e.opts.StickyScheduleToStartTimeout),
 		}
 	}
+	permits := e.requestEager(b.out)
 	resp, err := e.opts.Service.RespondWorkflowTaskCompleted(ctx, req)
+	e.runEager(ctx, resp.GetActivityTasks(), permits)
 	if err != nil {
 		// The task timed out or the run was closed meanwhile: what the app
 		// holds may be ahead of history.
@@ -254,4 +258,41 @@ func (e *Engine) queryOnly(ctx context.Context, t *workflowservice.PollWorkflowT
 		return nil, err
 	}
 	return ent, nil
+}
+
+// maxEager bounds the activities requested eagerly per workflow task, as
+// Temporal's SDKs do, so one workflow cannot take every activity slot.
+const maxEager = 3
+
+// requestEager marks activities for eager execution when they run on this
+// worker's queue and a slot and app capacity are free for them now.
+func (e *Engine) requestEager(cmds []*commandpb.Command) []*slots.Permit {
+	var permits []*slots.Permit
+	for _, c := range cmds {
+		a := c.GetScheduleActivityTaskCommandAttributes()
+		if a == nil || !a.GetRequestEagerExecution() { // not an activity, or the app opted out in take
+			continue
+		}
+		ok := e.opts.Eager != nil && a.GetTaskQueue().GetName() == e.opts.TaskQueue && len(permits) < maxEager
+		if ok {
+			var p *slots.Permit
+			if p, ok = e.opts.Eager.TryReserve(); ok {
+				permits = append(permits, p)
+			}
+		}
+		a.RequestEagerExecution = ok
+	}
+	return permits
+}
+
+// runEager hands the activities the server started eagerly to the dispatcher
+// and frees the slots it did not use.
+func (e *Engine) runEager(ctx context.Context, tasks []*workflowservice.PollActivityTaskQueueResponse, permits []*slots.Permit) {
+	for i, p := range permits {
+		if i < len(tasks) {
+			e.opts.Eager.Deliver(context.WithoutCancel(ctx), tasks[i], p)
+			continue
+		}
+		e.opts.Eager.Release(p)
+	}
 }
