@@ -956,3 +956,53 @@ func TestEagerActivitiesSkipThePoll(t *testing.T) {
 		})
 	}
 }
+
+func TestQueryArrivingDuringATaskIsAnsweredInTheCompletion(t *testing.T) {
+	e := newEnv(t, nil)
+	var hold sync.Mutex // held by the test to keep the app "busy" on an activation
+	slowCollect := func(st *wfState, act *bridgev1.WorkflowActivation) []*bridgev1.WorkflowCommand {
+		hold.Lock()
+		hold.Unlock()
+		return collect(st, act)
+	}
+	app := e.workflowApp(map[string]script{"Collect": slowCollect})
+	run := e.startWorkflow("Collect")
+	waitQuery(t, e, run.GetID(), 0)
+	// A query sent while a workflow task is in flight is delivered with the
+	// next workflow task and answered in its completion. Whether the server
+	// sees the query before the task ends is timing, so hold the app longer
+	// on each try until it does.
+	for try, busy := 0, 50*time.Millisecond; ; try, busy = try+1, busy*2 {
+		hold.Lock()
+		if err := e.client.SignalWorkflow(context.Background(), run.GetID(), "", "nudge-"+strconv.Itoa(try), nil); err != nil {
+			t.Fatal(err)
+		}
+		answered := make(chan error, 1)
+		go func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			_, err := e.client.QueryWorkflow(ctx, run.GetID(), "", "count")
+			answered <- err
+		}()
+		time.Sleep(busy) // the app is slow on this activation
+		hold.Unlock()
+		if err := <-answered; err != nil {
+			t.Fatal(err)
+		}
+		inTask := false
+		for _, a := range app.activations(run.GetRunID()) {
+			for _, j := range a.GetJobs() {
+				if q := j.GetQueryWorkflow(); q != nil && q.GetQueryId() != "legacy_query" {
+					inTask = true
+				}
+			}
+		}
+		if inTask {
+			break
+		}
+		if try == 6 {
+			t.Fatal("no query ever arrived inside a workflow task")
+		}
+	}
+	_ = e.client.TerminateWorkflow(context.Background(), run.GetID(), "", "test over")
+}
