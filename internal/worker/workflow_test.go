@@ -656,6 +656,9 @@ func TestLegacyQueryOnUncachedRunReplaysWithoutCaching(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitQuery(t, e, run.GetID(), 1)
+	// That query may have ridden on the signal's workflow task; with the
+	// workflow now idle, this one comes as a query task of its own.
+	waitQuery(t, e, run.GetID(), 1)
 	waitFor(t, "the query-only replay evicted", func() bool {
 		for _, a := range app.activations(run.GetRunID()) {
 			if a.GetJobs()[0].GetRemoveFromCache().GetReason() == bridgev1.EvictionReason_EVICTION_REASON_QUERY_ONLY {
