@@ -22,9 +22,11 @@ import (
 
 	bridgev1 "github.com/temporal-sidecar/sidecar/gen/go/sidecar/bridge/v1"
 	"github.com/temporal-sidecar/sidecar/internal/bridge"
+	"github.com/temporal-sidecar/sidecar/internal/client"
 	"github.com/temporal-sidecar/sidecar/internal/config"
 	"github.com/temporal-sidecar/sidecar/internal/frontend"
 	"github.com/temporal-sidecar/sidecar/internal/poller"
+	"github.com/temporal-sidecar/sidecar/internal/proxy"
 	"github.com/temporal-sidecar/sidecar/internal/telemetry"
 	"github.com/temporal-sidecar/sidecar/internal/worker"
 	"google.golang.org/protobuf/types/known/durationpb"
@@ -107,9 +109,11 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer, si
 			Identity:  w.Identity,
 			Version:   version,
 			Capabilities: &bridgev1.Capabilities{
-				StickyExecution: w.MaxCachedWorkflows > 0,
-				EagerActivities: w.EagerActivities,
-				ServerVersion:   fe.ServerVersion(),
+				StickyExecution:      w.MaxCachedWorkflows > 0,
+				EagerActivities:      w.EagerActivities,
+				ClientService:        true,
+				WorkflowServiceProxy: cfg.Bridge.WorkflowServiceProxy,
+				ServerVersion:        fe.ServerVersion(),
 			},
 			Limits: &bridgev1.Limits{
 				MaxMessageBytes:    maxMessageBytes,
@@ -121,14 +125,21 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer, si
 					NexusTasks:          uint32(w.MaxConcurrentNexusTasks),
 				},
 				GracefulShutdownTimeout: durationpb.New(w.GracefulShutdownTimeout),
+				MaxPayloadBlobBytes:     uint32(cfg.Frontend.BlobSizeLimit),
 			},
 			Logger: log,
 		},
+		MaxConcurrentWorkflowTasks:   w.MaxConcurrentWorkflowTasks,
+		WorkflowPollers:              pollers(w, w.MaxWorkflowTaskPollers),
+		NonstickyToStickyPollRatio:   w.NonstickyToStickyPollRatio,
+		MaxCachedWorkflows:           w.MaxCachedWorkflows,
+		StickyScheduleToStartTimeout: w.StickyScheduleToStartTimeout,
 		MaxConcurrentActivities:      w.MaxConcurrentActivities,
 		ActivityPollers:              pollers(w, w.MaxActivityTaskPollers),
 		ActivitiesPerSecond:          w.ActivitiesPerSecond,
 		TaskQueueActivitiesPerSecond: w.TaskQueueActivitiesPerSecond,
 		NoRemoteActivities:           w.NoRemoteActivities,
+		EagerActivities:              w.EagerActivities,
 		DefaultHeartbeatThrottle:     w.DefaultHeartbeatThrottleInterval,
 		MaxHeartbeatThrottle:         w.MaxHeartbeatThrottleInterval,
 		Logger:                       log,
@@ -136,6 +147,18 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer, si
 	srv := wk.Bridge()
 	g := bridge.NewGRPCServer(sec, maxMessageBytes)
 	srv.Register(g)
+	client.New(client.Options{
+		Service:       fe.WorkflowService(),
+		Namespace:     cfg.Frontend.Namespace,
+		TaskQueue:     w.TaskQueue,
+		Identity:      w.Identity,
+		BlobSizeLimit: cfg.Frontend.BlobSizeLimit,
+		Context:       ctx, // cancelled by the first signal
+	}).Register(g)
+	if cfg.Bridge.WorkflowServiceProxy {
+		proxy.New(fe, cfg.Frontend.Namespace).Register(g)
+		log.Info("serving Temporal's WorkflowService on the bridge", "namespace", cfg.Frontend.Namespace)
+	}
 	served := make(chan error, 1)
 	go func() { served <- g.Serve(lis) }()
 

@@ -35,6 +35,10 @@ type Frontend struct {
 	APIKey         string
 	TLS            TLS
 	ConnectTimeout time.Duration // bounds the initial dial and checks
+	// BlobSizeLimit is the server's limit on one payload blob in bytes
+	// (dynamic config limit.blobSize.error), which the client service
+	// checks before sending; the sidecar cannot ask the server for it.
+	BlobSizeLimit int
 }
 
 // TLS is the client side of the connection to the frontend.
@@ -101,6 +105,10 @@ type Bridge struct {
 	// Token, when set, must be presented by every application.
 	Token string
 	TLS   BridgeTLS
+	// WorkflowServiceProxy serves Temporal's WorkflowService on the bridge
+	// too (internal/proxy). Off by default: it gives whoever reaches the
+	// bridge everything the sidecar's credentials allow in its namespace.
+	WorkflowServiceProxy bool
 }
 
 // BridgeTLS is the server side of the bridge. ClientCAPath turns on mTLS.
@@ -135,6 +143,7 @@ func Default() Config {
 			Address:        "127.0.0.1:7233",
 			Namespace:      "default",
 			ConnectTimeout: 10 * time.Second,
+			BlobSizeLimit:  2 << 20, // the server's default
 		},
 		Worker: Worker{
 			Identity:                         defaultIdentity(),

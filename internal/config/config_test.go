@@ -27,6 +27,7 @@ func TestDefaultsAreDocumentedValues(t *testing.T) {
 			Address:        "127.0.0.1:7233",
 			Namespace:      "default",
 			ConnectTimeout: 10 * time.Second,
+			BlobSizeLimit:  2 << 20,
 		},
 		Worker: Worker{
 			TaskQueue:                        "q",
@@ -75,6 +76,7 @@ var twins = []struct{ flag, env, value string }{
 	{"tls-server-name", "TEMPORAL_TLS_SERVER_NAME", "frontend.internal"},
 	{"tls-disable-host-verification", "TEMPORAL_TLS_DISABLE_HOST_VERIFICATION", "true"},
 	{"connect-timeout", "SIDECAR_CONNECT_TIMEOUT", "3s"},
+	{"blob-size-limit", "SIDECAR_BLOB_SIZE_LIMIT", "4194304"},
 	{"task-queue", "SIDECAR_TASK_QUEUE", "orders"},
 	{"identity", "SIDECAR_IDENTITY", "me"},
 	{"build-id", "SIDECAR_BUILD_ID", "b1"},
@@ -107,6 +109,7 @@ var twins = []struct{ flag, env, value string }{
 	{"bridge-tls-cert-path", "SIDECAR_BRIDGE_TLS_CERT_PATH", "/b.pem"},
 	{"bridge-tls-key-path", "SIDECAR_BRIDGE_TLS_KEY_PATH", "/bk.pem"},
 	{"bridge-tls-client-ca-path", "SIDECAR_BRIDGE_TLS_CLIENT_CA_PATH", "/bca.pem"},
+	{"workflow-service-proxy", "SIDECAR_WORKFLOW_SERVICE_PROXY", "true"},
 	{"http-listen", "SIDECAR_HTTP_LISTEN", "0.0.0.0:9999"},
 	{"log-level", "SIDECAR_LOG_LEVEL", "debug"},
 	{"log-format", "SIDECAR_LOG_FORMAT", "json"},

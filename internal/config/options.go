@@ -83,6 +83,10 @@ var options = []option{
 		help:  "how long to wait for the frontend at start-up before giving up",
 		field: func(c *Config) any { return &c.Frontend.ConnectTimeout },
 		rule:  positiveDuration},
+	{group: groupFrontend, name: "blob-size-limit", arg: "bytes",
+		help:  "the server's limit on one payload blob (its limit.blobSize.error); the client service refuses larger requests before sending them",
+		field: func(c *Config) any { return &c.Frontend.BlobSizeLimit },
+		rule:  atLeast(1)},
 
 	// Worker.
 	{group: groupWorker, name: "task-queue", arg: "name", required: true,
@@ -208,6 +212,9 @@ var options = []option{
 	{group: groupBridge, name: "bridge-tls-client-ca-path", arg: "path",
 		help:  "PEM CAs that sign application certificates; requires them (mTLS)",
 		field: func(c *Config) any { return &c.Bridge.TLS.ClientCAPath }},
+	{group: groupBridge, name: "workflow-service-proxy",
+		help:  "also serve Temporal's WorkflowService on the bridge, for the temporal CLI and SDK clients: calls are forwarded with the sidecar's credentials, confined to its namespace, so whoever reaches the bridge gets that access",
+		field: func(c *Config) any { return &c.Bridge.WorkflowServiceProxy }},
 
 	// Telemetry.
 	{group: groupTelemetry, name: "http-listen", arg: "host:port",

@@ -259,6 +259,16 @@ func (e *checkError) Unwrap() error { return e.err }
 // Unavailable and ResourceExhausted with exponential backoff and jitter.
 func (c *Client) WorkflowService() workflowservice.WorkflowServiceClient { return c.svc }
 
+// Forward invokes the full gRPC method on the frontend with req and reply as
+// they are, adding the sidecar's credentials and headers, for a proxy that
+// passes calls through without decoding them (internal/proxy). A req with a
+// GetNamespace method gets the temporal-namespace header like any other call.
+// Forward does not retry: the proxied caller has its own retry policy, and
+// retrying under it would multiply its attempts and outlast its deadlines.
+func (c *Client) Forward(ctx context.Context, method string, req, reply any) error {
+	return c.conn.Invoke(ctx, method, req, reply, retry.Disable())
+}
+
 // Capabilities are the server's, as of the last Check.
 func (c *Client) Capabilities() *workflowservice.GetSystemInfoResponse_Capabilities {
 	return c.info.Load().GetCapabilities()

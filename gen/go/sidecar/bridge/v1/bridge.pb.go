@@ -996,8 +996,10 @@ type Capabilities struct {
 	ClientService bool `protobuf:"varint,6,opt,name=client_service,json=clientService,proto3" json:"client_service,omitempty"`
 	// The server's version, as GetSystemInfo reports it.
 	ServerVersion string `protobuf:"bytes,7,opt,name=server_version,json=serverVersion,proto3" json:"server_version,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	// Temporal's full WorkflowService is proxied on the bridge listener.
+	WorkflowServiceProxy bool `protobuf:"varint,8,opt,name=workflow_service_proxy,json=workflowServiceProxy,proto3" json:"workflow_service_proxy,omitempty"`
+	unknownFields        protoimpl.UnknownFields
+	sizeCache            protoimpl.SizeCache
 }
 
 func (x *Capabilities) Reset() {
@@ -1079,6 +1081,13 @@ func (x *Capabilities) GetServerVersion() string {
 	return ""
 }
 
+func (x *Capabilities) GetWorkflowServiceProxy() bool {
+	if x != nil {
+		return x.WorkflowServiceProxy
+	}
+	return false
+}
+
 // Limits are the sidecar's bounds that an app should respect.
 type Limits struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -1090,8 +1099,11 @@ type Limits struct {
 	MaxConcurrent *Capacity `protobuf:"bytes,3,opt,name=max_concurrent,json=maxConcurrent,proto3" json:"max_concurrent,omitempty"`
 	// How long the app gets to finish outstanding tasks when the sidecar shuts down.
 	GracefulShutdownTimeout *durationpb.Duration `protobuf:"bytes,4,opt,name=graceful_shutdown_timeout,json=gracefulShutdownTimeout,proto3" json:"graceful_shutdown_timeout,omitempty"`
-	unknownFields           protoimpl.UnknownFields
-	sizeCache               protoimpl.SizeCache
+	// The largest payload group (for example all arguments of a call) the
+	// server accepts, in bytes.
+	MaxPayloadBlobBytes uint32 `protobuf:"varint,5,opt,name=max_payload_blob_bytes,json=maxPayloadBlobBytes,proto3" json:"max_payload_blob_bytes,omitempty"`
+	unknownFields       protoimpl.UnknownFields
+	sizeCache           protoimpl.SizeCache
 }
 
 func (x *Limits) Reset() {
@@ -1150,6 +1162,13 @@ func (x *Limits) GetGracefulShutdownTimeout() *durationpb.Duration {
 		return x.GracefulShutdownTimeout
 	}
 	return nil
+}
+
+func (x *Limits) GetMaxPayloadBlobBytes() uint32 {
+	if x != nil {
+		return x.MaxPayloadBlobBytes
+	}
+	return 0
 }
 
 // CompletionError says a completion or heartbeat was not accepted. The sidecar
@@ -1473,7 +1492,7 @@ const file_sidecar_bridge_v1_bridge_proto_rawDesc = "" +
 	"\n" +
 	"task_queue\x18\x06 \x01(\tR\ttaskQueue\x12C\n" +
 	"\fcapabilities\x18\a \x01(\v2\x1f.sidecar.bridge.v1.CapabilitiesR\fcapabilities\x121\n" +
-	"\x06limits\x18\b \x01(\v2\x19.sidecar.bridge.v1.LimitsR\x06limits\"\x8d\x02\n" +
+	"\x06limits\x18\b \x01(\v2\x19.sidecar.bridge.v1.LimitsR\x06limits\"\xc3\x02\n" +
 	"\fCapabilities\x12)\n" +
 	"\x10sticky_execution\x18\x01 \x01(\bR\x0fstickyExecution\x12)\n" +
 	"\x10eager_activities\x18\x02 \x01(\bR\x0feagerActivities\x12)\n" +
@@ -1481,12 +1500,14 @@ const file_sidecar_bridge_v1_bridge_proto_rawDesc = "" +
 	"\x05nexus\x18\x04 \x01(\bR\x05nexus\x12\x18\n" +
 	"\aupdates\x18\x05 \x01(\bR\aupdates\x12%\n" +
 	"\x0eclient_service\x18\x06 \x01(\bR\rclientService\x12%\n" +
-	"\x0eserver_version\x18\a \x01(\tR\rserverVersion\"\x81\x02\n" +
+	"\x0eserver_version\x18\a \x01(\tR\rserverVersion\x124\n" +
+	"\x16workflow_service_proxy\x18\b \x01(\bR\x14workflowServiceProxy\"\xb6\x02\n" +
 	"\x06Limits\x12*\n" +
 	"\x11max_message_bytes\x18\x01 \x01(\rR\x0fmaxMessageBytes\x120\n" +
 	"\x14max_cached_workflows\x18\x02 \x01(\rR\x12maxCachedWorkflows\x12B\n" +
 	"\x0emax_concurrent\x18\x03 \x01(\v2\x1b.sidecar.bridge.v1.CapacityR\rmaxConcurrent\x12U\n" +
-	"\x19graceful_shutdown_timeout\x18\x04 \x01(\v2\x19.google.protobuf.DurationR\x17gracefulShutdownTimeout\"\xa9\x01\n" +
+	"\x19graceful_shutdown_timeout\x18\x04 \x01(\v2\x19.google.protobuf.DurationR\x17gracefulShutdownTimeout\x123\n" +
+	"\x16max_payload_blob_bytes\x18\x05 \x01(\rR\x13maxPayloadBlobBytes\"\xa9\x01\n" +
 	"\x0fCompletionError\x12\x17\n" +
 	"\x06run_id\x18\x01 \x01(\tH\x00R\x05runId\x12\x1f\n" +
 	"\n" +

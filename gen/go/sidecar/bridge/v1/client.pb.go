@@ -1075,7 +1075,10 @@ type GetWorkflowResultResponse struct {
 	//
 	//	*GetWorkflowResultResponse_Result
 	//	*GetWorkflowResultResponse_Failure
-	Outcome       isGetWorkflowResultResponse_Outcome `protobuf_oneof:"outcome"`
+	Outcome isGetWorkflowResultResponse_Outcome `protobuf_oneof:"outcome"`
+	// With no_follow_runs: the run that continues this one (continue-as-new,
+	// retry or cron), if any.
+	NextRunId     string `protobuf:"bytes,5,opt,name=next_run_id,json=nextRunId,proto3" json:"next_run_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1147,6 +1150,13 @@ func (x *GetWorkflowResultResponse) GetFailure() *Failure {
 		}
 	}
 	return nil
+}
+
+func (x *GetWorkflowResultResponse) GetNextRunId() string {
+	if x != nil {
+		return x.NextRunId
+	}
+	return ""
 }
 
 type isGetWorkflowResultResponse_Outcome interface {
@@ -2029,12 +2039,13 @@ const file_sidecar_bridge_v1_client_proto_rawDesc = "" +
 	"\aoutcome\"\x84\x01\n" +
 	"\x18GetWorkflowResultRequest\x12B\n" +
 	"\texecution\x18\x01 \x01(\v2$.sidecar.bridge.v1.WorkflowExecutionR\texecution\x12$\n" +
-	"\x0eno_follow_runs\x18\x02 \x01(\bR\fnoFollowRuns\"\xf0\x01\n" +
+	"\x0eno_follow_runs\x18\x02 \x01(\bR\fnoFollowRuns\"\x90\x02\n" +
 	"\x19GetWorkflowResultResponse\x12B\n" +
 	"\x06status\x18\x01 \x01(\x0e2*.sidecar.bridge.v1.WorkflowExecutionStatusR\x06status\x12\x15\n" +
 	"\x06run_id\x18\x02 \x01(\tR\x05runId\x125\n" +
 	"\x06result\x18\x03 \x01(\v2\x1b.sidecar.bridge.v1.PayloadsH\x00R\x06result\x126\n" +
-	"\afailure\x18\x04 \x01(\v2\x1a.sidecar.bridge.v1.FailureH\x00R\afailureB\t\n" +
+	"\afailure\x18\x04 \x01(\v2\x1a.sidecar.bridge.v1.FailureH\x00R\afailure\x12\x1e\n" +
+	"\vnext_run_id\x18\x05 \x01(\tR\tnextRunIdB\t\n" +
 	"\aoutcome\"\x92\x01\n" +
 	"\x15CancelWorkflowRequest\x12B\n" +
 	"\texecution\x18\x01 \x01(\v2$.sidecar.bridge.v1.WorkflowExecutionR\texecution\x12\x16\n" +

@@ -40,11 +40,15 @@ const (
 // Temporal's API stubs. The sidecar forwards each call to the server in its own
 // namespace with its own credentials.
 //
-// Errors use gRPC status codes with the server's meaning kept:
+// Errors use gRPC status codes with the server's meaning and details kept:
 // ALREADY_EXISTS for a workflow already started, NOT_FOUND for an unknown
-// workflow or activity, FAILED_PRECONDITION for a query rejected by its reject
-// condition, INVALID_ARGUMENT for a malformed request (the message names the
-// field), RESOURCE_EXHAUSTED for a request over the server's blob size limit.
+// workflow or activity, FAILED_PRECONDITION for a query the workflow could not
+// answer (its details carry temporal.api.errordetails.v1.QueryFailedFailure),
+// INVALID_ARGUMENT for a malformed request (the message names the field),
+// RESOURCE_EXHAUSTED for a payload over the server's blob size limit, and
+// UNAVAILABLE when the sidecar is shutting down during a long call
+// (GetWorkflowResult, UpdateWorkflow): call again. A query refused by its
+// reject condition is not an error: see QueryWorkflowResponse.rejected_status.
 type ClientServiceClient interface {
 	// StartWorkflow starts a workflow run.
 	StartWorkflow(ctx context.Context, in *StartWorkflowRequest, opts ...grpc.CallOption) (*StartWorkflowResponse, error)
@@ -199,11 +203,15 @@ func (c *clientServiceClient) HeartbeatActivity(ctx context.Context, in *Heartbe
 // Temporal's API stubs. The sidecar forwards each call to the server in its own
 // namespace with its own credentials.
 //
-// Errors use gRPC status codes with the server's meaning kept:
+// Errors use gRPC status codes with the server's meaning and details kept:
 // ALREADY_EXISTS for a workflow already started, NOT_FOUND for an unknown
-// workflow or activity, FAILED_PRECONDITION for a query rejected by its reject
-// condition, INVALID_ARGUMENT for a malformed request (the message names the
-// field), RESOURCE_EXHAUSTED for a request over the server's blob size limit.
+// workflow or activity, FAILED_PRECONDITION for a query the workflow could not
+// answer (its details carry temporal.api.errordetails.v1.QueryFailedFailure),
+// INVALID_ARGUMENT for a malformed request (the message names the field),
+// RESOURCE_EXHAUSTED for a payload over the server's blob size limit, and
+// UNAVAILABLE when the sidecar is shutting down during a long call
+// (GetWorkflowResult, UpdateWorkflow): call again. A query refused by its
+// reject condition is not an error: see QueryWorkflowResponse.rejected_status.
 type ClientServiceServer interface {
 	// StartWorkflow starts a workflow run.
 	StartWorkflow(context.Context, *StartWorkflowRequest) (*StartWorkflowResponse, error)

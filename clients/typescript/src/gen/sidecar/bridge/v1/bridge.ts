@@ -263,6 +263,8 @@ export interface Capabilities {
   clientService: boolean;
   /** The server's version, as GetSystemInfo reports it. */
   serverVersion: string;
+  /** Temporal's full WorkflowService is proxied on the bridge listener. */
+  workflowServiceProxy: boolean;
 }
 
 /** Limits are the sidecar's bounds that an app should respect. */
@@ -276,7 +278,14 @@ export interface Limits {
     | Capacity
     | undefined;
   /** How long the app gets to finish outstanding tasks when the sidecar shuts down. */
-  gracefulShutdownTimeout?: Duration | undefined;
+  gracefulShutdownTimeout?:
+    | Duration
+    | undefined;
+  /**
+   * The largest payload group (for example all arguments of a call) the
+   * server accepts, in bytes.
+   */
+  maxPayloadBlobBytes: number;
 }
 
 /**
@@ -1737,6 +1746,7 @@ function createBaseCapabilities(): Capabilities {
     updates: false,
     clientService: false,
     serverVersion: "",
+    workflowServiceProxy: false,
   };
 }
 
@@ -1762,6 +1772,9 @@ export const Capabilities: MessageFns<Capabilities> = {
     }
     if (message.serverVersion !== "") {
       writer.uint32(58).string(message.serverVersion);
+    }
+    if (message.workflowServiceProxy !== false) {
+      writer.uint32(64).bool(message.workflowServiceProxy);
     }
     return writer;
   },
@@ -1835,6 +1848,14 @@ export const Capabilities: MessageFns<Capabilities> = {
             message.serverVersion = reader.string();
             continue;
           }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.workflowServiceProxy = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1876,6 +1897,11 @@ export const Capabilities: MessageFns<Capabilities> = {
         : isSet(object.server_version)
         ? globalThis.String(object.server_version)
         : "",
+      workflowServiceProxy: isSet(object.workflowServiceProxy)
+        ? globalThis.Boolean(object.workflowServiceProxy)
+        : isSet(object.workflow_service_proxy)
+        ? globalThis.Boolean(object.workflow_service_proxy)
+        : false,
     };
   },
 
@@ -1902,6 +1928,9 @@ export const Capabilities: MessageFns<Capabilities> = {
     if (message.serverVersion !== "") {
       obj.serverVersion = message.serverVersion;
     }
+    if (message.workflowServiceProxy !== false) {
+      obj.workflowServiceProxy = message.workflowServiceProxy;
+    }
     return obj;
   },
 
@@ -1917,12 +1946,19 @@ export const Capabilities: MessageFns<Capabilities> = {
     message.updates = object.updates ?? false;
     message.clientService = object.clientService ?? false;
     message.serverVersion = object.serverVersion ?? "";
+    message.workflowServiceProxy = object.workflowServiceProxy ?? false;
     return message;
   },
 };
 
 function createBaseLimits(): Limits {
-  return { maxMessageBytes: 0, maxCachedWorkflows: 0, maxConcurrent: undefined, gracefulShutdownTimeout: undefined };
+  return {
+    maxMessageBytes: 0,
+    maxCachedWorkflows: 0,
+    maxConcurrent: undefined,
+    gracefulShutdownTimeout: undefined,
+    maxPayloadBlobBytes: 0,
+  };
 }
 
 export const Limits: MessageFns<Limits> = {
@@ -1938,6 +1974,9 @@ export const Limits: MessageFns<Limits> = {
     }
     if (message.gracefulShutdownTimeout !== undefined) {
       Duration.encode(message.gracefulShutdownTimeout, writer.uint32(34).fork()).join();
+    }
+    if (message.maxPayloadBlobBytes !== 0) {
+      writer.uint32(40).uint32(message.maxPayloadBlobBytes);
     }
     return writer;
   },
@@ -1987,6 +2026,14 @@ export const Limits: MessageFns<Limits> = {
             message.gracefulShutdownTimeout = Duration.decode(reader, reader.uint32());
             continue;
           }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.maxPayloadBlobBytes = reader.uint32();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2021,6 +2068,11 @@ export const Limits: MessageFns<Limits> = {
         : isSet(object.graceful_shutdown_timeout)
         ? Duration.fromJSON(object.graceful_shutdown_timeout)
         : undefined,
+      maxPayloadBlobBytes: isSet(object.maxPayloadBlobBytes)
+        ? globalThis.Number(object.maxPayloadBlobBytes)
+        : isSet(object.max_payload_blob_bytes)
+        ? globalThis.Number(object.max_payload_blob_bytes)
+        : 0,
     };
   },
 
@@ -2037,6 +2089,9 @@ export const Limits: MessageFns<Limits> = {
     }
     if (message.gracefulShutdownTimeout !== undefined) {
       obj.gracefulShutdownTimeout = Duration.toJSON(message.gracefulShutdownTimeout);
+    }
+    if (message.maxPayloadBlobBytes !== 0) {
+      obj.maxPayloadBlobBytes = Math.round(message.maxPayloadBlobBytes);
     }
     return obj;
   },
@@ -2055,6 +2110,7 @@ export const Limits: MessageFns<Limits> = {
       (object.gracefulShutdownTimeout !== undefined && object.gracefulShutdownTimeout !== null)
         ? Duration.fromPartial(object.gracefulShutdownTimeout)
         : undefined;
+    message.maxPayloadBlobBytes = object.maxPayloadBlobBytes ?? 0;
     return message;
   },
 };

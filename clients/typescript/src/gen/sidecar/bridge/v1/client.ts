@@ -363,6 +363,11 @@ export interface GetWorkflowResultResponse {
     /** The failure of a failed, timed out, cancelled or terminated workflow. */
     { $case: "failure"; value: Failure }
     | undefined;
+  /**
+   * With no_follow_runs: the run that continues this one (continue-as-new,
+   * retry or cron), if any.
+   */
+  nextRunId: string;
 }
 
 /** CancelWorkflowRequest requests cancellation. */
@@ -2848,7 +2853,7 @@ export const GetWorkflowResultRequest: MessageFns<GetWorkflowResultRequest> = {
 };
 
 function createBaseGetWorkflowResultResponse(): GetWorkflowResultResponse {
-  return { status: 0, runId: "", outcome: undefined };
+  return { status: 0, runId: "", outcome: undefined, nextRunId: "" };
 }
 
 export const GetWorkflowResultResponse: MessageFns<GetWorkflowResultResponse> = {
@@ -2866,6 +2871,9 @@ export const GetWorkflowResultResponse: MessageFns<GetWorkflowResultResponse> = 
       case "failure":
         Failure.encode(message.outcome.value, writer.uint32(34).fork()).join();
         break;
+    }
+    if (message.nextRunId !== "") {
+      writer.uint32(42).string(message.nextRunId);
     }
     return writer;
   },
@@ -2915,6 +2923,14 @@ export const GetWorkflowResultResponse: MessageFns<GetWorkflowResultResponse> = 
             message.outcome = { $case: "failure", value: Failure.decode(reader, reader.uint32()) };
             continue;
           }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.nextRunId = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2940,6 +2956,11 @@ export const GetWorkflowResultResponse: MessageFns<GetWorkflowResultResponse> = 
         : isSet(object.failure)
         ? { $case: "failure", value: Failure.fromJSON(object.failure) }
         : undefined,
+      nextRunId: isSet(object.nextRunId)
+        ? globalThis.String(object.nextRunId)
+        : isSet(object.next_run_id)
+        ? globalThis.String(object.next_run_id)
+        : "",
     };
   },
 
@@ -2955,6 +2976,9 @@ export const GetWorkflowResultResponse: MessageFns<GetWorkflowResultResponse> = 
       obj.result = Payloads.toJSON(message.outcome.value);
     } else if (message.outcome?.$case === "failure") {
       obj.failure = Failure.toJSON(message.outcome.value);
+    }
+    if (message.nextRunId !== "") {
+      obj.nextRunId = message.nextRunId;
     }
     return obj;
   },
@@ -2980,6 +3004,7 @@ export const GetWorkflowResultResponse: MessageFns<GetWorkflowResultResponse> = 
         break;
       }
     }
+    message.nextRunId = object.nextRunId ?? "";
     return message;
   },
 };
@@ -4510,11 +4535,15 @@ export const HeartbeatActivityResponse: MessageFns<HeartbeatActivityResponse> = 
  * Temporal's API stubs. The sidecar forwards each call to the server in its own
  * namespace with its own credentials.
  *
- * Errors use gRPC status codes with the server's meaning kept:
+ * Errors use gRPC status codes with the server's meaning and details kept:
  * ALREADY_EXISTS for a workflow already started, NOT_FOUND for an unknown
- * workflow or activity, FAILED_PRECONDITION for a query rejected by its reject
- * condition, INVALID_ARGUMENT for a malformed request (the message names the
- * field), RESOURCE_EXHAUSTED for a request over the server's blob size limit.
+ * workflow or activity, FAILED_PRECONDITION for a query the workflow could not
+ * answer (its details carry temporal.api.errordetails.v1.QueryFailedFailure),
+ * INVALID_ARGUMENT for a malformed request (the message names the field),
+ * RESOURCE_EXHAUSTED for a payload over the server's blob size limit, and
+ * UNAVAILABLE when the sidecar is shutting down during a long call
+ * (GetWorkflowResult, UpdateWorkflow): call again. A query refused by its
+ * reject condition is not an error: see QueryWorkflowResponse.rejected_status.
  */
 export type ClientServiceService = typeof ClientServiceService;
 export const ClientServiceService = {

@@ -154,7 +154,7 @@ class Registered(_message.Message):
     def __init__(self, protocol_version: _Optional[int] = ..., session_id: _Optional[str] = ..., sidecar_identity: _Optional[str] = ..., sidecar_version: _Optional[str] = ..., namespace: _Optional[str] = ..., task_queue: _Optional[str] = ..., capabilities: _Optional[_Union[Capabilities, _Mapping]] = ..., limits: _Optional[_Union[Limits, _Mapping]] = ...) -> None: ...
 
 class Capabilities(_message.Message):
-    __slots__ = ("sticky_execution", "eager_activities", "local_activities", "nexus", "updates", "client_service", "server_version")
+    __slots__ = ("sticky_execution", "eager_activities", "local_activities", "nexus", "updates", "client_service", "server_version", "workflow_service_proxy")
     STICKY_EXECUTION_FIELD_NUMBER: _ClassVar[int]
     EAGER_ACTIVITIES_FIELD_NUMBER: _ClassVar[int]
     LOCAL_ACTIVITIES_FIELD_NUMBER: _ClassVar[int]
@@ -162,6 +162,7 @@ class Capabilities(_message.Message):
     UPDATES_FIELD_NUMBER: _ClassVar[int]
     CLIENT_SERVICE_FIELD_NUMBER: _ClassVar[int]
     SERVER_VERSION_FIELD_NUMBER: _ClassVar[int]
+    WORKFLOW_SERVICE_PROXY_FIELD_NUMBER: _ClassVar[int]
     sticky_execution: bool
     eager_activities: bool
     local_activities: bool
@@ -169,19 +170,22 @@ class Capabilities(_message.Message):
     updates: bool
     client_service: bool
     server_version: str
-    def __init__(self, sticky_execution: _Optional[bool] = ..., eager_activities: _Optional[bool] = ..., local_activities: _Optional[bool] = ..., nexus: _Optional[bool] = ..., updates: _Optional[bool] = ..., client_service: _Optional[bool] = ..., server_version: _Optional[str] = ...) -> None: ...
+    workflow_service_proxy: bool
+    def __init__(self, sticky_execution: _Optional[bool] = ..., eager_activities: _Optional[bool] = ..., local_activities: _Optional[bool] = ..., nexus: _Optional[bool] = ..., updates: _Optional[bool] = ..., client_service: _Optional[bool] = ..., server_version: _Optional[str] = ..., workflow_service_proxy: _Optional[bool] = ...) -> None: ...
 
 class Limits(_message.Message):
-    __slots__ = ("max_message_bytes", "max_cached_workflows", "max_concurrent", "graceful_shutdown_timeout")
+    __slots__ = ("max_message_bytes", "max_cached_workflows", "max_concurrent", "graceful_shutdown_timeout", "max_payload_blob_bytes")
     MAX_MESSAGE_BYTES_FIELD_NUMBER: _ClassVar[int]
     MAX_CACHED_WORKFLOWS_FIELD_NUMBER: _ClassVar[int]
     MAX_CONCURRENT_FIELD_NUMBER: _ClassVar[int]
     GRACEFUL_SHUTDOWN_TIMEOUT_FIELD_NUMBER: _ClassVar[int]
+    MAX_PAYLOAD_BLOB_BYTES_FIELD_NUMBER: _ClassVar[int]
     max_message_bytes: int
     max_cached_workflows: int
     max_concurrent: Capacity
     graceful_shutdown_timeout: _duration_pb2.Duration
-    def __init__(self, max_message_bytes: _Optional[int] = ..., max_cached_workflows: _Optional[int] = ..., max_concurrent: _Optional[_Union[Capacity, _Mapping]] = ..., graceful_shutdown_timeout: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ...) -> None: ...
+    max_payload_blob_bytes: int
+    def __init__(self, max_message_bytes: _Optional[int] = ..., max_cached_workflows: _Optional[int] = ..., max_concurrent: _Optional[_Union[Capacity, _Mapping]] = ..., graceful_shutdown_timeout: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., max_payload_blob_bytes: _Optional[int] = ...) -> None: ...
 
 class CompletionError(_message.Message):
     __slots__ = ("run_id", "task_token", "message", "kind")

@@ -224,16 +224,18 @@ class GetWorkflowResultRequest(_message.Message):
     def __init__(self, execution: _Optional[_Union[_common_pb2.WorkflowExecution, _Mapping]] = ..., no_follow_runs: _Optional[bool] = ...) -> None: ...
 
 class GetWorkflowResultResponse(_message.Message):
-    __slots__ = ("status", "run_id", "result", "failure")
+    __slots__ = ("status", "run_id", "result", "failure", "next_run_id")
     STATUS_FIELD_NUMBER: _ClassVar[int]
     RUN_ID_FIELD_NUMBER: _ClassVar[int]
     RESULT_FIELD_NUMBER: _ClassVar[int]
     FAILURE_FIELD_NUMBER: _ClassVar[int]
+    NEXT_RUN_ID_FIELD_NUMBER: _ClassVar[int]
     status: _common_pb2.WorkflowExecutionStatus
     run_id: str
     result: _common_pb2.Payloads
     failure: _common_pb2.Failure
-    def __init__(self, status: _Optional[_Union[_common_pb2.WorkflowExecutionStatus, str]] = ..., run_id: _Optional[str] = ..., result: _Optional[_Union[_common_pb2.Payloads, _Mapping]] = ..., failure: _Optional[_Union[_common_pb2.Failure, _Mapping]] = ...) -> None: ...
+    next_run_id: str
+    def __init__(self, status: _Optional[_Union[_common_pb2.WorkflowExecutionStatus, str]] = ..., run_id: _Optional[str] = ..., result: _Optional[_Union[_common_pb2.Payloads, _Mapping]] = ..., failure: _Optional[_Union[_common_pb2.Failure, _Mapping]] = ..., next_run_id: _Optional[str] = ...) -> None: ...
 
 class CancelWorkflowRequest(_message.Message):
     __slots__ = ("execution", "reason", "request_id")

@@ -30,11 +30,15 @@ class ClientServiceStub:
     Temporal's API stubs. The sidecar forwards each call to the server in its own
     namespace with its own credentials.
 
-    Errors use gRPC status codes with the server's meaning kept:
+    Errors use gRPC status codes with the server's meaning and details kept:
     ALREADY_EXISTS for a workflow already started, NOT_FOUND for an unknown
-    workflow or activity, FAILED_PRECONDITION for a query rejected by its reject
-    condition, INVALID_ARGUMENT for a malformed request (the message names the
-    field), RESOURCE_EXHAUSTED for a request over the server's blob size limit.
+    workflow or activity, FAILED_PRECONDITION for a query the workflow could not
+    answer (its details carry temporal.api.errordetails.v1.QueryFailedFailure),
+    INVALID_ARGUMENT for a malformed request (the message names the field),
+    RESOURCE_EXHAUSTED for a payload over the server's blob size limit, and
+    UNAVAILABLE when the sidecar is shutting down during a long call
+    (GetWorkflowResult, UpdateWorkflow): call again. A query refused by its
+    reject condition is not an error: see QueryWorkflowResponse.rejected_status.
     """
 
     def __init__(self, channel):
@@ -105,11 +109,15 @@ class ClientServiceServicer:
     Temporal's API stubs. The sidecar forwards each call to the server in its own
     namespace with its own credentials.
 
-    Errors use gRPC status codes with the server's meaning kept:
+    Errors use gRPC status codes with the server's meaning and details kept:
     ALREADY_EXISTS for a workflow already started, NOT_FOUND for an unknown
-    workflow or activity, FAILED_PRECONDITION for a query rejected by its reject
-    condition, INVALID_ARGUMENT for a malformed request (the message names the
-    field), RESOURCE_EXHAUSTED for a request over the server's blob size limit.
+    workflow or activity, FAILED_PRECONDITION for a query the workflow could not
+    answer (its details carry temporal.api.errordetails.v1.QueryFailedFailure),
+    INVALID_ARGUMENT for a malformed request (the message names the field),
+    RESOURCE_EXHAUSTED for a payload over the server's blob size limit, and
+    UNAVAILABLE when the sidecar is shutting down during a long call
+    (GetWorkflowResult, UpdateWorkflow): call again. A query refused by its
+    reject condition is not an error: see QueryWorkflowResponse.rejected_status.
     """
 
     def StartWorkflow(self, request, context):
@@ -263,11 +271,15 @@ class ClientService:
     Temporal's API stubs. The sidecar forwards each call to the server in its own
     namespace with its own credentials.
 
-    Errors use gRPC status codes with the server's meaning kept:
+    Errors use gRPC status codes with the server's meaning and details kept:
     ALREADY_EXISTS for a workflow already started, NOT_FOUND for an unknown
-    workflow or activity, FAILED_PRECONDITION for a query rejected by its reject
-    condition, INVALID_ARGUMENT for a malformed request (the message names the
-    field), RESOURCE_EXHAUSTED for a request over the server's blob size limit.
+    workflow or activity, FAILED_PRECONDITION for a query the workflow could not
+    answer (its details carry temporal.api.errordetails.v1.QueryFailedFailure),
+    INVALID_ARGUMENT for a malformed request (the message names the field),
+    RESOURCE_EXHAUSTED for a payload over the server's blob size limit, and
+    UNAVAILABLE when the sidecar is shutting down during a long call
+    (GetWorkflowResult, UpdateWorkflow): call again. A query refused by its
+    reject condition is not an error: see QueryWorkflowResponse.rejected_status.
     """
 
     @staticmethod

@@ -1,0 +1,171 @@
+package client
+
+import (
+	"context"
+	"encoding/json"
+
+	"github.com/google/uuid"
+	commonpb "go.temporal.io/api/common/v1"
+	enumspb "go.temporal.io/api/enums/v1"
+	sdkpb "go.temporal.io/api/sdk/v1"
+	taskqueuepb "go.temporal.io/api/taskqueue/v1"
+	"go.temporal.io/api/workflowservice/v1"
+
+	bridgev1 "github.com/temporal-sidecar/sidecar/gen/go/sidecar/bridge/v1"
+	"github.com/temporal-sidecar/sidecar/internal/apiconv"
+)
+
+// StartWorkflow starts a run. The server decides what an id already in use
+// means (id reuse and conflict policies); a retried request with the same
+// request id starts one run.
+func (s *Service) StartWorkflow(ctx context.Context, req *bridgev1.StartWorkflowRequest) (*bridgev1.StartWorkflowResponse, error) {
+	o := req.GetOptions()
+	if err := checkWorkflowOptions(req, o); err != nil {
+		return nil, err
+	}
+	w := s.newRun(o)
+	if err := s.checkBlobs(req, w.blobs()...); err != nil {
+		return nil, err
+	}
+	resp, err := s.svc.StartWorkflowExecution(ctx, &workflowservice.StartWorkflowExecutionRequest{
+		Namespace:                s.namespace,
+		WorkflowId:               o.GetWorkflowId(),
+		WorkflowType:             w.workflowType,
+		TaskQueue:                w.taskQueue,
+		Input:                    w.input,
+		WorkflowExecutionTimeout: o.GetExecutionTimeout(),
+		WorkflowRunTimeout:       o.GetRunTimeout(),
+		WorkflowTaskTimeout:      o.GetTaskTimeout(),
+		Identity:                 s.identity,
+		RequestId:                w.requestID,
+		WorkflowIdReusePolicy:    enumspb.WorkflowIdReusePolicy(o.GetIdReusePolicy()),
+		WorkflowIdConflictPolicy: enumspb.WorkflowIdConflictPolicy(o.GetIdConflictPolicy()),
+		RetryPolicy:              w.retryPolicy,
+		CronSchedule:             o.GetCronSchedule(),
+		Memo:                     w.memo,
+		SearchAttributes:         w.searchAttributes,
+		Header:                   w.header,
+		WorkflowStartDelay:       o.GetStartDelay(),
+		UserMetadata:             w.userMetadata,
+		Priority:                 w.priority,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &bridgev1.StartWorkflowResponse{RunId: resp.GetRunId(), Started: resp.GetStarted()}, nil
+}
+
+// SignalWithStartWorkflow signals the open run with the id, or starts one
+// and signals it, atomically on the server.
+func (s *Service) SignalWithStartWorkflow(ctx context.Context, req *bridgev1.SignalWithStartWorkflowRequest) (*bridgev1.SignalWithStartWorkflowResponse, error) {
+	o := req.GetOptions()
+	if err := checkWorkflowOptions(req, o); err != nil {
+		return nil, err
+	}
+	if req.GetSignalName() == "" {
+		return nil, required(req, "signal_name")
+	}
+	w := s.newRun(o)
+	signalInput := apiconv.Payloads(req.GetSignalArgs())
+	if err := s.checkBlobs(req, append(w.blobs(), blob{"signal_args", signalInput})...); err != nil {
+		return nil, err
+	}
+	resp, err := s.svc.SignalWithStartWorkflowExecution(ctx, &workflowservice.SignalWithStartWorkflowExecutionRequest{
+		Namespace:                s.namespace,
+		WorkflowId:               o.GetWorkflowId(),
+		WorkflowType:             w.workflowType,
+		TaskQueue:                w.taskQueue,
+		Input:                    w.input,
+		WorkflowExecutionTimeout: o.GetExecutionTimeout(),
+		WorkflowRunTimeout:       o.GetRunTimeout(),
+		WorkflowTaskTimeout:      o.GetTaskTimeout(),
+		Identity:                 s.identity,
+		RequestId:                w.requestID,
+		WorkflowIdReusePolicy:    enumspb.WorkflowIdReusePolicy(o.GetIdReusePolicy()),
+		WorkflowIdConflictPolicy: enumspb.WorkflowIdConflictPolicy(o.GetIdConflictPolicy()),
+		SignalName:               req.GetSignalName(),
+		SignalInput:              signalInput,
+		RetryPolicy:              w.retryPolicy,
+		CronSchedule:             o.GetCronSchedule(),
+		Memo:                     w.memo,
+		SearchAttributes:         w.searchAttributes,
+		Header:                   w.header,
+		WorkflowStartDelay:       o.GetStartDelay(),
+		UserMetadata:             w.userMetadata,
+		Priority:                 w.priority,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &bridgev1.SignalWithStartWorkflowResponse{RunId: resp.GetRunId(), Started: resp.GetStarted()}, nil
+}
+
+// newRun is WorkflowOptions converted to the Temporal messages that both
+// start requests share.
+type newRun struct {
+	workflowType     *commonpb.WorkflowType
+	taskQueue        *taskqueuepb.TaskQueue
+	input            *commonpb.Payloads
+	requestID        string
+	retryPolicy      *commonpb.RetryPolicy
+	memo             *commonpb.Memo
+	searchAttributes *commonpb.SearchAttributes
+	header           *commonpb.Header
+	userMetadata     *sdkpb.UserMetadata
+	priority         *commonpb.Priority
+}
+
+func (s *Service) newRun(o *bridgev1.WorkflowOptions) newRun {
+	w := newRun{
+		workflowType: &commonpb.WorkflowType{Name: o.GetWorkflowType()},
+		taskQueue:    &taskqueuepb.TaskQueue{Name: o.GetTaskQueue(), Kind: enumspb.TASK_QUEUE_KIND_NORMAL},
+		input:        apiconv.Payloads(o.GetArgs()),
+		requestID:    o.GetRequestId(),
+	}
+	if w.taskQueue.Name == "" {
+		w.taskQueue.Name = s.taskQueue
+	}
+	if w.requestID == "" {
+		// As the SDKs do: the server deduplicates on it, so a call the app
+		// does not retry itself still starts one run if gRPC retries it.
+		w.requestID = uuid.NewString()
+	}
+	if o.GetRetryPolicy() != nil {
+		w.retryPolicy = apiconv.Recode(o.GetRetryPolicy(), &commonpb.RetryPolicy{})
+	}
+	if m := apiconv.PayloadMap(o.GetMemo()); m != nil {
+		w.memo = &commonpb.Memo{Fields: m}
+	}
+	if m := apiconv.PayloadMap(o.GetSearchAttributes()); m != nil {
+		w.searchAttributes = &commonpb.SearchAttributes{IndexedFields: m}
+	}
+	w.header = header(o.GetHeaders())
+	if o.GetStaticSummary() != "" {
+		w.userMetadata = &sdkpb.UserMetadata{Summary: jsonString(o.GetStaticSummary())}
+	}
+	if o.GetPriority() != nil {
+		w.priority = apiconv.Recode(o.GetPriority(), &commonpb.Priority{})
+	}
+	return w
+}
+
+// blobs are the parts of a new run the server measures.
+func (w newRun) blobs() []blob {
+	return []blob{{"options.args", w.input}, {"options.memo", w.memo}, {"options.headers", w.header}}
+}
+
+// header converts bridge headers; none is nil, as the SDKs send it.
+func header(h map[string]*bridgev1.Payload) *commonpb.Header {
+	m := apiconv.PayloadMap(h)
+	if m == nil {
+		return nil
+	}
+	return &commonpb.Header{Fields: m}
+}
+
+// jsonString encodes s as Temporal's default data converter does, which is
+// how the UI expects a summary.
+func jsonString(s string) *commonpb.Payload {
+	data, _ := json.Marshal(s) // a string always encodes
+	return &commonpb.Payload{Metadata: map[string][]byte{"encoding": []byte("json/plain")}, Data: data}
+}
