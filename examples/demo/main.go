@@ -1,9 +1,7 @@
 // Command demo runs the whole path on one machine: a Temporal dev server, the
-// sidecar, a Python app that serves an activity through the sidecar using only
-// the generated bridge stubs, and a workflow that calls that activity.
-//
-// Until the sidecar runs workflows itself, the workflow runs in a Go SDK
-// worker that polls no activities, so every activity goes through the sidecar.
+// sidecar, and a Python app that runs a workflow and its activity through the
+// sidecar using only the generated bridge stubs. A second Python process starts
+// the workflow through the sidecar's client API and prints its result.
 //
 //	make demo
 package main
@@ -21,28 +19,12 @@ import (
 	"time"
 
 	"github.com/temporal-sidecar/sidecar/internal/devserver"
-	"go.temporal.io/sdk/client"
-	"go.temporal.io/sdk/worker"
-	"go.temporal.io/sdk/workflow"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 )
 
 const taskQueue = "greetings"
-
-// Greeting asks the Python app for a greeting, twice, through the sidecar.
-func Greeting(ctx workflow.Context, name string) (string, error) {
-	ctx = workflow.WithActivityOptions(ctx, workflow.ActivityOptions{StartToCloseTimeout: 10 * time.Second})
-	var hello, bye string
-	if err := workflow.ExecuteActivity(ctx, "compose_greeting", "Hello", name).Get(ctx, &hello); err != nil {
-		return "", err
-	}
-	if err := workflow.ExecuteActivity(ctx, "compose_greeting", "Goodbye", name).Get(ctx, &bye); err != nil {
-		return "", err
-	}
-	return hello + "\n" + bye, nil
-}
 
 func main() {
 	log.SetFlags(0)
@@ -89,28 +71,11 @@ func run() error {
 	}
 	defer app.Process.Kill()
 
-	c, err := client.Dial(client.Options{HostPort: srv.Address(), Logger: quiet{}})
-	if err != nil {
-		return err
+	starter := exec.CommandContext(ctx, ".venv/bin/python", "examples/python/start_greeting.py", "unix://"+sock, "Temporal")
+	starter.Stdout, starter.Stderr = prefixed("client"), prefixed("client")
+	if err := starter.Run(); err != nil {
+		return fmt.Errorf("the workflow did not complete: %w", err)
 	}
-	defer c.Close()
-	w := worker.New(c, taskQueue, worker.Options{LocalActivityWorkerOnly: true})
-	w.RegisterWorkflow(Greeting)
-	if err := w.Start(); err != nil {
-		return err
-	}
-	defer w.Stop()
-
-	run, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: "demo-greeting", TaskQueue: taskQueue}, Greeting, "Temporal")
-	if err != nil {
-		return err
-	}
-	log.Printf("started workflow %s (run %s)", run.GetID(), run.GetRunID())
-	var out string
-	if err := run.Get(ctx, &out); err != nil {
-		return fmt.Errorf("workflow failed: %w", err)
-	}
-	log.Printf("workflow result:\n%s", out)
 
 	log.Print("sending SIGTERM to the sidecar")
 	if err := sidecar.Process.Signal(syscall.SIGTERM); err != nil {
@@ -170,10 +135,3 @@ func prefixed(name string) io.Writer {
 	}()
 	return w
 }
-
-type quiet struct{}
-
-func (quiet) Debug(string, ...interface{}) {}
-func (quiet) Info(string, ...interface{})  {}
-func (quiet) Warn(string, ...interface{})  {}
-func (quiet) Error(string, ...interface{}) {}
