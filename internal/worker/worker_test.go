@@ -33,7 +33,7 @@ func TestMain(m *testing.M) {
 		"limit.historyMaxPageSize":            "20",
 		"matching.historyMaxPageSize":         "20",
 		"system.enableActivityEagerExecution": "true",
-	}})
+	}, Args: []string{"--search-attribute", "CustomKeywordField=Keyword"}})
 }
 
 // counting wraps the real WorkflowService to count calls.

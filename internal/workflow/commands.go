@@ -226,6 +226,9 @@ func (r *run) take1(i int, c *bridgev1.WorkflowCommand, b *batch) error {
 		return malformed(enumspb.WORKFLOW_TASK_FAILED_CAUSE_UNHANDLED_COMMAND, "commands[%d] is empty; set one of its variant fields", i)
 
 	default:
+		if ok, err := r.takeExternal(i, c, b, add); ok {
+			return err
+		}
 		name := string(c.ProtoReflect().WhichOneof(c.ProtoReflect().Descriptor().Oneofs().ByName("variant")).Name())
 		return malformed(enumspb.WORKFLOW_TASK_FAILED_CAUSE_UNHANDLED_COMMAND,
 			"commands[%d].%s is not supported by this sidecar version yet", i, name)

@@ -317,6 +317,9 @@ func (e *Engine) replay(ctx context.Context, ent *entry, events []*historypb.His
 		if len(pendingJobs) == 0 {
 			continue
 		}
+		if !live {
+			pendingJobs = append(patchJobs(events[i+1:]), pendingJobs...)
+		}
 		b, err = e.activations(ctx, ent, activation(r, ev, !live, pendingJobs))
 		if err != nil {
 			return nil, err

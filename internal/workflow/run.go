@@ -1,6 +1,7 @@
 package workflow
 
 import (
+	"encoding/json"
 	"fmt"
 	"hash/fnv"
 	"strconv"
@@ -40,6 +41,12 @@ type run struct {
 	activities map[uint32]*activity
 	byEvent    map[int64]uint32 // ActivityTaskScheduled event id -> activity seq
 	closed     bool             // a command that closes the run was issued
+
+	children      map[uint32]*child
+	childByEvent  map[int64]uint32 // StartChildWorkflowExecutionInitiated event id -> child seq
+	signalsOut    map[uint32]bool  // signal-external seqs in use
+	signalByEvent map[int64]uint32 // SignalExternalWorkflowExecutionInitiated event id -> seq
+	cancelByEvent map[int64]cancelOf
 }
 
 type timer struct {
@@ -56,16 +63,22 @@ type activity struct {
 
 // pending is an issued command awaiting its history event.
 type pending struct {
-	cmd *commandpb.Command
-	seq uint32
+	cmd   *commandpb.Command
+	seq   uint32
+	child bool // a RequestCancelExternal that cancels the child with this seq
 }
 
 func newRun(id string) *run {
 	return &run{
-		id:         id,
-		timers:     map[uint32]*timer{},
-		activities: map[uint32]*activity{},
-		byEvent:    map[int64]uint32{},
+		id:            id,
+		timers:        map[uint32]*timer{},
+		activities:    map[uint32]*activity{},
+		byEvent:       map[int64]uint32{},
+		children:      map[uint32]*child{},
+		childByEvent:  map[int64]uint32{},
+		signalsOut:    map[uint32]bool{},
+		signalByEvent: map[int64]uint32{},
+		cancelByEvent: map[int64]cancelOf{},
 	}
 }
 
@@ -106,6 +119,9 @@ func (r *run) apply(ev *historypb.HistoryEvent) ([]*bridgev1.WorkflowActivationJ
 	r.lastEventID = ev.GetEventId()
 
 	if want, ok := commandEvent[ev.GetEventType()]; ok {
+		if r.skipDeprecatedPatch(ev) {
+			return nil, nil
+		}
 		if err := r.match(ev, want); err != nil {
 			return nil, err
 		}
@@ -119,6 +135,9 @@ func (r *run) apply(ev *historypb.HistoryEvent) ([]*bridgev1.WorkflowActivationJ
 		}
 	}
 
+	if js, ok, err := r.applyExternal(ev); ok {
+		return js, err
+	}
 	switch ev.GetEventType() {
 	case enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED:
 		return jobs(r.initialize(ev)), nil
@@ -166,7 +185,35 @@ func (r *run) match(ev *historypb.HistoryEvent, want enumspb.CommandType) error 
 		r.activities[p.seq].scheduledEventID = ev.GetEventId()
 		r.byEvent[ev.GetEventId()] = p.seq
 	}
-	return nil
+	return r.recordInitiated(p, ev)
+}
+
+// skipDeprecatedPatch reports a deprecated patch marker the workflow no
+// longer records: code that called deprecate_patch may drop the call once
+// no run still needs the old path, and its marker must not break replay.
+func (r *run) skipDeprecatedPatch(ev *historypb.HistoryEvent) bool {
+	p, ok := patchOf(ev)
+	if !ok || !p.Deprecated {
+		return false
+	}
+	if len(r.pending) > 0 {
+		if head, isPatch := pendingPatch(r.pending[0]); isPatch && head == p.ID {
+			return false
+		}
+	}
+	return true
+}
+
+func pendingPatch(p pending) (string, bool) {
+	a := p.cmd.GetRecordMarkerCommandAttributes()
+	if a.GetMarkerName() != patchMarker {
+		return "", false
+	}
+	var d patchData
+	if ps := a.GetDetails()[patchDetailsKey].GetPayloads(); len(ps) > 0 {
+		_ = json.Unmarshal(ps[0].GetData(), &d)
+	}
+	return d.ID, true
 }
 
 // sameTarget checks that a command and its event concern the same thing.
@@ -183,6 +230,17 @@ func sameTarget(p pending, ev *historypb.HistoryEvent) error {
 	case enumspb.EVENT_TYPE_ACTIVITY_TASK_CANCEL_REQUESTED:
 		got = strconv.FormatInt(ev.GetActivityTaskCancelRequestedEventAttributes().GetScheduledEventId(), 10)
 		want = strconv.FormatInt(p.cmd.GetRequestCancelActivityTaskCommandAttributes().GetScheduledEventId(), 10)
+	case enumspb.EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_INITIATED:
+		a, c := ev.GetStartChildWorkflowExecutionInitiatedEventAttributes(), p.cmd.GetStartChildWorkflowExecutionCommandAttributes()
+		got, want = a.GetWorkflowType().GetName()+"/"+a.GetWorkflowId(), c.GetWorkflowType().GetName()+"/"+c.GetWorkflowId()
+	case enumspb.EVENT_TYPE_SIGNAL_EXTERNAL_WORKFLOW_EXECUTION_INITIATED:
+		got, want = ev.GetSignalExternalWorkflowExecutionInitiatedEventAttributes().GetSignalName(), p.cmd.GetSignalExternalWorkflowExecutionCommandAttributes().GetSignalName()
+	case enumspb.EVENT_TYPE_MARKER_RECORDED:
+		if ev.GetMarkerRecordedEventAttributes().GetMarkerName() != p.cmd.GetRecordMarkerCommandAttributes().GetMarkerName() {
+			got, want = ev.GetMarkerRecordedEventAttributes().GetMarkerName(), p.cmd.GetRecordMarkerCommandAttributes().GetMarkerName()
+			break
+		}
+		return samePatch(p, ev)
 	default:
 		return nil
 	}
