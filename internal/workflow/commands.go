@@ -12,6 +12,7 @@ import (
 	commonpb "go.temporal.io/api/common/v1"
 	enumspb "go.temporal.io/api/enums/v1"
 	failurepb "go.temporal.io/api/failure/v1"
+	protocolpb "go.temporal.io/api/protocol/v1"
 	sdkpb "go.temporal.io/api/sdk/v1"
 	taskqueuepb "go.temporal.io/api/taskqueue/v1"
 )
@@ -31,9 +32,10 @@ func malformed(cause enumspb.WorkflowTaskFailedCause, format string, args ...any
 
 // batch is what one activation's commands add to the workflow task.
 type batch struct {
-	out     []*commandpb.Command              // commands for the server
-	now     []*bridgev1.WorkflowActivationJob // resolutions due at once, without the server
-	answers []*bridgev1.QueryResult           // answers to queries
+	out      []*commandpb.Command              // commands for the server
+	now      []*bridgev1.WorkflowActivationJob // resolutions due at once, without the server
+	answers  []*bridgev1.QueryResult           // answers to queries
+	messages []*protocolpb.Message             // protocol messages (update responses)
 }
 
 // take validates the commands of a successful activation and adds them to b.
@@ -163,6 +165,9 @@ func (r *run) take1(i int, c *bridgev1.WorkflowCommand, b *batch) error {
 
 	case *bridgev1.WorkflowCommand_RespondToQuery:
 		b.answers = append(b.answers, v.RespondToQuery)
+
+	case *bridgev1.WorkflowCommand_UpdateResponse:
+		return r.takeUpdate(i, v.UpdateResponse, b, add)
 
 	case *bridgev1.WorkflowCommand_CompleteWorkflowExecution:
 		r.closed = true

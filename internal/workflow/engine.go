@@ -19,6 +19,7 @@ import (
 	"github.com/temporal-sidecar/sidecar/internal/task"
 	enumspb "go.temporal.io/api/enums/v1"
 	historypb "go.temporal.io/api/history/v1"
+	protocolpb "go.temporal.io/api/protocol/v1"
 	"go.temporal.io/api/workflowservice/v1"
 )
 
@@ -257,7 +258,7 @@ func (e *Engine) workflowTask(ctx context.Context, t *workflowservice.PollWorkfl
 	defer ent.mu.Unlock()
 	defer e.releaseHeld(ent)
 
-	b, err := e.replay(ctx, ent, events, t.GetStartedEventId())
+	b, err := e.replay(ctx, ent, events, t.GetStartedEventId(), t.GetMessages())
 	if err == nil && len(t.GetQueries()) > 0 {
 		err = e.queries(ctx, ent, t, b)
 	}
@@ -295,7 +296,7 @@ func (e *Engine) prepare(ctx context.Context, t *workflowservice.PollWorkflowTas
 
 // replay applies events and runs an activation for each workflow task they
 // contain. It returns the commands of the last one, the task being answered.
-func (e *Engine) replay(ctx context.Context, ent *entry, events []*historypb.HistoryEvent, startedID int64) (*batch, error) {
+func (e *Engine) replay(ctx context.Context, ent *entry, events []*historypb.HistoryEvent, startedID int64, msgs []*protocolpb.Message) (*batch, error) {
 	r := ent.run
 	var pendingJobs []*bridgev1.WorkflowActivationJob
 	b := &batch{}
@@ -314,11 +315,19 @@ func (e *Engine) replay(ctx context.Context, ent *entry, events []*historypb.His
 		if !live && (i+1 >= len(events) || events[i+1].GetEventType() != enumspb.EVENT_TYPE_WORKFLOW_TASK_COMPLETED) {
 			continue
 		}
+		if live {
+			ups, err := r.updateRequests(msgs)
+			if err != nil {
+				return nil, err
+			}
+			pendingJobs = append(pendingJobs, ups...)
+		} else if ups := r.acceptedUpdates(events[i+1:]); len(pendingJobs)+len(ups) > 0 {
+			// Look ahead at what this task recorded: patches it saw and
+			// updates it accepted are announced before the workflow runs.
+			pendingJobs = append(append(patchJobs(events[i+1:]), pendingJobs...), ups...)
+		}
 		if len(pendingJobs) == 0 {
 			continue
-		}
-		if !live {
-			pendingJobs = append(patchJobs(events[i+1:]), pendingJobs...)
 		}
 		b, err = e.activations(ctx, ent, activation(r, ev, !live, pendingJobs))
 		if err != nil {
@@ -532,7 +541,7 @@ func (e *Engine) Replay(ctx context.Context, workflowID, runID string, events []
 	defer ent.mu.Unlock()
 	defer e.evict(context.WithoutCancel(ctx), ent, bridgev1.EvictionReason_EVICTION_REASON_COMPLETED, "replay finished")
 	defer e.releaseHeld(ent)
-	if _, err := e.replay(ctx, ent, events, -1); err != nil {
+	if _, err := e.replay(ctx, ent, events, -1, nil); err != nil {
 		return err
 	}
 	if len(r.pending) > 0 && r.afterCompleted {

@@ -29,6 +29,7 @@ func (e *Engine) respond(ctx context.Context, ent *entry, t *workflowservice.Pol
 		Identity:              e.opts.Identity,
 		ReturnNewWorkflowTask: true,
 		QueryResults:          queryResults(b.answers),
+		Messages:              b.messages,
 		WorkerInstanceKey:     e.opts.InstanceKey,
 	}
 	if e.opts.StickyQueue != "" {
@@ -45,6 +46,12 @@ func (e *Engine) respond(ctx context.Context, ent *entry, t *workflowservice.Pol
 		// holds may be ahead of history.
 		e.evict(ctx, ent, bridgev1.EvictionReason_EVICTION_REASON_TASK_NOT_FOUND, "the server refused the workflow task completion: "+err.Error())
 		return nil, err
+	}
+	if reset := resp.GetResetHistoryEventId(); reset > 0 {
+		// The server dropped this speculative task (an update was rejected
+		// and nothing else happened): forget its two task events, so the
+		// next task continues the cached run.
+		ent.run.lastEventID = t.GetStartedEventId() - 2
 	}
 	switch {
 	case ent.run.closed:
@@ -249,7 +256,7 @@ func (e *Engine) queryOnly(ctx context.Context, t *workflowservice.PollWorkflowT
 	ent.mu.Lock()
 	events, err := e.history(ctx, t, 1)
 	if err == nil {
-		_, err = e.replay(ctx, ent, events, -1)
+		_, err = e.replay(ctx, ent, events, -1, nil)
 	}
 	if err != nil {
 		e.releaseHeld(ent)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"strconv"
+	"strings"
 
 	bridgev1 "github.com/temporal-sidecar/sidecar/gen/go/sidecar/bridge/v1"
 	"github.com/temporal-sidecar/sidecar/internal/apiconv"
@@ -47,6 +48,7 @@ type run struct {
 	signalsOut    map[uint32]bool  // signal-external seqs in use
 	signalByEvent map[int64]uint32 // SignalExternalWorkflowExecutionInitiated event id -> seq
 	cancelByEvent map[int64]cancelOf
+	updates       map[string]*update // by protocol instance id
 }
 
 type timer struct {
@@ -63,9 +65,10 @@ type activity struct {
 
 // pending is an issued command awaiting its history event.
 type pending struct {
-	cmd   *commandpb.Command
-	seq   uint32
-	child bool // a RequestCancelExternal that cancels the child with this seq
+	cmd    *commandpb.Command
+	seq    uint32
+	child  bool   // a RequestCancelExternal that cancels the child with this seq
+	update string // the update a protocol message command answers
 }
 
 func newRun(id string) *run {
@@ -79,6 +82,7 @@ func newRun(id string) *run {
 		signalsOut:    map[uint32]bool{},
 		signalByEvent: map[int64]uint32{},
 		cancelByEvent: map[int64]cancelOf{},
+		updates:       map[string]*update{},
 	}
 }
 
@@ -109,6 +113,8 @@ var commandEvent = map[enumspb.EventType]enumspb.CommandType{
 	enumspb.EVENT_TYPE_WORKFLOW_PROPERTIES_MODIFIED:                         enumspb.COMMAND_TYPE_MODIFY_WORKFLOW_PROPERTIES,
 	enumspb.EVENT_TYPE_NEXUS_OPERATION_SCHEDULED:                            enumspb.COMMAND_TYPE_SCHEDULE_NEXUS_OPERATION,
 	enumspb.EVENT_TYPE_NEXUS_OPERATION_CANCEL_REQUESTED:                     enumspb.COMMAND_TYPE_REQUEST_CANCEL_NEXUS_OPERATION,
+	enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED:                   enumspb.COMMAND_TYPE_PROTOCOL_MESSAGE,
+	enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_COMPLETED:                  enumspb.COMMAND_TYPE_PROTOCOL_MESSAGE,
 }
 
 // apply applies one history event and returns the jobs it produces.
@@ -230,6 +236,10 @@ func sameTarget(p pending, ev *historypb.HistoryEvent) error {
 	case enumspb.EVENT_TYPE_ACTIVITY_TASK_CANCEL_REQUESTED:
 		got = strconv.FormatInt(ev.GetActivityTaskCancelRequestedEventAttributes().GetScheduledEventId(), 10)
 		want = strconv.FormatInt(p.cmd.GetRequestCancelActivityTaskCommandAttributes().GetScheduledEventId(), 10)
+	case enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED:
+		got, want = "accept "+ev.GetWorkflowExecutionUpdateAcceptedEventAttributes().GetProtocolInstanceId(), acceptOrComplete(p)
+	case enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_COMPLETED:
+		got, want = "complete "+ev.GetWorkflowExecutionUpdateCompletedEventAttributes().GetMeta().GetUpdateId(), acceptOrComplete(p)
 	case enumspb.EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_INITIATED:
 		a, c := ev.GetStartChildWorkflowExecutionInitiatedEventAttributes(), p.cmd.GetStartChildWorkflowExecutionCommandAttributes()
 		got, want = a.GetWorkflowType().GetName()+"/"+a.GetWorkflowId(), c.GetWorkflowType().GetName()+"/"+c.GetWorkflowId()
@@ -252,6 +262,14 @@ func sameTarget(p pending, ev *historypb.HistoryEvent) error {
 }
 
 func describe(c *commandpb.Command) string { return c.GetCommandType().String() }
+
+// acceptOrComplete names what a protocol message command does to its update.
+func acceptOrComplete(p pending) string {
+	if strings.HasSuffix(p.cmd.GetProtocolMessageCommandAttributes().GetMessageId(), "/accept") {
+		return "accept " + p.update
+	}
+	return "complete " + p.update
+}
 
 func (r *run) initialize(ev *historypb.HistoryEvent) *bridgev1.WorkflowActivationJob {
 	a := ev.GetWorkflowExecutionStartedEventAttributes()
