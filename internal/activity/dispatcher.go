@@ -27,6 +27,7 @@ import (
 // Options configure a Dispatcher.
 type Options struct {
 	Namespace string
+	TaskQueue string
 	Identity  string
 	Service   workflowservice.WorkflowServiceClient
 	Bridge    *bridge.Server
@@ -77,16 +78,24 @@ type run struct {
 // Deliver takes a polled activity task and hands it to an app. The permit
 // is released when the server has been answered.
 func (d *Dispatcher) Deliver(ctx context.Context, t *workflowservice.PollActivityTaskQueueResponse, permit *slots.Permit) {
-	start := startActivity(t, d.opts.Namespace)
-	ss, err := d.opts.Bridge.Assign(ctx, task.Activity, start.GetActivityType())
+	start := startActivity(t, d.opts.Namespace, d.opts.TaskQueue)
+	// If every app left after the poll was claimed, wait for one to come
+	// back rather than burn the attempt, but not past the attempt's deadline,
+	// when the server retries it anyway.
+	actx := ctx
+	if dl, ok := localDeadline(start); ok {
+		var cancel context.CancelFunc
+		actx, cancel = context.WithDeadline(ctx, dl)
+		defer cancel()
+	}
+	ss, err := d.opts.Bridge.Assign(actx, task.Activity, start.GetActivityType())
 	if err != nil {
-		var f *failurepb.Failure
 		if errors.Is(err, bridge.ErrNotServed) {
-			f = notRegistered(start.GetActivityType())
+			d.respondFailed(t.GetTaskToken(), notRegistered(start.GetActivityType()), nil)
 		} else {
-			f = workerLost("the sidecar stopped before an app took the task")
+			d.log.Warn("no app took the activity before its deadline; the server will retry it",
+				"activity_id", start.GetActivityId(), "activity_type", start.GetActivityType())
 		}
-		d.respondFailed(t.GetTaskToken(), f, nil)
 		d.opts.Slots.Release(permit)
 		return
 	}
@@ -192,7 +201,7 @@ func (d *Dispatcher) respond(r *run, res *bridgev1.ActivityExecutionResult) erro
 	ctx, cancel := context.WithTimeout(context.Background(), rpcTimeout)
 	defer cancel()
 	svc := d.opts.Service
-	pending := r.hb.pending()
+	details := r.hb.latestDetails()
 	switch s := res.GetStatus().(type) {
 	case *bridgev1.ActivityExecutionResult_Completed:
 		var result *bridgev1.Payload = s.Completed.GetResult()
@@ -203,7 +212,7 @@ func (d *Dispatcher) respond(r *run, res *bridgev1.ActivityExecutionResult) erro
 		_, err := svc.RespondActivityTaskCompleted(ctx, req)
 		return err
 	case *bridgev1.ActivityExecutionResult_Failed:
-		return d.respondFailedCtx(ctx, r.token, apiconv.Failure(s.Failed.GetFailure()), pending)
+		return d.respondFailedCtx(ctx, r.token, applicationFailure(apiconv.Failure(s.Failed.GetFailure())), details)
 	case *bridgev1.ActivityExecutionResult_Cancelled:
 		r.mu.Lock()
 		asked := r.cancelled
@@ -220,12 +229,12 @@ func (d *Dispatcher) respond(r *run, res *bridgev1.ActivityExecutionResult) erro
 				FailureInfo: &failurepb.Failure_ApplicationFailureInfo{ApplicationFailureInfo: &failurepb.ApplicationFailureInfo{
 					Type: "CancelledWithoutRequest", Details: apiconv.Payloads(c.GetCanceledFailureInfo().GetDetails().GetPayloads())}},
 			}
-			return d.respondFailedCtx(ctx, r.token, f, pending)
+			return d.respondFailedCtx(ctx, r.token, f, details)
 		}
-		if pending != nil {
+		if details != nil {
 			// Flush the last progress so a retry after the cancel resumes from it.
 			if _, err := svc.RecordActivityTaskHeartbeat(ctx, &workflowservice.RecordActivityTaskHeartbeatRequest{
-				Namespace: d.opts.Namespace, TaskToken: r.token, Identity: d.opts.Identity, Details: apiconv.Payloads(pending)}); err != nil {
+				Namespace: d.opts.Namespace, TaskToken: r.token, Identity: d.opts.Identity, Details: apiconv.Payloads(details)}); err != nil {
 				d.log.Debug("flushing heartbeat before cancel failed", "err", err)
 			}
 		}
@@ -302,7 +311,7 @@ func (d *Dispatcher) lost(r *run) {
 	if r = d.take(r.token, r.session); r == nil {
 		return // answered meanwhile
 	}
-	d.respondFailed(r.token, workerLost(fmt.Sprintf("app %s disconnected while running the activity", r.session.Identity())), r.hb.pending())
+	d.respondFailed(r.token, workerLost(fmt.Sprintf("app %s disconnected while running the activity", r.session.Identity())), r.hb.latestDetails())
 	d.finish(r)
 }
 
@@ -341,6 +350,25 @@ func (d *Dispatcher) Drain(ctx context.Context) error {
 func sendError(ss *bridge.Session, token []byte, kind bridgev1.CompletionErrorKind, msg string) {
 	_ = ss.Send(&bridgev1.ConnectResponse{Message: &bridgev1.ConnectResponse_CompletionError{CompletionError: &bridgev1.CompletionError{
 		Task: &bridgev1.CompletionError_TaskToken{TaskToken: token}, Kind: kind, Message: msg}}})
+}
+
+// applicationFailure shapes an app's failure the way the server requires an
+// activity failure to be: an application failure. One of another kind keeps
+// its meaning as the cause.
+func applicationFailure(f *failurepb.Failure) *failurepb.Failure {
+	switch {
+	case f == nil:
+		return &failurepb.Failure{Message: "the activity failed without saying why", Source: "TemporalSidecar",
+			FailureInfo: &failurepb.Failure_ApplicationFailureInfo{ApplicationFailureInfo: &failurepb.ApplicationFailureInfo{}}}
+	case f.GetApplicationFailureInfo() != nil:
+		return f
+	case f.GetFailureInfo() == nil:
+		f.FailureInfo = &failurepb.Failure_ApplicationFailureInfo{ApplicationFailureInfo: &failurepb.ApplicationFailureInfo{}}
+		return f
+	default:
+		return &failurepb.Failure{Message: f.GetMessage(), Source: f.GetSource(), StackTrace: f.GetStackTrace(), Cause: f,
+			FailureInfo: &failurepb.Failure_ApplicationFailureInfo{ApplicationFailureInfo: &failurepb.ApplicationFailureInfo{}}}
+	}
 }
 
 // rpcTimeout bounds one Respond or heartbeat call.

@@ -20,6 +20,7 @@ type heartbeats struct {
 
 	mu       sync.Mutex
 	latest   []*bridgev1.Payload
+	recorded bool // some details were recorded
 	unsent   bool // latest has not been sent yet
 	inWindow bool // a heartbeat went out less than interval ago
 	timer    *time.Timer
@@ -36,8 +37,9 @@ func (h *heartbeats) record(details []*bridgev1.Payload) {
 	if h.stopped {
 		return
 	}
+	h.latest, h.recorded = details, true
 	if h.inWindow {
-		h.latest, h.unsent = details, true
+		h.unsent = true
 		return
 	}
 	h.inWindow = true
@@ -63,11 +65,13 @@ func (h *heartbeats) flush() {
 	go h.send(details)
 }
 
-// pending returns details recorded but not sent, for the final answer to carry.
-func (h *heartbeats) pending() []*bridgev1.Payload {
+// latestDetails returns the last details recorded, sent or not, for the
+// final answer to carry: a heartbeat still in flight may reach the server
+// after the answer, too late to count.
+func (h *heartbeats) latestDetails() []*bridgev1.Payload {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	if !h.unsent {
+	if !h.recorded {
 		return nil
 	}
 	return h.latest

@@ -9,7 +9,7 @@ import (
 )
 
 // startActivity turns a polled task into the bridge's StartActivity.
-func startActivity(t *workflowservice.PollActivityTaskQueueResponse, namespace string) *bridgev1.StartActivity {
+func startActivity(t *workflowservice.PollActivityTaskQueueResponse, namespace, queue string) *bridgev1.StartActivity {
 	ns := t.GetWorkflowNamespace()
 	if ns == "" {
 		ns = namespace
@@ -29,6 +29,7 @@ func startActivity(t *workflowservice.PollActivityTaskQueueResponse, namespace s
 		ScheduleToCloseTimeout:      t.GetScheduleToCloseTimeout(),
 		StartToCloseTimeout:         t.GetStartToCloseTimeout(),
 		HeartbeatTimeout:            t.GetHeartbeatTimeout(),
+		TaskQueue:                   queue,
 	}
 	if e := t.GetWorkflowExecution(); e != nil {
 		s.WorkflowExecution = &bridgev1.WorkflowExecution{WorkflowId: e.GetWorkflowId(), RunId: e.GetRunId()}

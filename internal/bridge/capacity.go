@@ -53,8 +53,10 @@ func (s *Server) Return(k task.Kind) {
 
 // Assign turns a claim into a credit on a session that serves name, and
 // returns the session. If the sessions that serve name are busy (apps that
-// registered different types), it waits for one of them. It fails with
-// ErrNotServed if no connected app serves name; the claim ends either way.
+// registered different types), it waits for one of them; while no app at all
+// serves kind k (they disconnected after the claim), it waits for one to
+// connect, until ctx ends. It fails with ErrNotServed if connected apps serve
+// kind k but none serves name. The claim ends either way.
 func (s *Server) Assign(ctx context.Context, k task.Kind, name string) (*Session, error) {
 	s.mu.Lock()
 	s.unclaim(k)
@@ -64,7 +66,7 @@ func (s *Server) Assign(ctx context.Context, k task.Kind, name string) (*Session
 		if ss := s.Pick(k, name); ss != nil {
 			return ss, nil
 		}
-		if !s.served(k, name) {
+		if served, kind := s.served(k, name); !served && kind {
 			return nil, ErrNotServed
 		}
 		select {
@@ -75,15 +77,16 @@ func (s *Server) Assign(ctx context.Context, k task.Kind, name string) (*Session
 	}
 }
 
-func (s *Server) served(k task.Kind, name string) bool {
+// served reports whether a connected app serves name, and whether any
+// serves kind k at all.
+func (s *Server) served(k task.Kind, name string) (served, kind bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, ss := range s.sessions {
-		if ss.Serves(k, name) {
-			return true
-		}
+		served = served || ss.Serves(k, name)
+		kind = kind || ss.ServesKind(k)
 	}
-	return false
+	return served, kind
 }
 
 func (s *Server) unclaim(k task.Kind) {

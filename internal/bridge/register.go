@@ -53,7 +53,6 @@ func checkRegister(r *bridgev1.Register, taskQueue string) error {
 	}{
 		{wf, c.GetWorkflowActivations(), "workflow_activations", "workflow types"},
 		{act, c.GetActivities(), "activities", "activity types"},
-		{act, c.GetLocalActivities(), "local_activities", "activity types"},
 		{nx, c.GetNexusTasks(), "nexus_tasks", "Nexus services"},
 	} {
 		if need.serves && need.n == 0 {

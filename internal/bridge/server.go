@@ -179,6 +179,9 @@ func (s *Server) Shutdown(ctx context.Context, grace time.Duration) error {
 
 // Connect serves one app session.
 func (s *Server) Connect(stream grpc.BidiStreamingServer[bridgev1.ConnectRequest, bridgev1.ConnectResponse]) error {
+	if s.shutdownNotice() != nil {
+		return status.Error(codes.Unavailable, "the sidecar is shutting down; connect to its replacement")
+	}
 	reg, err := s.awaitRegister(stream)
 	if err != nil {
 		return err
@@ -199,7 +202,7 @@ func (s *Server) Connect(stream grpc.BidiStreamingServer[bridgev1.ConnectRequest
 
 	_ = ss.Send(&bridgev1.ConnectResponse{Message: &bridgev1.ConnectResponse_Registered{Registered: s.registered(ss)}})
 	s.opts.Handler.Opened(ss)
-	if notice := s.shutdownNotice(); notice != nil {
+	if notice := s.shutdownNotice(); notice != nil { // shutdown began while it registered
 		_ = ss.Send(&bridgev1.ConnectResponse{Message: &bridgev1.ConnectResponse_Shutdown{Shutdown: notice}})
 		ss.drain()
 	}

@@ -447,3 +447,14 @@ func registered2(ctx context.Context, conn *grpc.ClientConn) (*bridgev1.ConnectR
 	}
 	return st.Recv()
 }
+
+func TestNewSessionsAreRefusedDuringShutdown(t *testing.T) {
+	srv, conn := serve(t, Options{}, Security{})
+	if err := srv.Shutdown(context.Background(), time.Second); err != nil {
+		t.Fatal(err)
+	}
+	_, err := registered2(context.Background(), conn)
+	if status.Code(err) != codes.Unavailable || !strings.Contains(err.Error(), "the sidecar is shutting down") {
+		t.Fatalf("got %v, want unavailable", err)
+	}
+}

@@ -92,6 +92,7 @@ func New(opts Options) *Worker {
 	w.actSlots = slots.NewFixed(opts.MaxConcurrentActivities)
 	w.activities = activity.New(activity.Options{
 		Namespace:                opts.Namespace,
+		TaskQueue:                opts.TaskQueue,
 		Identity:                 opts.Identity,
 		Service:                  opts.Service,
 		Bridge:                   w.bridge,

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -674,4 +675,53 @@ func testLogger() *slog.Logger {
 		return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}
 	return slog.New(slog.DiscardHandler)
+}
+
+func TestTaskPolledAfterTheLastAppLeftWaitsForTheNextApp(t *testing.T) {
+	e := newEnv(t, nil)
+	first := e.app(1, "Echo")
+	waitFor(t, "a poll claimed for the first app", func() bool { return e.svc.inFlight.Load() > 0 })
+	first.Close()
+	waitFor(t, "the first app gone", func() bool { return len(e.w.Bridge().Sessions()) == 0 })
+	run := e.start(Call{Type: "Echo", Arg: "later", MaxAttempts: 1})
+	waitPending(t, e, run.GetID())
+	second := e.app(1, "Echo")
+	task := next(t, second)
+	if task.GetStart().GetAttempt() != 1 {
+		t.Fatalf("attempt %d: the task was failed while no app was connected", task.GetStart().GetAttempt())
+	}
+	if err := second.CompleteActivity(task.GetTaskToken(), bridgetest.Completed(task.GetStart().GetInput()[0])); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := result(t, run); err != nil || out != "later" {
+		t.Fatalf("workflow = %q, %v", out, err)
+	}
+	e.waitIdle()
+}
+
+func TestHeartbeatRightBeforeFailureIsKept(t *testing.T) {
+	e := newEnv(t, nil)
+	a := e.app(4, "Resumable")
+	for i := range 5 { // the race this guards against lost details often, not always
+		run := e.start(Call{Type: "Resumable", Heartbeat: 10 * time.Second, MaxAttempts: 2})
+		first := next(t, a)
+		detail := &bridgev1.Payload{Metadata: map[string][]byte{"encoding": []byte("json/plain")}, Data: []byte(`"at-` + strconv.Itoa(i) + `"`)}
+		if err := a.Heartbeat(first.GetTaskToken(), detail); err != nil {
+			t.Fatal(err)
+		}
+		if err := a.CompleteActivity(first.GetTaskToken(), bridgetest.Failed(&bridgev1.Failure{Message: "flaky"})); err != nil {
+			t.Fatal(err)
+		}
+		second := next(t, a)
+		if d := second.GetStart().GetHeartbeatDetails(); len(d) != 1 || string(d[0].GetData()) != string(detail.GetData()) {
+			t.Fatalf("run %d: retry got details %v, want %s", i, d, detail.GetData())
+		}
+		if err := a.CompleteActivity(second.GetTaskToken(), bridgetest.Completed(detail)); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := result(t, run); err != nil {
+			t.Fatal(err)
+		}
+	}
+	e.waitIdle()
 }

@@ -33,9 +33,11 @@ const (
 	ActivityCancelReason_ACTIVITY_CANCEL_REASON_NOT_FOUND ActivityCancelReason = 1
 	// The workflow requested cancellation.
 	ActivityCancelReason_ACTIVITY_CANCEL_REASON_CANCELLED ActivityCancelReason = 2
-	// A local deadline (start-to-close or schedule-to-close) passed.
+	// A local deadline (start-to-close or schedule-to-close) passed. The server
+	// times the attempt out itself; the sidecar drops any answer.
 	ActivityCancelReason_ACTIVITY_CANCEL_REASON_TIMED_OUT ActivityCancelReason = 3
-	// The sidecar is shutting down and the graceful timeout passed.
+	// The sidecar is shutting down and the graceful timeout passed. It has
+	// already failed the attempt for retry elsewhere; no answer is needed.
 	ActivityCancelReason_ACTIVITY_CANCEL_REASON_WORKER_SHUTDOWN ActivityCancelReason = 4
 	// The activity was paused by an operator.
 	ActivityCancelReason_ACTIVITY_CANCEL_REASON_PAUSED ActivityCancelReason = 5
@@ -182,7 +184,9 @@ type ActivityTask_Start struct {
 
 type ActivityTask_Cancel struct {
 	// Cancel the running activity. Answer its task with a cancelled result (or
-	// any other result if it finished anyway).
+	// any other result if it finished anyway), except after TIMED_OUT and
+	// WORKER_SHUTDOWN, when the sidecar has already settled the attempt and
+	// drops the answer.
 	Cancel *CancelActivity `protobuf:"bytes,3,opt,name=cancel,proto3,oneof"`
 }
 

@@ -760,7 +760,9 @@ func (x *NexusServiceRegistration) GetOperations() []string {
 
 // Capacity is how much work of each kind a session accepts at once. The
 // sidecar's outstanding tasks on the session never exceed it. 0 for a kind
-// the app registered types of is an error; for other kinds it is ignored.
+// the app registered types of is an error (workflow_activations, activities,
+// nexus_tasks); local_activities may be 0 for an app that runs no local
+// activities.
 type Capacity struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Workflow activations outstanding at once (across runs).

@@ -18,9 +18,15 @@ export enum ActivityCancelReason {
   ACTIVITY_CANCEL_REASON_NOT_FOUND = 1,
   /** ACTIVITY_CANCEL_REASON_CANCELLED - The workflow requested cancellation. */
   ACTIVITY_CANCEL_REASON_CANCELLED = 2,
-  /** ACTIVITY_CANCEL_REASON_TIMED_OUT - A local deadline (start-to-close or schedule-to-close) passed. */
+  /**
+   * ACTIVITY_CANCEL_REASON_TIMED_OUT - A local deadline (start-to-close or schedule-to-close) passed. The server
+   * times the attempt out itself; the sidecar drops any answer.
+   */
   ACTIVITY_CANCEL_REASON_TIMED_OUT = 3,
-  /** ACTIVITY_CANCEL_REASON_WORKER_SHUTDOWN - The sidecar is shutting down and the graceful timeout passed. */
+  /**
+   * ACTIVITY_CANCEL_REASON_WORKER_SHUTDOWN - The sidecar is shutting down and the graceful timeout passed. It has
+   * already failed the attempt for retry elsewhere; no answer is needed.
+   */
   ACTIVITY_CANCEL_REASON_WORKER_SHUTDOWN = 4,
   /** ACTIVITY_CANCEL_REASON_PAUSED - The activity was paused by an operator. */
   ACTIVITY_CANCEL_REASON_PAUSED = 5,
@@ -96,7 +102,9 @@ export interface ActivityTask {
     | //
     /**
      * Cancel the running activity. Answer its task with a cancelled result (or
-     * any other result if it finished anyway).
+     * any other result if it finished anyway), except after TIMED_OUT and
+     * WORKER_SHUTDOWN, when the sidecar has already settled the attempt and
+     * drops the answer.
      */
     { $case: "cancel"; value: CancelActivity }
     | undefined;

@@ -208,7 +208,9 @@ export interface NexusServiceRegistration {
 /**
  * Capacity is how much work of each kind a session accepts at once. The
  * sidecar's outstanding tasks on the session never exceed it. 0 for a kind
- * the app registered types of is an error; for other kinds it is ignored.
+ * the app registered types of is an error (workflow_activations, activities,
+ * nexus_tasks); local_activities may be 0 for an app that runs no local
+ * activities.
  */
 export interface Capacity {
   /** Workflow activations outstanding at once (across runs). */
