@@ -1,0 +1,1074 @@
+"""The activity worker, shaped like :py:class:`temporalio.worker.Worker`.
+
+::
+
+    async with Worker(conn, task_queue="orders", activities=[charge, ship],
+                      activity_executor=ThreadPoolExecutor(10)):
+        await stop.wait()
+
+The worker opens one ``BridgeService.Connect`` stream to the sidecar,
+registers its activities, runs the tasks the sidecar sends and answers each
+one. The sidecar does the polling, heartbeat throttling and deadline keeping.
+If the stream breaks (the sidecar restarted, say) while the worker runs, it
+reconnects with exponential backoff and registers again; the sidecar has
+already failed the lost session's activities for retry, so nothing is resent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import concurrent.futures
+import contextvars
+import ctypes
+import functools
+import logging
+import random
+import threading
+import warnings
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import timedelta, timezone
+from types import TracebackType
+from typing import Any, cast
+
+import grpc
+import grpc.aio
+
+import temporal_sidecar
+from temporal_sidecar import activity as _activity
+from temporal_sidecar.activity import ActivityCancellationDetails, Info, _CompleteAsyncError, _CompositeEvent
+from temporal_sidecar.common import Priority, RawValue, RetryPolicy
+from temporal_sidecar.connection import Connection
+from temporal_sidecar.exceptions import (
+    ApplicationError,
+    ApplicationErrorCategory,
+    CancelledError,
+    FatalWorkerError,
+    RegistrationError,
+    SidecarConnectionError,
+    SidecarError,
+)
+from temporal_sidecar.interceptor import (
+    ActivityInboundInterceptor,
+    ActivityOutboundInterceptor,
+    ExecuteActivityInput,
+    Interceptor,
+)
+from temporal_sidecar.proto.sidecar.bridge.v1 import activity_pb2, bridge_pb2
+
+__all__ = [
+    "ActivityInboundInterceptor",
+    "ActivityOutboundInterceptor",
+    "ExecuteActivityInput",
+    "Interceptor",
+    "Worker",
+]
+
+logger = logging.getLogger(__name__)
+
+#: The bridge protocol version this library speaks.
+PROTOCOL_VERSION = 1
+SDK_NAME = "temporal-sidecar-python"
+
+_CONNECT = "/sidecar.bridge.v1.BridgeService/Connect"
+
+# How long cancelled activities get to answer during shutdown, and how long the
+# sidecar gets to confirm a drain, before the worker closes the stream anyway
+# (the sidecar then fails whatever was still outstanding for retry).
+_SHUTDOWN_STRAGGLER_TIMEOUT = 5.0
+
+# Reconnect backoff: exponential with jitter between half and all of the step.
+_BACKOFF_INITIAL = 0.1
+_BACKOFF_MAX = 5.0
+
+# Registration errors: the sidecar's answer will not change by retrying.
+_REGISTRATION_CODES = {grpc.StatusCode.INVALID_ARGUMENT, grpc.StatusCode.FAILED_PRECONDITION}
+_AUTH_CODES = {grpc.StatusCode.UNAUTHENTICATED, grpc.StatusCode.PERMISSION_DENIED, grpc.StatusCode.UNIMPLEMENTED}
+
+
+
+def _cancellation_details(cancel: activity_pb2.CancelActivity) -> ActivityCancellationDetails:
+    r = cancel.reason
+    return ActivityCancellationDetails(
+        not_found=r == activity_pb2.ACTIVITY_CANCEL_REASON_NOT_FOUND,
+        # An unset or unknown reason is taken as a cancellation request.
+        cancel_requested=r
+        not in (
+            activity_pb2.ACTIVITY_CANCEL_REASON_NOT_FOUND,
+            activity_pb2.ACTIVITY_CANCEL_REASON_TIMED_OUT,
+            activity_pb2.ACTIVITY_CANCEL_REASON_WORKER_SHUTDOWN,
+            activity_pb2.ACTIVITY_CANCEL_REASON_PAUSED,
+            activity_pb2.ACTIVITY_CANCEL_REASON_RESET,
+        ),
+        timed_out=r == activity_pb2.ACTIVITY_CANCEL_REASON_TIMED_OUT,
+        worker_shutdown=r == activity_pb2.ACTIVITY_CANCEL_REASON_WORKER_SHUTDOWN,
+        paused=r == activity_pb2.ACTIVITY_CANCEL_REASON_PAUSED,
+        reset=r == activity_pb2.ACTIVITY_CANCEL_REASON_RESET,
+        message=cancel.message,
+    )
+
+
+_EOF: object = grpc.aio.EOF  # type: ignore[attr-defined]  # not in grpc-stubs
+
+
+def _serialize(m: bridge_pb2.ConnectRequest) -> bytes:
+    return m.SerializeToString()
+
+
+class _SessionEnded(Exception):
+    """The Connect stream ended; ``registered`` says whether it got that far."""
+
+    def __init__(self, message: str, *, registered: bool) -> None:
+        super().__init__(message)
+        self.registered = registered
+
+
+class _Session:
+    """One Connect stream, from the Register to its end."""
+
+    def __init__(self, call: grpc.aio.StreamStreamCall[bridge_pb2.ConnectRequest, bridge_pb2.ConnectResponse]) -> None:
+        # Dropped when the session ends: a call object that stays referenced
+        # keeps the channel's connection open after Connection.close().
+        self.call: grpc.aio.StreamStreamCall[bridge_pb2.ConnectRequest, bridge_pb2.ConnectResponse] | None = call
+        self.id = ""
+        self.outbox: asyncio.Queue[bridge_pb2.ConnectRequest | None] = asyncio.Queue()
+        self.closed = False  # the stream ended: nothing more can be sent
+        self.write_closed = False  # our side was half-closed
+        self.sidecar_shutting_down = False
+        self.drain_sent = False
+        self.drained = asyncio.Event()
+        self.ended = asyncio.Event()
+
+    def send(self, m: bridge_pb2.ConnectRequest) -> bool:
+        if self.closed or self.write_closed:
+            return False
+        self.outbox.put_nowait(m)
+        return True
+
+    def close_write(self) -> None:
+        if not self.closed and not self.write_closed:
+            self.write_closed = True
+            self.outbox.put_nowait(None)
+
+    def cancel(self) -> None:
+        if self.call is not None:
+            self.call.cancel()
+
+    def drain(self) -> None:
+        if not self.drain_sent and self.send(bridge_pb2.ConnectRequest(drain=bridge_pb2.Drain())):
+            self.drain_sent = True
+
+
+class _ThreadExceptionRaiser:
+    """Raises an exception asynchronously in the thread running a synchronous
+    activity, as temporalio does; held back inside shield blocks."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._thread_id: int | None = None
+        self._pending: type[BaseException] | None = None
+        self._shield_depth = 0
+
+    @contextmanager
+    def active_thread(self) -> Iterator[None]:
+        with self._lock:
+            self._thread_id = threading.get_ident()
+            self._raise_if_pending()
+        try:
+            yield None
+        finally:
+            with self._lock:
+                self._thread_id = None
+                self._pending = None
+
+    def raise_in_thread(self, exc_type: type[BaseException]) -> None:
+        with self._lock:
+            self._pending = exc_type
+            self._raise_if_pending()
+
+    @contextmanager
+    def shielded(self) -> Iterator[None]:
+        with self._lock:
+            self._shield_depth += 1
+        try:
+            yield None
+        finally:
+            with self._lock:
+                self._shield_depth -= 1
+                self._raise_if_pending()
+
+    def _raise_if_pending(self) -> None:
+        if self._thread_id is None or self._shield_depth > 0 or self._pending is None:
+            return
+        n = ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(self._thread_id), ctypes.py_object(self._pending))
+        if n > 1:  # cannot happen for one thread id; undo as the C API asks
+            ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(self._thread_id), None)
+        self._pending = None
+
+
+@dataclass(eq=False)
+class _RunningActivity:
+    token: bytes
+    session: _Session
+    activity_type: str
+    activity_id: str
+    cancelled: _CompositeEvent
+    task: asyncio.Task[None] | None = None
+    info: Info | None = None
+    sync: bool = False
+    entered: bool = False  # _execute began: cancelling the task now reaches its try block
+    done: bool = False  # the activity function has returned
+    raiser: _ThreadExceptionRaiser | None = None
+    cancel_details: ActivityCancellationDetails | None = None
+    cancel_from_sidecar: bool = False  # the sidecar sent CancelActivity: a cancelled answer is valid
+    last_heartbeat: asyncio.Future[None] | None = None
+
+    def cancel(self, details: ActivityCancellationDetails, *, from_sidecar: bool) -> None:
+        if self.cancel_details is None:
+            self.cancel_details = details
+            self.cancel_from_sidecar = from_sidecar
+        elif from_sidecar:
+            self.cancel_from_sidecar = True
+        self.cancelled.set()
+        if self.done:
+            return
+        if self.raiser is not None:
+            self.raiser.raise_in_thread(CancelledError)
+        if not self.sync and self.task is not None and self.entered:
+            self.task.cancel()
+
+
+class _Backoff:
+    def __init__(self) -> None:
+        self.attempt = 0
+
+    def reset(self) -> None:
+        self.attempt = 0
+
+    def next(self) -> float:
+        step = min(_BACKOFF_MAX, _BACKOFF_INITIAL * (2**self.attempt))
+        self.attempt += 1
+        return random.uniform(step / 2, step)
+
+
+class Worker:
+    """Runs activities for one task queue through a sidecar.
+
+    Args:
+        connection: The sidecar connection (:py:meth:`Connection.connect`).
+        task_queue: The task queue; it must be the sidecar's ``--task-queue``.
+        activities: Functions decorated with
+            :py:func:`temporal_sidecar.activity.defn`, async or not.
+        activity_executor: Where synchronous activities run; required when
+            there is one. Only :py:class:`concurrent.futures.ThreadPoolExecutor`
+            is supported. The worker does not shut it down.
+        max_concurrent_activities: Activity tasks run at once; the sidecar
+            never sends more.
+        max_concurrent_local_activities: Local activity tasks run at once.
+            Defaults to ``max_concurrent_activities``.
+        graceful_shutdown_timeout: How long running activities may finish
+            after :py:meth:`shutdown` before they are cancelled.
+        interceptors: Activity interceptors; the first is the outermost.
+        identity: This worker in the sidecar's logs; defaults to the
+            connection's identity.
+    """
+
+    def __init__(
+        self,
+        connection: Connection,
+        *,
+        task_queue: str,
+        activities: Sequence[Callable[..., Any]] = (),
+        activity_executor: concurrent.futures.Executor | None = None,
+        max_concurrent_activities: int = 100,
+        max_concurrent_local_activities: int | None = None,
+        graceful_shutdown_timeout: timedelta = timedelta(),
+        interceptors: Sequence[Interceptor] = (),
+        identity: str | None = None,
+    ) -> None:
+        if not task_queue:
+            raise ValueError("task_queue is required: pass the sidecar's --task-queue")
+        if not activities:
+            raise ValueError(
+                "the worker has no activities: pass activities=[...] with functions decorated with "
+                "@activity.defn (a sidecar refuses a registration that offers no work)"
+            )
+        if max_concurrent_activities < 1:
+            raise ValueError("max_concurrent_activities must be at least 1")
+        local = max_concurrent_activities if max_concurrent_local_activities is None else max_concurrent_local_activities
+        if local < 1:
+            raise ValueError("max_concurrent_local_activities must be at least 1")
+        if graceful_shutdown_timeout < timedelta():
+            raise ValueError("graceful_shutdown_timeout cannot be negative")
+        if activity_executor is not None and not isinstance(activity_executor, concurrent.futures.ThreadPoolExecutor):
+            raise TypeError(
+                "activity_executor must be a concurrent.futures.ThreadPoolExecutor "
+                "(process pool executors are not supported)"
+            )
+
+        self._activities: dict[str, _activity._Definition] = {}
+        self._dynamic: _activity._Definition | None = None
+        for fn in activities:
+            if isinstance(fn, type):
+                raise TypeError(f"activity {fn.__name__} is a class; register an instance's method or __call__")
+            d = _activity._Definition.must_from_callable(fn)
+            if d.name is None:
+                if self._dynamic is not None:
+                    raise TypeError("more than one dynamic activity")
+                self._dynamic = d
+            elif d.name in self._activities:
+                raise ValueError(
+                    f"more than one activity named {d.name!r}: give one of them another name with "
+                    "@activity.defn(name=...)"
+                )
+            else:
+                self._activities[d.name] = d
+            if not d.is_async and activity_executor is None:
+                raise ValueError(
+                    f"activity {d.name or 'dynamic'!r} is not async, so the worker needs an activity_executor "
+                    "(a concurrent.futures.ThreadPoolExecutor)"
+                )
+        if isinstance(activity_executor, concurrent.futures.ThreadPoolExecutor):
+            workers = getattr(activity_executor, "_max_workers", None)
+            if isinstance(workers, int) and workers < max_concurrent_activities and any(
+                not d.is_async for d in self._all_definitions()
+            ):
+                warnings.warn(
+                    f"activity_executor has {workers} threads, fewer than max_concurrent_activities "
+                    f"({max_concurrent_activities}): synchronous activities beyond that wait for a thread"
+                )
+
+        self._connection = connection
+        self._task_queue = task_queue
+        self._executor = activity_executor
+        self._max_concurrent = max_concurrent_activities
+        self._max_concurrent_local = local
+        self._graceful_timeout = graceful_shutdown_timeout
+        self._interceptors = list(interceptors)
+        self._identity = identity or connection.identity
+        self._data_converter = connection.data_converter
+        self._connect: grpc.aio.StreamStreamMultiCallable[bridge_pb2.ConnectRequest, bridge_pb2.ConnectResponse] = (
+            connection.channel.stream_stream(
+                _CONNECT, request_serializer=_serialize, response_deserializer=bridge_pb2.ConnectResponse.FromString
+            )
+        )
+
+        self._running: dict[bytes, _RunningActivity] = {}
+        self._recent: collections.OrderedDict[bytes, tuple[str, str]] = collections.OrderedDict()
+        self._session: _Session | None = None
+        self._last_session: _Session | None = None
+        self._started = False
+        self._is_running = False
+        self._is_shutdown = False
+        self._shutdown_requested = False
+        self._fatal: SidecarError | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._shutdown_event: asyncio.Event | None = None
+        self._worker_shutdown: _CompositeEvent | None = None
+        self._registered_once: asyncio.Event | None = None
+        self._run_done: asyncio.Event | None = None
+        self._shutdown_task: asyncio.Task[None] | None = None
+        self._run_task: asyncio.Task[None] | None = None
+        self._deadline_passed = False
+
+    def _all_definitions(self) -> list[_activity._Definition]:
+        return list(self._activities.values()) + ([self._dynamic] if self._dynamic else [])
+
+    # ------------------------------------------------------------ public API
+
+    @property
+    def task_queue(self) -> str:
+        """The task queue."""
+        return self._task_queue
+
+    @property
+    def identity(self) -> str:
+        """This worker's identity."""
+        return self._identity
+
+    @property
+    def is_running(self) -> bool:
+        """True from :py:meth:`run` until it returns, reconnecting included."""
+        return self._is_running
+
+    @property
+    def is_shutdown(self) -> bool:
+        """True once :py:meth:`run` has returned."""
+        return self._is_shutdown
+
+    @property
+    def is_connected(self) -> bool:
+        """True while a registered session with the sidecar is open."""
+        s = self._session
+        return s is not None and bool(s.id) and not s.closed
+
+    async def run(self) -> None:
+        """Serve activities until :py:meth:`shutdown` is called.
+
+        Raises:
+            RegistrationError: the sidecar refused the registration.
+            SidecarConnectionError: the sidecar refused this process's token.
+            FatalWorkerError: the sidecar stopped polling for good.
+        """
+        if self._started:
+            raise RuntimeError("the worker was already started; create a new Worker to run again")
+        self._started = True
+        loop = asyncio.get_running_loop()
+        self._loop = loop
+        self._shutdown_event = asyncio.Event()
+        self._worker_shutdown = _CompositeEvent(loop)
+        self._registered_once = self._registered_once or asyncio.Event()
+        self._run_done = self._run_done or asyncio.Event()
+        self._is_running = True
+        try:
+            if self._shutdown_requested:  # shutdown() raced run()
+                self._shutdown_event.set()
+                self._worker_shutdown.set()
+            await self._run_loop()
+        finally:
+            self._is_running = False
+            self._is_shutdown = True
+            self._run_done.set()
+
+    async def shutdown(self) -> None:
+        """Stop taking tasks, let running activities finish within
+        ``graceful_shutdown_timeout`` (then cancel them), and wait for
+        :py:meth:`run` to return. Does not raise the errors ``run`` raises."""
+        if not self._started:
+            raise RuntimeError("the worker was never started")
+        self._begin_shutdown()
+        assert self._run_done is not None
+        await self._run_done.wait()
+
+    async def __aenter__(self) -> Worker:
+        """Start :py:meth:`run` in the background and wait until the sidecar
+        accepted the registration (or refused it: then raise)."""
+        self._registered_once = asyncio.Event()
+        self._run_done = asyncio.Event()
+        self._run_task = asyncio.create_task(self.run())
+        registered = asyncio.create_task(self._registered_once.wait())
+        try:
+            await asyncio.wait([self._run_task, registered], return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            registered.cancel()
+        if self._run_task.done():
+            await self._run_task  # raises the reason
+            raise RuntimeError("the worker stopped before it registered")
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self._run_task is None:
+            return
+        if not self._run_task.done():
+            await self.shutdown()
+        err = self._run_task.exception() if not self._run_task.cancelled() else None
+        if err is not None and exc_type is None:
+            raise err
+
+    # ------------------------------------------------------------ session loop
+
+    async def _run_loop(self) -> None:
+        assert self._shutdown_event is not None
+        backoff = _Backoff()
+        try:
+            while not self._shutdown_requested:
+                try:
+                    await self._run_session()
+                    registered, why, level = True, "the sidecar drained and closed the session", logging.INFO
+                except _SessionEnded as e:
+                    registered, why, level = e.registered, str(e), logging.WARNING
+                if self._fatal is not None or self._shutdown_requested:
+                    break
+                # A session that registered resets the backoff, unless the
+                # sidecar was shutting down: it accepts and drains new sessions
+                # until it exits, and reconnecting at once would spin.
+                last = self._last_session
+                if registered and last is not None and not last.sidecar_shutting_down:
+                    backoff.reset()
+                delay = backoff.next()
+                logger.log(level, "%s; reconnecting to %s in %.2fs", why, self._connection.target, delay)
+                try:
+                    await asyncio.wait_for(self._shutdown_event.wait(), delay)
+                except asyncio.TimeoutError:
+                    pass
+        finally:
+            self._begin_shutdown()
+            assert self._shutdown_task is not None
+            await self._shutdown_task
+        if self._fatal is not None:
+            raise self._fatal
+
+    def _register_message(self) -> bridge_pb2.ConnectRequest:
+        return bridge_pb2.ConnectRequest(
+            register=bridge_pb2.Register(
+                protocol_version=PROTOCOL_VERSION,
+                identity=self._identity,
+                sdk_name=SDK_NAME,
+                sdk_version=temporal_sidecar.__version__,
+                task_queue=self._task_queue,
+                activities=[bridge_pb2.ActivityRegistration(name=n) for n in self._activities],
+                capacity=bridge_pb2.Capacity(
+                    activities=self._max_concurrent, local_activities=self._max_concurrent_local
+                ),
+                dynamic_activity=self._dynamic is not None,
+            )
+        )
+
+    async def _run_session(self) -> None:
+        """Runs one Connect stream until it ends. Returns when it ended cleanly
+        (the sidecar drained it); raises _SessionEnded when it broke, and the
+        non-retryable errors as themselves."""
+        call = self._connect(None, metadata=self._connection.metadata, wait_for_ready=False)
+        session = _Session(call)
+        self._session = session
+        self._last_session = session
+        writer = asyncio.create_task(self._write(session, call))
+        registered = False
+        try:
+            session.send(self._register_message())
+            while True:
+                failed: tuple[grpc.StatusCode, str] | None = None
+                try:
+                    msg = await call.read()
+                except grpc.aio.AioRpcError as err:
+                    # Raised outside this block: the error's traceback would
+                    # keep the call, and with it the connection, alive.
+                    failed = (err.code(), err.details() or "")
+                if failed is not None:
+                    raise self._stream_error(failed[0], failed[1], registered)
+                if msg is _EOF:
+                    code = await call.code()
+                    if code != grpc.StatusCode.OK:
+                        raise self._stream_error(code, await call.details() or "", registered)
+                    if not registered:
+                        raise _SessionEnded(
+                            "the sidecar ended the stream before accepting the registration", registered=False
+                        )
+                    if not session.drained.is_set():
+                        raise _SessionEnded("the sidecar ended the session without draining it", registered=True)
+                    return
+                m = cast(bridge_pb2.ConnectResponse, msg)
+                kind = m.WhichOneof("message")
+                if not registered:
+                    if kind != "registered":
+                        raise RegistrationError(
+                            f"the sidecar answered the registration with {kind}, not registered; "
+                            "is it a sidecar that speaks bridge protocol version 1?"
+                        )
+                    registered = True
+                    self._on_registered(session, m.registered)
+                    continue
+                self._handle(session, m)
+        finally:
+            session.closed = True
+            session.ended.set()
+            if self._session is session:
+                self._session = None
+            writer.cancel()
+            call.cancel()
+            # An error raised from here keeps this frame alive in its traceback.
+            session.call = None
+            del call, writer
+            self._session_lost(session)
+
+    def _stream_error(self, code: grpc.StatusCode, details: str, registered: bool) -> Exception:
+        if code in _REGISTRATION_CODES:
+            return RegistrationError(f"the sidecar refused the worker: {details}", code=code)
+        if code in _AUTH_CODES:
+            return SidecarConnectionError(
+                f"the sidecar at {self._connection.target} refused the worker: {details}", code=code
+            )
+        return _SessionEnded(f"the stream to the sidecar broke ({code.name}: {details})", registered=registered)
+
+    async def _write(
+        self,
+        session: _Session,
+        call: grpc.aio.StreamStreamCall[bridge_pb2.ConnectRequest, bridge_pb2.ConnectResponse],
+    ) -> None:
+        try:
+            while True:
+                m = await session.outbox.get()
+                if m is None:
+                    await call.done_writing()
+                    return
+                await call.write(m)
+        except asyncio.CancelledError:
+            raise
+        except Exception as err:  # noqa: BLE001 - the reader sees the stream's status
+            logger.debug("writing to the sidecar failed: %s", err)
+
+    def _on_registered(self, session: _Session, r: bridge_pb2.Registered) -> None:
+        session.id = r.session_id
+        logger.info(
+            "worker registered with sidecar %s (session %s, namespace %s, task queue %s, %d activities)",
+            r.sidecar_identity,
+            r.session_id,
+            r.namespace,
+            r.task_queue,
+            len(self._activities),
+        )
+        if r.protocol_version != PROTOCOL_VERSION:
+            logger.warning(
+                "the sidecar speaks bridge protocol version %d; this worker speaks %d",
+                r.protocol_version,
+                PROTOCOL_VERSION,
+            )
+        assert self._registered_once is not None
+        self._registered_once.set()
+        if self._shutdown_requested:
+            session.drain()
+
+    def _handle(self, session: _Session, m: bridge_pb2.ConnectResponse) -> None:
+        kind = m.WhichOneof("message")
+        if kind == "activity_task":
+            t = m.activity_task
+            variant = t.WhichOneof("variant")
+            if variant == "start":
+                self._start_activity(session, t.task_token, t.start)
+            elif variant == "cancel":
+                self._cancel_activity(t.task_token, t.cancel)
+            else:
+                logger.warning("the sidecar sent an activity task with no start or cancel")
+        elif kind == "completion_error":
+            e = m.completion_error
+            what = ""
+            if e.WhichOneof("task") == "task_token":
+                known = self._recent.get(e.task_token)
+                ra = self._running.get(e.task_token)
+                if ra is not None:
+                    known = (ra.activity_type, ra.activity_id)
+                if known is not None:
+                    what = f" for activity {known[0]} (id {known[1]})"
+            # An unknown task is usually benign: the activity timed out, or the
+            # sidecar already failed it at its shutdown, before our answer came.
+            level = logging.INFO if e.kind == bridge_pb2.COMPLETION_ERROR_KIND_UNKNOWN_TASK else logging.WARNING
+            logger.log(
+                level,
+                "the sidecar did not accept a completion or heartbeat%s: %s (%s)",
+                what,
+                e.message,
+                bridge_pb2.CompletionErrorKind.Name(e.kind),
+            )
+        elif kind == "shutdown":
+            session.sidecar_shutting_down = True
+            grace = m.shutdown.grace_period.ToTimedelta()
+            logger.info(
+                "the sidecar is shutting down; finishing %d running activities (grace period %s)",
+                len(self._running),
+                grace,
+            )
+        elif kind == "drained":
+            session.drained.set()
+            logger.debug("the sidecar drained session %s; closing it", session.id)
+            session.close_write()
+        elif kind == "worker_error":
+            we = m.worker_error
+            if we.fatal:
+                logger.error("the sidecar stopped polling for good: %s", we.message)
+                if self._fatal is None:
+                    self._fatal = FatalWorkerError(f"the sidecar stopped polling for good: {we.message}")
+                self._begin_shutdown()
+            else:
+                logger.warning("the sidecar reports: %s", we.message)
+        elif kind == "registered":
+            logger.warning("the sidecar sent a second registered message; ignoring it")
+        else:
+            logger.debug("ignoring a %s message: this worker runs activities only", kind)
+
+    def _session_lost(self, session: _Session) -> None:
+        lost = [ra for ra in self._running.values() if ra.session is session and not ra.done]
+        if not lost:
+            return
+        logger.warning(
+            "the session with the sidecar ended with %d activities running; the sidecar failed them for retry, "
+            "so they are cancelled here",
+            len(lost),
+        )
+        for ra in lost:
+            ra.cancel(
+                ActivityCancellationDetails(lost=True, message="the connection to the sidecar was lost"),
+                from_sidecar=False,
+            )
+
+    # ------------------------------------------------------------ shutdown
+
+    def _begin_shutdown(self) -> None:
+        if self._loop is None:  # not started yet: run() sees the flag
+            self._shutdown_requested = True
+            return
+        if self._shutdown_task is not None:
+            return
+        self._shutdown_requested = True
+        assert self._shutdown_event is not None and self._worker_shutdown is not None
+        self._shutdown_event.set()
+        self._worker_shutdown.set()
+        if self._session is not None:
+            self._session.drain()
+        self._shutdown_task = self._loop.create_task(self._shutdown_sequence())
+
+    async def _shutdown_sequence(self) -> None:
+        graceful = self._graceful_timeout.total_seconds()
+        if not await self._wait_idle(graceful):
+            self._deadline_passed = True
+            for ra in list(self._running.values()):
+                ra.cancel(
+                    ActivityCancellationDetails(
+                        worker_shutdown=True,
+                        message="the worker is shutting down and its graceful_shutdown_timeout passed",
+                    ),
+                    from_sidecar=False,
+                )
+            if not await self._wait_idle(_SHUTDOWN_STRAGGLER_TIMEOUT):
+                logger.warning(
+                    "%d activities did not stop after cancellation; leaving them behind "
+                    "(the sidecar fails them for retry when the stream closes)",
+                    len(self._running),
+                )
+        session = self._session
+        if session is not None and not session.closed:
+            session.drain()
+            try:
+                await asyncio.wait_for(session.ended.wait(), _SHUTDOWN_STRAGGLER_TIMEOUT)
+            except asyncio.TimeoutError:
+                logger.warning("the sidecar did not confirm the drain in time; closing the stream")
+                session.cancel()
+
+    async def _wait_idle(self, timeout: float) -> bool:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while self._running:
+            tasks = [ra.task for ra in self._running.values() if ra.task is not None]
+            left = deadline - loop.time()
+            if left <= 0:
+                return False
+            if not tasks:
+                await asyncio.sleep(min(left, 0.05))
+                continue
+            await asyncio.wait(tasks, timeout=left, return_when=asyncio.FIRST_COMPLETED)
+        return True
+
+    # ------------------------------------------------------------ activities
+
+    def _start_activity(self, session: _Session, token: bytes, start: activity_pb2.StartActivity) -> None:
+        assert self._loop is not None
+        if token in self._running:
+            logger.warning("the sidecar started activity %s twice; ignoring the second start", start.activity_id)
+            return
+        ra = _RunningActivity(
+            token=token,
+            session=session,
+            activity_type=start.activity_type,
+            activity_id=start.activity_id,
+            cancelled=_CompositeEvent(self._loop),
+        )
+        self._running[token] = ra
+        ra.task = self._loop.create_task(self._execute(ra, start))
+        if self._deadline_passed:
+            ra.cancel(
+                ActivityCancellationDetails(
+                    worker_shutdown=True, message="the worker is shutting down and its graceful_shutdown_timeout passed"
+                ),
+                from_sidecar=False,
+            )
+
+    def _cancel_activity(self, token: bytes, cancel: activity_pb2.CancelActivity) -> None:
+        ra = self._running.get(token)
+        if ra is None:
+            logger.debug("the sidecar cancelled an activity that is not running (it finished meanwhile)")
+            return
+        logger.debug(
+            "cancelling activity %s (%s): %s",
+            ra.activity_id,
+            activity_pb2.ActivityCancelReason.Name(cancel.reason),
+            cancel.message,
+        )
+        ra.cancel(_cancellation_details(cancel), from_sidecar=True)
+
+    async def _execute(self, ra: _RunningActivity, start: activity_pb2.StartActivity) -> None:
+        dc = self._data_converter
+        result = activity_pb2.ActivityExecutionResult()
+        try:
+            ra.entered = True
+            try:
+                value = await self._invoke(ra, start)
+            finally:
+                ra.done = True
+            [payload] = await dc.encode([value])
+            result.completed.result.CopyFrom(payload)
+        except BaseException as err:  # noqa: BLE001 - every outcome becomes an answer
+            try:
+                await self._result_from_error(ra, err, result)
+            except Exception as inner:  # noqa: BLE001
+                _activity.logger.exception("building the failure of activity %s failed", ra.activity_id)
+                result.Clear()
+                result.failed.failure.message = f"building the failure failed: {inner} (original error: {err})"
+                result.failed.failure.application_failure_info.SetInParent()
+        finally:
+            ra.done = True
+        if ra.last_heartbeat is not None:
+            try:
+                await ra.last_heartbeat
+            except Exception:  # noqa: BLE001
+                logger.debug("the last heartbeat of activity %s failed", ra.activity_id, exc_info=True)
+        if result.WhichOneof("status") is not None:
+            sent = ra.session.send(
+                bridge_pb2.ConnectRequest(
+                    activity_completion=activity_pb2.ActivityTaskCompletion(task_token=ra.token, result=result)
+                )
+            )
+            if not sent:
+                logger.debug(
+                    "activity %s finished after its session ended; its result is dropped "
+                    "(the sidecar failed it for retry)",
+                    ra.activity_id,
+                )
+        self._running.pop(ra.token, None)
+        ra.task = None  # break the task -> context -> activity cycle so it is freed at once
+        self._recent[ra.token] = (ra.activity_type, ra.activity_id)
+        while len(self._recent) > 1024:
+            self._recent.popitem(last=False)
+
+    async def _result_from_error(
+        self, ra: _RunningActivity, err: BaseException, result: activity_pb2.ActivityExecutionResult
+    ) -> None:
+        dc = self._data_converter
+        cancel_error = isinstance(err, (asyncio.CancelledError, CancelledError))
+        d = ra.cancel_details
+        if isinstance(err, _CompleteAsyncError):
+            _activity.logger.debug("activity %s will complete asynchronously", ra.activity_id)
+            result.will_complete_async.SetInParent()
+        elif cancel_error and d is not None and d.lost:
+            result.Clear()  # nothing to answer: the session is gone
+        elif cancel_error and d is not None and d.paused:
+            result.failed.failure.CopyFrom(
+                await dc.encode_failure(
+                    ApplicationError("unhandled activity cancel error produced by activity pause", type="ActivityPause")
+                )
+            )
+        elif cancel_error and d is not None and d.reset:
+            result.failed.failure.CopyFrom(
+                await dc.encode_failure(
+                    ApplicationError("unhandled activity cancel error produced by activity reset", type="ActivityReset")
+                )
+            )
+        elif cancel_error and d is not None and ra.cancel_from_sidecar:
+            _activity.logger.debug("activity %s completing as cancelled", ra.activity_id)
+            failure = await dc.encode_failure(CancelledError("Cancelled"))
+            result.cancelled.failure.CopyFrom(failure)
+        elif cancel_error and d is not None and d.worker_shutdown:
+            # Cancelled by this worker's own shutdown: the sidecar asked for
+            # nothing, so fail the attempt for an immediate retry elsewhere.
+            result.failed.failure.CopyFrom(
+                await dc.encode_failure(ApplicationError(d.message or "worker shutting down", type="WorkerShutdown"))
+            )
+        else:
+            if isinstance(err, CancelledError):
+                # A cancellation nobody requested is a failure to the server.
+                wrapped = ApplicationError(err.message, *err.details, type="CancelledError")
+                wrapped.__traceback__ = err.__traceback__
+                err = wrapped
+            benign = isinstance(err, ApplicationError) and err.category == ApplicationErrorCategory.BENIGN
+            (_activity.logger.debug if benign else _activity.logger.warning)(
+                "completing activity %s as failed", ra.activity_id, exc_info=err
+            )
+            result.failed.failure.CopyFrom(await dc.encode_failure(err))
+
+    async def _invoke(self, ra: _RunningActivity, start: activity_pb2.StartActivity) -> Any:
+        assert self._loop is not None and self._worker_shutdown is not None
+        dc = self._data_converter
+        defn = self._activities.get(start.activity_type, self._dynamic)
+        if defn is None:
+            raise ApplicationError(
+                f"activity type {start.activity_type} is not registered on this worker; registered: "
+                f"{', '.join(sorted(self._activities))}",
+                type="NotFoundError",
+            )
+        ra.sync = not defn.is_async
+        if defn.name is None:
+            hints: list[Any] | None = [RawValue] * len(start.input)
+        else:
+            hints = defn.arg_types if defn.arg_types is not None and len(defn.arg_types) == len(start.input) else None
+        try:
+            args = await dc.decode(start.input, hints) if start.input else []
+        except Exception as err:
+            raise ApplicationError(f"failed decoding the arguments of activity {start.activity_type}: {err}") from err
+        if defn.name is None:
+            args = [args]
+        try:
+            heartbeat_details = await dc.decode(start.heartbeat_details) if start.heartbeat_details else []
+        except Exception as err:
+            raise ApplicationError("failed decoding heartbeat details", non_retryable=True) from err
+
+        we = start.workflow_execution
+        info = Info(
+            activity_id=start.activity_id,
+            activity_type=start.activity_type,
+            attempt=start.attempt,
+            current_attempt_scheduled_time=start.current_attempt_scheduled_time.ToDatetime(tzinfo=_UTC)
+            if start.HasField("current_attempt_scheduled_time")
+            else None,
+            heartbeat_details=heartbeat_details,
+            heartbeat_timeout=_nonzero(start.heartbeat_timeout) if start.HasField("heartbeat_timeout") else None,
+            is_local=start.is_local,
+            namespace=start.workflow_namespace,
+            schedule_to_close_timeout=_nonzero(start.schedule_to_close_timeout)
+            if start.HasField("schedule_to_close_timeout")
+            else None,
+            scheduled_time=start.scheduled_time.ToDatetime(tzinfo=_UTC) if start.HasField("scheduled_time") else None,
+            start_to_close_timeout=_nonzero(start.start_to_close_timeout)
+            if start.HasField("start_to_close_timeout")
+            else None,
+            started_time=start.started_time.ToDatetime(tzinfo=_UTC) if start.HasField("started_time") else None,
+            task_queue=start.task_queue or self._task_queue,
+            task_token=ra.token,
+            workflow_id=we.workflow_id or None,
+            workflow_namespace=start.workflow_namespace or None,
+            workflow_run_id=we.run_id or None,
+            workflow_type=start.workflow_type or None,
+            retry_policy=RetryPolicy.from_proto(start.retry_policy) if start.HasField("retry_policy") else None,
+            priority=Priority.from_proto(start.priority),
+            headers=dict(start.headers),
+        )
+        ra.info = info
+        if ra.sync and not defn.no_thread_cancel_exception:
+            ra.raiser = _ThreadExceptionRaiser()
+
+        def cancellation() -> ActivityCancellationDetails | None:
+            return ra.cancel_details
+
+        _activity._current.set(
+            _activity._Context(
+                info=lambda: info,
+                heartbeat=None,
+                cancelled=ra.cancelled,
+                worker_shutdown=self._worker_shutdown,
+                cancellation=cancellation,
+                payload_converter=dc.payload_converter,
+                shield=ra.raiser.shielded if ra.raiser is not None else None,
+            )
+        )
+        _activity.logger.debug("starting activity %s attempt %d", start.activity_type, start.attempt)
+        impl: ActivityInboundInterceptor = _InboundImpl(self, ra)
+        for i in reversed(self._interceptors):
+            impl = i.intercept_activity(impl)
+        impl.init(_OutboundImpl(self, ra))
+        if ra.cancelled.is_set() and not ra.sync:
+            raise asyncio.CancelledError()  # cancelled before it started
+        return await impl.execute_activity(
+            ExecuteActivityInput(
+                fn=defn.fn,
+                args=args,
+                executor=self._executor if ra.sync else None,
+                headers=dict(start.headers),
+            )
+        )
+
+    def _heartbeat(self, ra: _RunningActivity, details: Sequence[Any]) -> None:
+        """Runs on the event loop."""
+        if ra.done:
+            return
+        dc = self._data_converter
+        if dc.payload_codec is None:
+            self._send_heartbeat(ra, dc.payload_converter.to_payloads(details))
+            return
+        prev = ra.last_heartbeat
+
+        async def encode_and_send() -> None:
+            if prev is not None:  # keep heartbeats in order
+                await asyncio.gather(prev, return_exceptions=True)
+            self._send_heartbeat(ra, await dc.encode(details))
+
+        ra.last_heartbeat = asyncio.ensure_future(encode_and_send())
+
+    def _send_heartbeat(self, ra: _RunningActivity, payloads: Sequence[Any]) -> None:
+        if not ra.session.send(
+            bridge_pb2.ConnectRequest(
+                activity_heartbeat=activity_pb2.ActivityHeartbeat(task_token=ra.token, details=payloads)
+            )
+        ):
+            logger.debug("dropping a heartbeat of activity %s: its session ended", ra.activity_id)
+
+
+_UTC = timezone.utc
+
+
+def _nonzero(d: Any) -> timedelta | None:
+    td: timedelta = d.ToTimedelta()
+    return td if td else None
+
+
+class _OutboundImpl(ActivityOutboundInterceptor):
+    def __init__(self, worker: Worker, ra: _RunningActivity) -> None:  # noqa: D107 - no next: the innermost
+        self._worker = worker
+        self._ra = ra
+
+    def info(self) -> Info:
+        assert self._ra.info is not None
+        return self._ra.info
+
+    def heartbeat(self, *details: Any) -> None:
+        self._worker._heartbeat(self._ra, details)
+
+
+class _InboundImpl(ActivityInboundInterceptor):
+    def __init__(self, worker: Worker, ra: _RunningActivity) -> None:  # noqa: D107 - no next: the innermost
+        self._worker = worker
+        self._ra = ra
+
+    def init(self, outbound: ActivityOutboundInterceptor) -> None:
+        ctx = _activity._Context.current()
+        ctx.info = outbound.info
+        ctx.heartbeat = outbound.heartbeat
+
+    async def execute_activity(self, input: ExecuteActivityInput) -> Any:
+        fn = input.fn
+        if not self._ra.sync:
+            return await fn(*input.args)
+        worker, ra = self._worker, self._ra
+        loop = asyncio.get_running_loop()
+        ctx = _activity._Context.current()
+        on_loop_heartbeat = ctx.heartbeat
+        assert on_loop_heartbeat is not None
+
+        def heartbeat_from_thread(*details: Any) -> None:
+            dc = worker._data_converter
+            if dc.payload_codec is None:
+                # Convert here so errors reach the caller; the send is queued
+                # on the loop ahead of the completion, which keeps the order.
+                payloads = dc.payload_converter.to_payloads(details)
+                loop.call_soon_threadsafe(worker._send_heartbeat, ra, payloads)
+            else:
+
+                async def on_loop() -> None:
+                    on_loop_heartbeat(*details)
+
+                asyncio.run_coroutine_threadsafe(on_loop(), loop).result(10)
+
+        thread_ctx = _activity._Context(
+            info=ctx.info,
+            heartbeat=heartbeat_from_thread,
+            cancelled=ctx.cancelled,
+            worker_shutdown=ctx.worker_shutdown,
+            cancellation=ctx.cancellation,
+            payload_converter=ctx.payload_converter,
+            shield=ctx.shield,
+        )
+        call = functools.partial(_run_sync, thread_ctx, ra.raiser, fn, list(input.args))
+        return await loop.run_in_executor(input.executor, contextvars.copy_context().run, call)
+
+
+def _run_sync(
+    ctx: _activity._Context, raiser: _ThreadExceptionRaiser | None, fn: Callable[..., Any], args: list[Any]
+) -> Any:
+    _activity._current.set(ctx)
+    if raiser is None:
+        return fn(*args)
+    with raiser.active_thread():
+        return fn(*args)
