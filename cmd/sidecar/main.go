@@ -135,6 +135,7 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer, si
 		MaxCachedWorkflows:           w.MaxCachedWorkflows,
 		StickyScheduleToStartTimeout: w.StickyScheduleToStartTimeout,
 		MaxConcurrentActivities:      w.MaxConcurrentActivities,
+		MaxConcurrentLocalActivities: w.MaxConcurrentLocalActivities,
 		ActivityPollers:              pollers(w, w.MaxActivityTaskPollers),
 		ActivitiesPerSecond:          w.ActivitiesPerSecond,
 		TaskQueueActivitiesPerSecond: w.TaskQueueActivitiesPerSecond,

@@ -42,8 +42,9 @@ type Options struct {
 	MaxCachedWorkflows           int // 0 turns sticky execution off
 	StickyScheduleToStartTimeout time.Duration
 
-	MaxConcurrentActivities int
-	ActivityPollers         poller.Behaviour
+	MaxConcurrentActivities      int
+	MaxConcurrentLocalActivities int
+	ActivityPollers              poller.Behaviour
 	// ActivitiesPerSecond limits activity tasks this worker starts; 0 means no limit.
 	ActivitiesPerSecond float64
 	// TaskQueueActivitiesPerSecond asks the server to limit the whole queue; 0 means no limit.
@@ -121,6 +122,7 @@ func New(opts Options) *Worker {
 		Service:                      opts.Service,
 		Bridge:                       w.bridge,
 		Slots:                        w.wfSlots,
+		LocalSlots:                   slots.NewFixed(max(1, opts.MaxConcurrentLocalActivities)),
 		Logger:                       opts.Logger,
 	})
 	return w
@@ -368,8 +370,15 @@ func (w *Worker) Opened(ss *bridge.Session) {
 func (w *Worker) Received(ss *bridge.Session, m *bridgev1.ConnectRequest) {
 	switch msg := m.GetMessage().(type) {
 	case *bridgev1.ConnectRequest_ActivityCompletion:
+		if workflow.IsLocalToken(msg.ActivityCompletion.GetTaskToken()) {
+			w.workflows.CompleteLocal(ss, msg.ActivityCompletion)
+			return
+		}
 		w.activities.Complete(ss, msg.ActivityCompletion)
 	case *bridgev1.ConnectRequest_ActivityHeartbeat:
+		if workflow.IsLocalToken(msg.ActivityHeartbeat.GetTaskToken()) {
+			return // local activities have no server-side heartbeat
+		}
 		w.activities.Heartbeat(ss, msg.ActivityHeartbeat)
 	case *bridgev1.ConnectRequest_WorkflowCompletion:
 		w.workflows.Complete(ss, msg.WorkflowCompletion)

@@ -51,8 +51,8 @@ type scriptedApp struct {
 func (e *env) workflowApp(scripts map[string]script) *scriptedApp {
 	e.t.Helper()
 	reg := &bridgev1.Register{ProtocolVersion: 1, Identity: "wfapp@" + e.t.Name(), SdkName: "bridgetest", TaskQueue: e.queue,
-		Activities: []*bridgev1.ActivityRegistration{{Name: "Echo"}, {Name: "Boom"}, {Name: "Hang"}},
-		Capacity:   &bridgev1.Capacity{WorkflowActivations: 10, Activities: 10, LocalActivities: 1}}
+		Activities: []*bridgev1.ActivityRegistration{{Name: "Echo"}, {Name: "Boom"}, {Name: "Hang"}, {Name: "Flaky"}, {Name: "Slow"}},
+		Capacity:   &bridgev1.Capacity{WorkflowActivations: 10, Activities: 10, LocalActivities: 10}}
 	for name := range scripts {
 		reg.Workflows = append(reg.Workflows, &bridgev1.WorkflowRegistration{Name: name})
 	}
@@ -81,6 +81,12 @@ func (e *env) workflowApp(scripts map[string]script) *scriptedApp {
 					FailureInfo: &bridgev1.Failure_ApplicationFailureInfo{ApplicationFailureInfo: &bridgev1.ApplicationFailureInfo{Type: "Boom", NonRetryable: true}}}))
 			case st.GetActivityType() == "Hang":
 				go hangs.run(a, task.GetTaskToken())
+			case st.GetActivityType() == "Flaky" && st.GetAttempt() < 2:
+				_ = a.CompleteActivity(task.GetTaskToken(), bridgetest.Failed(&bridgev1.Failure{Message: "try again",
+					FailureInfo: &bridgev1.Failure_ApplicationFailureInfo{ApplicationFailureInfo: &bridgev1.ApplicationFailureInfo{Type: "Flaky"}}}))
+			case st.GetActivityType() == "Slow":
+				token, in := task.GetTaskToken(), st.GetInput()[0]
+				time.AfterFunc(3*time.Second, func() { _ = a.CompleteActivity(token, bridgetest.Completed(in)) })
 			default:
 				_ = a.CompleteActivity(task.GetTaskToken(), bridgetest.Completed(st.GetInput()[0]))
 			}

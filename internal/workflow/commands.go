@@ -231,6 +231,9 @@ func (r *run) take1(i int, c *bridgev1.WorkflowCommand, b *batch) error {
 		return malformed(enumspb.WORKFLOW_TASK_FAILED_CAUSE_UNHANDLED_COMMAND, "commands[%d] is empty; set one of its variant fields", i)
 
 	default:
+		if ok, err := r.takeLocal(i, c, b, add); ok {
+			return err
+		}
 		if ok, err := r.takeExternal(i, c, b, add); ok {
 			return err
 		}

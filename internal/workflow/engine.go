@@ -37,6 +37,8 @@ type Options struct {
 	Service                      workflowservice.WorkflowServiceClient
 	Bridge                       *bridge.Server
 	Slots                        slots.Supplier
+	// LocalSlots bounds the local activities running at once.
+	LocalSlots slots.Supplier
 	// Eager, if set, runs activities the server hands out eagerly in its
 	// answer to a workflow task completion.
 	Eager  EagerActivities
@@ -56,12 +58,13 @@ type Engine struct {
 	opts Options
 	log  *slog.Logger
 
-	mu      sync.Mutex
-	cache   map[string]*entry // run id -> cached run
-	lru     *list.List        // of *entry, most recently used at the front
-	waiting map[string]*waiter
-	filled  chan struct{}  // closed and replaced when a run enters the cache
-	busy    sync.WaitGroup // tasks in progress
+	mu           sync.Mutex
+	cache        map[string]*entry // run id -> cached run
+	lru          *list.List        // of *entry, most recently used at the front
+	waiting      map[string]*waiter
+	localWaiting map[string]*localWaiter // by local activity task token
+	filled       chan struct{}           // closed and replaced when a run enters the cache
+	busy         sync.WaitGroup          // tasks in progress
 }
 
 // entry is a run and the app session that holds it.
@@ -71,6 +74,11 @@ type entry struct {
 	session *bridge.Session
 	elem    *list.Element
 	held    bool // a credit for the next activation is already reserved
+	// localDone receives the outcomes of the run's local activities, which
+	// may finish during a later workflow task than the one that started them.
+	localDone chan localResult
+	// live is the activation of the task being answered, for follow-ups.
+	live *bridgev1.WorkflowActivation
 }
 
 type waiter struct {
@@ -84,7 +92,11 @@ func New(opts Options) *Engine {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
 	return &Engine{opts: opts, log: opts.Logger, cache: map[string]*entry{}, lru: list.New(), waiting: map[string]*waiter{},
-		filled: make(chan struct{})}
+		localWaiting: map[string]*localWaiter{}, filled: make(chan struct{})}
+}
+
+func newEntry(r *run, ss *bridge.Session) *entry {
+	return &entry{run: r, session: ss, held: true, localDone: make(chan localResult, 16)}
 }
 
 // Cached is the number of runs in the sticky cache.
@@ -205,7 +217,7 @@ func (e *Engine) acquire(ctx context.Context, t *workflowservice.PollWorkflowTas
 	r.workflowType = typ
 	r.taskQueue = e.opts.TaskQueue
 	r.namespace = e.opts.Namespace
-	ent = &entry{run: r, session: ss, held: true}
+	ent = newEntry(r, ss)
 	ent.mu.Lock()
 	e.mu.Lock()
 	if old := e.cache[runID]; old != nil {
@@ -258,14 +270,19 @@ func (e *Engine) workflowTask(ctx context.Context, t *workflowservice.PollWorkfl
 	defer ent.mu.Unlock()
 	defer e.releaseHeld(ent)
 
+	started := time.Now()
 	b, err := e.replay(ctx, ent, events, t.GetStartedEventId(), t.GetMessages())
+	heartbeat := false
+	if err == nil && !ent.run.closed {
+		heartbeat, err = e.awaitLocals(ctx, ent, started, ent.live, b)
+	}
 	if err == nil && len(t.GetQueries()) > 0 {
 		err = e.queries(ctx, ent, t, b)
 	}
 	if err != nil {
 		return nil, e.taskFailed(ctx, ent, t, err)
 	}
-	return e.respond(ctx, ent, t, b)
+	return e.respond(ctx, ent, t, b, heartbeat)
 }
 
 // prepare returns the task's run, locked and with a credit on its app, and
@@ -298,6 +315,9 @@ func (e *Engine) prepare(ctx context.Context, t *workflowservice.PollWorkflowTas
 // contain. It returns the commands of the last one, the task being answered.
 func (e *Engine) replay(ctx context.Context, ent *entry, events []*historypb.HistoryEvent, startedID int64, msgs []*protocolpb.Message) (*batch, error) {
 	r := ent.run
+	for seq, ev := range localMarkers(events) {
+		r.localHistory[seq] = ev
+	}
 	var pendingJobs []*bridgev1.WorkflowActivationJob
 	b := &batch{}
 	for i, ev := range events {
@@ -310,6 +330,9 @@ func (e *Engine) replay(ctx context.Context, ent *entry, events []*historypb.His
 			continue
 		}
 		live := ev.GetEventId() == startedID
+		if live {
+			ent.live = activation(r, ev, false, nil)
+		}
 		// A task that failed or timed out recorded nothing: its jobs carry
 		// over to the next one.
 		if !live && (i+1 >= len(events) || events[i+1].GetEventType() != enumspb.EVENT_TYPE_WORKFLOW_TASK_COMPLETED) {
@@ -360,24 +383,32 @@ func activation(r *run, ev *historypb.HistoryEvent, replaying bool, jobs []*brid
 // once, the follow-up activations, until the workflow is blocked.
 func (e *Engine) activations(ctx context.Context, ent *entry, act *bridgev1.WorkflowActivation) (*batch, error) {
 	b := &batch{}
+	if err := e.activationsInto(ctx, ent, act, b); err != nil {
+		return nil, err
+	}
+	return b, nil
+}
+
+// activationsInto is activations adding to an existing batch.
+func (e *Engine) activationsInto(ctx context.Context, ent *entry, act *bridgev1.WorkflowActivation, b *batch) error {
 	for {
 		c, err := e.activate(ctx, ent, act)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		switch s := c.GetStatus().(type) {
 		case *bridgev1.WorkflowActivationCompletion_Failed:
-			return nil, &appFailure{s.Failed}
+			return &appFailure{s.Failed}
 		case *bridgev1.WorkflowActivationCompletion_Successful:
 			if err := ent.run.take(s.Successful.GetCommands(), b); err != nil {
-				return nil, err
+				return err
 			}
 		default:
-			return nil, malformed(enumspb.WORKFLOW_TASK_FAILED_CAUSE_WORKFLOW_WORKER_UNHANDLED_FAILURE,
+			return malformed(enumspb.WORKFLOW_TASK_FAILED_CAUSE_WORKFLOW_WORKER_UNHANDLED_FAILURE,
 				"workflow_completion for run %s has no status: set successful or failed", ent.run.id)
 		}
 		if len(b.now) == 0 {
-			return b, nil
+			return nil
 		}
 		act = followUp(act, b.now)
 		b.now = nil
@@ -482,6 +513,7 @@ func (e *Engine) SessionClosed(ss *bridge.Session) {
 // with an empty completion. The caller holds ent.mu.
 func (e *Engine) evict(ctx context.Context, ent *entry, reason bridgev1.EvictionReason, msg string) {
 	e.drop(ent)
+	ent.run.stopLocals()
 	e.log.Debug("evicting run", "run_id", ent.run.id, "reason", reason.String(), "message", msg)
 	select {
 	case <-ent.session.Done():
@@ -536,7 +568,7 @@ func (e *Engine) Replay(ctx context.Context, workflowID, runID string, events []
 	}
 	r := newRun(runID)
 	r.workflowID, r.workflowType, r.taskQueue, r.namespace = workflowID, typ, e.opts.TaskQueue, e.opts.Namespace
-	ent := &entry{run: r, session: ss, held: true}
+	ent := newEntry(r, ss)
 	ent.mu.Lock()
 	defer ent.mu.Unlock()
 	defer e.evict(context.WithoutCancel(ctx), ent, bridgev1.EvictionReason_EVICTION_REASON_COMPLETED, "replay finished")

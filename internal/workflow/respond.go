@@ -21,16 +21,19 @@ import (
 
 // respond completes the workflow task with the app's commands and returns the
 // task the server handed back, if any.
-func (e *Engine) respond(ctx context.Context, ent *entry, t *workflowservice.PollWorkflowTaskQueueResponse, b *batch) (*workflowservice.PollWorkflowTaskQueueResponse, error) {
+// With heartbeat, local activities are still running: the server is asked
+// for a new task at once, in which waiting for them goes on.
+func (e *Engine) respond(ctx context.Context, ent *entry, t *workflowservice.PollWorkflowTaskQueueResponse, b *batch, heartbeat bool) (*workflowservice.PollWorkflowTaskQueueResponse, error) {
 	req := &workflowservice.RespondWorkflowTaskCompletedRequest{
-		Namespace:             e.opts.Namespace,
-		TaskToken:             t.GetTaskToken(),
-		Commands:              b.out,
-		Identity:              e.opts.Identity,
-		ReturnNewWorkflowTask: true,
-		QueryResults:          queryResults(b.answers),
-		Messages:              b.messages,
-		WorkerInstanceKey:     e.opts.InstanceKey,
+		Namespace:                  e.opts.Namespace,
+		TaskToken:                  t.GetTaskToken(),
+		Commands:                   b.out,
+		Identity:                   e.opts.Identity,
+		ReturnNewWorkflowTask:      true,
+		ForceCreateNewWorkflowTask: heartbeat,
+		QueryResults:               queryResults(b.answers),
+		Messages:                   b.messages,
+		WorkerInstanceKey:          e.opts.InstanceKey,
 	}
 	if e.opts.StickyQueue != "" {
 		req.StickyAttributes = &taskqueuepb.StickyExecutionAttributes{
@@ -252,7 +255,7 @@ func (e *Engine) queryOnly(ctx context.Context, t *workflowservice.PollWorkflowT
 	}
 	r := newRun(t.GetWorkflowExecution().GetRunId())
 	r.workflowID, r.workflowType, r.taskQueue, r.namespace = t.GetWorkflowExecution().GetWorkflowId(), typ, e.opts.TaskQueue, e.opts.Namespace
-	ent := &entry{run: r, session: ss, held: true}
+	ent := newEntry(r, ss)
 	ent.mu.Lock()
 	events, err := e.history(ctx, t, 1)
 	if err == nil {

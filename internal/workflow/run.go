@@ -6,6 +6,7 @@ import (
 	"hash/fnv"
 	"strconv"
 	"strings"
+	"time"
 
 	bridgev1 "github.com/temporal-sidecar/sidecar/gen/go/sidecar/bridge/v1"
 	"github.com/temporal-sidecar/sidecar/internal/apiconv"
@@ -49,6 +50,10 @@ type run struct {
 	signalByEvent map[int64]uint32 // SignalExternalWorkflowExecutionInitiated event id -> seq
 	cancelByEvent map[int64]cancelOf
 	updates       map[string]*update // by protocol instance id
+
+	locals       map[uint32]*local
+	localHistory map[uint32]*historypb.HistoryEvent // recorded outcomes of local activities, by seq
+	taskTimeout  time.Duration                      // the workflow task timeout
 }
 
 type timer struct {
@@ -83,6 +88,9 @@ func newRun(id string) *run {
 		signalByEvent: map[int64]uint32{},
 		cancelByEvent: map[int64]cancelOf{},
 		updates:       map[string]*update{},
+		locals:        map[uint32]*local{},
+		localHistory:  map[uint32]*historypb.HistoryEvent{},
+		taskTimeout:   10 * time.Second,
 	}
 }
 
@@ -250,6 +258,9 @@ func sameTarget(p pending, ev *historypb.HistoryEvent) error {
 			got, want = ev.GetMarkerRecordedEventAttributes().GetMarkerName(), p.cmd.GetRecordMarkerCommandAttributes().GetMarkerName()
 			break
 		}
+		if err := sameLocal(p, ev); err != nil {
+			return err
+		}
 		return samePatch(p, ev)
 	default:
 		return nil
@@ -273,6 +284,9 @@ func acceptOrComplete(p pending) string {
 
 func (r *run) initialize(ev *historypb.HistoryEvent) *bridgev1.WorkflowActivationJob {
 	a := ev.GetWorkflowExecutionStartedEventAttributes()
+	if d := a.GetWorkflowTaskTimeout().AsDuration(); d > 0 {
+		r.taskTimeout = d
+	}
 	init := &bridgev1.InitializeWorkflow{
 		WorkflowType:                    a.GetWorkflowType().GetName(),
 		WorkflowId:                      r.workflowID,

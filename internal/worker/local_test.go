@@ -1,0 +1,122 @@
+package worker_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	bridgev1 "github.com/temporal-sidecar/sidecar/gen/go/sidecar/bridge/v1"
+	"github.com/temporal-sidecar/sidecar/internal/worker"
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/client"
+	"google.golang.org/protobuf/types/known/durationpb"
+)
+
+func scheduleLocal(seq uint32, typ string, attempt uint32, scheduled *bridgev1.DoBackoff) *bridgev1.WorkflowCommand {
+	c := &bridgev1.ScheduleLocalActivity{Seq: seq, ActivityType: typ, Arguments: []*bridgev1.Payload{js("local")},
+		StartToCloseTimeout: durationpb.New(10 * time.Second), Attempt: attempt,
+		RetryPolicy:         &bridgev1.RetryPolicy{InitialInterval: durationpb.New(100 * time.Millisecond), MaximumAttempts: 5},
+		LocalRetryThreshold: durationpb.New(time.Minute)}
+	if scheduled != nil {
+		c.OriginalScheduleTime = scheduled.GetOriginalScheduleTime()
+	}
+	return &bridgev1.WorkflowCommand{Variant: &bridgev1.WorkflowCommand_ScheduleLocalActivity{ScheduleLocalActivity: c}}
+}
+
+// localScript runs the local activity input[0]; a DoBackoff is honoured with
+// a timer and a new attempt, as Temporal's SDKs do. It completes with the
+// result and the attempt that produced it.
+var localScript script = func(st *wfState, act *bridgev1.WorkflowActivation) []*bridgev1.WorkflowCommand {
+	var out []*bridgev1.WorkflowCommand
+	for _, j := range act.GetJobs() {
+		switch {
+		case j.GetInitializeWorkflow() != nil:
+			out = append(out, scheduleLocal(1, st.input[0], 1, nil))
+		case j.GetResolveActivity() != nil:
+			r := j.GetResolveActivity()
+			switch res := r.GetResult(); {
+			case res.GetCompleted() != nil:
+				out = append(out, complete(str(res.GetCompleted().GetResult())))
+			case res.GetBackoff() != nil:
+				st.vars["backoff"] = res.GetBackoff().String()
+				st.vars["attempt"] = string(rune('0' + res.GetBackoff().GetAttempt()))
+				out = append(out, startTimer(1, res.GetBackoff().GetBackoffDuration().AsDuration()))
+			case res.GetFailed() != nil:
+				out = append(out, complete("failed:"+res.GetFailed().GetFailure().GetCause().GetMessage()))
+			}
+		case j.GetFireTimer() != nil:
+			out = append(out, scheduleLocal(2, st.input[0], uint32(st.vars["attempt"][0]-'0'), nil))
+		}
+	}
+	return out
+}
+
+func TestLocalActivityRunsInAppAndIsRecordedAsMarker(t *testing.T) {
+	for _, cache := range []int{10, 0} { // 0: the marker must resolve the replay without running again
+		t.Run(map[int]string{10: "cached", 0: "replayed"}[cache], func(t *testing.T) {
+			e := newEnv(t, func(o *worker.Options) { o.MaxCachedWorkflows = cache; o.MaxConcurrentLocalActivities = 4 })
+			e.workflowApp(map[string]script{"Local": localScript})
+			run := e.startWorkflow("Local", "Echo")
+			if out, err := result(t, run); err != nil || out != "local" {
+				t.Fatalf("workflow = %q, %v", out, err)
+			}
+			waitHistory(t, e, run.GetID(), func(ev map[enumspb.EventType]int, _ []enumspb.WorkflowTaskFailedCause) bool {
+				return ev[enumspb.EVENT_TYPE_MARKER_RECORDED] == 1 && ev[enumspb.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED] == 0
+			})
+			e.waitIdle()
+		})
+	}
+}
+
+func TestLocalActivityRetriesLocally(t *testing.T) {
+	e := newEnv(t, func(o *worker.Options) { o.MaxConcurrentLocalActivities = 4 })
+	e.workflowApp(map[string]script{"Local": localScript})
+	run := e.startWorkflow("Local", "Flaky")
+	if out, err := result(t, run); err != nil || out != "local" {
+		t.Fatalf("workflow = %q, %v", out, err)
+	}
+	// One marker: the failed first attempt was retried inside the task.
+	waitHistory(t, e, run.GetID(), func(ev map[enumspb.EventType]int, _ []enumspb.WorkflowTaskFailedCause) bool {
+		return ev[enumspb.EVENT_TYPE_MARKER_RECORDED] == 1 && ev[enumspb.EVENT_TYPE_TIMER_STARTED] == 0
+	})
+}
+
+func TestLocalActivityBackoffBeyondThresholdUsesATimer(t *testing.T) {
+	e := newEnv(t, func(o *worker.Options) { o.MaxConcurrentLocalActivities = 4 })
+	threshold := func(st *wfState, act *bridgev1.WorkflowActivation) []*bridgev1.WorkflowCommand {
+		out := localScript(st, act)
+		for _, c := range out {
+			if la := c.GetScheduleLocalActivity(); la != nil {
+				la.LocalRetryThreshold = durationpb.New(time.Millisecond) // any backoff exceeds it
+			}
+		}
+		return out
+	}
+	e.workflowApp(map[string]script{"Local": threshold})
+	run := e.startWorkflow("Local", "Flaky")
+	if out, err := result(t, run); err != nil || out != "local" {
+		t.Fatalf("workflow = %q, %v", out, err)
+	}
+	waitHistory(t, e, run.GetID(), func(ev map[enumspb.EventType]int, _ []enumspb.WorkflowTaskFailedCause) bool {
+		return ev[enumspb.EVENT_TYPE_MARKER_RECORDED] == 2 && ev[enumspb.EVENT_TYPE_TIMER_STARTED] == 1
+	})
+}
+
+func TestLongLocalActivityHeartbeatsTheWorkflowTask(t *testing.T) {
+	e := newEnv(t, func(o *worker.Options) { o.MaxConcurrentLocalActivities = 4 })
+	e.workflowApp(map[string]script{"Local": localScript})
+	// The local activity takes 3s; the workflow task times out after 2s
+	// unless the sidecar completes it at 1.6s asking for a new one, in which
+	// the local activity finishes: two completed tasks, no timeout.
+	run, err := e.client.ExecuteWorkflow(context.Background(), client.StartWorkflowOptions{TaskQueue: e.queue,
+		WorkflowTaskTimeout: 2 * time.Second}, "Local", "Slow")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out, err := result(t, run); err != nil || out != "local" {
+		t.Fatalf("workflow = %q, %v", out, err)
+	}
+	waitHistory(t, e, run.GetID(), func(ev map[enumspb.EventType]int, _ []enumspb.WorkflowTaskFailedCause) bool {
+		return ev[enumspb.EVENT_TYPE_WORKFLOW_TASK_COMPLETED] >= 2 && ev[enumspb.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT] == 0
+	})
+}
