@@ -29,6 +29,7 @@ import (
 	"github.com/temporal-sidecar/sidecar/internal/proxy"
 	"github.com/temporal-sidecar/sidecar/internal/telemetry"
 	"github.com/temporal-sidecar/sidecar/internal/worker"
+	"go.temporal.io/api/workflowservice/v1"
 	"google.golang.org/protobuf/types/known/durationpb"
 )
 
@@ -37,6 +38,14 @@ var version = "dev"
 
 // maxMessageBytes bounds one bridge message; Temporal's own gRPC limit.
 const maxMessageBytes = 128 << 20
+
+// /readyz follows the frontend between the worker's own calls with a
+// GetSystemInfo this often while ready, and while not (telemetry.ReadinessProbe).
+const (
+	readinessProbeInterval = 10 * time.Second
+	readinessProbeRetry    = time.Second
+	readinessProbeTimeout  = 5 * time.Second
+)
 
 const (
 	exitOK       = 0
@@ -62,6 +71,9 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer, si
 		return exitConfig
 	}
 	log := telemetry.NewLogger(stderr, cfg.Telemetry.Level(), cfg.Telemetry.LogFormat)
+	if cfg.Frontend.ConfigFile != "" {
+		log.Info("read Temporal env-config", "file", cfg.Frontend.ConfigFile, "profile", cfg.Frontend.Profile)
+	}
 
 	// A signal during start-up aborts it.
 	ctx, cancel := context.WithCancel(context.Background())
@@ -134,6 +146,8 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer, si
 		NonstickyToStickyPollRatio:   w.NonstickyToStickyPollRatio,
 		MaxCachedWorkflows:           w.MaxCachedWorkflows,
 		StickyScheduleToStartTimeout: w.StickyScheduleToStartTimeout,
+		MaxConcurrentNexusTasks:      w.MaxConcurrentNexusTasks,
+		NexusPollers:                 pollers(w, w.MaxNexusTaskPollers),
 		MaxConcurrentActivities:      w.MaxConcurrentActivities,
 		MaxConcurrentLocalActivities: w.MaxConcurrentLocalActivities,
 		ActivityPollers:              pollers(w, w.MaxActivityTaskPollers),
@@ -173,6 +187,16 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer, si
 		}
 		httpSrv = &http.Server{Handler: telemetry.Handler(telemetry.NewRegistry(), fe.Ready), ReadHeaderTimeout: 10 * time.Second}
 		go httpSrv.Serve(hl)
+		go telemetry.ReadinessProbe{
+			Ready: fe.Ready,
+			Probe: func(ctx context.Context) error {
+				_, err := fe.WorkflowService().GetSystemInfo(ctx, &workflowservice.GetSystemInfoRequest{})
+				return err
+			},
+			Interval: readinessProbeInterval,
+			Retry:    readinessProbeRetry,
+			Timeout:  readinessProbeTimeout,
+		}.Run(ctx)
 		log.Info("telemetry listening", "addr", hl.Addr().String())
 	}
 

@@ -15,6 +15,7 @@ import (
 	bridgev1 "github.com/temporal-sidecar/sidecar/gen/go/sidecar/bridge/v1"
 	"github.com/temporal-sidecar/sidecar/internal/activity"
 	"github.com/temporal-sidecar/sidecar/internal/bridge"
+	"github.com/temporal-sidecar/sidecar/internal/nexus"
 	"github.com/temporal-sidecar/sidecar/internal/poller"
 	"github.com/temporal-sidecar/sidecar/internal/slots"
 	"github.com/temporal-sidecar/sidecar/internal/task"
@@ -41,6 +42,9 @@ type Options struct {
 	NonstickyToStickyPollRatio   float64
 	MaxCachedWorkflows           int // 0 turns sticky execution off
 	StickyScheduleToStartTimeout time.Duration
+
+	MaxConcurrentNexusTasks int
+	NexusPollers            poller.Behaviour
 
 	MaxConcurrentActivities      int
 	MaxConcurrentLocalActivities int
@@ -69,6 +73,8 @@ type Worker struct {
 	activities *activity.Dispatcher
 	wfSlots    *slots.Fixed
 	workflows  *workflow.Engine
+	nxSlots    *slots.Fixed
+	nexus      *nexus.Dispatcher
 	sticky     string // this process's sticky queue; empty when sticky execution is off
 
 	// instanceKey identifies this worker process to the server in polls and
@@ -125,6 +131,9 @@ func New(opts Options) *Worker {
 		LocalSlots:                   slots.NewFixed(max(1, opts.MaxConcurrentLocalActivities)),
 		Logger:                       opts.Logger,
 	})
+	w.nxSlots = slots.NewFixed(max(1, opts.MaxConcurrentNexusTasks))
+	w.nexus = nexus.New(nexus.Options{Namespace: opts.Namespace, Identity: opts.Identity, Service: opts.Service,
+		Bridge: w.bridge, Slots: w.nxSlots, Logger: opts.Logger})
 	return w
 }
 
@@ -179,6 +188,11 @@ func (w *Worker) Run(ctx context.Context) error {
 				&taskqueuepb.TaskQueue{Name: w.sticky, Kind: enumspb.TASK_QUEUE_KIND_STICKY, NormalName: w.opts.TaskQueue}, sticky)
 		}()
 	}
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		w.pollNexus(ctx)
+	}()
 	if !w.opts.NoRemoteActivities {
 		wg.Add(1)
 		go func() {
@@ -260,6 +274,38 @@ func (w *Worker) pollWorkflows(ctx context.Context, supplier slots.Supplier, que
 		Deliver: func(t *workflowservice.PollWorkflowTaskQueueResponse, p *slots.Permit) {
 			// The task is ours now; it must be answered even if polling stops.
 			w.workflows.Deliver(context.WithoutCancel(ctx), t, p)
+		},
+		Fatal:  w.fail,
+		Logger: w.log,
+	})
+	if err != nil && !errors.Is(err, context.Canceled) {
+		w.fail(err)
+	}
+}
+
+func (w *Worker) pollNexus(ctx context.Context) {
+	req := &workflowservice.PollNexusTaskQueueRequest{
+		Namespace:         w.opts.Namespace,
+		TaskQueue:         &taskqueuepb.TaskQueue{Name: w.opts.TaskQueue, Kind: enumspb.TASK_QUEUE_KIND_NORMAL},
+		Identity:          w.opts.Identity,
+		WorkerInstanceKey: w.instanceKey,
+	}
+	err := poller.Run(ctx, poller.Options[*workflowservice.PollNexusTaskQueueResponse]{
+		Name:      "nexus",
+		Slot:      slots.Info{Kind: task.Nexus},
+		Slots:     slots.NewCapped(w.nxSlots, w.bridge),
+		Behaviour: w.opts.NexusPollers,
+		Poll: func(ctx context.Context) (*workflowservice.PollNexusTaskQueueResponse, bool, *taskqueuepb.PollerScalingDecision, error) {
+			ctx, cancel := context.WithTimeout(ctx, longPollTimeout)
+			defer cancel()
+			resp, err := w.opts.Service.PollNexusTaskQueue(ctx, req)
+			if err != nil {
+				return nil, false, nil, err
+			}
+			return resp, len(resp.GetTaskToken()) > 0, resp.GetPollerScalingDecision(), nil
+		},
+		Deliver: func(t *workflowservice.PollNexusTaskQueueResponse, p *slots.Permit) {
+			go w.nexus.Deliver(context.WithoutCancel(ctx), t, p)
 		},
 		Fatal:  w.fail,
 		Logger: w.log,
@@ -352,7 +398,7 @@ func (w *Worker) shutdownWorker() {
 		Reason:            "graceful shutdown",
 		WorkerInstanceKey: w.instanceKey,
 		TaskQueue:         w.opts.TaskQueue,
-		TaskQueueTypes:    []enumspb.TaskQueueType{enumspb.TASK_QUEUE_TYPE_WORKFLOW, enumspb.TASK_QUEUE_TYPE_ACTIVITY},
+		TaskQueueTypes:    []enumspb.TaskQueueType{enumspb.TASK_QUEUE_TYPE_WORKFLOW, enumspb.TASK_QUEUE_TYPE_ACTIVITY, enumspb.TASK_QUEUE_TYPE_NEXUS},
 	})
 	if err != nil {
 		w.log.Warn("ShutdownWorker failed", "err", err)
@@ -382,10 +428,8 @@ func (w *Worker) Received(ss *bridge.Session, m *bridgev1.ConnectRequest) {
 		w.activities.Heartbeat(ss, msg.ActivityHeartbeat)
 	case *bridgev1.ConnectRequest_WorkflowCompletion:
 		w.workflows.Complete(ss, msg.WorkflowCompletion)
-	default:
-		// Nexus tasks are not dispatched yet, so any completion of theirs
-		// names a task that was never sent.
-		_ = ss.Send(bridge.UnknownTask(m))
+	case *bridgev1.ConnectRequest_NexusCompletion:
+		w.nexus.Complete(ss, msg.NexusCompletion)
 	}
 }
 

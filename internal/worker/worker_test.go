@@ -107,6 +107,8 @@ func newEnv(t *testing.T, mod func(*worker.Options)) *env {
 		MaxConcurrentActivities:      10,
 		ActivityPollers:              poller.Behaviour{Maximum: 2},
 		MaxConcurrentWorkflowTasks:   10,
+		MaxConcurrentNexusTasks:      10,
+		NexusPollers:                 poller.Behaviour{Maximum: 2},
 		WorkflowPollers:              poller.Behaviour{Maximum: 3},
 		NonstickyToStickyPollRatio:   0.2,
 		MaxCachedWorkflows:           10,

@@ -237,6 +237,9 @@ func (r *run) take1(i int, c *bridgev1.WorkflowCommand, b *batch) error {
 		if ok, err := r.takeExternal(i, c, b, add); ok {
 			return err
 		}
+		if ok, err := r.takeNexus(i, c, b, add); ok {
+			return err
+		}
 		name := string(c.ProtoReflect().WhichOneof(c.ProtoReflect().Descriptor().Oneofs().ByName("variant")).Name())
 		return malformed(enumspb.WORKFLOW_TASK_FAILED_CAUSE_UNHANDLED_COMMAND,
 			"commands[%d].%s is not supported by this sidecar version yet", i, name)

@@ -404,6 +404,16 @@ func (r *run) recordInitiated(p pending, ev *historypb.HistoryEvent) error {
 		r.signalByEvent[ev.GetEventId()] = p.seq
 	case enumspb.EVENT_TYPE_REQUEST_CANCEL_EXTERNAL_WORKFLOW_EXECUTION_INITIATED:
 		r.cancelByEvent[ev.GetEventId()] = cancelOf{seq: p.seq, child: p.child}
+	case enumspb.EVENT_TYPE_NEXUS_OPERATION_SCHEDULED:
+		r.nexusOps[p.seq].scheduledEventID = ev.GetEventId()
+		r.nexusByEvent[ev.GetEventId()] = p.seq
+	case enumspb.EVENT_TYPE_NEXUS_OPERATION_CANCEL_REQUESTED:
+		// WAIT_CANCELLATION_REQUESTED resolves once the request is recorded.
+		if op := r.nexusOps[p.seq]; op != nil && !op.resolved && op.cancelType == bridgev1.CancellationType_CANCELLATION_TYPE_WAIT_CANCELLATION_REQUESTED {
+			b := &batch{}
+			r.resolveNexusCancelled(p.seq, op, b)
+			r.deferred = append(r.deferred, b.now...)
+		}
 	}
 	return nil
 }

@@ -51,6 +51,9 @@ type run struct {
 	cancelByEvent map[int64]cancelOf
 	updates       map[string]*update // by protocol instance id
 
+	deferred     []*bridgev1.WorkflowActivationJob // jobs a command's own event produced
+	nexusOps     map[uint32]*nexusOp
+	nexusByEvent map[int64]uint32 // NexusOperationScheduled event id -> seq
 	locals       map[uint32]*local
 	localHistory map[uint32]*historypb.HistoryEvent // recorded outcomes of local activities, by seq
 	taskTimeout  time.Duration                      // the workflow task timeout
@@ -89,6 +92,8 @@ func newRun(id string) *run {
 		cancelByEvent: map[int64]cancelOf{},
 		updates:       map[string]*update{},
 		locals:        map[uint32]*local{},
+		nexusOps:      map[uint32]*nexusOp{},
+		nexusByEvent:  map[int64]uint32{},
 		localHistory:  map[uint32]*historypb.HistoryEvent{},
 		taskTimeout:   10 * time.Second,
 	}
@@ -139,7 +144,9 @@ func (r *run) apply(ev *historypb.HistoryEvent) ([]*bridgev1.WorkflowActivationJ
 		if err := r.match(ev, want); err != nil {
 			return nil, err
 		}
-		return nil, nil
+		js := r.deferred
+		r.deferred = nil
+		return js, nil
 	}
 	if r.afterCompleted {
 		r.afterCompleted = false
@@ -150,6 +157,9 @@ func (r *run) apply(ev *historypb.HistoryEvent) ([]*bridgev1.WorkflowActivationJ
 	}
 
 	if js, ok, err := r.applyExternal(ev); ok {
+		return js, err
+	}
+	if js, ok, err := r.applyNexus(ev); ok {
 		return js, err
 	}
 	switch ev.GetEventType() {
@@ -244,6 +254,9 @@ func sameTarget(p pending, ev *historypb.HistoryEvent) error {
 	case enumspb.EVENT_TYPE_ACTIVITY_TASK_CANCEL_REQUESTED:
 		got = strconv.FormatInt(ev.GetActivityTaskCancelRequestedEventAttributes().GetScheduledEventId(), 10)
 		want = strconv.FormatInt(p.cmd.GetRequestCancelActivityTaskCommandAttributes().GetScheduledEventId(), 10)
+	case enumspb.EVENT_TYPE_NEXUS_OPERATION_SCHEDULED:
+		a, c := ev.GetNexusOperationScheduledEventAttributes(), p.cmd.GetScheduleNexusOperationCommandAttributes()
+		got, want = a.GetEndpoint()+"/"+a.GetService()+"/"+a.GetOperation(), c.GetEndpoint()+"/"+c.GetService()+"/"+c.GetOperation()
 	case enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED:
 		got, want = "accept "+ev.GetWorkflowExecutionUpdateAcceptedEventAttributes().GetProtocolInstanceId(), acceptOrComplete(p)
 	case enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_COMPLETED:

@@ -2141,7 +2141,9 @@ func (x *RequestCancelLocalActivity) GetSeq() uint32 {
 }
 
 // ScheduleNexusOperation calls a Nexus operation. A ResolveNexusOperationStart
-// job follows, then a ResolveNexusOperation job, both with the same seq.
+// job follows (a token, started_sync, or failed when it ends before it
+// started), then a ResolveNexusOperation job with the outcome, both with the
+// same seq.
 type ScheduleNexusOperation struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Sequence number of the operation.

@@ -509,7 +509,9 @@ export interface RequestCancelLocalActivity {
 
 /**
  * ScheduleNexusOperation calls a Nexus operation. A ResolveNexusOperationStart
- * job follows, then a ResolveNexusOperation job, both with the same seq.
+ * job follows (a token, started_sync, or failed when it ends before it
+ * started), then a ResolveNexusOperation job with the outcome, both with the
+ * same seq.
  */
 export interface ScheduleNexusOperation {
   /** Sequence number of the operation. */
