@@ -20,6 +20,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/grpc-ecosystem/go-grpc-middleware/v2/interceptors/retry"
 	bridgev1 "github.com/temporal-sidecar/sidecar/gen/go/sidecar/bridge/v1"
 	"github.com/temporal-sidecar/sidecar/internal/bridge"
 	"github.com/temporal-sidecar/sidecar/internal/client"
@@ -110,7 +111,9 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer, si
 		return exitFailure
 	}
 	w := cfg.Worker
+	registry := telemetry.NewRegistry()
 	wk := worker.New(worker.Options{
+		Metrics:   telemetry.NewWorkerMetrics(registry, cfg.Frontend.Namespace, w.TaskQueue),
 		Namespace: cfg.Frontend.Namespace,
 		TaskQueue: w.TaskQueue,
 		Identity:  w.Identity,
@@ -185,12 +188,14 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer, si
 			g.Stop()
 			return exitFailure
 		}
-		httpSrv = &http.Server{Handler: telemetry.Handler(telemetry.NewRegistry(), fe.Ready), ReadHeaderTimeout: 10 * time.Second}
+		httpSrv = &http.Server{Handler: telemetry.Handler(registry, fe.Ready), ReadHeaderTimeout: 10 * time.Second}
 		go httpSrv.Serve(hl)
 		go telemetry.ReadinessProbe{
 			Ready: fe.Ready,
 			Probe: func(ctx context.Context) error {
-				_, err := fe.WorkflowService().GetSystemInfo(ctx, &workflowservice.GetSystemInfoRequest{})
+				// One attempt: the probe has its own pace, and a retry
+				// waiting out its backoff would only hide a recovery.
+				_, err := fe.WorkflowService().GetSystemInfo(ctx, &workflowservice.GetSystemInfoRequest{}, retry.Disable())
 				return err
 			},
 			Interval: readinessProbeInterval,

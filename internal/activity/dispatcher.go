@@ -37,7 +37,9 @@ type Options struct {
 	// DefaultHeartbeatThrottle when the activity has no heartbeat timeout.
 	DefaultHeartbeatThrottle time.Duration
 	MaxHeartbeatThrottle     time.Duration
-	Logger                   *slog.Logger
+	// RoundTrip, if set, is told how long each activity took the app.
+	RoundTrip func(time.Duration)
+	Logger    *slog.Logger
 }
 
 // Dispatcher tracks running activities by task token.
@@ -63,6 +65,7 @@ func New(opts Options) *Dispatcher {
 // run is one activity attempt between its poll and the server's answer.
 type run struct {
 	token    []byte
+	sent     time.Time // when the task went to the app
 	start    *bridgev1.StartActivity
 	session  *bridge.Session
 	permit   *slots.Permit
@@ -99,7 +102,7 @@ func (d *Dispatcher) Deliver(ctx context.Context, t *workflowservice.PollActivit
 		d.opts.Slots.Release(permit)
 		return
 	}
-	r := &run{token: t.GetTaskToken(), start: start, session: ss, permit: permit}
+	r := &run{token: t.GetTaskToken(), start: start, session: ss, permit: permit, sent: time.Now()}
 	r.hb = newHeartbeats(d, r, throttle(start.GetHeartbeatTimeout().AsDuration(), d.opts.DefaultHeartbeatThrottle, d.opts.MaxHeartbeatThrottle))
 	d.track(r)
 	if dl, ok := localDeadline(start); ok {
@@ -175,6 +178,9 @@ func (d *Dispatcher) Complete(ss *bridge.Session, c *bridgev1.ActivityTaskComple
 	if r == nil {
 		_ = ss.Send(bridge.UnknownTask(&bridgev1.ConnectRequest{Message: &bridgev1.ConnectRequest_ActivityCompletion{ActivityCompletion: c}}))
 		return
+	}
+	if d.opts.RoundTrip != nil {
+		d.opts.RoundTrip(time.Since(r.sent))
 	}
 	// Respond off the session's reader so one slow call does not hold up
 	// the app's other completions.

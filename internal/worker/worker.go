@@ -19,12 +19,11 @@ import (
 	"github.com/temporal-sidecar/sidecar/internal/poller"
 	"github.com/temporal-sidecar/sidecar/internal/slots"
 	"github.com/temporal-sidecar/sidecar/internal/task"
+	"github.com/temporal-sidecar/sidecar/internal/telemetry"
 	"github.com/temporal-sidecar/sidecar/internal/workflow"
 	enumspb "go.temporal.io/api/enums/v1"
 	taskqueuepb "go.temporal.io/api/taskqueue/v1"
 	"go.temporal.io/api/workflowservice/v1"
-	"golang.org/x/time/rate"
-	"google.golang.org/protobuf/types/known/wrapperspb"
 )
 
 // Options configure a Worker.
@@ -61,7 +60,9 @@ type Options struct {
 	DefaultHeartbeatThrottle time.Duration
 	MaxHeartbeatThrottle     time.Duration
 
-	Logger *slog.Logger
+	// Metrics, if set, receives the worker's metrics.
+	Metrics *telemetry.WorkerMetrics
+	Logger  *slog.Logger
 }
 
 // Worker is a running worker.
@@ -80,6 +81,9 @@ type Worker struct {
 	// instanceKey identifies this worker process to the server in polls and
 	// ShutdownWorker, so the server can end its outstanding polls at shutdown.
 	instanceKey string
+
+	laSlots *slots.Fixed
+	pollers sync.Map // poller_type -> func() int, the polls in flight
 
 	mu     sync.Mutex
 	fatal  error
@@ -106,9 +110,11 @@ func New(opts Options) *Worker {
 		Slots:                    w.actSlots,
 		DefaultHeartbeatThrottle: opts.DefaultHeartbeatThrottle,
 		MaxHeartbeatThrottle:     opts.MaxHeartbeatThrottle,
+		RoundTrip:                roundTrip(opts.Metrics, telemetry.Activity),
 		Logger:                   opts.Logger,
 	})
 	w.wfSlots = slots.NewFixed(opts.MaxConcurrentWorkflowTasks)
+	w.laSlots = slots.NewFixed(max(1, opts.MaxConcurrentLocalActivities))
 	if opts.MaxCachedWorkflows > 0 {
 		w.sticky = opts.Identity + "-" + w.instanceKey
 	}
@@ -128,12 +134,16 @@ func New(opts Options) *Worker {
 		Service:                      opts.Service,
 		Bridge:                       w.bridge,
 		Slots:                        w.wfSlots,
-		LocalSlots:                   slots.NewFixed(max(1, opts.MaxConcurrentLocalActivities)),
+		LocalSlots:                   w.laSlots,
+		RoundTrip:                    roundTrip(opts.Metrics, telemetry.Workflow),
 		Logger:                       opts.Logger,
 	})
 	w.nxSlots = slots.NewFixed(max(1, opts.MaxConcurrentNexusTasks))
 	w.nexus = nexus.New(nexus.Options{Namespace: opts.Namespace, Identity: opts.Identity, Service: opts.Service,
 		Bridge: w.bridge, Slots: w.nxSlots, Logger: opts.Logger})
+	if opts.Metrics != nil {
+		w.register(opts.Metrics)
+	}
 	return w
 }
 
@@ -204,117 +214,6 @@ func (w *Worker) Run(ctx context.Context) error {
 	return w.Err()
 }
 
-func (w *Worker) pollActivities(ctx context.Context) {
-	var limiter *rate.Limiter
-	if aps := w.opts.ActivitiesPerSecond; aps > 0 {
-		limiter = rate.NewLimiter(rate.Limit(aps), max(1, int(aps)))
-	}
-	req := &workflowservice.PollActivityTaskQueueRequest{
-		Namespace:         w.opts.Namespace,
-		TaskQueue:         &taskqueuepb.TaskQueue{Name: w.opts.TaskQueue, Kind: enumspb.TASK_QUEUE_KIND_NORMAL},
-		Identity:          w.opts.Identity,
-		WorkerInstanceKey: w.instanceKey,
-	}
-	if tq := w.opts.TaskQueueActivitiesPerSecond; tq > 0 {
-		req.TaskQueueMetadata = &taskqueuepb.TaskQueueMetadata{MaxTasksPerSecond: wrapperspb.Double(tq)}
-	}
-	err := poller.Run(ctx, poller.Options[*workflowservice.PollActivityTaskQueueResponse]{
-		Name:      "activity",
-		Slot:      slots.Info{Kind: task.Activity},
-		Slots:     slots.NewCapped(w.actSlots, w.bridge),
-		Behaviour: w.opts.ActivityPollers,
-		Limiter:   limiter,
-		Poll: func(ctx context.Context) (*workflowservice.PollActivityTaskQueueResponse, bool, *taskqueuepb.PollerScalingDecision, error) {
-			ctx, cancel := context.WithTimeout(ctx, longPollTimeout)
-			defer cancel()
-			resp, err := w.opts.Service.PollActivityTaskQueue(ctx, req)
-			if err != nil {
-				return nil, false, nil, err
-			}
-			return resp, len(resp.GetTaskToken()) > 0, resp.GetPollerScalingDecision(), nil
-		},
-		Deliver: func(t *workflowservice.PollActivityTaskQueueResponse, p *slots.Permit) {
-			// The task is ours now; it must reach an app even if polling stops.
-			go w.activities.Deliver(context.WithoutCancel(ctx), t, p)
-		},
-		Fatal:  w.fail,
-		Logger: w.log,
-	})
-	if err != nil && !errors.Is(err, context.Canceled) {
-		w.fail(err)
-	}
-}
-
-func (w *Worker) pollWorkflows(ctx context.Context, supplier slots.Supplier, queue *taskqueuepb.TaskQueue, b poller.Behaviour) {
-	isSticky := queue.GetKind() == enumspb.TASK_QUEUE_KIND_STICKY
-	name := "workflow"
-	if isSticky {
-		name = "workflow-sticky"
-	}
-	req := &workflowservice.PollWorkflowTaskQueueRequest{
-		Namespace:         w.opts.Namespace,
-		TaskQueue:         queue,
-		Identity:          w.opts.Identity,
-		WorkerInstanceKey: w.instanceKey,
-	}
-	err := poller.Run(ctx, poller.Options[*workflowservice.PollWorkflowTaskQueueResponse]{
-		Name:      name,
-		Slot:      slots.Info{Kind: task.Workflow, Sticky: isSticky},
-		Slots:     supplier,
-		Behaviour: b,
-		Poll: func(ctx context.Context) (*workflowservice.PollWorkflowTaskQueueResponse, bool, *taskqueuepb.PollerScalingDecision, error) {
-			ctx, cancel := context.WithTimeout(ctx, longPollTimeout)
-			defer cancel()
-			resp, err := w.opts.Service.PollWorkflowTaskQueue(ctx, req)
-			if err != nil {
-				return nil, false, nil, err
-			}
-			return resp, len(resp.GetTaskToken()) > 0, resp.GetPollerScalingDecision(), nil
-		},
-		Deliver: func(t *workflowservice.PollWorkflowTaskQueueResponse, p *slots.Permit) {
-			// The task is ours now; it must be answered even if polling stops.
-			w.workflows.Deliver(context.WithoutCancel(ctx), t, p)
-		},
-		Fatal:  w.fail,
-		Logger: w.log,
-	})
-	if err != nil && !errors.Is(err, context.Canceled) {
-		w.fail(err)
-	}
-}
-
-func (w *Worker) pollNexus(ctx context.Context) {
-	req := &workflowservice.PollNexusTaskQueueRequest{
-		Namespace:         w.opts.Namespace,
-		TaskQueue:         &taskqueuepb.TaskQueue{Name: w.opts.TaskQueue, Kind: enumspb.TASK_QUEUE_KIND_NORMAL},
-		Identity:          w.opts.Identity,
-		WorkerInstanceKey: w.instanceKey,
-	}
-	err := poller.Run(ctx, poller.Options[*workflowservice.PollNexusTaskQueueResponse]{
-		Name:      "nexus",
-		Slot:      slots.Info{Kind: task.Nexus},
-		Slots:     slots.NewCapped(w.nxSlots, w.bridge),
-		Behaviour: w.opts.NexusPollers,
-		Poll: func(ctx context.Context) (*workflowservice.PollNexusTaskQueueResponse, bool, *taskqueuepb.PollerScalingDecision, error) {
-			ctx, cancel := context.WithTimeout(ctx, longPollTimeout)
-			defer cancel()
-			resp, err := w.opts.Service.PollNexusTaskQueue(ctx, req)
-			if err != nil {
-				return nil, false, nil, err
-			}
-			return resp, len(resp.GetTaskToken()) > 0, resp.GetPollerScalingDecision(), nil
-		},
-		Deliver: func(t *workflowservice.PollNexusTaskQueueResponse, p *slots.Permit) {
-			go w.nexus.Deliver(context.WithoutCancel(ctx), t, p)
-		},
-		Fatal:  w.fail,
-		Logger: w.log,
-	})
-	if err != nil && !errors.Is(err, context.Canceled) {
-		w.fail(err)
-	}
-}
-
 // splitPollers divides the workflow pollers between the normal and the
 // sticky queue: the normal queue gets ratio of them, at least one each.
 func splitPollers(b poller.Behaviour, ratio float64, sticky bool) (normal, stickyB poller.Behaviour) {
@@ -336,10 +235,6 @@ func splitPollers(b poller.Behaviour, ratio float64, sticky bool) (normal, stick
 	}
 	return normal, stickyB
 }
-
-// longPollTimeout exceeds the server's long-poll window (about 60s), so an
-// empty poll ends with an empty response, not a client deadline.
-const longPollTimeout = 70 * time.Second
 
 // fail records a fatal polling error and tells every app.
 func (w *Worker) fail(err error) {

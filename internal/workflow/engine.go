@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	bridgev1 "github.com/temporal-sidecar/sidecar/gen/go/sidecar/bridge/v1"
@@ -39,6 +40,8 @@ type Options struct {
 	Slots                        slots.Supplier
 	// LocalSlots bounds the local activities running at once.
 	LocalSlots slots.Supplier
+	// RoundTrip, if set, is told how long each activation took the app.
+	RoundTrip func(time.Duration)
 	// Eager, if set, runs activities the server hands out eagerly in its
 	// answer to a workflow task completion.
 	Eager  EagerActivities
@@ -64,7 +67,8 @@ type Engine struct {
 	waiting      map[string]*waiter
 	localWaiting map[string]*localWaiter // by local activity task token
 	filled       chan struct{}           // closed and replaced when a run enters the cache
-	busy         sync.WaitGroup          // tasks in progress
+	stats        CacheStats
+	busy         sync.WaitGroup // tasks in progress
 }
 
 // entry is a run and the app session that holds it.
@@ -98,6 +102,14 @@ func New(opts Options) *Engine {
 func newEntry(r *run, ss *bridge.Session) *entry {
 	return &entry{run: r, session: ss, held: true, localDone: make(chan localResult, 16)}
 }
+
+// CacheStats counts how tasks found the sticky cache.
+type CacheStats struct {
+	Hits, Misses, ForcedEvictions atomic.Uint64
+}
+
+// Stats returns the cache counters.
+func (e *Engine) Stats() *CacheStats { return &e.stats }
 
 // Cached is the number of runs in the sticky cache.
 func (e *Engine) Cached() int {
@@ -183,6 +195,7 @@ func (e *Engine) acquire(ctx context.Context, t *workflowservice.PollWorkflowTas
 			if err == nil {
 				ent.held = true
 				e.touch(ent)
+				e.stats.Hits.Add(1)
 				return ent, nil
 			}
 			e.drop(ent)
@@ -190,6 +203,9 @@ func (e *Engine) acquire(ctx context.Context, t *workflowservice.PollWorkflowTas
 		ent.mu.Unlock()
 	}
 
+	if evs := t.GetHistory().GetEvents(); len(evs) > 0 && evs[0].GetEventId() > 1 {
+		e.stats.Misses.Add(1) // a sticky task for a run no longer cached
+	}
 	typ := t.GetWorkflowType().GetName()
 	var ss *bridge.Session
 	var err error
@@ -459,11 +475,15 @@ func (e *Engine) activate(ctx context.Context, ent *entry, act *bridgev1.Workflo
 		}
 		e.mu.Unlock()
 	}()
+	sent := time.Now()
 	if err := ss.Send(&bridgev1.ConnectResponse{Message: &bridgev1.ConnectResponse_WorkflowActivation{WorkflowActivation: act}}); err != nil {
 		return nil, errSessionLost
 	}
 	select {
 	case c := <-w.ch:
+		if e.opts.RoundTrip != nil {
+			e.opts.RoundTrip(time.Since(sent))
+		}
 		return c, nil
 	case <-ss.Done():
 		return nil, errSessionLost
@@ -546,6 +566,7 @@ func (e *Engine) shrink(ctx context.Context) {
 		if victim == nil {
 			return // every run is busy; the next finished task shrinks again
 		}
+		e.stats.ForcedEvictions.Add(1)
 		e.evict(ctx, victim, bridgev1.EvictionReason_EVICTION_REASON_CACHE_FULL, "the sticky cache is full")
 		victim.mu.Unlock()
 	}
