@@ -26,6 +26,14 @@ type Config struct {
 
 // Frontend is how to reach and authenticate to the Temporal frontend.
 type Frontend struct {
+	// ConfigFile is the Temporal env-config file (TOML) the profile was read
+	// from. Before Parse it is what the user named, empty for the default
+	// location; after Parse it is the file actually read, empty if none.
+	ConfigFile string
+	// Profile is the profile of ConfigFile whose settings fill in what
+	// flags and environment variables leave unset.
+	Profile string
+
 	Address   string // host:port, or any gRPC target such as dns:///host:port
 	Namespace string
 	// APIKey is sent as "authorization: Bearer <key>". Parse turns TLS on
@@ -44,7 +52,8 @@ type Frontend struct {
 // TLS is the client side of the connection to the frontend.
 type TLS struct {
 	// Enabled is the final decision. Parse sets it when any other TLS option
-	// or an API key is present, unless --tls=false said otherwise.
+	// or an API key is present, or the profile has a tls table, unless
+	// --tls=false (or the profile's tls.disabled) said otherwise.
 	Enabled                 bool
 	CAPath                  string // server CA; empty means the system pool
 	CertPath                string // client certificate for mTLS
@@ -140,6 +149,7 @@ func (t Telemetry) Level() slog.Level {
 func Default() Config {
 	return Config{
 		Frontend: Frontend{
+			Profile:        "default",
 			Address:        "127.0.0.1:7233",
 			Namespace:      "default",
 			ConnectTimeout: 10 * time.Second,

@@ -24,6 +24,7 @@ func TestDefaultsAreDocumentedValues(t *testing.T) {
 	}
 	want := Config{
 		Frontend: Frontend{
+			Profile:        "default",
 			Address:        "127.0.0.1:7233",
 			Namespace:      "default",
 			ConnectTimeout: 10 * time.Second,
@@ -66,6 +67,8 @@ func TestDefaultsAreDocumentedValues(t *testing.T) {
 // twins lists every option with its environment variable and a valid
 // value that differs from the default. It pins the names users rely on.
 var twins = []struct{ flag, env, value string }{
+	{"config-file", "TEMPORAL_CONFIG_FILE", "testdata/temporal.toml"},
+	{"profile", "TEMPORAL_PROFILE", "prod"},
 	{"address", "TEMPORAL_ADDRESS", "temporal.example:7233"},
 	{"namespace", "TEMPORAL_NAMESPACE", "prod"},
 	{"api-key", "TEMPORAL_API_KEY", "secret"},
@@ -118,6 +121,7 @@ var twins = []struct{ flag, env, value string }{
 // companions makes a twin's value valid on its own: options that need
 // another one get it here.
 var companions = map[string][]string{
+	"profile":                     {"--config-file=testdata/temporal.toml"},
 	"tls-cert-path":               {"--tls-key-path=/k.pem"},
 	"tls-key-path":                {"--tls-cert-path=/c.pem"},
 	"use-versioning":              {"--deployment-name=d", "--build-id=b"},
@@ -455,6 +459,8 @@ func TestHelpGroupsOptionsWithEnvAndDefault(t *testing.T) {
 	}
 
 	for _, want := range []string{
+		"  --config-file path (TEMPORAL_CONFIG_FILE, default ~/.config/temporalio/temporal.toml)\n",
+		"  --profile name (TEMPORAL_PROFILE, default default)\n",
 		"  --address host:port (TEMPORAL_ADDRESS, default 127.0.0.1:7233)\n",
 		"  --tls-ca-path path (TEMPORAL_TLS_SERVER_CA_CERT_PATH or TEMPORAL_TLS_CA_PATH)\n",
 		"  --tls (TEMPORAL_TLS)\n",

@@ -50,6 +50,14 @@ type rule struct {
 // the CLI works unchanged.
 var options = []option{
 	// Frontend.
+	{group: groupFrontend, name: "config-file", env: []string{"TEMPORAL_CONFIG_FILE"}, arg: "path",
+		def:   "~/.config/temporalio/temporal.toml",
+		help:  "Temporal env-config file (TOML) of connection profiles, as the temporal CLI uses; the default may be absent ($XDG_CONFIG_HOME moves it), a named one must exist; --config-file= reads none",
+		field: func(c *Config) any { return &c.Frontend.ConfigFile }},
+	{group: groupFrontend, name: "profile", env: []string{"TEMPORAL_PROFILE"}, arg: "name",
+		help:  "profile of --config-file to use; naming one that is not there is an error",
+		field: func(c *Config) any { return &c.Frontend.Profile },
+		rule:  rule{want: "a non-empty name", ok: nonEmpty}},
 	{group: groupFrontend, name: "address", env: []string{"TEMPORAL_ADDRESS"}, arg: "host:port",
 		help:  "Temporal frontend to connect to",
 		field: func(c *Config) any { return &c.Frontend.Address },
@@ -62,7 +70,7 @@ var options = []option{
 		help:  "API key sent as a bearer token; turns TLS on unless --tls=false; prefer the env var, flags show in ps",
 		field: func(c *Config) any { return &c.Frontend.APIKey }},
 	{group: groupFrontend, name: "tls", env: []string{"TEMPORAL_TLS"},
-		help:  "connect with TLS; on by default when any --tls-* option or an API key is set",
+		help:  "connect with TLS; on by default when any --tls-* option, an API key or the profile's tls table is set",
 		field: func(c *Config) any { return &c.Frontend.TLS.Enabled }},
 	{group: groupFrontend, name: "tls-ca-path", env: []string{"TEMPORAL_TLS_SERVER_CA_CERT_PATH", "TEMPORAL_TLS_CA_PATH"}, arg: "path",
 		help:  "PEM file of CAs that sign the server certificate, instead of the system pool",
@@ -370,6 +378,11 @@ func format(p any) string {
 		return v.String()
 	}
 	return ""
+}
+
+// index is the position of the named option in options.
+func index(name string) int {
+	return slices.IndexFunc(options, func(o option) bool { return o.name == name })
 }
 
 func lookup(name string) *option {

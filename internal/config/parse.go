@@ -9,18 +9,18 @@ import (
 	"time"
 )
 
-// Parse builds a Config from defaults, the environment and command-line
-// flags, in rising order of precedence: a flag beats its environment
-// variable, which beats the default. An empty environment variable counts
-// as unset. getenv is os.Getenv in production and a map lookup in tests.
+// Parse builds a Config from defaults, a Temporal env-config profile, the
+// environment and command-line flags, in rising order of precedence: a flag
+// beats its environment variable, which beats the profile, which beats the
+// default. An empty environment variable, or an empty string in the
+// profile, counts as unset. getenv is os.Getenv in production and a map
+// lookup in tests.
 //
-// Every problem found is reported, joined, each naming the flag and the
-// environment variable to fix. On -h or --help Parse returns flag.ErrHelp
-// and the caller prints Usage.
+// Every problem found is reported, joined, each naming where to fix it: the
+// flag and environment variable, or the profile's file, key and line. On -h
+// or --help Parse returns flag.ErrHelp and the caller prints Usage.
 func Parse(args []string, getenv func(string) string) (Config, error) {
 	c := Default()
-	// Temporal env-config profiles (TEMPORAL_CONFIG_FILE, TEMPORAL_PROFILE)
-	// belong here: a layer between the defaults and the environment.
 
 	fs := flag.NewFlagSet("sidecar", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
@@ -40,20 +40,46 @@ func Parse(args []string, getenv func(string) string) (Config, error) {
 		return Config{}, fmt.Errorf("unexpected argument %q: the sidecar takes only flags (see --help)", fs.Arg(0))
 	}
 
-	// src records, for each option set by the user, the environment
-	// variable to name in messages: the one that supplied the value, or the
-	// primary one when a flag did.
-	src := make(map[string]string)
+	// user returns the text the user gave option i by flag or environment
+	// variable, and the variable to name in messages: the one that
+	// supplied the value, or the primary one when a flag did.
+	user := func(i int) (s, env string, ok bool) {
+		o := &options[i]
+		if raw[i].set {
+			return raw[i].s, o.envs()[0], true
+		}
+		for _, e := range o.envs() {
+			if v := getenv(e); v != "" {
+				return v, e, true
+			}
+		}
+		return "", o.envs()[0], false
+	}
+
 	var errs []error
+
+	// The profile layer sits between the defaults and the environment.
+	req := profileRequest{name: c.Frontend.Profile, getenv: getenv}
+	req.file, req.fileEnv, req.fileSet = user(index("config-file"))
+	if s, env, ok := user(index("profile")); ok {
+		req.name, req.nameEnv, req.nameSet = s, env, s != ""
+	} else {
+		req.nameEnv = env
+	}
+	prof, err := loadProfile(req)
+	if err != nil {
+		errs = append(errs, err)
+	}
+
+	// src records, for each option set by the user or the profile, what to
+	// name in messages: an environment variable or a place in the profile.
+	src := make(map[string]string)
 	for i := range options {
 		o := &options[i]
-		s, env, ok := raw[i].s, o.envs()[0], raw[i].set
+		s, env, ok := user(i)
 		if !ok {
-			for _, e := range o.envs() {
-				if v := getenv(e); v != "" {
-					s, env, ok = v, e, true
-					break
-				}
+			if v, found := prof.values[o.name]; found {
+				s, env, ok = v.text, v.where, true
 			}
 		}
 		if !ok {
@@ -67,6 +93,7 @@ func Parse(args []string, getenv func(string) string) (Config, error) {
 	if len(errs) > 0 {
 		return Config{}, errors.Join(errs...)
 	}
+	c.Frontend.ConfigFile = prof.file
 
 	// TLS follows from the other TLS settings unless set explicitly, as in
 	// Temporal's env-config: any --tls-* option or an API key turns it on.
@@ -203,7 +230,9 @@ func Usage(w io.Writer) {
 
 Runs a Temporal worker and serves its tasks to applications over a local
 gRPC bridge. Every flag has an environment variable twin, shown in
-parentheses. A flag beats its environment variable, which beats the default.
+parentheses. A flag beats its environment variable, which beats the
+Temporal env-config profile (--config-file, --profile), which beats the
+default.
 `)
 	for _, g := range groups {
 		fmt.Fprintf(&b, "\n%s:\n", g)
@@ -217,11 +246,9 @@ parentheses. A flag beats its environment variable, which beats the default.
 				b.WriteString(" " + arg)
 			}
 			b.WriteString(" (" + strings.Join(o.envs(), " or "))
-			switch d := format(o.field(&def)); {
+			switch d := o.defaultText(def); {
 			case o.required:
 				b.WriteString(", required")
-			case o.def != "":
-				b.WriteString(", default " + o.def)
 			case d != "" && d != "false":
 				b.WriteString(", default " + d)
 			}
@@ -229,6 +256,44 @@ parentheses. A flag beats its environment variable, which beats the default.
 		}
 	}
 	io.WriteString(w, b.String())
+}
+
+// defaultText is o's default as a user would type it, or as --help
+// describes it when it is computed at run time.
+func (o *option) defaultText(def Config) string {
+	if o.def != "" {
+		return o.def
+	}
+	return format(o.field(&def))
+}
+
+// A Doc describes one option for generated documentation.
+type Doc struct {
+	Group    string   // the --help section
+	Flag     string   // without dashes
+	Arg      string   // the value's placeholder; empty for booleans
+	Env      []string // environment variables, in the order they are read
+	Default  string   // as typed; empty when there is none
+	Required bool
+	Help     string
+}
+
+// Docs describes every option in --help order, from the same table that
+// parses them, so documentation generated from it cannot drift.
+func Docs() []Doc {
+	def := Default()
+	var docs []Doc
+	for _, g := range groups {
+		for i := range options {
+			o := &options[i]
+			if o.group != g {
+				continue
+			}
+			docs = append(docs, Doc{Group: g, Flag: o.name, Arg: o.placeholder(), Env: o.envs(),
+				Default: o.defaultText(def), Required: o.required, Help: o.help})
+		}
+	}
+	return docs
 }
 
 // placeholder names the kind of value o takes; booleans take none.

@@ -3,9 +3,12 @@
 package telemetry
 
 import (
+	"context"
 	"io"
 	"log/slog"
+	"math/rand/v2"
 	"net/http"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -47,4 +50,54 @@ func Handler(reg *prometheus.Registry, ready func() error) http.Handler {
 	})
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
 	return mux
+}
+
+// A ReadinessProbe keeps a passive readiness check current between the
+// calls the worker makes anyway.
+//
+// Ready is the passive check, frontend.Client.Ready: it turns false when
+// a call fails with Unavailable and true again only when a later call gets
+// an answer. The worker's long polls answer only after up to a minute, so
+// after an outage readiness would trail recovery by that much; and with no
+// application connected nothing calls at all. Probe makes one cheap call
+// (GetSystemInfo) through the same client, whose outcome Ready then shows.
+//
+// Ready is looked at every Retry, which costs nothing. The probe runs then
+// while not ready, so recovery shows within about Retry, and every
+// Interval while ready, so an outage shows even when nothing else calls.
+type ReadinessProbe struct {
+	Ready    func() error
+	Probe    func(context.Context) error
+	Interval time.Duration // between probes while ready
+	Retry    time.Duration // between looks at Ready, and probes while not ready; ±10%
+	Timeout  time.Duration // bounds one probe
+
+	// after is time.After; tests replace it.
+	after func(time.Duration) <-chan time.Time
+}
+
+// Run probes until ctx is done.
+func (p ReadinessProbe) Run(ctx context.Context) {
+	after := p.after
+	if after == nil {
+		after = time.After
+	}
+	// Every how many looks a ready frontend is probed.
+	every := max(1, int(p.Interval/max(p.Retry, 1)))
+	for n := 1; ; n++ {
+		// Jitter keeps a fleet of sidecars from probing in step.
+		wait := time.Duration(float64(p.Retry) * (0.9 + 0.2*rand.Float64()))
+		select {
+		case <-ctx.Done():
+			return
+		case <-after(wait):
+		}
+		if p.Ready() == nil && n < every {
+			continue
+		}
+		n = 0
+		pctx, cancel := context.WithTimeout(ctx, p.Timeout)
+		_ = p.Probe(pctx) // its outcome reaches Ready through the client
+		cancel()
+	}
 }

@@ -2,13 +2,16 @@ package telemetry
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 )
 
 func TestHandlerEndpoints(t *testing.T) {
@@ -61,4 +64,90 @@ func TestLoggerFormats(t *testing.T) {
 			t.Errorf("%s log = %q", tt.format, buf.String())
 		}
 	}
+}
+
+// recv takes one value from c, failing the test if none comes in time.
+func recv[T any](t *testing.T, c <-chan T, what string) T {
+	t.Helper()
+	select {
+	case v := <-c:
+		return v
+	case <-time.After(10 * time.Second):
+		t.Fatalf("no %s", what)
+		panic("unreachable")
+	}
+}
+
+func TestReadinessProbePacesByReadinessAndBoundsEachProbe(t *testing.T) {
+	var mu sync.Mutex
+	var readyErr error
+	setReady := func(err error) { mu.Lock(); readyErr = err; mu.Unlock() }
+	waits := make(chan time.Duration, 1)
+	ticks := make(chan time.Time)
+	probes := make(chan time.Duration)
+	p := ReadinessProbe{
+		Ready: func() error { mu.Lock(); defer mu.Unlock(); return readyErr },
+		Probe: func(ctx context.Context) error {
+			dl, ok := ctx.Deadline()
+			if !ok {
+				dl = time.Now().Add(time.Hour)
+			}
+			probes <- time.Until(dl)
+			return errors.New("the outcome is the client's business")
+		},
+		Interval: 3 * time.Second, Retry: time.Second, Timeout: 2 * time.Second,
+		after: func(d time.Duration) <-chan time.Time { waits <- d; return ticks },
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { p.Run(ctx); close(done) }()
+
+	// Each step is one look at Ready: whether it probed.
+	down := errors.New("down")
+	steps := []struct {
+		name  string
+		ready error
+		probe bool
+	}{
+		{"ready, 1st look", nil, false},
+		{"ready, 2nd look", nil, false},
+		{"ready, 3rd look: Interval has passed", nil, true},
+		{"ready again, 1st look", nil, false},
+		{"down: probe at once", down, true},
+		{"still down: probe on every look", down, true},
+		{"back: the count starts afresh", nil, false},
+		{"ready, 2nd look", nil, false},
+		{"ready, 3rd look", nil, true},
+	}
+	for _, s := range steps {
+		if d := recv(t, waits, "a wait before "+s.name); d < 900*time.Millisecond || d > 1100*time.Millisecond {
+			t.Errorf("%s: waited %v, want Retry ±10%%", s.name, d)
+		}
+		setReady(s.ready)
+		ticks <- time.Now()
+		if !s.probe {
+			continue
+		}
+		if left := recv(t, probes, "a probe at "+s.name); left <= 0 || left > p.Timeout {
+			t.Errorf("%s: probe deadline %v away, want within (0, %v]", s.name, left, p.Timeout)
+		}
+	}
+	// An unexpected probe would block Run before its next wait.
+	recv(t, waits, "the wait after the last step")
+	cancel()
+	recv(t, done, "return from Run after cancel")
+}
+
+func TestReadinessProbeStopsWithItsContext(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	done := make(chan struct{})
+	go func() {
+		ReadinessProbe{Ready: func() error { return nil }, Probe: func(context.Context) error {
+			t.Error("probed after the context ended")
+			return nil
+		}, Interval: time.Hour, Retry: time.Hour, Timeout: time.Second}.Run(ctx)
+		close(done)
+	}()
+	recv(t, done, "return from Run")
 }
