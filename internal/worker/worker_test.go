@@ -237,20 +237,12 @@ func next(t *testing.T, a *bridgetest.App) *bridgev1.ActivityTask {
 	return task
 }
 
-// waitIdle waits until every activity slot and app credit is back.
+// waitIdle waits until every activity and workflow slot is back.
 func (e *env) waitIdle(apps ...*bridgetest.App) {
 	e.t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		s := e.w.ActivitySlots()
-		if s.InUse() == 0 && e.w.Activities().Running() == 0 {
-			break
-		}
-		if time.Now().After(deadline) {
-			e.t.Fatalf("slots leaked: %d in use, %d running", s.InUse(), e.w.Activities().Running())
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	waitFor(e.t, "every slot released", func() bool {
+		return e.w.ActivitySlots().InUse() == 0 && e.w.Activities().Running() == 0 && e.w.WorkflowSlots().InUse() == 0
+	})
 }
 
 func TestActivityResultReachesWorkflow(t *testing.T) {

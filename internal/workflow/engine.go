@@ -185,13 +185,7 @@ func (e *Engine) acquire(ctx context.Context, t *workflowservice.PollWorkflowTas
 	if ent != nil {
 		ent.mu.Lock()
 		if e.cached(ent) {
-			var err error
-			if *claimed {
-				err = e.opts.Bridge.AssignTo(ctx, task.Workflow, ent.session)
-				*claimed = false
-			} else {
-				err = e.opts.Bridge.ReserveOn(ctx, task.Workflow, ent.session)
-			}
+			err := e.creditOn(ctx, ent, claimed)
 			if err == nil {
 				ent.held = true
 				e.touch(ent)
@@ -245,6 +239,16 @@ func (e *Engine) acquire(ctx context.Context, t *workflowservice.PollWorkflowTas
 	e.filled = make(chan struct{})
 	e.mu.Unlock()
 	return ent, nil
+}
+
+// creditOn takes a credit for the task on the session holding the run,
+// ending the poll's claim if the task still has one.
+func (e *Engine) creditOn(ctx context.Context, ent *entry, claimed *bool) error {
+	if *claimed {
+		*claimed = false
+		return e.opts.Bridge.AssignTo(ctx, task.Workflow, ent.session)
+	}
+	return e.opts.Bridge.ReserveOn(ctx, task.Workflow, ent.session)
 }
 
 func (e *Engine) cached(ent *entry) bool {

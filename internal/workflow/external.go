@@ -81,20 +81,29 @@ func patchOf(ev *historypb.HistoryEvent) (patchData, bool) {
 // when the history was made.
 func patchJobs(events []*historypb.HistoryEvent) []*bridgev1.WorkflowActivationJob {
 	var out []*bridgev1.WorkflowActivationJob
-	i := 0
-	for i < len(events) && events[i].GetEventType() != enumspb.EVENT_TYPE_WORKFLOW_TASK_COMPLETED {
-		i++
-	}
-	for i++; i < len(events); i++ {
-		if _, ok := commandEvent[events[i].GetEventType()]; !ok {
-			break
-		}
-		if p, ok := patchOf(events[i]); ok {
+	for _, ev := range recorded(events) {
+		if p, ok := patchOf(ev); ok {
 			out = append(out, &bridgev1.WorkflowActivationJob{Variant: &bridgev1.WorkflowActivationJob_NotifyHasPatch{
 				NotifyHasPatch: &bridgev1.NotifyHasPatch{PatchId: p.ID}}})
 		}
 	}
 	return out
+}
+
+// recorded returns the command events a workflow task recorded: those right
+// after the next WorkflowTaskCompleted in events.
+func recorded(events []*historypb.HistoryEvent) []*historypb.HistoryEvent {
+	for i, ev := range events {
+		if ev.GetEventType() != enumspb.EVENT_TYPE_WORKFLOW_TASK_COMPLETED {
+			continue
+		}
+		j := i + 1
+		for j < len(events) && commandEvent[events[j].GetEventType()] != enumspb.COMMAND_TYPE_UNSPECIFIED {
+			j++
+		}
+		return events[i+1 : j]
+	}
+	return nil
 }
 
 // takeExternal handles the commands for children, external workflows,

@@ -204,12 +204,7 @@ func (e *Engine) query(ctx context.Context, t *workflowservice.PollWorkflowTaskQ
 		if !e.cached(ent) {
 			ent = nil
 		} else {
-			var err error
-			if *claimed {
-				err, *claimed = e.opts.Bridge.AssignTo(ctx, task.Workflow, ent.session), false
-			} else {
-				err = e.opts.Bridge.ReserveOn(ctx, task.Workflow, ent.session)
-			}
+			err := e.creditOn(ctx, ent, claimed)
 			if err != nil {
 				return nil, err
 			}

@@ -50,15 +50,8 @@ func (r *run) updateRequests(msgs []*protocolpb.Message) ([]*bridgev1.WorkflowAc
 // their handlers again; validators do not run on replay.
 func (r *run) acceptedUpdates(events []*historypb.HistoryEvent) []*bridgev1.WorkflowActivationJob {
 	var out []*bridgev1.WorkflowActivationJob
-	i := 0
-	for i < len(events) && events[i].GetEventType() != enumspb.EVENT_TYPE_WORKFLOW_TASK_COMPLETED {
-		i++
-	}
-	for i++; i < len(events); i++ {
-		if _, ok := commandEvent[events[i].GetEventType()]; !ok {
-			break
-		}
-		a := events[i].GetWorkflowExecutionUpdateAcceptedEventAttributes()
+	for _, ev := range recorded(events) {
+		a := ev.GetWorkflowExecutionUpdateAcceptedEventAttributes()
 		if a == nil || r.updates[a.GetProtocolInstanceId()] != nil {
 			continue
 		}
