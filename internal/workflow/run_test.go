@@ -1,0 +1,157 @@
+package workflow
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	bridgev1 "github.com/temporal-sidecar/sidecar/gen/go/sidecar/bridge/v1"
+	commonpb "go.temporal.io/api/common/v1"
+	enumspb "go.temporal.io/api/enums/v1"
+	historypb "go.temporal.io/api/history/v1"
+	"google.golang.org/protobuf/types/known/durationpb"
+)
+
+// history builds events with ids from 1.
+func history(evs ...*historypb.HistoryEvent) []*historypb.HistoryEvent {
+	for i, ev := range evs {
+		ev.EventId = int64(i + 1)
+	}
+	return evs
+}
+
+func ev(t enumspb.EventType) *historypb.HistoryEvent { return &historypb.HistoryEvent{EventType: t} }
+
+func started() *historypb.HistoryEvent {
+	return &historypb.HistoryEvent{EventType: enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED,
+		Attributes: &historypb.HistoryEvent_WorkflowExecutionStartedEventAttributes{WorkflowExecutionStartedEventAttributes: &historypb.WorkflowExecutionStartedEventAttributes{
+			WorkflowType: &commonpb.WorkflowType{Name: "W"}, OriginalExecutionRunId: "run-1", WorkflowTaskTimeout: durationpb.New(5 * time.Second)}}}
+}
+
+func timerStarted(id string) *historypb.HistoryEvent {
+	return &historypb.HistoryEvent{EventType: enumspb.EVENT_TYPE_TIMER_STARTED,
+		Attributes: &historypb.HistoryEvent_TimerStartedEventAttributes{TimerStartedEventAttributes: &historypb.TimerStartedEventAttributes{TimerId: id}}}
+}
+
+func timerFired(id string) *historypb.HistoryEvent {
+	return &historypb.HistoryEvent{EventType: enumspb.EVENT_TYPE_TIMER_FIRED,
+		Attributes: &historypb.HistoryEvent_TimerFiredEventAttributes{TimerFiredEventAttributes: &historypb.TimerFiredEventAttributes{TimerId: id}}}
+}
+
+func timerCmd(seq uint32) *bridgev1.WorkflowCommand {
+	return &bridgev1.WorkflowCommand{Variant: &bridgev1.WorkflowCommand_StartTimer{StartTimer: &bridgev1.StartTimer{Seq: seq, StartToFireTimeout: durationpb.New(time.Second)}}}
+}
+
+func activityCmd(seq uint32) *bridgev1.WorkflowCommand {
+	return &bridgev1.WorkflowCommand{Variant: &bridgev1.WorkflowCommand_ScheduleActivity{ScheduleActivity: &bridgev1.ScheduleActivity{
+		Seq: seq, ActivityType: "A", StartToCloseTimeout: durationpb.New(time.Second)}}}
+}
+
+// A run that started a timer in its first task and saw it fire.
+var timerHistory = history(started(), ev(enumspb.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED), ev(enumspb.EVENT_TYPE_WORKFLOW_TASK_STARTED),
+	ev(enumspb.EVENT_TYPE_WORKFLOW_TASK_COMPLETED), timerStarted("1"), timerFired("1"),
+	ev(enumspb.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED), ev(enumspb.EVENT_TYPE_WORKFLOW_TASK_STARTED))
+
+// replayFirstTask applies the first task's events, takes cmds as its
+// commands, then applies the rest; it returns the jobs of the second task.
+func replayFirstTask(t *testing.T, cmds ...*bridgev1.WorkflowCommand) ([]*bridgev1.WorkflowActivationJob, error) {
+	t.Helper()
+	r := newRun("run-1")
+	for _, e := range timerHistory[:3] {
+		if _, err := r.apply(e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := r.take(cmds, &batch{}); err != nil {
+		return nil, err
+	}
+	var jobs []*bridgev1.WorkflowActivationJob
+	for _, e := range timerHistory[3:] {
+		js, err := r.apply(e)
+		if err != nil {
+			return nil, err
+		}
+		jobs = append(jobs, js...)
+	}
+	return jobs, nil
+}
+
+func TestReplayMatchesCommandsAgainstHistory(t *testing.T) {
+	tests := []struct {
+		name string
+		cmds []*bridgev1.WorkflowCommand
+		err  string
+	}{
+		{"same command replays", []*bridgev1.WorkflowCommand{timerCmd(1)}, ""},
+		{"other command kind", []*bridgev1.WorkflowCommand{activityCmd(1)},
+			"the workflow issued ScheduleActivityTask (seq 1), but history has TimerStarted (event 5)"},
+		{"other timer", []*bridgev1.WorkflowCommand{timerCmd(2)},
+			`the workflow issued StartTimer "2" (seq 2), but history has TimerStarted "1" (event 5)`},
+		{"missing command", nil, "history has TimerStarted (event 5), but the workflow issued no command for it"},
+		{"extra command", []*bridgev1.WorkflowCommand{timerCmd(1), activityCmd(1)},
+			"the workflow issued ScheduleActivityTask (seq 1), which history does not have: event 6 is TimerFired"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			jobs, err := replayFirstTask(t, tt.cmds...)
+			if tt.err == "" {
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(jobs) != 1 || jobs[0].GetFireTimer().GetSeq() != 1 {
+					t.Fatalf("jobs = %v, want the timer firing", jobs)
+				}
+				return
+			}
+			var nd *NondeterminismError
+			if err == nil || !strings.Contains(err.Error(), tt.err) {
+				t.Fatalf("err = %v, want %q", err, tt.err)
+			}
+			if !errors.As(err, &nd) {
+				t.Fatalf("err %T is not a NondeterminismError", err)
+			}
+		})
+	}
+}
+
+func TestFirstTaskInitializesWithSeedAndTimeout(t *testing.T) {
+	r := newRun("run-1")
+	jobs, err := r.apply(timerHistory[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	init := jobs[0].GetInitializeWorkflow()
+	if init.GetWorkflowType() != "W" || init.GetRandomnessSeed() != seed("run-1") || r.taskTimeout != 5*time.Second {
+		t.Fatalf("initialize = %v, task timeout %v", init, r.taskTimeout)
+	}
+}
+
+func TestEventsMustBeContiguous(t *testing.T) {
+	r := newRun("run-1")
+	if _, err := r.apply(timerHistory[1]); err == nil || !strings.Contains(err.Error(), "history event 2 follows event 0: events are missing") {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestRecordedReturnsOnlyTheTasksCommandEvents(t *testing.T) {
+	got := recorded(timerHistory[2:])
+	if len(got) != 1 || got[0].GetEventType() != enumspb.EVENT_TYPE_TIMER_STARTED {
+		t.Fatalf("recorded = %v", got)
+	}
+	if recorded(timerHistory[:3]) != nil {
+		t.Fatal("a task that has not completed recorded nothing")
+	}
+}
+
+func TestStartAndCancelInOneTaskSendsNothing(t *testing.T) {
+	r := newRun("run-1")
+	b := &batch{}
+	cancel := &bridgev1.WorkflowCommand{Variant: &bridgev1.WorkflowCommand_CancelTimer{CancelTimer: &bridgev1.CancelTimer{Seq: 1}}}
+	if err := r.take([]*bridgev1.WorkflowCommand{timerCmd(1), cancel}, b); err != nil {
+		t.Fatal(err)
+	}
+	if len(b.out) != 0 || len(r.pending) != 0 {
+		t.Fatalf("out %v, pending %v: a timer started and cancelled in one task must not reach the server", b.out, r.pending)
+	}
+}
