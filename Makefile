@@ -16,6 +16,7 @@ export TEMPORAL_CLI := $(abspath bin/temporal)
 VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 
 include mk/codegen.mk
+include mk/bench.mk
 
 .PHONY: help build temporal-cli test go-test go-vet demo clean
 

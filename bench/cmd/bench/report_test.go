@@ -1,0 +1,90 @@
+//go:build linux
+
+package main
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/temporal-sidecar/sidecar/bench/internal/timeline"
+)
+
+func TestParseStatCPU(t *testing.T) {
+	// The command name may hold spaces and parentheses.
+	line := []byte("4242 (my (odd) proc) S 1 4242 4242 0 -1 4194560 100 0 0 0 250 75 0 0 20 0 12 0 100 1000 200")
+	got, err := parseStatCPU(line)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := 3250 * time.Millisecond; got != want {
+		t.Errorf("parseStatCPU = %v, want %v", got, want)
+	}
+	comm, ppid, ok := statPPID(line)
+	if !ok || comm != "my (odd) proc" || ppid != 1 {
+		t.Errorf("statPPID = %q, %d, %v", comm, ppid, ok)
+	}
+	if _, err := parseStatCPU([]byte("garbage")); err == nil {
+		t.Error("parseStatCPU accepted garbage")
+	}
+}
+
+func TestParseVmHWM(t *testing.T) {
+	got, err := parseVmHWM([]byte("Name:\tx\nVmPeak:\t  9999 kB\nVmHWM:\t   2048 kB\nVmRSS:\t 1024 kB\n"))
+	if err != nil || got != 2048<<10 {
+		t.Errorf("parseVmHWM = %d, %v; want %d", got, err, 2048<<10)
+	}
+}
+
+func TestReplaceSection(t *testing.T) {
+	doc := "# B\n\nintro\n\n" + startMarker + "\nold\n" + endMarker + "\n\n## How to run\n"
+	out, err := replaceSection([]byte(doc), "new\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "# B\n\nintro\n\n" + startMarker + "\nnew\n" + endMarker + "\n\n## How to run\n"
+	if string(out) != want {
+		t.Errorf("got\n%s\nwant\n%s", out, want)
+	}
+	out, err = replaceSection([]byte("# B\n"), "new")
+	if err != nil || !strings.HasSuffix(string(out), startMarker+"\nnew\n"+endMarker+"\n") || !strings.HasPrefix(string(out), "# B\n\n") {
+		t.Errorf("appending to a file without markers: %q, %v", out, err)
+	}
+	if _, err := replaceSection([]byte(endMarker+startMarker), "x"); err == nil {
+		t.Error("markers in the wrong order were accepted")
+	}
+	if !strings.Contains(skeleton, startMarker) || !strings.Contains(skeleton, endMarker) {
+		t.Error("the skeleton lacks the markers")
+	}
+}
+
+func TestSummarizeTimeline(t *testing.T) {
+	ts := []int64{5, 100, 110, 150, 400, 420, 1000}
+	w := timeline.Summarize(ts, 100, 420)
+	if w.Count != 5 || w.MaxGap != 250 || w.MaxGapAt != 50 {
+		t.Errorf("Summarize = %+v", w)
+	}
+}
+
+func TestPercentile(t *testing.T) {
+	var d []time.Duration
+	for i := 1; i <= 200; i++ {
+		d = append(d, time.Duration(i))
+	}
+	if p := percentile(d, 50); p != 100 {
+		t.Errorf("p50 = %v", p)
+	}
+	if p := percentile(d, 99); p != 198 {
+		t.Errorf("p99 = %v", p)
+	}
+}
+
+func TestParseMachineBusy(t *testing.T) {
+	got, err := parseMachineBusy([]byte("cpu  100 5 50 9999 77 3 2 1 40 0\ncpu0 1 2 3\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := 1610 * time.Millisecond; got != want {
+		t.Errorf("parseMachineBusy = %v, want %v", got, want)
+	}
+}
