@@ -719,3 +719,33 @@ func TestHeartbeatRightBeforeFailureIsKept(t *testing.T) {
 	}
 	e.waitIdle()
 }
+
+func TestShutdownDrainsThenTellsTheServer(t *testing.T) {
+	e := newEnv(t, nil)
+	a := e.app(2, "Echo")
+	run := e.start(Call{Type: "Echo", Arg: "last"})
+	task := next(t, a)
+	done := make(chan error, 1)
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		done <- e.w.Shutdown(ctx, 30*time.Second)
+	}()
+	// The app is told, finishes its task, and is drained.
+	m, err := a.Next(30 * time.Second)
+	if err != nil || m.GetShutdown() == nil {
+		t.Fatalf("got %v, %v; want a shutdown notice", m, err)
+	}
+	if err := a.CompleteActivity(task.GetTaskToken(), bridgetest.Completed(task.GetStart().GetInput()[0])); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if out, err := result(t, run); err != nil || out != "last" {
+		t.Fatalf("workflow = %q, %v", out, err)
+	}
+	if n := e.svc.shutdowns.Load(); n != 1 {
+		t.Fatalf("ShutdownWorker called %d times, want 1", n)
+	}
+}
