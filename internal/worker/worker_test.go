@@ -20,6 +20,8 @@ import (
 	"github.com/temporal-sidecar/sidecar/internal/frontend"
 	"github.com/temporal-sidecar/sidecar/internal/poller"
 	"github.com/temporal-sidecar/sidecar/internal/worker"
+	enumspb "go.temporal.io/api/enums/v1"
+	taskqueuepb "go.temporal.io/api/taskqueue/v1"
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
@@ -748,4 +750,15 @@ func TestShutdownDrainsThenTellsTheServer(t *testing.T) {
 	if n := e.svc.shutdowns.Load(); n != 1 {
 		t.Fatalf("ShutdownWorker called %d times, want 1", n)
 	}
+}
+
+func TestTaskQueueRateLimitReachesTheServer(t *testing.T) {
+	e := newEnv(t, func(o *worker.Options) { o.TaskQueueActivitiesPerSecond = 7.5 })
+	e.app(1, "Echo") // an app makes the sidecar poll, and the poll carries the limit
+	waitFor(t, "the server to report the worker's queue rate limit", func() bool {
+		d, err := e.client.WorkflowService().DescribeTaskQueue(context.Background(), &workflowservice.DescribeTaskQueueRequest{
+			Namespace: "default", TaskQueue: &taskqueuepb.TaskQueue{Name: e.queue, Kind: enumspb.TASK_QUEUE_KIND_NORMAL},
+			TaskQueueType: enumspb.TASK_QUEUE_TYPE_ACTIVITY, ReportConfig: true})
+		return err == nil && d.GetEffectiveRateLimit().GetRequestsPerSecond() == 7.5
+	})
 }
