@@ -20,6 +20,7 @@ import (
 	"github.com/temporal-sidecar/sidecar/internal/frontend"
 	"github.com/temporal-sidecar/sidecar/internal/poller"
 	"github.com/temporal-sidecar/sidecar/internal/worker"
+	commonpb "go.temporal.io/api/common/v1"
 	enumspb "go.temporal.io/api/enums/v1"
 	taskqueuepb "go.temporal.io/api/taskqueue/v1"
 	"go.temporal.io/api/workflowservice/v1"
@@ -761,4 +762,36 @@ func TestTaskQueueRateLimitReachesTheServer(t *testing.T) {
 			TaskQueueType: enumspb.TASK_QUEUE_TYPE_ACTIVITY, ReportConfig: true})
 		return err == nil && d.GetEffectiveRateLimit().GetRequestsPerSecond() == 7.5
 	})
+}
+
+func TestPausedActivityIsCancelledInTheApp(t *testing.T) {
+	e := newEnv(t, nil)
+	a := e.app(2, "Slow")
+	run := e.start(Call{Type: "Slow", Heartbeat: 2 * time.Second, MaxAttempts: 3})
+	defer e.client.TerminateWorkflow(context.Background(), run.GetID(), "", "test over")
+	task := next(t, a)
+	if _, err := e.client.WorkflowService().PauseActivity(context.Background(), &workflowservice.PauseActivityRequest{
+		Namespace: "default", Execution: &commonpb.WorkflowExecution{WorkflowId: run.GetID()},
+		Activity: &workflowservice.PauseActivityRequest_Id{Id: task.GetStart().GetActivityId()}, Reason: "operator"}); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		if err := a.Heartbeat(task.GetTaskToken()); err != nil {
+			t.Fatal(err)
+		}
+		if c, err := a.NextActivity(200 * time.Millisecond); err == nil {
+			if c.GetCancel().GetReason() != bridgev1.ActivityCancelReason_ACTIVITY_CANCEL_REASON_PAUSED {
+				t.Fatalf("got %v, want a paused cancel", c)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the app was never told the activity was paused")
+		}
+	}
+	if err := a.CompleteActivity(task.GetTaskToken(), bridgetest.Cancelled()); err != nil {
+		t.Fatal(err)
+	}
+	e.waitIdle()
 }
