@@ -1,7 +1,12 @@
 # The sidecar as a static binary on a distroless base, for a pod sidecar.
 #   docker build -t temporal-sidecar .
 #   docker run --rm temporal-sidecar --help
-FROM golang:1.26 AS build
+#
+# Multi-arch: docker buildx build --platform linux/amd64,linux/arm64 .
+# The binary is cross-compiled on the build host (pure Go, CGO_ENABLED=0),
+# so no emulation is needed. cmd/sidecar/image_test.go checks the binary is
+# static and that this file copies every directory the build needs.
+FROM --platform=$BUILDPLATFORM golang:1.26 AS build
 WORKDIR /src
 COPY go.mod go.sum ./
 RUN go mod download
@@ -9,7 +14,9 @@ COPY gen ./gen
 COPY internal ./internal
 COPY cmd ./cmd
 ARG VERSION=dev
-RUN CGO_ENABLED=0 go build -trimpath -ldflags "-s -w -X main.version=${VERSION}" -o /out/sidecar ./cmd/sidecar
+ARG TARGETOS
+ARG TARGETARCH
+RUN CGO_ENABLED=0 GOOS=$TARGETOS GOARCH=$TARGETARCH go build -trimpath -ldflags "-s -w -X main.version=${VERSION}" -o /out/sidecar ./cmd/sidecar
 
 FROM gcr.io/distroless/static-debian12:nonroot
 COPY --from=build /out/sidecar /sidecar
@@ -20,5 +27,12 @@ ENV SIDECAR_BRIDGE_LISTEN=unix:///var/run/temporal-sidecar/bridge.sock \
     SIDECAR_HTTP_LISTEN=0.0.0.0:9090
 VOLUME /var/run/temporal-sidecar
 EXPOSE 9090
-USER nonroot:nonroot
+# Numeric, so Kubernetes can verify runAsNonRoot (65532 is distroless's
+# "nonroot"). The bridge socket is mode 0600: the app must run as this uid
+# too (deploy/kubernetes sets it for the whole pod).
+USER 65532:65532
+# No HEALTHCHECK: distroless has no shell or curl to run one, and the
+# orchestrator probes HTTP itself. Kubernetes: liveness GET /healthz,
+# readiness GET /readyz, startup GET /healthz, all on 9090 (see
+# deploy/kubernetes/deployment.yaml).
 ENTRYPOINT ["/sidecar"]

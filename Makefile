@@ -17,6 +17,7 @@ VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 
 include mk/codegen.mk
 include mk/bench.mk
+include mk/ops.mk
 
 .PHONY: help build temporal-cli test go-test go-vet demo clean
 
@@ -42,7 +43,7 @@ go-vet:
 go-test: bin/temporal
 	$(GO) test -count=1 -p 2 -timeout 15m ./...
 
-test: tools proto-check go-vet go-test codegen-test
+test: tools proto-check go-vet go-test codegen-test docs-check
 
 demo: tools build
 	go run ./examples/demo

@@ -82,12 +82,20 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
-// start runs the sidecar with args; env holds extra KEY=VALUE pairs.
+// start runs the sidecar with args; env holds extra KEY=VALUE pairs. The
+// process sees none of the developer's TEMPORAL_* or SIDECAR_* variables
+// and no default env-config file, so only what the test sets applies.
 func start(t *testing.T, env []string, args ...string) *proc {
 	t.Helper()
 	p := &proc{socket: filepath.Join(t.TempDir(), "bridge.sock"), stderr: &syncBuffer{}, exited: make(chan struct{})}
 	p.cmd = exec.Command(binary(t), append([]string{"--bridge-listen", "unix:" + p.socket, "--http-listen", ""}, args...)...)
-	p.cmd.Env = append(os.Environ(), env...)
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "TEMPORAL_") && !strings.HasPrefix(kv, "SIDECAR_") && !strings.HasPrefix(kv, "XDG_CONFIG_HOME=") {
+			p.cmd.Env = append(p.cmd.Env, kv)
+		}
+	}
+	p.cmd.Env = append(p.cmd.Env, "XDG_CONFIG_HOME="+t.TempDir())
+	p.cmd.Env = append(p.cmd.Env, env...)
 	p.cmd.Stderr = p.stderr
 	if err := p.cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -109,6 +117,13 @@ func startReady(t *testing.T, queue string, args ...string) (*proc, *grpc.Client
 	t.Helper()
 	srv := devserver.Shared(t)
 	p := start(t, nil, append([]string{"--address", srv.Address(), "--namespace", srv.Namespace(), "--task-queue", queue}, args...)...)
+	return p, serving(t, p)
+}
+
+// serving waits until the bridge of p answers health checks and returns a
+// connection to it.
+func serving(t *testing.T, p *proc) *grpc.ClientConn {
+	t.Helper()
 	conn, err := grpc.NewClient("unix://"+p.socket, grpc.WithTransportCredentials(insecure.NewCredentials()))
 	if err != nil {
 		t.Fatal(err)
@@ -120,7 +135,7 @@ func startReady(t *testing.T, queue string, args ...string) (*proc, *grpc.Client
 	for {
 		resp, err := h.Check(ctx, &healthpb.HealthCheckRequest{}, grpc.WaitForReady(true))
 		if err == nil && resp.GetStatus() == healthpb.HealthCheckResponse_SERVING {
-			return p, conn
+			return conn
 		}
 		select {
 		case <-p.exited:
@@ -232,6 +247,15 @@ func TestStartupFailuresExitWithClearErrors(t *testing.T) {
 		{"bad env value names the variable", []string{"SIDECAR_MAX_CACHED_WORKFLOWS=lots"},
 			[]string{"--address", srv.Address(), "--task-queue", "q"},
 			exitConfig, "SIDECAR_MAX_CACHED_WORKFLOWS"},
+		{"named env-config file missing", []string{"TEMPORAL_CONFIG_FILE=/nonexistent/temporal.toml"},
+			[]string{"--address", srv.Address(), "--task-queue", "q"},
+			exitConfig, `cannot read --config-file (TEMPORAL_CONFIG_FILE) "/nonexistent/temporal.toml": no such file or directory`},
+		{"profile not in the env-config file", nil,
+			[]string{"--config-file", "testdata/temporal.toml", "--profile", "staging", "--task-queue", "q"},
+			exitConfig, `cannot use --profile (TEMPORAL_PROFILE) "staging": --config-file (TEMPORAL_CONFIG_FILE) "testdata/temporal.toml" has no such profile, only broken, default`},
+		{"invalid value in the profile names file and line", []string{"TEMPORAL_PROFILE=broken", "TEMPORAL_CONFIG_FILE=testdata/temporal.toml"},
+			[]string{"--task-queue", "q"},
+			exitConfig, `invalid value "localhost" for --address (address of profile "broken", testdata/temporal.toml line 6): must be host:port or a gRPC target such as dns:///host:port`},
 		{"public bridge address without security", nil,
 			[]string{"--address", srv.Address(), "--task-queue", "q", "--bridge-listen", "0.0.0.0:7777"},
 			exitConfig, "--bridge-listen"},

@@ -93,9 +93,12 @@ func (d *Dispatcher) Deliver(ctx context.Context, t *workflowservice.PollActivit
 	}
 	ss, err := d.opts.Bridge.Assign(actx, task.Activity, start.GetActivityType())
 	if err != nil {
-		if errors.Is(err, bridge.ErrNotServed) {
+		switch {
+		case errors.Is(err, bridge.ErrNotServed):
 			d.respondFailed(t.GetTaskToken(), notRegistered(start.GetActivityType()), nil)
-		} else {
+		case errors.Is(err, bridge.ErrShuttingDown):
+			d.respondFailed(t.GetTaskToken(), workerLost("the sidecar is shutting down"), nil)
+		default:
 			d.log.Warn("no app took the activity before its deadline; the server will retry it",
 				"activity_id", start.GetActivityId(), "activity_type", start.GetActivityType())
 		}

@@ -10,6 +10,10 @@ import (
 // ErrNotServed is returned by Assign when no connected app serves the type.
 var ErrNotServed = errors.New("bridge: no connected app serves this type")
 
+// ErrShuttingDown is returned by Assign once shutdown began: apps were told
+// no new work follows, so a task polled before must be handed back.
+var ErrShuttingDown = errors.New("bridge: the sidecar is shutting down")
+
 // Acquire claims one unit of the capacity connected apps offer for kind k,
 // waiting until some app has a free credit nobody claimed. Pollers claim
 // before they poll, so the sidecar never polls a task no app has room for.
@@ -56,7 +60,8 @@ func (s *Server) Return(k task.Kind) {
 // registered different types), it waits for one of them; while no app at all
 // serves kind k (they disconnected after the claim), it waits for one to
 // connect, until ctx ends. It fails with ErrNotServed if connected apps serve
-// kind k but none serves name. The claim ends either way.
+// kind k but none serves name, and with ErrShuttingDown once shutdown began.
+// The claim ends either way.
 func (s *Server) Assign(ctx context.Context, k task.Kind, name string) (*Session, error) {
 	s.mu.Lock()
 	s.unclaim(k)
@@ -68,6 +73,9 @@ func (s *Server) Assign(ctx context.Context, k task.Kind, name string) (*Session
 		}
 		if served, kind := s.served(k, name); !served && kind {
 			return nil, ErrNotServed
+		}
+		if s.shutdownNotice() != nil {
+			return nil, ErrShuttingDown
 		}
 		select {
 		case <-ch:

@@ -116,3 +116,18 @@ func TestAssignWaitsForABusyServingApp(t *testing.T) {
 		t.Fatal("assign did not wake when the serving app freed a credit")
 	}
 }
+
+func TestAssignDuringShutdownHandsTheTaskBack(t *testing.T) {
+	srv, conn := serve(t, Options{}, Security{})
+	registered(t, conn, validRegister())
+	waitSessions(t, srv, 1)
+	if !srv.TryAcquire(task.Activity) {
+		t.Fatal("no capacity")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	_ = srv.Shutdown(ctx, time.Second)
+	if _, err := srv.Assign(context.Background(), task.Activity, "Charge"); !errors.Is(err, ErrShuttingDown) {
+		t.Fatalf("assign = %v, want ErrShuttingDown", err)
+	}
+}

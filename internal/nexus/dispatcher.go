@@ -95,8 +95,12 @@ func (d *Dispatcher) Deliver(ctx context.Context, t *workflowservice.PollNexusTa
 	}
 
 	ss, err := d.opts.Bridge.Assign(ctx, task.Nexus, service)
-	if errors.Is(err, bridge.ErrNotServed) {
+	switch {
+	case errors.Is(err, bridge.ErrNotServed):
 		d.fail(t.GetTaskToken(), "NOT_FOUND", fmt.Sprintf("Nexus service %q is not registered by any app connected to this sidecar", service))
+		return
+	case errors.Is(err, bridge.ErrShuttingDown):
+		d.fail(t.GetTaskToken(), "UNAVAILABLE", "the sidecar is shutting down")
 		return
 	}
 	if err != nil {

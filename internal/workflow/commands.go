@@ -70,27 +70,28 @@ func (r *run) take1(i int, c *bridgev1.WorkflowCommand, b *batch) error {
 	switch v := c.GetVariant().(type) {
 	case *bridgev1.WorkflowCommand_StartTimer:
 		t := v.StartTimer
-		if r.timers[t.GetSeq()] != nil {
-			return malformed(enumspb.WORKFLOW_TASK_FAILED_CAUSE_START_TIMER_DUPLICATE_ID, "commands[%d].start_timer.seq %d is already used by another timer", i, t.GetSeq())
+		if t.GetSeq() <= r.maxTimer {
+			return malformed(enumspb.WORKFLOW_TASK_FAILED_CAUSE_START_TIMER_DUPLICATE_ID,
+				"commands[%d].start_timer.seq %d is not above the last timer's seq %d: seqs start at 1 and increase", i, t.GetSeq(), r.maxTimer)
 		}
 		if d := t.GetStartToFireTimeout().AsDuration(); d <= 0 {
 			return malformed(enumspb.WORKFLOW_TASK_FAILED_CAUSE_BAD_START_TIMER_ATTRIBUTES, "commands[%d].start_timer.start_to_fire_timeout must be positive, got %v", i, d)
 		}
-		r.timers[t.GetSeq()] = &timer{}
+		r.timers[t.GetSeq()] = true
+		r.maxTimer = t.GetSeq()
 		add(t.GetSeq(), &commandpb.Command{CommandType: enumspb.COMMAND_TYPE_START_TIMER,
 			Attributes: &commandpb.Command_StartTimerCommandAttributes{StartTimerCommandAttributes: &commandpb.StartTimerCommandAttributes{
 				TimerId: timerID(t.GetSeq()), StartToFireTimeout: t.GetStartToFireTimeout()}}})
 
 	case *bridgev1.WorkflowCommand_CancelTimer:
 		seq := v.CancelTimer.GetSeq()
-		t := r.timers[seq]
-		if t == nil {
-			return malformed(enumspb.WORKFLOW_TASK_FAILED_CAUSE_BAD_CANCEL_TIMER_ATTRIBUTES, "commands[%d].cancel_timer.seq %d names a timer that was never started", i, seq)
+		if !r.timers[seq] {
+			if seq > r.maxTimer {
+				return malformed(enumspb.WORKFLOW_TASK_FAILED_CAUSE_BAD_CANCEL_TIMER_ATTRIBUTES, "commands[%d].cancel_timer.seq %d names a timer that was never started", i, seq)
+			}
+			return nil // fired already
 		}
-		if t.fired {
-			return nil
-		}
-		t.fired = true
+		delete(r.timers, seq)
 		if r.unsend(b, enumspb.COMMAND_TYPE_START_TIMER, seq) {
 			return nil // started and cancelled in one task: the server never hears of it
 		}
@@ -101,8 +102,9 @@ func (r *run) take1(i int, c *bridgev1.WorkflowCommand, b *batch) error {
 	case *bridgev1.WorkflowCommand_ScheduleActivity:
 		a := v.ScheduleActivity
 		switch {
-		case r.activities[a.GetSeq()] != nil:
-			return malformed(enumspb.WORKFLOW_TASK_FAILED_CAUSE_SCHEDULE_ACTIVITY_DUPLICATE_ID, "commands[%d].schedule_activity.seq %d is already used by another activity", i, a.GetSeq())
+		case a.GetSeq() <= r.maxActivity:
+			return malformed(enumspb.WORKFLOW_TASK_FAILED_CAUSE_SCHEDULE_ACTIVITY_DUPLICATE_ID,
+				"commands[%d].schedule_activity.seq %d is not above the last activity's seq %d: seqs start at 1 and increase", i, a.GetSeq(), r.maxActivity)
 		case a.GetActivityType() == "":
 			return malformed(enumspb.WORKFLOW_TASK_FAILED_CAUSE_BAD_SCHEDULE_ACTIVITY_ATTRIBUTES, "commands[%d].schedule_activity.activity_type is empty", i)
 		case a.GetScheduleToCloseTimeout().AsDuration() <= 0 && a.GetStartToCloseTimeout().AsDuration() <= 0:
@@ -118,6 +120,7 @@ func (r *run) take1(i int, c *bridgev1.WorkflowCommand, b *batch) error {
 			queue = r.taskQueue
 		}
 		r.activities[a.GetSeq()] = &activity{typ: a.GetActivityType(), id: id, cancelType: a.GetCancellationType()}
+		r.maxActivity = a.GetSeq()
 		attrs := &commandpb.ScheduleActivityTaskCommandAttributes{
 			ActivityId:             id,
 			ActivityType:           &commonpb.ActivityType{Name: a.GetActivityType()},
@@ -143,12 +146,12 @@ func (r *run) take1(i int, c *bridgev1.WorkflowCommand, b *batch) error {
 	case *bridgev1.WorkflowCommand_RequestCancelActivity:
 		seq := v.RequestCancelActivity.GetSeq()
 		act := r.activities[seq]
-		if act == nil {
+		if act == nil && seq > r.maxActivity {
 			return malformed(enumspb.WORKFLOW_TASK_FAILED_CAUSE_BAD_REQUEST_CANCEL_ACTIVITY_ATTRIBUTES,
 				"commands[%d].request_cancel_activity.seq %d names an activity that was never scheduled", i, seq)
 		}
-		if act.resolved {
-			return nil
+		if act == nil || act.resolved {
+			return nil // finished already
 		}
 		if r.unsend(b, enumspb.COMMAND_TYPE_SCHEDULE_ACTIVITY_TASK, seq) {
 			r.resolveCancelled(act, seq, b) // scheduled and cancelled in one task

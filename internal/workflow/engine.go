@@ -279,9 +279,15 @@ func (e *Engine) drop(ent *entry) {
 // workflowTask runs one workflow task through the app and answers the server.
 func (e *Engine) workflowTask(ctx context.Context, t *workflowservice.PollWorkflowTaskQueueResponse, claimed *bool) (*workflowservice.PollWorkflowTaskQueueResponse, error) {
 	ent, events, err := e.prepare(ctx, t, claimed)
-	if errors.Is(err, bridge.ErrNotServed) {
+	switch {
+	case errors.Is(err, bridge.ErrNotServed):
 		e.failTask(ctx, t, enumspb.WORKFLOW_TASK_FAILED_CAUSE_WORKFLOW_WORKER_UNHANDLED_FAILURE,
 			fmt.Sprintf("workflow type %q is not registered by any app connected to this sidecar", t.GetWorkflowType().GetName()))
+		return nil, nil
+	case errors.Is(err, bridge.ErrShuttingDown):
+		// Hand the task back at once rather than let it time out: the
+		// server schedules it again for another worker.
+		e.failTask(ctx, t, enumspb.WORKFLOW_TASK_FAILED_CAUSE_WORKFLOW_WORKER_UNHANDLED_FAILURE, "the sidecar is shutting down")
 		return nil, nil
 	}
 	if err != nil {

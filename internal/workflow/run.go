@@ -39,10 +39,15 @@ type run struct {
 	// matched in full.
 	afterCompleted bool
 
-	timers     map[uint32]*timer
-	activities map[uint32]*activity
-	byEvent    map[int64]uint32 // ActivityTaskScheduled event id -> activity seq
-	closed     bool             // a command that closes the run was issued
+	// timers and activities hold only the open ones: memory stays flat as a
+	// long-lived run starts and finishes them. The highest seq issued tells
+	// a finished one (a no-op to cancel) from one never issued.
+	timers      map[uint32]bool // open timers
+	activities  map[uint32]*activity
+	maxTimer    uint32
+	maxActivity uint32
+	byEvent     map[int64]uint32 // ActivityTaskScheduled event id -> activity seq
+	closed      bool             // a command that closes the run was issued
 
 	children      map[uint32]*child
 	childByEvent  map[int64]uint32 // StartChildWorkflowExecutionInitiated event id -> child seq
@@ -57,10 +62,6 @@ type run struct {
 	locals       map[uint32]*local
 	localHistory map[uint32]*historypb.HistoryEvent // recorded outcomes of local activities, by seq
 	taskTimeout  time.Duration                      // the workflow task timeout
-}
-
-type timer struct {
-	fired bool // fired or cancelled: no job follows
 }
 
 type activity struct {
@@ -82,7 +83,7 @@ type pending struct {
 func newRun(id string) *run {
 	return &run{
 		id:            id,
-		timers:        map[uint32]*timer{},
+		timers:        map[uint32]bool{},
 		activities:    map[uint32]*activity{},
 		byEvent:       map[int64]uint32{},
 		children:      map[uint32]*child{},
@@ -205,6 +206,9 @@ func (r *run) match(ev *historypb.HistoryEvent, want enumspb.CommandType) error 
 		return err
 	}
 	r.pending = r.pending[1:]
+	if len(r.pending) == 0 {
+		r.pending = nil // let go of the matched commands
+	}
 	if ev.GetEventType() == enumspb.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED {
 		r.activities[p.seq].scheduledEventID = ev.GetEventId()
 		r.byEvent[ev.GetEventId()] = p.seq
@@ -355,14 +359,14 @@ func seed(runID string) uint64 {
 func (r *run) timerFired(ev *historypb.HistoryEvent) ([]*bridgev1.WorkflowActivationJob, error) {
 	id := ev.GetTimerFiredEventAttributes().GetTimerId()
 	seq, err := strconv.ParseUint(id, 10, 32)
-	t := r.timers[uint32(seq)]
-	if err != nil || t == nil {
+	open := r.timers[uint32(seq)]
+	if err != nil || (!open && uint32(seq) > r.maxTimer) {
 		return nil, nondeterminism("history has a timer %q firing (event %d) that the workflow never started", id, ev.GetEventId())
 	}
-	if t.fired {
-		return nil, nil
+	if !open {
+		return nil, nil // cancelled meanwhile
 	}
-	t.fired = true
+	delete(r.timers, uint32(seq))
 	return jobs(&bridgev1.WorkflowActivationJob{Variant: &bridgev1.WorkflowActivationJob_FireTimer{FireTimer: &bridgev1.FireTimer{Seq: uint32(seq)}}}), nil
 }
 
@@ -373,10 +377,11 @@ func (r *run) activityClosed(ev *historypb.HistoryEvent) ([]*bridgev1.WorkflowAc
 		return nil, nondeterminism("history closes the activity scheduled at event %d (event %d), which the workflow never scheduled", scheduled, ev.GetEventId())
 	}
 	act := r.activities[seq]
+	delete(r.activities, seq)
+	delete(r.byEvent, scheduled)
 	if act.resolved {
 		return nil, nil // already resolved as cancelled (TRY_CANCEL or ABANDON)
 	}
-	act.resolved = true
 	var res *bridgev1.ActivityResolution
 	switch ev.GetEventType() {
 	case enumspb.EVENT_TYPE_ACTIVITY_TASK_COMPLETED:

@@ -1,0 +1,110 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/temporal-sidecar/sidecar/internal/devserver"
+)
+
+// freeAddr returns a loopback address nothing listens on right now.
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
+
+// get returns the status and body of GET url.
+func get(url string) (int, string, error) {
+	c := http.Client{Timeout: 5 * time.Second}
+	resp, err := c.Get(url)
+	if err != nil {
+		return 0, "", err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b), err
+}
+
+// readyz waits until GET /readyz answers code with a body containing want.
+func readyz(t *testing.T, p *proc, url string, code int, want string) {
+	t.Helper()
+	var last string
+	err := eventually(45*time.Second, func() error {
+		select {
+		case <-p.exited:
+			return fmt.Errorf("sidecar exited: %v", p.err)
+		default:
+		}
+		got, body, err := get(url)
+		if err != nil {
+			return err
+		}
+		last = fmt.Sprintf("%d %q", got, body)
+		if got != code || !strings.Contains(body, want) {
+			return fmt.Errorf("GET /readyz = %s", last)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("waiting for /readyz %d containing %q: %v", code, want, err)
+	}
+}
+
+// TestReadyzFollowsTheFrontend cuts the sidecar off from a real frontend
+// and restores it, with an app connected so pollers are running: /readyz
+// goes 503 naming the frontend, then 200 again, and the process lives on.
+func TestReadyzFollowsTheFrontend(t *testing.T) {
+	srv := devserver.Shared(t)
+	proxy := newFrontProxy(t, srv.Address(), nil)
+	queue := devserver.TaskQueue(t)
+	httpAddr := freeAddr(t)
+	p := start(t, nil, "--address", proxy.Addr(), "--task-queue", queue, "--http-listen", httpAddr)
+	conn := serving(t, p)
+	st := connect(t, conn, register(queue, 1))
+	if m, err := st.Recv(); err != nil || m.GetRegistered() == nil {
+		t.Fatalf("register: %v %v", m, err)
+	}
+	url := "http://" + httpAddr + "/readyz"
+	readyz(t, p, url, http.StatusOK, "ready")
+
+	for round := 1; round <= 2; round++ {
+		proxy.Cut()
+		readyz(t, p, url, http.StatusServiceUnavailable, "not ready: ")
+		_, body, _ := get(url)
+		if !strings.Contains(body, "Temporal frontend at "+proxy.Addr()) {
+			t.Errorf("round %d: /readyz body %q does not name the frontend", round, body)
+		}
+		if code, _, err := get("http://" + httpAddr + "/healthz"); err != nil || code != http.StatusOK {
+			t.Errorf("round %d: /healthz during the outage = %d, %v; want 200: liveness must not follow the frontend", round, code, err)
+		}
+
+		proxy.Restore()
+		readyz(t, p, url, http.StatusOK, "ready")
+	}
+}
+
+// TestReadyzFollowsTheFrontendWithoutApps checks the same with no app
+// connected: nothing polls then, so only the sidecar's own probe notices.
+func TestReadyzFollowsTheFrontendWithoutApps(t *testing.T) {
+	srv := devserver.Shared(t)
+	proxy := newFrontProxy(t, srv.Address(), nil)
+	httpAddr := freeAddr(t)
+	p := start(t, nil, "--address", proxy.Addr(), "--task-queue", devserver.TaskQueue(t), "--http-listen", httpAddr)
+	serving(t, p)
+	url := "http://" + httpAddr + "/readyz"
+	readyz(t, p, url, http.StatusOK, "ready")
+	proxy.Cut()
+	readyz(t, p, url, http.StatusServiceUnavailable, "Temporal frontend at "+proxy.Addr())
+	proxy.Restore()
+	readyz(t, p, url, http.StatusOK, "ready")
+}
