@@ -94,6 +94,9 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer, si
 		}
 		log.Error("cannot start", "err", err)
 		fmt.Fprintf(stderr, "sidecar: %v\n", err)
+		if _, bad := errors.AsType[*frontend.ConfigError](err); bad {
+			return exitConfig
+		}
 		return exitFrontend
 	}
 	defer fe.Close()

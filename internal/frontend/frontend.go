@@ -87,7 +87,7 @@ func Dial(ctx context.Context, cfg config.Frontend, identity string, logger *slo
 	logger = logger.With("address", cfg.Address, "namespace", cfg.Namespace)
 	creds, err := transportCredentials(cfg.TLS)
 	if err != nil {
-		return nil, err
+		return nil, &ConfigError{err}
 	}
 	if cfg.APIKey != "" && !cfg.TLS.Enabled {
 		logger.Warn("sending the Temporal API key without TLS, as " + config.Ref("tls") + " is false")
@@ -388,6 +388,14 @@ func recordError(ctx context.Context, method string, req, reply any, cc *grpc.Cl
 }
 
 // transportCredentials builds TLS from t, or plaintext when t is off.
+// ConfigError is a setting that cannot work whatever the server does (an
+// unreadable certificate file, say), as opposed to a server that cannot be
+// reached: the sidecar exits with its configuration exit code.
+type ConfigError struct{ err error }
+
+func (e *ConfigError) Error() string { return e.err.Error() }
+func (e *ConfigError) Unwrap() error { return e.err }
+
 func transportCredentials(t config.TLS) (credentials.TransportCredentials, error) {
 	tc, err := tlsConfig(t)
 	if err != nil {
