@@ -208,7 +208,9 @@ func (c *Client) explain(err, last error) error {
 		return &checkError{fmt.Sprintf("Temporal frontend at %s failed the start-up check: %s", addr, msg), cause}
 	}
 	hint := config.Ref("address")
-	if tlsTrouble(msg) {
+	// A server that wants a client certificate may just drop the connection
+	// under TLS 1.3, which reads as a reset or a broken pipe.
+	if tlsTrouble(msg) || (c.cfg.TLS.Enabled && (strings.Contains(msg, "broken pipe") || strings.Contains(msg, "connection reset"))) {
 		hint += ", " + config.Ref("tls") + " and the other --tls-* options"
 	}
 	return &checkError{fmt.Sprintf("cannot reach Temporal frontend at %s: %s; check %s", addr, msg, hint), cause}
