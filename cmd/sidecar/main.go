@@ -191,7 +191,12 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer, si
 			g.Stop()
 			return exitFailure
 		}
-		httpSrv = &http.Server{Handler: telemetry.Handler(registry, fe.Ready), ReadHeaderTimeout: 10 * time.Second}
+		httpSrv = &http.Server{Handler: telemetry.Handler(registry, func() error {
+			if err := fe.Ready(); err != nil {
+				return err
+			}
+			return wk.Ready()
+		}), ReadHeaderTimeout: 10 * time.Second}
 		go httpSrv.Serve(hl)
 		go telemetry.ReadinessProbe{
 			Ready: fe.Ready,

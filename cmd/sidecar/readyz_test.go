@@ -79,7 +79,7 @@ func TestReadyzFollowsTheFrontend(t *testing.T) {
 
 	for round := 1; round <= 2; round++ {
 		proxy.Cut()
-		readyz(t, p, url, http.StatusServiceUnavailable, "not ready: ")
+		readyz(t, p, url, http.StatusServiceUnavailable, `"ready":false`)
 		_, body, _ := get(url)
 		if !strings.Contains(body, "Temporal frontend at "+proxy.Addr()) {
 			t.Errorf("round %d: /readyz body %q does not name the frontend", round, body)
@@ -94,7 +94,8 @@ func TestReadyzFollowsTheFrontend(t *testing.T) {
 }
 
 // TestReadyzFollowsTheFrontendWithoutApps checks the same with no app
-// connected: nothing polls then, so only the sidecar's own probe notices.
+// connected: nothing polls then, so only the sidecar's own probe notices;
+// /readyz names the frontend while it is away, and the missing app after.
 func TestReadyzFollowsTheFrontendWithoutApps(t *testing.T) {
 	srv := devserver.Shared(t)
 	proxy := newFrontProxy(t, srv.Address(), nil)
@@ -102,9 +103,10 @@ func TestReadyzFollowsTheFrontendWithoutApps(t *testing.T) {
 	p := start(t, nil, "--address", proxy.Addr(), "--task-queue", devserver.TaskQueue(t), "--http-listen", httpAddr)
 	serving(t, p)
 	url := "http://" + httpAddr + "/readyz"
-	readyz(t, p, url, http.StatusOK, "ready")
+	// Ready means able to run work: with no app connected it is not.
+	readyz(t, p, url, http.StatusServiceUnavailable, "no app is registered on the bridge")
 	proxy.Cut()
 	readyz(t, p, url, http.StatusServiceUnavailable, "Temporal frontend at "+proxy.Addr())
 	proxy.Restore()
-	readyz(t, p, url, http.StatusOK, "ready")
+	readyz(t, p, url, http.StatusServiceUnavailable, "no app is registered on the bridge")
 }

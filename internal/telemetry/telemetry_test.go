@@ -35,8 +35,8 @@ func TestHandlerEndpoints(t *testing.T) {
 		body     string
 	}{
 		{"liveness", "/healthz", errors.New("frontend down"), 200, "ok"},
-		{"ready", "/readyz", nil, 200, "ready"},
-		{"not ready says why", "/readyz", errors.New("frontend unreachable"), 503, "not ready: frontend unreachable"},
+		{"ready", "/readyz", nil, 200, `{"ready":true}`},
+		{"not ready says why", "/readyz", errors.New("frontend unreachable"), 503, `{"ready":false,"reason":"frontend unreachable"}`},
 		{"metrics", "/metrics", nil, 200, "go_goroutines"},
 		{"unknown path", "/nope", nil, 404, ""},
 	}

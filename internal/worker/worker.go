@@ -172,6 +172,18 @@ func (w *Worker) Err() error {
 	return w.fatal
 }
 
+// Ready reports why the worker cannot take work: polling stopped for good,
+// or no app is connected to run tasks.
+func (w *Worker) Ready() error {
+	if err := w.Err(); err != nil {
+		return fmt.Errorf("polling stopped: %w", err)
+	}
+	if len(w.bridge.Sessions()) == 0 {
+		return errors.New("no app is registered on the bridge")
+	}
+	return nil
+}
+
 // Run polls until ctx ends or Shutdown is called, then returns once every
 // poller has stopped. It returns a fatal polling error if one stopped it.
 func (w *Worker) Run(ctx context.Context) error {
