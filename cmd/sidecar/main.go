@@ -115,8 +115,10 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer, si
 	}
 	w := cfg.Worker
 	registry := telemetry.NewRegistry()
+	metrics := telemetry.NewWorkerMetrics(registry, cfg.Frontend.Namespace, w.TaskQueue)
+	fe.OnFailure(metrics.RequestFailure)
 	wk := worker.New(worker.Options{
-		Metrics:   telemetry.NewWorkerMetrics(registry, cfg.Frontend.Namespace, w.TaskQueue),
+		Metrics:   metrics,
 		Namespace: cfg.Frontend.Namespace,
 		TaskQueue: w.TaskQueue,
 		Identity:  w.Identity,

@@ -65,6 +65,8 @@ type Client struct {
 	identity string
 	log      *slog.Logger
 
+	onFailure atomic.Pointer[func(operation string, long bool, err error)]
+
 	info atomic.Pointer[workflowservice.GetSystemInfoResponse]
 	ns   atomic.Pointer[namespacepb.NamespaceInfo]
 	// down is the last Unavailable error of any call, nil once a later
@@ -338,8 +340,19 @@ func (c *Client) retryPolicy(ctx context.Context, method string, req, reply any,
 			c.log.Debug("Temporal frontend call failed, retrying", "method", method, "attempt", attempt, "error", err)
 		})
 	}
-	return invoke(ctx, method, req, reply, cc, append([]grpc.CallOption{policy}, opts...)...)
+	err := invoke(ctx, method, req, reply, cc, append([]grpc.CallOption{policy}, opts...)...)
+	if err != nil && ctx.Err() == nil {
+		if f := c.onFailure.Load(); f != nil {
+			(*f)(method[strings.LastIndexByte(method, '/')+1:], longPoll(method, req), err)
+		}
+	}
+	return err
 }
+
+// OnFailure sets a function told of every call that failed for good (after
+// retries), by operation name; long says it was a long poll. It is for
+// metrics.
+func (c *Client) OnFailure(f func(operation string, long bool, err error)) { c.onFailure.Store(&f) }
 
 // longPoll reports whether a call may legitimately wait on the server for
 // about a minute: any Poll* method, and history reads that wait for new

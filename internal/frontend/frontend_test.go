@@ -465,3 +465,25 @@ func TestReadyFollowsCallOutcomes(t *testing.T) {
 		t.Errorf("Ready after an error answer = %v", err)
 	}
 }
+
+func TestFailuresAreReportedOncePerCall(t *testing.T) {
+	f, addr := serve(t, nil)
+	c := dial(t, plain(addr))
+	type failure struct {
+		op   string
+		long bool
+	}
+	var got []failure
+	c.OnFailure(func(op string, long bool, _ error) { got = append(got, failure{op, long}) })
+	svc := c.WorkflowService()
+	// One retried failure then an answer that is an error: reported once.
+	f.inject("RespondActivityTaskCompleted", codes.Unavailable, codes.InvalidArgument)
+	_, _ = svc.RespondActivityTaskCompleted(context.Background(), &workflowservice.RespondActivityTaskCompletedRequest{})
+	f.inject("PollActivityTaskQueue", codes.Unavailable)
+	_, _ = svc.PollActivityTaskQueue(context.Background(), &workflowservice.PollActivityTaskQueueRequest{Namespace: "default"})
+	_, _ = svc.RespondActivityTaskCompleted(context.Background(), &workflowservice.RespondActivityTaskCompletedRequest{})
+	want := []failure{{"RespondActivityTaskCompleted", false}, {"PollActivityTaskQueue", true}}
+	if len(got) != len(want) || got[0] != want[0] || got[1] != want[1] {
+		t.Fatalf("failures reported = %v, want %v (retried attempts and successes are not failures)", got, want)
+	}
+}

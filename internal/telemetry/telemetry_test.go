@@ -151,3 +151,26 @@ func TestReadinessProbeStopsWithItsContext(t *testing.T) {
 	}()
 	recv(t, done, "return from Run")
 }
+
+func TestRequestFailuresAreCountedByOperation(t *testing.T) {
+	reg := NewRegistry()
+	m := NewWorkerMetrics(reg, "default", "q")
+	m.RequestFailure("RespondActivityTaskCompleted", false, errors.New("x"))
+	m.RequestFailure("PollActivityTaskQueue", true, errors.New("y"))
+	srv := httptest.NewServer(Handler(reg, func() error { return nil }))
+	defer srv.Close()
+	resp, err := http.Get(srv.URL + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	for _, want := range []string{
+		`temporal_request_failure{namespace="default",operation="RespondActivityTaskCompleted",task_queue="q"} 1`,
+		`temporal_long_request_failure{namespace="default",operation="PollActivityTaskQueue",task_queue="q"} 1`,
+	} {
+		if !strings.Contains(string(b), want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
+	}
+}
