@@ -28,6 +28,7 @@ import (
 	"github.com/temporal-sidecar/sidecar/internal/frontend"
 	"github.com/temporal-sidecar/sidecar/internal/poller"
 	"github.com/temporal-sidecar/sidecar/internal/proxy"
+	"github.com/temporal-sidecar/sidecar/internal/slots"
 	"github.com/temporal-sidecar/sidecar/internal/telemetry"
 	"github.com/temporal-sidecar/sidecar/internal/worker"
 	"go.temporal.io/api/workflowservice/v1"
@@ -117,7 +118,12 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer, si
 	registry := telemetry.NewRegistry()
 	metrics := telemetry.NewWorkerMetrics(registry, cfg.Frontend.Namespace, w.TaskQueue)
 	fe.OnFailure(metrics.RequestFailure)
+	var tuner *slots.Tuner
+	if w.Tuner == "resource-based" {
+		tuner = slots.NewTuner(w.TunerTargetMemory, w.TunerTargetCPU, nil)
+	}
 	wk := worker.New(worker.Options{
+		Tuner:     tuner,
 		Metrics:   metrics,
 		Namespace: cfg.Frontend.Namespace,
 		TaskQueue: w.TaskQueue,

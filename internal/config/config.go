@@ -83,6 +83,10 @@ type Worker struct {
 	MaxWorkflowTaskPollers int
 	MaxActivityTaskPollers int
 	MaxNexusTaskPollers    int
+	// Tuner is "fixed" or "resource-based" (TunerTarget* then apply).
+	Tuner             string
+	TunerTargetMemory float64
+	TunerTargetCPU    float64
 	// PollerBehavior is "simple-maximum" (the Max*TaskPollers above) or
 	// "autoscaling" (between the PollerAutoscaling* bounds, per task kind).
 	PollerBehavior           string
@@ -165,6 +169,9 @@ func Default() Config {
 			MaxConcurrentNexusTasks:          200,
 			MaxWorkflowTaskPollers:           5,
 			MaxActivityTaskPollers:           5,
+			Tuner:                            "fixed",
+			TunerTargetMemory:                0.8,
+			TunerTargetCPU:                   0.9,
 			PollerBehavior:                   "simple-maximum",
 			PollerAutoscalingMinimum:         1,
 			PollerAutoscalingInitial:         5,

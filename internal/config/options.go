@@ -149,6 +149,18 @@ var options = []option{
 		help:  "concurrent Nexus task polls",
 		field: func(c *Config) any { return &c.Worker.MaxNexusTaskPollers },
 		rule:  atLeast(1)},
+	{group: groupWorker, name: "tuner", arg: "kind",
+		help:  "fixed gives each kind its max-concurrent-* slots; resource-based grows slots up to those maximums while memory and CPU stay under their targets",
+		field: func(c *Config) any { return &c.Worker.Tuner },
+		rule:  oneOf("fixed", "resource-based")},
+	{group: groupWorker, name: "tuner-target-memory",
+		help:  "resource-based tuner: share of memory (the container's limit, or the machine's) to stay under",
+		field: func(c *Config) any { return &c.Worker.TunerTargetMemory },
+		rule:  fraction},
+	{group: groupWorker, name: "tuner-target-cpu",
+		help:  "resource-based tuner: share of CPU to stay under",
+		field: func(c *Config) any { return &c.Worker.TunerTargetCPU },
+		rule:  fraction},
 	{group: groupWorker, name: "poller-behavior", arg: "behavior",
 		help:  "simple-maximum keeps max-*-task-pollers polls open; autoscaling follows the server's scaling decisions between the poller-autoscaling-* bounds",
 		field: func(c *Config) any { return &c.Worker.PollerBehavior },
@@ -168,10 +180,7 @@ var options = []option{
 	{group: groupWorker, name: "nonsticky-to-sticky-poll-ratio",
 		help:  "share of workflow pollers kept on the normal queue while sticky execution is on",
 		field: func(c *Config) any { return &c.Worker.NonstickyToStickyPollRatio },
-		rule: rule{want: "a number in (0, 1]", ok: func(v any) bool {
-			f := v.(float64)
-			return f > 0 && f <= 1
-		}}},
+		rule:  fraction},
 	{group: groupWorker, name: "sticky-schedule-to-start-timeout",
 		help:  "how long a sticky task waits for this worker before going to the normal queue",
 		field: func(c *Config) any { return &c.Worker.StickyScheduleToStartTimeout },
@@ -244,6 +253,12 @@ var options = []option{
 func atLeast(n int) rule {
 	return rule{want: fmt.Sprintf("an integer >= %d", n), ok: func(v any) bool { return v.(int) >= n }}
 }
+
+// fraction accepts a share in (0, 1].
+var fraction = rule{want: "a number in (0, 1]", ok: func(v any) bool {
+	f := v.(float64)
+	return f > 0 && f <= 1
+}}
 
 func oneOf(vals ...string) rule {
 	want := "one of " + strings.Join(vals, ", ")

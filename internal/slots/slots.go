@@ -160,3 +160,10 @@ func (c *Capped) Release(p *Permit) {
 		c.capacity.Return(p.Info.Kind)
 	}
 }
+
+// Counted is a Supplier that reports its slots, for metrics and tests.
+type Counted interface {
+	Supplier
+	Available() int
+	InUse() int
+}

@@ -11,7 +11,7 @@ import (
 
 // register exposes the worker's state as metrics read at scrape time.
 func (w *Worker) register(m *telemetry.WorkerMetrics) {
-	for kind, s := range map[task.Kind]*slots.Fixed{task.Workflow: w.wfSlots, task.Activity: w.actSlots,
+	for kind, s := range map[task.Kind]slots.Counted{task.Workflow: w.wfSlots, task.Activity: w.actSlots,
 		task.LocalActivity: w.laSlots, task.Nexus: w.nxSlots} {
 		labels := prometheus.Labels{"worker_type": kind.WorkerType()}
 		m.Gauge("temporal_worker_task_slots_available", "Task slots free, by worker type.", labels, func() float64 { return float64(s.Available()) })

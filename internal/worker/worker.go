@@ -60,6 +60,10 @@ type Options struct {
 	DefaultHeartbeatThrottle time.Duration
 	MaxHeartbeatThrottle     time.Duration
 
+	// Tuner, if set, sizes every kind's slots by memory and CPU use between
+	// one and the kind's maximum; otherwise each kind has a fixed number.
+	Tuner *slots.Tuner
+
 	// Metrics, if set, receives the worker's metrics.
 	Metrics *telemetry.WorkerMetrics
 	Logger  *slog.Logger
@@ -70,11 +74,11 @@ type Worker struct {
 	opts       Options
 	log        *slog.Logger
 	bridge     *bridge.Server
-	actSlots   *slots.Fixed
+	actSlots   slots.Counted
 	activities *activity.Dispatcher
-	wfSlots    *slots.Fixed
+	wfSlots    slots.Counted
 	workflows  *workflow.Engine
-	nxSlots    *slots.Fixed
+	nxSlots    slots.Counted
 	nexus      *nexus.Dispatcher
 	sticky     string // this process's sticky queue; empty when sticky execution is off
 
@@ -82,7 +86,7 @@ type Worker struct {
 	// ShutdownWorker, so the server can end its outstanding polls at shutdown.
 	instanceKey string
 
-	laSlots *slots.Fixed
+	laSlots slots.Counted
 	pollers sync.Map // poller_type -> func() int, the polls in flight
 
 	mu     sync.Mutex
@@ -100,7 +104,7 @@ func New(opts Options) *Worker {
 	bo := opts.Bridge
 	bo.Handler = w
 	w.bridge = bridge.New(bo)
-	w.actSlots = slots.NewFixed(opts.MaxConcurrentActivities)
+	w.actSlots = w.slotsFor(opts.MaxConcurrentActivities, activityRamp)
 	w.activities = activity.New(activity.Options{
 		Namespace:                opts.Namespace,
 		TaskQueue:                opts.TaskQueue,
@@ -113,8 +117,8 @@ func New(opts Options) *Worker {
 		RoundTrip:                roundTrip(opts.Metrics, telemetry.Activity),
 		Logger:                   opts.Logger,
 	})
-	w.wfSlots = slots.NewFixed(opts.MaxConcurrentWorkflowTasks)
-	w.laSlots = slots.NewFixed(max(1, opts.MaxConcurrentLocalActivities))
+	w.wfSlots = w.slotsFor(opts.MaxConcurrentWorkflowTasks, 0)
+	w.laSlots = w.slotsFor(max(1, opts.MaxConcurrentLocalActivities), activityRamp)
 	if opts.MaxCachedWorkflows > 0 {
 		w.sticky = opts.Identity + "-" + w.instanceKey
 	}
@@ -138,7 +142,7 @@ func New(opts Options) *Worker {
 		RoundTrip:                    roundTrip(opts.Metrics, telemetry.Workflow),
 		Logger:                       opts.Logger,
 	})
-	w.nxSlots = slots.NewFixed(max(1, opts.MaxConcurrentNexusTasks))
+	w.nxSlots = w.slotsFor(max(1, opts.MaxConcurrentNexusTasks), 0)
 	w.nexus = nexus.New(nexus.Options{Namespace: opts.Namespace, Identity: opts.Identity, Service: opts.Service,
 		Bridge: w.bridge, Slots: w.nxSlots, Logger: opts.Logger})
 	if opts.Metrics != nil {
@@ -147,8 +151,20 @@ func New(opts Options) *Worker {
 	return w
 }
 
+// activityRamp spaces out new activity slots under the resource-based tuner,
+// as Temporal's tuner does, so usage can show each task's cost.
+const activityRamp = 50 * time.Millisecond
+
+// slotsFor is a kind's slot supplier: fixed, or resource-based up to max.
+func (w *Worker) slotsFor(max int, ramp time.Duration) slots.Counted {
+	if w.opts.Tuner == nil {
+		return slots.NewFixed(max)
+	}
+	return slots.NewResourceBased(w.opts.Tuner, 1, max, ramp)
+}
+
 // WorkflowSlots is the workflow task slot supplier, for metrics and tests.
-func (w *Worker) WorkflowSlots() *slots.Fixed { return w.wfSlots }
+func (w *Worker) WorkflowSlots() slots.Counted { return w.wfSlots }
 
 // Workflows is the workflow engine, for metrics and tests.
 func (w *Worker) Workflows() *workflow.Engine { return w.workflows }
@@ -160,7 +176,7 @@ func (w *Worker) StickyQueue() string { return w.sticky }
 func (w *Worker) Bridge() *bridge.Server { return w.bridge }
 
 // ActivitySlots is the activity slot supplier, for metrics and tests.
-func (w *Worker) ActivitySlots() *slots.Fixed { return w.actSlots }
+func (w *Worker) ActivitySlots() slots.Counted { return w.actSlots }
 
 // Activities is the activity dispatcher, for metrics and tests.
 func (w *Worker) Activities() *activity.Dispatcher { return w.activities }

@@ -19,6 +19,7 @@ import (
 	"github.com/temporal-sidecar/sidecar/internal/devserver"
 	"github.com/temporal-sidecar/sidecar/internal/frontend"
 	"github.com/temporal-sidecar/sidecar/internal/poller"
+	"github.com/temporal-sidecar/sidecar/internal/slots"
 	"github.com/temporal-sidecar/sidecar/internal/worker"
 	commonpb "go.temporal.io/api/common/v1"
 	enumspb "go.temporal.io/api/enums/v1"
@@ -792,6 +793,15 @@ func TestPausedActivityIsCancelledInTheApp(t *testing.T) {
 	}
 	if err := a.CompleteActivity(task.GetTaskToken(), bridgetest.Cancelled()); err != nil {
 		t.Fatal(err)
+	}
+	e.waitIdle()
+}
+
+func TestResourceBasedTunerRunsWork(t *testing.T) {
+	e := newEnv(t, func(o *worker.Options) { o.Tuner = slots.NewTuner(1, 1, nil) })
+	e.workflowApp(map[string]script{"EchoTwice": echoTwice})
+	if out, err := result(t, e.startWorkflow("EchoTwice")); err != nil || out != "ab" {
+		t.Fatalf("workflow = %q, %v", out, err)
 	}
 	e.waitIdle()
 }
