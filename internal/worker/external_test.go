@@ -2,6 +2,7 @@ package worker_test
 
 import (
 	"context"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -9,6 +10,8 @@ import (
 	bridgev1 "github.com/temporal-sidecar/sidecar/gen/go/sidecar/bridge/v1"
 	"github.com/temporal-sidecar/sidecar/internal/worker"
 	enumspb "go.temporal.io/api/enums/v1"
+	historypb "go.temporal.io/api/history/v1"
+	"go.temporal.io/api/temporalproto"
 	"go.temporal.io/sdk/client"
 )
 
@@ -245,5 +248,61 @@ func TestRequestCancelExternalWorkflow(t *testing.T) {
 	}
 	if _, err := result(t, target); err == nil || !strings.Contains(err.Error(), "canceled") {
 		t.Fatalf("target = %v, want cancelled", err)
+	}
+}
+
+// pythonPatched mirrors testdata/temporalio_patched.py: sleep, then if
+// patched("use-greeting-v2") run greet_v2, else return "old path".
+var pythonPatched script = func(st *wfState, act *bridgev1.WorkflowActivation) []*bridgev1.WorkflowCommand {
+	var out []*bridgev1.WorkflowCommand
+	for _, j := range act.GetJobs() {
+		if p := j.GetNotifyHasPatch(); p != nil {
+			st.vars["patch:"+p.GetPatchId()] = "1"
+		}
+	}
+	for _, j := range act.GetJobs() {
+		switch {
+		case j.GetInitializeWorkflow() != nil:
+			out = append(out, startTimer(1, 100*time.Millisecond))
+		case j.GetFireTimer() != nil:
+			if act.GetIsReplaying() && st.vars["patch:use-greeting-v2"] == "" {
+				out = append(out, complete("old path"))
+				continue
+			}
+			cmd := scheduleEcho(1, st.input[0], 0)
+			cmd.GetScheduleActivity().ActivityType, cmd.GetScheduleActivity().ActivityId = "greet_v2", "1"
+			out = append(out, &bridgev1.WorkflowCommand{Variant: &bridgev1.WorkflowCommand_SetPatchMarker{
+				SetPatchMarker: &bridgev1.SetPatchMarker{PatchId: "use-greeting-v2"}}}, cmd)
+		case j.GetResolveActivity() != nil:
+			out = append(out, complete(str(j.GetResolveActivity().GetResult().GetCompleted().GetResult())))
+		}
+	}
+	return out
+}
+
+func TestReplaysPatchedHistoryRecordedByPythonSDK(t *testing.T) {
+	data, err := os.ReadFile("testdata/temporalio_patched.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := &historypb.History{}
+	if err := (temporalproto.CustomJSONUnmarshalOptions{}).Unmarshal(data, h); err != nil {
+		t.Fatal(err)
+	}
+	e := newEnv(t, nil)
+	app := e.workflowApp(map[string]script{"PatchedGreeting": pythonPatched})
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := e.w.Workflows().Replay(ctx, "patched-rec", "recorded-run", h.GetEvents()); err != nil {
+		t.Fatalf("replay: %v", err)
+	}
+	notified := false
+	for _, a := range app.activations("recorded-run") {
+		for _, j := range a.GetJobs() {
+			notified = notified || j.GetNotifyHasPatch().GetPatchId() == "use-greeting-v2"
+		}
+	}
+	if !notified {
+		t.Fatal("the replay never announced the recorded patch")
 	}
 }

@@ -2,6 +2,7 @@ package workflow
 
 import (
 	"encoding/json"
+	"slices"
 
 	bridgev1 "github.com/temporal-sidecar/sidecar/gen/go/sidecar/bridge/v1"
 	"github.com/temporal-sidecar/sidecar/internal/apiconv"
@@ -50,6 +51,25 @@ func patchMarkerCommand(id string, deprecated bool) *commandpb.Command {
 			Details: map[string]*commonpb.Payloads{patchDetailsKey: {Payloads: []*commonpb.Payload{{
 				Metadata: map[string][]byte{"encoding": []byte("json/plain")}, Data: data}}}},
 		}}}
+}
+
+// changeVersion is the search attribute listing a run's patches.
+const changeVersion = "TemporalChangeVersion"
+
+func changeVersionCommand(patches []string) *commandpb.Command {
+	data, _ := json.Marshal(patches)
+	return &commandpb.Command{CommandType: enumspb.COMMAND_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES,
+		Attributes: &commandpb.Command_UpsertWorkflowSearchAttributesCommandAttributes{UpsertWorkflowSearchAttributesCommandAttributes: &commandpb.UpsertWorkflowSearchAttributesCommandAttributes{
+			SearchAttributes: &commonpb.SearchAttributes{IndexedFields: map[string]*commonpb.Payload{changeVersion: {
+				Metadata: map[string][]byte{"encoding": []byte("json/plain"), "type": []byte("KeywordList")}, Data: data}}}}}}
+}
+
+// isChangeVersion reports an upsert of only TemporalChangeVersion: one an SDK
+// may or may not have recorded after a patch marker, depending on its version.
+func isChangeVersion(ev *historypb.HistoryEvent) bool {
+	f := ev.GetUpsertWorkflowSearchAttributesEventAttributes().GetSearchAttributes().GetIndexedFields()
+	_, ok := f[changeVersion]
+	return ok && len(f) == 1
 }
 
 // patchOf decodes a patch marker event: the JSON form core writes today and
@@ -116,6 +136,14 @@ func (r *run) takeExternal(i int, c *bridgev1.WorkflowCommand, b *batch, add fun
 			return true, malformed(enumspb.WORKFLOW_TASK_FAILED_CAUSE_BAD_RECORD_MARKER_ATTRIBUTES, "commands[%d].set_patch_marker.patch_id is empty", i)
 		}
 		add(0, patchMarkerCommand(p.GetPatchId(), p.GetDeprecated()))
+		if !p.GetDeprecated() && !slices.Contains(r.patches, p.GetPatchId()) {
+			// Like the core-based SDKs, list the run's patches in the
+			// TemporalChangeVersion search attribute, so runs can be found
+			// by the code paths they took.
+			r.patches = append(r.patches, p.GetPatchId())
+			add(0, changeVersionCommand(r.patches))
+			r.pending[len(r.pending)-1].optional = true
+		}
 
 	case *bridgev1.WorkflowCommand_UpsertWorkflowSearchAttributes:
 		add(0, &commandpb.Command{CommandType: enumspb.COMMAND_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES,

@@ -55,6 +55,7 @@ type run struct {
 	signalByEvent map[int64]uint32 // SignalExternalWorkflowExecutionInitiated event id -> seq
 	cancelByEvent map[int64]cancelOf
 	updates       map[string]*update // by protocol instance id
+	patches       []string           // patches taken, for TemporalChangeVersion
 
 	deferred     []*bridgev1.WorkflowActivationJob // jobs a command's own event produced
 	nexusOps     map[uint32]*nexusOp
@@ -74,10 +75,11 @@ type activity struct {
 
 // pending is an issued command awaiting its history event.
 type pending struct {
-	cmd    *commandpb.Command
-	seq    uint32
-	child  bool   // a RequestCancelExternal that cancels the child with this seq
-	update string // the update a protocol message command answers
+	cmd      *commandpb.Command
+	seq      uint32
+	child    bool   // a RequestCancelExternal that cancels the child with this seq
+	update   string // the update a protocol message command answers
+	optional bool   // history may lack its event (a TemporalChangeVersion upsert)
 }
 
 func newRun(id string) *run {
@@ -139,7 +141,8 @@ func (r *run) apply(ev *historypb.HistoryEvent) ([]*bridgev1.WorkflowActivationJ
 	r.lastEventID = ev.GetEventId()
 
 	if want, ok := commandEvent[ev.GetEventType()]; ok {
-		if r.skipDeprecatedPatch(ev) {
+		r.dropOptional(ev)
+		if r.skipDeprecatedPatch(ev) || r.skipChangeVersion(ev) {
 			return nil, nil
 		}
 		if err := r.match(ev, want); err != nil {
@@ -151,6 +154,7 @@ func (r *run) apply(ev *historypb.HistoryEvent) ([]*bridgev1.WorkflowActivationJ
 	}
 	if r.afterCompleted {
 		r.afterCompleted = false
+		r.dropOptional(ev)
 		if len(r.pending) > 0 {
 			return nil, nondeterminism("the workflow issued %s (seq %d), which history does not have: event %d is %s",
 				describe(r.pending[0].cmd), r.pending[0].seq, ev.GetEventId(), ev.GetEventType())
@@ -214,6 +218,21 @@ func (r *run) match(ev *historypb.HistoryEvent, want enumspb.CommandType) error 
 		r.byEvent[ev.GetEventId()] = p.seq
 	}
 	return r.recordInitiated(p, ev)
+}
+
+// dropOptional drops optional commands at the head of the queue that ev does
+// not record: an SDK version that did not record them made the history.
+func (r *run) dropOptional(ev *historypb.HistoryEvent) {
+	for len(r.pending) > 0 && r.pending[0].optional && !isChangeVersion(ev) {
+		r.pending = r.pending[1:]
+	}
+}
+
+// skipChangeVersion reports a TemporalChangeVersion upsert in history that
+// the workflow did not issue (an SDK version that recorded one where this
+// sidecar does not).
+func (r *run) skipChangeVersion(ev *historypb.HistoryEvent) bool {
+	return isChangeVersion(ev) && (len(r.pending) == 0 || !r.pending[0].optional)
 }
 
 // skipDeprecatedPatch reports a deprecated patch marker the workflow no
