@@ -8,6 +8,7 @@ Missing tools fail the tests; they are never skipped.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import shutil
 import signal
@@ -26,6 +27,7 @@ import temporalio.client
 import temporalio.worker
 
 from sidecar_workflows import WORKFLOWS
+from temporal_sidecar.client import Client
 from temporal_sidecar.connection import Connection
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
@@ -82,11 +84,12 @@ def work_dir() -> Iterator[Path]:
     # Short, because unix socket paths are limited to about 100 bytes.
     d = Path(tempfile.mkdtemp(prefix="tsp-", dir="/tmp"))
     yield d
-    shutil.rmtree(d, ignore_errors=True)
+    if not os.environ.get("TEMPORAL_SIDECAR_KEEP_LOGS"):  # set it to read the sidecars' logs after a run
+        shutil.rmtree(d, ignore_errors=True)
 
 
-@pytest.fixture(scope="session")
-def dev_server(work_dir: Path) -> Iterator[DevServer]:
+def temporal_cli() -> str:
+    """The Temporal CLI: $TEMPORAL_CLI, bin/temporal, or on PATH."""
     cli = os.environ.get("TEMPORAL_CLI") or str(REPO_ROOT / "bin" / "temporal")
     if not (os.path.isfile(cli) and os.access(cli, os.X_OK)):
         found = shutil.which("temporal")
@@ -96,6 +99,12 @@ def dev_server(work_dir: Path) -> Iterator[DevServer]:
                 "(go install github.com/temporalio/cli/cmd/temporal@v1.5.1) or set TEMPORAL_CLI"
             )
         cli = found
+    return cli
+
+
+@pytest.fixture(scope="session")
+def dev_server(work_dir: Path) -> Iterator[DevServer]:
+    cli = temporal_cli()
     port, http_port, metrics_port = _free_port(), _free_port(), _free_port()
     address = f"127.0.0.1:{port}"
     log = work_dir / "devserver.log"
@@ -106,6 +115,7 @@ def dev_server(work_dir: Path) -> Iterator[DevServer]:
                 "--ip", "127.0.0.1", "--port", str(port),
                 "--http-port", str(http_port), "--metrics-port", str(metrics_port),
                 "--log-level", "warn", "--disable-config-file", "--disable-config-env",
+                "--search-attribute", "CustomKeywordField=Keyword",
             ],
             stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
         )  # fmt: skip
@@ -138,6 +148,12 @@ def _stop_group(proc: subprocess.Popen[bytes], timeout: float = 15) -> None:
 
 @pytest.fixture(scope="session")
 def sidecar_binary(work_dir: Path) -> Path:
+    prebuilt = os.environ.get("TEMPORAL_SIDECAR_BINARY")
+    if prebuilt:
+        # A sidecar built elsewhere (for example from another checkout).
+        if not (os.path.isfile(prebuilt) and os.access(prebuilt, os.X_OK)):
+            pytest.fail(f"TEMPORAL_SIDECAR_BINARY={prebuilt} is not an executable file")
+        return Path(prebuilt)
     go = os.environ.get("GO") or shutil.which("go")
     if go is None:
         pytest.fail("go is not on PATH (needed to build the sidecar): install Go 1.26 or set GO")
@@ -287,3 +303,54 @@ async def env(
             # it to finish closing the channel, or the sidecar's graceful stop
             # waits a second for the connection.
             await asyncio.get_running_loop().run_in_executor(None, sc.stop)
+
+
+@dataclass
+class WfEnv:
+    """What a workflow test needs: a sidecar for its own task queue, a
+    connection and a Client through it, and a temporalio client straight to
+    the dev server (an independent driver and observer). No worker runs yet:
+    the test starts the sidecar-side Worker with the workflows it needs."""
+
+    temporal: temporalio.client.Client
+    client: Client
+    connection: Connection
+    sidecar: Sidecar
+    task_queue: str
+    dev_server: DevServer
+
+
+WfEnvFactory = Callable[..., "contextlib.AbstractAsyncContextManager[WfEnv]"]
+
+
+@pytest.fixture
+def wf_env_factory(
+    client: temporalio.client.Client, task_queue: str, sidecar_factory: SidecarFactory, dev_server: DevServer
+) -> WfEnvFactory:
+    """``async with wf_env_factory(*sidecar_args) as env``: a WfEnv whose
+    sidecar runs with extra flags (for example ``--max-cached-workflows 0``)."""
+
+    @contextlib.asynccontextmanager
+    async def make(*extra_args: str) -> AsyncIterator[WfEnv]:
+        sc = sidecar_factory(task_queue, *extra_args)
+        conn = await Connection.connect(sc.target)
+        try:
+            yield WfEnv(
+                temporal=client,
+                client=Client(conn),
+                connection=conn,
+                sidecar=sc,
+                task_queue=task_queue,
+                dev_server=dev_server,
+            )
+        finally:
+            await conn.close()
+            await asyncio.get_running_loop().run_in_executor(None, sc.stop)
+
+    return make
+
+
+@pytest.fixture
+async def wf_env(wf_env_factory: WfEnvFactory) -> AsyncIterator[WfEnv]:
+    async with wf_env_factory() as env:
+        yield env

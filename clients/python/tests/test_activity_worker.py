@@ -512,7 +512,7 @@ async def test_worker_configuration_errors(env: Env) -> None:
     @activity.defn
     def blocking() -> None: ...
 
-    with pytest.raises(ValueError, match="the worker has no activities"):
+    with pytest.raises(ValueError, match="the worker has no workflows or activities"):
         Worker(env.connection, task_queue=tq, activities=[])
     with pytest.raises(ValueError, match="more than one activity named 'same'"):
         Worker(env.connection, task_queue=tq, activities=[one, other])

@@ -6,10 +6,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
+from enum import IntEnum
 
 from temporal_sidecar.proto.sidecar.bridge.v1 import common_pb2
 
-__all__ = ["Priority", "RawValue", "RetryPolicy"]
+__all__ = [
+    "Priority",
+    "QueryRejectCondition",
+    "RawValue",
+    "RetryPolicy",
+    "WorkflowIDConflictPolicy",
+    "WorkflowIDReusePolicy",
+]
 
 
 @dataclass(frozen=True)
@@ -35,6 +43,18 @@ class RetryPolicy:
             non_retryable_error_types=tuple(p.non_retryable_error_types),
         )
 
+    def apply_to_proto(self, p: common_pb2.RetryPolicy) -> None:
+        """Set the bridge's ``RetryPolicy`` from this one."""
+        p.SetInParent()
+        if self.initial_interval is not None:
+            p.initial_interval.FromTimedelta(self.initial_interval)
+        if self.backoff_coefficient is not None:
+            p.backoff_coefficient = self.backoff_coefficient
+        if self.maximum_interval is not None:
+            p.maximum_interval.FromTimedelta(self.maximum_interval)
+        p.maximum_attempts = self.maximum_attempts
+        p.non_retryable_error_types.extend(self.non_retryable_error_types)
+
 
 @dataclass(frozen=True)
 class Priority:
@@ -54,6 +74,15 @@ class Priority:
             fairness_weight=p.fairness_weight or None,
         )
 
+    def apply_to_proto(self, p: common_pb2.Priority) -> None:
+        """Set the bridge's ``Priority`` from this one."""
+        if self.priority_key is not None:
+            p.priority_key = self.priority_key
+        if self.fairness_key is not None:
+            p.fairness_key = self.fairness_key
+        if self.fairness_weight is not None:
+            p.fairness_weight = self.fairness_weight
+
 
 @dataclass(frozen=True)
 class RawValue:
@@ -61,3 +90,33 @@ class RawValue:
     Convert it with :py:func:`temporal_sidecar.activity.payload_converter`."""
 
     payload: common_pb2.Payload
+
+
+class WorkflowIDReusePolicy(IntEnum):
+    """Whether a workflow id may be reused after a run closed. Values match
+    ``temporal.api.enums.v1.WorkflowIdReusePolicy``."""
+
+    UNSPECIFIED = 0
+    ALLOW_DUPLICATE = 1
+    ALLOW_DUPLICATE_FAILED_ONLY = 2
+    REJECT_DUPLICATE = 3
+    TERMINATE_IF_RUNNING = 4
+
+
+class WorkflowIDConflictPolicy(IntEnum):
+    """What to do when a run with the workflow id is open. Values match
+    ``temporal.api.enums.v1.WorkflowIdConflictPolicy``."""
+
+    UNSPECIFIED = 0
+    FAIL = 1
+    USE_EXISTING = 2
+    TERMINATE_EXISTING = 3
+
+
+class QueryRejectCondition(IntEnum):
+    """When a query is refused instead of run. Values match
+    ``temporal.api.enums.v1.QueryRejectCondition``."""
+
+    NONE = 1
+    NOT_OPEN = 2
+    NOT_COMPLETED_CLEANLY = 3

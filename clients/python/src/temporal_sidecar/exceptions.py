@@ -41,6 +41,8 @@ __all__ = [
     "TerminatedError",
     "TimeoutError",
     "TimeoutType",
+    "WorkflowAlreadyStartedError",
+    "is_cancelled_exception",
 ]
 
 
@@ -293,6 +295,25 @@ class NexusOperationError(FailureError):
         self.service = service
         self.operation = operation
         self.operation_token = operation_token
+
+
+class WorkflowAlreadyStartedError(FailureError):
+    """A workflow with this id is already running (starting it, or a child with it)."""
+
+    def __init__(self, workflow_id: str, workflow_type: str, *, run_id: str | None = None) -> None:
+        super().__init__("Workflow execution already started")
+        self.workflow_id = workflow_id
+        self.workflow_type = workflow_type
+        self.run_id = run_id
+
+
+def is_cancelled_exception(exception: BaseException) -> bool:
+    """Whether the exception is a cancellation: a :py:class:`CancelledError`,
+    or an activity or child workflow error caused by one (as workflow code
+    sees a cancelled activity or child)."""
+    return isinstance(exception, CancelledError) or (
+        isinstance(exception, (ActivityError, ChildWorkflowError)) and isinstance(exception.cause, CancelledError)
+    )
 
 
 class SidecarError(TemporalError):

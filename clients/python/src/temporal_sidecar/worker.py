@@ -1,17 +1,21 @@
-"""The activity worker, shaped like :py:class:`temporalio.worker.Worker`.
+"""The worker, shaped like :py:class:`temporalio.worker.Worker`.
 
 ::
 
-    async with Worker(conn, task_queue="orders", activities=[charge, ship],
-                      activity_executor=ThreadPoolExecutor(10)):
+    async with Worker(conn, task_queue="orders", workflows=[OrderWorkflow],
+                      activities=[charge, ship], activity_executor=ThreadPoolExecutor(10)):
         await stop.wait()
 
 The worker opens one ``BridgeService.Connect`` stream to the sidecar,
-registers its activities, runs the tasks the sidecar sends and answers each
-one. The sidecar does the polling, heartbeat throttling and deadline keeping.
+registers its workflow and activity types, runs the tasks the sidecar sends
+and answers each one. The sidecar does the polling, history replay, sticky
+caching, heartbeat throttling and deadline keeping. Workflow activations run
+on a deterministic event loop per run (see
+:py:mod:`temporal_sidecar.workflow`), in the ``workflow_task_executor``.
 If the stream breaks (the sidecar restarted, say) while the worker runs, it
 reconnects with exponential backoff and registers again; the sidecar has
-already failed the lost session's activities for retry, so nothing is resent.
+already failed the lost session's activities for retry and forgotten its
+cached workflow runs, which are rebuilt by replay on their next task.
 """
 
 from __future__ import annotations
@@ -26,19 +30,23 @@ import logging
 import random
 import threading
 import warnings
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta, timezone
 from types import TracebackType
 from typing import Any, cast
 
+import google.protobuf.message
 import grpc
 import grpc.aio
 
 import temporal_sidecar
 from temporal_sidecar import activity as _activity
+from temporal_sidecar import workflow as _workflow
+from temporal_sidecar._workflow_instance import WorkflowInstance
 from temporal_sidecar.activity import ActivityCancellationDetails, Info, _CompleteAsyncError, _CompositeEvent
+from temporal_sidecar.client import Client
 from temporal_sidecar.common import Priority, RawValue, RetryPolicy
 from temporal_sidecar.connection import Connection
 from temporal_sidecar.exceptions import (
@@ -56,7 +64,13 @@ from temporal_sidecar.interceptor import (
     ExecuteActivityInput,
     Interceptor,
 )
-from temporal_sidecar.proto.sidecar.bridge.v1 import activity_pb2, bridge_pb2
+from temporal_sidecar.proto.sidecar.bridge.v1 import (
+    activity_pb2,
+    bridge_pb2,
+    common_pb2,
+    workflow_activation_pb2,
+    workflow_completion_pb2,
+)
 
 __all__ = [
     "ActivityInboundInterceptor",
@@ -240,6 +254,68 @@ class _RunningActivity:
             self.task.cancel()
 
 
+@dataclass(eq=False)
+class _Run:
+    """A workflow run this worker holds (the sidecar's cache entry for it)."""
+
+    instance: WorkflowInstance
+    workflow_type: str
+    workflow_id: str
+    busy: bool = False  # an activation runs in the executor
+    deadlocked: bool = False  # an activation never returned: the run is unusable
+    dropped: bool = False  # its session ended while busy: tear down when the activation returns
+
+
+# How long workflow code may run without yielding before its task is failed.
+_DEADLOCK_TIMEOUT = 2.0
+
+_PAYLOAD = "sidecar.bridge.v1.Payload"
+# Left to the server as they are, as temporalio does: never passed through a codec.
+_NO_CODEC_FIELDS = frozenset({"search_attributes", "headers"})
+
+
+def _payloads_in(msg: google.protobuf.message.Message, out: list[common_pb2.Payload]) -> None:
+    """Collects every Payload in msg (in place, to pass through a codec)."""
+    for fd, value in msg.ListFields():
+        mt = fd.message_type
+        if mt is None or fd.name in _NO_CODEC_FIELDS:
+            continue
+        if mt.GetOptions().map_entry:
+            vt = mt.fields_by_name["value"].message_type
+            if vt is None:
+                continue
+            if vt.full_name == _PAYLOAD:
+                out.extend(value.values())
+            else:
+                for v in value.values():
+                    _payloads_in(v, out)
+        elif mt.full_name == _PAYLOAD:
+            if fd.is_repeated:
+                out.extend(value)
+            else:
+                out.append(value)
+        elif fd.is_repeated:
+            for v in value:
+                _payloads_in(v, out)
+        else:
+            _payloads_in(value, out)
+
+
+async def _apply_codec(
+    msg: google.protobuf.message.Message,
+    fn: Callable[[Sequence[common_pb2.Payload]], Awaitable[list[common_pb2.Payload]]],
+) -> None:
+    payloads: list[common_pb2.Payload] = []
+    _payloads_in(msg, payloads)
+    if not payloads:
+        return
+    new = await fn(payloads)
+    if len(new) != len(payloads):
+        raise RuntimeError(f"the payload codec returned {len(new)} payloads for {len(payloads)}")
+    for old, p in zip(payloads, new):
+        old.CopyFrom(p)
+
+
 class _Backoff:
     def __init__(self) -> None:
         self.attempt = 0
@@ -254,49 +330,75 @@ class _Backoff:
 
 
 class Worker:
-    """Runs activities for one task queue through a sidecar.
+    """Runs workflows and activities for one task queue through a sidecar.
 
     Args:
-        connection: The sidecar connection (:py:meth:`Connection.connect`).
+        connection: The sidecar connection (:py:meth:`Connection.connect`),
+            or a :py:class:`temporal_sidecar.client.Client` (its connection is
+            used), as temporalio's Worker takes its client.
         task_queue: The task queue; it must be the sidecar's ``--task-queue``.
+        workflows: Classes decorated with
+            :py:func:`temporal_sidecar.workflow.defn`.
         activities: Functions decorated with
             :py:func:`temporal_sidecar.activity.defn`, async or not.
         activity_executor: Where synchronous activities run; required when
             there is one. Only :py:class:`concurrent.futures.ThreadPoolExecutor`
             is supported. The worker does not shut it down.
+        workflow_task_executor: Where workflow activations run, one at a time
+            per run. Defaults to a pool of ``max_concurrent_workflow_tasks``
+            threads created and shut down by the worker.
         max_concurrent_activities: Activity tasks run at once; the sidecar
             never sends more.
         max_concurrent_local_activities: Local activity tasks run at once.
             Defaults to ``max_concurrent_activities``.
+        max_concurrent_workflow_tasks: Workflow activations run at once
+            (across runs); the sidecar never sends more.
+        workflow_failure_exception_types: Exception types that fail the
+            workflow (instead of the workflow task, which is retried) when
+            workflow code raises them; :py:class:`temporal_sidecar.exceptions.FailureError`
+            (``ApplicationError`` and friends) and ``asyncio.TimeoutError``
+            always do. ``Exception`` turns every error into a workflow failure.
         graceful_shutdown_timeout: How long running activities may finish
             after :py:meth:`shutdown` before they are cancelled.
         interceptors: Activity interceptors; the first is the outermost.
         identity: This worker in the sidecar's logs; defaults to the
             connection's identity.
+        debug_mode: Turn off the deadlock detection of workflow code (for
+            stepping through it in a debugger).
     """
 
     def __init__(
         self,
-        connection: Connection,
+        connection: Connection | Client,
         *,
         task_queue: str,
+        workflows: Sequence[type] = (),
         activities: Sequence[Callable[..., Any]] = (),
         activity_executor: concurrent.futures.Executor | None = None,
+        workflow_task_executor: concurrent.futures.ThreadPoolExecutor | None = None,
         max_concurrent_activities: int = 100,
         max_concurrent_local_activities: int | None = None,
+        max_concurrent_workflow_tasks: int = 100,
+        workflow_failure_exception_types: Sequence[type[BaseException]] = (),
         graceful_shutdown_timeout: timedelta = timedelta(),
         interceptors: Sequence[Interceptor] = (),
         identity: str | None = None,
+        debug_mode: bool = False,
     ) -> None:
+        if isinstance(connection, Client):
+            connection = connection.connection
         if not task_queue:
             raise ValueError("task_queue is required: pass the sidecar's --task-queue")
-        if not activities:
+        if not activities and not workflows:
             raise ValueError(
-                "the worker has no activities: pass activities=[...] with functions decorated with "
-                "@activity.defn (a sidecar refuses a registration that offers no work)"
+                "the worker has no workflows or activities: pass workflows=[...] with @workflow.defn classes "
+                "and/or activities=[...] with @activity.defn functions (a sidecar refuses a registration that "
+                "offers no work)"
             )
         if max_concurrent_activities < 1:
             raise ValueError("max_concurrent_activities must be at least 1")
+        if max_concurrent_workflow_tasks < 1:
+            raise ValueError("max_concurrent_workflow_tasks must be at least 1")
         local = max_concurrent_activities if max_concurrent_local_activities is None else max_concurrent_local_activities
         if local < 1:
             raise ValueError("max_concurrent_local_activities must be at least 1")
@@ -307,6 +409,31 @@ class Worker:
                 "activity_executor must be a concurrent.futures.ThreadPoolExecutor "
                 "(process pool executors are not supported)"
             )
+
+        self._workflows: dict[str, _workflow._Definition] = {}
+        self._dynamic_workflow: _workflow._Definition | None = None
+        for cls in workflows:
+            if not isinstance(cls, type):
+                raise TypeError(f"workflow {cls!r} is not a class: pass @workflow.defn classes in workflows=[...]")
+            wd = _workflow._Definition.must_from_class(cls)
+            if wd.name is None:
+                if self._dynamic_workflow is not None:
+                    raise TypeError("more than one dynamic workflow")
+                self._dynamic_workflow = wd
+            elif wd.name in self._workflows:
+                raise ValueError(
+                    f"more than one workflow named {wd.name!r}: give one of them another name with "
+                    "@workflow.defn(name=...)"
+                )
+            else:
+                self._workflows[wd.name] = wd
+        self._workflow_failure_types = tuple(workflow_failure_exception_types)
+        self._max_concurrent_workflow_tasks = max_concurrent_workflow_tasks
+        self._workflow_executor = workflow_task_executor
+        self._own_workflow_executor = workflow_task_executor is None
+        self._debug_mode = debug_mode
+        self._runs: dict[str, _Run] = {}
+        self._activations: set[asyncio.Task[None]] = set()
 
         self._activities: dict[str, _activity._Definition] = {}
         self._dynamic: _activity._Definition | None = None
@@ -405,7 +532,7 @@ class Worker:
         return s is not None and bool(s.id) and not s.closed
 
     async def run(self) -> None:
-        """Serve activities until :py:meth:`shutdown` is called.
+        """Serve workflows and activities until :py:meth:`shutdown` is called.
 
         Raises:
             RegistrationError: the sidecar refused the registration.
@@ -422,6 +549,10 @@ class Worker:
         self._registered_once = self._registered_once or asyncio.Event()
         self._run_done = self._run_done or asyncio.Event()
         self._is_running = True
+        if self._workflow_executor is None and (self._workflows or self._dynamic_workflow is not None):
+            self._workflow_executor = concurrent.futures.ThreadPoolExecutor(
+                self._max_concurrent_workflow_tasks, thread_name_prefix="temporal_sidecar_workflow"
+            )
         try:
             if self._shutdown_requested:  # shutdown() raced run()
                 self._shutdown_event.set()
@@ -430,6 +561,9 @@ class Worker:
         finally:
             self._is_running = False
             self._is_shutdown = True
+            await self._wait_teardowns()
+            if self._own_workflow_executor and self._workflow_executor is not None:
+                self._workflow_executor.shutdown(wait=False)
             self._run_done.set()
 
     async def shutdown(self) -> None:
@@ -506,6 +640,8 @@ class Worker:
             raise self._fatal
 
     def _register_message(self) -> bridge_pb2.ConnectRequest:
+        serves_activities = bool(self._activities) or self._dynamic is not None
+        serves_workflows = bool(self._workflows) or self._dynamic_workflow is not None
         return bridge_pb2.ConnectRequest(
             register=bridge_pb2.Register(
                 protocol_version=PROTOCOL_VERSION,
@@ -513,11 +649,23 @@ class Worker:
                 sdk_name=SDK_NAME,
                 sdk_version=temporal_sidecar.__version__,
                 task_queue=self._task_queue,
+                workflows=[
+                    bridge_pb2.WorkflowRegistration(
+                        name=n,
+                        signals=sorted(k for k in d.signals if k),
+                        queries=sorted(k for k in d.queries if k),
+                        updates=sorted(k for k in d.updates if k),
+                    )
+                    for n, d in self._workflows.items()
+                ],
                 activities=[bridge_pb2.ActivityRegistration(name=n) for n in self._activities],
                 capacity=bridge_pb2.Capacity(
-                    activities=self._max_concurrent, local_activities=self._max_concurrent_local
+                    activities=self._max_concurrent if serves_activities else 0,
+                    local_activities=self._max_concurrent_local if serves_activities else 0,
+                    workflow_activations=self._max_concurrent_workflow_tasks if serves_workflows else 0,
                 ),
                 dynamic_activity=self._dynamic is not None,
+                dynamic_workflow=self._dynamic_workflow is not None,
             )
         )
 
@@ -607,12 +755,13 @@ class Worker:
     def _on_registered(self, session: _Session, r: bridge_pb2.Registered) -> None:
         session.id = r.session_id
         logger.info(
-            "worker registered with sidecar %s (session %s, namespace %s, task queue %s, %d activities)",
+            "worker registered with sidecar %s (session %s, namespace %s, task queue %s, %d workflows, %d activities)",
             r.sidecar_identity,
             r.session_id,
             r.namespace,
             r.task_queue,
-            len(self._activities),
+            len(self._workflows) + (self._dynamic_workflow is not None),
+            len(self._activities) + (self._dynamic is not None),
         )
         if r.protocol_version != PROTOCOL_VERSION:
             logger.warning(
@@ -627,7 +776,23 @@ class Worker:
 
     def _handle(self, session: _Session, m: bridge_pb2.ConnectResponse) -> None:
         kind = m.WhichOneof("message")
-        if kind == "activity_task":
+        if kind == "workflow_activation":
+            assert self._loop is not None
+            act = m.workflow_activation
+            if len(act.jobs) == 1 and act.jobs[0].WhichOneof("variant") == "remove_from_cache":
+                # Answered here, at once; the run's code unwinds afterwards.
+                # (The run is out of self._runs: a new activation for it starts afresh.)
+                evicted = self._evict(act.run_id, act.jobs[0].remove_from_cache)
+                done = workflow_completion_pb2.WorkflowActivationCompletion(run_id=act.run_id)
+                done.successful.SetInParent()
+                self._send_completion(session, done)
+                if evicted is not None:
+                    self._teardown_later(evicted)
+                return
+            at = self._loop.create_task(self._activate(session, act))
+            self._activations.add(at)
+            at.add_done_callback(self._activations.discard)
+        elif kind == "activity_task":
             t = m.activity_task
             variant = t.WhichOneof("variant")
             if variant == "start":
@@ -636,6 +801,8 @@ class Worker:
                 self._cancel_activity(t.task_token, t.cancel)
             else:
                 logger.warning("the sidecar sent an activity task with no start or cancel")
+        elif kind == "completion_error" and m.completion_error.WhichOneof("task") == "run_id":
+            self._workflow_completion_error(m.completion_error)
         elif kind == "completion_error":
             e = m.completion_error
             what = ""
@@ -683,6 +850,7 @@ class Worker:
             logger.debug("ignoring a %s message: this worker runs activities only", kind)
 
     def _session_lost(self, session: _Session) -> None:
+        self._drop_runs()
         lost = [ra for ra in self._running.values() if ra.session is session and not ra.done]
         if not lost:
             return
@@ -696,6 +864,213 @@ class Worker:
                 ActivityCancellationDetails(lost=True, message="the connection to the sidecar was lost"),
                 from_sidecar=False,
             )
+
+    # ------------------------------------------------------------ workflows
+
+    async def _activate(self, session: _Session, act: workflow_activation_pb2.WorkflowActivation) -> None:
+        run_id = act.run_id
+        jobs = act.jobs
+        if logger.isEnabledFor(logging.DEBUG):
+            logger.debug(
+                "activation for run %s%s: %s",
+                run_id,
+                " (replaying)" if act.is_replaying else "",
+                ", ".join(str(j.WhichOneof("variant")) for j in jobs),
+            )
+        dc = self._data_converter
+        run = self._runs.get(run_id)
+        starts_over = any(j.WhichOneof("variant") == "initialize_workflow" for j in jobs)
+        if run is not None and run.busy:
+            # The protocol allows one outstanding activation per run; the
+            # sidecar broke that rule. Nothing sensible can be done with it.
+            logger.error(
+                "the sidecar sent an activation for run %s of workflow %s while the previous one is still "
+                "running (a sidecar bug: one activation per run may be outstanding); failing it",
+                run_id,
+                run.workflow_type,
+            )
+            self._send_completion(
+                session,
+                await self._failed_completion(
+                    run_id, RuntimeError("a second activation for a run whose activation is still running")
+                ),
+            )
+            return
+        if run is not None and starts_over:
+            # The sidecar rebuilds the run from its start: drop what this worker held.
+            logger.warning(
+                "the sidecar started run %s of workflow %s over without evicting it first; replacing it",
+                run_id,
+                run.workflow_type,
+            )
+            self._runs.pop(run_id, None)
+            self._teardown_later(run)
+            run = None
+        if run is not None:
+            run.busy = True
+        try:
+            if dc.payload_codec is not None:
+                await _apply_codec(act, dc.payload_codec.decode)
+            if run is None:
+                run = self._new_run(act)
+                self._runs[run_id] = run
+                run.busy = True
+            if run.deadlocked:
+                raise RuntimeError("an earlier activation of this run is still running (deadlocked)")
+            completion = await self._run_activation(run, act)
+            if dc.payload_codec is not None:
+                await _apply_codec(completion, dc.payload_codec.encode)
+        except asyncio.CancelledError:
+            raise
+        except BaseException as err:  # noqa: BLE001 - every outcome becomes an answer
+            what = f"workflow {run.workflow_type} (id {run.workflow_id}, run {run_id})" if run else f"run {run_id}"
+            logger.warning("failing the workflow task of %s: %s", what, err, exc_info=err)
+            completion = await self._failed_completion(run_id, err)
+        finally:
+            if run is not None:
+                run.busy = False
+        if run is not None and run.dropped:
+            self._teardown_later(run)
+        self._send_completion(session, completion)
+
+    def _send_completion(
+        self, session: _Session, completion: workflow_completion_pb2.WorkflowActivationCompletion
+    ) -> None:
+        if not session.send(bridge_pb2.ConnectRequest(workflow_completion=completion)):
+            logger.debug("dropping the completion of run %s: its session ended", completion.run_id)
+
+    async def _failed_completion(
+        self, run_id: str, err: BaseException
+    ) -> workflow_completion_pb2.WorkflowActivationCompletion:
+        done = workflow_completion_pb2.WorkflowActivationCompletion(run_id=run_id)
+        try:
+            done.failed.failure.CopyFrom(await self._data_converter.encode_failure(err))
+        except Exception as inner:  # noqa: BLE001
+            done.failed.failure.message = f"{err} (and converting it to a failure failed: {inner})"
+            done.failed.failure.application_failure_info.SetInParent()
+        if isinstance(err, _workflow.NondeterminismError):
+            done.failed.cause = workflow_completion_pb2.WORKFLOW_TASK_FAILED_CAUSE_NON_DETERMINISTIC_ERROR
+        return done
+
+    def _new_run(self, act: workflow_activation_pb2.WorkflowActivation) -> _Run:
+        init = next(
+            (j.initialize_workflow for j in act.jobs if j.WhichOneof("variant") == "initialize_workflow"), None
+        )
+        if init is None:
+            raise RuntimeError(
+                f"the sidecar sent an activation for run {act.run_id}, which this worker does not hold, "
+                "without initialize_workflow"
+            )
+        defn = self._workflows.get(init.workflow_type, self._dynamic_workflow)
+        if defn is None:
+            raise ApplicationError(
+                f"workflow type {init.workflow_type} is not registered on this worker; registered: "
+                f"{', '.join(sorted(self._workflows))}",
+                type="NotFoundError",
+            )
+        instance = WorkflowInstance(
+            defn=defn,
+            run_id=act.run_id,
+            init=init,
+            payload_converter=self._data_converter.payload_converter,
+            failure_converter=self._data_converter.failure_converter,
+            worker_failure_exception_types=self._workflow_failure_types,
+        )
+        return _Run(instance=instance, workflow_type=init.workflow_type, workflow_id=init.workflow_id)
+
+    async def _run_activation(
+        self, run: _Run, act: workflow_activation_pb2.WorkflowActivation
+    ) -> workflow_completion_pb2.WorkflowActivationCompletion:
+        loop = asyncio.get_running_loop()
+        fut = loop.run_in_executor(self._workflow_executor, run.instance.activate, act)
+        if self._debug_mode:
+            return await fut
+        try:
+            return await asyncio.wait_for(asyncio.shield(fut), _DEADLOCK_TIMEOUT)
+        except asyncio.TimeoutError:
+            run.deadlocked = True
+            raise RuntimeError(
+                f"potential deadlock detected: workflow {run.workflow_type} (id {run.workflow_id}) did not yield "
+                f"within {_DEADLOCK_TIMEOUT:g} seconds. Workflow code must not block: no time.sleep, blocking I/O "
+                "or thread locks; use workflow.sleep / asyncio primitives, and activities for I/O "
+                "(Worker(debug_mode=True) turns this check off)"
+            ) from None
+
+    def _evict(self, run_id: str, why: workflow_activation_pb2.RemoveFromCache) -> _Run | None:
+        """Forgets the run; returns it if its code should be unwound."""
+        run = self._runs.pop(run_id, None)
+        # Evictions that say something went wrong the app was not told otherwise
+        # (for example the server refusing a completion) are worth a warning.
+        notable = why.reason in (
+            workflow_activation_pb2.EVICTION_REASON_TASK_NOT_FOUND,
+            workflow_activation_pb2.EVICTION_REASON_FATAL,
+            workflow_activation_pb2.EVICTION_REASON_PAGINATION_OR_HISTORY_FETCH,
+            workflow_activation_pb2.EVICTION_REASON_UNHANDLED_COMMAND,
+        )
+        logger.log(
+            logging.WARNING if notable else logging.DEBUG,
+            "the sidecar evicted %s (%s): %s",
+            f"workflow {run.workflow_type} (id {run.workflow_id}, run {run_id})" if run else f"run {run_id}",
+            workflow_activation_pb2.EvictionReason.Name(why.reason),
+            why.message,
+        )
+        if run is None:
+            return None
+        if run.deadlocked:
+            logger.warning(
+                "run %s of workflow %s was evicted while its code is still blocked; dropping it", run_id, run.workflow_type
+            )
+            return None
+        if run.busy:  # cannot happen: an eviction comes alone, after the completion
+            run.dropped = True
+            return None
+        return run
+
+    async def _teardown(self, run: _Run) -> None:
+        loop = asyncio.get_running_loop()
+        try:
+            await asyncio.wait_for(
+                asyncio.shield(loop.run_in_executor(self._workflow_executor, run.instance.teardown)), _DEADLOCK_TIMEOUT
+            )
+        except Exception:  # noqa: BLE001 - an evicted run is dropped whatever happens
+            logger.warning("tearing down run %s of workflow %s failed", run.instance._run_id, run.workflow_type, exc_info=True)
+
+    def _teardown_later(self, run: _Run) -> None:
+        if self._loop is None or run.deadlocked:
+            return
+        t = self._loop.create_task(self._teardown(run))
+        self._activations.add(t)
+        t.add_done_callback(self._activations.discard)
+
+    def _drop_runs(self) -> None:
+        """The session ended: the sidecar forgot its runs, so does the worker.
+        Their next tasks start from history again."""
+        runs, self._runs = self._runs, {}
+        for run in runs.values():
+            if run.busy:
+                run.dropped = True
+            else:
+                self._teardown_later(run)
+
+    def _workflow_completion_error(self, e: bridge_pb2.CompletionError) -> None:
+        run = self._runs.get(e.run_id)
+        what = f"workflow {run.workflow_type} (id {run.workflow_id}, run {e.run_id})" if run else f"run {e.run_id}"
+        kind = bridge_pb2.CompletionErrorKind.Name(e.kind).removeprefix("COMPLETION_ERROR_KIND_")
+        if e.kind == bridge_pb2.COMPLETION_ERROR_KIND_UNKNOWN_TASK:
+            logger.info("the sidecar did not accept the workflow task completion of %s: %s (%s)", what, e.message, kind)
+            return
+        hint = ""
+        if e.kind == bridge_pb2.COMPLETION_ERROR_KIND_NONDETERMINISM:
+            hint = (
+                "; the workflow code no longer matches the run's history: guard changes with workflow.patched() "
+                "or keep the old code until such runs are done. The workflow task failed and is retried"
+            )
+        logger.warning("the sidecar reports %s for %s: %s%s", kind, what, e.message, hint)
+
+    async def _wait_teardowns(self) -> None:
+        pending = [t for t in self._activations if not t.done()]
+        if pending:
+            await asyncio.wait(pending, timeout=_SHUTDOWN_STRAGGLER_TIMEOUT)
 
     # ------------------------------------------------------------ shutdown
 

@@ -1,0 +1,1006 @@
+"""Starting and driving workflows through the sidecar, shaped like
+:py:class:`temporalio.client.Client`.
+
+::
+
+    client = Client(await Connection.connect("unix:///run/sidecar.sock"))
+    handle = await client.start_workflow(Greeting.run, "Ada", id="greeting-ada")
+    print(await handle.result())
+
+The sidecar's ``ClientService`` forwards every call to Temporal with the
+sidecar's namespace and credentials: this process holds none. Errors keep
+the server's meaning: :py:class:`temporal_sidecar.exceptions.WorkflowAlreadyStartedError`,
+:py:class:`WorkflowFailureError` (with the workflow's failure as ``cause``),
+:py:class:`WorkflowQueryFailedError`, :py:class:`WorkflowUpdateFailedError`,
+and :py:class:`temporal_sidecar.service.RPCError` for the rest.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import uuid
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from enum import IntEnum
+from typing import Any, Generic, TypeVar, overload
+
+import google.protobuf.message
+import grpc
+import grpc.aio
+
+from temporal_sidecar import workflow as _workflow
+from temporal_sidecar.common import (
+    Priority,
+    QueryRejectCondition,
+    RetryPolicy,
+    WorkflowIDConflictPolicy,
+    WorkflowIDReusePolicy,
+)
+from temporal_sidecar.connection import Connection
+from temporal_sidecar.converter import DataConverter
+from temporal_sidecar.exceptions import TemporalError, WorkflowAlreadyStartedError
+from temporal_sidecar.proto.sidecar.bridge.v1 import client_pb2, common_pb2
+from temporal_sidecar.service import RPCError, RPCStatusCode, _string_field
+
+__all__ = [
+    "Client",
+    "WorkflowContinuedAsNewError",
+    "WorkflowExecutionDescription",
+    "WorkflowExecutionStatus",
+    "WorkflowFailureError",
+    "WorkflowHandle",
+    "WorkflowQueryFailedError",
+    "WorkflowQueryRejectedError",
+    "WorkflowUpdateFailedError",
+    "WorkflowUpdateHandle",
+    "WorkflowUpdateStage",
+]
+
+SelfType = TypeVar("SelfType")
+ReturnType = TypeVar("ReturnType")
+LocalReturnType = TypeVar("LocalReturnType")
+_Req = TypeVar("_Req", bound=google.protobuf.message.Message)
+_Resp = TypeVar("_Resp", bound=google.protobuf.message.Message)
+
+_SERVICE = "/sidecar.bridge.v1.ClientService/"
+
+# Calls are repeated when the sidecar says UNAVAILABLE (it is restarting, or
+# shutting down during a long call), with this backoff: short calls for up to
+# _RETRY_SHORT_CALLS seconds (as temporalio's default retry config), calls that
+# wait on a workflow until their rpc_timeout.
+_RETRY_INITIAL = 0.1
+_RETRY_MAX = 5.0
+_RETRY_SHORT_CALLS = 10.0
+
+
+# ---------------------------------------------------------------- values and errors
+
+
+class WorkflowExecutionStatus(IntEnum):
+    """The state of a workflow run. Values match ``temporal.api.enums.v1.WorkflowExecutionStatus``."""
+
+    RUNNING = 1
+    COMPLETED = 2
+    FAILED = 3
+    CANCELED = 4
+    TERMINATED = 5
+    CONTINUED_AS_NEW = 6
+    TIMED_OUT = 7
+    PAUSED = 8
+
+
+class WorkflowUpdateStage(IntEnum):
+    """How far an update must get before :py:meth:`WorkflowHandle.start_update` returns."""
+
+    ACCEPTED = 1
+    COMPLETED = 2
+
+
+class WorkflowFailureError(TemporalError):
+    """The workflow did not complete: it failed, timed out, was cancelled or
+    terminated. ``cause`` says how (an ``ApplicationError``,
+    ``CancelledError``, ``TerminatedError``, ``TimeoutError``...)."""
+
+    def __init__(self, *, cause: BaseException) -> None:
+        super().__init__("Workflow execution failed")
+        self.__cause__ = cause
+
+
+class WorkflowContinuedAsNewError(TemporalError):
+    """The run continued as new (from ``result(follow_runs=False)``)."""
+
+    def __init__(self, new_execution_run_id: str) -> None:
+        super().__init__("Workflow continued as new")
+        self.new_execution_run_id = new_execution_run_id
+
+
+class WorkflowQueryRejectedError(TemporalError):
+    """The query's reject condition refused it; ``status`` is the workflow's status."""
+
+    def __init__(self, status: WorkflowExecutionStatus | None) -> None:
+        super().__init__(f"Query rejected, status: {status.name if status else 'unknown'}")
+        self.status = status
+
+
+class WorkflowQueryFailedError(TemporalError):
+    """The workflow could not answer the query (its handler raised, or it has
+    none of that name)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class WorkflowUpdateFailedError(TemporalError):
+    """The update was rejected by its validator, or its handler failed;
+    ``cause`` says why."""
+
+    def __init__(self, cause: BaseException) -> None:
+        super().__init__("Workflow update failed")
+        self.__cause__ = cause
+
+
+@dataclass(frozen=True)
+class WorkflowExecutionDescription:
+    """What :py:meth:`WorkflowHandle.describe` returns."""
+
+    id: str
+    run_id: str
+    workflow_type: str
+    task_queue: str
+    status: WorkflowExecutionStatus | None
+    start_time: datetime | None
+    close_time: datetime | None
+    history_length: int
+    raw_memo: Mapping[str, common_pb2.Payload]
+    search_attributes: Mapping[str, Any]
+    """Decoded search attribute values."""
+    pending_activities: int
+    pending_children: int
+    first_run_id: str | None
+    parent_id: str | None
+    parent_run_id: str | None
+    data_converter: DataConverter
+
+    async def memo(self) -> Mapping[str, Any]:
+        """The memo, decoded."""
+        out: dict[str, Any] = {}
+        for k, p in self.raw_memo.items():
+            [out[k]] = await self.data_converter.decode([p])
+        return out
+
+    async def memo_value(self, key: str, default: Any = None, *, type_hint: Any = None) -> Any:
+        """One memo value, decoded; ``default`` if absent."""
+        p = self.raw_memo.get(key)
+        if p is None:
+            return default
+        [v] = await self.data_converter.decode([p], None if type_hint is None else [type_hint])
+        return v
+
+
+def _timestamp(msg: google.protobuf.message.Message, field: str) -> datetime | None:
+    if not msg.HasField(field):
+        return None
+    ts = getattr(msg, field)
+    out: datetime = ts.ToDatetime(tzinfo=timezone.utc)
+    return out
+
+
+def _status(v: int) -> WorkflowExecutionStatus | None:
+    try:
+        return WorkflowExecutionStatus(v)
+    except ValueError:
+        return None
+
+
+def _timeout(t: timedelta | None) -> float | None:
+    return None if t is None else t.total_seconds()
+
+
+def _serialize(m: google.protobuf.message.Message) -> bytes:
+    return m.SerializeToString()
+
+
+# ---------------------------------------------------------------- the client
+
+
+class Client:
+    """Drives workflows through a sidecar's client API.
+
+    Args:
+        connection: The sidecar connection. Payloads are converted with its
+            data converter unless ``data_converter`` is given.
+        data_converter: Overrides the connection's data converter.
+    """
+
+    def __init__(self, connection: Connection, *, data_converter: DataConverter | None = None) -> None:
+        self._connection = connection
+        self._dc = data_converter or connection.data_converter
+        ch = connection.channel
+        self._start = self._unary(ch, "StartWorkflow", client_pb2.StartWorkflowResponse)
+        self._signal_with_start = self._unary(ch, "SignalWithStartWorkflow", client_pb2.SignalWithStartWorkflowResponse)
+        self._signal = self._unary(ch, "SignalWorkflow", client_pb2.SignalWorkflowResponse)
+        self._query = self._unary(ch, "QueryWorkflow", client_pb2.QueryWorkflowResponse)
+        self._update = self._unary(ch, "UpdateWorkflow", client_pb2.UpdateWorkflowResponse)
+        self._result = self._unary(ch, "GetWorkflowResult", client_pb2.GetWorkflowResultResponse)
+        self._cancel = self._unary(ch, "CancelWorkflow", client_pb2.CancelWorkflowResponse)
+        self._terminate = self._unary(ch, "TerminateWorkflow", client_pb2.TerminateWorkflowResponse)
+        self._describe = self._unary(ch, "DescribeWorkflow", client_pb2.DescribeWorkflowResponse)
+
+    @staticmethod
+    def _unary(
+        channel: grpc.aio.Channel, method: str, resp: type[_Resp]
+    ) -> grpc.aio.UnaryUnaryMultiCallable[Any, _Resp]:
+        return channel.unary_unary(_SERVICE + method, request_serializer=_serialize, response_deserializer=resp.FromString)
+
+    @staticmethod
+    async def connect(target: str, **kwargs: Any) -> Client:
+        """``Client(await Connection.connect(target, **kwargs))``."""
+        return Client(await Connection.connect(target, **kwargs))
+
+    @property
+    def connection(self) -> Connection:
+        """The sidecar connection."""
+        return self._connection
+
+    @property
+    def data_converter(self) -> DataConverter:
+        """The data converter of this client."""
+        return self._dc
+
+    async def _call_once(
+        self,
+        fn: grpc.aio.UnaryUnaryMultiCallable[_Req, _Resp],
+        req: _Req,
+        *,
+        rpc_timeout: timedelta | None,
+    ) -> _Resp:
+        failed: RPCError | None = None
+        try:
+            return await fn(req, timeout=_timeout(rpc_timeout), metadata=self._connection.metadata)
+        except grpc.aio.AioRpcError as err:
+            failed = RPCError.from_aio_error(err)
+        raise failed
+
+    async def _call(
+        self,
+        fn: grpc.aio.UnaryUnaryMultiCallable[_Req, _Resp],
+        req: _Req,
+        *,
+        rpc_timeout: timedelta | None,
+        retry_for: float | None = _RETRY_SHORT_CALLS,
+    ) -> _Resp:
+        """One call, repeated while the sidecar is UNAVAILABLE (restarting,
+        or shutting down during a long call), as temporalio retries its calls:
+        every request carries an id that makes a repeat safe. ``retry_for``
+        bounds the retries (None: until ``rpc_timeout``, or forever)."""
+        loop = asyncio.get_running_loop()
+        start = loop.time()
+        deadline = None if rpc_timeout is None else start + rpc_timeout.total_seconds()
+        step = _RETRY_INITIAL
+        while True:
+            left = None if deadline is None else timedelta(seconds=max(0.0, deadline - loop.time()))
+            try:
+                return await self._call_once(fn, req, rpc_timeout=left)
+            except RPCError as err:
+                if err.status != RPCStatusCode.UNAVAILABLE:
+                    raise
+                now = loop.time()
+                if (deadline is not None and now + step >= deadline) or (
+                    retry_for is not None and now + step - start > retry_for
+                ):
+                    raise
+            await asyncio.sleep(random.uniform(step / 2, step))
+            step = min(_RETRY_MAX, step * 2)
+
+    async def _long_call(
+        self,
+        fn: grpc.aio.UnaryUnaryMultiCallable[_Req, _Resp],
+        req: _Req,
+        *,
+        rpc_timeout: timedelta | None,
+    ) -> _Resp:
+        """A call that waits on a workflow (a result, an update): repeated on
+        UNAVAILABLE until ``rpc_timeout``, or forever."""
+        return await self._call(fn, req, rpc_timeout=rpc_timeout, retry_for=None)
+
+    # ------------------------------------------------------------ starting
+
+    @overload
+    async def start_workflow(
+        self,
+        workflow: Callable[..., Awaitable[ReturnType]],
+        arg: Any = _workflow._arg_unset,
+        *,
+        args: Sequence[Any] = (),
+        id: str,
+        task_queue: str | None = None,
+        result_type: type | None = None,
+        execution_timeout: timedelta | None = None,
+        run_timeout: timedelta | None = None,
+        task_timeout: timedelta | None = None,
+        id_reuse_policy: WorkflowIDReusePolicy = WorkflowIDReusePolicy.ALLOW_DUPLICATE,
+        id_conflict_policy: WorkflowIDConflictPolicy = WorkflowIDConflictPolicy.UNSPECIFIED,
+        retry_policy: RetryPolicy | None = None,
+        cron_schedule: str = "",
+        memo: Mapping[str, Any] | None = None,
+        search_attributes: Mapping[str, Any] | None = None,
+        static_summary: str | None = None,
+        start_delay: timedelta | None = None,
+        start_signal: str | None = None,
+        start_signal_args: Sequence[Any] = (),
+        request_id: str | None = None,
+        priority: Priority | None = None,
+        rpc_timeout: timedelta | None = None,
+    ) -> WorkflowHandle[Any, ReturnType]: ...
+
+    @overload
+    async def start_workflow(
+        self,
+        workflow: str | type,
+        arg: Any = _workflow._arg_unset,
+        *,
+        args: Sequence[Any] = (),
+        id: str,
+        task_queue: str | None = None,
+        result_type: type | None = None,
+        execution_timeout: timedelta | None = None,
+        run_timeout: timedelta | None = None,
+        task_timeout: timedelta | None = None,
+        id_reuse_policy: WorkflowIDReusePolicy = WorkflowIDReusePolicy.ALLOW_DUPLICATE,
+        id_conflict_policy: WorkflowIDConflictPolicy = WorkflowIDConflictPolicy.UNSPECIFIED,
+        retry_policy: RetryPolicy | None = None,
+        cron_schedule: str = "",
+        memo: Mapping[str, Any] | None = None,
+        search_attributes: Mapping[str, Any] | None = None,
+        static_summary: str | None = None,
+        start_delay: timedelta | None = None,
+        start_signal: str | None = None,
+        start_signal_args: Sequence[Any] = (),
+        request_id: str | None = None,
+        priority: Priority | None = None,
+        rpc_timeout: timedelta | None = None,
+    ) -> WorkflowHandle[Any, Any]: ...
+
+    async def start_workflow(
+        self,
+        workflow: Any,
+        arg: Any = _workflow._arg_unset,
+        *,
+        args: Sequence[Any] = (),
+        id: str,
+        task_queue: str | None = None,
+        result_type: type | None = None,
+        execution_timeout: timedelta | None = None,
+        run_timeout: timedelta | None = None,
+        task_timeout: timedelta | None = None,
+        id_reuse_policy: WorkflowIDReusePolicy = WorkflowIDReusePolicy.ALLOW_DUPLICATE,
+        id_conflict_policy: WorkflowIDConflictPolicy = WorkflowIDConflictPolicy.UNSPECIFIED,
+        retry_policy: RetryPolicy | None = None,
+        cron_schedule: str = "",
+        memo: Mapping[str, Any] | None = None,
+        search_attributes: Mapping[str, Any] | None = None,
+        static_summary: str | None = None,
+        start_delay: timedelta | None = None,
+        start_signal: str | None = None,
+        start_signal_args: Sequence[Any] = (),
+        request_id: str | None = None,
+        priority: Priority | None = None,
+        rpc_timeout: timedelta | None = None,
+    ) -> WorkflowHandle[Any, Any]:
+        """Start a workflow and return its handle.
+
+        Args:
+            workflow: The workflow's ``@workflow.run`` method, its class, or its type name.
+            arg: The one argument; or use ``args`` for several.
+            id: The workflow id.
+            task_queue: Defaults to the sidecar's task queue.
+            result_type: The type :py:meth:`WorkflowHandle.result` decodes into
+                (defaults to the run method's return hint).
+            start_signal: Signal-with-start: send this signal, starting the
+                workflow first if it is not running.
+            start_signal_args: The signal's arguments.
+            search_attributes: Values encoded as JSON (no codec), by attribute name.
+
+        Raises:
+            temporal_sidecar.exceptions.WorkflowAlreadyStartedError: a run
+                with the id is open (or, by the reuse policy, was).
+        """
+        name, hint = _workflow._Definition.name_and_result_type(workflow)
+        opts = client_pb2.WorkflowOptions(
+            workflow_id=id,
+            workflow_type=name,
+            task_queue=task_queue or "",
+            args=await self._dc.encode(_workflow._arg_or_args(arg, args)),
+            id_reuse_policy=int(id_reuse_policy),  # type: ignore[arg-type]
+            id_conflict_policy=int(id_conflict_policy),  # type: ignore[arg-type]
+            cron_schedule=cron_schedule,
+            # Set here, not by the sidecar, so that a repeated call starts one run.
+            request_id=request_id or str(uuid.uuid4()),
+            static_summary=static_summary or "",
+        )
+        if execution_timeout is not None:
+            opts.execution_timeout.FromTimedelta(execution_timeout)
+        if run_timeout is not None:
+            opts.run_timeout.FromTimedelta(run_timeout)
+        if task_timeout is not None:
+            opts.task_timeout.FromTimedelta(task_timeout)
+        if start_delay is not None:
+            opts.start_delay.FromTimedelta(start_delay)
+        if retry_policy is not None:
+            retry_policy.apply_to_proto(opts.retry_policy)
+        if priority is not None:
+            priority.apply_to_proto(opts.priority)
+        for k, v in (memo or {}).items():
+            [p] = await self._dc.encode([v])
+            opts.memo[k].CopyFrom(p)
+        for k, v in (search_attributes or {}).items():
+            opts.search_attributes[k].CopyFrom(self._dc.payload_converter.to_payload(v))
+        rtype = result_type if result_type is not None else hint
+        try:
+            if start_signal is not None:
+                resp_sws = await self._call(
+                    self._signal_with_start,
+                    client_pb2.SignalWithStartWorkflowRequest(
+                        options=opts,
+                        signal_name=start_signal,
+                        signal_args=await self._dc.encode(list(start_signal_args)),
+                    ),
+                    rpc_timeout=rpc_timeout,
+                )
+                run_id = resp_sws.run_id
+            else:
+                resp = await self._call(
+                    self._start, client_pb2.StartWorkflowRequest(options=opts), rpc_timeout=rpc_timeout
+                )
+                run_id = resp.run_id
+        except RPCError as err:
+            if err.status == RPCStatusCode.ALREADY_EXISTS:
+                existing = None
+                for type_url, value in err.grpc_status_details:
+                    if type_url.endswith("WorkflowExecutionAlreadyStartedFailure"):
+                        existing = _string_field(value, 2) or None
+                raise WorkflowAlreadyStartedError(id, name, run_id=existing) from err
+            raise
+        # As temporalio: the handle names the workflow (signals, queries... go to
+        # its latest run) and waits for the result from the run just started.
+        return WorkflowHandle(
+            self,
+            id,
+            result_run_id=run_id,
+            first_execution_run_id=run_id if start_signal is None else None,
+            result_type=rtype,
+        )
+
+    @overload
+    async def execute_workflow(
+        self,
+        workflow: Callable[..., Awaitable[ReturnType]],
+        arg: Any = _workflow._arg_unset,
+        *,
+        args: Sequence[Any] = (),
+        id: str,
+        task_queue: str | None = None,
+        result_type: type | None = None,
+        execution_timeout: timedelta | None = None,
+        run_timeout: timedelta | None = None,
+        task_timeout: timedelta | None = None,
+        id_reuse_policy: WorkflowIDReusePolicy = WorkflowIDReusePolicy.ALLOW_DUPLICATE,
+        id_conflict_policy: WorkflowIDConflictPolicy = WorkflowIDConflictPolicy.UNSPECIFIED,
+        retry_policy: RetryPolicy | None = None,
+        cron_schedule: str = "",
+        memo: Mapping[str, Any] | None = None,
+        search_attributes: Mapping[str, Any] | None = None,
+        static_summary: str | None = None,
+        start_delay: timedelta | None = None,
+        start_signal: str | None = None,
+        start_signal_args: Sequence[Any] = (),
+        request_id: str | None = None,
+        priority: Priority | None = None,
+        rpc_timeout: timedelta | None = None,
+    ) -> ReturnType: ...
+
+    @overload
+    async def execute_workflow(
+        self,
+        workflow: str | type,
+        arg: Any = _workflow._arg_unset,
+        *,
+        args: Sequence[Any] = (),
+        id: str,
+        task_queue: str | None = None,
+        result_type: type | None = None,
+        execution_timeout: timedelta | None = None,
+        run_timeout: timedelta | None = None,
+        task_timeout: timedelta | None = None,
+        id_reuse_policy: WorkflowIDReusePolicy = WorkflowIDReusePolicy.ALLOW_DUPLICATE,
+        id_conflict_policy: WorkflowIDConflictPolicy = WorkflowIDConflictPolicy.UNSPECIFIED,
+        retry_policy: RetryPolicy | None = None,
+        cron_schedule: str = "",
+        memo: Mapping[str, Any] | None = None,
+        search_attributes: Mapping[str, Any] | None = None,
+        static_summary: str | None = None,
+        start_delay: timedelta | None = None,
+        start_signal: str | None = None,
+        start_signal_args: Sequence[Any] = (),
+        request_id: str | None = None,
+        priority: Priority | None = None,
+        rpc_timeout: timedelta | None = None,
+    ) -> Any: ...
+
+    async def execute_workflow(
+        self,
+        workflow: Any,
+        arg: Any = _workflow._arg_unset,
+        *,
+        args: Sequence[Any] = (),
+        id: str,
+        task_queue: str | None = None,
+        result_type: type | None = None,
+        execution_timeout: timedelta | None = None,
+        run_timeout: timedelta | None = None,
+        task_timeout: timedelta | None = None,
+        id_reuse_policy: WorkflowIDReusePolicy = WorkflowIDReusePolicy.ALLOW_DUPLICATE,
+        id_conflict_policy: WorkflowIDConflictPolicy = WorkflowIDConflictPolicy.UNSPECIFIED,
+        retry_policy: RetryPolicy | None = None,
+        cron_schedule: str = "",
+        memo: Mapping[str, Any] | None = None,
+        search_attributes: Mapping[str, Any] | None = None,
+        static_summary: str | None = None,
+        start_delay: timedelta | None = None,
+        start_signal: str | None = None,
+        start_signal_args: Sequence[Any] = (),
+        request_id: str | None = None,
+        priority: Priority | None = None,
+        rpc_timeout: timedelta | None = None,
+    ) -> Any:
+        """:py:meth:`start_workflow` and wait for its result."""
+        handle = await self.start_workflow(
+            workflow,
+            arg,
+            args=args,
+            id=id,
+            task_queue=task_queue,
+            result_type=result_type,
+            execution_timeout=execution_timeout,
+            run_timeout=run_timeout,
+            task_timeout=task_timeout,
+            id_reuse_policy=id_reuse_policy,
+            id_conflict_policy=id_conflict_policy,
+            retry_policy=retry_policy,
+            cron_schedule=cron_schedule,
+            memo=memo,
+            search_attributes=search_attributes,
+            static_summary=static_summary,
+            start_delay=start_delay,
+            start_signal=start_signal,
+            start_signal_args=start_signal_args,
+            request_id=request_id,
+            priority=priority,
+            rpc_timeout=rpc_timeout,
+        )
+        return await handle.result()
+
+    def get_workflow_handle(
+        self,
+        workflow_id: str,
+        *,
+        run_id: str | None = None,
+        first_execution_run_id: str | None = None,
+        result_type: type | None = None,
+    ) -> WorkflowHandle[Any, Any]:
+        """A handle to an existing workflow (the latest run unless ``run_id`` is given)."""
+        return WorkflowHandle(
+            self,
+            workflow_id,
+            run_id=run_id,
+            result_run_id=run_id,
+            first_execution_run_id=first_execution_run_id,
+            result_type=result_type,
+        )
+
+    def get_workflow_handle_for(
+        self,
+        workflow: Callable[..., Awaitable[ReturnType]],
+        workflow_id: str,
+        *,
+        run_id: str | None = None,
+        first_execution_run_id: str | None = None,
+        result_type: type | None = None,
+    ) -> WorkflowHandle[Any, ReturnType]:
+        """:py:meth:`get_workflow_handle`, typed by the workflow's run method."""
+        _, hint = _workflow._Definition.name_and_result_type(workflow)
+        return WorkflowHandle(
+            self,
+            workflow_id,
+            run_id=run_id,
+            result_run_id=run_id,
+            first_execution_run_id=first_execution_run_id,
+            result_type=result_type if result_type is not None else hint,
+        )
+
+
+class WorkflowHandle(Generic[SelfType, ReturnType]):
+    """A workflow, to wait on, signal, query, update, cancel, terminate or describe."""
+
+    def __init__(
+        self,
+        client: Client,
+        id: str,
+        *,
+        run_id: str | None = None,
+        result_run_id: str | None = None,
+        first_execution_run_id: str | None = None,
+        result_type: Any = None,
+    ) -> None:
+        self._client = client
+        self._id = id
+        self._run_id = run_id
+        self._result_run_id = result_run_id
+        self._first_execution_run_id = first_execution_run_id
+        self._result_type = result_type
+
+    @property
+    def id(self) -> str:
+        """The workflow id."""
+        return self._id
+
+    @property
+    def run_id(self) -> str | None:
+        """The run this handle names (None: the latest run)."""
+        return self._run_id
+
+    @property
+    def result_run_id(self) -> str | None:
+        """The run :py:meth:`result` starts waiting from."""
+        return self._result_run_id
+
+    @property
+    def first_execution_run_id(self) -> str | None:
+        """The first run of the chain this handle was started with, if known."""
+        return self._first_execution_run_id
+
+    def _execution(self) -> common_pb2.WorkflowExecution:
+        return common_pb2.WorkflowExecution(workflow_id=self._id, run_id=self._run_id or "")
+
+    async def result(self, *, follow_runs: bool = True, rpc_timeout: timedelta | None = None) -> ReturnType:
+        """Wait for the workflow to close and return its result.
+
+        Args:
+            follow_runs: Follow continue-as-new, retries and cron runs to the
+                last one (as temporalio does). If False, a continued run raises
+                :py:class:`WorkflowContinuedAsNewError`.
+            rpc_timeout: Give up after this long; by default wait forever.
+
+        Raises:
+            WorkflowFailureError: the workflow failed, timed out, was
+                cancelled or terminated; ``cause`` says how.
+        """
+        c = self._client
+        resp = await c._long_call(
+            c._result,
+            client_pb2.GetWorkflowResultRequest(
+                execution=common_pb2.WorkflowExecution(workflow_id=self._id, run_id=self._result_run_id or ""),
+                no_follow_runs=not follow_runs,
+            ),
+            rpc_timeout=rpc_timeout,
+        )
+        status = resp.status
+        if status == common_pb2.WORKFLOW_EXECUTION_STATUS_COMPLETED:
+            payloads = list(resp.result.payloads)
+            if not payloads:
+                return None  # type: ignore[return-value]
+            hints = [self._result_type] if self._result_type is not None else None
+            [value] = await c._dc.decode(payloads[:1], hints)
+            return value  # type: ignore[no-any-return]
+        if status == common_pb2.WORKFLOW_EXECUTION_STATUS_CONTINUED_AS_NEW:
+            raise WorkflowContinuedAsNewError(resp.next_run_id)
+        if resp.HasField("failure"):
+            raise WorkflowFailureError(cause=await c._dc.decode_failure(resp.failure))
+        raise WorkflowFailureError(
+            cause=RuntimeError(f"the workflow closed with status {common_pb2.WorkflowExecutionStatus.Name(status)}")
+        )
+
+    async def signal(
+        self,
+        signal: str | Callable[..., Any],
+        arg: Any = _workflow._arg_unset,
+        *,
+        args: Sequence[Any] = (),
+        rpc_timeout: timedelta | None = None,
+    ) -> None:
+        """Send a signal, by name or ``@workflow.signal`` method."""
+        c = self._client
+        await c._call(
+            c._signal,
+            client_pb2.SignalWorkflowRequest(
+                execution=self._execution(),
+                signal_name=_workflow._SignalDefinition.must_name_from_fn_or_str(signal),
+                args=await c._dc.encode(_workflow._arg_or_args(arg, args)),
+                request_id=str(uuid.uuid4()),
+            ),
+            rpc_timeout=rpc_timeout,
+        )
+
+    @overload
+    async def query(
+        self,
+        query: Callable[..., LocalReturnType],
+        arg: Any = _workflow._arg_unset,
+        *,
+        args: Sequence[Any] = (),
+        result_type: type | None = None,
+        reject_condition: QueryRejectCondition | None = None,
+        rpc_timeout: timedelta | None = None,
+    ) -> LocalReturnType: ...
+
+    @overload
+    async def query(
+        self,
+        query: str,
+        arg: Any = _workflow._arg_unset,
+        *,
+        args: Sequence[Any] = (),
+        result_type: type | None = None,
+        reject_condition: QueryRejectCondition | None = None,
+        rpc_timeout: timedelta | None = None,
+    ) -> Any: ...
+
+    async def query(
+        self,
+        query: str | Callable[..., Any],
+        arg: Any = _workflow._arg_unset,
+        *,
+        args: Sequence[Any] = (),
+        result_type: type | None = None,
+        reject_condition: QueryRejectCondition | None = None,
+        rpc_timeout: timedelta | None = None,
+    ) -> Any:
+        """Run a query, by name or ``@workflow.query`` method, and return its answer.
+
+        Raises:
+            WorkflowQueryFailedError: the workflow could not answer it.
+            WorkflowQueryRejectedError: ``reject_condition`` refused it.
+        """
+        c = self._client
+        name, hint = _workflow._QueryDefinition.must_from_fn_or_str(query)
+        try:
+            resp = await c._call(
+                c._query,
+                client_pb2.QueryWorkflowRequest(
+                    execution=self._execution(),
+                    query_type=name,
+                    args=await c._dc.encode(_workflow._arg_or_args(arg, args)),
+                    reject_condition=int(reject_condition or 0),  # type: ignore[arg-type]
+                ),
+                rpc_timeout=rpc_timeout,
+            )
+        except RPCError as err:
+            if err.status == RPCStatusCode.FAILED_PRECONDITION:
+                raise WorkflowQueryFailedError(err.message) from err
+            raise
+        if resp.rejected_status:
+            raise WorkflowQueryRejectedError(_status(resp.rejected_status))
+        payloads = list(resp.result.payloads)
+        if not payloads:
+            return None
+        rtype = result_type if result_type is not None else hint
+        [value] = await c._dc.decode(payloads[:1], None if rtype is None else [rtype])
+        return value
+
+    @overload
+    async def execute_update(
+        self,
+        update: Callable[..., Awaitable[LocalReturnType]],
+        arg: Any = _workflow._arg_unset,
+        *,
+        args: Sequence[Any] = (),
+        id: str | None = None,
+        result_type: type | None = None,
+        rpc_timeout: timedelta | None = None,
+    ) -> LocalReturnType: ...
+
+    @overload
+    async def execute_update(
+        self,
+        update: Callable[..., LocalReturnType],
+        arg: Any = _workflow._arg_unset,
+        *,
+        args: Sequence[Any] = (),
+        id: str | None = None,
+        result_type: type | None = None,
+        rpc_timeout: timedelta | None = None,
+    ) -> LocalReturnType: ...
+
+    @overload
+    async def execute_update(
+        self,
+        update: str,
+        arg: Any = _workflow._arg_unset,
+        *,
+        args: Sequence[Any] = (),
+        id: str | None = None,
+        result_type: type | None = None,
+        rpc_timeout: timedelta | None = None,
+    ) -> Any: ...
+
+    async def execute_update(
+        self,
+        update: str | Callable[..., Any],
+        arg: Any = _workflow._arg_unset,
+        *,
+        args: Sequence[Any] = (),
+        id: str | None = None,
+        result_type: type | None = None,
+        rpc_timeout: timedelta | None = None,
+    ) -> Any:
+        """Send an update, by name or ``@workflow.update`` method, and wait for its result.
+
+        Raises:
+            WorkflowUpdateFailedError: the validator rejected it or the handler failed.
+        """
+        handle = await self.start_update(
+            update,
+            arg,
+            args=args,
+            id=id,
+            wait_for_stage=WorkflowUpdateStage.COMPLETED,
+            result_type=result_type,
+            rpc_timeout=rpc_timeout,
+        )
+        return await handle.result(rpc_timeout=rpc_timeout)
+
+    async def start_update(
+        self,
+        update: str | Callable[..., Any],
+        arg: Any = _workflow._arg_unset,
+        *,
+        args: Sequence[Any] = (),
+        id: str | None = None,
+        wait_for_stage: WorkflowUpdateStage = WorkflowUpdateStage.ACCEPTED,
+        result_type: type | None = None,
+        rpc_timeout: timedelta | None = None,
+    ) -> WorkflowUpdateHandle[Any]:
+        """Send an update and wait until it is accepted (or, with
+        ``wait_for_stage=COMPLETED``, done); its handle gives the result.
+
+        Raises:
+            WorkflowUpdateFailedError: the validator rejected it (or, waiting
+                for completion, the handler failed).
+        """
+        c = self._client
+        name, hint = _workflow._UpdateDefinition.must_from_fn_or_str(update)
+        req = client_pb2.UpdateWorkflowRequest(
+            execution=self._execution(),
+            update_name=name,
+            args=await c._dc.encode(_workflow._arg_or_args(arg, args)),
+            update_id=id or str(uuid.uuid4()),
+            wait_for_stage=int(wait_for_stage),  # type: ignore[arg-type]
+        )
+        handle: WorkflowUpdateHandle[Any] = WorkflowUpdateHandle(
+            c, req, self._id, result_type=result_type if result_type is not None else hint
+        )
+        await handle._send(rpc_timeout)
+        return handle
+
+    async def cancel(self, *, reason: str = "", rpc_timeout: timedelta | None = None) -> None:
+        """Request cancellation; the workflow decides what it means."""
+        c = self._client
+        await c._call(
+            c._cancel,
+            client_pb2.CancelWorkflowRequest(execution=self._execution(), reason=reason, request_id=str(uuid.uuid4())),
+            rpc_timeout=rpc_timeout,
+        )
+
+    async def terminate(self, *args: Any, reason: str | None = None, rpc_timeout: timedelta | None = None) -> None:
+        """Terminate the workflow at once; ``args`` are recorded as details."""
+        c = self._client
+        await c._call(
+            c._terminate,
+            client_pb2.TerminateWorkflowRequest(
+                execution=self._execution(), reason=reason or "", details=await c._dc.encode(list(args))
+            ),
+            rpc_timeout=rpc_timeout,
+        )
+
+    async def describe(self, *, rpc_timeout: timedelta | None = None) -> WorkflowExecutionDescription:
+        """The workflow's status and metadata."""
+        c = self._client
+        d = await c._call(
+            c._describe, client_pb2.DescribeWorkflowRequest(execution=self._execution()), rpc_timeout=rpc_timeout
+        )
+        sa: dict[str, Any] = {}
+        for k, p in d.search_attributes.items():
+            try:
+                sa[k] = c._dc.payload_converter.from_payload(p)
+            except Exception:  # noqa: BLE001 - keep what cannot be decoded raw
+                sa[k] = p
+        parent = d.parent_execution if d.HasField("parent_execution") and d.parent_execution.workflow_id else None
+        return WorkflowExecutionDescription(
+            id=d.execution.workflow_id,
+            run_id=d.execution.run_id,
+            workflow_type=d.workflow_type,
+            task_queue=d.task_queue,
+            status=_status(d.status),
+            start_time=_timestamp(d, "start_time"),
+            close_time=_timestamp(d, "close_time"),
+            history_length=d.history_length,
+            raw_memo=dict(d.memo),
+            search_attributes=sa,
+            pending_activities=d.pending_activities,
+            pending_children=d.pending_children,
+            first_run_id=d.first_run_id or None,
+            parent_id=parent.workflow_id if parent else None,
+            parent_run_id=(parent.run_id or None) if parent else None,
+            data_converter=c._dc,
+        )
+
+
+class WorkflowUpdateHandle(Generic[LocalReturnType]):
+    """An update that was accepted; :py:meth:`result` waits for its outcome."""
+
+    def __init__(
+        self, client: Client, request: client_pb2.UpdateWorkflowRequest, workflow_id: str, *, result_type: Any
+    ) -> None:
+        self._client = client
+        self._req = request
+        self._workflow_id = workflow_id
+        self._result_type = result_type
+        self._run_id: str | None = None
+        self._outcome: client_pb2.UpdateWorkflowResponse | None = None
+
+    @property
+    def id(self) -> str:
+        """The update id."""
+        return self._req.update_id
+
+    @property
+    def name(self) -> str:
+        """The update name."""
+        return self._req.update_name
+
+    @property
+    def workflow_id(self) -> str:
+        """The workflow id."""
+        return self._workflow_id
+
+    @property
+    def workflow_run_id(self) -> str | None:
+        """The run that took the update."""
+        return self._run_id
+
+    async def _send(self, rpc_timeout: timedelta | None) -> None:
+        c = self._client
+        resp = await c._long_call(c._update, self._req, rpc_timeout=rpc_timeout)
+        self._run_id = resp.run_id or None
+        if resp.HasField("failure"):
+            raise WorkflowUpdateFailedError(await c._dc.decode_failure(resp.failure))
+        if resp.HasField("success"):
+            self._outcome = resp
+
+    async def result(self, *, rpc_timeout: timedelta | None = None) -> LocalReturnType:
+        """Wait for the update's handler to finish and return its result.
+
+        Raises:
+            WorkflowUpdateFailedError: the handler failed.
+        """
+        c = self._client
+        if self._outcome is None:
+            # The same update id: the server runs the update once and answers
+            # with its outcome.
+            req = client_pb2.UpdateWorkflowRequest()
+            req.CopyFrom(self._req)
+            req.wait_for_stage = client_pb2.UPDATE_WAIT_STAGE_COMPLETED
+            resp = await c._long_call(c._update, req, rpc_timeout=rpc_timeout)
+            if resp.HasField("failure"):
+                raise WorkflowUpdateFailedError(await c._dc.decode_failure(resp.failure))
+            self._outcome = resp
+        payloads = list(self._outcome.success.payloads)
+        if not payloads:
+            return None  # type: ignore[return-value]
+        hints = [self._result_type] if self._result_type is not None else None
+        [value] = await c._dc.decode(payloads[:1], hints)
+        return value  # type: ignore[no-any-return]
+
