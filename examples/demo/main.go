@@ -1,7 +1,11 @@
 // Command demo runs the whole path on one machine: a Temporal dev server, the
-// sidecar, and a Python app that runs a workflow and its activity through the
-// sidecar using only the generated bridge stubs. A second Python process starts
-// the workflow through the sidecar's client API and prints its result.
+// sidecar, and two Python apps that run workflows and activities through it:
+//
+//  1. examples/python/greeter_app.py, written on the generated bridge stubs
+//     alone (what any language needs), started through the client API by
+//     examples/python/start_greeting.py;
+//  2. clients/python/examples/hello, Temporal's Python hello example ported to
+//     the Python client (only its imports and Worker constructor change).
 //
 //	make demo
 package main
@@ -75,6 +79,14 @@ func run() error {
 	starter.Stdout, starter.Stderr = prefixed("client"), prefixed("client")
 	if err := starter.Run(); err != nil {
 		return fmt.Errorf("the workflow did not complete: %w", err)
+	}
+
+	log.Print("running the hello example on the Python client")
+	hello := exec.CommandContext(ctx, ".venv/bin/python", "clients/python/examples/hello/run_demo.py",
+		"--sidecar", "unix://"+sock, "--task-queue", taskQueue)
+	hello.Stdout, hello.Stderr = prefixed("hello"), prefixed("hello")
+	if err := hello.Run(); err != nil {
+		return fmt.Errorf("the hello example did not complete: %w", err)
 	}
 
 	log.Print("sending SIGTERM to the sidecar")
