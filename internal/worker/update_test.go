@@ -83,3 +83,28 @@ func TestUpdatesAcceptRejectAndReplay(t *testing.T) {
 		})
 	}
 }
+
+func TestUpdateOnARunNoLongerCachedIsAnsweredInItsOwnTask(t *testing.T) {
+	e := newEnv(t, nil)
+	first := e.workflowApp(map[string]script{"Ledger": ledger})
+	run := e.startWorkflow("Ledger")
+	waitFor(t, "the run cached", func() bool { return e.w.Workflows().Cached() == 1 })
+	first.Close() // the app restarts: its runs leave the cache, the server still routes sticky
+	e.workflowApp(map[string]script{"Ledger": ledger})
+	waitFor(t, "the old app's runs dropped", func() bool { return e.w.Workflows().Cached() == 0 })
+	// The update comes in a speculative task on the sticky queue; its events
+	// exist only in the task. It must be answered in that task, well within
+	// the 10s workflow task timeout after which the server would retry it.
+	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Second)
+	defer cancel()
+	h, err := e.client.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{WorkflowID: run.GetID(), UpdateName: "add",
+		Args: []any{"x"}, WaitForStage: client.WorkflowUpdateStageCompleted})
+	var n int
+	if err == nil {
+		err = h.Get(ctx, &n)
+	}
+	if err != nil || n != 1 {
+		t.Fatalf("update = %d, %v", n, err)
+	}
+	_ = e.client.TerminateWorkflow(context.Background(), run.GetID(), "", "test over")
+}

@@ -542,7 +542,10 @@ func (e *Engine) SessionClosed(ss *bridge.Session) {
 // evict removes the run from the cache and tells its app, which answers
 // with an empty completion. The caller holds ent.mu.
 func (e *Engine) evict(ctx context.Context, ent *entry, reason bridgev1.EvictionReason, msg string) {
-	e.drop(ent)
+	// The entry stays in the cache until the app has acknowledged, so a task
+	// for the run arriving meanwhile waits on its lock instead of starting a
+	// second stream of activations for the same run.
+	defer e.drop(ent)
 	ent.run.stopLocals()
 	e.log.Debug("evicting run", "run_id", ent.run.id, "reason", reason.String(), "message", msg)
 	select {

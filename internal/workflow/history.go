@@ -19,9 +19,17 @@ func (e *Engine) history(ctx context.Context, t *workflowservice.PollWorkflowTas
 	events := t.GetHistory().GetEvents()
 	token := t.GetNextPageToken()
 	if len(events) == 0 || events[0].GetEventId() > from {
+		carried := events
 		events, token = nil, nil
 		if err := e.page(ctx, t.GetWorkflowExecution(), &events, nil, true); err != nil {
 			return nil, err
+		}
+		// A speculative task's own events (an update on an idle run) are
+		// not stored on the server: only the task carries them.
+		for _, ev := range carried {
+			if len(events) == 0 || ev.GetEventId() > events[len(events)-1].GetEventId() {
+				events = append(events, ev)
+			}
 		}
 	} else if len(token) > 0 {
 		if err := e.page(ctx, t.GetWorkflowExecution(), &events, token, false); err != nil {

@@ -8,7 +8,6 @@ import (
 	bridgev1 "github.com/temporal-sidecar/sidecar/gen/go/sidecar/bridge/v1"
 	"github.com/temporal-sidecar/sidecar/internal/apiconv"
 	"github.com/temporal-sidecar/sidecar/internal/slots"
-	"github.com/temporal-sidecar/sidecar/internal/task"
 	commandpb "go.temporal.io/api/command/v1"
 	enumspb "go.temporal.io/api/enums/v1"
 	failurepb "go.temporal.io/api/failure/v1"
@@ -45,8 +44,10 @@ func (e *Engine) respond(ctx context.Context, ent *entry, t *workflowservice.Pol
 	resp, err := e.opts.Service.RespondWorkflowTaskCompleted(ctx, req)
 	e.runEager(ctx, resp.GetActivityTasks(), permits)
 	if err != nil {
-		// The task timed out or the run was closed meanwhile: what the app
-		// holds may be ahead of history.
+		// The task timed out, the run was closed meanwhile, or the server
+		// found a command invalid: what the app holds may be ahead of history.
+		e.tellApp(ent, bridgev1.CompletionErrorKind_COMPLETION_ERROR_KIND_SERVER_REJECTED,
+			"the server refused the workflow task completion: "+err.Error())
 		e.evict(ctx, ent, bridgev1.EvictionReason_EVICTION_REASON_TASK_NOT_FOUND, "the server refused the workflow task completion: "+err.Error())
 		return nil, err
 	}
@@ -194,35 +195,26 @@ func (e *Engine) legacyQuery(ctx context.Context, t *workflowservice.PollWorkflo
 const legacyQueryID = "legacy_query"
 
 func (e *Engine) query(ctx context.Context, t *workflowservice.PollWorkflowTaskQueueResponse, claimed *bool) (*bridgev1.QueryResult, error) {
-	runID := t.GetWorkflowExecution().GetRunId()
-	e.mu.Lock()
-	ent := e.cache[runID]
-	e.mu.Unlock()
-	if ent != nil {
-		ent.mu.Lock()
-		defer ent.mu.Unlock()
-		if !e.cached(ent) {
-			ent = nil
-		} else {
-			err := e.creditOn(ctx, ent, claimed)
-			if err != nil {
-				return nil, err
-			}
-			ent.held = true
-			defer e.releaseHeld(ent)
-		}
+	ent, err := e.acquire(ctx, t, claimed)
+	if err != nil {
+		return nil, err
 	}
-	if ent == nil {
-		var err error
-		ent, err = e.queryOnly(ctx, t, claimed)
+	defer ent.mu.Unlock()
+	defer e.releaseHeld(ent)
+	if ent.run.lastEventID == 0 {
+		// Not cached: replay only to answer, then evict so the cache is as
+		// it was. The run sits in the cache meanwhile, so a workflow task
+		// for it waits rather than racing the replay.
+		defer e.evict(context.WithoutCancel(ctx), ent, bridgev1.EvictionReason_EVICTION_REASON_QUERY_ONLY, "replayed only to answer a query")
+		events, err := e.history(ctx, t, 1)
+		if err == nil {
+			_, err = e.replay(ctx, ent, events, -1, nil)
+		}
 		if err != nil {
 			return nil, err
 		}
-		defer ent.mu.Unlock()
-		defer e.evict(context.WithoutCancel(ctx), ent, bridgev1.EvictionReason_EVICTION_REASON_QUERY_ONLY, "replayed only to answer a query")
-		defer e.releaseHeld(ent)
 	}
-	b, err := e.activations(ctx, ent, &bridgev1.WorkflowActivation{RunId: runID, Timestamp: timestamppb.Now(),
+	b, err := e.activations(ctx, ent, &bridgev1.WorkflowActivation{RunId: ent.run.id, Timestamp: timestamppb.Now(),
 		Jobs: []*bridgev1.WorkflowActivationJob{queryJob(legacyQueryID, t.GetQuery())}})
 	if err != nil {
 		return nil, err
@@ -233,36 +225,6 @@ func (e *Engine) query(ctx context.Context, t *workflowservice.PollWorkflowTaskQ
 		}
 	}
 	return nil, fmt.Errorf("the app answered the query activation without a respond_to_query for query_id %q", legacyQueryID)
-}
-
-// queryOnly replays a run that is not cached into an app, outside the cache.
-func (e *Engine) queryOnly(ctx context.Context, t *workflowservice.PollWorkflowTaskQueueResponse, claimed *bool) (*entry, error) {
-	typ := t.GetWorkflowType().GetName()
-	if !*claimed {
-		if err := e.opts.Bridge.Acquire(ctx, task.Workflow); err != nil {
-			return nil, err
-		}
-	}
-	*claimed = false
-	ss, err := e.opts.Bridge.Assign(ctx, task.Workflow, typ)
-	if err != nil {
-		return nil, err
-	}
-	r := newRun(t.GetWorkflowExecution().GetRunId())
-	r.workflowID, r.workflowType, r.taskQueue, r.namespace = t.GetWorkflowExecution().GetWorkflowId(), typ, e.opts.TaskQueue, e.opts.Namespace
-	ent := newEntry(r, ss)
-	ent.mu.Lock()
-	events, err := e.history(ctx, t, 1)
-	if err == nil {
-		_, err = e.replay(ctx, ent, events, -1, nil)
-	}
-	if err != nil {
-		e.releaseHeld(ent)
-		e.evict(context.WithoutCancel(ctx), ent, bridgev1.EvictionReason_EVICTION_REASON_QUERY_ONLY, "replay for a query failed")
-		ent.mu.Unlock()
-		return nil, err
-	}
-	return ent, nil
 }
 
 // maxEager bounds the activities requested eagerly per workflow task, as
