@@ -25,7 +25,7 @@ from temporal_sidecar.common import QueryRejectCondition, WorkflowIDConflictPoli
 from temporal_sidecar.connection import Connection
 from temporal_sidecar.converter import DataConverter, PayloadCodec
 from temporal_sidecar.exceptions import TimeoutError, WorkflowAlreadyStartedError
-from temporal_sidecar.proto.sidecar.bridge.v1 import common_pb2
+from temporal_sidecar.proto.sidecar.bridge.v1 import client_pb2, client_pb2_grpc, common_pb2
 from temporal_sidecar.service import RPCError, RPCStatusCode
 from temporal_sidecar.worker import Worker
 from wf_defs import ACTIVITIES, WORKFLOWS, Cancellable, GreetingWorkflow, SignalsQueriesUpdates
@@ -152,3 +152,39 @@ async def test_payload_codec_applies_to_workflows_activities_and_the_client(wf_e
             assert all(p.metadata["encoding"] == b"binary/test-codec" for p in payloads)
         finally:
             await conn.close()
+
+
+async def test_retried_requests_have_one_effect(wf_env: WfEnv) -> None:
+    """The same request id starts one run, the same signal request id delivers
+    one signal, and the same update id runs the update once, however often the
+    call is repeated (as a client retrying after a lost answer does)."""
+    env = wf_env
+    stub = client_pb2_grpc.ClientServiceStub(env.connection.channel)  # type: ignore[no-untyped-call]
+    conv = env.client.data_converter.payload_converter
+    async with Worker(env.connection, task_queue=env.task_queue, workflows=WORKFLOWS, activities=ACTIVITIES):
+        id = wid()
+        opts = client_pb2.WorkflowOptions(
+            workflow_id=id, workflow_type="SignalsQueriesUpdates", task_queue=env.task_queue,
+            args=conv.to_payloads([""]), request_id="start-once",
+            id_conflict_policy=common_pb2.WORKFLOW_ID_CONFLICT_POLICY_FAIL)
+        first = await stub.StartWorkflow(client_pb2.StartWorkflowRequest(options=opts))
+        again = await stub.StartWorkflow(client_pb2.StartWorkflowRequest(options=opts))
+        assert again.run_id == first.run_id  # not ALREADY_EXISTS: it is the same request
+
+        execution = common_pb2.WorkflowExecution(workflow_id=id)
+        signal = client_pb2.SignalWorkflowRequest(
+            execution=execution, signal_name="add", args=conv.to_payloads(["s"]), request_id="signal-once")
+        await stub.SignalWorkflow(signal)
+        await stub.SignalWorkflow(signal)
+
+        update = client_pb2.UpdateWorkflowRequest(
+            execution=execution, update_name="add_checked", args=conv.to_payloads(["u"]), update_id="update-once")
+        u1 = await stub.UpdateWorkflow(update)
+        u2 = await stub.UpdateWorkflow(update)
+        assert u1.update_id == u2.update_id == "update-once"
+        assert conv.from_payloads(u1.success.payloads)[0] == conv.from_payloads(u2.success.payloads)[0] == 2
+
+        handle = env.client.get_workflow_handle(id)
+        assert await handle.query(SignalsQueriesUpdates.count) == 2  # one signal, one update
+        await handle.signal("finish")
+        assert await asyncio.wait_for(handle.result(), TIMEOUT) == ["s", "u"]
