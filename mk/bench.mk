@@ -1,13 +1,21 @@
-# End-to-end activity benchmark: the sidecar + a Go bridge app against a
-# native Go SDK activity worker, side by side on one Temporal dev server.
-# It rewrites the "End to end: activities" section of BENCHMARKS.md.
+# End-to-end benchmark: whole workers side by side on one Temporal dev
+# server, interleaved rounds. Contenders: a native Go SDK worker, the
+# sidecar + a Go bridge app, the sidecar + the Python client
+# (temporal_sidecar), and a native Python SDK worker (temporalio). Workloads:
+# a chain of activities, a timer + signal, and (the first version of this
+# benchmark) activities only with the workflows in the driver. It rewrites
+# the bench:workers and bench:activities sections of BENCHMARKS.md and
+# copies its PNG plots to bench/results/.
 #
-#   make bench                               the full run (a few minutes on 2 cores)
-#   make bench BENCH_FLAGS="-n 50 -rounds 1" a quick smoke run (still rewrites BENCHMARKS.md;
-#                                            add -out "" to only print)
-#   make bench BENCH_FLAGS=-perf             plus one perf-profiled round per contender
+#   make bench                               the full run (6-8 minutes on 2 cores)
+#   make bench BENCH_FLAGS="-n 20 -rounds 1 -seq 4 -out '' -results ''"
+#                                            a quick smoke run that only prints
+#   make bench BENCH_FLAGS="-contenders go-sdk,sidecar"   without the Python contenders
+#   make bench BENCH_FLAGS=-server-defaults  the stock dev server configuration
+#   make bench BENCH_FLAGS=-perf             plus one perf-profiled chain batch per contender
 #
-# Binaries are built with symbols (no -s -w) so perf can name functions.
+# The Python contenders need .venv (make venv). Binaries are built with
+# symbols (no -s -w) so perf can name functions.
 
 BENCH_OUT   := bench/out
 BENCH_BIN   := $(BENCH_OUT)/bin
@@ -22,4 +30,4 @@ bench-build:
 	$(GO) build -o $(BENCH_BIN)/bench ./bench/cmd/bench
 
 bench: bin/temporal bench-build
-	$(BENCH_BIN)/bench -bin $(BENCH_BIN) -logs $(BENCH_OUT)/logs -out BENCHMARKS.md $(BENCH_FLAGS)
+	$(BENCH_BIN)/bench -bin $(BENCH_BIN) -logs $(BENCH_OUT)/logs -plots $(BENCH_OUT)/plots -results bench/results -out BENCHMARKS.md $(BENCH_FLAGS)

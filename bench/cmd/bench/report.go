@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"os/exec"
 	"runtime"
@@ -15,37 +16,28 @@ import (
 	"time"
 )
 
-// The markers around the generated section of BENCHMARKS.md.
+// The generated sections of BENCHMARKS.md, each between
+// <!-- bench:NAME:start --> and <!-- bench:NAME:end -->.
 const (
-	startMarker = "<!-- bench:activities:start -->"
-	endMarker   = "<!-- bench:activities:end -->"
+	workersSection    = "workers"
+	activitiesSection = "activities"
 )
 
+func startMarker(name string) string { return "<!-- bench:" + name + ":start -->" }
+func endMarker(name string) string   { return "<!-- bench:" + name + ":end -->" }
+
 // skeleton is BENCHMARKS.md when it does not exist yet.
-const skeleton = `# Benchmarks
+var skeleton = `# Benchmarks
 
-` + startMarker + "\n" + endMarker + `
+` + startMarker(workersSection) + "\n" + endMarker(workersSection) + `
 
-## How to run
+` + startMarker(activitiesSection) + "\n" + endMarker(activitiesSection) + "\n"
 
-` + "```sh" + `
-make bench                                   # about 2 minutes on 2 cores
-make bench BENCH_FLAGS="-n 500 -rounds 5"    # all flags: go run ./bench/cmd/bench -h
-make bench BENCH_FLAGS=-perf                 # plus one perf-profiled round per contender
-` + "```" + `
-
-` + "`make bench`" + ` builds the sidecar, the bridge app (` + "`bench/cmd/echoapp`" + `) and the
-Go SDK activity worker (` + "`bench/cmd/goworker`" + `) into ` + "`bench/out/bin`" + `, starts one
-Temporal dev server, runs the rounds and rewrites only the section between the
-` + "`bench:activities`" + ` markers above. Process logs, completion timelines, raw
-results (` + "`results.json`" + `) and perf reports go to ` + "`bench/out/logs`" + `.
-Speed is measured here and never asserted in tests.
-`
-
-// updateFile replaces the section between the markers of path with section,
-// creating the file from a skeleton if needed. Text outside the markers is
-// kept; a file without markers gets the section appended.
-func updateFile(path, section string) error {
+// updateFile replaces the named sections of path, creating the file from a
+// skeleton if needed. Text outside the markers is kept. A section without
+// markers goes in front of the next section that has them, or at the end.
+// Empty sections are left as they are.
+func updateFile(path string, sections map[string]string) error {
 	b, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		b, err = []byte(skeleton), nil
@@ -53,44 +45,74 @@ func updateFile(path, section string) error {
 	if err != nil {
 		return err
 	}
-	out, err := replaceSection(b, section)
-	if err != nil {
-		return fmt.Errorf("%s: %w", path, err)
+	order := []string{workersSection, activitiesSection}
+	for i, name := range order {
+		s := sections[name]
+		if strings.TrimSpace(s) == "" {
+			continue
+		}
+		before := ""
+		for _, next := range order[i+1:] {
+			if bytes.Contains(b, []byte(startMarker(next))) {
+				before = next
+				break
+			}
+		}
+		if b, err = replaceSection(b, name, s, before); err != nil {
+			return fmt.Errorf("%s: %w", path, err)
+		}
 	}
-	return os.WriteFile(path, out, 0o644)
+	return os.WriteFile(path, b, 0o644)
 }
 
-func replaceSection(doc []byte, section string) ([]byte, error) {
-	block := startMarker + "\n" + strings.TrimSpace(section) + "\n" + endMarker
-	i := bytes.Index(doc, []byte(startMarker))
-	j := bytes.Index(doc, []byte(endMarker))
+// replaceSection replaces the text between the markers of section name. If
+// the markers are absent, the section goes before the start marker of
+// section before (when given and present) or at the end.
+func replaceSection(doc []byte, name, section, before string) ([]byte, error) {
+	sm, em := startMarker(name), endMarker(name)
+	block := sm + "\n" + strings.TrimSpace(section) + "\n" + em
+	i := bytes.Index(doc, []byte(sm))
+	j := bytes.Index(doc, []byte(em))
 	switch {
 	case i < 0 && j < 0:
+		if before != "" {
+			if k := bytes.Index(doc, []byte(startMarker(before))); k >= 0 {
+				var out []byte
+				out = append(out, doc[:k]...)
+				out = append(out, block...)
+				out = append(out, "\n\n"...)
+				return append(out, doc[k:]...), nil
+			}
+		}
 		out := bytes.TrimRight(doc, "\n")
 		if len(out) > 0 {
 			out = append(out, "\n\n"...)
 		}
 		return append(append(out, block...), '\n'), nil
 	case i < 0 || j < 0 || j < i:
-		return nil, fmt.Errorf("the markers %s and %s must both appear, in that order", startMarker, endMarker)
+		return nil, fmt.Errorf("the markers %s and %s must both appear, in that order", sm, em)
 	}
 	var out []byte
 	out = append(out, doc[:i]...)
 	out = append(out, block...)
-	out = append(out, doc[j+len(endMarker):]...)
+	out = append(out, doc[j+len(em):]...)
 	return out, nil
 }
 
-// report aggregates the rounds of every contender.
+// report aggregates the rounds of every workload and contender.
 type report struct {
 	cfg     config
 	rounds  []*roundResult
 	date    time.Time
 	took    time.Duration
-	totals  map[string]*total
+	totals  map[key]*total
 	machine string
 	load    string // 1-minute load averages at start and end
+	python  string // interpreter and package versions
+	plots   plots
 }
+
+type key struct{ wl, c string }
 
 type total struct {
 	workflows int
@@ -99,126 +121,499 @@ type total struct {
 	rss       int64
 	latencies []time.Duration
 	failed    int
+	seq       []time.Duration
+	seqN      int
+	seqCPU    time.Duration
+	seqFailed int
+	tasks     taskTimes
+	seqTasks  taskTimes
 }
 
 func (t *total) wfPerSec() float64 { return float64(t.workflows) / t.wall.Seconds() }
 
-func (t *total) cpuPerWF() float64 { return t.cpu.Seconds() / float64(t.workflows) }
+func (t *total) cpuMsPerWF() float64 { return 1000 * t.cpu.Seconds() / float64(t.workflows) }
 
 func newReport(cfg config, rounds []*roundResult, began time.Time, loadAtStart string) *report {
-	r := &report{cfg: cfg, rounds: rounds, date: began, took: time.Since(began), totals: map[string]*total{},
+	r := &report{cfg: cfg, rounds: rounds, date: began, took: time.Since(began), totals: map[key]*total{},
 		load: loadAtStart + " at start, " + loadAvg() + " at end"}
 	for _, rr := range rounds {
-		t := r.totals[rr.Contender]
+		if rr.Error != "" {
+			continue
+		}
+		k := key{rr.Workload, rr.Contender}
+		t := r.totals[k]
 		if t == nil {
 			t = &total{}
-			r.totals[rr.Contender] = t
+			r.totals[k] = t
 		}
-		t.workflows += cfg.N
+		t.workflows += rr.N
 		t.wall += rr.Wall
 		t.cpu += rr.workerCPU()
 		t.rss = max(t.rss, rr.workerRSS())
 		t.latencies = append(t.latencies, rr.Latencies...)
 		t.failed += rr.Failed
+		t.seq = append(t.seq, rr.SeqLatencies...)
+		t.seqN += rr.SeqN
+		t.seqCPU += rr.seqCPU()
+		t.seqFailed += rr.SeqFailed
+		t.tasks.add(rr.Tasks)
+		t.seqTasks.add(rr.SeqTasks)
 	}
 	for _, t := range r.totals {
 		slices.Sort(t.latencies)
+		slices.Sort(t.seq)
 	}
 	r.machine = machine()
 	return r
 }
 
-func (r *report) markdown() string {
-	cfg := r.cfg
-	var b strings.Builder
-	p := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
+// ran reports whether workload wl has results.
+func (r *report) ran(wl string) bool {
+	for k := range r.totals {
+		if k.wl == wl {
+			return true
+		}
+	}
+	return false
+}
 
-	p("## End to end: activities\n\n")
-	p("Generated by `make bench` on %s in %s. Do not edit between the markers: the next run replaces it.\n\n",
+// contenders lists the contenders with results for wl, in the fixed order.
+func (r *report) contenders(wl string) []string {
+	var out []string
+	for _, c := range allContenders {
+		if r.totals[key{wl, c}] != nil {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// paired compares contender c with the Go SDK worker round by round on
+// workload wl: the median and range of the per-round ratios of f, and in
+// how many rounds c's value was below the Go SDK's.
+func (r *report) paired(wl, c string, f func(*roundResult) float64) (median, lo, hi float64, below, n int) {
+	base := map[int]*roundResult{}
+	for _, rr := range r.rounds {
+		if rr.Workload == wl && rr.Contender == goSDK && rr.Error == "" {
+			base[rr.Round] = rr
+		}
+	}
+	var rs []float64
+	for _, rr := range r.rounds {
+		g := base[rr.Round]
+		if rr.Workload != wl || rr.Contender != c || rr.Error != "" || g == nil || f(g) == 0 {
+			continue
+		}
+		v := f(rr) / f(g)
+		rs = append(rs, v)
+		if v < 1 {
+			below++
+		}
+	}
+	if len(rs) == 0 {
+		return 0, 0, 0, 0, 0
+	}
+	slices.Sort(rs)
+	median = rs[len(rs)/2]
+	if len(rs)%2 == 0 {
+		median = (rs[len(rs)/2-1] + rs[len(rs)/2]) / 2
+	}
+	return median, rs[0], rs[len(rs)-1], below, len(rs)
+}
+
+func wfPerSec(rr *roundResult) float64 { return float64(rr.N) / rr.Wall.Seconds() }
+
+func cpuPerWF(rr *roundResult) float64 { return rr.workerCPU().Seconds() / float64(rr.N) }
+
+func ratio(a, b float64) string {
+	if b == 0 || a == 0 {
+		return "–"
+	}
+	return fmt.Sprintf("%.2f×", a/b)
+}
+
+// verdict2 judges a target on the ratio over all rounds and on the
+// per-round median: where they disagree, the run does not settle it.
+func verdict2(all, median bool) string {
+	switch {
+	case all && median:
+		return "met"
+	case !all && !median:
+		return "not met"
+	}
+	return "unclear (the two measures disagree)"
+}
+
+func verdict(ok bool) string {
+	if ok {
+		return "met"
+	}
+	return "not met"
+}
+
+var workloadTitles = map[string]string{
+	chain:      "Workload A: a chain of activities",
+	timer:      "Workload B: a timer and a signal",
+	activities: "activities only",
+}
+
+func (r *report) header(b *strings.Builder) {
+	cfg := r.cfg
+	p := func(format string, args ...any) { fmt.Fprintf(b, format, args...) }
+	p("Generated by `make bench` on %s; the whole run (both sections) took %s. Do not edit between the markers: the next run replaces it.\n\n",
 		r.date.UTC().Format("2006-01-02 15:04 MST"), r.took.Round(time.Second))
 	p("- **Machine:** %s; 1-minute load average %s.\n", r.machine, r.load)
 	parts := "the default 4 task queue partitions"
 	if cfg.partitions > 0 {
 		parts = fmt.Sprintf("%d task queue partition(s)", cfg.partitions)
 	}
-	p("- **Server:** one Temporal CLI dev server (%s) for every round, SQLite in memory, %s, log level warn.\n", cliVersion(), parts)
+	p("- **Server:** one Temporal CLI dev server (%s) for every batch of every workload, SQLite in memory, one history shard, %s, log level warn", cliVersion(), parts)
+	if cfg.serverDefaults && len(cfg.serverConfig) == 0 {
+		p(", default dynamic config.\n")
+	} else {
+		dc := kvFlag{}
+		if !cfg.serverDefaults {
+			maps.Copy(dc, tunedServer)
+		}
+		maps.Copy(dc, cfg.serverConfig)
+		p(", dynamic config `%s`.", strings.ReplaceAll(dc.String(), ",", "`, `"))
+		if !cfg.serverDefaults {
+			p(" Why: the stock dev server (one history shard) paces every task. It reads its transfer queue (which hands workflow and activity " +
+				"tasks to matching) and its timer queue at most 20 times a second, so each task waits up to 50ms (a 10-activity chain took ~1050ms " +
+				"at concurrency 1 on every contender); it makes timers due no earlier than ~1s from now, so a 100ms timer fired after ~1s; " +
+				"a burst of 100 timers stalled some for 10s in the rate-limited timer queue; and with 4 partitions and 2 pollers a task now and then " +
+				"waited ~2s in a partition no poller was on. Those waits are the same for every contender and swamp the worker's own latency. " +
+				"`-server-defaults` runs the stock configuration.")
+		}
+		p("\n")
+	}
 	p("- **Sidecar:** %s, built with %s.\n", revision(), runtime.Version())
-	p("- **Workload:** N=%d workflows × K=%d sequential `Echo` activities (a ~40-byte string, echoed back; one attempt each), "+
-		"all N started at once from one Go SDK client; latency is start request → result. The workflows run in a Go SDK worker "+
-		"(`LocalActivityWorkerOnly`, default options) in the driver process, on the contender's task queue. "+
-		"%d unmeasured warm-up workflows precede each batch.\n", cfg.N, cfg.K, cfg.Warmup)
-	p("- **Contenders**, each in its own processes, %d activity slots and %d activity pollers:\n", cfg.Capacity, cfg.Pollers)
-	p("  - *%s*: `bench/cmd/goworker`, `worker.New` with default options except `MaxConcurrentActivityExecutionSize=%d`, "+
-		"`MaxConcurrentActivityTaskPollers=%d` (the default) and `DisableWorkflowWorker`.\n", labels[goSDK], cfg.Capacity, cfg.Pollers)
-	p("  - *%s*: `bin/sidecar --max-concurrent-activities %d --max-activity-task-pollers %d --http-listen \"\"` on a unix socket, "+
-		"plus `bench/cmd/echoapp` (`internal/bridgetest`, capacity %d, %d goroutines answering).\n",
-		labels[sidecar], cfg.Capacity, cfg.Pollers, cfg.Capacity, cfg.AppWorkers)
-	p("- **Rounds:** %d, alternating which contender goes first, each batch on a fresh task queue with fresh worker processes.\n", cfg.Rounds)
-	p("- **Measured:** throughput = all workflows / all batch wall time; p50/p99 over all workflows of all rounds; " +
-		"CPU = utime+stime from `/proc/<pid>/stat` of the worker-side processes (sidecar row: sidecar + app) during the batches, per workflow; " +
-		"peak RSS = `VmHWM` of those processes summed, highest round. Ratios are sidecar ÷ Go SDK.\n\n")
+}
 
-	base := r.totals[goSDK]
-	p("| contender | workflows/s | activities/s | p50 | p99 | CPU s/workflow | peak RSS MiB | throughput × | p50 × | p99 × | CPU × | RSS × |\n")
-	p("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n")
-	for _, name := range []string{goSDK, sidecar} {
-		t := r.totals[name]
-		if t == nil {
-			continue
+// workersMarkdown is the whole-worker section: workloads chain and timer.
+func (r *report) workersMarkdown() string {
+	if !r.ran(chain) && !r.ran(timer) {
+		return ""
+	}
+	cfg := r.cfg
+	var b strings.Builder
+	p := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
+
+	p("## End to end: whole workers\n\n")
+	r.header(&b)
+	if r.python != "" {
+		p("- **Python:** %s.\n", r.python)
+	}
+	p("- **Driver:** one Go SDK client in `bench/cmd/bench` starts the workflows and waits for their results; it runs no worker. Latency is start request → result.\n")
+	p("- **Workloads:**\n")
+	if r.ran(chain) {
+		p("  - *A, chain*: N=%d workflows `Chain` × K=%d sequential `Echo` activities, all N started at once. Each activity echoes the previous one's result "+
+			"(a ~40-byte string) and has one attempt; the workflow returns the last result, which the driver checks.\n", cfg.N, cfg.K)
+	}
+	if r.ran(timer) {
+		p("  - *B, timer + signal*: N=%d workflows `TimerSignal` started at once; each sleeps on a %dms timer, then waits for the signal `go`, which the "+
+			"driver sends as soon as the start returns (so it usually arrives during the timer), and returns the signal's value.\n", cfg.N, cfg.TimerMS)
+	}
+	if cfg.Seq > 0 {
+		p("  - *Concurrency 1*: after each batch the same worker processes run %d more workflows one at a time (%d per contender and workload in all).\n",
+			cfg.seqPerRound(), cfg.seqPerRound()*cfg.Rounds)
+	}
+	p("  - %d unmeasured warm-up workflows, started at once, precede each batch.\n", cfg.Warmup)
+	p("- **Contenders**, each in its own processes, the workflows and the activity in the worker, %d workflow task slots and %d activity slots, "+
+		"%d workflow task pollers and %d activity task pollers, default sticky caches:\n", cfg.Capacity, cfg.Capacity, cfg.Pollers, cfg.Pollers)
+	p("  - *%s*: `bench/cmd/goworker`, `worker.New` with `MaxConcurrentWorkflowTaskExecutionSize` and `MaxConcurrentActivityExecutionSize` %d, "+
+		"`MaxConcurrentWorkflowTaskPollers` and `MaxConcurrentActivityTaskPollers` %d (the defaults), other options default; the workflows "+
+		"in `bench/internal/workloads`.\n", labels[goSDK], cfg.Capacity, cfg.Pollers)
+	p("  - *%s*: `bin/sidecar --max-concurrent-workflow-tasks %d --max-concurrent-activities %d --max-workflow-task-pollers %d "+
+		"--max-activity-task-pollers %d --http-listen \"\"` on a unix socket, plus `bench/cmd/echoapp` (`internal/bridgetest`, capacity %d of each; "+
+		"the workflows as scripted answers to activations, %d goroutines answering activations and %d answering activity tasks).\n",
+		labels[sidecar], cfg.Capacity, cfg.Capacity, cfg.Pollers, cfg.Pollers, cfg.Capacity, cfg.AppWorkers, cfg.AppWorkers)
+	p("  - *%s*: the same sidecar, plus `bench/python/sidecar_app.py`: a `temporal_sidecar.worker.Worker` with the workflows as "+
+		"`@workflow.defn` classes (the client's own workflow runtime, `temporal_sidecar.workflow`) and an `async` `@activity.defn`, "+
+		"`max_concurrent_workflow_tasks` and `max_concurrent_activities` %d.\n", labels[sidecarPy], cfg.Capacity)
+	runner := "the default sandboxed workflow runner"
+	if cfg.unsandboxed {
+		runner = "`UnsandboxedWorkflowRunner`"
+	}
+	p("  - *%s*: `bench/python/temporalio_worker.py`: a `temporalio.worker.Worker` with the same workflow and activity code, %s, "+
+		"`max_concurrent_workflow_tasks` and `max_concurrent_activities` %d, `max_concurrent_workflow_task_polls` and "+
+		"`max_concurrent_activity_task_polls` %d.\n", labels[temporalioPy], runner, cfg.Capacity, cfg.Pollers)
+	p("- **Rounds:** %d. In each round every contender runs workload A, then every contender runs workload B; even rounds take the "+
+		"contenders in reverse order (the dev server slows down as its database grows, and this spreads that evenly). "+
+		"Each batch has a fresh task queue and fresh worker processes.\n", cfg.Rounds)
+	p("- **Measured:** throughput = all workflows / all batch wall time; latency p50/p99 over all workflows of all rounds; " +
+		"CPU = utime+stime from `/proc/<pid>/stat` of the worker-side processes (sidecar rows: sidecar + app) during the batches, per workflow; " +
+		"peak RSS = `VmHWM` of those processes summed, highest round. Ratios (×) are to the Go SDK worker's row.\n")
+
+	for _, wl := range []string{chain, timer} {
+		if r.ran(wl) {
+			r.workloadTable(&b, wl)
 		}
-		ratio := func(a, b float64) string {
-			if base == nil || b == 0 {
-				return "–"
-			}
-			return fmt.Sprintf("%.2f×", a/b)
-		}
-		p50, p99 := percentile(t.latencies, 50), percentile(t.latencies, 99)
-		var bp50, bp99 time.Duration
+	}
+	r.latencyTable(&b)
+	r.taskTable(&b, []string{chain, timer})
+	r.plotsMarkdown(&b)
+	r.cpuShares(&b, []string{chain, timer})
+	r.perRound(&b, []string{chain, timer})
+	r.anomalies(&b, []string{chain, timer})
+	p("\n### How to run\n\n")
+	p("```sh\n")
+	p("make bench                                              # this page's numbers, 6-8 minutes on 2 cores\n")
+	p("make bench BENCH_FLAGS=\"-contenders go-sdk,sidecar\"     # without the Python contenders (they need .venv: make venv)\n")
+	p("make bench BENCH_FLAGS=-server-defaults                 # the stock dev server configuration\n")
+	p("make bench BENCH_FLAGS=-perf                            # plus one perf-profiled chain batch per contender\n")
+	p("go run ./bench/cmd/bench -h                             # every flag\n")
+	p("```\n\n")
+	p("`make bench` builds the sidecar, the Go bridge app (`bench/cmd/echoapp`) and the Go SDK worker (`bench/cmd/goworker`) into " +
+		"`bench/out/bin`; the Python contenders are `bench/python/*.py`, run with `.venv/bin/python`. It starts one dev server, runs the rounds, " +
+		"and rewrites only the `bench:workers` and `bench:activities` sections of this file. The plots are drawn by `bench/plot` (its own Go " +
+		"module, gonum/plot) and copied to `bench/results/` when each is under 100 KB (otherwise the summary CSV is). Process logs, activity " +
+		"completion timelines, raw results (`results.json`) and perf reports go to `bench/out/logs`. Speed is measured here and never asserted in tests.\n")
+	return b.String()
+}
+
+// workloadTable is the summary of one workload, with the DESIGN.md verdicts.
+func (r *report) workloadTable(b *strings.Builder, wl string) {
+	cfg := r.cfg
+	p := func(format string, args ...any) { fmt.Fprintf(b, format, args...) }
+	acts := cfg.activitiesPerWorkflow(wl)
+	p("\n### %s\n\n", workloadTitles[wl])
+	p("*throughput ×* and *CPU ×* are over all rounds (total workflows ÷ total wall time; total CPU ÷ total workflows), " +
+		"to the Go SDK worker; *per round* is the median of the same ratios taken round by round (each contender against the Go SDK " +
+		"batch of the same round), with their range, which one slow batch cannot swing.\n\n")
+	if acts > 0 {
+		p("| contender | workflows/s | activities/s | worker CPU ms/workflow | peak RSS MiB | p50 | p99 | throughput × | per round | CPU × | per round | RSS × | failed |\n")
+		p("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n")
+	} else {
+		p("| contender | workflows/s | worker CPU ms/workflow | peak RSS MiB | p50 | p99 | throughput × | per round | CPU × | per round | RSS × | failed |\n")
+		p("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n")
+	}
+	base := r.totals[key{wl, goSDK}]
+	for _, c := range r.contenders(wl) {
+		t := r.totals[key{wl, c}]
 		var bwf, bcpu, brss float64
 		if base != nil {
-			bp50, bp99 = percentile(base.latencies, 50), percentile(base.latencies, 99)
-			bwf, bcpu, brss = base.wfPerSec(), base.cpuPerWF(), float64(base.rss)
+			bwf, bcpu, brss = base.wfPerSec(), base.cpuMsPerWF(), float64(base.rss)
 		}
-		p("| %s | %.1f | %.0f | %s | %s | %.4f | %.1f | %s | %s | %s | %s | %s |\n",
-			labels[name], t.wfPerSec(), t.wfPerSec()*float64(cfg.K), ms(p50), ms(p99), t.cpuPerWF(), float64(t.rss)/(1<<20),
-			ratio(t.wfPerSec(), bwf), ratio(float64(p50), float64(bp50)), ratio(float64(p99), float64(bp99)),
-			ratio(t.cpuPerWF(), bcpu), ratio(float64(t.rss), brss))
-	}
-	if s, g := r.totals[sidecar], base; s != nil && g != nil {
-		tp, cpu := s.wfPerSec()/g.wfPerSec(), s.cpuPerWF()/g.cpuPerWF()
-		p("\nDESIGN.md targets: throughput ≥ 1.0× — **%s** (%.2f×); worker-side CPU per workflow ≤ 1.0× — **%s** (%.2f×).\n",
-			verdict(tp >= 1), tp, verdict(cpu <= 1), cpu)
-	}
-	var server, driver, workers, other, wall time.Duration
-	for _, rr := range r.rounds {
-		server += rr.ServerCPU
-		driver += rr.DriverCPU
-		workers += rr.workerCPU()
-		other += max(0, rr.OtherCPU)
-		wall += rr.Wall
-	}
-	if busy := server + driver + workers + other; busy > 0 {
-		pct := func(d time.Duration) float64 { return 100 * d.Seconds() / busy.Seconds() }
-		p("\nWhere the CPU went during the batches (%.2f of %d cores busy on average): dev server %.0f%%, driver (client + workflows) %.0f%%, "+
-			"worker side %.0f%%, other processes %.0f%%. The dev server bounds throughput here, so the throughput ratio mostly "+
-			"shows noise; worker-side CPU per workflow is the sharper comparison.\n",
-			busy.Seconds()/wall.Seconds(), runtime.NumCPU(), pct(server), pct(driver), pct(workers), pct(other))
-	}
-	for _, name := range []string{goSDK, sidecar} {
-		if t := r.totals[name]; t != nil && t.failed > 0 {
-			p("\n**%d %s workflows failed**; see the per-round table and the logs.\n", t.failed, labels[name])
+		p("| %s | %.1f | ", labels[c], t.wfPerSec())
+		if acts > 0 {
+			p("%.0f | ", t.wfPerSec()*float64(acts))
 		}
+		perRound := func(f func(*roundResult) float64) string {
+			if c == goSDK {
+				return "1.00×"
+			}
+			m, lo, hi, _, n := r.paired(wl, c, f)
+			if n == 0 {
+				return "–"
+			}
+			return fmt.Sprintf("%.2f× (%.2f–%.2f)", m, lo, hi)
+		}
+		p("%.2f | %.1f | %s | %s | %s | %s | %s | %s | %s | %d |\n", t.cpuMsPerWF(), float64(t.rss)/(1<<20),
+			ms(percentile(t.latencies, 50)), ms(percentile(t.latencies, 99)),
+			ratio(t.wfPerSec(), bwf), perRound(wfPerSec), ratio(t.cpuMsPerWF(), bcpu), perRound(cpuPerWF), ratio(float64(t.rss), brss), t.failed+t.seqFailed)
 	}
+	if s, g := r.totals[key{wl, sidecar}], base; s != nil && g != nil {
+		tp, cpu := s.wfPerSec()/g.wfPerSec(), s.cpuMsPerWF()/g.cpuMsPerWF()
+		tpm, _, _, tpBelow, n := r.paired(wl, sidecar, wfPerSec)
+		cpum, _, _, cpuBelow, _ := r.paired(wl, sidecar, cpuPerWF)
+		p("\nDESIGN.md targets, %s ÷ %s: throughput ≥ 1.0× — **%s** (%.2f× over all rounds; per round median %.2f×, ahead in %d of %d rounds); "+
+			"worker-side CPU per workflow ≤ 1.0× — **%s** (%.2f× over all rounds; per round median %.2f×, less CPU in %d of %d rounds).\n",
+			labels[sidecar], labels[goSDK], verdict2(tp >= 1, tpm >= 1), tp, tpm, n-tpBelow, n, verdict2(cpu <= 1, cpum <= 1), cpu, cpum, cpuBelow, n)
+	}
+	if s, t := r.totals[key{wl, sidecarPy}], r.totals[key{wl, temporalioPy}]; s != nil && t != nil {
+		p("\nPython against Python, %s ÷ %s: throughput %s, worker-side CPU per workflow %s, peak RSS %s.\n",
+			labels[sidecarPy], labels[temporalioPy], ratio(s.wfPerSec(), t.wfPerSec()), ratio(s.cpuMsPerWF(), t.cpuMsPerWF()),
+			ratio(float64(s.rss), float64(t.rss)))
+	}
+}
 
-	p("\n### Per round\n\n")
-	p("CPU and RSS are split by process where there are two. Server and driver CPU are the dev server's and the driver's " +
-		"(client + workflow worker) during the batch, for context; *other processes* is the CPU everything else on the machine " +
-		"used meanwhile, in cores (noise from outside the benchmark). *Longest gap* is the longest time between two consecutive " +
-		"activity completions in the worker during the batch: a stall shows there.\n\n")
-	p("| round | contender | wall s | workflows/s | activities/s | p50 | p99 | worker CPU ms/wf | peak RSS MiB | server CPU ms/wf | driver CPU ms/wf | other processes, cores | longest gap | log warn/error | exit after SIGTERM | failed |\n")
-	p("|--:|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n")
+// latencyTable puts latency at concurrency 1 next to latency with all N at once.
+func (r *report) latencyTable(b *strings.Builder) {
+	cfg := r.cfg
+	p := func(format string, args ...any) { fmt.Fprintf(b, format, args...) }
+	var wls []string
+	for _, wl := range []string{chain, timer} {
+		if r.ran(wl) {
+			wls = append(wls, wl)
+		}
+	}
+	p("\n### Latency: one workflow at a time and %d at once\n\n", cfg.N)
+	p("Start request → result. *c=1*: the sequential workflows after each batch (the worker otherwise idle); *c=%d*: the batch. "+
+		"The ratio in parentheses is to the Go SDK worker. *CPU at c=1* is the worker side's CPU per workflow during the sequential runs, idle polling included.\n\n", cfg.N)
+	p("| contender |")
+	for _, wl := range wls {
+		letter := map[string]string{chain: "A", timer: "B"}[wl]
+		p(" %s c=1 p50 | %s c=1 p99 | %s CPU ms/wf at c=1 | %s c=%d p50 | %s c=%d p99 |", letter, letter, letter, letter, cfg.N, letter, cfg.N)
+	}
+	p("\n|---|%s\n", strings.Repeat("--:|", 5*len(wls)))
+	for _, c := range allContenders {
+		has := false
+		for _, wl := range wls {
+			has = has || r.totals[key{wl, c}] != nil
+		}
+		if !has {
+			continue
+		}
+		p("| %s |", labels[c])
+		for _, wl := range wls {
+			t, base := r.totals[key{wl, c}], r.totals[key{wl, goSDK}]
+			if t == nil {
+				p(" | | | | |")
+				continue
+			}
+			cell := func(lat []time.Duration, blat []time.Duration, q float64) string {
+				if len(lat) == 0 {
+					return "–"
+				}
+				v := percentile(lat, q)
+				if c == goSDK || len(blat) == 0 {
+					return ms(v)
+				}
+				return fmt.Sprintf("%s (%s)", ms(v), ratio(float64(v), float64(percentile(blat, q))))
+			}
+			var bseq, blat []time.Duration
+			if base != nil {
+				bseq, blat = base.seq, base.latencies
+			}
+			seqCPU := "–"
+			if t.seqN > 0 {
+				seqCPU = fmt.Sprintf("%.2f", 1000*t.seqCPU.Seconds()/float64(t.seqN))
+			}
+			p(" %s | %s | %s | %s | %s |", cell(t.seq, bseq, 50), cell(t.seq, bseq, 99), seqCPU, cell(t.latencies, blat, 50), cell(t.latencies, blat, 99))
+		}
+		p("\n")
+	}
+}
+
+// taskTable says where the tasks of sampled workflows spent their time.
+func (r *report) taskTable(b *strings.Builder, wls []string) {
+	cfg := r.cfg
+	p := func(format string, args ...any) { fmt.Fprintf(b, format, args...) }
+	var rows []string
+	for _, wl := range wls {
+		for _, c := range r.contenders(wl) {
+			t := r.totals[key{wl, c}]
+			if t.tasks.Workflows == 0 {
+				continue
+			}
+			per := func(d time.Duration, n int) string {
+				if n == 0 {
+					return "–"
+				}
+				return fmt.Sprintf("%.1f", float64(d.Microseconds())/1000/float64(n))
+			}
+			row := fmt.Sprintf("| %s | %s | %s | %s | %s | %s |", workloadTitles[wl][:min(len(workloadTitles[wl]), 10)], labels[c],
+				per(t.tasks.WFTQueued, t.tasks.WFTs), per(t.tasks.WFTWorker, t.tasks.WFTs), per(t.tasks.ATQueued, t.tasks.ATs), per(t.tasks.ATWorker, t.tasks.ATs))
+			if t.seqTasks.Workflows > 0 {
+				row += fmt.Sprintf(" %s | %s | %s | %s |", per(t.seqTasks.WFTQueued, t.seqTasks.WFTs), per(t.seqTasks.WFTWorker, t.seqTasks.WFTs),
+					per(t.seqTasks.ATQueued, t.seqTasks.ATs), per(t.seqTasks.ATWorker, t.seqTasks.ATs))
+			} else {
+				row += " – | – | – | – |"
+			}
+			rows = append(rows, row)
+		}
+	}
+	if len(rows) == 0 {
+		return
+	}
+	p("\n### Where the tasks spent their time\n\n")
+	p("Mean milliseconds per task, from the histories of 10 workflows spread over each batch (*c=%d*) and of every sequential workflow (*c=1*): "+
+		"*queued* is SCHEDULED → STARTED, the task waiting on its task queue until a poller of the worker took it (with the server's own "+
+		"dispatch time); *in worker* is STARTED → COMPLETED, the worker running it and reporting the result. WFT = workflow task, AT = activity task.\n\n", cfg.N)
+	p("| workload | contender | c=%d WFT queued | WFT in worker | AT queued | AT in worker | c=1 WFT queued | WFT in worker | AT queued | AT in worker |\n", cfg.N)
+	p("|---|---|--:|--:|--:|--:|--:|--:|--:|--:|\n")
+	for _, row := range rows {
+		p("%s\n", row)
+	}
+}
+
+func (r *report) plotsMarkdown(b *strings.Builder) {
+	p := func(format string, args ...any) { fmt.Fprintf(b, format, args...) }
+	pl := r.plots
+	switch {
+	case len(pl.committed) > 0:
+		p("\n### Plots\n\n")
+		for _, f := range pl.committed {
+			p("![%s](%s)\n\n", f.title, f.path)
+		}
+		p("The numbers behind them: `%s` (not committed).\n", pl.csv)
+	case pl.committedCSV != "":
+		p("\nThe plots were over 100 KB, so they are not committed (they are in `%s`); the numbers behind them are in `%s`.\n", pl.dir, pl.committedCSV)
+	case len(pl.rendered) > 0:
+		p("\nPlots (not committed): %s.\n", strings.Join(quoteAll(pl.rendered), ", "))
+	case pl.csv != "":
+		p("\nNo plots were rendered (%s); the numbers are in `%s`.\n", pl.err, pl.csv)
+	}
+}
+
+func quoteAll(s []string) []string {
+	out := make([]string, len(s))
+	for i, v := range s {
+		out[i] = "`" + v + "`"
+	}
+	return out
+}
+
+// cpuShares says where the machine's CPU went during the batches of wls.
+func (r *report) cpuShares(b *strings.Builder, wls []string) {
+	p := func(format string, args ...any) { fmt.Fprintf(b, format, args...) }
+	var lines []string
+	for _, wl := range wls {
+		var server, driver, workers, other, wall time.Duration
+		for _, rr := range r.rounds {
+			if rr.Workload != wl {
+				continue
+			}
+			server += rr.ServerCPU
+			driver += rr.DriverCPU
+			workers += rr.workerCPU()
+			other += max(0, rr.OtherCPU)
+			wall += rr.Wall
+		}
+		busy := server + driver + workers + other
+		if busy <= 0 {
+			continue
+		}
+		pct := func(d time.Duration) float64 { return 100 * d.Seconds() / busy.Seconds() }
+		lines = append(lines, fmt.Sprintf("%s: %.2f of %d cores busy on average; dev server %.0f%%, driver %.0f%%, worker side %.0f%%, other processes %.0f%%",
+			workloadTitles[wl], busy.Seconds()/wall.Seconds(), runtime.NumCPU(), pct(server), pct(driver), pct(workers), pct(other)))
+	}
+	if len(lines) == 0 {
+		return
+	}
+	p("\n### Where the CPU went during the batches\n\n")
+	for _, l := range lines {
+		p("- %s.\n", l)
+	}
+	p("\nThe dev server takes most of the machine, and with all N workflows started at once the tasks spend most of their time queued " +
+		"(see *Where the tasks spent their time*): throughput follows how fast the server dispatches tasks and the worker's 2 pollers per " +
+		"task kind take them, more than the worker's CPU, and noise from other processes moves it. Worker-side CPU per workflow is the " +
+		"sharper measure of the workers' own cost.\n")
+}
+
+// perRound is the per-batch table of wls, folded away.
+func (r *report) perRound(b *strings.Builder, wls []string) {
+	cfg := r.cfg
+	p := func(format string, args ...any) { fmt.Fprintf(b, format, args...) }
+	p("\n<details><summary>Per batch</summary>\n\n")
+	p("CPU and RSS are split by process where there are two. Server and driver CPU are the dev server's and the driver's during the batch, " +
+		"for context; *other processes* is the CPU everything else on the machine used meanwhile, in cores (noise from outside the benchmark). " +
+		"*Longest gap* is the longest time between two consecutive activity completions in the worker during the batch: a stall shows there. " +
+		"*c=1* columns are the sequential workflows after the batch. *Slowest* is the slowest workflow of the batch (and of the sequential runs): " +
+		"its latency, then the longest gap between two consecutive events of its history, which shows where it waited " +
+		"(SCHEDULED→STARTED: a task waiting on its queue, for a poller or the server; STARTED→COMPLETED: the worker working on it).\n\n")
+	p("| round | workload | contender | wall s | workflows/s | p50 | p99 | worker CPU ms/wf | peak RSS MiB | server CPU ms/wf | driver CPU ms/wf | other processes, cores | longest gap | slowest | c=1 p50 | c=1 p99 | slowest at c=1 | log warn/error | exit after SIGTERM | failed |\n")
+	p("|--:|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|--:|--:|---|--:|--:|--:|\n")
 	for _, rr := range r.rounds {
-		n := float64(cfg.N)
+		if !slices.Contains(wls, rr.Workload) {
+			continue
+		}
+		if rr.Error != "" {
+			p("| %d | %s | %s | did not run (see below) |%s\n", rr.Round, rr.Workload, labels[rr.Contender], strings.Repeat(" |", 16))
+			continue
+		}
+		n := float64(rr.N)
 		perWF := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 / n }
 		cpu := fmt.Sprintf("%.2f", perWF(rr.workerCPU()))
 		rss := fmt.Sprintf("%.1f", float64(rr.workerRSS())/(1<<20))
@@ -241,30 +636,56 @@ func (r *report) markdown() string {
 		for _, nm := range names {
 			exits = append(exits, fmt.Sprintf("%.1fs", rr.Shutdown[nm].Seconds()))
 		}
-		p("| %d | %s | %.2f | %.1f | %.0f | %s | %s | %s | %s | %.2f | %.2f | %.2f | %s | %d/%d | %s | %d |\n",
-			rr.Round, labels[rr.Contender], rr.Wall.Seconds(), n/rr.Wall.Seconds(), n*float64(cfg.K)/rr.Wall.Seconds(),
+		gap := "–"
+		if cfg.activitiesPerWorkflow(rr.Workload) > 0 {
+			gap = ms(rr.MaxGap)
+		}
+		seq50, seq99, seqSlow := "–", "–", "–"
+		if rr.SeqN > 0 {
+			seq50, seq99 = ms(percentile(rr.SeqLatencies, 50)), ms(percentile(rr.SeqLatencies, 99))
+			seqSlow = ms(rr.SeqLatencies[len(rr.SeqLatencies)-1]) + ": " + rr.SeqSlowGap.String()
+		}
+		slow := ms(rr.SlowestLat) + ": " + rr.SlowestGap.String()
+		p("| %d | %s | %s | %.2f | %.1f | %s | %s | %s | %s | %.2f | %.2f | %.2f | %s | %s | %s | %s | %s | %d/%d | %s | %d |\n",
+			rr.Round, rr.Workload, labels[rr.Contender], rr.Wall.Seconds(), n/rr.Wall.Seconds(),
 			ms(percentile(rr.Latencies, 50)), ms(percentile(rr.Latencies, 99)), cpu, rss,
 			perWF(rr.ServerCPU), perWF(rr.DriverCPU), max(0, rr.OtherCPU.Seconds()/rr.Wall.Seconds()),
-			ms(rr.MaxGap), warn, errs, strings.Join(exits, " / "), rr.Failed)
+			gap, slow, seq50, seq99, seqSlow, warn, errs, strings.Join(exits, " / "), rr.Failed+rr.SeqFailed)
 	}
+	p("\n</details>\n")
+}
 
+// anomalies lists log lines at WARN or above, failures and lost activities.
+func (r *report) anomalies(b *strings.Builder, wls []string) {
+	cfg := r.cfg
+	p := func(format string, args ...any) { fmt.Fprintf(b, format, args...) }
 	var notes []string
 	for _, rr := range r.rounds {
+		if !slices.Contains(wls, rr.Workload) {
+			continue
+		}
+		where := fmt.Sprintf("round %d %s %s", rr.Round, rr.Workload, labels[rr.Contender])
+		if rr.Error != "" {
+			notes = append(notes, fmt.Sprintf("%s: **the batch did not run**: %s", where, firstLine(rr.Error)))
+			continue
+		}
 		for _, nm := range procNames(rr) {
 			if lp := rr.Problems[nm]; len(lp.Messages) > 0 {
-				notes = append(notes, fmt.Sprintf("round %d %s: %d warnings, %d errors: %s", rr.Round, nm, lp.Warnings, lp.Errors,
+				notes = append(notes, fmt.Sprintf("%s, %s: %d warnings, %d errors: %s", where, nm, lp.Warnings, lp.Errors,
 					strings.Join(lp.Messages, "; ")))
 			}
 		}
 		for _, e := range rr.StopErrs {
-			notes = append(notes, fmt.Sprintf("round %d %s: %s", rr.Round, labels[rr.Contender], e))
+			notes = append(notes, fmt.Sprintf("%s: %s", where, e))
 		}
 		if rr.FirstErr != "" {
-			notes = append(notes, fmt.Sprintf("round %d %s: first workflow failure: %s", rr.Round, labels[rr.Contender], rr.FirstErr))
+			notes = append(notes, fmt.Sprintf("%s: %d workflows failed; first: %s", where, rr.Failed, rr.FirstErr))
 		}
-		if want := cfg.N * cfg.K; rr.Completions != want {
-			notes = append(notes, fmt.Sprintf("round %d %s: the worker answered %d activities during the batch, want %d",
-				rr.Round, labels[rr.Contender], rr.Completions, want))
+		if rr.SeqFirstErr != "" {
+			notes = append(notes, fmt.Sprintf("%s: %d sequential workflows failed; first: %s", where, rr.SeqFailed, rr.SeqFirstErr))
+		}
+		if want := rr.N * cfg.activitiesPerWorkflow(rr.Workload); want > 0 && rr.Completions != want {
+			notes = append(notes, fmt.Sprintf("%s: the worker answered %d activities during the batch, want %d", where, rr.Completions, want))
 		}
 	}
 	if len(notes) > 0 {
@@ -275,20 +696,44 @@ func (r *report) markdown() string {
 	} else {
 		p("\nNo worker process logged a warning or error, every workflow succeeded and every worker exited cleanly.\n")
 	}
-	return b.String()
 }
 
-func verdict(ok bool) string {
-	if ok {
-		return "met"
+func firstLine(s string) string {
+	l, _, _ := strings.Cut(s, "\n")
+	return l
+}
+
+// activitiesMarkdown is the activity-only section: the workflows in the
+// driver, the activity in the contender.
+func (r *report) activitiesMarkdown() string {
+	if !r.ran(activities) {
+		return ""
 	}
-	return "not met"
+	cfg := r.cfg
+	var b strings.Builder
+	p := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
+	p("## End to end: activities only\n\n")
+	p("The first version of this benchmark, kept as a second table: the contenders run only the activity, and the workflows run in a Go SDK worker " +
+		"(`LocalActivityWorkerOnly`, default options) in the driver process, on the contender's task queue. It isolates the activity path.\n\n")
+	r.header(&b)
+	p("- **Workload:** N=%d workflows `EchoChain` × K=%d sequential `Echo` activities (a ~40-byte string, echoed back; one attempt each), all N started at once; "+
+		"%d warm-up workflows before each batch; latency is start request → result.\n", cfg.N, cfg.K, cfg.Warmup)
+	p("- **Contenders:** as in the whole-worker section, with %d activity slots and %d activity task pollers, but registering only the activity "+
+		"(`goworker -activities-only`, which sets `DisableWorkflowWorker`; `echoapp -activities-only`). The rounds run after each round's "+
+		"whole-worker batches, in the same alternating order.\n", cfg.Capacity, cfg.Pollers)
+	p("- **Measured:** as in the whole-worker section; the driver's CPU here includes the workflows.\n")
+	r.workloadTable(&b, activities)
+	r.taskTable(&b, []string{activities})
+	r.cpuShares(&b, []string{activities})
+	r.perRound(&b, []string{activities})
+	r.anomalies(&b, []string{activities})
+	return b.String()
 }
 
 // procNames lists a round's worker processes in a fixed order.
 func procNames(rr *roundResult) []string {
 	var names []string
-	for _, n := range []string{"goworker", "sidecar", "echoapp"} {
+	for _, n := range []string{"goworker", "temporalio", "sidecar", "echoapp", "pyapp"} {
 		if _, ok := rr.CPU[n]; ok {
 			names = append(names, n)
 		}
@@ -359,6 +804,22 @@ func cliVersion() string {
 	out, err := exec.Command(bin, "--version").Output()
 	if err != nil {
 		return "version unknown"
+	}
+	return strings.TrimSpace(string(out))
+}
+
+// pythonVersions names the interpreter and the packages the Python
+// contenders use.
+func pythonVersions(cfg config) string {
+	if !slices.Contains(cfg.contenders, sidecarPy) && !slices.Contains(cfg.contenders, temporalioPy) {
+		return ""
+	}
+	out, err := exec.Command(cfg.python, "-c",
+		"import sys, importlib.metadata as m, temporal_sidecar as t; "+
+			"print('CPython %d.%d.%d, temporalio %s, temporal_sidecar %s, protobuf %s, grpcio %s' % "+
+			"(*sys.version_info[:3], m.version('temporalio'), t.__version__, m.version('protobuf'), m.version('grpcio')))").Output()
+	if err != nil {
+		return "versions unknown"
 	}
 	return strings.TrimSpace(string(out))
 }

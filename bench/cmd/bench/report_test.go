@@ -3,6 +3,7 @@
 package main
 
 import (
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -37,24 +38,47 @@ func TestParseVmHWM(t *testing.T) {
 }
 
 func TestReplaceSection(t *testing.T) {
-	doc := "# B\n\nintro\n\n" + startMarker + "\nold\n" + endMarker + "\n\n## How to run\n"
-	out, err := replaceSection([]byte(doc), "new\n")
+	sm, em := startMarker(activitiesSection), endMarker(activitiesSection)
+	doc := "# B\n\nintro\n\n" + sm + "\nold\n" + em + "\n\n## How to run\n"
+	out, err := replaceSection([]byte(doc), activitiesSection, "new\n", "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := "# B\n\nintro\n\n" + startMarker + "\nnew\n" + endMarker + "\n\n## How to run\n"
+	want := "# B\n\nintro\n\n" + sm + "\nnew\n" + em + "\n\n## How to run\n"
 	if string(out) != want {
 		t.Errorf("got\n%s\nwant\n%s", out, want)
 	}
-	out, err = replaceSection([]byte("# B\n"), "new")
-	if err != nil || !strings.HasSuffix(string(out), startMarker+"\nnew\n"+endMarker+"\n") || !strings.HasPrefix(string(out), "# B\n\n") {
+	out, err = replaceSection([]byte("# B\n"), activitiesSection, "new", "")
+	if err != nil || !strings.HasSuffix(string(out), sm+"\nnew\n"+em+"\n") || !strings.HasPrefix(string(out), "# B\n\n") {
 		t.Errorf("appending to a file without markers: %q, %v", out, err)
 	}
-	if _, err := replaceSection([]byte(endMarker+startMarker), "x"); err == nil {
+	if _, err := replaceSection([]byte(em+sm), activitiesSection, "x", ""); err == nil {
 		t.Error("markers in the wrong order were accepted")
 	}
-	if !strings.Contains(skeleton, startMarker) || !strings.Contains(skeleton, endMarker) {
-		t.Error("the skeleton lacks the markers")
+	// A new section goes in front of the next one that exists.
+	out, err = replaceSection([]byte(doc), workersSection, "workers", activitiesSection)
+	wantPrefix := "# B\n\nintro\n\n" + startMarker(workersSection) + "\nworkers\n" + endMarker(workersSection) + "\n\n" + sm
+	if err != nil || !strings.HasPrefix(string(out), wantPrefix) {
+		t.Errorf("inserting before the next section: %q, %v", out, err)
+	}
+	for _, name := range []string{workersSection, activitiesSection} {
+		if !strings.Contains(skeleton, startMarker(name)) || !strings.Contains(skeleton, endMarker(name)) {
+			t.Errorf("the skeleton lacks the %s markers", name)
+		}
+	}
+}
+
+func TestUpdateFileLeavesEmptySections(t *testing.T) {
+	path := t.TempDir() + "/B.md"
+	if err := updateFile(path, map[string]string{workersSection: "W1", activitiesSection: "A1"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := updateFile(path, map[string]string{workersSection: "W2"}); err != nil {
+		t.Fatal(err)
+	}
+	b, _ := os.ReadFile(path)
+	if s := string(b); !strings.Contains(s, "\nW2\n") || !strings.Contains(s, "\nA1\n") || strings.Contains(s, "W1") {
+		t.Errorf("got %q", s)
 	}
 }
 

@@ -1,6 +1,8 @@
-// Command echoapp is the bridge app of the end-to-end benchmark: it connects
-// to a sidecar, registers the activity type "Echo" with a given capacity and
-// answers every activity task with its first input payload, untouched.
+// Command echoapp is the Go bridge app of the end-to-end benchmark. It
+// connects to a sidecar and serves the activity "Echo" (answers every task
+// with its first input payload, untouched) and, unless -activities-only,
+// the workflows "Chain" and "TimerSignal" of bench/internal/workloads, as
+// scripted answers to workflow activations (workflows.go).
 //
 // It is a separate process so the benchmark can measure its CPU and memory
 // apart from the driver's. It prints "ready" on stdout once registered, and
@@ -19,27 +21,38 @@ import (
 	"time"
 
 	"github.com/temporal-sidecar/sidecar/bench/internal/timeline"
+	"github.com/temporal-sidecar/sidecar/bench/internal/workloads"
 	bridgev1 "github.com/temporal-sidecar/sidecar/gen/go/sidecar/bridge/v1"
 	"github.com/temporal-sidecar/sidecar/internal/bridgetest"
 )
 
+type options struct {
+	target, taskQueue    string
+	capacity             uint
+	workers              int
+	activitiesOnly       bool
+	timeline, cpuProfile string
+}
+
 func main() {
-	target := flag.String("bridge", "unix:///tmp/temporal-sidecar.sock", "bridge address of the sidecar (gRPC target)")
-	taskQueue := flag.String("task-queue", "", "task queue the sidecar serves (checked at registration)")
-	capacity := flag.Uint("capacity", 100, "activity tasks the app offers to run at once")
-	workers := flag.Int("workers", 4, "goroutines reading and answering activity tasks")
-	timelinePath := flag.String("timeline", "", "write the time of every completion to this file at exit")
-	cpuProfile := flag.String("cpuprofile", "", "write a Go CPU profile to this file")
+	var o options
+	flag.StringVar(&o.target, "bridge", "unix:///tmp/temporal-sidecar.sock", "bridge address of the sidecar (gRPC target)")
+	flag.StringVar(&o.taskQueue, "task-queue", "", "task queue the sidecar serves (checked at registration)")
+	flag.UintVar(&o.capacity, "capacity", 100, "activity tasks, and workflow activations, the app offers to run at once")
+	flag.IntVar(&o.workers, "workers", 4, "goroutines answering activity tasks, and as many answering workflow activations")
+	flag.BoolVar(&o.activitiesOnly, "activities-only", false, "register the activity only, no workflows")
+	flag.StringVar(&o.timeline, "timeline", "", "write the time of every activity completion to this file at exit")
+	flag.StringVar(&o.cpuProfile, "cpuprofile", "", "write a Go CPU profile to this file")
 	flag.Parse()
-	if err := run(*target, *taskQueue, uint32(*capacity), *workers, *timelinePath, *cpuProfile); err != nil {
+	if err := run(o); err != nil {
 		fmt.Fprintln(os.Stderr, "echoapp:", err)
 		os.Exit(1)
 	}
 }
 
-func run(target, taskQueue string, capacity uint32, workers int, timelinePath, cpuProfile string) error {
-	if cpuProfile != "" {
-		f, err := os.Create(cpuProfile)
+func run(o options) error {
+	if o.cpuProfile != "" {
+		f, err := os.Create(o.cpuProfile)
 		if err != nil {
 			return err
 		}
@@ -51,18 +64,26 @@ func run(target, taskQueue string, capacity uint32, workers int, timelinePath, c
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	host, _ := os.Hostname()
+	capacity := uint32(o.capacity)
 	reg := &bridgev1.Register{
 		ProtocolVersion: 1,
 		Identity:        fmt.Sprintf("%d@%s", os.Getpid(), host),
 		SdkName:         "bench-echoapp",
 		SdkVersion:      "0",
-		TaskQueue:       taskQueue,
-		Activities:      []*bridgev1.ActivityRegistration{{Name: "Echo"}},
+		TaskQueue:       o.taskQueue,
+		Activities:      []*bridgev1.ActivityRegistration{{Name: workloads.Echo}},
 		Capacity:        &bridgev1.Capacity{Activities: capacity, LocalActivities: capacity},
 	}
-	app, err := bridgetest.Dial(ctx, target, reg)
+	if !o.activitiesOnly {
+		reg.Workflows = []*bridgev1.WorkflowRegistration{
+			{Name: workloads.Chain},
+			{Name: workloads.TimerSignal, Signals: []string{workloads.Signal}},
+		}
+		reg.Capacity.WorkflowActivations = capacity
+	}
+	app, err := bridgetest.Dial(ctx, o.target, reg)
 	if err != nil {
-		return fmt.Errorf("connecting to %s: %w", target, err)
+		return fmt.Errorf("connecting to %s: %w", o.target, err)
 	}
 	defer app.Close()
 	fmt.Println("ready")
@@ -78,8 +99,9 @@ func run(target, taskQueue string, capacity uint32, workers int, timelinePath, c
 		<-sigs
 		end()
 	}()
-	// Everything that is not an activity task: the end of the run is the
-	// sidecar's shutdown notice; a completion error is a bug worth a line.
+	// Everything that is neither an activity task nor an activation: the end
+	// of the run is the sidecar's shutdown notice; a completion error is a
+	// bug worth a line.
 	go func() {
 		for {
 			m, err := app.Next(time.Hour)
@@ -98,7 +120,7 @@ func run(target, taskQueue string, capacity uint32, workers int, timelinePath, c
 			}
 		}
 	}()
-	for range workers {
+	for range o.workers {
 		go func() {
 			for {
 				t, err := app.NextActivity(time.Hour)
@@ -122,7 +144,32 @@ func run(target, taskQueue string, capacity uint32, workers int, timelinePath, c
 			}
 		}()
 	}
+	wf := newWorkflows()
+	if !o.activitiesOnly {
+		for range o.workers {
+			go func() {
+				for {
+					act, err := app.NextActivation(time.Hour)
+					if err != nil {
+						end()
+						return
+					}
+					cmds, fail := wf.activate(act)
+					if fail != nil {
+						err = app.FailActivation(act.GetRunId(), fail)
+					} else {
+						err = app.CompleteActivation(act.GetRunId(), cmds...)
+					}
+					if err != nil {
+						end()
+						return
+					}
+				}
+			}()
+		}
+	}
 	<-stop
-	fmt.Fprintf(os.Stderr, "echoapp: answered %d activities\n", rec.Len())
-	return rec.WriteFile(timelinePath)
+	fmt.Fprintf(os.Stderr, "echoapp: answered %d activities and %d activations (%d evictions); %d runs still cached\n",
+		rec.Len(), wf.activations.Load(), wf.evictions.Load(), wf.cached())
+	return rec.WriteFile(o.timeline)
 }
