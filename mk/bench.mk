@@ -20,6 +20,9 @@
 BENCH_OUT   := bench/out
 BENCH_BIN   := $(BENCH_OUT)/bin
 BENCH_FLAGS ?=
+# The sidecar's own ceiling (fake frontend), cost curves and their plots:
+# the bench:ceiling section of BENCHMARKS.md.
+CEILING_FLAGS ?=
 
 .PHONY: bench bench-build
 
@@ -31,3 +34,4 @@ bench-build:
 
 bench: bin/temporal bench-build
 	$(BENCH_BIN)/bench -bin $(BENCH_BIN) -logs $(BENCH_OUT)/logs -plots $(BENCH_OUT)/plots -results bench/results -out BENCHMARKS.md $(BENCH_FLAGS)
+	$(GO) run ./bench/ceiling -write BENCHMARKS.md $(CEILING_FLAGS)
