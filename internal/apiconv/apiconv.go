@@ -114,3 +114,35 @@ func BridgeFailure(f *failurepb.Failure) *bridgev1.Failure {
 	}
 	return Recode(f, &bridgev1.Failure{})
 }
+
+// RetryPolicy converts an optional retry policy; nil stays nil.
+func RetryPolicy(p *bridgev1.RetryPolicy) *commonpb.RetryPolicy {
+	if p == nil {
+		return nil
+	}
+	return Recode(p, &commonpb.RetryPolicy{})
+}
+
+// Priority converts an optional priority; nil stays nil.
+func Priority(p *bridgev1.Priority) *commonpb.Priority {
+	if p == nil {
+		return nil
+	}
+	return Recode(p, &commonpb.Priority{})
+}
+
+// Memo converts memo fields; none gives nil, as Temporal's SDKs send it.
+func Memo(m map[string]*bridgev1.Payload) *commonpb.Memo {
+	if len(m) == 0 {
+		return nil
+	}
+	return &commonpb.Memo{Fields: PayloadMap(m)}
+}
+
+// SearchAttributes converts search attributes; none gives nil.
+func SearchAttributes(m map[string]*bridgev1.Payload) *commonpb.SearchAttributes {
+	if len(m) == 0 {
+		return nil
+	}
+	return &commonpb.SearchAttributes{IndexedFields: PayloadMap(m)}
+}

@@ -130,22 +130,14 @@ func (s *Service) newRun(o *bridgev1.WorkflowOptions) newRun {
 		// does not retry itself still starts one run if gRPC retries it.
 		w.requestID = uuid.NewString()
 	}
-	if o.GetRetryPolicy() != nil {
-		w.retryPolicy = apiconv.Recode(o.GetRetryPolicy(), &commonpb.RetryPolicy{})
-	}
-	if m := apiconv.PayloadMap(o.GetMemo()); m != nil {
-		w.memo = &commonpb.Memo{Fields: m}
-	}
-	if m := apiconv.PayloadMap(o.GetSearchAttributes()); m != nil {
-		w.searchAttributes = &commonpb.SearchAttributes{IndexedFields: m}
-	}
+	w.retryPolicy = apiconv.RetryPolicy(o.GetRetryPolicy())
+	w.memo = apiconv.Memo(o.GetMemo())
+	w.searchAttributes = apiconv.SearchAttributes(o.GetSearchAttributes())
 	w.header = header(o.GetHeaders())
 	if o.GetStaticSummary() != "" {
 		w.userMetadata = &sdkpb.UserMetadata{Summary: jsonString(o.GetStaticSummary())}
 	}
-	if o.GetPriority() != nil {
-		w.priority = apiconv.Recode(o.GetPriority(), &commonpb.Priority{})
-	}
+	w.priority = apiconv.Priority(o.GetPriority())
 	return w
 }
 

@@ -134,12 +134,8 @@ func (r *run) take1(i int, c *bridgev1.WorkflowCommand, b *batch) error {
 			// A wish, not a promise: respond keeps it only while a slot is free.
 			RequestEagerExecution: !a.GetDoNotEagerlyExecute(),
 		}
-		if p := a.GetRetryPolicy(); p != nil {
-			attrs.RetryPolicy = apiconv.Recode(p, &commonpb.RetryPolicy{})
-		}
-		if p := a.GetPriority(); p != nil {
-			attrs.Priority = apiconv.Recode(p, &commonpb.Priority{})
-		}
+		attrs.RetryPolicy = apiconv.RetryPolicy(a.GetRetryPolicy())
+		attrs.Priority = apiconv.Priority(a.GetPriority())
 		add(a.GetSeq(), &commandpb.Command{CommandType: enumspb.COMMAND_TYPE_SCHEDULE_ACTIVITY_TASK,
 			Attributes: &commandpb.Command_ScheduleActivityTaskCommandAttributes{ScheduleActivityTaskCommandAttributes: attrs}})
 
@@ -218,15 +214,9 @@ func (r *run) take1(i int, c *bridgev1.WorkflowCommand, b *batch) error {
 		if c.GetInitialVersioningBehavior() == bridgev1.VersioningBehavior_VERSIONING_BEHAVIOR_AUTO_UPGRADE {
 			attrs.InitialVersioningBehavior = enumspb.CONTINUE_AS_NEW_VERSIONING_BEHAVIOR_AUTO_UPGRADE
 		}
-		if m := c.GetMemo(); len(m) > 0 {
-			attrs.Memo = &commonpb.Memo{Fields: apiconv.PayloadMap(m)}
-		}
-		if sa := c.GetSearchAttributes(); len(sa) > 0 {
-			attrs.SearchAttributes = &commonpb.SearchAttributes{IndexedFields: apiconv.PayloadMap(sa)}
-		}
-		if p := c.GetRetryPolicy(); p != nil {
-			attrs.RetryPolicy = apiconv.Recode(p, &commonpb.RetryPolicy{})
-		}
+		attrs.Memo = apiconv.Memo(c.GetMemo())
+		attrs.SearchAttributes = apiconv.SearchAttributes(c.GetSearchAttributes())
+		attrs.RetryPolicy = apiconv.RetryPolicy(c.GetRetryPolicy())
 		add(0, &commandpb.Command{CommandType: enumspb.COMMAND_TYPE_CONTINUE_AS_NEW_WORKFLOW_EXECUTION,
 			Attributes: &commandpb.Command_ContinueAsNewWorkflowExecutionCommandAttributes{ContinueAsNewWorkflowExecutionCommandAttributes: attrs}})
 

@@ -181,18 +181,10 @@ func (r *run) takeExternal(i int, c *bridgev1.WorkflowCommand, b *batch, add fun
 			CronSchedule:          s.GetCronSchedule(),
 			Header:                header(s.GetHeaders()),
 		}
-		if p := s.GetRetryPolicy(); p != nil {
-			attrs.RetryPolicy = apiconv.Recode(p, &commonpb.RetryPolicy{})
-		}
-		if m := s.GetMemo(); len(m) > 0 {
-			attrs.Memo = &commonpb.Memo{Fields: apiconv.PayloadMap(m)}
-		}
-		if sa := s.GetSearchAttributes(); len(sa) > 0 {
-			attrs.SearchAttributes = &commonpb.SearchAttributes{IndexedFields: apiconv.PayloadMap(sa)}
-		}
-		if p := s.GetPriority(); p != nil {
-			attrs.Priority = apiconv.Recode(p, &commonpb.Priority{})
-		}
+		attrs.RetryPolicy = apiconv.RetryPolicy(s.GetRetryPolicy())
+		attrs.Memo = apiconv.Memo(s.GetMemo())
+		attrs.SearchAttributes = apiconv.SearchAttributes(s.GetSearchAttributes())
+		attrs.Priority = apiconv.Priority(s.GetPriority())
 		add(s.GetSeq(), &commandpb.Command{CommandType: enumspb.COMMAND_TYPE_START_CHILD_WORKFLOW_EXECUTION,
 			Attributes: &commandpb.Command_StartChildWorkflowExecutionCommandAttributes{StartChildWorkflowExecutionCommandAttributes: attrs}})
 
