@@ -182,6 +182,7 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer, si
 		TaskQueue:     w.TaskQueue,
 		Identity:      w.Identity,
 		BlobSizeLimit: cfg.Frontend.BlobSizeLimit,
+		Nexus:         wk.Nexus(),
 		Context:       ctx, // cancelled by the first signal
 	}).Register(g)
 	if cfg.Bridge.WorkflowServiceProxy {

@@ -11,6 +11,7 @@ import (
 
 	bridgev1 "github.com/temporal-sidecar/sidecar/gen/go/sidecar/bridge/v1"
 	"github.com/temporal-sidecar/sidecar/internal/client"
+	"github.com/temporal-sidecar/sidecar/internal/nexus"
 )
 
 func TestMalformedRequestsAreInvalidArgumentNamingTheField(t *testing.T) {
@@ -39,6 +40,11 @@ func TestMalformedRequestsAreInvalidArgumentNamingTheField(t *testing.T) {
 		{"StartWorkflowRequest.options.run_timeout must not be negative", func(c context.Context) error {
 			_, err := cs.StartWorkflow(c, &bridgev1.StartWorkflowRequest{Options: opts(&bridgev1.WorkflowOptions{
 				WorkflowId: "w", WorkflowType: "Ledger", RunTimeout: durationpb.New(-1)})})
+			return err
+		}},
+		{"StartWorkflowRequest.nexus_task_token is set, but this sidecar handles no Nexus tasks", func(c context.Context) error {
+			_, err := cs.StartWorkflow(c, &bridgev1.StartWorkflowRequest{NexusTaskToken: []byte("t"),
+				Options: opts(&bridgev1.WorkflowOptions{WorkflowId: "w", WorkflowType: "Ledger"})})
 			return err
 		}},
 		{"SignalWithStartWorkflowRequest.options.workflow_type is required", func(c context.Context) error {
@@ -141,6 +147,13 @@ func TestMalformedRequestsAreInvalidArgumentNamingTheField(t *testing.T) {
 			wantCode(t, tc.call(ctx(t)), codes.InvalidArgument, tc.field)
 		})
 	}
+}
+
+func TestStartForANexusTaskNotInProgressIsFailedPrecondition(t *testing.T) {
+	e := newEnv(t, client.Options{Nexus: nexus.New(nexus.Options{})})
+	_, err := e.cs.StartWorkflow(ctx(t), &bridgev1.StartWorkflowRequest{NexusTaskToken: []byte("answered-long-ago"),
+		Options: &bridgev1.WorkflowOptions{WorkflowId: "w", WorkflowType: "Ledger"}})
+	wantCode(t, err, codes.FailedPrecondition, "nexus_task_token names no Nexus task in progress", "before answering it")
 }
 
 func TestUnknownWorkflowsAndActivitiesAreNotFound(t *testing.T) {

@@ -17,6 +17,7 @@ package client
 import (
 	"context"
 
+	nexuspb "go.temporal.io/api/nexus/v1"
 	"go.temporal.io/api/workflowservice/v1"
 	"google.golang.org/grpc"
 
@@ -41,11 +42,21 @@ type Options struct {
 	// larger requests are refused before they are sent. Zero means
 	// DefaultBlobSizeLimit.
 	BlobSizeLimit int
+	// Nexus finds the Nexus task a workflow is started for
+	// (StartWorkflowRequest.nexus_task_token). Nil when the sidecar handles
+	// no Nexus tasks.
+	Nexus NexusTasks
 	// Context, once done, ends the calls that wait on a workflow
 	// (GetWorkflowResult, UpdateWorkflow) with UNAVAILABLE, so a sidecar
 	// shutting down is not held up by them for its whole graceful timeout
 	// and the app calls again, on the next sidecar. Nil means never.
 	Context context.Context
+}
+
+// NexusTasks finds Nexus start requests in progress by task token:
+// nexus.Dispatcher.
+type NexusTasks interface {
+	StartRequest(token []byte) (*nexuspb.StartOperationRequest, error)
 }
 
 // Service is the ClientService.
@@ -58,6 +69,7 @@ type Service struct {
 	identity  string
 	blobLimit int
 	stopping  context.Context
+	nexus     NexusTasks
 }
 
 // New returns the service described by opts.
@@ -72,6 +84,7 @@ func New(opts Options) *Service {
 		identity:  opts.Identity,
 		blobLimit: opts.BlobSizeLimit,
 		stopping:  opts.Context,
+		nexus:     opts.Nexus,
 	}
 }
 

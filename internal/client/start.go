@@ -3,16 +3,22 @@ package client
 import (
 	"context"
 	"encoding/json"
+	"maps"
 
 	"github.com/google/uuid"
 	commonpb "go.temporal.io/api/common/v1"
 	enumspb "go.temporal.io/api/enums/v1"
+	nexuspb "go.temporal.io/api/nexus/v1"
 	sdkpb "go.temporal.io/api/sdk/v1"
 	taskqueuepb "go.temporal.io/api/taskqueue/v1"
+	workflowpb "go.temporal.io/api/workflow/v1"
 	"go.temporal.io/api/workflowservice/v1"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 
 	bridgev1 "github.com/temporal-sidecar/sidecar/gen/go/sidecar/bridge/v1"
 	"github.com/temporal-sidecar/sidecar/internal/apiconv"
+	"github.com/temporal-sidecar/sidecar/internal/nexus"
 )
 
 // StartWorkflow starts a run. The server decides what an id already in use
@@ -27,7 +33,16 @@ func (s *Service) StartWorkflow(ctx context.Context, req *bridgev1.StartWorkflow
 	if err := s.checkBlobs(req, w.blobs()...); err != nil {
 		return nil, err
 	}
-	resp, err := s.svc.StartWorkflowExecution(ctx, &workflowservice.StartWorkflowExecutionRequest{
+	op, err := s.operation(req)
+	if err != nil {
+		return nil, err
+	}
+	if op != nil {
+		// The caller retries a start request with the same request id; the
+		// run it started must be found again, not started twice.
+		w.requestID = op.GetRequestId()
+	}
+	start := &workflowservice.StartWorkflowExecutionRequest{
 		Namespace:                s.namespace,
 		WorkflowId:               o.GetWorkflowId(),
 		WorkflowType:             w.workflowType,
@@ -48,11 +63,63 @@ func (s *Service) StartWorkflow(ctx context.Context, req *bridgev1.StartWorkflow
 		WorkflowStartDelay:       o.GetStartDelay(),
 		UserMetadata:             w.userMetadata,
 		Priority:                 w.priority,
-	})
+	}
+	attachOperation(start, op, nexus.WorkflowRunToken(s.namespace, o.GetWorkflowId()))
+	resp, err := s.svc.StartWorkflowExecution(ctx, start)
 	if err != nil {
 		return nil, err
 	}
-	return &bridgev1.StartWorkflowResponse{RunId: resp.GetRunId(), Started: resp.GetStarted()}, nil
+	out := &bridgev1.StartWorkflowResponse{RunId: resp.GetRunId(), Started: resp.GetStarted()}
+	if op != nil {
+		out.NexusOperationToken = nexus.WorkflowRunToken(s.namespace, o.GetWorkflowId())
+		ev := resp.GetLink().GetWorkflowEvent()
+		if ev == nil { // servers before 1.27 return no link
+			ev = nexus.StartedEvent(s.namespace, o.GetWorkflowId(), resp.GetRunId(), w.requestID)
+		}
+		out.NexusLinks = []*bridgev1.NexusLink{nexus.Link(ev)}
+	}
+	return out, nil
+}
+
+// operation is the Nexus start request the run backs, or nil.
+func (s *Service) operation(req *bridgev1.StartWorkflowRequest) (*nexuspb.StartOperationRequest, error) {
+	token := req.GetNexusTaskToken()
+	if len(token) == 0 {
+		return nil, nil
+	}
+	if s.nexus == nil {
+		return nil, invalid(req, "nexus_task_token", "is set, but this sidecar handles no Nexus tasks")
+	}
+	op, err := s.nexus.StartRequest(token)
+	if err != nil {
+		return nil, status.Error(codes.FailedPrecondition, err.Error())
+	}
+	return op, nil
+}
+
+// attachOperation makes the run complete the caller's Nexus operation, as
+// Temporal's SDKs do for a workflow-run operation: the server calls the
+// caller back when the run closes, and the two histories link to each other.
+func attachOperation(start *workflowservice.StartWorkflowExecutionRequest, op *nexuspb.StartOperationRequest, token string) {
+	if op == nil {
+		return
+	}
+	start.Links = nexus.TemporalLinks(op.GetLinks())
+	if op.GetCallback() != "" {
+		header := maps.Clone(op.GetCallbackHeader())
+		if header == nil {
+			header = map[string]string{}
+		}
+		// The server matches a completion that overtakes the start response
+		// to its operation by this header.
+		header["nexus-operation-token"] = token
+		start.CompletionCallbacks = []*commonpb.Callback{{Links: start.Links,
+			Variant: &commonpb.Callback_Nexus_{Nexus: &commonpb.Callback_Nexus{Url: op.GetCallback(), Header: header}}}}
+	}
+	if len(start.Links) > 0 || len(start.CompletionCallbacks) > 0 {
+		// With USE_EXISTING, an open run takes on this caller too.
+		start.OnConflictOptions = &workflowpb.OnConflictOptions{AttachRequestId: true, AttachCompletionCallbacks: true, AttachLinks: true}
+	}
 }
 
 // SignalWithStartWorkflow signals the open run with the id, or starts one

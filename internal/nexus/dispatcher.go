@@ -43,7 +43,7 @@ type Dispatcher struct {
 type running struct {
 	session *bridge.Session
 	ch      chan *bridgev1.NexusTaskCompletion
-	start   bool // a start request (else a cancel request)
+	start   *nexuspb.StartOperationRequest // nil for a cancel request
 }
 
 // New returns a Dispatcher.
@@ -87,7 +87,7 @@ func (d *Dispatcher) Deliver(ctx context.Context, t *workflowservice.PollNexusTa
 			token = c.GetOperationId()
 		}
 		nt.Variant = &bridgev1.NexusTask_CancelOperation{CancelOperation: &bridgev1.CancelNexusOperation{
-			Service: c.GetService(), Operation: c.GetOperation(), OperationToken: token}}
+			Service: c.GetService(), Operation: c.GetOperation(), OperationToken: token, WorkflowId: tokenWorkflow(token)}}
 	default:
 		d.fail(t.GetTaskToken(), "BAD_REQUEST", "the sidecar does not know this kind of Nexus request")
 		d.opts.Bridge.Return(task.Nexus)
@@ -108,7 +108,7 @@ func (d *Dispatcher) Deliver(ctx context.Context, t *workflowservice.PollNexusTa
 	}
 	defer ss.Release(task.Nexus)
 
-	r := &running{session: ss, ch: make(chan *bridgev1.NexusTaskCompletion, 1), start: nt.GetStartOperation() != nil}
+	r := &running{session: ss, ch: make(chan *bridgev1.NexusTaskCompletion, 1), start: req.GetStartOperation()}
 	d.mu.Lock()
 	d.running[string(t.GetTaskToken())] = r
 	d.mu.Unlock()
@@ -133,6 +133,21 @@ func (d *Dispatcher) Deliver(ctx context.Context, t *workflowservice.PollNexusTa
 	}
 }
 
+// StartRequest is the start request of a Nexus task in progress, for a
+// workflow the app starts to back the operation.
+func (d *Dispatcher) StartRequest(token []byte) (*nexuspb.StartOperationRequest, error) {
+	d.mu.Lock()
+	r := d.running[string(token)]
+	d.mu.Unlock()
+	switch {
+	case r == nil:
+		return nil, errors.New("nexus_task_token names no Nexus task in progress on this sidecar: start the workflow while handling the task, before answering it")
+	case r.start == nil:
+		return nil, errors.New("nexus_task_token names a cancel request; only a start request can start a workflow for its operation")
+	}
+	return r.start, nil
+}
+
 // requestTimeout reads Nexus's Request-Timeout header ("1.5s", "200ms").
 func requestTimeout(h map[string]string) time.Duration {
 	for k, v := range h {
@@ -155,7 +170,7 @@ func (d *Dispatcher) Complete(ss *bridge.Session, c *bridgev1.NexusTaskCompletio
 		_ = ss.Send(bridge.UnknownTask(&bridgev1.ConnectRequest{Message: &bridgev1.ConnectRequest_NexusCompletion{NexusCompletion: c}}))
 		return
 	}
-	if msg := mismatch(r.start, c); msg != "" {
+	if msg := mismatch(r.start != nil, c); msg != "" {
 		_ = ss.Send(&bridgev1.ConnectResponse{Message: &bridgev1.ConnectResponse_CompletionError{CompletionError: &bridgev1.CompletionError{
 			Task: &bridgev1.CompletionError_TaskToken{TaskToken: c.GetTaskToken()}, Kind: bridgev1.CompletionErrorKind_COMPLETION_ERROR_KIND_MALFORMED,
 			Message: msg}}})

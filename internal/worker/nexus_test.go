@@ -2,30 +2,44 @@ package worker_test
 
 import (
 	"context"
+	"fmt"
+	"strings"
 	"testing"
 	"time"
 
 	bridgev1 "github.com/temporal-sidecar/sidecar/gen/go/sidecar/bridge/v1"
 	"github.com/temporal-sidecar/sidecar/internal/bridgetest"
+	enumspb "go.temporal.io/api/enums/v1"
+	historypb "go.temporal.io/api/history/v1"
 	nexuspb "go.temporal.io/api/nexus/v1"
 	"go.temporal.io/api/operatorservice/v1"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/protobuf/types/known/durationpb"
 )
 
 // nexusHandler connects an app serving the Nexus service "greeting":
 // echo answers synchronously, fail fails the operation, async starts it
-// asynchronously (and accepts cancellation), broken is a handler error.
+// asynchronously (and accepts cancellation), broken is a handler error, and
+// workflow starts a Handled workflow that backs the operation (a
+// workflow-run operation) and cancels that workflow when asked to.
 func (e *env) nexusHandler() chan string {
 	e.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	a, err := bridgetest.Dial(ctx, e.target, &bridgev1.Register{ProtocolVersion: 1, Identity: "nexus-handler", TaskQueue: e.queue,
-		NexusServices: []*bridgev1.NexusServiceRegistration{{Name: "greeting", Operations: []string{"echo", "fail", "async", "broken"}}},
+		NexusServices: []*bridgev1.NexusServiceRegistration{{Name: "greeting", Operations: []string{"echo", "fail", "async", "broken", "workflow"}}},
 		Capacity:      &bridgev1.Capacity{NexusTasks: 4}})
 	if err != nil {
 		e.t.Fatal(err)
 	}
 	e.t.Cleanup(a.Close)
+	conn, err := grpc.NewClient(e.target, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	e.t.Cleanup(func() { conn.Close() })
+	cs := bridgev1.NewClientServiceClient(conn)
 	seen := make(chan string, 100)
 	go func() {
 		for {
@@ -33,46 +47,85 @@ func (e *env) nexusHandler() chan string {
 			if err != nil {
 				return
 			}
-			nt := m.GetNexusTask()
-			if nt == nil {
-				continue
+			if nt := m.GetNexusTask(); nt != nil {
+				_ = a.Send(&bridgev1.ConnectRequest{Message: &bridgev1.ConnectRequest_NexusCompletion{NexusCompletion: handle(cs, nt, seen)}})
 			}
-			c := &bridgev1.NexusTaskCompletion{TaskToken: nt.GetTaskToken()}
-			if cancelOp := nt.GetCancelOperation(); cancelOp != nil {
-				seen <- "cancel " + cancelOp.GetOperationToken()
-				c.Status = &bridgev1.NexusTaskCompletion_CancelAccepted{CancelAccepted: &bridgev1.NexusCancelAccepted{}}
-			} else if s := nt.GetStartOperation(); s != nil {
-				seen <- "start " + s.GetOperation()
-				switch s.GetOperation() {
-				case "echo":
-					c.Status = &bridgev1.NexusTaskCompletion_SyncResult{SyncResult: s.GetPayload()}
-				case "fail":
-					c.Status = &bridgev1.NexusTaskCompletion_OperationError{OperationError: &bridgev1.NexusOperationError{
-						Failure: &bridgev1.Failure{Message: "no greeting today"}}}
-				case "async":
-					c.Status = &bridgev1.NexusTaskCompletion_AsyncStarted{AsyncStarted: &bridgev1.AsyncNexusOperationStarted{OperationToken: "tok-1"}}
-				default:
-					c.Status = &bridgev1.NexusTaskCompletion_HandlerError{HandlerError: &bridgev1.NexusHandlerError{ErrorType: "BAD_REQUEST",
-						Failure: &bridgev1.Failure{Message: "cannot handle this"}, RetryBehavior: bridgev1.NexusHandlerErrorRetryBehavior_NEXUS_HANDLER_ERROR_RETRY_BEHAVIOR_NON_RETRYABLE}}
-				}
-			}
-			_ = a.Send(&bridgev1.ConnectRequest{Message: &bridgev1.ConnectRequest_NexusCompletion{NexusCompletion: c}})
 		}
 	}()
 	return seen
 }
 
-// caller calls greeting.<input[1]> on endpoint input[0]; an asynchronous
-// operation is cancelled as soon as it starts. It completes with the outcome.
+func handle(cs bridgev1.ClientServiceClient, nt *bridgev1.NexusTask, seen chan string) *bridgev1.NexusTaskCompletion {
+	ctx, cancel := context.WithDeadline(context.Background(), nt.GetDeadline().AsTime())
+	defer cancel()
+	c := &bridgev1.NexusTaskCompletion{TaskToken: nt.GetTaskToken()}
+	if cancelOp := nt.GetCancelOperation(); cancelOp != nil {
+		seen <- "cancel " + cancelOp.GetOperation()
+		if id := cancelOp.GetWorkflowId(); id != "" {
+			if _, err := cs.CancelWorkflow(ctx, &bridgev1.CancelWorkflowRequest{Execution: &bridgev1.WorkflowExecution{WorkflowId: id}}); err != nil {
+				return handlerError(nt, err.Error())
+			}
+		}
+		c.Status = &bridgev1.NexusTaskCompletion_CancelAccepted{CancelAccepted: &bridgev1.NexusCancelAccepted{}}
+		return c
+	}
+	s := nt.GetStartOperation()
+	seen <- "start " + s.GetOperation()
+	switch s.GetOperation() {
+	case "echo":
+		c.Status = &bridgev1.NexusTaskCompletion_SyncResult{SyncResult: s.GetPayload()}
+	case "fail":
+		c.Status = &bridgev1.NexusTaskCompletion_OperationError{OperationError: &bridgev1.NexusOperationError{
+			Failure: &bridgev1.Failure{Message: "no greeting today"}}}
+	case "async":
+		c.Status = &bridgev1.NexusTaskCompletion_AsyncStarted{AsyncStarted: &bridgev1.AsyncNexusOperationStarted{OperationToken: "tok-1"}}
+	case "workflow":
+		resp, err := cs.StartWorkflow(ctx, &bridgev1.StartWorkflowRequest{NexusTaskToken: nt.GetTaskToken(), Options: &bridgev1.WorkflowOptions{
+			WorkflowId: "handled-" + s.GetRequestId(), WorkflowType: "Handled", Args: []*bridgev1.Payload{s.GetPayload()}}})
+		if err != nil {
+			return handlerError(nt, err.Error())
+		}
+		c.Status = &bridgev1.NexusTaskCompletion_AsyncStarted{AsyncStarted: &bridgev1.AsyncNexusOperationStarted{OperationToken: resp.GetNexusOperationToken()}}
+		c.Links = resp.GetNexusLinks()
+	default:
+		return handlerError(nt, "cannot handle this")
+	}
+	return c
+}
+
+func handlerError(nt *bridgev1.NexusTask, msg string) *bridgev1.NexusTaskCompletion {
+	return &bridgev1.NexusTaskCompletion{TaskToken: nt.GetTaskToken(), Status: &bridgev1.NexusTaskCompletion_HandlerError{HandlerError: &bridgev1.NexusHandlerError{ErrorType: "BAD_REQUEST",
+		Failure: &bridgev1.Failure{Message: msg}, RetryBehavior: bridgev1.NexusHandlerErrorRetryBehavior_NEXUS_HANDLER_ERROR_RETRY_BEHAVIOR_NON_RETRYABLE}}}
+}
+
+// handled backs the workflow operation: it answers "handled <input>", or
+// waits to be cancelled when the input is "wait".
+var handled script = func(st *wfState, act *bridgev1.WorkflowActivation) []*bridgev1.WorkflowCommand {
+	for _, j := range act.GetJobs() {
+		switch {
+		case j.GetInitializeWorkflow() != nil && st.input[0] != "wait":
+			return []*bridgev1.WorkflowCommand{complete("handled " + st.input[0])}
+		case j.GetCancelWorkflow() != nil:
+			return []*bridgev1.WorkflowCommand{{Variant: &bridgev1.WorkflowCommand_CancelWorkflowExecution{
+				CancelWorkflowExecution: &bridgev1.CancelWorkflowExecution{}}}}
+		}
+	}
+	return nil
+}
+
+// caller calls greeting.<input[1]> on endpoint input[0] with input[2]; when
+// input[3] names a cancellation type, it cancels the operation as soon as it
+// starts asynchronously. It completes with the outcome.
 var caller script = func(st *wfState, act *bridgev1.WorkflowActivation) []*bridgev1.WorkflowCommand {
 	var out []*bridgev1.WorkflowCommand
 	for _, j := range act.GetJobs() {
 		switch {
 		case j.GetInitializeWorkflow() != nil:
 			out = append(out, &bridgev1.WorkflowCommand{Variant: &bridgev1.WorkflowCommand_ScheduleNexusOperation{ScheduleNexusOperation: &bridgev1.ScheduleNexusOperation{
-				Seq: 1, Endpoint: st.input[0], Service: "greeting", Operation: st.input[1], Input: js("hi"),
-				ScheduleToCloseTimeout: durationpb.New(30 * time.Second), CancellationType: bridgev1.CancellationType_CANCELLATION_TYPE_TRY_CANCEL}}})
-		case j.GetResolveNexusOperationStart().GetOperationToken() != "":
+				Seq: 1, Endpoint: st.input[0], Service: "greeting", Operation: st.input[1], Input: js(st.input[2]),
+				ScheduleToCloseTimeout: durationpb.New(30 * time.Second),
+				CancellationType:       bridgev1.CancellationType(bridgev1.CancellationType_value[st.input[3]])}}})
+		case j.GetResolveNexusOperationStart().GetOperationToken() != "" && st.input[3] != "":
 			out = append(out, &bridgev1.WorkflowCommand{Variant: &bridgev1.WorkflowCommand_RequestCancelNexusOperation{
 				RequestCancelNexusOperation: &bridgev1.RequestCancelNexusOperation{Seq: 1}}})
 		case j.GetResolveNexusOperation() != nil:
@@ -91,40 +144,98 @@ var caller script = func(st *wfState, act *bridgev1.WorkflowActivation) []*bridg
 	return out
 }
 
-func TestNexusOperationsThroughTheSidecar(t *testing.T) {
-	e := newEnv(t, nil)
-	endpoint := "ep-" + e.queue[len(e.queue)-8:]
-	_, err := e.client.OperatorService().CreateNexusEndpoint(context.Background(), &operatorservice.CreateNexusEndpointRequest{Spec: &nexuspb.EndpointSpec{
+// TestNexusOperationsAcrossTaskQueues calls a handler on another task queue,
+// served by another sidecar, through an endpoint.
+func TestNexusOperationsAcrossTaskQueues(t *testing.T) {
+	callers, handlers := newEnv(t, nil), newEnv(t, nil)
+	endpoint := "ep-" + handlers.queue[len(handlers.queue)-8:]
+	_, err := callers.client.OperatorService().CreateNexusEndpoint(context.Background(), &operatorservice.CreateNexusEndpointRequest{Spec: &nexuspb.EndpointSpec{
 		Name: endpoint, Target: &nexuspb.EndpointTarget{Variant: &nexuspb.EndpointTarget_Worker_{Worker: &nexuspb.EndpointTarget_Worker{
-			Namespace: "default", TaskQueue: e.queue}}}}})
+			Namespace: "default", TaskQueue: handlers.queue}}}}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	seen := e.nexusHandler()
-	e.workflowApp(map[string]script{"Caller": caller})
-	tests := []struct{ op, want string }{
-		{"echo", "completed:hi"},
-		{"fail", "failed:fail"},
-		{"async", "cancelled"},
-		{"broken", "failed:broken"},
+	seen := handlers.nexusHandler()
+	handlers.workflowApp(map[string]script{"Handled": handled})
+	callers.workflowApp(map[string]script{"Caller": caller})
+	tests := []struct {
+		name, op, input, cancel, want string
+		seen                          []string
+	}{
+		{"sync result", "echo", "hi", "", "completed:hi", []string{"start echo"}},
+		{"operation failure", "fail", "hi", "", "failed:fail", []string{"start fail"}},
+		{"handler error", "broken", "hi", "", "failed:broken", []string{"start broken"}},
+		{"async started then cancelled", "async", "hi", "CANCELLATION_TYPE_WAIT_CANCELLATION_REQUESTED", "cancelled", []string{"start async", "cancel async"}},
+		{"workflow-run operation completes by callback", "workflow", "hi", "", "completed:handled hi", []string{"start workflow"}},
+		{"workflow-run operation cancelled with its workflow", "workflow", "wait", "CANCELLATION_TYPE_WAIT_CANCELLATION_COMPLETED", "cancelled",
+			[]string{"start workflow", "cancel workflow"}},
 	}
 	for _, tt := range tests {
-		t.Run(tt.op, func(t *testing.T) {
-			run := e.startWorkflow("Caller", endpoint, tt.op)
+		t.Run(tt.name, func(t *testing.T) {
+			run := callers.startWorkflow("Caller", endpoint, tt.op, tt.input, tt.cancel)
 			if out, err := result(t, run); err != nil || out != tt.want {
 				t.Fatalf("caller = %q, %v; want %q", out, err, tt.want)
 			}
+			got := map[string]bool{}
+			waitFor(t, fmt.Sprintf("the handler to see %v", tt.seen), func() bool {
+				for {
+					select {
+					case s := <-seen:
+						got[s] = true
+					default:
+						for _, s := range tt.seen {
+							if !got[s] {
+								return false
+							}
+						}
+						return true
+					}
+				}
+			})
 		})
 	}
-	got := map[string]bool{}
-	waitFor(t, "the handler to see every request", func() bool {
-		for {
-			select {
-			case s := <-seen:
-				got[s] = true
-			default:
-				return got["start echo"] && got["start fail"] && got["start async"] && got["start broken"]
-			}
+}
+
+// TestWorkflowRunOperationLinksBothHistories checks the links Temporal's UI
+// follows between a caller and the workflow backing its operation.
+func TestWorkflowRunOperationLinksBothHistories(t *testing.T) {
+	callers, handlers := newEnv(t, nil), newEnv(t, nil)
+	endpoint := "ep-" + handlers.queue[len(handlers.queue)-8:]
+	_, err := callers.client.OperatorService().CreateNexusEndpoint(context.Background(), &operatorservice.CreateNexusEndpointRequest{Spec: &nexuspb.EndpointSpec{
+		Name: endpoint, Target: &nexuspb.EndpointTarget{Variant: &nexuspb.EndpointTarget_Worker_{Worker: &nexuspb.EndpointTarget_Worker{
+			Namespace: "default", TaskQueue: handlers.queue}}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	handlers.nexusHandler()
+	handlers.workflowApp(map[string]script{"Handled": handled})
+	callers.workflowApp(map[string]script{"Caller": caller})
+	run := callers.startWorkflow("Caller", endpoint, "workflow", "linked", "")
+	if out, err := result(t, run); err != nil || out != "completed:handled linked" {
+		t.Fatalf("caller = %q, %v", out, err)
+	}
+	var started *historypb.HistoryEvent
+	for _, ev := range history(t, callers, run.GetID(), "") {
+		if ev.GetEventType() == enumspb.EVENT_TYPE_NEXUS_OPERATION_STARTED {
+			started = ev
 		}
-	})
+	}
+	if started == nil || len(started.GetLinks()) != 1 {
+		t.Fatalf("NexusOperationStarted = %v, want one link to the handled workflow", started)
+	}
+	handledID := started.GetLinks()[0].GetWorkflowEvent().GetWorkflowId()
+	if !strings.HasPrefix(handledID, "handled-") {
+		t.Fatalf("caller links to %v, want the handled workflow", started.GetLinks()[0])
+	}
+	// Depending on its version, the server keeps the caller's link on the
+	// event or on the completion callback.
+	first := history(t, handlers, handledID, "")[0]
+	back := first.GetLinks()
+	for _, cb := range first.GetWorkflowExecutionStartedEventAttributes().GetCompletionCallbacks() {
+		back = append(back, cb.GetLinks()...)
+	}
+	if len(back) == 0 || back[0].GetWorkflowEvent().GetWorkflowId() != run.GetID() ||
+		back[0].GetWorkflowEvent().GetEventRef().GetEventType() != enumspb.EVENT_TYPE_NEXUS_OPERATION_SCHEDULED {
+		t.Fatalf("handled workflow's started event links %v, want the caller's NexusOperationScheduled event", back)
+	}
 }

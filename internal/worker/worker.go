@@ -181,6 +181,9 @@ func (w *Worker) ActivitySlots() slots.Counted { return w.actSlots }
 // Activities is the activity dispatcher, for metrics and tests.
 func (w *Worker) Activities() *activity.Dispatcher { return w.activities }
 
+// Nexus is the Nexus task dispatcher.
+func (w *Worker) Nexus() *nexus.Dispatcher { return w.nexus }
+
 // Err is the fatal error that stopped polling, if any.
 func (w *Worker) Err() error {
 	w.mu.Lock()

@@ -15,6 +15,7 @@ import (
 	bridgev1 "github.com/temporal-sidecar/sidecar/gen/go/sidecar/bridge/v1"
 	"github.com/temporal-sidecar/sidecar/internal/bridge"
 	"github.com/temporal-sidecar/sidecar/internal/bridgetest"
+	sidecarclient "github.com/temporal-sidecar/sidecar/internal/client"
 	"github.com/temporal-sidecar/sidecar/internal/config"
 	"github.com/temporal-sidecar/sidecar/internal/devserver"
 	"github.com/temporal-sidecar/sidecar/internal/frontend"
@@ -127,6 +128,9 @@ func newEnv(t *testing.T, mod func(*worker.Options)) *env {
 	w := worker.New(opts)
 	g := bridge.NewGRPCServer(bridge.Security{}, 4<<20)
 	w.Bridge().Register(g)
+	// As cmd/sidecar serves it, for apps that start workflows (Nexus handlers).
+	sidecarclient.New(sidecarclient.Options{Service: svc, Namespace: srv.Namespace(), TaskQueue: queue, Identity: "sidecar-test",
+		Nexus: w.Nexus()}).Register(g)
 	sock := filepath.Join(t.TempDir(), "b.sock")
 	l, err := bridge.Listen("unix", sock)
 	if err != nil {

@@ -411,6 +411,22 @@ func TestNonDeterminismFailsTaskAndTellsApp(t *testing.T) {
 	_ = e.client.TerminateWorkflow(context.Background(), run.GetID(), "", "test over")
 }
 
+// history is the workflow's history so far; an empty run id means the
+// latest run.
+func history(t *testing.T, e *env, id, runID string) []*historypb.HistoryEvent {
+	t.Helper()
+	var out []*historypb.HistoryEvent
+	it := e.client.GetWorkflowHistory(context.Background(), id, runID, false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+	for it.HasNext() {
+		ev, err := it.Next()
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, ev)
+	}
+	return out
+}
+
 // waitHistory waits until the workflow's history satisfies ok.
 func waitHistory(t *testing.T, e *env, id string, ok func(map[enumspb.EventType]int, []enumspb.WorkflowTaskFailedCause) bool) {
 	t.Helper()
@@ -418,12 +434,7 @@ func waitHistory(t *testing.T, e *env, id string, ok func(map[enumspb.EventType]
 	for {
 		counts := map[enumspb.EventType]int{}
 		var causes []enumspb.WorkflowTaskFailedCause
-		it := e.client.GetWorkflowHistory(context.Background(), id, "", false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
-		for it.HasNext() {
-			ev, err := it.Next()
-			if err != nil {
-				t.Fatal(err)
-			}
+		for _, ev := range history(t, e, id, "") {
 			counts[ev.GetEventType()]++
 			if a := ev.GetWorkflowTaskFailedEventAttributes(); a != nil {
 				causes = append(causes, a.GetCause())
@@ -755,15 +766,7 @@ func recordHistory(t *testing.T, e *env) (*historypb.History, string, string) {
 	if _, err := result(t, run); err != nil {
 		t.Fatal(err)
 	}
-	h := &historypb.History{}
-	it := e.client.GetWorkflowHistory(context.Background(), run.GetID(), run.GetRunID(), false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
-	for it.HasNext() {
-		ev, err := it.Next()
-		if err != nil {
-			t.Fatal(err)
-		}
-		h.Events = append(h.Events, ev)
-	}
+	h := &historypb.History{Events: history(t, e, run.GetID(), run.GetRunID())}
 	data, err := temporalproto.CustomJSONMarshalOptions{}.Marshal(h)
 	if err != nil {
 		t.Fatal(err)

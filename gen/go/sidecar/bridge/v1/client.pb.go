@@ -338,9 +338,17 @@ func (x *WorkflowOptions) GetStaticSummary() string {
 type StartWorkflowRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The options of the run.
-	Options       *WorkflowOptions `protobuf:"bytes,1,opt,name=options,proto3" json:"options,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Options *WorkflowOptions `protobuf:"bytes,1,opt,name=options,proto3" json:"options,omitempty"`
+	// Starts the run as the asynchronous backing of a Nexus operation (what
+	// Temporal's SDKs call a workflow-run operation): the task token of the
+	// NexusTask whose StartNexusOperation is being handled. The sidecar attaches
+	// the caller's completion callback, links and request id, so the caller's
+	// operation completes when this workflow closes. Answer the task with
+	// AsyncNexusOperationStarted{operation_token: nexus_operation_token} and
+	// NexusTaskCompletion.links set to nexus_links.
+	NexusTaskToken []byte `protobuf:"bytes,2,opt,name=nexus_task_token,json=nexusTaskToken,proto3" json:"nexus_task_token,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
 }
 
 func (x *StartWorkflowRequest) Reset() {
@@ -380,13 +388,24 @@ func (x *StartWorkflowRequest) GetOptions() *WorkflowOptions {
 	return nil
 }
 
+func (x *StartWorkflowRequest) GetNexusTaskToken() []byte {
+	if x != nil {
+		return x.NexusTaskToken
+	}
+	return nil
+}
+
 // StartWorkflowResponse identifies the run.
 type StartWorkflowResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The run id.
 	RunId string `protobuf:"bytes,1,opt,name=run_id,json=runId,proto3" json:"run_id,omitempty"`
 	// False when id_conflict_policy USE_EXISTING returned a run already open.
-	Started       bool `protobuf:"varint,2,opt,name=started,proto3" json:"started,omitempty"`
+	Started bool `protobuf:"varint,2,opt,name=started,proto3" json:"started,omitempty"`
+	// With nexus_task_token: the operation token to answer the task with.
+	NexusOperationToken string `protobuf:"bytes,3,opt,name=nexus_operation_token,json=nexusOperationToken,proto3" json:"nexus_operation_token,omitempty"`
+	// With nexus_task_token: links to the started run, for the caller's history.
+	NexusLinks    []*NexusLink `protobuf:"bytes,4,rep,name=nexus_links,json=nexusLinks,proto3" json:"nexus_links,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -433,6 +452,20 @@ func (x *StartWorkflowResponse) GetStarted() bool {
 		return x.Started
 	}
 	return false
+}
+
+func (x *StartWorkflowResponse) GetNexusOperationToken() string {
+	if x != nil {
+		return x.NexusOperationToken
+	}
+	return ""
+}
+
+func (x *StartWorkflowResponse) GetNexusLinks() []*NexusLink {
+	if x != nil {
+		return x.NexusLinks
+	}
+	return nil
 }
 
 // SignalWithStartWorkflowRequest signals a workflow, starting it if needed.
@@ -1945,7 +1978,7 @@ var File_sidecar_bridge_v1_client_proto protoreflect.FileDescriptor
 
 const file_sidecar_bridge_v1_client_proto_rawDesc = "" +
 	"\n" +
-	"\x1esidecar/bridge/v1/client.proto\x12\x11sidecar.bridge.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a sidecar/bridge/v1/activity.proto\x1a\x1esidecar/bridge/v1/common.proto\"\xba\n" +
+	"\x1esidecar/bridge/v1/client.proto\x12\x11sidecar.bridge.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a sidecar/bridge/v1/activity.proto\x1a\x1esidecar/bridge/v1/common.proto\x1a\x1dsidecar/bridge/v1/nexus.proto\"\xba\n" +
 	"\n" +
 	"\x0fWorkflowOptions\x12\x1f\n" +
 	"\vworkflow_id\x18\x01 \x01(\tR\n" +
@@ -1980,12 +2013,16 @@ const file_sidecar_bridge_v1_client_proto_rawDesc = "" +
 	"\x05value\x18\x02 \x01(\v2\x1a.sidecar.bridge.v1.PayloadR\x05value:\x028\x01\x1aV\n" +
 	"\fHeadersEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x120\n" +
-	"\x05value\x18\x02 \x01(\v2\x1a.sidecar.bridge.v1.PayloadR\x05value:\x028\x01\"T\n" +
+	"\x05value\x18\x02 \x01(\v2\x1a.sidecar.bridge.v1.PayloadR\x05value:\x028\x01\"~\n" +
 	"\x14StartWorkflowRequest\x12<\n" +
-	"\aoptions\x18\x01 \x01(\v2\".sidecar.bridge.v1.WorkflowOptionsR\aoptions\"H\n" +
+	"\aoptions\x18\x01 \x01(\v2\".sidecar.bridge.v1.WorkflowOptionsR\aoptions\x12(\n" +
+	"\x10nexus_task_token\x18\x02 \x01(\fR\x0enexusTaskToken\"\xbb\x01\n" +
 	"\x15StartWorkflowResponse\x12\x15\n" +
 	"\x06run_id\x18\x01 \x01(\tR\x05runId\x12\x18\n" +
-	"\astarted\x18\x02 \x01(\bR\astarted\"\xbc\x01\n" +
+	"\astarted\x18\x02 \x01(\bR\astarted\x122\n" +
+	"\x15nexus_operation_token\x18\x03 \x01(\tR\x13nexusOperationToken\x12=\n" +
+	"\vnexus_links\x18\x04 \x03(\v2\x1c.sidecar.bridge.v1.NexusLinkR\n" +
+	"nexusLinks\"\xbc\x01\n" +
 	"\x1eSignalWithStartWorkflowRequest\x12<\n" +
 	"\aoptions\x18\x01 \x01(\v2\".sidecar.bridge.v1.WorkflowOptionsR\aoptions\x12\x1f\n" +
 	"\vsignal_name\x18\x02 \x01(\tR\n" +
@@ -2187,12 +2224,13 @@ var file_sidecar_bridge_v1_client_proto_goTypes = []any{
 	(WorkflowIdReusePolicy)(0),              // 38: sidecar.bridge.v1.WorkflowIdReusePolicy
 	(WorkflowIdConflictPolicy)(0),           // 39: sidecar.bridge.v1.WorkflowIdConflictPolicy
 	(*Priority)(nil),                        // 40: sidecar.bridge.v1.Priority
-	(*WorkflowExecution)(nil),               // 41: sidecar.bridge.v1.WorkflowExecution
-	(*Payloads)(nil),                        // 42: sidecar.bridge.v1.Payloads
-	(WorkflowExecutionStatus)(0),            // 43: sidecar.bridge.v1.WorkflowExecutionStatus
-	(*Failure)(nil),                         // 44: sidecar.bridge.v1.Failure
-	(*timestamppb.Timestamp)(nil),           // 45: google.protobuf.Timestamp
-	(*ActivityExecutionResult)(nil),         // 46: sidecar.bridge.v1.ActivityExecutionResult
+	(*NexusLink)(nil),                       // 41: sidecar.bridge.v1.NexusLink
+	(*WorkflowExecution)(nil),               // 42: sidecar.bridge.v1.WorkflowExecution
+	(*Payloads)(nil),                        // 43: sidecar.bridge.v1.Payloads
+	(WorkflowExecutionStatus)(0),            // 44: sidecar.bridge.v1.WorkflowExecutionStatus
+	(*Failure)(nil),                         // 45: sidecar.bridge.v1.Failure
+	(*timestamppb.Timestamp)(nil),           // 46: google.protobuf.Timestamp
+	(*ActivityExecutionResult)(nil),         // 47: sidecar.bridge.v1.ActivityExecutionResult
 }
 var file_sidecar_bridge_v1_client_proto_depIdxs = []int32{
 	35, // 0: sidecar.bridge.v1.WorkflowOptions.args:type_name -> sidecar.bridge.v1.Payload
@@ -2208,78 +2246,79 @@ var file_sidecar_bridge_v1_client_proto_depIdxs = []int32{
 	36, // 10: sidecar.bridge.v1.WorkflowOptions.start_delay:type_name -> google.protobuf.Duration
 	40, // 11: sidecar.bridge.v1.WorkflowOptions.priority:type_name -> sidecar.bridge.v1.Priority
 	2,  // 12: sidecar.bridge.v1.StartWorkflowRequest.options:type_name -> sidecar.bridge.v1.WorkflowOptions
-	2,  // 13: sidecar.bridge.v1.SignalWithStartWorkflowRequest.options:type_name -> sidecar.bridge.v1.WorkflowOptions
-	35, // 14: sidecar.bridge.v1.SignalWithStartWorkflowRequest.signal_args:type_name -> sidecar.bridge.v1.Payload
-	41, // 15: sidecar.bridge.v1.SignalWorkflowRequest.execution:type_name -> sidecar.bridge.v1.WorkflowExecution
-	35, // 16: sidecar.bridge.v1.SignalWorkflowRequest.args:type_name -> sidecar.bridge.v1.Payload
-	30, // 17: sidecar.bridge.v1.SignalWorkflowRequest.headers:type_name -> sidecar.bridge.v1.SignalWorkflowRequest.HeadersEntry
-	41, // 18: sidecar.bridge.v1.QueryWorkflowRequest.execution:type_name -> sidecar.bridge.v1.WorkflowExecution
-	35, // 19: sidecar.bridge.v1.QueryWorkflowRequest.args:type_name -> sidecar.bridge.v1.Payload
-	31, // 20: sidecar.bridge.v1.QueryWorkflowRequest.headers:type_name -> sidecar.bridge.v1.QueryWorkflowRequest.HeadersEntry
-	0,  // 21: sidecar.bridge.v1.QueryWorkflowRequest.reject_condition:type_name -> sidecar.bridge.v1.QueryRejectCondition
-	42, // 22: sidecar.bridge.v1.QueryWorkflowResponse.result:type_name -> sidecar.bridge.v1.Payloads
-	43, // 23: sidecar.bridge.v1.QueryWorkflowResponse.rejected_status:type_name -> sidecar.bridge.v1.WorkflowExecutionStatus
-	41, // 24: sidecar.bridge.v1.UpdateWorkflowRequest.execution:type_name -> sidecar.bridge.v1.WorkflowExecution
-	35, // 25: sidecar.bridge.v1.UpdateWorkflowRequest.args:type_name -> sidecar.bridge.v1.Payload
-	32, // 26: sidecar.bridge.v1.UpdateWorkflowRequest.headers:type_name -> sidecar.bridge.v1.UpdateWorkflowRequest.HeadersEntry
-	1,  // 27: sidecar.bridge.v1.UpdateWorkflowRequest.wait_for_stage:type_name -> sidecar.bridge.v1.UpdateWaitStage
-	42, // 28: sidecar.bridge.v1.UpdateWorkflowResponse.success:type_name -> sidecar.bridge.v1.Payloads
-	44, // 29: sidecar.bridge.v1.UpdateWorkflowResponse.failure:type_name -> sidecar.bridge.v1.Failure
-	41, // 30: sidecar.bridge.v1.GetWorkflowResultRequest.execution:type_name -> sidecar.bridge.v1.WorkflowExecution
-	43, // 31: sidecar.bridge.v1.GetWorkflowResultResponse.status:type_name -> sidecar.bridge.v1.WorkflowExecutionStatus
-	42, // 32: sidecar.bridge.v1.GetWorkflowResultResponse.result:type_name -> sidecar.bridge.v1.Payloads
-	44, // 33: sidecar.bridge.v1.GetWorkflowResultResponse.failure:type_name -> sidecar.bridge.v1.Failure
-	41, // 34: sidecar.bridge.v1.CancelWorkflowRequest.execution:type_name -> sidecar.bridge.v1.WorkflowExecution
-	41, // 35: sidecar.bridge.v1.TerminateWorkflowRequest.execution:type_name -> sidecar.bridge.v1.WorkflowExecution
-	35, // 36: sidecar.bridge.v1.TerminateWorkflowRequest.details:type_name -> sidecar.bridge.v1.Payload
-	41, // 37: sidecar.bridge.v1.DescribeWorkflowRequest.execution:type_name -> sidecar.bridge.v1.WorkflowExecution
-	41, // 38: sidecar.bridge.v1.DescribeWorkflowResponse.execution:type_name -> sidecar.bridge.v1.WorkflowExecution
-	43, // 39: sidecar.bridge.v1.DescribeWorkflowResponse.status:type_name -> sidecar.bridge.v1.WorkflowExecutionStatus
-	45, // 40: sidecar.bridge.v1.DescribeWorkflowResponse.start_time:type_name -> google.protobuf.Timestamp
-	45, // 41: sidecar.bridge.v1.DescribeWorkflowResponse.close_time:type_name -> google.protobuf.Timestamp
-	33, // 42: sidecar.bridge.v1.DescribeWorkflowResponse.memo:type_name -> sidecar.bridge.v1.DescribeWorkflowResponse.MemoEntry
-	34, // 43: sidecar.bridge.v1.DescribeWorkflowResponse.search_attributes:type_name -> sidecar.bridge.v1.DescribeWorkflowResponse.SearchAttributesEntry
-	41, // 44: sidecar.bridge.v1.DescribeWorkflowResponse.parent_execution:type_name -> sidecar.bridge.v1.WorkflowExecution
-	22, // 45: sidecar.bridge.v1.ActivityRef.id:type_name -> sidecar.bridge.v1.ActivityId
-	21, // 46: sidecar.bridge.v1.CompleteActivityRequest.activity:type_name -> sidecar.bridge.v1.ActivityRef
-	46, // 47: sidecar.bridge.v1.CompleteActivityRequest.result:type_name -> sidecar.bridge.v1.ActivityExecutionResult
-	21, // 48: sidecar.bridge.v1.HeartbeatActivityRequest.activity:type_name -> sidecar.bridge.v1.ActivityRef
-	35, // 49: sidecar.bridge.v1.HeartbeatActivityRequest.details:type_name -> sidecar.bridge.v1.Payload
-	35, // 50: sidecar.bridge.v1.WorkflowOptions.MemoEntry.value:type_name -> sidecar.bridge.v1.Payload
-	35, // 51: sidecar.bridge.v1.WorkflowOptions.SearchAttributesEntry.value:type_name -> sidecar.bridge.v1.Payload
-	35, // 52: sidecar.bridge.v1.WorkflowOptions.HeadersEntry.value:type_name -> sidecar.bridge.v1.Payload
-	35, // 53: sidecar.bridge.v1.SignalWorkflowRequest.HeadersEntry.value:type_name -> sidecar.bridge.v1.Payload
-	35, // 54: sidecar.bridge.v1.QueryWorkflowRequest.HeadersEntry.value:type_name -> sidecar.bridge.v1.Payload
-	35, // 55: sidecar.bridge.v1.UpdateWorkflowRequest.HeadersEntry.value:type_name -> sidecar.bridge.v1.Payload
-	35, // 56: sidecar.bridge.v1.DescribeWorkflowResponse.MemoEntry.value:type_name -> sidecar.bridge.v1.Payload
-	35, // 57: sidecar.bridge.v1.DescribeWorkflowResponse.SearchAttributesEntry.value:type_name -> sidecar.bridge.v1.Payload
-	3,  // 58: sidecar.bridge.v1.ClientService.StartWorkflow:input_type -> sidecar.bridge.v1.StartWorkflowRequest
-	5,  // 59: sidecar.bridge.v1.ClientService.SignalWithStartWorkflow:input_type -> sidecar.bridge.v1.SignalWithStartWorkflowRequest
-	7,  // 60: sidecar.bridge.v1.ClientService.SignalWorkflow:input_type -> sidecar.bridge.v1.SignalWorkflowRequest
-	9,  // 61: sidecar.bridge.v1.ClientService.QueryWorkflow:input_type -> sidecar.bridge.v1.QueryWorkflowRequest
-	11, // 62: sidecar.bridge.v1.ClientService.UpdateWorkflow:input_type -> sidecar.bridge.v1.UpdateWorkflowRequest
-	13, // 63: sidecar.bridge.v1.ClientService.GetWorkflowResult:input_type -> sidecar.bridge.v1.GetWorkflowResultRequest
-	15, // 64: sidecar.bridge.v1.ClientService.CancelWorkflow:input_type -> sidecar.bridge.v1.CancelWorkflowRequest
-	17, // 65: sidecar.bridge.v1.ClientService.TerminateWorkflow:input_type -> sidecar.bridge.v1.TerminateWorkflowRequest
-	19, // 66: sidecar.bridge.v1.ClientService.DescribeWorkflow:input_type -> sidecar.bridge.v1.DescribeWorkflowRequest
-	23, // 67: sidecar.bridge.v1.ClientService.CompleteActivity:input_type -> sidecar.bridge.v1.CompleteActivityRequest
-	25, // 68: sidecar.bridge.v1.ClientService.HeartbeatActivity:input_type -> sidecar.bridge.v1.HeartbeatActivityRequest
-	4,  // 69: sidecar.bridge.v1.ClientService.StartWorkflow:output_type -> sidecar.bridge.v1.StartWorkflowResponse
-	6,  // 70: sidecar.bridge.v1.ClientService.SignalWithStartWorkflow:output_type -> sidecar.bridge.v1.SignalWithStartWorkflowResponse
-	8,  // 71: sidecar.bridge.v1.ClientService.SignalWorkflow:output_type -> sidecar.bridge.v1.SignalWorkflowResponse
-	10, // 72: sidecar.bridge.v1.ClientService.QueryWorkflow:output_type -> sidecar.bridge.v1.QueryWorkflowResponse
-	12, // 73: sidecar.bridge.v1.ClientService.UpdateWorkflow:output_type -> sidecar.bridge.v1.UpdateWorkflowResponse
-	14, // 74: sidecar.bridge.v1.ClientService.GetWorkflowResult:output_type -> sidecar.bridge.v1.GetWorkflowResultResponse
-	16, // 75: sidecar.bridge.v1.ClientService.CancelWorkflow:output_type -> sidecar.bridge.v1.CancelWorkflowResponse
-	18, // 76: sidecar.bridge.v1.ClientService.TerminateWorkflow:output_type -> sidecar.bridge.v1.TerminateWorkflowResponse
-	20, // 77: sidecar.bridge.v1.ClientService.DescribeWorkflow:output_type -> sidecar.bridge.v1.DescribeWorkflowResponse
-	24, // 78: sidecar.bridge.v1.ClientService.CompleteActivity:output_type -> sidecar.bridge.v1.CompleteActivityResponse
-	26, // 79: sidecar.bridge.v1.ClientService.HeartbeatActivity:output_type -> sidecar.bridge.v1.HeartbeatActivityResponse
-	69, // [69:80] is the sub-list for method output_type
-	58, // [58:69] is the sub-list for method input_type
-	58, // [58:58] is the sub-list for extension type_name
-	58, // [58:58] is the sub-list for extension extendee
-	0,  // [0:58] is the sub-list for field type_name
+	41, // 13: sidecar.bridge.v1.StartWorkflowResponse.nexus_links:type_name -> sidecar.bridge.v1.NexusLink
+	2,  // 14: sidecar.bridge.v1.SignalWithStartWorkflowRequest.options:type_name -> sidecar.bridge.v1.WorkflowOptions
+	35, // 15: sidecar.bridge.v1.SignalWithStartWorkflowRequest.signal_args:type_name -> sidecar.bridge.v1.Payload
+	42, // 16: sidecar.bridge.v1.SignalWorkflowRequest.execution:type_name -> sidecar.bridge.v1.WorkflowExecution
+	35, // 17: sidecar.bridge.v1.SignalWorkflowRequest.args:type_name -> sidecar.bridge.v1.Payload
+	30, // 18: sidecar.bridge.v1.SignalWorkflowRequest.headers:type_name -> sidecar.bridge.v1.SignalWorkflowRequest.HeadersEntry
+	42, // 19: sidecar.bridge.v1.QueryWorkflowRequest.execution:type_name -> sidecar.bridge.v1.WorkflowExecution
+	35, // 20: sidecar.bridge.v1.QueryWorkflowRequest.args:type_name -> sidecar.bridge.v1.Payload
+	31, // 21: sidecar.bridge.v1.QueryWorkflowRequest.headers:type_name -> sidecar.bridge.v1.QueryWorkflowRequest.HeadersEntry
+	0,  // 22: sidecar.bridge.v1.QueryWorkflowRequest.reject_condition:type_name -> sidecar.bridge.v1.QueryRejectCondition
+	43, // 23: sidecar.bridge.v1.QueryWorkflowResponse.result:type_name -> sidecar.bridge.v1.Payloads
+	44, // 24: sidecar.bridge.v1.QueryWorkflowResponse.rejected_status:type_name -> sidecar.bridge.v1.WorkflowExecutionStatus
+	42, // 25: sidecar.bridge.v1.UpdateWorkflowRequest.execution:type_name -> sidecar.bridge.v1.WorkflowExecution
+	35, // 26: sidecar.bridge.v1.UpdateWorkflowRequest.args:type_name -> sidecar.bridge.v1.Payload
+	32, // 27: sidecar.bridge.v1.UpdateWorkflowRequest.headers:type_name -> sidecar.bridge.v1.UpdateWorkflowRequest.HeadersEntry
+	1,  // 28: sidecar.bridge.v1.UpdateWorkflowRequest.wait_for_stage:type_name -> sidecar.bridge.v1.UpdateWaitStage
+	43, // 29: sidecar.bridge.v1.UpdateWorkflowResponse.success:type_name -> sidecar.bridge.v1.Payloads
+	45, // 30: sidecar.bridge.v1.UpdateWorkflowResponse.failure:type_name -> sidecar.bridge.v1.Failure
+	42, // 31: sidecar.bridge.v1.GetWorkflowResultRequest.execution:type_name -> sidecar.bridge.v1.WorkflowExecution
+	44, // 32: sidecar.bridge.v1.GetWorkflowResultResponse.status:type_name -> sidecar.bridge.v1.WorkflowExecutionStatus
+	43, // 33: sidecar.bridge.v1.GetWorkflowResultResponse.result:type_name -> sidecar.bridge.v1.Payloads
+	45, // 34: sidecar.bridge.v1.GetWorkflowResultResponse.failure:type_name -> sidecar.bridge.v1.Failure
+	42, // 35: sidecar.bridge.v1.CancelWorkflowRequest.execution:type_name -> sidecar.bridge.v1.WorkflowExecution
+	42, // 36: sidecar.bridge.v1.TerminateWorkflowRequest.execution:type_name -> sidecar.bridge.v1.WorkflowExecution
+	35, // 37: sidecar.bridge.v1.TerminateWorkflowRequest.details:type_name -> sidecar.bridge.v1.Payload
+	42, // 38: sidecar.bridge.v1.DescribeWorkflowRequest.execution:type_name -> sidecar.bridge.v1.WorkflowExecution
+	42, // 39: sidecar.bridge.v1.DescribeWorkflowResponse.execution:type_name -> sidecar.bridge.v1.WorkflowExecution
+	44, // 40: sidecar.bridge.v1.DescribeWorkflowResponse.status:type_name -> sidecar.bridge.v1.WorkflowExecutionStatus
+	46, // 41: sidecar.bridge.v1.DescribeWorkflowResponse.start_time:type_name -> google.protobuf.Timestamp
+	46, // 42: sidecar.bridge.v1.DescribeWorkflowResponse.close_time:type_name -> google.protobuf.Timestamp
+	33, // 43: sidecar.bridge.v1.DescribeWorkflowResponse.memo:type_name -> sidecar.bridge.v1.DescribeWorkflowResponse.MemoEntry
+	34, // 44: sidecar.bridge.v1.DescribeWorkflowResponse.search_attributes:type_name -> sidecar.bridge.v1.DescribeWorkflowResponse.SearchAttributesEntry
+	42, // 45: sidecar.bridge.v1.DescribeWorkflowResponse.parent_execution:type_name -> sidecar.bridge.v1.WorkflowExecution
+	22, // 46: sidecar.bridge.v1.ActivityRef.id:type_name -> sidecar.bridge.v1.ActivityId
+	21, // 47: sidecar.bridge.v1.CompleteActivityRequest.activity:type_name -> sidecar.bridge.v1.ActivityRef
+	47, // 48: sidecar.bridge.v1.CompleteActivityRequest.result:type_name -> sidecar.bridge.v1.ActivityExecutionResult
+	21, // 49: sidecar.bridge.v1.HeartbeatActivityRequest.activity:type_name -> sidecar.bridge.v1.ActivityRef
+	35, // 50: sidecar.bridge.v1.HeartbeatActivityRequest.details:type_name -> sidecar.bridge.v1.Payload
+	35, // 51: sidecar.bridge.v1.WorkflowOptions.MemoEntry.value:type_name -> sidecar.bridge.v1.Payload
+	35, // 52: sidecar.bridge.v1.WorkflowOptions.SearchAttributesEntry.value:type_name -> sidecar.bridge.v1.Payload
+	35, // 53: sidecar.bridge.v1.WorkflowOptions.HeadersEntry.value:type_name -> sidecar.bridge.v1.Payload
+	35, // 54: sidecar.bridge.v1.SignalWorkflowRequest.HeadersEntry.value:type_name -> sidecar.bridge.v1.Payload
+	35, // 55: sidecar.bridge.v1.QueryWorkflowRequest.HeadersEntry.value:type_name -> sidecar.bridge.v1.Payload
+	35, // 56: sidecar.bridge.v1.UpdateWorkflowRequest.HeadersEntry.value:type_name -> sidecar.bridge.v1.Payload
+	35, // 57: sidecar.bridge.v1.DescribeWorkflowResponse.MemoEntry.value:type_name -> sidecar.bridge.v1.Payload
+	35, // 58: sidecar.bridge.v1.DescribeWorkflowResponse.SearchAttributesEntry.value:type_name -> sidecar.bridge.v1.Payload
+	3,  // 59: sidecar.bridge.v1.ClientService.StartWorkflow:input_type -> sidecar.bridge.v1.StartWorkflowRequest
+	5,  // 60: sidecar.bridge.v1.ClientService.SignalWithStartWorkflow:input_type -> sidecar.bridge.v1.SignalWithStartWorkflowRequest
+	7,  // 61: sidecar.bridge.v1.ClientService.SignalWorkflow:input_type -> sidecar.bridge.v1.SignalWorkflowRequest
+	9,  // 62: sidecar.bridge.v1.ClientService.QueryWorkflow:input_type -> sidecar.bridge.v1.QueryWorkflowRequest
+	11, // 63: sidecar.bridge.v1.ClientService.UpdateWorkflow:input_type -> sidecar.bridge.v1.UpdateWorkflowRequest
+	13, // 64: sidecar.bridge.v1.ClientService.GetWorkflowResult:input_type -> sidecar.bridge.v1.GetWorkflowResultRequest
+	15, // 65: sidecar.bridge.v1.ClientService.CancelWorkflow:input_type -> sidecar.bridge.v1.CancelWorkflowRequest
+	17, // 66: sidecar.bridge.v1.ClientService.TerminateWorkflow:input_type -> sidecar.bridge.v1.TerminateWorkflowRequest
+	19, // 67: sidecar.bridge.v1.ClientService.DescribeWorkflow:input_type -> sidecar.bridge.v1.DescribeWorkflowRequest
+	23, // 68: sidecar.bridge.v1.ClientService.CompleteActivity:input_type -> sidecar.bridge.v1.CompleteActivityRequest
+	25, // 69: sidecar.bridge.v1.ClientService.HeartbeatActivity:input_type -> sidecar.bridge.v1.HeartbeatActivityRequest
+	4,  // 70: sidecar.bridge.v1.ClientService.StartWorkflow:output_type -> sidecar.bridge.v1.StartWorkflowResponse
+	6,  // 71: sidecar.bridge.v1.ClientService.SignalWithStartWorkflow:output_type -> sidecar.bridge.v1.SignalWithStartWorkflowResponse
+	8,  // 72: sidecar.bridge.v1.ClientService.SignalWorkflow:output_type -> sidecar.bridge.v1.SignalWorkflowResponse
+	10, // 73: sidecar.bridge.v1.ClientService.QueryWorkflow:output_type -> sidecar.bridge.v1.QueryWorkflowResponse
+	12, // 74: sidecar.bridge.v1.ClientService.UpdateWorkflow:output_type -> sidecar.bridge.v1.UpdateWorkflowResponse
+	14, // 75: sidecar.bridge.v1.ClientService.GetWorkflowResult:output_type -> sidecar.bridge.v1.GetWorkflowResultResponse
+	16, // 76: sidecar.bridge.v1.ClientService.CancelWorkflow:output_type -> sidecar.bridge.v1.CancelWorkflowResponse
+	18, // 77: sidecar.bridge.v1.ClientService.TerminateWorkflow:output_type -> sidecar.bridge.v1.TerminateWorkflowResponse
+	20, // 78: sidecar.bridge.v1.ClientService.DescribeWorkflow:output_type -> sidecar.bridge.v1.DescribeWorkflowResponse
+	24, // 79: sidecar.bridge.v1.ClientService.CompleteActivity:output_type -> sidecar.bridge.v1.CompleteActivityResponse
+	26, // 80: sidecar.bridge.v1.ClientService.HeartbeatActivity:output_type -> sidecar.bridge.v1.HeartbeatActivityResponse
+	70, // [70:81] is the sub-list for method output_type
+	59, // [59:70] is the sub-list for method input_type
+	59, // [59:59] is the sub-list for extension type_name
+	59, // [59:59] is the sub-list for extension extendee
+	0,  // [0:59] is the sub-list for field type_name
 }
 
 func init() { file_sidecar_bridge_v1_client_proto_init() }
@@ -2289,6 +2328,7 @@ func file_sidecar_bridge_v1_client_proto_init() {
 	}
 	file_sidecar_bridge_v1_activity_proto_init()
 	file_sidecar_bridge_v1_common_proto_init()
+	file_sidecar_bridge_v1_nexus_proto_init()
 	file_sidecar_bridge_v1_client_proto_msgTypes[10].OneofWrappers = []any{
 		(*UpdateWorkflowResponse_Success)(nil),
 		(*UpdateWorkflowResponse_Failure)(nil),

@@ -327,8 +327,13 @@ type CancelNexusOperation struct {
 	Operation string `protobuf:"bytes,2,opt,name=operation,proto3" json:"operation,omitempty"`
 	// The token the handler returned when the operation started.
 	OperationToken string `protobuf:"bytes,3,opt,name=operation_token,json=operationToken,proto3" json:"operation_token,omitempty"`
-	unknownFields  protoimpl.UnknownFields
-	sizeCache      protoimpl.SizeCache
+	// Set when operation_token is a workflow-run token (from
+	// StartWorkflowRequest.nexus_task_token): the workflow backing the
+	// operation. Cancelling it (ClientService.CancelWorkflow) is what Temporal's
+	// SDKs do by default.
+	WorkflowId    string `protobuf:"bytes,4,opt,name=workflow_id,json=workflowId,proto3" json:"workflow_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *CancelNexusOperation) Reset() {
@@ -378,6 +383,13 @@ func (x *CancelNexusOperation) GetOperation() string {
 func (x *CancelNexusOperation) GetOperationToken() string {
 	if x != nil {
 		return x.OperationToken
+	}
+	return ""
+}
+
+func (x *CancelNexusOperation) GetWorkflowId() string {
+	if x != nil {
+		return x.WorkflowId
 	}
 	return ""
 }
@@ -819,11 +831,13 @@ const file_sidecar_bridge_v1_nexus_proto_rawDesc = "" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"1\n" +
 	"\tNexusLink\x12\x10\n" +
 	"\x03url\x18\x01 \x01(\tR\x03url\x12\x12\n" +
-	"\x04type\x18\x02 \x01(\tR\x04type\"w\n" +
+	"\x04type\x18\x02 \x01(\tR\x04type\"\x98\x01\n" +
 	"\x14CancelNexusOperation\x12\x18\n" +
 	"\aservice\x18\x01 \x01(\tR\aservice\x12\x1c\n" +
 	"\toperation\x18\x02 \x01(\tR\toperation\x12'\n" +
-	"\x0foperation_token\x18\x03 \x01(\tR\x0eoperationToken\")\n" +
+	"\x0foperation_token\x18\x03 \x01(\tR\x0eoperationToken\x12\x1f\n" +
+	"\vworkflow_id\x18\x04 \x01(\tR\n" +
+	"workflowId\")\n" +
 	"\x0fCancelNexusTask\x12\x16\n" +
 	"\x06reason\x18\x01 \x01(\tR\x06reason\"\xfa\x03\n" +
 	"\x13NexusTaskCompletion\x12\x1d\n" +

@@ -38,6 +38,7 @@ import {
   workflowIdReusePolicyFromJSON,
   workflowIdReusePolicyToJSON,
 } from "./common.js";
+import { NexusLink } from "./nexus.js";
 
 /**
  * QueryRejectCondition says when a query is refused instead of run.
@@ -208,7 +209,19 @@ export interface WorkflowOptions_HeadersEntry {
 /** StartWorkflowRequest starts a workflow. */
 export interface StartWorkflowRequest {
   /** The options of the run. */
-  options?: WorkflowOptions | undefined;
+  options?:
+    | WorkflowOptions
+    | undefined;
+  /**
+   * Starts the run as the asynchronous backing of a Nexus operation (what
+   * Temporal's SDKs call a workflow-run operation): the task token of the
+   * NexusTask whose StartNexusOperation is being handled. The sidecar attaches
+   * the caller's completion callback, links and request id, so the caller's
+   * operation completes when this workflow closes. Answer the task with
+   * AsyncNexusOperationStarted{operation_token: nexus_operation_token} and
+   * NexusTaskCompletion.links set to nexus_links.
+   */
+  nexusTaskToken: Buffer;
 }
 
 /** StartWorkflowResponse identifies the run. */
@@ -217,6 +230,10 @@ export interface StartWorkflowResponse {
   runId: string;
   /** False when id_conflict_policy USE_EXISTING returned a run already open. */
   started: boolean;
+  /** With nexus_task_token: the operation token to answer the task with. */
+  nexusOperationToken: string;
+  /** With nexus_task_token: links to the started run, for the caller's history. */
+  nexusLinks: NexusLink[];
 }
 
 /** SignalWithStartWorkflowRequest signals a workflow, starting it if needed. */
@@ -1304,13 +1321,16 @@ export const WorkflowOptions_HeadersEntry: MessageFns<WorkflowOptions_HeadersEnt
 };
 
 function createBaseStartWorkflowRequest(): StartWorkflowRequest {
-  return { options: undefined };
+  return { options: undefined, nexusTaskToken: Buffer.alloc(0) };
 }
 
 export const StartWorkflowRequest: MessageFns<StartWorkflowRequest> = {
   encode(message: StartWorkflowRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.options !== undefined) {
       WorkflowOptions.encode(message.options, writer.uint32(10).fork()).join();
+    }
+    if (message.nexusTaskToken.length !== 0) {
+      writer.uint32(18).bytes(message.nexusTaskToken);
     }
     return writer;
   },
@@ -1336,6 +1356,14 @@ export const StartWorkflowRequest: MessageFns<StartWorkflowRequest> = {
             message.options = WorkflowOptions.decode(reader, reader.uint32());
             continue;
           }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.nexusTaskToken = Buffer.from(reader.bytes());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1349,13 +1377,23 @@ export const StartWorkflowRequest: MessageFns<StartWorkflowRequest> = {
   },
 
   fromJSON(object: any): StartWorkflowRequest {
-    return { options: isSet(object.options) ? WorkflowOptions.fromJSON(object.options) : undefined };
+    return {
+      options: isSet(object.options) ? WorkflowOptions.fromJSON(object.options) : undefined,
+      nexusTaskToken: isSet(object.nexusTaskToken)
+        ? Buffer.from(bytesFromBase64(object.nexusTaskToken))
+        : isSet(object.nexus_task_token)
+        ? Buffer.from(bytesFromBase64(object.nexus_task_token))
+        : Buffer.alloc(0),
+    };
   },
 
   toJSON(message: StartWorkflowRequest): unknown {
     const obj: any = {};
     if (message.options !== undefined) {
       obj.options = WorkflowOptions.toJSON(message.options);
+    }
+    if (message.nexusTaskToken.length !== 0) {
+      obj.nexusTaskToken = base64FromBytes(message.nexusTaskToken);
     }
     return obj;
   },
@@ -1368,12 +1406,13 @@ export const StartWorkflowRequest: MessageFns<StartWorkflowRequest> = {
     message.options = (object.options !== undefined && object.options !== null)
       ? WorkflowOptions.fromPartial(object.options)
       : undefined;
+    message.nexusTaskToken = object.nexusTaskToken ?? Buffer.alloc(0);
     return message;
   },
 };
 
 function createBaseStartWorkflowResponse(): StartWorkflowResponse {
-  return { runId: "", started: false };
+  return { runId: "", started: false, nexusOperationToken: "", nexusLinks: [] };
 }
 
 export const StartWorkflowResponse: MessageFns<StartWorkflowResponse> = {
@@ -1383,6 +1422,12 @@ export const StartWorkflowResponse: MessageFns<StartWorkflowResponse> = {
     }
     if (message.started !== false) {
       writer.uint32(16).bool(message.started);
+    }
+    if (message.nexusOperationToken !== "") {
+      writer.uint32(26).string(message.nexusOperationToken);
+    }
+    for (const v of message.nexusLinks) {
+      NexusLink.encode(v!, writer.uint32(34).fork()).join();
     }
     return writer;
   },
@@ -1416,6 +1461,22 @@ export const StartWorkflowResponse: MessageFns<StartWorkflowResponse> = {
             message.started = reader.bool();
             continue;
           }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.nexusOperationToken = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.nexusLinks.push(NexusLink.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1436,6 +1497,16 @@ export const StartWorkflowResponse: MessageFns<StartWorkflowResponse> = {
         ? globalThis.String(object.run_id)
         : "",
       started: isSet(object.started) ? globalThis.Boolean(object.started) : false,
+      nexusOperationToken: isSet(object.nexusOperationToken)
+        ? globalThis.String(object.nexusOperationToken)
+        : isSet(object.nexus_operation_token)
+        ? globalThis.String(object.nexus_operation_token)
+        : "",
+      nexusLinks: globalThis.Array.isArray(object?.nexusLinks)
+        ? object.nexusLinks.map((e: any) => NexusLink.fromJSON(e))
+        : globalThis.Array.isArray(object?.nexus_links)
+        ? object.nexus_links.map((e: any) => NexusLink.fromJSON(e))
+        : [],
     };
   },
 
@@ -1447,6 +1518,12 @@ export const StartWorkflowResponse: MessageFns<StartWorkflowResponse> = {
     if (message.started !== false) {
       obj.started = message.started;
     }
+    if (message.nexusOperationToken !== "") {
+      obj.nexusOperationToken = message.nexusOperationToken;
+    }
+    if (message.nexusLinks?.length) {
+      obj.nexusLinks = message.nexusLinks.map((e) => NexusLink.toJSON(e));
+    }
     return obj;
   },
 
@@ -1457,6 +1534,8 @@ export const StartWorkflowResponse: MessageFns<StartWorkflowResponse> = {
     const message = createBaseStartWorkflowResponse();
     message.runId = object.runId ?? "";
     message.started = object.started ?? false;
+    message.nexusOperationToken = object.nexusOperationToken ?? "";
+    message.nexusLinks = object.nexusLinks?.map((e) => NexusLink.fromPartial(e)) || [];
     return message;
   },
 };

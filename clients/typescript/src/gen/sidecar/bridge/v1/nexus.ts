@@ -90,6 +90,13 @@ export interface CancelNexusOperation {
   operation: string;
   /** The token the handler returned when the operation started. */
   operationToken: string;
+  /**
+   * Set when operation_token is a workflow-run token (from
+   * StartWorkflowRequest.nexus_task_token): the workflow backing the
+   * operation. Cancelling it (ClientService.CancelWorkflow) is what Temporal's
+   * SDKs do by default.
+   */
+  workflowId: string;
 }
 
 /** CancelNexusTask tells the app the sidecar abandoned a task. */
@@ -858,7 +865,7 @@ export const NexusLink: MessageFns<NexusLink> = {
 };
 
 function createBaseCancelNexusOperation(): CancelNexusOperation {
-  return { service: "", operation: "", operationToken: "" };
+  return { service: "", operation: "", operationToken: "", workflowId: "" };
 }
 
 export const CancelNexusOperation: MessageFns<CancelNexusOperation> = {
@@ -871,6 +878,9 @@ export const CancelNexusOperation: MessageFns<CancelNexusOperation> = {
     }
     if (message.operationToken !== "") {
       writer.uint32(26).string(message.operationToken);
+    }
+    if (message.workflowId !== "") {
+      writer.uint32(34).string(message.workflowId);
     }
     return writer;
   },
@@ -912,6 +922,14 @@ export const CancelNexusOperation: MessageFns<CancelNexusOperation> = {
             message.operationToken = reader.string();
             continue;
           }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.workflowId = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -933,6 +951,11 @@ export const CancelNexusOperation: MessageFns<CancelNexusOperation> = {
         : isSet(object.operation_token)
         ? globalThis.String(object.operation_token)
         : "",
+      workflowId: isSet(object.workflowId)
+        ? globalThis.String(object.workflowId)
+        : isSet(object.workflow_id)
+        ? globalThis.String(object.workflow_id)
+        : "",
     };
   },
 
@@ -947,6 +970,9 @@ export const CancelNexusOperation: MessageFns<CancelNexusOperation> = {
     if (message.operationToken !== "") {
       obj.operationToken = message.operationToken;
     }
+    if (message.workflowId !== "") {
+      obj.workflowId = message.workflowId;
+    }
     return obj;
   },
 
@@ -958,6 +984,7 @@ export const CancelNexusOperation: MessageFns<CancelNexusOperation> = {
     message.service = object.service ?? "";
     message.operation = object.operation ?? "";
     message.operationToken = object.operationToken ?? "";
+    message.workflowId = object.workflowId ?? "";
     return message;
   },
 };

@@ -4,6 +4,7 @@ from google.protobuf import duration_pb2 as _duration_pb2
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from temporal_sidecar.proto.sidecar.bridge.v1 import activity_pb2 as _activity_pb2
 from temporal_sidecar.proto.sidecar.bridge.v1 import common_pb2 as _common_pb2
+from temporal_sidecar.proto.sidecar.bridge.v1 import nexus_pb2 as _nexus_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 from google.protobuf import descriptor as _descriptor
@@ -95,18 +96,24 @@ class WorkflowOptions(_message.Message):
     def __init__(self, workflow_id: _Optional[str] = ..., workflow_type: _Optional[str] = ..., task_queue: _Optional[str] = ..., args: _Optional[_Iterable[_Union[_common_pb2.Payload, _Mapping]]] = ..., execution_timeout: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., run_timeout: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., task_timeout: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., retry_policy: _Optional[_Union[_common_pb2.RetryPolicy, _Mapping]] = ..., id_reuse_policy: _Optional[_Union[_common_pb2.WorkflowIdReusePolicy, str]] = ..., id_conflict_policy: _Optional[_Union[_common_pb2.WorkflowIdConflictPolicy, str]] = ..., cron_schedule: _Optional[str] = ..., memo: _Optional[_Mapping[str, _common_pb2.Payload]] = ..., search_attributes: _Optional[_Mapping[str, _common_pb2.Payload]] = ..., headers: _Optional[_Mapping[str, _common_pb2.Payload]] = ..., start_delay: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., request_id: _Optional[str] = ..., priority: _Optional[_Union[_common_pb2.Priority, _Mapping]] = ..., static_summary: _Optional[str] = ...) -> None: ...
 
 class StartWorkflowRequest(_message.Message):
-    __slots__ = ("options",)
+    __slots__ = ("options", "nexus_task_token")
     OPTIONS_FIELD_NUMBER: _ClassVar[int]
+    NEXUS_TASK_TOKEN_FIELD_NUMBER: _ClassVar[int]
     options: WorkflowOptions
-    def __init__(self, options: _Optional[_Union[WorkflowOptions, _Mapping]] = ...) -> None: ...
+    nexus_task_token: bytes
+    def __init__(self, options: _Optional[_Union[WorkflowOptions, _Mapping]] = ..., nexus_task_token: _Optional[bytes] = ...) -> None: ...
 
 class StartWorkflowResponse(_message.Message):
-    __slots__ = ("run_id", "started")
+    __slots__ = ("run_id", "started", "nexus_operation_token", "nexus_links")
     RUN_ID_FIELD_NUMBER: _ClassVar[int]
     STARTED_FIELD_NUMBER: _ClassVar[int]
+    NEXUS_OPERATION_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    NEXUS_LINKS_FIELD_NUMBER: _ClassVar[int]
     run_id: str
     started: bool
-    def __init__(self, run_id: _Optional[str] = ..., started: _Optional[bool] = ...) -> None: ...
+    nexus_operation_token: str
+    nexus_links: _containers.RepeatedCompositeFieldContainer[_nexus_pb2.NexusLink]
+    def __init__(self, run_id: _Optional[str] = ..., started: _Optional[bool] = ..., nexus_operation_token: _Optional[str] = ..., nexus_links: _Optional[_Iterable[_Union[_nexus_pb2.NexusLink, _Mapping]]] = ...) -> None: ...
 
 class SignalWithStartWorkflowRequest(_message.Message):
     __slots__ = ("options", "signal_name", "signal_args")

@@ -69,14 +69,16 @@ class NexusLink(_message.Message):
     def __init__(self, url: _Optional[str] = ..., type: _Optional[str] = ...) -> None: ...
 
 class CancelNexusOperation(_message.Message):
-    __slots__ = ("service", "operation", "operation_token")
+    __slots__ = ("service", "operation", "operation_token", "workflow_id")
     SERVICE_FIELD_NUMBER: _ClassVar[int]
     OPERATION_FIELD_NUMBER: _ClassVar[int]
     OPERATION_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    WORKFLOW_ID_FIELD_NUMBER: _ClassVar[int]
     service: str
     operation: str
     operation_token: str
-    def __init__(self, service: _Optional[str] = ..., operation: _Optional[str] = ..., operation_token: _Optional[str] = ...) -> None: ...
+    workflow_id: str
+    def __init__(self, service: _Optional[str] = ..., operation: _Optional[str] = ..., operation_token: _Optional[str] = ..., workflow_id: _Optional[str] = ...) -> None: ...
 
 class CancelNexusTask(_message.Message):
     __slots__ = ("reason",)
