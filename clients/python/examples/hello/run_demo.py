@@ -22,8 +22,17 @@ HERE = Path(__file__).resolve().parent
 
 async def run(sidecar: str, task_queue: str, timeout: float) -> int:
     env = {**os.environ, "TEMPORAL_SIDECAR": sidecar, "TASK_QUEUE": task_queue}
-    worker = await asyncio.create_subprocess_exec(sys.executable, str(HERE / "worker.py"), cwd=HERE, env=env)
+    worker = await asyncio.create_subprocess_exec(
+        sys.executable, str(HERE / "worker.py"), cwd=HERE, env=env, stdout=asyncio.subprocess.PIPE
+    )
     try:
+        # Start the workflow only once the worker is registered, so its first
+        # workflow task does not reach a sidecar with no app for its type.
+        assert worker.stdout is not None
+        if not await _started(worker.stdout, timeout):
+            print(f"run_demo: worker.py did not start within {timeout:g}s", file=sys.stderr)
+            return 1
+        echo = asyncio.create_task(_echo(worker.stdout))
         starter = await asyncio.create_subprocess_exec(
             sys.executable, str(HERE / "starter.py"), cwd=HERE, env=env, stdout=asyncio.subprocess.PIPE
         )
@@ -46,6 +55,27 @@ async def run(sidecar: str, task_queue: str, timeout: float) -> int:
             except asyncio.TimeoutError:
                 worker.kill()
                 await worker.wait()
+
+
+async def _started(out: asyncio.StreamReader, timeout: float) -> bool:
+    """Echoes the worker's output until it says it started; False if it never does."""
+
+    async def wait() -> bool:
+        while line := await out.readline():
+            print(line.decode().rstrip(), flush=True)
+            if line.startswith(b"Worker started"):
+                return True
+        return False
+
+    try:
+        return await asyncio.wait_for(wait(), timeout)
+    except asyncio.TimeoutError:
+        return False
+
+
+async def _echo(out: asyncio.StreamReader) -> None:
+    while line := await out.readline():
+        print(line.decode().rstrip(), flush=True)
 
 
 def main() -> None:

@@ -29,8 +29,9 @@ async def main() -> None:
         workflows=[GreetingWorkflow],
         activities=[say_hello],
     )
-    print("Worker started, ctrl+c to exit", flush=True)
-    await worker.run()
+    async with worker:  # returns once the sidecar has registered the worker
+        print("Worker started, ctrl+c to exit", flush=True)
+        await asyncio.Event().wait()
 
 
 if __name__ == "__main__":
