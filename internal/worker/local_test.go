@@ -120,3 +120,71 @@ func TestLongLocalActivityHeartbeatsTheWorkflowTask(t *testing.T) {
 		return ev[enumspb.EVENT_TYPE_WORKFLOW_TASK_COMPLETED] >= 2 && ev[enumspb.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT] == 0
 	})
 }
+
+// localOutcome schedules the local activity input[0]; with a cancellation
+// type in input[1] it cancels it (with that type) once a second local
+// activity resolved, and with "start" or "schedule" in input[2] it limits it
+// by a 300 ms start-to-close or schedule-to-close timeout. It completes with
+// how the first one resolved.
+var localOutcome script = func(st *wfState, act *bridgev1.WorkflowActivation) []*bridgev1.WorkflowCommand {
+	var out []*bridgev1.WorkflowCommand
+	for _, j := range act.GetJobs() {
+		switch r := j.GetResolveActivity(); {
+		case j.GetInitializeWorkflow() != nil:
+			c := scheduleLocal(1, st.input[0], 1, nil)
+			la := c.GetScheduleLocalActivity()
+			la.CancellationType = bridgev1.CancellationType(bridgev1.CancellationType_value[st.input[1]])
+			la.RetryPolicy = &bridgev1.RetryPolicy{MaximumAttempts: 1}
+			switch st.input[2] {
+			case "start":
+				la.StartToCloseTimeout = durationpb.New(300 * time.Millisecond)
+			case "schedule":
+				la.StartToCloseTimeout, la.ScheduleToCloseTimeout = nil, durationpb.New(300*time.Millisecond)
+			}
+			out = append(out, c)
+			if st.input[1] != "" {
+				out = append(out, scheduleLocal(2, "Echo", 1, nil))
+			}
+		case r != nil && r.GetSeq() == 2:
+			out = append(out, &bridgev1.WorkflowCommand{Variant: &bridgev1.WorkflowCommand_RequestCancelLocalActivity{
+				RequestCancelLocalActivity: &bridgev1.RequestCancelLocalActivity{Seq: 1}}})
+		case r != nil:
+			switch res := r.GetResult(); {
+			case res.GetCompleted() != nil:
+				out = append(out, complete("completed:"+str(res.GetCompleted().GetResult())))
+			case res.GetCancelled() != nil:
+				out = append(out, complete("cancelled"))
+			case res.GetFailed() != nil:
+				out = append(out, complete("failed:"+res.GetFailed().GetFailure().GetCause().GetTimeoutFailureInfo().GetTimeoutType().String()))
+			}
+		}
+	}
+	return out
+}
+
+func TestLocalActivityCancellationTypesAndTimeouts(t *testing.T) {
+	tests := []struct {
+		name, activity, cancelType, timeout, want string
+	}{
+		{"try-cancel resolves at once", "Slow", "CANCELLATION_TYPE_TRY_CANCEL", "", "cancelled"},
+		{"abandon resolves at once", "Slow", "CANCELLATION_TYPE_ABANDON", "", "cancelled"},
+		// Slow ignores the cancel and completes after 3 s: the workflow waited for it.
+		{"wait-cancellation-completed waits for the app", "Slow", "CANCELLATION_TYPE_WAIT_CANCELLATION_COMPLETED", "", "completed:local"},
+		{"wait-cancellation-completed resolves when the app stopped", "Hang", "CANCELLATION_TYPE_WAIT_CANCELLATION_COMPLETED", "", "cancelled"},
+		{"start-to-close timeout", "Hang", "", "start", "failed:TIMEOUT_TYPE_START_TO_CLOSE"},
+		{"schedule-to-close timeout", "Hang", "", "schedule", "failed:TIMEOUT_TYPE_SCHEDULE_TO_CLOSE"},
+	}
+	e := newEnv(t, func(o *worker.Options) { o.MaxConcurrentLocalActivities = 20 })
+	e.workflowApp(map[string]script{"Local": localOutcome})
+	runs := make([]client.WorkflowRun, len(tests))
+	for i, tt := range tests { // concurrently: Slow takes 3 s
+		runs[i] = e.startWorkflow("Local", tt.activity, tt.cancelType, tt.timeout)
+	}
+	for i, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if out, err := result(t, runs[i]); err != nil || out != tt.want {
+				t.Fatalf("workflow = %q, %v; want %q", out, err, tt.want)
+			}
+		})
+	}
+}

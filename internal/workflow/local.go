@@ -179,8 +179,19 @@ func (r *run) takeLocal(i int, c *bridgev1.WorkflowCommand, b *batch, add func(u
 		if l.resolved {
 			return true, nil
 		}
-		if l.cancel != nil {
-			l.cancel()
+		switch l.cmd.GetCancellationType() {
+		case bridgev1.CancellationType_CANCELLATION_TYPE_ABANDON:
+			// Resolved at once; the attempt runs on and its outcome is dropped.
+		case bridgev1.CancellationType_CANCELLATION_TYPE_WAIT_CANCELLATION_COMPLETED:
+			if l.running {
+				// Resolved by awaitLocals once the app has answered the cancel.
+				l.cancel()
+				return true, nil
+			}
+		default:
+			if l.cancel != nil {
+				l.cancel()
+			}
 		}
 		cause := &failurepb.Failure{Message: "local activity cancelled", FailureInfo: &failurepb.Failure_CanceledFailureInfo{CanceledFailureInfo: &failurepb.CanceledFailureInfo{}}}
 		r.resolveLocal(seq, l, &bridgev1.ActivityResolution{Status: &bridgev1.ActivityResolution_Cancelled{Cancelled: &bridgev1.ActivityResolutionCancelled{
@@ -417,9 +428,9 @@ func (e *Engine) attemptLocal(ctx context.Context, r *run, seq uint32, l *local,
 		TaskToken: token, Variant: &bridgev1.ActivityTask_Start{Start: start}}}}); err != nil {
 		return workerLostFailure()
 	}
-	limit := c.GetStartToCloseTimeout().AsDuration()
+	limit, kind := c.GetStartToCloseTimeout().AsDuration(), enumspb.TIMEOUT_TYPE_START_TO_CLOSE
 	if s2c := c.GetScheduleToCloseTimeout().AsDuration(); s2c > 0 && (limit <= 0 || time.Until(l.scheduled.Add(s2c)) < limit) {
-		limit = time.Until(l.scheduled.Add(s2c))
+		limit, kind = time.Until(l.scheduled.Add(s2c)), enumspb.TIMEOUT_TYPE_SCHEDULE_TO_CLOSE
 	}
 	timeout := time.NewTimer(limit)
 	defer timeout.Stop()
@@ -446,11 +457,25 @@ func (e *Engine) attemptLocal(ctx context.Context, r *run, seq uint32, l *local,
 	case <-timeout.C:
 		cancelApp(bridgev1.ActivityCancelReason_ACTIVITY_CANCEL_REASON_TIMED_OUT)
 		return &failurepb.Failure{Message: "local activity timed out", FailureInfo: &failurepb.Failure_TimeoutFailureInfo{
-			TimeoutFailureInfo: &failurepb.TimeoutFailureInfo{TimeoutType: enumspb.TIMEOUT_TYPE_START_TO_CLOSE}}}
+			TimeoutFailureInfo: &failurepb.TimeoutFailureInfo{TimeoutType: kind}}}
 	case <-ss.Done():
 		return workerLostFailure()
 	case <-ctx.Done():
 		cancelApp(bridgev1.ActivityCancelReason_ACTIVITY_CANCEL_REASON_CANCELLED)
+		if c.GetCancellationType() == bridgev1.CancellationType_CANCELLATION_TYPE_WAIT_CANCELLATION_COMPLETED {
+			// The workflow waits until the app has stopped the attempt (or
+			// it finished anyway, which the workflow then sees).
+			select {
+			case res := <-w.ch:
+				if done := res.GetCompleted(); done != nil {
+					l.lastResult = &bridgev1.ActivityResolution{Status: &bridgev1.ActivityResolution_Completed{Completed: &bridgev1.ActivityResolutionCompleted{
+						Result: done.GetResult()}}}
+					return nil
+				}
+			case <-timeout.C:
+			case <-ss.Done():
+			}
+		}
 		return &failurepb.Failure{Message: "local activity cancelled"}
 	}
 }
