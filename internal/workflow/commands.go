@@ -57,12 +57,16 @@ func (r *run) take(cmds []*bridgev1.WorkflowCommand, b *batch) error {
 	return nil
 }
 
+// summary is a command's user metadata for a summary shown in Temporal's UI.
+func summary(s string) *sdkpb.UserMetadata {
+	data, _ := json.Marshal(s)
+	return &sdkpb.UserMetadata{Summary: &commonpb.Payload{Metadata: map[string][]byte{"encoding": []byte("json/plain")}, Data: data}}
+}
+
 func (r *run) take1(i int, c *bridgev1.WorkflowCommand, b *batch) error {
 	add := func(seq uint32, cmd *commandpb.Command) {
 		if s := c.GetUserMetadataSummary(); s != "" {
-			data, _ := json.Marshal(s)
-			cmd.UserMetadata = &sdkpb.UserMetadata{Summary: &commonpb.Payload{
-				Metadata: map[string][]byte{"encoding": []byte("json/plain")}, Data: data}}
+			cmd.UserMetadata = summary(s)
 		}
 		b.out = append(b.out, cmd)
 		r.pending = append(r.pending, pending{cmd: cmd, seq: seq})

@@ -50,6 +50,7 @@ type localMarkerData struct {
 // local is a local activity the run scheduled.
 type local struct {
 	cmd       *bridgev1.ScheduleLocalActivity
+	summary   string // the command's user metadata summary, for the marker
 	attempt   uint32
 	scheduled time.Time // when the first attempt was scheduled
 	running   bool
@@ -97,8 +98,13 @@ func (r *run) resolutionFromMarker(l *local, seq uint32, ev *historypb.HistoryEv
 	a := ev.GetMarkerRecordedEventAttributes()
 	if d.BackoffSeconds != "" {
 		backoff, _ := time.ParseDuration(strings.TrimSuffix(d.BackoffSeconds, "s") + "s")
+		// The recorded time, not l's: a replay schedules the first attempt anew.
+		scheduled := l.scheduled
+		if t, err := time.Parse(time.RFC3339Nano, d.OriginalScheduleTime); err == nil {
+			scheduled = t
+		}
 		return &bridgev1.ActivityResolution{Status: &bridgev1.ActivityResolution_Backoff{Backoff: &bridgev1.DoBackoff{
-			Attempt: d.Attempt + 1, BackoffDuration: durationpb.New(backoff), OriginalScheduleTime: timestamppb.New(l.scheduled)}}}
+			Attempt: d.Attempt + 1, BackoffDuration: durationpb.New(backoff), OriginalScheduleTime: timestamppb.New(scheduled)}}}
 	}
 	if f := a.GetFailure(); f != nil {
 		if f.GetCause().GetCanceledFailureInfo() != nil {
@@ -134,8 +140,13 @@ func (r *run) markerFor(seq uint32, l *local, res *bridgev1.ActivityResolution) 
 	}
 	data, _ := json.Marshal(d)
 	attrs.Details["data"] = &commonpb.Payloads{Payloads: []*commonpb.Payload{{Metadata: map[string][]byte{"encoding": []byte("json/plain")}, Data: data}}}
-	return &commandpb.Command{CommandType: enumspb.COMMAND_TYPE_RECORD_MARKER,
+	cmd := &commandpb.Command{CommandType: enumspb.COMMAND_TYPE_RECORD_MARKER,
 		Attributes: &commandpb.Command_RecordMarkerCommandAttributes{RecordMarkerCommandAttributes: attrs}}
+	if l.summary != "" {
+		// Also when it resolves later, in another activation than its command's.
+		cmd.UserMetadata = summary(l.summary)
+	}
+	return cmd
 }
 
 func localID(c *bridgev1.ScheduleLocalActivity) string {
@@ -161,7 +172,7 @@ func (r *run) takeLocal(i int, c *bridgev1.WorkflowCommand, b *batch, add func(u
 			return true, malformed(enumspb.WORKFLOW_TASK_FAILED_CAUSE_BAD_RECORD_MARKER_ATTRIBUTES,
 				"commands[%d].schedule_local_activity needs schedule_to_close_timeout or start_to_close_timeout", i)
 		}
-		l := &local{cmd: s, attempt: max(1, s.GetAttempt()), scheduled: time.Now()}
+		l := &local{cmd: s, summary: c.GetUserMetadataSummary(), attempt: max(1, s.GetAttempt()), scheduled: time.Now()}
 		if t := s.GetOriginalScheduleTime(); t != nil {
 			l.scheduled = t.AsTime()
 		}

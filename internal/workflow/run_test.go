@@ -11,6 +11,7 @@ import (
 	enumspb "go.temporal.io/api/enums/v1"
 	historypb "go.temporal.io/api/history/v1"
 	"google.golang.org/protobuf/types/known/durationpb"
+	"google.golang.org/protobuf/types/known/timestamppb"
 )
 
 // history builds events with ids from 1.
@@ -153,5 +154,21 @@ func TestStartAndCancelInOneTaskSendsNothing(t *testing.T) {
 	}
 	if len(b.out) != 0 || len(r.pending) != 0 {
 		t.Fatalf("out %v, pending %v: a timer started and cancelled in one task must not reach the server", b.out, r.pending)
+	}
+}
+
+func TestBackoffMarkerReplaysTheRecordedOriginalScheduleTime(t *testing.T) {
+	r := newRun("run-1")
+	first := time.Date(2030, 1, 2, 3, 4, 5, 6000, time.UTC)
+	l := &local{cmd: &bridgev1.ScheduleLocalActivity{Seq: 1, ActivityType: "A"}, attempt: 1, scheduled: first}
+	a := r.markerFor(1, l, &bridgev1.ActivityResolution{Status: &bridgev1.ActivityResolution_Backoff{Backoff: &bridgev1.DoBackoff{
+		Attempt: 2, BackoffDuration: durationpb.New(1500 * time.Millisecond), OriginalScheduleTime: timestamppb.New(first)}}}).GetRecordMarkerCommandAttributes()
+	marker := &historypb.HistoryEvent{EventType: enumspb.EVENT_TYPE_MARKER_RECORDED, Attributes: &historypb.HistoryEvent_MarkerRecordedEventAttributes{
+		MarkerRecordedEventAttributes: &historypb.MarkerRecordedEventAttributes{MarkerName: a.GetMarkerName(), Details: a.GetDetails(), Failure: a.GetFailure()}}}
+	// A replay schedules the first attempt again, later.
+	replayed := &local{cmd: l.cmd, attempt: 1, scheduled: first.Add(time.Hour)}
+	b := r.resolutionFromMarker(replayed, 1, marker).GetBackoff()
+	if b.GetAttempt() != 2 || b.GetBackoffDuration().AsDuration() != 1500*time.Millisecond || !b.GetOriginalScheduleTime().AsTime().Equal(first) {
+		t.Fatalf("replayed backoff = %v; want attempt 2 after 1.5s, first scheduled %v", b, first)
 	}
 }
