@@ -63,6 +63,14 @@ class _UpdateHandlerMissing(Exception):
     pass
 
 
+class _DoBackoff(Exception):
+    """Ends a local activity's wait for its result: the next attempt comes after a timer."""
+
+    def __init__(self, backoff: act_pb.DoBackoff) -> None:
+        super().__init__("local activity backoff")
+        self.backoff = backoff
+
+
 @dataclass
 class _InProgress:
     name: str
@@ -717,8 +725,9 @@ class WorkflowInstance(wf._Runtime, asyncio.AbstractEventLoop):
 
     def _apply_resolve_activity(self, r: act_pb.ResolveActivity) -> None:
         handle = self._pending_activities.pop(r.seq, None)
-        if handle is None:
-            raise wf.NondeterminismError(f"the sidecar resolved activity seq {r.seq}, which this run did not schedule")
+        if handle is None or r.is_local != (handle._local is not None):
+            kind = "local activity" if r.is_local else "activity"
+            raise wf.NondeterminismError(f"the sidecar resolved {kind} seq {r.seq}, which this run did not schedule")
         status = r.result.WhichOneof("status")
         if status == "completed":
             value = None
@@ -730,6 +739,8 @@ class WorkflowInstance(wf._Runtime, asyncio.AbstractEventLoop):
             handle._resolve_failure(self._fc.from_failure(r.result.failed.failure, self._pc))
         elif status == "cancelled":
             handle._resolve_failure(self._fc.from_failure(r.result.cancelled.failure, self._pc))
+        elif status == "backoff" and handle._local is not None:
+            handle._resolve_failure(_DoBackoff(r.result.backoff))
         else:
             raise RuntimeError(f"activity seq {r.seq} resolved with {status or 'no outcome'}")
 
@@ -976,6 +987,54 @@ class WorkflowInstance(wf._Runtime, asyncio.AbstractEventLoop):
 
         handle = _ActivityHandle(self, seq, activity, result_type, run_activity())
         self._pending_activities[seq] = handle
+        return handle
+
+    def workflow_start_local_activity(
+        self,
+        activity: str,
+        args: Sequence[Any],
+        *,
+        result_type: Any,
+        schedule_to_close_timeout: timedelta | None,
+        schedule_to_start_timeout: timedelta | None,
+        start_to_close_timeout: timedelta | None,
+        retry_policy: RetryPolicy | None,
+        local_retry_threshold: timedelta | None,
+        cancellation_type: wf.ActivityCancellationType,
+        activity_id: str | None,
+        summary: str | None,
+    ) -> wf.ActivityHandle[Any]:
+        self._check_writable("schedule a local activity")
+        s = cmd_pb.ScheduleLocalActivity(
+            activity_type=activity,
+            activity_id=activity_id or "",
+            arguments=self._pc.to_payloads(args),
+            cancellation_type=cast(common_pb2.CancellationType, int(cancellation_type)),
+        )
+        _duration(schedule_to_close_timeout, s.schedule_to_close_timeout)
+        _duration(schedule_to_start_timeout, s.schedule_to_start_timeout)
+        _duration(start_to_close_timeout, s.start_to_close_timeout)
+        _duration(local_retry_threshold, s.local_retry_threshold)
+        if retry_policy is not None:
+            retry_policy.apply_to_proto(s.retry_policy)
+
+        handle: _ActivityHandle[Any]
+
+        async def run_activity() -> Any:
+            handle._started = True
+            while True:
+                try:
+                    return await self._await_operation(handle._ts_result, lambda _err: handle._request_cancel())
+                except _DoBackoff as err:
+                    # As core-based SDKs do, invisibly to workflow code: a
+                    # backoff too long to spend inside the workflow task is
+                    # a durable timer (cancelling the handle cancels it),
+                    # then the next attempt is scheduled.
+                    await self.workflow_sleep(err.backoff.backoff_duration.ToTimedelta().total_seconds(), summary=None)
+                    handle._schedule_local(err.backoff)
+
+        handle = _ActivityHandle(self, 0, activity, result_type, run_activity(), local=s, summary=summary)
+        handle._schedule_local(None)
         return handle
 
     async def workflow_start_child_workflow(
@@ -1407,6 +1466,9 @@ class _ActivityHandle(wf.ActivityHandle[_T]):
         activity_type: str,
         result_type: Any,
         coro: Coroutine[Any, Any, _T],
+        *,
+        local: cmd_pb.ScheduleLocalActivity | None = None,
+        summary: str | None = None,
     ) -> None:
         super().__init__(coro, loop=instance)
         self._instance = instance
@@ -1416,7 +1478,9 @@ class _ActivityHandle(wf.ActivityHandle[_T]):
         self._ts_result: asyncio.Future[_T] = instance.create_future()
         self._started = False
         self._cancel_sent = False
-        instance._register_task(self, f"activity {activity_type}")
+        self._local = local  # the ScheduleLocalActivity of a local activity, without seq and attempt
+        self._summary = summary
+        instance._register_task(self, f"{'local ' if local is not None else ''}activity {activity_type}")
 
     def cancel(self, msg: Any | None = None) -> bool:
         if not self._instance._deleting:
@@ -1430,7 +1494,30 @@ class _ActivityHandle(wf.ActivityHandle[_T]):
         if self._cancel_sent:
             return
         self._cancel_sent = True
-        self._instance._add_command().request_cancel_activity.seq = self._seq
+        if self._local is not None:
+            self._instance._add_command().request_cancel_local_activity.seq = self._seq
+        else:
+            self._instance._add_command().request_cancel_activity.seq = self._seq
+
+    def _schedule_local(self, backoff: act_pb.DoBackoff | None) -> None:
+        """Schedule the local activity's first attempt, or the attempt a
+        DoBackoff asked for: each under a new seq, as temporalio does."""
+        assert self._local is not None
+        inst = self._instance
+        self._seq = inst._next_seq("activity")  # one sequence with activities, as temporalio
+        self._ts_result = inst.create_future()
+        self._cancel_sent = False
+        c = inst._add_command()
+        s = c.schedule_local_activity
+        s.CopyFrom(self._local)
+        s.seq = self._seq
+        s.activity_id = self._local.activity_id or str(self._seq)
+        if backoff is not None:
+            s.attempt = backoff.attempt
+            s.original_schedule_time.CopyFrom(backoff.original_schedule_time)
+        if self._summary:
+            c.user_metadata_summary = self._summary
+        inst._pending_activities[self._seq] = self
 
     def _resolve_success(self, value: Any) -> None:
         if not self._ts_result.done():

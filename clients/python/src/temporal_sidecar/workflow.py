@@ -27,8 +27,8 @@ Unlike temporalio, workflows do not run in a sandbox; imports and module
 state are shared with the rest of the process. ``workflow.unsafe`` keeps its
 names so code moves over unchanged.
 
-Not supported over the sidecar yet: local activities and Nexus operations
-(they raise :py:class:`NotImplementedError`), workflow interceptors.
+Not supported over the sidecar yet: Nexus operations (they raise
+:py:class:`NotImplementedError`), workflow interceptors.
 """
 
 from __future__ import annotations
@@ -93,6 +93,7 @@ __all__ = [
     "execute_child_workflow",
     "execute_activity_method",
     "execute_local_activity",
+    "execute_local_activity_method",
     "get_dynamic_query_handler",
     "get_dynamic_signal_handler",
     "get_dynamic_update_handler",
@@ -126,6 +127,7 @@ __all__ = [
     "start_activity_method",
     "start_child_workflow",
     "start_local_activity",
+    "start_local_activity_method",
     "time",
     "time_ns",
     "unsafe",
@@ -937,6 +939,23 @@ class _Runtime(ABC):
     ) -> ActivityHandle[Any]: ...
 
     @abstractmethod
+    def workflow_start_local_activity(
+        self,
+        activity: str,
+        args: Sequence[Any],
+        *,
+        result_type: Any,
+        schedule_to_close_timeout: timedelta | None,
+        schedule_to_start_timeout: timedelta | None,
+        start_to_close_timeout: timedelta | None,
+        retry_policy: RetryPolicy | None,
+        local_retry_threshold: timedelta | None,
+        cancellation_type: ActivityCancellationType,
+        activity_id: str | None,
+        summary: str | None,
+    ) -> ActivityHandle[Any]: ...
+
+    @abstractmethod
     async def workflow_start_child_workflow(
         self,
         workflow: str,
@@ -1484,20 +1503,210 @@ execute_activity_method = execute_activity
 """As temporalio: :py:func:`execute_activity` with an ``@activity.defn`` method of a class."""
 
 
-_NO_LOCAL_ACTIVITIES = (
-    "local activities are not supported by the sidecar yet: use workflow.execute_activity "
-    "(a regular activity) instead"
-)
+@overload
+def start_local_activity(
+    activity: Callable[..., Awaitable[ReturnType]],
+    arg: Any = _arg_unset,
+    *,
+    args: Sequence[Any] = (),
+    result_type: type | None = None,
+    schedule_to_close_timeout: timedelta | None = None,
+    schedule_to_start_timeout: timedelta | None = None,
+    start_to_close_timeout: timedelta | None = None,
+    retry_policy: RetryPolicy | None = None,
+    local_retry_threshold: timedelta | None = None,
+    cancellation_type: ActivityCancellationType = ActivityCancellationType.TRY_CANCEL,
+    activity_id: str | None = None,
+    summary: str | None = None,
+) -> ActivityHandle[ReturnType]: ...
 
 
-def start_local_activity(activity: Any, *args: Any, **kwargs: Any) -> NoReturn:
-    """Not supported over the sidecar yet: raises NotImplementedError."""
-    raise NotImplementedError(_NO_LOCAL_ACTIVITIES)
+@overload
+def start_local_activity(
+    activity: Callable[..., ReturnType],
+    arg: Any = _arg_unset,
+    *,
+    args: Sequence[Any] = (),
+    result_type: type | None = None,
+    schedule_to_close_timeout: timedelta | None = None,
+    schedule_to_start_timeout: timedelta | None = None,
+    start_to_close_timeout: timedelta | None = None,
+    retry_policy: RetryPolicy | None = None,
+    local_retry_threshold: timedelta | None = None,
+    cancellation_type: ActivityCancellationType = ActivityCancellationType.TRY_CANCEL,
+    activity_id: str | None = None,
+    summary: str | None = None,
+) -> ActivityHandle[ReturnType]: ...
 
 
-async def execute_local_activity(activity: Any, *args: Any, **kwargs: Any) -> NoReturn:
-    """Not supported over the sidecar yet: raises NotImplementedError."""
-    raise NotImplementedError(_NO_LOCAL_ACTIVITIES)
+@overload
+def start_local_activity(
+    activity: str,
+    arg: Any = _arg_unset,
+    *,
+    args: Sequence[Any] = (),
+    result_type: type | None = None,
+    schedule_to_close_timeout: timedelta | None = None,
+    schedule_to_start_timeout: timedelta | None = None,
+    start_to_close_timeout: timedelta | None = None,
+    retry_policy: RetryPolicy | None = None,
+    local_retry_threshold: timedelta | None = None,
+    cancellation_type: ActivityCancellationType = ActivityCancellationType.TRY_CANCEL,
+    activity_id: str | None = None,
+    summary: str | None = None,
+) -> ActivityHandle[Any]: ...
+
+
+def start_local_activity(
+    activity: Any,
+    arg: Any = _arg_unset,
+    *,
+    args: Sequence[Any] = (),
+    result_type: type | None = None,
+    schedule_to_close_timeout: timedelta | None = None,
+    schedule_to_start_timeout: timedelta | None = None,
+    start_to_close_timeout: timedelta | None = None,
+    retry_policy: RetryPolicy | None = None,
+    local_retry_threshold: timedelta | None = None,
+    cancellation_type: ActivityCancellationType = ActivityCancellationType.TRY_CANCEL,
+    activity_id: str | None = None,
+    summary: str | None = None,
+) -> ActivityHandle[Any]:
+    """Schedule a local activity and return its handle (an asyncio task).
+
+    A local activity runs in a worker connected to the same sidecar, in the
+    same workflow task, without a round trip through the server; its outcome
+    is recorded as a ``core_local_activity`` marker. Use it for short work.
+    At least one of ``schedule_to_close_timeout`` and
+    ``start_to_close_timeout`` is required.
+
+    Args:
+        activity: An ``@activity.defn`` function or an activity type name.
+        arg: The one argument; or use ``args`` for several.
+        result_type: The type to decode the result into (defaults to the
+            function's return hint).
+        schedule_to_close_timeout: Limit on the whole activity, retries included.
+        schedule_to_start_timeout: Limit on the time it waits for a local slot.
+        start_to_close_timeout: Limit on one attempt.
+        retry_policy: Unset means the default policy (unlimited attempts).
+        local_retry_threshold: Retries whose backoff is longer than this wait
+            on a durable timer instead of inside the workflow task (the
+            sidecar's default: 1 minute).
+        cancellation_type: How cancelling the handle waits for the activity.
+        activity_id: Defaults to the activity's sequence number in the run.
+        summary: Shown in Temporal's UI for the activity.
+    """
+    name, hint = _activity_name(activity)
+    if schedule_to_close_timeout is None and start_to_close_timeout is None:
+        raise ValueError("a local activity needs start_to_close_timeout or schedule_to_close_timeout")
+    return _Runtime.current().workflow_start_local_activity(
+        name,
+        _arg_or_args(arg, args),
+        result_type=result_type if result_type is not None else hint,
+        schedule_to_close_timeout=schedule_to_close_timeout,
+        schedule_to_start_timeout=schedule_to_start_timeout,
+        start_to_close_timeout=start_to_close_timeout,
+        retry_policy=retry_policy,
+        local_retry_threshold=local_retry_threshold,
+        cancellation_type=cancellation_type,
+        activity_id=activity_id,
+        summary=summary,
+    )
+
+
+@overload
+async def execute_local_activity(
+    activity: Callable[..., Awaitable[ReturnType]],
+    arg: Any = _arg_unset,
+    *,
+    args: Sequence[Any] = (),
+    result_type: type | None = None,
+    schedule_to_close_timeout: timedelta | None = None,
+    schedule_to_start_timeout: timedelta | None = None,
+    start_to_close_timeout: timedelta | None = None,
+    retry_policy: RetryPolicy | None = None,
+    local_retry_threshold: timedelta | None = None,
+    cancellation_type: ActivityCancellationType = ActivityCancellationType.TRY_CANCEL,
+    activity_id: str | None = None,
+    summary: str | None = None,
+) -> ReturnType: ...
+
+
+@overload
+async def execute_local_activity(
+    activity: Callable[..., ReturnType],
+    arg: Any = _arg_unset,
+    *,
+    args: Sequence[Any] = (),
+    result_type: type | None = None,
+    schedule_to_close_timeout: timedelta | None = None,
+    schedule_to_start_timeout: timedelta | None = None,
+    start_to_close_timeout: timedelta | None = None,
+    retry_policy: RetryPolicy | None = None,
+    local_retry_threshold: timedelta | None = None,
+    cancellation_type: ActivityCancellationType = ActivityCancellationType.TRY_CANCEL,
+    activity_id: str | None = None,
+    summary: str | None = None,
+) -> ReturnType: ...
+
+
+@overload
+async def execute_local_activity(
+    activity: str,
+    arg: Any = _arg_unset,
+    *,
+    args: Sequence[Any] = (),
+    result_type: type | None = None,
+    schedule_to_close_timeout: timedelta | None = None,
+    schedule_to_start_timeout: timedelta | None = None,
+    start_to_close_timeout: timedelta | None = None,
+    retry_policy: RetryPolicy | None = None,
+    local_retry_threshold: timedelta | None = None,
+    cancellation_type: ActivityCancellationType = ActivityCancellationType.TRY_CANCEL,
+    activity_id: str | None = None,
+    summary: str | None = None,
+) -> Any: ...
+
+
+async def execute_local_activity(
+    activity: Any,
+    arg: Any = _arg_unset,
+    *,
+    args: Sequence[Any] = (),
+    result_type: type | None = None,
+    schedule_to_close_timeout: timedelta | None = None,
+    schedule_to_start_timeout: timedelta | None = None,
+    start_to_close_timeout: timedelta | None = None,
+    retry_policy: RetryPolicy | None = None,
+    local_retry_threshold: timedelta | None = None,
+    cancellation_type: ActivityCancellationType = ActivityCancellationType.TRY_CANCEL,
+    activity_id: str | None = None,
+    summary: str | None = None,
+) -> Any:
+    """:py:func:`start_local_activity` and wait for its result. A failed
+    local activity raises :py:class:`temporal_sidecar.exceptions.ActivityError`
+    whose cause says why."""
+    return await start_local_activity(
+        activity,
+        arg,
+        args=args,
+        result_type=result_type,
+        schedule_to_close_timeout=schedule_to_close_timeout,
+        schedule_to_start_timeout=schedule_to_start_timeout,
+        start_to_close_timeout=start_to_close_timeout,
+        retry_policy=retry_policy,
+        local_retry_threshold=local_retry_threshold,
+        cancellation_type=cancellation_type,
+        activity_id=activity_id,
+        summary=summary,
+    )
+
+
+start_local_activity_method = start_local_activity
+"""As temporalio: :py:func:`start_local_activity` with an ``@activity.defn`` method of a class."""
+
+execute_local_activity_method = execute_local_activity
+"""As temporalio: :py:func:`execute_local_activity` with an ``@activity.defn`` method of a class."""
 
 
 def create_nexus_client(*args: Any, **kwargs: Any) -> NoReturn:
