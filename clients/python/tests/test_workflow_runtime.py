@@ -8,7 +8,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from google.protobuf import timestamp_pb2
+from google.protobuf import duration_pb2, timestamp_pb2
 
 import wf_defs
 from temporal_sidecar import workflow
@@ -121,9 +121,53 @@ def test_event_loop_escapes_fail_the_task_with_a_clear_error() -> None:
     assert c.WhichOneof("status") == "failed"
     assert "loop.run_in_executor (and asyncio.to_thread) cannot be used in workflow code" in c.failed.failure.message
 
-    inst, init = instance(wf_defs.Failing, "local")
-    c = activate(inst, init)
-    assert "local activities are not supported by the sidecar yet" in c.failed.failure.message
+
+def _resolve_local(seq: int, **result: Any) -> act_pb.WorkflowActivationJob:
+    return act_pb.WorkflowActivationJob(
+        resolve_activity=act_pb.ResolveActivity(seq=seq, is_local=True, result=act_pb.ActivityResolution(**result))
+    )
+
+
+def _backoff(seq: int) -> act_pb.WorkflowActivationJob:
+    duration = duration_pb2.Duration()
+    duration.FromTimedelta(timedelta(seconds=1))
+    return _resolve_local(
+        seq, backoff=act_pb.DoBackoff(attempt=2, backoff_duration=duration, original_schedule_time=_ts(T0))
+    )
+
+
+def test_local_activity_backoff_is_a_timer_then_the_next_attempt() -> None:
+    inst, init = instance(wf_defs.LocalOutcomes, "retry-timer")
+    [first] = commands(activate(inst, init))
+    s = first.schedule_local_activity
+    assert (s.seq, s.activity_id, s.activity_type, s.attempt) == (1, "1", "flaky", 0)
+    assert s.local_retry_threshold.ToTimedelta() == timedelta(milliseconds=500)
+
+    # The workflow code never sees the backoff: the runtime sleeps on a timer...
+    [timer] = commands(activate(inst, _backoff(1), at=T0 + 0.1))
+    assert timer.start_timer.start_to_fire_timeout.ToTimedelta() == timedelta(seconds=1)
+    fire = act_pb.WorkflowActivationJob(fire_timer=act_pb.FireTimer(seq=timer.start_timer.seq))
+    # ... then schedules the attempt the sidecar named, under a new seq.
+    [again] = commands(activate(inst, fire, at=T0 + 1.1))
+    s = again.schedule_local_activity
+    assert (s.seq, s.activity_id, s.attempt, s.original_schedule_time) == (2, "2", 2, _ts(T0))
+    result = DC.payload_converter.to_payload("attempt 2 local True")
+    [done] = commands(activate(inst, _resolve_local(2, completed=act_pb.ActivityResolutionCompleted(result=result))))
+    assert DC.payload_converter.from_payload(done.complete_workflow_execution.result) == "attempt 2 local True"
+
+    # Cancelling during the backoff cancels its timer; no attempt follows.
+    inst, init = instance(wf_defs.LocalOutcomes, "retry-timer")
+    activate(inst, init)
+    [timer] = commands(activate(inst, _backoff(1), at=T0 + 0.1))
+    cancel = act_pb.WorkflowActivationJob(cancel_workflow=act_pb.CancelWorkflow())
+    assert kinds(activate(inst, cancel, at=T0 + 0.2)) == ["cancel_timer", "cancel_workflow_execution"]
+
+    # A resolution of the wrong kind is nondeterminism.
+    inst, init = instance(wf_defs.LocalOutcomes, "result")
+    activate(inst, init)
+    wrong = act_pb.WorkflowActivationJob(resolve_activity=act_pb.ResolveActivity(seq=1, is_local=False))
+    c = activate(inst, wrong)
+    assert c.failed.cause == done_pb.WORKFLOW_TASK_FAILED_CAUSE_NON_DETERMINISTIC_ERROR
 
 
 @workflow.defn(name="Patchy")

@@ -7,6 +7,7 @@ histories to check what the server recorded."""
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
@@ -43,6 +44,7 @@ from wf_defs import (
     Determinism,
     Failing,
     GreetingWorkflow,
+    LocalOutcomes,
     Parent,
     Properties,
     SignalsQueriesUpdates,
@@ -215,6 +217,70 @@ async def test_activity_result_failure_and_cancellation(wf_env: WfEnv) -> None:
         assert EventType.EVENT_TYPE_ACTIVITY_TASK_CANCELED in types
 
 
+# ---------------------------------------------------------------- local activities
+
+# LocalOutcomes mode: (what the workflow returns, core_local_activity markers, timers).
+LOCAL_OUTCOMES = {
+    "result": ("attempt 1 local True", 1, 0),
+    "retry-local": ("attempt 3 local True", 1, 0),
+    "retry-timer": ("attempt 2 local True", 2, 1),
+    "failure": ("ActivityError fail_activity: ApplicationError Deliberate", 1, 0),
+    "timeout": ("ActivityError run_until_cancelled: TimeoutError SCHEDULE_TO_CLOSE", 1, 0),
+    "cancel-try": ("ActivityError run_until_cancelled: CancelledError", 2, 0),
+    "cancel-wait": ("ActivityError run_until_cancelled: CancelledError", 2, 0),
+    "replayed": ("attempt 1 local True, attempt 1 local True", 2, 1),
+}
+
+
+async def local_history(env: WfEnv, workflow_id: str) -> tuple[int, int, int]:
+    """(core_local_activity markers, timers started, activities scheduled on the server)."""
+    events = await history(env, workflow_id)
+    markers = [e for e in events if e.event_type == EventType.EVENT_TYPE_MARKER_RECORDED]
+    assert all(m.marker_recorded_event_attributes.marker_name == "core_local_activity" for m in markers)
+    timers = sum(e.event_type == EventType.EVENT_TYPE_TIMER_STARTED for e in events)
+    return len(markers), timers, sum(e.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED for e in events)
+
+
+async def test_local_activity_outcomes_and_markers(wf_env: WfEnv) -> None:
+    env = wf_env
+    ids = {mode: wid(mode) for mode in LOCAL_OUTCOMES}
+
+    async def outcome(mode: str) -> tuple[str, int]:
+        out: str = await env.client.execute_workflow(LocalOutcomes.run, mode, id=ids[mode])
+        return out, CALLS.get(f"cleaned:{ids[mode]}", 0)  # cleanups done when the workflow learnt the outcome
+
+    async with new_worker(env):
+        outcomes = dict(zip(LOCAL_OUTCOMES, await within(asyncio.gather(*map(outcome, LOCAL_OUTCOMES)))))
+        for mode, (want, markers, timers) in LOCAL_OUTCOMES.items():
+            assert outcomes[mode][0] == want, mode
+            assert await local_history(env, ids[mode]) == (markers, timers, 0), mode
+        # WAIT_CANCELLATION_COMPLETED resolved once the activity had cleaned
+        # up; TRY_CANCEL at once, the activity being cancelled afterwards.
+        assert outcomes["cancel-wait"][1] == 1
+
+        async def try_cleaned() -> bool:
+            return CALLS.get(f"cleaned:{ids['cancel-try']}", 0) == 1
+
+        await eventually(try_cleaned, "the TRY_CANCEL local activity to be cancelled")
+    # Every attempt of retry-local ran inside the first workflow task.
+    types = [e.event_type for e in await history(env, ids["retry-local"])]
+    assert types.count(EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED) == 1
+    # The summary is the marker's.
+    [marker] = [e for e in await history(env, ids["result"]) if e.event_type == EventType.EVENT_TYPE_MARKER_RECORDED]
+    assert json.loads(marker.user_metadata.summary.data) == "one try"
+
+
+async def test_local_activities_replay_from_markers_without_a_cache(wf_env_factory: WfEnvFactory) -> None:
+    async with wf_env_factory("--max-cached-workflows", "0") as env, new_worker(env):
+        before = CALLS.get("flaky", 0)
+        for mode in ("replayed", "retry-timer"):
+            id = wid(mode)
+            assert await within(env.client.execute_workflow(LocalOutcomes.run, mode, id=id)) == LOCAL_OUTCOMES[mode][0]
+            assert not await task_failures(env, id)
+        # Two attempts each: the replays resolved the recorded ones from their markers.
+        assert CALLS["flaky"] == before + 4
+
+
 # ---------------------------------------------------------------- signals, queries, updates
 
 
@@ -385,16 +451,13 @@ async def test_workflow_failure_and_task_failure(wf_env: WfEnv, monkeypatch: pyt
         await env.client.start_workflow(Failing.run, "value", id=vid)
         eid = wid()
         await env.client.start_workflow(Failing.run, "executor", id=eid)
-        lid = wid()
-        await env.client.start_workflow(Failing.run, "local", id=lid)
         bid = wid()
         await env.client.start_workflow(Failing.run, "block", id=bid)
         await wait_task_failure(env, vid, "a bug in workflow code")
         _, msg = await wait_task_failure(env, eid, "run_in_executor")
         assert "cannot be used in workflow code" in msg and "activity" in msg
-        await wait_task_failure(env, lid, "local activities are not supported by the sidecar yet")
         await wait_task_failure(env, bid, "potential deadlock detected: workflow Failing")
-        for id in (vid, eid, lid, bid):
+        for id in (vid, eid, bid):
             h = env.client.get_workflow_handle(id)
             assert (await h.describe()).status == WorkflowExecutionStatus.RUNNING
             await h.terminate(reason="test over")

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from temporal_sidecar import activity, workflow
+from temporal_sidecar import activity, exceptions, workflow
 from temporal_sidecar.common import RawValue, RetryPolicy
 from temporal_sidecar.exceptions import ActivityError, ApplicationError, CancelledError, ChildWorkflowError
 
@@ -48,7 +48,47 @@ async def cleanup(what: str) -> str:
     return f"cleaned {what}"
 
 
-ACTIVITIES: list[Callable[..., Any]] = [say_hello, fail_activity, wait_for_cancel, cleanup]
+@activity.defn
+async def flaky(succeed_at: int) -> str:
+    """Fails until attempt succeed_at; says which attempt succeeded and whether it ran as a local activity."""
+    CALLS["flaky"] = CALLS.get("flaky", 0) + 1
+    info = activity.info()
+    if info.attempt < succeed_at:
+        raise ApplicationError(f"attempt {info.attempt} fails", type="NotYet")
+    return f"attempt {info.attempt} local {info.is_local}"
+
+
+_STARTED: dict[str, asyncio.Event] = {}
+
+
+def _started(workflow_id: str | None) -> asyncio.Event:
+    return _STARTED.setdefault(workflow_id or "", asyncio.Event())
+
+
+@activity.defn
+async def run_until_cancelled() -> str:
+    """Runs until cancelled, then takes a moment to clean up (counted as
+    CALLS["cleaned:<workflow id>"]) before it lets the cancellation through."""
+    key = activity.info().workflow_id
+    _started(key).set()
+    try:
+        await asyncio.Event().wait()
+    except asyncio.CancelledError:
+        await asyncio.sleep(0.2)  # what WAIT_CANCELLATION_COMPLETED waits for
+        CALLS[f"cleaned:{key}"] = CALLS.get(f"cleaned:{key}", 0) + 1
+        raise
+    return "not reached"
+
+
+@activity.defn
+async def once_started() -> None:
+    """Returns once run_until_cancelled runs for the same workflow."""
+    await asyncio.wait_for(_started(activity.info().workflow_id).wait(), 10)
+
+
+ACTIVITIES: list[Callable[..., Any]] = [
+    say_hello, fail_activity, wait_for_cancel, cleanup, flaky, run_until_cancelled, once_started,
+]  # fmt: skip
 
 # ---------------------------------------------------------------- workflows
 
@@ -148,6 +188,59 @@ class ActivityOutcomes:
                 return "cancelled"
             return f"other error {err.cause!r}"
         return "completed"
+
+
+@workflow.defn
+class LocalOutcomes:
+    """Runs local activities and reports how they ended, as a string."""
+
+    @workflow.run
+    async def run(self, mode: str) -> str:
+        ten = timedelta(seconds=10)
+        try:
+            if mode == "result":
+                return await workflow.execute_local_activity(flaky, 1, start_to_close_timeout=ten, summary="one try")
+            if mode == "retry-local":  # every attempt inside the one workflow task
+                fast = RetryPolicy(initial_interval=timedelta(milliseconds=10))
+                return await workflow.execute_local_activity(flaky, 3, start_to_close_timeout=ten, retry_policy=fast)
+            if mode == "retry-timer":  # a 1 s backoff beyond the threshold: a durable timer, then attempt 2
+                return await workflow.execute_local_activity(
+                    flaky,
+                    2,
+                    start_to_close_timeout=ten,
+                    retry_policy=RetryPolicy(initial_interval=timedelta(seconds=1)),
+                    local_retry_threshold=timedelta(milliseconds=500),
+                )
+            if mode == "replayed":  # with no cache, the task after the timer replays the first one
+                first = await workflow.execute_local_activity(flaky, 1, start_to_close_timeout=ten)
+                await workflow.sleep(0.05)
+                second = await workflow.execute_local_activity(flaky, 1, start_to_close_timeout=ten)
+                return f"{first}, {second}"
+            if mode == "failure":
+                await workflow.execute_local_activity(fail_activity, "local boom", start_to_close_timeout=ten)
+            if mode == "timeout":
+                half = timedelta(milliseconds=500)
+                await workflow.execute_local_activity(run_until_cancelled, schedule_to_close_timeout=half)
+            if mode in ("cancel-try", "cancel-wait"):
+                running = workflow.start_local_activity(
+                    run_until_cancelled,
+                    start_to_close_timeout=timedelta(seconds=30),
+                    cancellation_type=workflow.ActivityCancellationType.WAIT_CANCELLATION_COMPLETED
+                    if mode == "cancel-wait"
+                    else workflow.ActivityCancellationType.TRY_CANCEL,
+                )
+                # The workflow task stays open while local activities run;
+                # a second one resolving is what lets the workflow act.
+                await workflow.execute_local_activity(once_started, start_to_close_timeout=ten)
+                running.cancel()
+                await running
+        except ActivityError as err:
+            cause = err.cause
+            why = getattr(cause, "type", "")
+            if isinstance(cause, exceptions.TimeoutError) and cause.type:
+                why = cause.type.name
+            return f"{type(err).__name__} {err.activity_type}: {type(cause).__name__} {why}".strip()
+        return "no error"
 
 
 @workflow.defn
@@ -381,8 +474,6 @@ class Failing:
         if mode == "executor":
             loop = asyncio.get_running_loop()
             await loop.run_in_executor(None, print, "never")
-        if mode == "local":
-            await workflow.execute_local_activity(say_hello, "x")
         if mode == "propagate":  # an activity's failure, uncaught, fails the workflow
             await workflow.execute_activity(
                 fail_activity,
@@ -432,6 +523,7 @@ WORKFLOWS: list[type] = [
     GreetingWorkflow,
     TimersWorkflow,
     ActivityOutcomes,
+    LocalOutcomes,
     SignalsQueriesUpdates,
     DynamicHandlers,
     Cancellable,
