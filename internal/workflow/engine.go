@@ -80,7 +80,7 @@ type entry struct {
 	held    bool // a credit for the next activation is already reserved
 	// localDone receives the outcomes of the run's local activities, which
 	// may finish during a later workflow task than the one that started them.
-	localDone chan localResult
+	localDone *localOutcomes
 	// live is the activation of the task being answered, for follow-ups.
 	live *bridgev1.WorkflowActivation
 }
@@ -100,7 +100,7 @@ func New(opts Options) *Engine {
 }
 
 func newEntry(r *run, ss *bridge.Session) *entry {
-	return &entry{run: r, session: ss, held: true, localDone: make(chan localResult, 16)}
+	return &entry{run: r, session: ss, held: true, localDone: newLocalOutcomes()}
 }
 
 // CacheStats counts how tasks found the sticky cache.

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	bridgev1 "github.com/temporal-sidecar/sidecar/gen/go/sidecar/bridge/v1"
@@ -257,8 +258,48 @@ func (e *Engine) startLocals(ent *entry) {
 		l.cancel = cancel
 		go func() {
 			attempt, res := e.runLocal(ctx, ent.run, seq, l)
-			ent.localDone <- localResult{seq: seq, attempt: attempt, res: res}
+			ent.localDone.add(localResult{seq: seq, attempt: attempt, res: res})
 		}()
+	}
+}
+
+// localOutcomes queues the outcomes of a run's local activities. Adding
+// never blocks: an attempt may end after its run left the cache (evicted, or
+// abandoned by the workflow), when nobody reads them any more.
+type localOutcomes struct {
+	mu    sync.Mutex
+	queue []localResult
+	ready chan struct{} // holds a token while the queue is not empty
+}
+
+func newLocalOutcomes() *localOutcomes { return &localOutcomes{ready: make(chan struct{}, 1)} }
+
+func (o *localOutcomes) add(r localResult) {
+	o.mu.Lock()
+	o.queue = append(o.queue, r)
+	o.mu.Unlock()
+	o.signal()
+}
+
+// take removes the oldest outcome, if any.
+func (o *localOutcomes) take() (localResult, bool) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if len(o.queue) == 0 {
+		return localResult{}, false
+	}
+	r := o.queue[0]
+	o.queue = o.queue[1:]
+	if len(o.queue) > 0 {
+		o.signal()
+	}
+	return r, true
+}
+
+func (o *localOutcomes) signal() {
+	select {
+	case o.ready <- struct{}{}:
+	default:
 	}
 }
 
@@ -284,8 +325,12 @@ func (e *Engine) awaitLocals(ctx context.Context, ent *entry, started time.Time,
 	for r.runningLocals() > 0 {
 		timer := time.NewTimer(time.Until(deadline))
 		select {
-		case done := <-ent.localDone:
+		case <-ent.localDone.ready:
 			timer.Stop()
+			done, ok := ent.localDone.take()
+			if !ok {
+				continue
+			}
 			l := r.locals[done.seq]
 			l.running = false
 			if l.resolved {

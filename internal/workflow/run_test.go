@@ -172,3 +172,26 @@ func TestBackoffMarkerReplaysTheRecordedOriginalScheduleTime(t *testing.T) {
 		t.Fatalf("replayed backoff = %v; want attempt 2 after 1.5s, first scheduled %v", b, first)
 	}
 }
+
+func TestLocalOutcomesNeverBlockAndKeepOrder(t *testing.T) {
+	o := newLocalOutcomes()
+	// More outcomes than any channel buffer the engine used to have, with
+	// no reader: an evicted run's attempts still finish.
+	for seq := uint32(1); seq <= 100; seq++ {
+		o.add(localResult{seq: seq})
+	}
+	for want := uint32(1); want <= 100; want++ {
+		select {
+		case <-o.ready:
+		default:
+			t.Fatalf("no ready token with outcome %d queued", want)
+		}
+		got, ok := o.take()
+		if !ok || got.seq != want {
+			t.Fatalf("take = %d, %v; want %d", got.seq, ok, want)
+		}
+	}
+	if _, ok := o.take(); ok {
+		t.Fatal("take found an outcome in an empty queue")
+	}
+}
