@@ -133,8 +133,10 @@ var caller script = func(st *wfState, act *bridgev1.WorkflowActivation) []*bridg
 			case r.GetCompleted() != nil:
 				out = append(out, complete("completed:"+str(r.GetCompleted())))
 			case r.GetFailed() != nil:
-				out = append(out, complete("failed:"+r.GetFailed().GetNexusOperationExecutionFailureInfo().GetOperation()))
-			case r.GetCancelled() != nil:
+				// One NexusOperationFailure, caused by what the handler said.
+				f := r.GetFailed()
+				out = append(out, complete("failed:"+f.GetNexusOperationExecutionFailureInfo().GetOperation()+":"+f.GetCause().GetMessage()))
+			case r.GetCancelled().GetCause().GetCanceledFailureInfo() != nil:
 				out = append(out, complete("cancelled"))
 			case r.GetTimedOut() != nil:
 				out = append(out, complete("timed out"))
@@ -163,8 +165,8 @@ func TestNexusOperationsAcrossTaskQueues(t *testing.T) {
 		seen                          []string
 	}{
 		{"sync result", "echo", "hi", "", "completed:hi", []string{"start echo"}},
-		{"operation failure", "fail", "hi", "", "failed:fail", []string{"start fail"}},
-		{"handler error", "broken", "hi", "", "failed:broken", []string{"start broken"}},
+		{"operation failure", "fail", "hi", "", "failed:fail:no greeting today", []string{"start fail"}},
+		{"handler error", "broken", "hi", "", "failed:broken:handler error (BAD_REQUEST): cannot handle this", []string{"start broken"}},
 		{"async started then cancelled", "async", "hi", "CANCELLATION_TYPE_WAIT_CANCELLATION_REQUESTED", "cancelled", []string{"start async", "cancel async"}},
 		{"workflow-run operation completes by callback", "workflow", "hi", "", "completed:handled hi", []string{"start workflow"}},
 		{"workflow-run operation cancelled with its workflow", "workflow", "wait", "CANCELLATION_TYPE_WAIT_CANCELLATION_COMPLETED", "cancelled",

@@ -66,8 +66,13 @@ func (r *run) takeNexus(i int, c *bridgev1.WorkflowCommand, b *batch, add func(u
 	return true, nil
 }
 
-// nexusFailure wraps an operation's failure as Temporal's SDKs show it.
+// nexusFailure is an operation's failure as Temporal's SDKs show it: a
+// NexusOperationFailure whose cause says why. The server's Nexus events
+// already carry one, passed on as it is; any other failure is wrapped.
 func (r *run) nexusFailure(op *nexusOp, cause *failurepb.Failure) *bridgev1.Failure {
+	if cause.GetNexusOperationExecutionFailureInfo() != nil {
+		return apiconv.BridgeFailure(cause)
+	}
 	return apiconv.BridgeFailure(&failurepb.Failure{Message: "nexus operation completed unsuccessfully", Source: "TemporalSidecar", Cause: cause,
 		FailureInfo: &failurepb.Failure_NexusOperationExecutionFailureInfo{NexusOperationExecutionFailureInfo: &failurepb.NexusOperationFailureInfo{
 			ScheduledEventId: op.scheduledEventID, Endpoint: op.endpoint, Service: op.service, Operation: op.operation, OperationToken: op.token}}})
