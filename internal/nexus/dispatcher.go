@@ -20,6 +20,7 @@ import (
 	enumspb "go.temporal.io/api/enums/v1"
 	nexuspb "go.temporal.io/api/nexus/v1"
 	"go.temporal.io/api/workflowservice/v1"
+	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/types/known/timestamppb"
 )
 
@@ -220,7 +221,7 @@ func (d *Dispatcher) answer(token []byte, c *bridgev1.NexusTaskCompletion) {
 		}
 		resp = startResponse(&nexuspb.StartOperationResponse{Variant: &nexuspb.StartOperationResponse_OperationError{
 			OperationError: &nexuspb.UnsuccessfulOperationError{OperationState: state,
-				Failure: &nexuspb.Failure{Message: s.OperationError.GetFailure().GetMessage()}}}})
+				Failure: temporalFailure(s.OperationError.GetFailure())}}})
 	case *bridgev1.NexusTaskCompletion_CancelAccepted:
 		resp = &nexuspb.Response{Variant: &nexuspb.Response_CancelOperation{CancelOperation: &nexuspb.CancelOperationResponse{}}}
 	case *bridgev1.NexusTaskCompletion_HandlerError:
@@ -239,6 +240,24 @@ func (d *Dispatcher) answer(token []byte, c *bridgev1.NexusTaskCompletion) {
 		Namespace: d.opts.Namespace, Identity: d.opts.Identity, TaskToken: token, Response: resp}); err != nil {
 		d.opts.Logger.Warn("RespondNexusTaskCompleted failed", "err", err)
 	}
+}
+
+// temporalFailure carries a failure whole through Nexus, as Temporal's SDKs
+// do: the server turns a Nexus failure of this type back into the same
+// Temporal failure (type, details, cause...) for the caller. A failure that
+// cannot be encoded keeps its message.
+func temporalFailure(f *bridgev1.Failure) *nexuspb.Failure {
+	tf := apiconv.Failure(f)
+	if tf == nil {
+		return &nexuspb.Failure{}
+	}
+	msg := tf.GetMessage()
+	tf.Message = "" // carried by the Nexus failure itself
+	data, err := protojson.Marshal(tf)
+	if err != nil {
+		return &nexuspb.Failure{Message: msg}
+	}
+	return &nexuspb.Failure{Message: msg, Metadata: map[string]string{"type": "temporal.api.failure.v1.Failure"}, Details: data}
 }
 
 func startResponse(s *nexuspb.StartOperationResponse) *nexuspb.Response {

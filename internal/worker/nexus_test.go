@@ -76,7 +76,8 @@ func handle(cs bridgev1.ClientServiceClient, nt *bridgev1.NexusTask, seen chan s
 		c.Status = &bridgev1.NexusTaskCompletion_SyncResult{SyncResult: s.GetPayload()}
 	case "fail":
 		c.Status = &bridgev1.NexusTaskCompletion_OperationError{OperationError: &bridgev1.NexusOperationError{
-			Failure: &bridgev1.Failure{Message: "no greeting today"}}}
+			Failure: &bridgev1.Failure{Message: "no greeting today", FailureInfo: &bridgev1.Failure_ApplicationFailureInfo{
+				ApplicationFailureInfo: &bridgev1.ApplicationFailureInfo{Type: "NoGreeting", NonRetryable: true}}}}}
 	case "async":
 		c.Status = &bridgev1.NexusTaskCompletion_AsyncStarted{AsyncStarted: &bridgev1.AsyncNexusOperationStarted{OperationToken: "tok-1"}}
 	case "workflow":
@@ -135,7 +136,8 @@ var caller script = func(st *wfState, act *bridgev1.WorkflowActivation) []*bridg
 			case r.GetFailed() != nil:
 				// One NexusOperationFailure, caused by what the handler said.
 				f := r.GetFailed()
-				out = append(out, complete("failed:"+f.GetNexusOperationExecutionFailureInfo().GetOperation()+":"+f.GetCause().GetMessage()))
+				out = append(out, complete("failed:"+f.GetNexusOperationExecutionFailureInfo().GetOperation()+":"+f.GetCause().GetMessage()+
+					":"+f.GetCause().GetApplicationFailureInfo().GetType()))
 			case r.GetCancelled().GetCause().GetCanceledFailureInfo() != nil:
 				out = append(out, complete("cancelled"))
 			case r.GetTimedOut() != nil:
@@ -165,8 +167,8 @@ func TestNexusOperationsAcrossTaskQueues(t *testing.T) {
 		seen                          []string
 	}{
 		{"sync result", "echo", "hi", "", "completed:hi", []string{"start echo"}},
-		{"operation failure", "fail", "hi", "", "failed:fail:no greeting today", []string{"start fail"}},
-		{"handler error", "broken", "hi", "", "failed:broken:handler error (BAD_REQUEST): cannot handle this", []string{"start broken"}},
+		{"operation failure", "fail", "hi", "", "failed:fail:no greeting today:NoGreeting", []string{"start fail"}},
+		{"handler error", "broken", "hi", "", "failed:broken:handler error (BAD_REQUEST): cannot handle this:", []string{"start broken"}},
 		{"async started then cancelled", "async", "hi", "CANCELLATION_TYPE_WAIT_CANCELLATION_REQUESTED", "cancelled", []string{"start async", "cancel async"}},
 		{"workflow-run operation completes by callback", "workflow", "hi", "", "completed:handled hi", []string{"start workflow"}},
 		{"workflow-run operation cancelled with its workflow", "workflow", "wait", "CANCELLATION_TYPE_WAIT_CANCELLATION_COMPLETED", "cancelled",
