@@ -39,6 +39,7 @@ from types import UnionType
 from typing import Any, ClassVar, Literal, TypeVar, get_type_hints
 
 import google.protobuf.json_format
+import nexusrpc
 import google.protobuf.message
 from google.protobuf import descriptor_pool, message_factory
 
@@ -578,6 +579,9 @@ class DefaultFailureConverter(FailureConverter):
         if isinstance(e, exc.FailureError) and e.failure is not None:
             failure.CopyFrom(e.failure)
             return
+        if isinstance(e, nexusrpc.HandlerError):
+            self._handler_error_to_failure(e, pc, failure, depth)
+            return
         err: exc.FailureError
         if isinstance(e, exc.FailureError):
             err = e
@@ -652,6 +656,43 @@ class DefaultFailureConverter(FailureConverter):
         else:  # a bare FailureError
             failure.application_failure_info.SetInParent()
 
+    def _handler_error_to_failure(
+        self, e: nexusrpc.HandlerError, pc: PayloadConverter, failure: common_pb2.Failure, depth: int
+    ) -> None:
+        failure.message = e.message
+        failure.source = FAILURE_SOURCE
+        if e.__traceback__ is not None:
+            failure.stack_trace = "".join(traceback.format_tb(e.__traceback__))
+        info = failure.nexus_handler_failure_info
+        info.SetInParent()
+        info.type = e.raw_error_type or e.type.value
+        if e.retryable_override is not None:
+            info.retry_behavior = (
+                common_pb2.NEXUS_HANDLER_ERROR_RETRY_BEHAVIOR_RETRYABLE
+                if e.retryable_override
+                else common_pb2.NEXUS_HANDLER_ERROR_RETRY_BEHAVIOR_NON_RETRYABLE
+            )
+        cause = e.__cause__ or (None if e.__suppress_context__ else e.__context__)
+        if cause is not None and depth < 20:
+            self._to_failure(cause, pc, failure.cause, depth + 1)
+
+    def _failure_to_handler_error(self, failure: common_pb2.Failure, pc: PayloadConverter) -> nexusrpc.HandlerError:
+        info = failure.nexus_handler_failure_info
+        retryable: bool | None = None
+        if info.retry_behavior == common_pb2.NEXUS_HANDLER_ERROR_RETRY_BEHAVIOR_RETRYABLE:
+            retryable = True
+        elif info.retry_behavior == common_pb2.NEXUS_HANDLER_ERROR_RETRY_BEHAVIOR_NON_RETRYABLE:
+            retryable = False
+        err = nexusrpc.HandlerError(
+            failure.message or "Nexus handler error",
+            type=info.type or "INTERNAL",
+            retryable_override=retryable,
+            stack_trace=failure.stack_trace or None,
+        )
+        if failure.HasField("cause"):
+            err.__cause__ = self.from_failure(failure.cause, pc)
+        return err
+
     def from_failure(self, failure: common_pb2.Failure, payload_converter: PayloadConverter) -> BaseException:
         if failure.HasField("encoded_attributes"):
             copy = common_pb2.Failure()
@@ -669,6 +710,9 @@ class DefaultFailureConverter(FailureConverter):
         pc = payload_converter
         err: exc.FailureError
         kind = failure.WhichOneof("failure_info")
+        if kind == "nexus_handler_failure_info":
+            # As temporalio: a Nexus handler's error is a nexusrpc.HandlerError.
+            return self._failure_to_handler_error(failure, pc)
         if kind == "application_failure_info":
             a = failure.application_failure_info
             err = exc.ApplicationError(
@@ -729,7 +773,7 @@ class DefaultFailureConverter(FailureConverter):
                 operation=n.operation,
                 operation_token=n.operation_token or n.operation_id,
             )
-        else:  # reset, Nexus handler, or unset: keep the message and the proto
+        else:  # reset, or unset: keep the message and the proto
             err = exc.FailureError(failure.message or "Failure")
         err._failure = failure
         if failure.HasField("cause"):

@@ -309,10 +309,11 @@ class WorkflowAlreadyStartedError(FailureError):
 
 def is_cancelled_exception(exception: BaseException) -> bool:
     """Whether the exception is a cancellation: a :py:class:`CancelledError`,
-    or an activity or child workflow error caused by one (as workflow code
-    sees a cancelled activity or child)."""
+    or an activity, child workflow or Nexus operation error caused by one (as
+    workflow code sees a cancelled activity, child or operation)."""
     return isinstance(exception, CancelledError) or (
-        isinstance(exception, (ActivityError, ChildWorkflowError)) and isinstance(exception.cause, CancelledError)
+        isinstance(exception, (ActivityError, ChildWorkflowError, NexusOperationError))
+        and isinstance(exception.cause, CancelledError)
     )
 
 
