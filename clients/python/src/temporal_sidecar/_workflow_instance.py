@@ -142,6 +142,7 @@ class WorkflowInstance(wf._Runtime, asyncio.AbstractEventLoop):
         self._pending_children: dict[int, _ChildWorkflowHandle[Any]] = {}
         self._pending_signals: dict[int, asyncio.Future[None]] = {}
         self._pending_cancels: dict[int, asyncio.Future[None]] = {}
+        self._pending_nexus: dict[int, _NexusOperationHandle[Any]] = {}
 
         self._random = Random(init.randomness_seed)
         self._patches_notified: set[str] = set()
@@ -406,8 +407,10 @@ class WorkflowInstance(wf._Runtime, asyncio.AbstractEventLoop):
         elif kind == "resolve_request_cancel_external_workflow":
             rc = job.resolve_request_cancel_external_workflow
             self._resolve_external(self._pending_cancels, rc.seq, rc.failure if rc.HasField("failure") else None)
-        elif kind in ("resolve_nexus_operation_start", "resolve_nexus_operation"):
-            raise wf.NondeterminismError(f"the sidecar sent {kind}, but this workflow started no Nexus operation")
+        elif kind == "resolve_nexus_operation_start":
+            self._apply_nexus_start(job.resolve_nexus_operation_start)
+        elif kind == "resolve_nexus_operation":
+            self._apply_nexus_result(job.resolve_nexus_operation)
         elif kind == "remove_from_cache":
             raise RuntimeError("remove_from_cache must come alone; the worker handles it")
         else:
@@ -786,6 +789,43 @@ class WorkflowInstance(wf._Runtime, asyncio.AbstractEventLoop):
         else:
             raise RuntimeError(f"child seq {r.seq} resolved with no outcome")
 
+    def _apply_nexus_start(self, r: act_pb.ResolveNexusOperationStart) -> None:
+        handle = self._pending_nexus.get(r.seq)
+        if handle is None:
+            raise wf.NondeterminismError(
+                f"the sidecar resolved the start of Nexus operation seq {r.seq}, which this run did not schedule"
+            )
+        status = r.WhichOneof("status")
+        if status == "operation_token":
+            handle._resolve_start(r.operation_token)
+        elif status == "started_sync":
+            handle._resolve_start(None)  # its result follows in this activation
+        elif status == "failed":
+            # The sidecar resolves the outcome too, in this activation; the
+            # start's failure is what the workflow sees.
+            handle._start_failed = True
+            handle._resolve_failure(self._fc.from_failure(r.failed, self._pc))
+        else:
+            raise RuntimeError(f"Nexus operation seq {r.seq} start resolved with no status")
+
+    def _apply_nexus_result(self, r: act_pb.ResolveNexusOperation) -> None:
+        handle = self._pending_nexus.pop(r.seq, None)
+        if handle is None:
+            raise wf.NondeterminismError(
+                f"the sidecar resolved Nexus operation seq {r.seq}, which this run did not schedule"
+            )
+        if handle._start_failed:
+            return
+        status = r.result.WhichOneof("status")
+        if status == "completed":
+            hints = [handle._output_type] if handle._output_type is not None else None
+            handle._resolve_success(self._convert([r.result.completed], hints)[0])
+        elif status in ("failed", "cancelled", "timed_out"):
+            failure: common_pb2.Failure = getattr(r.result, status)
+            handle._resolve_failure(self._fc.from_failure(failure, self._pc))
+        else:
+            raise RuntimeError(f"Nexus operation seq {r.seq} resolved with no outcome")
+
     def _resolve_external(
         self, pending: dict[int, asyncio.Future[None]], seq: int, failure: common_pb2.Failure | None
     ) -> None:
@@ -1105,6 +1145,57 @@ class WorkflowInstance(wf._Runtime, asyncio.AbstractEventLoop):
 
         handle = _ChildWorkflowHandle(self, seq, id, result_type, run_child())
         self._pending_children[seq] = handle
+        await self._await_operation(handle._ts_start, on_cancel)
+        return handle
+
+    async def workflow_start_nexus_operation(
+        self,
+        *,
+        endpoint: str,
+        service: str,
+        operation: str,
+        input: Any,
+        output_type: Any,
+        schedule_to_close_timeout: timedelta | None,
+        schedule_to_start_timeout: timedelta | None,
+        start_to_close_timeout: timedelta | None,
+        cancellation_type: wf.NexusOperationCancellationType,
+        headers: Mapping[str, str] | None,
+        summary: str | None,
+    ) -> wf.NexusOperationHandle[Any]:
+        self._check_writable("start a Nexus operation")
+        payload = self._pc.to_payload(input)
+        seq = self._next_seq("nexus_operation")
+        s = cmd_pb.ScheduleNexusOperation(
+            seq=seq,
+            endpoint=endpoint,
+            service=service,
+            operation=operation,
+            input=payload,
+            nexus_header=dict(headers or {}),
+            cancellation_type=cast(common_pb2.CancellationType, int(cancellation_type)),
+        )
+        _duration(schedule_to_close_timeout, s.schedule_to_close_timeout)
+        _duration(schedule_to_start_timeout, s.schedule_to_start_timeout)
+        _duration(start_to_close_timeout, s.start_to_close_timeout)
+        c = self._add_command()
+        c.schedule_nexus_operation.CopyFrom(s)
+        if summary:
+            c.user_metadata_summary = summary
+
+        handle: _NexusOperationHandle[Any]
+
+        def on_cancel(_err: asyncio.CancelledError) -> None:
+            if handle._cancel_sent or handle._start_failed:
+                return
+            handle._cancel_sent = True
+            self._add_command().request_cancel_nexus_operation.seq = seq
+
+        async def run_operation() -> Any:
+            return await self._await_operation(handle._ts_result, on_cancel)
+
+        handle = _NexusOperationHandle(self, seq, f"{service}/{operation}", output_type, run_operation())
+        self._pending_nexus[seq] = handle
         await self._await_operation(handle._ts_start, on_cancel)
         return handle
 
@@ -1581,6 +1672,51 @@ class _ChildWorkflowHandle(wf.ChildWorkflowHandle[Any, _T]):
             self._ts_start.set_exception(err)
             # Nobody awaits the result of a child that never started.
             self.cancel()
+
+
+class _NexusOperationHandle(wf.NexusOperationHandle[_T]):
+    def __init__(
+        self,
+        instance: WorkflowInstance,
+        seq: int,
+        name: str,
+        output_type: Any,
+        coro: Coroutine[Any, Any, _T],
+    ) -> None:
+        super().__init__(coro, loop=instance)
+        self._instance = instance
+        self._seq = seq
+        self._output_type = output_type
+        self._ts_start: asyncio.Future[None] = instance.create_future()
+        self._ts_result: asyncio.Future[_T] = instance.create_future()
+        self._token: str | None = None
+        self._cancel_sent = False
+        self._start_failed = False
+        instance._register_task(self, f"nexus operation {name}")
+
+    @property
+    def operation_token(self) -> str | None:
+        return self._token
+
+    def _resolve_start(self, token: str | None) -> None:
+        self._token = token
+        if not self._ts_start.done():
+            self._ts_start.set_result(None)
+
+    def _resolve_success(self, value: Any) -> None:
+        if not self._ts_result.done():
+            self._ts_result.set_result(value)
+
+    def _resolve_failure(self, err: BaseException) -> None:
+        if self._ts_start.done():
+            if not self._ts_result.done():
+                self._ts_result.set_exception(err)
+        else:
+            self._ts_start.set_exception(err)
+            # Nobody awaits the result of an operation that never started:
+            # end its task quietly.
+            if not self._ts_result.done():
+                self._ts_result.set_result(cast(_T, None))
 
 
 class _ExternalWorkflowHandle(wf.ExternalWorkflowHandle[Any]):

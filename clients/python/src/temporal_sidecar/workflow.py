@@ -27,8 +27,7 @@ Unlike temporalio, workflows do not run in a sandbox; imports and module
 state are shared with the rest of the process. ``workflow.unsafe`` keeps its
 names so code moves over unchanged.
 
-Not supported over the sidecar yet: Nexus operations (they raise
-:py:class:`NotImplementedError`), workflow interceptors.
+Not supported over the sidecar yet: workflow interceptors.
 """
 
 from __future__ import annotations
@@ -59,6 +58,8 @@ from typing import (
     overload,
 )
 
+import nexusrpc
+
 from temporal_sidecar.common import Priority, RawValue, RetryPolicy
 from temporal_sidecar.converter import PayloadConverter
 from temporal_sidecar.exceptions import TemporalError
@@ -75,6 +76,9 @@ __all__ = [
     "ExternalWorkflowHandle",
     "HandlerUnfinishedPolicy",
     "Info",
+    "NexusClient",
+    "NexusOperationCancellationType",
+    "NexusOperationHandle",
     "LoggerAdapter",
     "NondeterminismError",
     "ParentClosePolicy",
@@ -1004,6 +1008,23 @@ class _Runtime(ABC):
     @abstractmethod
     def workflow_all_handlers_finished(self) -> bool: ...
 
+    @abstractmethod
+    async def workflow_start_nexus_operation(
+        self,
+        *,
+        endpoint: str,
+        service: str,
+        operation: str,
+        input: Any,
+        output_type: Any,
+        schedule_to_close_timeout: timedelta | None,
+        schedule_to_start_timeout: timedelta | None,
+        start_to_close_timeout: timedelta | None,
+        cancellation_type: NexusOperationCancellationType,
+        headers: Mapping[str, str] | None,
+        summary: str | None,
+    ) -> NexusOperationHandle[Any]: ...
+
 
 def in_workflow() -> bool:
     """Whether the caller runs inside workflow code."""
@@ -1709,11 +1730,6 @@ execute_local_activity_method = execute_local_activity
 """As temporalio: :py:func:`execute_local_activity` with an ``@activity.defn`` method of a class."""
 
 
-def create_nexus_client(*args: Any, **kwargs: Any) -> NoReturn:
-    """Not supported over the sidecar yet: raises NotImplementedError."""
-    raise NotImplementedError("Nexus operations are not supported by the sidecar yet")
-
-
 # ---------------------------------------------------------------- child and external workflows
 
 
@@ -1972,6 +1988,266 @@ def get_external_workflow_handle_for(
     """:py:func:`get_external_workflow_handle`, typed by the workflow's run method or class."""
     del workflow
     return get_external_workflow_handle(workflow_id, run_id=run_id)
+
+
+# ---------------------------------------------------------------- Nexus operations
+
+
+class NexusOperationCancellationType(IntEnum):
+    """How cancelling a :py:class:`NexusOperationHandle` waits for the
+    operation (as temporalio). Awaiting the handle after ``cancel()`` raises
+    a :py:class:`temporal_sidecar.exceptions.NexusOperationError` whose cause
+    is a :py:class:`temporal_sidecar.exceptions.CancelledError`; the type says
+    what has happened by then."""
+
+    ABANDON = 3
+    """Send no cancel request to the handler; resolve as cancelled at once."""
+    TRY_CANCEL = 1
+    """Send a cancel request and resolve as cancelled at once."""
+    WAIT_REQUESTED = 4
+    """Send a cancel request; resolve once the handler accepted it."""
+    WAIT_COMPLETED = 2
+    """Send a cancel request; resolve once the operation finished (the default)."""
+
+
+class NexusOperationHandle(asyncio.Task[ReturnType]):
+    """A started Nexus operation: an asyncio task that resolves to its
+    result. ``cancel()`` asks for cancellation according to the operation's
+    :py:class:`NexusOperationCancellationType`. A failed operation raises
+    :py:class:`temporal_sidecar.exceptions.NexusOperationError` whose cause
+    says why (an ``ApplicationError`` for an operation error, a
+    ``nexusrpc.HandlerError`` for a handler error, a ``CancelledError`` or a
+    ``TimeoutError``)."""
+
+    @property
+    def operation_token(self) -> str | None:
+        """The token of an asynchronous operation; None for an operation that
+        completed synchronously."""
+        raise NotImplementedError
+
+
+def _nexus_service_definition(service: Any) -> Any:
+    if isinstance(service, str):
+        if not service:
+            raise ValueError("create_nexus_client(service=...) needs a service name")
+        return None
+    defn = nexusrpc.get_service_definition(service) if isinstance(service, type) else None
+    if defn is None:
+        raise TypeError(
+            f"create_nexus_client(service={service!r}): pass a service name, or a class decorated with "
+            "@nexusrpc.service or @nexusrpc.handler.service_handler"
+        )
+    return defn
+
+
+def _nexus_operation(service_name: str, defn: Any, operation: Any) -> tuple[str, Any]:
+    """The operation's name and output type, from a name, a nexusrpc.Operation,
+    or a decorated operation method of a service handler class."""
+    if isinstance(operation, str):
+        name, output_type = operation, None
+    elif isinstance(operation, nexusrpc.Operation):
+        name, output_type = operation.name, operation.output_type
+    else:
+        op = nexusrpc.get_operation(operation) if callable(operation) else None
+        if op is None:
+            raise TypeError(
+                f"{getattr(operation, '__qualname__', operation)!r} is not a Nexus operation: pass the operation's "
+                "name, a nexusrpc.Operation of the service definition, or a method decorated with "
+                "@nexusrpc.handler.sync_operation or @temporal_sidecar.nexus.workflow_run_operation"
+            )
+        name, output_type = op.name, op.output_type
+    if not name:
+        raise ValueError("a Nexus operation needs a name")
+    if defn is not None:
+        known = defn.operation_definitions
+        if name not in known:
+            raise ValueError(
+                f"Nexus service {service_name!r} has no operation {name!r}; its operations: "
+                f"{', '.join(sorted(known)) or '(none)'}"
+            )
+        if output_type is None:
+            output_type = known[name].output_type
+    return name, output_type
+
+
+class NexusClient(Generic[SelfType]):
+    """Calls the operations of one Nexus service through an endpoint, from
+    workflow code: :py:func:`create_nexus_client`.
+
+    ::
+
+        client = workflow.create_nexus_client(service=MyService, endpoint="my-endpoint")
+        result = await client.execute_operation(MyService.my_op, MyInput(...))
+    """
+
+    def __init__(self, *, service: type[SelfType] | str, endpoint: str) -> None:
+        if not endpoint:
+            raise ValueError("create_nexus_client(endpoint=...) needs the Nexus endpoint's name")
+        self._defn = _nexus_service_definition(service)
+        self.service_name: str = service if isinstance(service, str) else self._defn.name
+        self.endpoint = endpoint
+
+    @overload
+    async def start_operation(
+        self,
+        operation: nexusrpc.Operation[Any, ReturnType],
+        input: Any,
+        *,
+        output_type: type[ReturnType] | None = None,
+        schedule_to_close_timeout: timedelta | None = None,
+        schedule_to_start_timeout: timedelta | None = None,
+        start_to_close_timeout: timedelta | None = None,
+        cancellation_type: NexusOperationCancellationType = NexusOperationCancellationType.WAIT_COMPLETED,
+        headers: Mapping[str, str] | None = None,
+        summary: str | None = None,
+    ) -> NexusOperationHandle[ReturnType]: ...
+
+    @overload
+    async def start_operation(
+        self,
+        operation: str | Callable[..., Any],
+        input: Any,
+        *,
+        output_type: type[ReturnType] | None = None,
+        schedule_to_close_timeout: timedelta | None = None,
+        schedule_to_start_timeout: timedelta | None = None,
+        start_to_close_timeout: timedelta | None = None,
+        cancellation_type: NexusOperationCancellationType = NexusOperationCancellationType.WAIT_COMPLETED,
+        headers: Mapping[str, str] | None = None,
+        summary: str | None = None,
+    ) -> NexusOperationHandle[Any]: ...
+
+    async def start_operation(
+        self,
+        operation: Any,
+        input: Any,
+        *,
+        output_type: type[Any] | None = None,
+        schedule_to_close_timeout: timedelta | None = None,
+        schedule_to_start_timeout: timedelta | None = None,
+        start_to_close_timeout: timedelta | None = None,
+        cancellation_type: NexusOperationCancellationType = NexusOperationCancellationType.WAIT_COMPLETED,
+        headers: Mapping[str, str] | None = None,
+        summary: str | None = None,
+    ) -> NexusOperationHandle[Any]:
+        """Schedule an operation, wait until it started (or finished, for a
+        synchronous one), and return its handle (an asyncio task resolving to
+        the result).
+
+        Args:
+            operation: The operation: its name, a ``nexusrpc.Operation`` of
+                the service definition, or a decorated operation method of a
+                service handler class.
+            input: The operation's input.
+            output_type: The type to decode the result into (defaults to the
+                operation's declared output type).
+            schedule_to_close_timeout: Limit on the whole operation.
+            schedule_to_start_timeout: Limit on the time until it started.
+            start_to_close_timeout: Limit from start to completion, for an
+                asynchronous operation.
+            cancellation_type: How cancelling the handle waits for the operation.
+            headers: Nexus headers passed to the handler.
+            summary: Shown in Temporal's UI for the operation.
+
+        Raises:
+            temporal_sidecar.exceptions.NexusOperationError: the operation
+                failed before it started (a handler error, say).
+        """
+        name, declared = _nexus_operation(self.service_name, self._defn, operation)
+        return await _Runtime.current().workflow_start_nexus_operation(
+            endpoint=self.endpoint,
+            service=self.service_name,
+            operation=name,
+            input=input,
+            output_type=output_type if output_type is not None else declared,
+            schedule_to_close_timeout=schedule_to_close_timeout,
+            schedule_to_start_timeout=schedule_to_start_timeout,
+            start_to_close_timeout=start_to_close_timeout,
+            cancellation_type=NexusOperationCancellationType(cancellation_type),
+            headers=headers,
+            summary=summary,
+        )
+
+    @overload
+    async def execute_operation(
+        self,
+        operation: nexusrpc.Operation[Any, ReturnType],
+        input: Any,
+        *,
+        output_type: type[ReturnType] | None = None,
+        schedule_to_close_timeout: timedelta | None = None,
+        schedule_to_start_timeout: timedelta | None = None,
+        start_to_close_timeout: timedelta | None = None,
+        cancellation_type: NexusOperationCancellationType = NexusOperationCancellationType.WAIT_COMPLETED,
+        headers: Mapping[str, str] | None = None,
+        summary: str | None = None,
+    ) -> ReturnType: ...
+
+    @overload
+    async def execute_operation(
+        self,
+        operation: str | Callable[..., Any],
+        input: Any,
+        *,
+        output_type: type[ReturnType] | None = None,
+        schedule_to_close_timeout: timedelta | None = None,
+        schedule_to_start_timeout: timedelta | None = None,
+        start_to_close_timeout: timedelta | None = None,
+        cancellation_type: NexusOperationCancellationType = NexusOperationCancellationType.WAIT_COMPLETED,
+        headers: Mapping[str, str] | None = None,
+        summary: str | None = None,
+    ) -> Any: ...
+
+    async def execute_operation(
+        self,
+        operation: Any,
+        input: Any,
+        *,
+        output_type: type[Any] | None = None,
+        schedule_to_close_timeout: timedelta | None = None,
+        schedule_to_start_timeout: timedelta | None = None,
+        start_to_close_timeout: timedelta | None = None,
+        cancellation_type: NexusOperationCancellationType = NexusOperationCancellationType.WAIT_COMPLETED,
+        headers: Mapping[str, str] | None = None,
+        summary: str | None = None,
+    ) -> Any:
+        """:py:meth:`start_operation` and wait for the result. A failed
+        operation raises :py:class:`temporal_sidecar.exceptions.NexusOperationError`
+        whose cause says why."""
+        handle = await self.start_operation(
+            operation,
+            input,
+            output_type=output_type,
+            schedule_to_close_timeout=schedule_to_close_timeout,
+            schedule_to_start_timeout=schedule_to_start_timeout,
+            start_to_close_timeout=start_to_close_timeout,
+            cancellation_type=cancellation_type,
+            headers=headers,
+            summary=summary,
+        )
+        return await handle
+
+
+@overload
+def create_nexus_client(*, service: type[SelfType], endpoint: str) -> NexusClient[SelfType]: ...
+
+
+@overload
+def create_nexus_client(*, service: str, endpoint: str) -> NexusClient[Any]: ...
+
+
+def create_nexus_client(*, service: type[Any] | str, endpoint: str) -> NexusClient[Any]:
+    """A client for the operations of a Nexus service, called through an
+    endpoint (created with the operator API or ``temporal operator nexus
+    endpoint create``, targeting the handler's namespace and task queue).
+
+    Args:
+        service: The service: its name, or a class decorated with
+            ``@nexusrpc.service`` or ``@nexusrpc.handler.service_handler``
+            (then operation names are checked against it).
+        endpoint: The Nexus endpoint's name.
+    """
+    return NexusClient(service=service, endpoint=endpoint)
 
 
 # ---------------------------------------------------------------- logging
