@@ -13,6 +13,9 @@ through the sidecar's client API; the API mirrors Temporal's Python SDK
   query, update, result, cancel, terminate, describe
 * :py:mod:`temporal_sidecar.connection` — ``Connection.connect(target)``
 * :py:mod:`temporal_sidecar.worker` — ``Worker(connection, task_queue=..., workflows=[...], activities=[...])``
+* :py:mod:`temporal_sidecar.nexus` — Nexus operation handlers:
+  ``@nexus.workflow_run_operation``, ``nexus.info()`` (services and sync
+  operations come from ``nexusrpc``; callers use ``workflow.create_nexus_client``)
 * :py:mod:`temporal_sidecar.exceptions` — ``ApplicationError`` and friends
 * :py:mod:`temporal_sidecar.converter` — payload, codec and failure conversion
 * :py:mod:`temporal_sidecar.service` — ``RPCError``

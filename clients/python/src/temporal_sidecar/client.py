@@ -18,6 +18,7 @@ and :py:class:`temporal_sidecar.service.RPCError` for the rest.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import random
 import uuid
 from collections.abc import Awaitable, Callable, Mapping, Sequence
@@ -73,6 +74,21 @@ _SERVICE = "/sidecar.bridge.v1.ClientService/"
 _RETRY_INITIAL = 0.1
 _RETRY_MAX = 5.0
 _RETRY_SHORT_CALLS = 10.0
+
+
+@dataclass
+class _NexusBackingStart:
+    """Set (temporal_sidecar.nexus) while a workflow-run operation starts the
+    workflow that backs it: start_workflow then passes the Nexus task's token,
+    and keeps the response (operation token and links) here."""
+
+    task_token: bytes
+    response: client_pb2.StartWorkflowResponse | None = None
+
+
+_nexus_backing_start: contextvars.ContextVar[_NexusBackingStart | None] = contextvars.ContextVar(
+    "temporal_sidecar_nexus_backing_start", default=None
+)
 
 
 # ---------------------------------------------------------------- values and errors
@@ -439,6 +455,9 @@ class Client:
         for k, v in (search_attributes or {}).items():
             opts.search_attributes[k].CopyFrom(self._dc.payload_converter.to_payload(v))
         rtype = result_type if result_type is not None else hint
+        nexus = _nexus_backing_start.get()
+        if nexus is not None and start_signal is not None:
+            raise ValueError("the workflow backing a Nexus operation cannot be started with start_signal")
         try:
             if start_signal is not None:
                 resp_sws = await self._call(
@@ -452,9 +471,12 @@ class Client:
                 )
                 run_id = resp_sws.run_id
             else:
-                resp = await self._call(
-                    self._start, client_pb2.StartWorkflowRequest(options=opts), rpc_timeout=rpc_timeout
-                )
+                req = client_pb2.StartWorkflowRequest(options=opts)
+                if nexus is not None:
+                    req.nexus_task_token = nexus.task_token
+                resp = await self._call(self._start, req, rpc_timeout=rpc_timeout)
+                if nexus is not None:
+                    nexus.response = resp
                 run_id = resp.run_id
         except RPCError as err:
             if err.status == RPCStatusCode.ALREADY_EXISTS:

@@ -44,6 +44,7 @@ import grpc.aio
 import temporal_sidecar
 from temporal_sidecar import activity as _activity
 from temporal_sidecar import workflow as _workflow
+from temporal_sidecar._nexus_worker import NexusWorker
 from temporal_sidecar._workflow_instance import WorkflowInstance
 from temporal_sidecar.activity import ActivityCancellationDetails, Info, _CompleteAsyncError, _CompositeEvent
 from temporal_sidecar.client import Client
@@ -361,6 +362,13 @@ class Worker:
         graceful_shutdown_timeout: How long running activities may finish
             after :py:meth:`shutdown` before they are cancelled.
         interceptors: Activity interceptors; the first is the outermost.
+        nexus_service_handlers: Instances of Nexus service handler classes
+            (decorated with ``@nexusrpc.handler.service_handler``; see
+            :py:mod:`temporal_sidecar.nexus`).
+        nexus_task_executor: Where operation handlers that are not ``async``
+            run; required when there is one. The worker does not shut it down.
+        max_concurrent_nexus_tasks: Nexus tasks run at once; the sidecar
+            never sends more.
         identity: This worker in the sidecar's logs; defaults to the
             connection's identity.
         debug_mode: Turn off the deadlock detection of workflow code (for
@@ -384,17 +392,23 @@ class Worker:
         interceptors: Sequence[Interceptor] = (),
         identity: str | None = None,
         debug_mode: bool = False,
+        nexus_service_handlers: Sequence[Any] = (),
+        nexus_task_executor: concurrent.futures.Executor | None = None,
+        max_concurrent_nexus_tasks: int = 100,
     ) -> None:
         if isinstance(connection, Client):
             connection = connection.connection
         if not task_queue:
             raise ValueError("task_queue is required: pass the sidecar's --task-queue")
-        if not activities and not workflows:
+        if not activities and not workflows and not nexus_service_handlers:
             raise ValueError(
-                "the worker has no workflows or activities: pass workflows=[...] with @workflow.defn classes "
-                "and/or activities=[...] with @activity.defn functions (a sidecar refuses a registration that "
-                "offers no work)"
+                "the worker has no workflows or activities (nor Nexus services): pass workflows=[...] with "
+                "@workflow.defn classes, activities=[...] with @activity.defn functions and/or "
+                "nexus_service_handlers=[...] with @nexusrpc.handler.service_handler instances (a sidecar "
+                "refuses a registration that offers no work)"
             )
+        if max_concurrent_nexus_tasks < 1:
+            raise ValueError("max_concurrent_nexus_tasks must be at least 1")
         if max_concurrent_activities < 1:
             raise ValueError("max_concurrent_activities must be at least 1")
         if max_concurrent_workflow_tasks < 1:
@@ -469,6 +483,17 @@ class Worker:
 
         self._connection = connection
         self._task_queue = task_queue
+        self._nexus = (
+            NexusWorker(
+                service_handlers=nexus_service_handlers,
+                executor=nexus_task_executor,
+                connection=connection,
+                task_queue=task_queue,
+            )
+            if nexus_service_handlers
+            else None
+        )
+        self._max_concurrent_nexus = max_concurrent_nexus_tasks
         self._executor = activity_executor
         self._max_concurrent = max_concurrent_activities
         self._max_concurrent_local = local
@@ -659,10 +684,12 @@ class Worker:
                     for n, d in self._workflows.items()
                 ],
                 activities=[bridge_pb2.ActivityRegistration(name=n) for n in self._activities],
+                nexus_services=self._nexus.registrations() if self._nexus else [],
                 capacity=bridge_pb2.Capacity(
                     activities=self._max_concurrent if serves_activities else 0,
                     local_activities=self._max_concurrent_local if serves_activities else 0,
                     workflow_activations=self._max_concurrent_workflow_tasks if serves_workflows else 0,
+                    nexus_tasks=self._max_concurrent_nexus if self._nexus else 0,
                 ),
                 dynamic_activity=self._dynamic is not None,
                 dynamic_workflow=self._dynamic_workflow is not None,
@@ -754,6 +781,8 @@ class Worker:
 
     def _on_registered(self, session: _Session, r: bridge_pb2.Registered) -> None:
         session.id = r.session_id
+        if self._nexus is not None:
+            self._nexus.namespace = r.namespace
         logger.info(
             "worker registered with sidecar %s (session %s, namespace %s, task queue %s, %d workflows, %d activities)",
             r.sidecar_identity,
@@ -801,6 +830,8 @@ class Worker:
                 self._cancel_activity(t.task_token, t.cancel)
             else:
                 logger.warning("the sidecar sent an activity task with no start or cancel")
+        elif kind == "nexus_task" and self._nexus is not None:
+            self._nexus.handle(session, m.nexus_task)
         elif kind == "completion_error" and m.completion_error.WhichOneof("task") == "run_id":
             self._workflow_completion_error(m.completion_error)
         elif kind == "completion_error":
@@ -851,6 +882,8 @@ class Worker:
 
     def _session_lost(self, session: _Session) -> None:
         self._drop_runs()
+        if self._nexus is not None:
+            self._nexus.session_lost(session)
         lost = [ra for ra in self._running.values() if ra.session is session and not ra.done]
         if not lost:
             return
@@ -1090,6 +1123,10 @@ class Worker:
 
     async def _shutdown_sequence(self) -> None:
         graceful = self._graceful_timeout.total_seconds()
+        if self._nexus is not None:  # activities run on meanwhile, within the same timeout
+            started = asyncio.get_running_loop().time()
+            await self._shutdown_nexus(graceful)
+            graceful = max(0.0, graceful - (asyncio.get_running_loop().time() - started))
         if not await self._wait_idle(graceful):
             self._deadline_passed = True
             for ra in list(self._running.values()):
@@ -1114,6 +1151,15 @@ class Worker:
             except asyncio.TimeoutError:
                 logger.warning("the sidecar did not confirm the drain in time; closing the stream")
                 session.cancel()
+
+    async def _shutdown_nexus(self, graceful: float) -> None:
+        assert self._nexus is not None
+        self._nexus.shutting_down = True
+        if await self._nexus.wait_idle(graceful):
+            return
+        self._nexus.cancel_all("the worker is shutting down and its graceful_shutdown_timeout passed")
+        if not await self._nexus.wait_idle(_SHUTDOWN_STRAGGLER_TIMEOUT):
+            logger.warning("%d Nexus tasks did not stop after cancellation; leaving them behind", len(self._nexus.running))
 
     async def _wait_idle(self, timeout: float) -> bool:
         loop = asyncio.get_running_loop()
