@@ -9,6 +9,7 @@ import (
 
 	bridgev1 "github.com/temporal-sidecar/sidecar/gen/go/sidecar/bridge/v1"
 	"github.com/temporal-sidecar/sidecar/internal/bridgetest"
+	"github.com/temporal-sidecar/sidecar/internal/worker"
 	enumspb "go.temporal.io/api/enums/v1"
 	historypb "go.temporal.io/api/history/v1"
 	nexuspb "go.temporal.io/api/nexus/v1"
@@ -241,5 +242,37 @@ func TestWorkflowRunOperationLinksBothHistories(t *testing.T) {
 	if len(back) == 0 || back[0].GetWorkflowEvent().GetWorkflowId() != run.GetID() ||
 		back[0].GetWorkflowEvent().GetEventRef().GetEventType() != enumspb.EVENT_TYPE_NEXUS_OPERATION_SCHEDULED {
 		t.Fatalf("handled workflow's started event links %v, want the caller's NexusOperationScheduled event", back)
+	}
+}
+
+// TestNexusCancelReplaysWithoutCache cancels a workflow-run operation with a
+// caller that caches no run: every task replays the history, including the
+// task the server adds for NexusOperationCancelRequestCompleted, which brings
+// the caller no job and must answer with no command.
+func TestNexusCancelReplaysWithoutCache(t *testing.T) {
+	callers := newEnv(t, func(o *worker.Options) { o.MaxCachedWorkflows = 0 })
+	handlers := newEnv(t, nil)
+	endpoint := "ep-" + handlers.queue[len(handlers.queue)-8:]
+	_, err := callers.client.OperatorService().CreateNexusEndpoint(context.Background(), &operatorservice.CreateNexusEndpointRequest{Spec: &nexuspb.EndpointSpec{
+		Name: endpoint, Target: &nexuspb.EndpointTarget{Variant: &nexuspb.EndpointTarget_Worker_{Worker: &nexuspb.EndpointTarget_Worker{
+			Namespace: "default", TaskQueue: handlers.queue}}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	handlers.nexusHandler()
+	handlers.workflowApp(map[string]script{"Handled": handled})
+	callers.workflowApp(map[string]script{"Caller": caller})
+	run := callers.startWorkflow("Caller", endpoint, "workflow", "wait", "CANCELLATION_TYPE_WAIT_CANCELLATION_COMPLETED")
+	if out, err := result(t, run); err != nil || out != "cancelled" {
+		t.Fatalf("caller = %q, %v; want cancelled", out, err)
+	}
+	requested := 0
+	for _, ev := range history(t, callers, run.GetID(), "") {
+		if ev.GetEventType() == enumspb.EVENT_TYPE_NEXUS_OPERATION_CANCEL_REQUESTED {
+			requested++
+		}
+	}
+	if requested != 1 {
+		t.Fatalf("history has %d NexusOperationCancelRequested events, want 1 (a replayed command was sent again)", requested)
 	}
 }

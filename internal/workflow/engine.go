@@ -358,6 +358,11 @@ func (e *Engine) replay(ctx context.Context, ent *entry, events []*historypb.His
 		live := ev.GetEventId() == startedID
 		if live {
 			ent.live = activation(r, ev, false, nil)
+			// Only the live task's commands are answered: a replayed task's
+			// are in history already, matched by the events applied since.
+			// A live task with no jobs (a NexusOperationCancelRequestCompleted
+			// alone, say) answers with none.
+			b = &batch{}
 		}
 		// A task that failed or timed out recorded nothing: its jobs carry
 		// over to the next one.
