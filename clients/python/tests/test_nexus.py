@@ -2,7 +2,8 @@
 calls the operations of a service handled on another task queue (another
 sidecar), through a Nexus endpoint created with the operator API. Both sides
 run in this package's Worker; a workflow of the official temporalio SDK calls
-the same handler too."""
+the same handler too. The callers' sidecar keeps no cache, so every caller
+activation is a replay."""
 
 from __future__ import annotations
 
@@ -238,7 +239,9 @@ async def create_endpoint(temporal: temporalio.client.Client, task_queue: str) -
 async def nexus_env(client: temporalio.client.Client, sidecar_factory: SidecarFactory) -> AsyncIterator[NexusEnv]:
     suffix = uuid.uuid4().hex[:8]
     callers, handlers = f"nexus-caller-{suffix}", f"nexus-handler-{suffix}"
-    caller_sc, handler_sc = sidecar_factory(callers), sidecar_factory(handlers)
+    # The callers' sidecar caches no run: every activation of a caller
+    # replays its history, so each test also checks that Nexus calls replay.
+    caller_sc, handler_sc = sidecar_factory(callers, "--max-cached-workflows", "0"), sidecar_factory(handlers)
     endpoint = await create_endpoint(client, handlers)
     caller_conn = await Connection.connect(caller_sc.target)
     handler_conn = await Connection.connect(handler_sc.target)
@@ -375,5 +378,6 @@ class _FakeConnection:
                 return None
 
         self.channel = _Channel()
+
 
 
