@@ -2,6 +2,7 @@ package worker_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -186,5 +187,107 @@ func TestLocalActivityCancellationTypesAndTimeouts(t *testing.T) {
 				t.Fatalf("workflow = %q, %v; want %q", out, err, tt.want)
 			}
 		})
+	}
+}
+
+// signalsThenLocal runs the local activity input[0] and completes with how
+// many signals it saw before the activity resolved.
+var signalsThenLocal script = func(st *wfState, act *bridgev1.WorkflowActivation) []*bridgev1.WorkflowCommand {
+	var out []*bridgev1.WorkflowCommand
+	for _, j := range act.GetJobs() {
+		switch {
+		case j.GetInitializeWorkflow() != nil:
+			out = append(out, scheduleLocal(1, st.input[0], 1, nil))
+		case j.GetSignalWorkflow() != nil:
+			st.signals = append(st.signals, j.GetSignalWorkflow().GetSignalName())
+		case j.GetResolveActivity() != nil:
+			out = append(out, complete(fmt.Sprintf("%d signals before the local activity", len(st.signals))))
+		}
+	}
+	return out
+}
+
+// TestLocalActivityFinishedInALaterTaskReplaysThere: a local activity that
+// outlived its workflow task (the task heartbeated) and finished after a
+// signal must resolve after that signal on replay too, where its marker is,
+// not as soon as the replayed workflow schedules it.
+func TestLocalActivityFinishedInALaterTaskReplaysThere(t *testing.T) {
+	e := newEnv(t, func(o *worker.Options) { o.MaxConcurrentLocalActivities = 4 })
+	app := e.workflowApp(map[string]script{"Local": signalsThenLocal})
+	run, err := e.client.ExecuteWorkflow(context.Background(), client.StartWorkflowOptions{TaskQueue: e.queue,
+		WorkflowTaskTimeout: 2 * time.Second}, "Local", "Gate")
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitHistory(t, e, run.GetID(), func(ev map[enumspb.EventType]int, _ []enumspb.WorkflowTaskFailedCause) bool {
+		return ev[enumspb.EVENT_TYPE_WORKFLOW_TASK_COMPLETED] >= 1 // the heartbeat: the activity still runs
+	})
+	if err := e.client.SignalWorkflow(context.Background(), run.GetID(), "", "poke", nil); err != nil {
+		t.Fatal(err)
+	}
+	sawSignal := func(runID string) bool {
+		for _, a := range app.activations(runID) {
+			for _, j := range a.GetJobs() {
+				if j.GetSignalWorkflow() != nil {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	waitFor(t, "the signal delivered while the local activity runs", func() bool { return sawSignal(run.GetRunID()) })
+	close(app.gate)
+	const want = "1 signals before the local activity"
+	if out, err := result(t, run); err != nil || out != want {
+		t.Fatalf("workflow = %q, %v; want %q", out, err, want)
+	}
+
+	h := history(t, e, run.GetID(), run.GetRunID())
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := e.w.Workflows().Replay(ctx, run.GetID(), "replayed-run", h); err != nil {
+		t.Fatalf("replay: %v", err)
+	}
+	if !sawSignal("replayed-run") {
+		t.Fatal("the replay never delivered the signal")
+	}
+}
+
+// TestLocalActivityMarkerMatchesWhereverItLands: live, a local activity's
+// marker follows the commands of the activation that scheduled it (it is
+// recorded when the activity finishes); a replay resolves it at once, ahead
+// of them. Markers pair with their events by sequence number.
+func TestLocalActivityMarkerMatchesWhereverItLands(t *testing.T) {
+	e := newEnv(t, func(o *worker.Options) { o.MaxConcurrentLocalActivities = 4 })
+	localAndTimer := func(st *wfState, act *bridgev1.WorkflowActivation) []*bridgev1.WorkflowCommand {
+		for _, j := range act.GetJobs() {
+			switch {
+			case j.GetInitializeWorkflow() != nil:
+				return []*bridgev1.WorkflowCommand{scheduleLocal(1, "Echo", 1, nil), startTimer(1, time.Hour)}
+			case j.GetResolveActivity() != nil:
+				return []*bridgev1.WorkflowCommand{complete(str(j.GetResolveActivity().GetResult().GetCompleted().GetResult()))}
+			}
+		}
+		return nil
+	}
+	e.workflowApp(map[string]script{"Local": localAndTimer})
+	run := e.startWorkflow("Local")
+	if out, err := result(t, run); err != nil || out != "local" {
+		t.Fatalf("workflow = %q, %v", out, err)
+	}
+	h := history(t, e, run.GetID(), run.GetRunID())
+	var order []enumspb.EventType
+	for _, ev := range h {
+		if ev.GetEventType() == enumspb.EVENT_TYPE_TIMER_STARTED || ev.GetEventType() == enumspb.EVENT_TYPE_MARKER_RECORDED {
+			order = append(order, ev.GetEventType())
+		}
+	}
+	if len(order) != 2 || order[0] != enumspb.EVENT_TYPE_TIMER_STARTED {
+		t.Fatalf("history has %v, want the timer before the marker", order)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := e.w.Workflows().Replay(ctx, run.GetID(), "replayed-run", h); err != nil {
+		t.Fatalf("replay: %v", err)
 	}
 }

@@ -44,6 +44,7 @@ type scriptedApp struct {
 	seen      []*bridgev1.WorkflowActivation // every activation received
 	completed chan *bridgev1.WorkflowActivation
 	errors    chan *bridgev1.CompletionError
+	gate      chan struct{} // "Gate" activities complete once it is closed
 }
 
 // workflowApp connects an app serving the given scripted workflow types, and
@@ -51,7 +52,7 @@ type scriptedApp struct {
 func (e *env) workflowApp(scripts map[string]script) *scriptedApp {
 	e.t.Helper()
 	reg := &bridgev1.Register{ProtocolVersion: 1, Identity: "wfapp@" + e.t.Name(), SdkName: "bridgetest", TaskQueue: e.queue,
-		Activities: []*bridgev1.ActivityRegistration{{Name: "Echo"}, {Name: "Boom"}, {Name: "Hang"}, {Name: "Flaky"}, {Name: "Slow"}},
+		Activities: []*bridgev1.ActivityRegistration{{Name: "Echo"}, {Name: "Boom"}, {Name: "Hang"}, {Name: "Flaky"}, {Name: "Slow"}, {Name: "Gate"}},
 		Capacity:   &bridgev1.Capacity{WorkflowActivations: 10, Activities: 10, LocalActivities: 10}}
 	for name := range scripts {
 		reg.Workflows = append(reg.Workflows, &bridgev1.WorkflowRegistration{Name: name})
@@ -64,7 +65,7 @@ func (e *env) workflowApp(scripts map[string]script) *scriptedApp {
 	}
 	e.t.Cleanup(a.Close)
 	s := &scriptedApp{App: a, runs: map[string]*wfState{}, completed: make(chan *bridgev1.WorkflowActivation, 1000),
-		errors: make(chan *bridgev1.CompletionError, 100)}
+		errors: make(chan *bridgev1.CompletionError, 100), gate: make(chan struct{})}
 	go s.serve(scripts)
 	hangs := &hanging{cancelled: map[string]chan struct{}{}}
 	go func() {
@@ -84,6 +85,9 @@ func (e *env) workflowApp(scripts map[string]script) *scriptedApp {
 			case st.GetActivityType() == "Flaky" && st.GetAttempt() < 2:
 				_ = a.CompleteActivity(task.GetTaskToken(), bridgetest.Failed(&bridgev1.Failure{Message: "try again",
 					FailureInfo: &bridgev1.Failure_ApplicationFailureInfo{ApplicationFailureInfo: &bridgev1.ApplicationFailureInfo{Type: "Flaky"}}}))
+			case st.GetActivityType() == "Gate":
+				token, in := task.GetTaskToken(), st.GetInput()[0]
+				go func() { <-s.gate; _ = a.CompleteActivity(token, bridgetest.Completed(in)) }()
 			case st.GetActivityType() == "Slow":
 				token, in := task.GetTaskToken(), st.GetInput()[0]
 				time.AfterFunc(3*time.Second, func() { _ = a.CompleteActivity(token, bridgetest.Completed(in)) })

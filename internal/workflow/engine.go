@@ -341,9 +341,6 @@ func (e *Engine) prepare(ctx context.Context, t *workflowservice.PollWorkflowTas
 // contain. It returns the commands of the last one, the task being answered.
 func (e *Engine) replay(ctx context.Context, ent *entry, events []*historypb.HistoryEvent, startedID int64, msgs []*protocolpb.Message) (*batch, error) {
 	r := ent.run
-	for seq, ev := range localMarkers(events) {
-		r.localHistory[seq] = ev
-	}
 	var pendingJobs []*bridgev1.WorkflowActivationJob
 	b := &batch{}
 	for i, ev := range events {
@@ -380,14 +377,21 @@ func (e *Engine) replay(ctx context.Context, ent *entry, events []*historypb.His
 			// updates it accepted are announced before the workflow runs.
 			pendingJobs = append(append(patchJobs(events[i+1:]), pendingJobs...), ups...)
 		}
-		if len(pendingJobs) == 0 {
-			continue
+		if !live {
+			r.learnMarkers(events[i+1:])
 		}
-		b, err = e.activations(ctx, ent, activation(r, ev, !live, pendingJobs))
-		if err != nil {
-			return nil, err
+		if len(pendingJobs) > 0 {
+			b, err = e.activations(ctx, ent, activation(r, ev, !live, pendingJobs))
+			if err != nil {
+				return nil, err
+			}
+			pendingJobs = nil
 		}
-		pendingJobs = nil
+		if !live {
+			if err := e.resolveRecorded(ctx, ent, activation(r, ev, true, nil), b); err != nil {
+				return nil, err
+			}
+		}
 	}
 	return b, nil
 }

@@ -68,18 +68,6 @@ type localResult struct {
 	res     *bridgev1.ActivityResolution
 }
 
-// markers indexes the local activity markers of a history by seq, so a
-// replayed ScheduleLocalActivity resolves from history instead of running.
-func localMarkers(events []*historypb.HistoryEvent) map[uint32]*historypb.HistoryEvent {
-	out := map[uint32]*historypb.HistoryEvent{}
-	for _, ev := range events {
-		if d, ok := localMarkerOf(ev); ok {
-			out[d.Seq] = ev
-		}
-	}
-	return out
-}
-
 func localMarkerOf(ev *historypb.HistoryEvent) (localMarkerData, bool) {
 	a := ev.GetMarkerRecordedEventAttributes()
 	if a.GetMarkerName() != localMarker {
@@ -263,6 +251,59 @@ func (e *Engine) startLocals(ent *entry) {
 	}
 }
 
+// adder adds a command the sidecar makes itself (a local activity's marker)
+// to the task's answer.
+func (r *run) adder(b *batch) func(uint32, *commandpb.Command) {
+	return func(seq uint32, cmd *commandpb.Command) {
+		b.out = append(b.out, cmd)
+		r.pending = append(r.pending, pending{cmd: cmd, seq: seq})
+	}
+}
+
+// learnMarkers makes the local activity markers a replayed task recorded
+// (its commands: the events up to the next task) known to the run. Markers
+// of later tasks stay unknown until their task, as they were in the
+// original run: a local activity that finished during a later task (the
+// first one heartbeating while it ran) resolves there, after that task's
+// own jobs, not as soon as the workflow schedules it.
+func (r *run) learnMarkers(commands []*historypb.HistoryEvent) {
+	for _, ev := range commands {
+		if ev.GetEventType() == enumspb.EVENT_TYPE_WORKFLOW_TASK_STARTED {
+			return
+		}
+		if d, ok := localMarkerOf(ev); ok {
+			r.localHistory[d.Seq] = ev
+		}
+	}
+}
+
+// resolveRecorded resolves, one follow-up activation each and in history
+// order, the local activities the replayed task act belongs to recorded but
+// an earlier task scheduled: the original run saw each finish after the
+// task's first activation.
+func (e *Engine) resolveRecorded(ctx context.Context, ent *entry, act *bridgev1.WorkflowActivation, b *batch) error {
+	r := ent.run
+	for {
+		var seq uint32
+		var marker *historypb.HistoryEvent
+		for s, l := range r.locals {
+			if ev := r.localHistory[s]; !l.resolved && ev != nil && (marker == nil || ev.GetEventId() < marker.GetEventId()) {
+				seq, marker = s, ev
+			}
+		}
+		if marker == nil {
+			return nil
+		}
+		l := r.locals[seq]
+		r.resolveLocal(seq, l, r.resolutionFromMarker(l, seq, marker), b, r.adder(b))
+		jobs := b.now
+		b.now = nil
+		if err := e.activationsInto(ctx, ent, followUp(act, jobs), b); err != nil {
+			return err
+		}
+	}
+}
+
 // localOutcomes queues the outcomes of a run's local activities. Adding
 // never blocks: an attempt may end after its run left the cache (evicted, or
 // abandoned by the workflow), when nobody reads them any more.
@@ -337,11 +378,7 @@ func (e *Engine) awaitLocals(ctx context.Context, ent *entry, started time.Time,
 				continue // cancelled meanwhile; already resolved
 			}
 			l.attempt = done.attempt
-			add := func(seq uint32, cmd *commandpb.Command) {
-				b.out = append(b.out, cmd)
-				r.pending = append(r.pending, pending{cmd: cmd, seq: seq})
-			}
-			r.resolveLocal(done.seq, l, done.res, b, add)
+			r.resolveLocal(done.seq, l, done.res, b, r.adder(b))
 			jobs := b.now
 			b.now = nil
 			if err := e.activationsInto(ctx, ent, followUp(act, jobs), b); err != nil {

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"hash/fnv"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -202,14 +203,15 @@ func (r *run) match(ev *historypb.HistoryEvent, want enumspb.CommandType) error 
 	if len(r.pending) == 0 {
 		return nondeterminism("history has %s (event %d), but the workflow issued no command for it", ev.GetEventType(), ev.GetEventId())
 	}
-	p := r.pending[0]
+	i := r.matchIndex(ev)
+	p := r.pending[i]
 	if p.cmd.GetCommandType() != want {
 		return nondeterminism("the workflow issued %s (seq %d), but history has %s (event %d)", describe(p.cmd), p.seq, ev.GetEventType(), ev.GetEventId())
 	}
 	if err := sameTarget(p, ev); err != nil {
 		return err
 	}
-	r.pending = r.pending[1:]
+	r.pending = slices.Delete(r.pending, i, i+1)
 	if len(r.pending) == 0 {
 		r.pending = nil // let go of the matched commands
 	}
@@ -218,6 +220,31 @@ func (r *run) match(ev *historypb.HistoryEvent, want enumspb.CommandType) error 
 		r.byEvent[ev.GetEventId()] = p.seq
 	}
 	return r.recordInitiated(p, ev)
+}
+
+// matchIndex picks the pending command ev records: the oldest, except that
+// local activity markers pair by sequence number. Where a marker lands among
+// a task's commands depends on when its activity finished, which a replay
+// does not reproduce (it resolves the activity as soon as it can).
+func (r *run) matchIndex(ev *historypb.HistoryEvent) int {
+	if d, ok := localMarkerOf(ev); ok {
+		for i, p := range r.pending {
+			if isLocalMarker(p) && p.seq == d.Seq {
+				return i
+			}
+		}
+		return 0
+	}
+	for i, p := range r.pending {
+		if !isLocalMarker(p) {
+			return i
+		}
+	}
+	return 0
+}
+
+func isLocalMarker(p pending) bool {
+	return p.cmd.GetRecordMarkerCommandAttributes().GetMarkerName() == localMarker
 }
 
 // dropOptional drops optional commands at the head of the queue that ev does
