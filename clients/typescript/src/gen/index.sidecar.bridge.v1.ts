@@ -7,6 +7,7 @@
 
 export * from "./sidecar/bridge/v1/common.js";
 export * from "./sidecar/bridge/v1/activity.js";
+export * from "./sidecar/bridge/v1/history.js";
 export * from "./sidecar/bridge/v1/nexus.js";
 export * from "./sidecar/bridge/v1/workflow_activation.js";
 export * from "./sidecar/bridge/v1/workflow_commands.js";

@@ -97,6 +97,7 @@ type ConnectRequest struct {
 	//	*ConnectRequest_NexusCompletion
 	//	*ConnectRequest_Capacity
 	//	*ConnectRequest_Drain
+	//	*ConnectRequest_ReplayHistory
 	Message       isConnectRequest_Message `protobuf_oneof:"message"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -202,6 +203,15 @@ func (x *ConnectRequest) GetDrain() *Drain {
 	return nil
 }
 
+func (x *ConnectRequest) GetReplayHistory() *ReplayHistory {
+	if x != nil {
+		if x, ok := x.Message.(*ConnectRequest_ReplayHistory); ok {
+			return x.ReplayHistory
+		}
+	}
+	return nil
+}
+
 type isConnectRequest_Message interface {
 	isConnectRequest_Message()
 }
@@ -242,6 +252,12 @@ type ConnectRequest_Drain struct {
 	Drain *Drain `protobuf:"bytes,7,opt,name=drain,proto3,oneof"`
 }
 
+type ConnectRequest_ReplayHistory struct {
+	// Replays a recorded history against this session's workflow code; the
+	// sidecar answers with a ReplayResult.
+	ReplayHistory *ReplayHistory `protobuf:"bytes,8,opt,name=replay_history,json=replayHistory,proto3,oneof"`
+}
+
 func (*ConnectRequest_Register) isConnectRequest_Message() {}
 
 func (*ConnectRequest_WorkflowCompletion) isConnectRequest_Message() {}
@@ -255,6 +271,8 @@ func (*ConnectRequest_NexusCompletion) isConnectRequest_Message() {}
 func (*ConnectRequest_Capacity) isConnectRequest_Message() {}
 
 func (*ConnectRequest_Drain) isConnectRequest_Message() {}
+
+func (*ConnectRequest_ReplayHistory) isConnectRequest_Message() {}
 
 // ConnectResponse is a message from the sidecar to the app.
 type ConnectResponse struct {
@@ -271,6 +289,7 @@ type ConnectResponse struct {
 	//	*ConnectResponse_Drained
 	//	*ConnectResponse_Shutdown
 	//	*ConnectResponse_WorkerError
+	//	*ConnectResponse_ReplayResult
 	Message       isConnectResponse_Message `protobuf_oneof:"message"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -385,6 +404,15 @@ func (x *ConnectResponse) GetWorkerError() *WorkerError {
 	return nil
 }
 
+func (x *ConnectResponse) GetReplayResult() *ReplayResult {
+	if x != nil {
+		if x, ok := x.Message.(*ConnectResponse_ReplayResult); ok {
+			return x.ReplayResult
+		}
+	}
+	return nil
+}
+
 type isConnectResponse_Message interface {
 	isConnectResponse_Message()
 }
@@ -431,6 +459,11 @@ type ConnectResponse_WorkerError struct {
 	WorkerError *WorkerError `protobuf:"bytes,8,opt,name=worker_error,json=workerError,proto3,oneof"`
 }
 
+type ConnectResponse_ReplayResult struct {
+	// Answers a ReplayHistory.
+	ReplayResult *ReplayResult `protobuf:"bytes,9,opt,name=replay_result,json=replayResult,proto3,oneof"`
+}
+
 func (*ConnectResponse_Registered) isConnectResponse_Message() {}
 
 func (*ConnectResponse_WorkflowActivation) isConnectResponse_Message() {}
@@ -446,6 +479,8 @@ func (*ConnectResponse_Drained) isConnectResponse_Message() {}
 func (*ConnectResponse_Shutdown) isConnectResponse_Message() {}
 
 func (*ConnectResponse_WorkerError) isConnectResponse_Message() {}
+
+func (*ConnectResponse_ReplayResult) isConnectResponse_Message() {}
 
 // Register is the first message of a session.
 type Register struct {
@@ -473,8 +508,15 @@ type Register struct {
 	DynamicWorkflow bool `protobuf:"varint,10,opt,name=dynamic_workflow,json=dynamicWorkflow,proto3" json:"dynamic_workflow,omitempty"`
 	// The app runs any activity type it did not register (a dynamic activity).
 	DynamicActivity bool `protobuf:"varint,11,opt,name=dynamic_activity,json=dynamicActivity,proto3" json:"dynamic_activity,omitempty"`
-	unknownFields   protoimpl.UnknownFields
-	sizeCache       protoimpl.SizeCache
+	// The session only replays histories it sends in ReplayHistory, as
+	// Temporal's SDK Replayer does: the sidecar sends it no task from the
+	// server, and its capacity neither counts toward polling nor makes the
+	// sidecar ready. It must register workflow types (or a dynamic workflow)
+	// and capacity.workflow_activations, and no activities or Nexus services;
+	// task_queue may be empty.
+	ReplayOnly    bool `protobuf:"varint,12,opt,name=replay_only,json=replayOnly,proto3" json:"replay_only,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Register) Reset() {
@@ -580,6 +622,13 @@ func (x *Register) GetDynamicWorkflow() bool {
 func (x *Register) GetDynamicActivity() bool {
 	if x != nil {
 		return x.DynamicActivity
+	}
+	return false
+}
+
+func (x *Register) GetReplayOnly() bool {
+	if x != nil {
+		return x.ReplayOnly
 	}
 	return false
 }
@@ -1000,8 +1049,10 @@ type Capabilities struct {
 	ServerVersion string `protobuf:"bytes,7,opt,name=server_version,json=serverVersion,proto3" json:"server_version,omitempty"`
 	// Temporal's full WorkflowService is proxied on the bridge listener.
 	WorkflowServiceProxy bool `protobuf:"varint,8,opt,name=workflow_service_proxy,json=workflowServiceProxy,proto3" json:"workflow_service_proxy,omitempty"`
-	unknownFields        protoimpl.UnknownFields
-	sizeCache            protoimpl.SizeCache
+	// ReplayHistory and Register.replay_only are supported.
+	Replay        bool `protobuf:"varint,9,opt,name=replay,proto3" json:"replay,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Capabilities) Reset() {
@@ -1086,6 +1137,13 @@ func (x *Capabilities) GetServerVersion() string {
 func (x *Capabilities) GetWorkflowServiceProxy() bool {
 	if x != nil {
 		return x.WorkflowServiceProxy
+	}
+	return false
+}
+
+func (x *Capabilities) GetReplay() bool {
+	if x != nil {
+		return x.Replay
 	}
 	return false
 }
@@ -1422,7 +1480,7 @@ var File_sidecar_bridge_v1_bridge_proto protoreflect.FileDescriptor
 
 const file_sidecar_bridge_v1_bridge_proto_rawDesc = "" +
 	"\n" +
-	"\x1esidecar/bridge/v1/bridge.proto\x12\x11sidecar.bridge.v1\x1a\x1egoogle/protobuf/duration.proto\x1a sidecar/bridge/v1/activity.proto\x1a\x1dsidecar/bridge/v1/nexus.proto\x1a+sidecar/bridge/v1/workflow_activation.proto\x1a+sidecar/bridge/v1/workflow_completion.proto\"\xb1\x04\n" +
+	"\x1esidecar/bridge/v1/bridge.proto\x12\x11sidecar.bridge.v1\x1a\x1egoogle/protobuf/duration.proto\x1a sidecar/bridge/v1/activity.proto\x1a\x1fsidecar/bridge/v1/history.proto\x1a\x1dsidecar/bridge/v1/nexus.proto\x1a+sidecar/bridge/v1/workflow_activation.proto\x1a+sidecar/bridge/v1/workflow_completion.proto\"\xfc\x04\n" +
 	"\x0eConnectRequest\x129\n" +
 	"\bregister\x18\x01 \x01(\v2\x1b.sidecar.bridge.v1.RegisterH\x00R\bregister\x12b\n" +
 	"\x13workflow_completion\x18\x02 \x01(\v2/.sidecar.bridge.v1.WorkflowActivationCompletionH\x00R\x12workflowCompletion\x12\\\n" +
@@ -1430,8 +1488,9 @@ const file_sidecar_bridge_v1_bridge_proto_rawDesc = "" +
 	"\x12activity_heartbeat\x18\x04 \x01(\v2$.sidecar.bridge.v1.ActivityHeartbeatH\x00R\x11activityHeartbeat\x12S\n" +
 	"\x10nexus_completion\x18\x05 \x01(\v2&.sidecar.bridge.v1.NexusTaskCompletionH\x00R\x0fnexusCompletion\x129\n" +
 	"\bcapacity\x18\x06 \x01(\v2\x1b.sidecar.bridge.v1.CapacityH\x00R\bcapacity\x120\n" +
-	"\x05drain\x18\a \x01(\v2\x18.sidecar.bridge.v1.DrainH\x00R\x05drainB\t\n" +
-	"\amessage\"\xcd\x04\n" +
+	"\x05drain\x18\a \x01(\v2\x18.sidecar.bridge.v1.DrainH\x00R\x05drain\x12I\n" +
+	"\x0ereplay_history\x18\b \x01(\v2 .sidecar.bridge.v1.ReplayHistoryH\x00R\rreplayHistoryB\t\n" +
+	"\amessage\"\x95\x05\n" +
 	"\x0fConnectResponse\x12?\n" +
 	"\n" +
 	"registered\x18\x01 \x01(\v2\x1d.sidecar.bridge.v1.RegisteredH\x00R\n" +
@@ -1443,8 +1502,9 @@ const file_sidecar_bridge_v1_bridge_proto_rawDesc = "" +
 	"\x10completion_error\x18\x05 \x01(\v2\".sidecar.bridge.v1.CompletionErrorH\x00R\x0fcompletionError\x126\n" +
 	"\adrained\x18\x06 \x01(\v2\x1a.sidecar.bridge.v1.DrainedH\x00R\adrained\x12?\n" +
 	"\bshutdown\x18\a \x01(\v2!.sidecar.bridge.v1.ShutdownNoticeH\x00R\bshutdown\x12C\n" +
-	"\fworker_error\x18\b \x01(\v2\x1e.sidecar.bridge.v1.WorkerErrorH\x00R\vworkerErrorB\t\n" +
-	"\amessage\"\x9f\x04\n" +
+	"\fworker_error\x18\b \x01(\v2\x1e.sidecar.bridge.v1.WorkerErrorH\x00R\vworkerError\x12F\n" +
+	"\rreplay_result\x18\t \x01(\v2\x1f.sidecar.bridge.v1.ReplayResultH\x00R\freplayResultB\t\n" +
+	"\amessage\"\xc0\x04\n" +
 	"\bRegister\x12)\n" +
 	"\x10protocol_version\x18\x01 \x01(\rR\x0fprotocolVersion\x12\x1a\n" +
 	"\bidentity\x18\x02 \x01(\tR\bidentity\x12\x19\n" +
@@ -1461,7 +1521,9 @@ const file_sidecar_bridge_v1_bridge_proto_rawDesc = "" +
 	"\bcapacity\x18\t \x01(\v2\x1b.sidecar.bridge.v1.CapacityR\bcapacity\x12)\n" +
 	"\x10dynamic_workflow\x18\n" +
 	" \x01(\bR\x0fdynamicWorkflow\x12)\n" +
-	"\x10dynamic_activity\x18\v \x01(\bR\x0fdynamicActivity\"x\n" +
+	"\x10dynamic_activity\x18\v \x01(\bR\x0fdynamicActivity\x12\x1f\n" +
+	"\vreplay_only\x18\f \x01(\bR\n" +
+	"replayOnly\"x\n" +
 	"\x14WorkflowRegistration\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x18\n" +
 	"\asignals\x18\x02 \x03(\tR\asignals\x12\x18\n" +
@@ -1494,7 +1556,7 @@ const file_sidecar_bridge_v1_bridge_proto_rawDesc = "" +
 	"\n" +
 	"task_queue\x18\x06 \x01(\tR\ttaskQueue\x12C\n" +
 	"\fcapabilities\x18\a \x01(\v2\x1f.sidecar.bridge.v1.CapabilitiesR\fcapabilities\x121\n" +
-	"\x06limits\x18\b \x01(\v2\x19.sidecar.bridge.v1.LimitsR\x06limits\"\xc3\x02\n" +
+	"\x06limits\x18\b \x01(\v2\x19.sidecar.bridge.v1.LimitsR\x06limits\"\xdb\x02\n" +
 	"\fCapabilities\x12)\n" +
 	"\x10sticky_execution\x18\x01 \x01(\bR\x0fstickyExecution\x12)\n" +
 	"\x10eager_activities\x18\x02 \x01(\bR\x0feagerActivities\x12)\n" +
@@ -1503,7 +1565,8 @@ const file_sidecar_bridge_v1_bridge_proto_rawDesc = "" +
 	"\aupdates\x18\x05 \x01(\bR\aupdates\x12%\n" +
 	"\x0eclient_service\x18\x06 \x01(\bR\rclientService\x12%\n" +
 	"\x0eserver_version\x18\a \x01(\tR\rserverVersion\x124\n" +
-	"\x16workflow_service_proxy\x18\b \x01(\bR\x14workflowServiceProxy\"\xb6\x02\n" +
+	"\x16workflow_service_proxy\x18\b \x01(\bR\x14workflowServiceProxy\x12\x16\n" +
+	"\x06replay\x18\t \x01(\bR\x06replay\"\xb6\x02\n" +
 	"\x06Limits\x12*\n" +
 	"\x11max_message_bytes\x18\x01 \x01(\rR\x0fmaxMessageBytes\x120\n" +
 	"\x14max_cached_workflows\x18\x02 \x01(\rR\x12maxCachedWorkflows\x12B\n" +
@@ -1568,10 +1631,12 @@ var file_sidecar_bridge_v1_bridge_proto_goTypes = []any{
 	(*ActivityTaskCompletion)(nil),       // 17: sidecar.bridge.v1.ActivityTaskCompletion
 	(*ActivityHeartbeat)(nil),            // 18: sidecar.bridge.v1.ActivityHeartbeat
 	(*NexusTaskCompletion)(nil),          // 19: sidecar.bridge.v1.NexusTaskCompletion
-	(*WorkflowActivation)(nil),           // 20: sidecar.bridge.v1.WorkflowActivation
-	(*ActivityTask)(nil),                 // 21: sidecar.bridge.v1.ActivityTask
-	(*NexusTask)(nil),                    // 22: sidecar.bridge.v1.NexusTask
-	(*durationpb.Duration)(nil),          // 23: google.protobuf.Duration
+	(*ReplayHistory)(nil),                // 20: sidecar.bridge.v1.ReplayHistory
+	(*WorkflowActivation)(nil),           // 21: sidecar.bridge.v1.WorkflowActivation
+	(*ActivityTask)(nil),                 // 22: sidecar.bridge.v1.ActivityTask
+	(*NexusTask)(nil),                    // 23: sidecar.bridge.v1.NexusTask
+	(*ReplayResult)(nil),                 // 24: sidecar.bridge.v1.ReplayResult
+	(*durationpb.Duration)(nil),          // 25: google.protobuf.Duration
 }
 var file_sidecar_bridge_v1_bridge_proto_depIdxs = []int32{
 	3,  // 0: sidecar.bridge.v1.ConnectRequest.register:type_name -> sidecar.bridge.v1.Register
@@ -1581,31 +1646,33 @@ var file_sidecar_bridge_v1_bridge_proto_depIdxs = []int32{
 	19, // 4: sidecar.bridge.v1.ConnectRequest.nexus_completion:type_name -> sidecar.bridge.v1.NexusTaskCompletion
 	7,  // 5: sidecar.bridge.v1.ConnectRequest.capacity:type_name -> sidecar.bridge.v1.Capacity
 	8,  // 6: sidecar.bridge.v1.ConnectRequest.drain:type_name -> sidecar.bridge.v1.Drain
-	9,  // 7: sidecar.bridge.v1.ConnectResponse.registered:type_name -> sidecar.bridge.v1.Registered
-	20, // 8: sidecar.bridge.v1.ConnectResponse.workflow_activation:type_name -> sidecar.bridge.v1.WorkflowActivation
-	21, // 9: sidecar.bridge.v1.ConnectResponse.activity_task:type_name -> sidecar.bridge.v1.ActivityTask
-	22, // 10: sidecar.bridge.v1.ConnectResponse.nexus_task:type_name -> sidecar.bridge.v1.NexusTask
-	12, // 11: sidecar.bridge.v1.ConnectResponse.completion_error:type_name -> sidecar.bridge.v1.CompletionError
-	13, // 12: sidecar.bridge.v1.ConnectResponse.drained:type_name -> sidecar.bridge.v1.Drained
-	14, // 13: sidecar.bridge.v1.ConnectResponse.shutdown:type_name -> sidecar.bridge.v1.ShutdownNotice
-	15, // 14: sidecar.bridge.v1.ConnectResponse.worker_error:type_name -> sidecar.bridge.v1.WorkerError
-	4,  // 15: sidecar.bridge.v1.Register.workflows:type_name -> sidecar.bridge.v1.WorkflowRegistration
-	5,  // 16: sidecar.bridge.v1.Register.activities:type_name -> sidecar.bridge.v1.ActivityRegistration
-	6,  // 17: sidecar.bridge.v1.Register.nexus_services:type_name -> sidecar.bridge.v1.NexusServiceRegistration
-	7,  // 18: sidecar.bridge.v1.Register.capacity:type_name -> sidecar.bridge.v1.Capacity
-	10, // 19: sidecar.bridge.v1.Registered.capabilities:type_name -> sidecar.bridge.v1.Capabilities
-	11, // 20: sidecar.bridge.v1.Registered.limits:type_name -> sidecar.bridge.v1.Limits
-	7,  // 21: sidecar.bridge.v1.Limits.max_concurrent:type_name -> sidecar.bridge.v1.Capacity
-	23, // 22: sidecar.bridge.v1.Limits.graceful_shutdown_timeout:type_name -> google.protobuf.Duration
-	0,  // 23: sidecar.bridge.v1.CompletionError.kind:type_name -> sidecar.bridge.v1.CompletionErrorKind
-	23, // 24: sidecar.bridge.v1.ShutdownNotice.grace_period:type_name -> google.protobuf.Duration
-	1,  // 25: sidecar.bridge.v1.BridgeService.Connect:input_type -> sidecar.bridge.v1.ConnectRequest
-	2,  // 26: sidecar.bridge.v1.BridgeService.Connect:output_type -> sidecar.bridge.v1.ConnectResponse
-	26, // [26:27] is the sub-list for method output_type
-	25, // [25:26] is the sub-list for method input_type
-	25, // [25:25] is the sub-list for extension type_name
-	25, // [25:25] is the sub-list for extension extendee
-	0,  // [0:25] is the sub-list for field type_name
+	20, // 7: sidecar.bridge.v1.ConnectRequest.replay_history:type_name -> sidecar.bridge.v1.ReplayHistory
+	9,  // 8: sidecar.bridge.v1.ConnectResponse.registered:type_name -> sidecar.bridge.v1.Registered
+	21, // 9: sidecar.bridge.v1.ConnectResponse.workflow_activation:type_name -> sidecar.bridge.v1.WorkflowActivation
+	22, // 10: sidecar.bridge.v1.ConnectResponse.activity_task:type_name -> sidecar.bridge.v1.ActivityTask
+	23, // 11: sidecar.bridge.v1.ConnectResponse.nexus_task:type_name -> sidecar.bridge.v1.NexusTask
+	12, // 12: sidecar.bridge.v1.ConnectResponse.completion_error:type_name -> sidecar.bridge.v1.CompletionError
+	13, // 13: sidecar.bridge.v1.ConnectResponse.drained:type_name -> sidecar.bridge.v1.Drained
+	14, // 14: sidecar.bridge.v1.ConnectResponse.shutdown:type_name -> sidecar.bridge.v1.ShutdownNotice
+	15, // 15: sidecar.bridge.v1.ConnectResponse.worker_error:type_name -> sidecar.bridge.v1.WorkerError
+	24, // 16: sidecar.bridge.v1.ConnectResponse.replay_result:type_name -> sidecar.bridge.v1.ReplayResult
+	4,  // 17: sidecar.bridge.v1.Register.workflows:type_name -> sidecar.bridge.v1.WorkflowRegistration
+	5,  // 18: sidecar.bridge.v1.Register.activities:type_name -> sidecar.bridge.v1.ActivityRegistration
+	6,  // 19: sidecar.bridge.v1.Register.nexus_services:type_name -> sidecar.bridge.v1.NexusServiceRegistration
+	7,  // 20: sidecar.bridge.v1.Register.capacity:type_name -> sidecar.bridge.v1.Capacity
+	10, // 21: sidecar.bridge.v1.Registered.capabilities:type_name -> sidecar.bridge.v1.Capabilities
+	11, // 22: sidecar.bridge.v1.Registered.limits:type_name -> sidecar.bridge.v1.Limits
+	7,  // 23: sidecar.bridge.v1.Limits.max_concurrent:type_name -> sidecar.bridge.v1.Capacity
+	25, // 24: sidecar.bridge.v1.Limits.graceful_shutdown_timeout:type_name -> google.protobuf.Duration
+	0,  // 25: sidecar.bridge.v1.CompletionError.kind:type_name -> sidecar.bridge.v1.CompletionErrorKind
+	25, // 26: sidecar.bridge.v1.ShutdownNotice.grace_period:type_name -> google.protobuf.Duration
+	1,  // 27: sidecar.bridge.v1.BridgeService.Connect:input_type -> sidecar.bridge.v1.ConnectRequest
+	2,  // 28: sidecar.bridge.v1.BridgeService.Connect:output_type -> sidecar.bridge.v1.ConnectResponse
+	28, // [28:29] is the sub-list for method output_type
+	27, // [27:28] is the sub-list for method input_type
+	27, // [27:27] is the sub-list for extension type_name
+	27, // [27:27] is the sub-list for extension extendee
+	0,  // [0:27] is the sub-list for field type_name
 }
 
 func init() { file_sidecar_bridge_v1_bridge_proto_init() }
@@ -1614,6 +1681,7 @@ func file_sidecar_bridge_v1_bridge_proto_init() {
 		return
 	}
 	file_sidecar_bridge_v1_activity_proto_init()
+	file_sidecar_bridge_v1_history_proto_init()
 	file_sidecar_bridge_v1_nexus_proto_init()
 	file_sidecar_bridge_v1_workflow_activation_proto_init()
 	file_sidecar_bridge_v1_workflow_completion_proto_init()
@@ -1625,6 +1693,7 @@ func file_sidecar_bridge_v1_bridge_proto_init() {
 		(*ConnectRequest_NexusCompletion)(nil),
 		(*ConnectRequest_Capacity)(nil),
 		(*ConnectRequest_Drain)(nil),
+		(*ConnectRequest_ReplayHistory)(nil),
 	}
 	file_sidecar_bridge_v1_bridge_proto_msgTypes[1].OneofWrappers = []any{
 		(*ConnectResponse_Registered)(nil),
@@ -1635,6 +1704,7 @@ func file_sidecar_bridge_v1_bridge_proto_init() {
 		(*ConnectResponse_Drained)(nil),
 		(*ConnectResponse_Shutdown)(nil),
 		(*ConnectResponse_WorkerError)(nil),
+		(*ConnectResponse_ReplayResult)(nil),
 	}
 	file_sidecar_bridge_v1_bridge_proto_msgTypes[11].OneofWrappers = []any{
 		(*CompletionError_RunId)(nil),

@@ -1974,11 +1974,132 @@ func (x *HeartbeatActivityResponse) GetActivityReset() bool {
 	return false
 }
 
+// FetchWorkflowHistoryRequest asks for one page of a run's history.
+type FetchWorkflowHistoryRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The workflow. An empty run id means the latest run.
+	Execution *WorkflowExecution `protobuf:"bytes,1,opt,name=execution,proto3" json:"execution,omitempty"`
+	// The next_page_token of the previous page; empty for the first page.
+	NextPageToken []byte `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	// The form of the returned history.
+	Encoding      HistoryEncoding `protobuf:"varint,3,opt,name=encoding,proto3,enum=sidecar.bridge.v1.HistoryEncoding" json:"encoding,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *FetchWorkflowHistoryRequest) Reset() {
+	*x = FetchWorkflowHistoryRequest{}
+	mi := &file_sidecar_bridge_v1_client_proto_msgTypes[25]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *FetchWorkflowHistoryRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*FetchWorkflowHistoryRequest) ProtoMessage() {}
+
+func (x *FetchWorkflowHistoryRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_sidecar_bridge_v1_client_proto_msgTypes[25]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use FetchWorkflowHistoryRequest.ProtoReflect.Descriptor instead.
+func (*FetchWorkflowHistoryRequest) Descriptor() ([]byte, []int) {
+	return file_sidecar_bridge_v1_client_proto_rawDescGZIP(), []int{25}
+}
+
+func (x *FetchWorkflowHistoryRequest) GetExecution() *WorkflowExecution {
+	if x != nil {
+		return x.Execution
+	}
+	return nil
+}
+
+func (x *FetchWorkflowHistoryRequest) GetNextPageToken() []byte {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return nil
+}
+
+func (x *FetchWorkflowHistoryRequest) GetEncoding() HistoryEncoding {
+	if x != nil {
+		return x.Encoding
+	}
+	return HistoryEncoding_HISTORY_ENCODING_UNSPECIFIED
+}
+
+// FetchWorkflowHistoryResponse is one page of a run's history.
+type FetchWorkflowHistoryResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The page's events as a temporal.api.history.v1.History, in the requested
+	// encoding. Binary pages concatenate into the whole history; JSON pages
+	// are each a {"events": [...]} document.
+	History *WorkflowHistory `protobuf:"bytes,1,opt,name=history,proto3" json:"history,omitempty"`
+	// Where the next page starts; empty after the last page.
+	NextPageToken []byte `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *FetchWorkflowHistoryResponse) Reset() {
+	*x = FetchWorkflowHistoryResponse{}
+	mi := &file_sidecar_bridge_v1_client_proto_msgTypes[26]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *FetchWorkflowHistoryResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*FetchWorkflowHistoryResponse) ProtoMessage() {}
+
+func (x *FetchWorkflowHistoryResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_sidecar_bridge_v1_client_proto_msgTypes[26]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use FetchWorkflowHistoryResponse.ProtoReflect.Descriptor instead.
+func (*FetchWorkflowHistoryResponse) Descriptor() ([]byte, []int) {
+	return file_sidecar_bridge_v1_client_proto_rawDescGZIP(), []int{26}
+}
+
+func (x *FetchWorkflowHistoryResponse) GetHistory() *WorkflowHistory {
+	if x != nil {
+		return x.History
+	}
+	return nil
+}
+
+func (x *FetchWorkflowHistoryResponse) GetNextPageToken() []byte {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return nil
+}
+
 var File_sidecar_bridge_v1_client_proto protoreflect.FileDescriptor
 
 const file_sidecar_bridge_v1_client_proto_rawDesc = "" +
 	"\n" +
-	"\x1esidecar/bridge/v1/client.proto\x12\x11sidecar.bridge.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a sidecar/bridge/v1/activity.proto\x1a\x1esidecar/bridge/v1/common.proto\x1a\x1dsidecar/bridge/v1/nexus.proto\"\xba\n" +
+	"\x1esidecar/bridge/v1/client.proto\x12\x11sidecar.bridge.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a sidecar/bridge/v1/activity.proto\x1a\x1esidecar/bridge/v1/common.proto\x1a\x1fsidecar/bridge/v1/history.proto\x1a\x1dsidecar/bridge/v1/nexus.proto\"\xba\n" +
 	"\n" +
 	"\x0fWorkflowOptions\x12\x1f\n" +
 	"\vworkflow_id\x18\x01 \x01(\tR\n" +
@@ -2144,7 +2265,14 @@ const file_sidecar_bridge_v1_client_proto_rawDesc = "" +
 	"\x19HeartbeatActivityResponse\x12)\n" +
 	"\x10cancel_requested\x18\x01 \x01(\bR\x0fcancelRequested\x12'\n" +
 	"\x0factivity_paused\x18\x02 \x01(\bR\x0eactivityPaused\x12%\n" +
-	"\x0eactivity_reset\x18\x03 \x01(\bR\ractivityReset*\xb6\x01\n" +
+	"\x0eactivity_reset\x18\x03 \x01(\bR\ractivityReset\"\xc9\x01\n" +
+	"\x1bFetchWorkflowHistoryRequest\x12B\n" +
+	"\texecution\x18\x01 \x01(\v2$.sidecar.bridge.v1.WorkflowExecutionR\texecution\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\fR\rnextPageToken\x12>\n" +
+	"\bencoding\x18\x03 \x01(\x0e2\".sidecar.bridge.v1.HistoryEncodingR\bencoding\"\x84\x01\n" +
+	"\x1cFetchWorkflowHistoryResponse\x12<\n" +
+	"\ahistory\x18\x01 \x01(\v2\".sidecar.bridge.v1.WorkflowHistoryR\ahistory\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\fR\rnextPageToken*\xb6\x01\n" +
 	"\x14QueryRejectCondition\x12&\n" +
 	"\"QUERY_REJECT_CONDITION_UNSPECIFIED\x10\x00\x12\x1f\n" +
 	"\x1bQUERY_REJECT_CONDITION_NONE\x10\x01\x12#\n" +
@@ -2153,7 +2281,8 @@ const file_sidecar_bridge_v1_client_proto_rawDesc = "" +
 	"\x0fUpdateWaitStage\x12!\n" +
 	"\x1dUPDATE_WAIT_STAGE_UNSPECIFIED\x10\x00\x12\x1e\n" +
 	"\x1aUPDATE_WAIT_STAGE_ACCEPTED\x10\x01\x12\x1f\n" +
-	"\x1bUPDATE_WAIT_STAGE_COMPLETED\x10\x022\xb9\t\n" +
+	"\x1bUPDATE_WAIT_STAGE_COMPLETED\x10\x022\xb2\n" +
+	"\n" +
 	"\rClientService\x12b\n" +
 	"\rStartWorkflow\x12'.sidecar.bridge.v1.StartWorkflowRequest\x1a(.sidecar.bridge.v1.StartWorkflowResponse\x12\x80\x01\n" +
 	"\x17SignalWithStartWorkflow\x121.sidecar.bridge.v1.SignalWithStartWorkflowRequest\x1a2.sidecar.bridge.v1.SignalWithStartWorkflowResponse\x12e\n" +
@@ -2165,7 +2294,8 @@ const file_sidecar_bridge_v1_client_proto_rawDesc = "" +
 	"\x11TerminateWorkflow\x12+.sidecar.bridge.v1.TerminateWorkflowRequest\x1a,.sidecar.bridge.v1.TerminateWorkflowResponse\x12k\n" +
 	"\x10DescribeWorkflow\x12*.sidecar.bridge.v1.DescribeWorkflowRequest\x1a+.sidecar.bridge.v1.DescribeWorkflowResponse\x12k\n" +
 	"\x10CompleteActivity\x12*.sidecar.bridge.v1.CompleteActivityRequest\x1a+.sidecar.bridge.v1.CompleteActivityResponse\x12n\n" +
-	"\x11HeartbeatActivity\x12+.sidecar.bridge.v1.HeartbeatActivityRequest\x1a,.sidecar.bridge.v1.HeartbeatActivityResponseB\xd1\x01\n" +
+	"\x11HeartbeatActivity\x12+.sidecar.bridge.v1.HeartbeatActivityRequest\x1a,.sidecar.bridge.v1.HeartbeatActivityResponse\x12w\n" +
+	"\x14FetchWorkflowHistory\x12..sidecar.bridge.v1.FetchWorkflowHistoryRequest\x1a/.sidecar.bridge.v1.FetchWorkflowHistoryResponseB\xd1\x01\n" +
 	"\x15com.sidecar.bridge.v1B\vClientProtoP\x01ZEgithub.com/temporal-sidecar/sidecar/gen/go/sidecar/bridge/v1;bridgev1\xa2\x02\x03SBX\xaa\x02\x11Sidecar.Bridge.V1\xca\x02\x11Sidecar\\Bridge\\V1\xe2\x02\x1dSidecar\\Bridge\\V1\\GPBMetadata\xea\x02\x13Sidecar::Bridge::V1b\x06proto3"
 
 var (
@@ -2181,7 +2311,7 @@ func file_sidecar_bridge_v1_client_proto_rawDescGZIP() []byte {
 }
 
 var file_sidecar_bridge_v1_client_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_sidecar_bridge_v1_client_proto_msgTypes = make([]protoimpl.MessageInfo, 33)
+var file_sidecar_bridge_v1_client_proto_msgTypes = make([]protoimpl.MessageInfo, 35)
 var file_sidecar_bridge_v1_client_proto_goTypes = []any{
 	(QueryRejectCondition)(0),               // 0: sidecar.bridge.v1.QueryRejectCondition
 	(UpdateWaitStage)(0),                    // 1: sidecar.bridge.v1.UpdateWaitStage
@@ -2210,115 +2340,124 @@ var file_sidecar_bridge_v1_client_proto_goTypes = []any{
 	(*CompleteActivityResponse)(nil),        // 24: sidecar.bridge.v1.CompleteActivityResponse
 	(*HeartbeatActivityRequest)(nil),        // 25: sidecar.bridge.v1.HeartbeatActivityRequest
 	(*HeartbeatActivityResponse)(nil),       // 26: sidecar.bridge.v1.HeartbeatActivityResponse
-	nil,                                     // 27: sidecar.bridge.v1.WorkflowOptions.MemoEntry
-	nil,                                     // 28: sidecar.bridge.v1.WorkflowOptions.SearchAttributesEntry
-	nil,                                     // 29: sidecar.bridge.v1.WorkflowOptions.HeadersEntry
-	nil,                                     // 30: sidecar.bridge.v1.SignalWorkflowRequest.HeadersEntry
-	nil,                                     // 31: sidecar.bridge.v1.QueryWorkflowRequest.HeadersEntry
-	nil,                                     // 32: sidecar.bridge.v1.UpdateWorkflowRequest.HeadersEntry
-	nil,                                     // 33: sidecar.bridge.v1.DescribeWorkflowResponse.MemoEntry
-	nil,                                     // 34: sidecar.bridge.v1.DescribeWorkflowResponse.SearchAttributesEntry
-	(*Payload)(nil),                         // 35: sidecar.bridge.v1.Payload
-	(*durationpb.Duration)(nil),             // 36: google.protobuf.Duration
-	(*RetryPolicy)(nil),                     // 37: sidecar.bridge.v1.RetryPolicy
-	(WorkflowIdReusePolicy)(0),              // 38: sidecar.bridge.v1.WorkflowIdReusePolicy
-	(WorkflowIdConflictPolicy)(0),           // 39: sidecar.bridge.v1.WorkflowIdConflictPolicy
-	(*Priority)(nil),                        // 40: sidecar.bridge.v1.Priority
-	(*NexusLink)(nil),                       // 41: sidecar.bridge.v1.NexusLink
-	(*WorkflowExecution)(nil),               // 42: sidecar.bridge.v1.WorkflowExecution
-	(*Payloads)(nil),                        // 43: sidecar.bridge.v1.Payloads
-	(WorkflowExecutionStatus)(0),            // 44: sidecar.bridge.v1.WorkflowExecutionStatus
-	(*Failure)(nil),                         // 45: sidecar.bridge.v1.Failure
-	(*timestamppb.Timestamp)(nil),           // 46: google.protobuf.Timestamp
-	(*ActivityExecutionResult)(nil),         // 47: sidecar.bridge.v1.ActivityExecutionResult
+	(*FetchWorkflowHistoryRequest)(nil),     // 27: sidecar.bridge.v1.FetchWorkflowHistoryRequest
+	(*FetchWorkflowHistoryResponse)(nil),    // 28: sidecar.bridge.v1.FetchWorkflowHistoryResponse
+	nil,                                     // 29: sidecar.bridge.v1.WorkflowOptions.MemoEntry
+	nil,                                     // 30: sidecar.bridge.v1.WorkflowOptions.SearchAttributesEntry
+	nil,                                     // 31: sidecar.bridge.v1.WorkflowOptions.HeadersEntry
+	nil,                                     // 32: sidecar.bridge.v1.SignalWorkflowRequest.HeadersEntry
+	nil,                                     // 33: sidecar.bridge.v1.QueryWorkflowRequest.HeadersEntry
+	nil,                                     // 34: sidecar.bridge.v1.UpdateWorkflowRequest.HeadersEntry
+	nil,                                     // 35: sidecar.bridge.v1.DescribeWorkflowResponse.MemoEntry
+	nil,                                     // 36: sidecar.bridge.v1.DescribeWorkflowResponse.SearchAttributesEntry
+	(*Payload)(nil),                         // 37: sidecar.bridge.v1.Payload
+	(*durationpb.Duration)(nil),             // 38: google.protobuf.Duration
+	(*RetryPolicy)(nil),                     // 39: sidecar.bridge.v1.RetryPolicy
+	(WorkflowIdReusePolicy)(0),              // 40: sidecar.bridge.v1.WorkflowIdReusePolicy
+	(WorkflowIdConflictPolicy)(0),           // 41: sidecar.bridge.v1.WorkflowIdConflictPolicy
+	(*Priority)(nil),                        // 42: sidecar.bridge.v1.Priority
+	(*NexusLink)(nil),                       // 43: sidecar.bridge.v1.NexusLink
+	(*WorkflowExecution)(nil),               // 44: sidecar.bridge.v1.WorkflowExecution
+	(*Payloads)(nil),                        // 45: sidecar.bridge.v1.Payloads
+	(WorkflowExecutionStatus)(0),            // 46: sidecar.bridge.v1.WorkflowExecutionStatus
+	(*Failure)(nil),                         // 47: sidecar.bridge.v1.Failure
+	(*timestamppb.Timestamp)(nil),           // 48: google.protobuf.Timestamp
+	(*ActivityExecutionResult)(nil),         // 49: sidecar.bridge.v1.ActivityExecutionResult
+	(HistoryEncoding)(0),                    // 50: sidecar.bridge.v1.HistoryEncoding
+	(*WorkflowHistory)(nil),                 // 51: sidecar.bridge.v1.WorkflowHistory
 }
 var file_sidecar_bridge_v1_client_proto_depIdxs = []int32{
-	35, // 0: sidecar.bridge.v1.WorkflowOptions.args:type_name -> sidecar.bridge.v1.Payload
-	36, // 1: sidecar.bridge.v1.WorkflowOptions.execution_timeout:type_name -> google.protobuf.Duration
-	36, // 2: sidecar.bridge.v1.WorkflowOptions.run_timeout:type_name -> google.protobuf.Duration
-	36, // 3: sidecar.bridge.v1.WorkflowOptions.task_timeout:type_name -> google.protobuf.Duration
-	37, // 4: sidecar.bridge.v1.WorkflowOptions.retry_policy:type_name -> sidecar.bridge.v1.RetryPolicy
-	38, // 5: sidecar.bridge.v1.WorkflowOptions.id_reuse_policy:type_name -> sidecar.bridge.v1.WorkflowIdReusePolicy
-	39, // 6: sidecar.bridge.v1.WorkflowOptions.id_conflict_policy:type_name -> sidecar.bridge.v1.WorkflowIdConflictPolicy
-	27, // 7: sidecar.bridge.v1.WorkflowOptions.memo:type_name -> sidecar.bridge.v1.WorkflowOptions.MemoEntry
-	28, // 8: sidecar.bridge.v1.WorkflowOptions.search_attributes:type_name -> sidecar.bridge.v1.WorkflowOptions.SearchAttributesEntry
-	29, // 9: sidecar.bridge.v1.WorkflowOptions.headers:type_name -> sidecar.bridge.v1.WorkflowOptions.HeadersEntry
-	36, // 10: sidecar.bridge.v1.WorkflowOptions.start_delay:type_name -> google.protobuf.Duration
-	40, // 11: sidecar.bridge.v1.WorkflowOptions.priority:type_name -> sidecar.bridge.v1.Priority
+	37, // 0: sidecar.bridge.v1.WorkflowOptions.args:type_name -> sidecar.bridge.v1.Payload
+	38, // 1: sidecar.bridge.v1.WorkflowOptions.execution_timeout:type_name -> google.protobuf.Duration
+	38, // 2: sidecar.bridge.v1.WorkflowOptions.run_timeout:type_name -> google.protobuf.Duration
+	38, // 3: sidecar.bridge.v1.WorkflowOptions.task_timeout:type_name -> google.protobuf.Duration
+	39, // 4: sidecar.bridge.v1.WorkflowOptions.retry_policy:type_name -> sidecar.bridge.v1.RetryPolicy
+	40, // 5: sidecar.bridge.v1.WorkflowOptions.id_reuse_policy:type_name -> sidecar.bridge.v1.WorkflowIdReusePolicy
+	41, // 6: sidecar.bridge.v1.WorkflowOptions.id_conflict_policy:type_name -> sidecar.bridge.v1.WorkflowIdConflictPolicy
+	29, // 7: sidecar.bridge.v1.WorkflowOptions.memo:type_name -> sidecar.bridge.v1.WorkflowOptions.MemoEntry
+	30, // 8: sidecar.bridge.v1.WorkflowOptions.search_attributes:type_name -> sidecar.bridge.v1.WorkflowOptions.SearchAttributesEntry
+	31, // 9: sidecar.bridge.v1.WorkflowOptions.headers:type_name -> sidecar.bridge.v1.WorkflowOptions.HeadersEntry
+	38, // 10: sidecar.bridge.v1.WorkflowOptions.start_delay:type_name -> google.protobuf.Duration
+	42, // 11: sidecar.bridge.v1.WorkflowOptions.priority:type_name -> sidecar.bridge.v1.Priority
 	2,  // 12: sidecar.bridge.v1.StartWorkflowRequest.options:type_name -> sidecar.bridge.v1.WorkflowOptions
-	41, // 13: sidecar.bridge.v1.StartWorkflowResponse.nexus_links:type_name -> sidecar.bridge.v1.NexusLink
+	43, // 13: sidecar.bridge.v1.StartWorkflowResponse.nexus_links:type_name -> sidecar.bridge.v1.NexusLink
 	2,  // 14: sidecar.bridge.v1.SignalWithStartWorkflowRequest.options:type_name -> sidecar.bridge.v1.WorkflowOptions
-	35, // 15: sidecar.bridge.v1.SignalWithStartWorkflowRequest.signal_args:type_name -> sidecar.bridge.v1.Payload
-	42, // 16: sidecar.bridge.v1.SignalWorkflowRequest.execution:type_name -> sidecar.bridge.v1.WorkflowExecution
-	35, // 17: sidecar.bridge.v1.SignalWorkflowRequest.args:type_name -> sidecar.bridge.v1.Payload
-	30, // 18: sidecar.bridge.v1.SignalWorkflowRequest.headers:type_name -> sidecar.bridge.v1.SignalWorkflowRequest.HeadersEntry
-	42, // 19: sidecar.bridge.v1.QueryWorkflowRequest.execution:type_name -> sidecar.bridge.v1.WorkflowExecution
-	35, // 20: sidecar.bridge.v1.QueryWorkflowRequest.args:type_name -> sidecar.bridge.v1.Payload
-	31, // 21: sidecar.bridge.v1.QueryWorkflowRequest.headers:type_name -> sidecar.bridge.v1.QueryWorkflowRequest.HeadersEntry
+	37, // 15: sidecar.bridge.v1.SignalWithStartWorkflowRequest.signal_args:type_name -> sidecar.bridge.v1.Payload
+	44, // 16: sidecar.bridge.v1.SignalWorkflowRequest.execution:type_name -> sidecar.bridge.v1.WorkflowExecution
+	37, // 17: sidecar.bridge.v1.SignalWorkflowRequest.args:type_name -> sidecar.bridge.v1.Payload
+	32, // 18: sidecar.bridge.v1.SignalWorkflowRequest.headers:type_name -> sidecar.bridge.v1.SignalWorkflowRequest.HeadersEntry
+	44, // 19: sidecar.bridge.v1.QueryWorkflowRequest.execution:type_name -> sidecar.bridge.v1.WorkflowExecution
+	37, // 20: sidecar.bridge.v1.QueryWorkflowRequest.args:type_name -> sidecar.bridge.v1.Payload
+	33, // 21: sidecar.bridge.v1.QueryWorkflowRequest.headers:type_name -> sidecar.bridge.v1.QueryWorkflowRequest.HeadersEntry
 	0,  // 22: sidecar.bridge.v1.QueryWorkflowRequest.reject_condition:type_name -> sidecar.bridge.v1.QueryRejectCondition
-	43, // 23: sidecar.bridge.v1.QueryWorkflowResponse.result:type_name -> sidecar.bridge.v1.Payloads
-	44, // 24: sidecar.bridge.v1.QueryWorkflowResponse.rejected_status:type_name -> sidecar.bridge.v1.WorkflowExecutionStatus
-	42, // 25: sidecar.bridge.v1.UpdateWorkflowRequest.execution:type_name -> sidecar.bridge.v1.WorkflowExecution
-	35, // 26: sidecar.bridge.v1.UpdateWorkflowRequest.args:type_name -> sidecar.bridge.v1.Payload
-	32, // 27: sidecar.bridge.v1.UpdateWorkflowRequest.headers:type_name -> sidecar.bridge.v1.UpdateWorkflowRequest.HeadersEntry
+	45, // 23: sidecar.bridge.v1.QueryWorkflowResponse.result:type_name -> sidecar.bridge.v1.Payloads
+	46, // 24: sidecar.bridge.v1.QueryWorkflowResponse.rejected_status:type_name -> sidecar.bridge.v1.WorkflowExecutionStatus
+	44, // 25: sidecar.bridge.v1.UpdateWorkflowRequest.execution:type_name -> sidecar.bridge.v1.WorkflowExecution
+	37, // 26: sidecar.bridge.v1.UpdateWorkflowRequest.args:type_name -> sidecar.bridge.v1.Payload
+	34, // 27: sidecar.bridge.v1.UpdateWorkflowRequest.headers:type_name -> sidecar.bridge.v1.UpdateWorkflowRequest.HeadersEntry
 	1,  // 28: sidecar.bridge.v1.UpdateWorkflowRequest.wait_for_stage:type_name -> sidecar.bridge.v1.UpdateWaitStage
-	43, // 29: sidecar.bridge.v1.UpdateWorkflowResponse.success:type_name -> sidecar.bridge.v1.Payloads
-	45, // 30: sidecar.bridge.v1.UpdateWorkflowResponse.failure:type_name -> sidecar.bridge.v1.Failure
-	42, // 31: sidecar.bridge.v1.GetWorkflowResultRequest.execution:type_name -> sidecar.bridge.v1.WorkflowExecution
-	44, // 32: sidecar.bridge.v1.GetWorkflowResultResponse.status:type_name -> sidecar.bridge.v1.WorkflowExecutionStatus
-	43, // 33: sidecar.bridge.v1.GetWorkflowResultResponse.result:type_name -> sidecar.bridge.v1.Payloads
-	45, // 34: sidecar.bridge.v1.GetWorkflowResultResponse.failure:type_name -> sidecar.bridge.v1.Failure
-	42, // 35: sidecar.bridge.v1.CancelWorkflowRequest.execution:type_name -> sidecar.bridge.v1.WorkflowExecution
-	42, // 36: sidecar.bridge.v1.TerminateWorkflowRequest.execution:type_name -> sidecar.bridge.v1.WorkflowExecution
-	35, // 37: sidecar.bridge.v1.TerminateWorkflowRequest.details:type_name -> sidecar.bridge.v1.Payload
-	42, // 38: sidecar.bridge.v1.DescribeWorkflowRequest.execution:type_name -> sidecar.bridge.v1.WorkflowExecution
-	42, // 39: sidecar.bridge.v1.DescribeWorkflowResponse.execution:type_name -> sidecar.bridge.v1.WorkflowExecution
-	44, // 40: sidecar.bridge.v1.DescribeWorkflowResponse.status:type_name -> sidecar.bridge.v1.WorkflowExecutionStatus
-	46, // 41: sidecar.bridge.v1.DescribeWorkflowResponse.start_time:type_name -> google.protobuf.Timestamp
-	46, // 42: sidecar.bridge.v1.DescribeWorkflowResponse.close_time:type_name -> google.protobuf.Timestamp
-	33, // 43: sidecar.bridge.v1.DescribeWorkflowResponse.memo:type_name -> sidecar.bridge.v1.DescribeWorkflowResponse.MemoEntry
-	34, // 44: sidecar.bridge.v1.DescribeWorkflowResponse.search_attributes:type_name -> sidecar.bridge.v1.DescribeWorkflowResponse.SearchAttributesEntry
-	42, // 45: sidecar.bridge.v1.DescribeWorkflowResponse.parent_execution:type_name -> sidecar.bridge.v1.WorkflowExecution
+	45, // 29: sidecar.bridge.v1.UpdateWorkflowResponse.success:type_name -> sidecar.bridge.v1.Payloads
+	47, // 30: sidecar.bridge.v1.UpdateWorkflowResponse.failure:type_name -> sidecar.bridge.v1.Failure
+	44, // 31: sidecar.bridge.v1.GetWorkflowResultRequest.execution:type_name -> sidecar.bridge.v1.WorkflowExecution
+	46, // 32: sidecar.bridge.v1.GetWorkflowResultResponse.status:type_name -> sidecar.bridge.v1.WorkflowExecutionStatus
+	45, // 33: sidecar.bridge.v1.GetWorkflowResultResponse.result:type_name -> sidecar.bridge.v1.Payloads
+	47, // 34: sidecar.bridge.v1.GetWorkflowResultResponse.failure:type_name -> sidecar.bridge.v1.Failure
+	44, // 35: sidecar.bridge.v1.CancelWorkflowRequest.execution:type_name -> sidecar.bridge.v1.WorkflowExecution
+	44, // 36: sidecar.bridge.v1.TerminateWorkflowRequest.execution:type_name -> sidecar.bridge.v1.WorkflowExecution
+	37, // 37: sidecar.bridge.v1.TerminateWorkflowRequest.details:type_name -> sidecar.bridge.v1.Payload
+	44, // 38: sidecar.bridge.v1.DescribeWorkflowRequest.execution:type_name -> sidecar.bridge.v1.WorkflowExecution
+	44, // 39: sidecar.bridge.v1.DescribeWorkflowResponse.execution:type_name -> sidecar.bridge.v1.WorkflowExecution
+	46, // 40: sidecar.bridge.v1.DescribeWorkflowResponse.status:type_name -> sidecar.bridge.v1.WorkflowExecutionStatus
+	48, // 41: sidecar.bridge.v1.DescribeWorkflowResponse.start_time:type_name -> google.protobuf.Timestamp
+	48, // 42: sidecar.bridge.v1.DescribeWorkflowResponse.close_time:type_name -> google.protobuf.Timestamp
+	35, // 43: sidecar.bridge.v1.DescribeWorkflowResponse.memo:type_name -> sidecar.bridge.v1.DescribeWorkflowResponse.MemoEntry
+	36, // 44: sidecar.bridge.v1.DescribeWorkflowResponse.search_attributes:type_name -> sidecar.bridge.v1.DescribeWorkflowResponse.SearchAttributesEntry
+	44, // 45: sidecar.bridge.v1.DescribeWorkflowResponse.parent_execution:type_name -> sidecar.bridge.v1.WorkflowExecution
 	22, // 46: sidecar.bridge.v1.ActivityRef.id:type_name -> sidecar.bridge.v1.ActivityId
 	21, // 47: sidecar.bridge.v1.CompleteActivityRequest.activity:type_name -> sidecar.bridge.v1.ActivityRef
-	47, // 48: sidecar.bridge.v1.CompleteActivityRequest.result:type_name -> sidecar.bridge.v1.ActivityExecutionResult
+	49, // 48: sidecar.bridge.v1.CompleteActivityRequest.result:type_name -> sidecar.bridge.v1.ActivityExecutionResult
 	21, // 49: sidecar.bridge.v1.HeartbeatActivityRequest.activity:type_name -> sidecar.bridge.v1.ActivityRef
-	35, // 50: sidecar.bridge.v1.HeartbeatActivityRequest.details:type_name -> sidecar.bridge.v1.Payload
-	35, // 51: sidecar.bridge.v1.WorkflowOptions.MemoEntry.value:type_name -> sidecar.bridge.v1.Payload
-	35, // 52: sidecar.bridge.v1.WorkflowOptions.SearchAttributesEntry.value:type_name -> sidecar.bridge.v1.Payload
-	35, // 53: sidecar.bridge.v1.WorkflowOptions.HeadersEntry.value:type_name -> sidecar.bridge.v1.Payload
-	35, // 54: sidecar.bridge.v1.SignalWorkflowRequest.HeadersEntry.value:type_name -> sidecar.bridge.v1.Payload
-	35, // 55: sidecar.bridge.v1.QueryWorkflowRequest.HeadersEntry.value:type_name -> sidecar.bridge.v1.Payload
-	35, // 56: sidecar.bridge.v1.UpdateWorkflowRequest.HeadersEntry.value:type_name -> sidecar.bridge.v1.Payload
-	35, // 57: sidecar.bridge.v1.DescribeWorkflowResponse.MemoEntry.value:type_name -> sidecar.bridge.v1.Payload
-	35, // 58: sidecar.bridge.v1.DescribeWorkflowResponse.SearchAttributesEntry.value:type_name -> sidecar.bridge.v1.Payload
-	3,  // 59: sidecar.bridge.v1.ClientService.StartWorkflow:input_type -> sidecar.bridge.v1.StartWorkflowRequest
-	5,  // 60: sidecar.bridge.v1.ClientService.SignalWithStartWorkflow:input_type -> sidecar.bridge.v1.SignalWithStartWorkflowRequest
-	7,  // 61: sidecar.bridge.v1.ClientService.SignalWorkflow:input_type -> sidecar.bridge.v1.SignalWorkflowRequest
-	9,  // 62: sidecar.bridge.v1.ClientService.QueryWorkflow:input_type -> sidecar.bridge.v1.QueryWorkflowRequest
-	11, // 63: sidecar.bridge.v1.ClientService.UpdateWorkflow:input_type -> sidecar.bridge.v1.UpdateWorkflowRequest
-	13, // 64: sidecar.bridge.v1.ClientService.GetWorkflowResult:input_type -> sidecar.bridge.v1.GetWorkflowResultRequest
-	15, // 65: sidecar.bridge.v1.ClientService.CancelWorkflow:input_type -> sidecar.bridge.v1.CancelWorkflowRequest
-	17, // 66: sidecar.bridge.v1.ClientService.TerminateWorkflow:input_type -> sidecar.bridge.v1.TerminateWorkflowRequest
-	19, // 67: sidecar.bridge.v1.ClientService.DescribeWorkflow:input_type -> sidecar.bridge.v1.DescribeWorkflowRequest
-	23, // 68: sidecar.bridge.v1.ClientService.CompleteActivity:input_type -> sidecar.bridge.v1.CompleteActivityRequest
-	25, // 69: sidecar.bridge.v1.ClientService.HeartbeatActivity:input_type -> sidecar.bridge.v1.HeartbeatActivityRequest
-	4,  // 70: sidecar.bridge.v1.ClientService.StartWorkflow:output_type -> sidecar.bridge.v1.StartWorkflowResponse
-	6,  // 71: sidecar.bridge.v1.ClientService.SignalWithStartWorkflow:output_type -> sidecar.bridge.v1.SignalWithStartWorkflowResponse
-	8,  // 72: sidecar.bridge.v1.ClientService.SignalWorkflow:output_type -> sidecar.bridge.v1.SignalWorkflowResponse
-	10, // 73: sidecar.bridge.v1.ClientService.QueryWorkflow:output_type -> sidecar.bridge.v1.QueryWorkflowResponse
-	12, // 74: sidecar.bridge.v1.ClientService.UpdateWorkflow:output_type -> sidecar.bridge.v1.UpdateWorkflowResponse
-	14, // 75: sidecar.bridge.v1.ClientService.GetWorkflowResult:output_type -> sidecar.bridge.v1.GetWorkflowResultResponse
-	16, // 76: sidecar.bridge.v1.ClientService.CancelWorkflow:output_type -> sidecar.bridge.v1.CancelWorkflowResponse
-	18, // 77: sidecar.bridge.v1.ClientService.TerminateWorkflow:output_type -> sidecar.bridge.v1.TerminateWorkflowResponse
-	20, // 78: sidecar.bridge.v1.ClientService.DescribeWorkflow:output_type -> sidecar.bridge.v1.DescribeWorkflowResponse
-	24, // 79: sidecar.bridge.v1.ClientService.CompleteActivity:output_type -> sidecar.bridge.v1.CompleteActivityResponse
-	26, // 80: sidecar.bridge.v1.ClientService.HeartbeatActivity:output_type -> sidecar.bridge.v1.HeartbeatActivityResponse
-	70, // [70:81] is the sub-list for method output_type
-	59, // [59:70] is the sub-list for method input_type
-	59, // [59:59] is the sub-list for extension type_name
-	59, // [59:59] is the sub-list for extension extendee
-	0,  // [0:59] is the sub-list for field type_name
+	37, // 50: sidecar.bridge.v1.HeartbeatActivityRequest.details:type_name -> sidecar.bridge.v1.Payload
+	44, // 51: sidecar.bridge.v1.FetchWorkflowHistoryRequest.execution:type_name -> sidecar.bridge.v1.WorkflowExecution
+	50, // 52: sidecar.bridge.v1.FetchWorkflowHistoryRequest.encoding:type_name -> sidecar.bridge.v1.HistoryEncoding
+	51, // 53: sidecar.bridge.v1.FetchWorkflowHistoryResponse.history:type_name -> sidecar.bridge.v1.WorkflowHistory
+	37, // 54: sidecar.bridge.v1.WorkflowOptions.MemoEntry.value:type_name -> sidecar.bridge.v1.Payload
+	37, // 55: sidecar.bridge.v1.WorkflowOptions.SearchAttributesEntry.value:type_name -> sidecar.bridge.v1.Payload
+	37, // 56: sidecar.bridge.v1.WorkflowOptions.HeadersEntry.value:type_name -> sidecar.bridge.v1.Payload
+	37, // 57: sidecar.bridge.v1.SignalWorkflowRequest.HeadersEntry.value:type_name -> sidecar.bridge.v1.Payload
+	37, // 58: sidecar.bridge.v1.QueryWorkflowRequest.HeadersEntry.value:type_name -> sidecar.bridge.v1.Payload
+	37, // 59: sidecar.bridge.v1.UpdateWorkflowRequest.HeadersEntry.value:type_name -> sidecar.bridge.v1.Payload
+	37, // 60: sidecar.bridge.v1.DescribeWorkflowResponse.MemoEntry.value:type_name -> sidecar.bridge.v1.Payload
+	37, // 61: sidecar.bridge.v1.DescribeWorkflowResponse.SearchAttributesEntry.value:type_name -> sidecar.bridge.v1.Payload
+	3,  // 62: sidecar.bridge.v1.ClientService.StartWorkflow:input_type -> sidecar.bridge.v1.StartWorkflowRequest
+	5,  // 63: sidecar.bridge.v1.ClientService.SignalWithStartWorkflow:input_type -> sidecar.bridge.v1.SignalWithStartWorkflowRequest
+	7,  // 64: sidecar.bridge.v1.ClientService.SignalWorkflow:input_type -> sidecar.bridge.v1.SignalWorkflowRequest
+	9,  // 65: sidecar.bridge.v1.ClientService.QueryWorkflow:input_type -> sidecar.bridge.v1.QueryWorkflowRequest
+	11, // 66: sidecar.bridge.v1.ClientService.UpdateWorkflow:input_type -> sidecar.bridge.v1.UpdateWorkflowRequest
+	13, // 67: sidecar.bridge.v1.ClientService.GetWorkflowResult:input_type -> sidecar.bridge.v1.GetWorkflowResultRequest
+	15, // 68: sidecar.bridge.v1.ClientService.CancelWorkflow:input_type -> sidecar.bridge.v1.CancelWorkflowRequest
+	17, // 69: sidecar.bridge.v1.ClientService.TerminateWorkflow:input_type -> sidecar.bridge.v1.TerminateWorkflowRequest
+	19, // 70: sidecar.bridge.v1.ClientService.DescribeWorkflow:input_type -> sidecar.bridge.v1.DescribeWorkflowRequest
+	23, // 71: sidecar.bridge.v1.ClientService.CompleteActivity:input_type -> sidecar.bridge.v1.CompleteActivityRequest
+	25, // 72: sidecar.bridge.v1.ClientService.HeartbeatActivity:input_type -> sidecar.bridge.v1.HeartbeatActivityRequest
+	27, // 73: sidecar.bridge.v1.ClientService.FetchWorkflowHistory:input_type -> sidecar.bridge.v1.FetchWorkflowHistoryRequest
+	4,  // 74: sidecar.bridge.v1.ClientService.StartWorkflow:output_type -> sidecar.bridge.v1.StartWorkflowResponse
+	6,  // 75: sidecar.bridge.v1.ClientService.SignalWithStartWorkflow:output_type -> sidecar.bridge.v1.SignalWithStartWorkflowResponse
+	8,  // 76: sidecar.bridge.v1.ClientService.SignalWorkflow:output_type -> sidecar.bridge.v1.SignalWorkflowResponse
+	10, // 77: sidecar.bridge.v1.ClientService.QueryWorkflow:output_type -> sidecar.bridge.v1.QueryWorkflowResponse
+	12, // 78: sidecar.bridge.v1.ClientService.UpdateWorkflow:output_type -> sidecar.bridge.v1.UpdateWorkflowResponse
+	14, // 79: sidecar.bridge.v1.ClientService.GetWorkflowResult:output_type -> sidecar.bridge.v1.GetWorkflowResultResponse
+	16, // 80: sidecar.bridge.v1.ClientService.CancelWorkflow:output_type -> sidecar.bridge.v1.CancelWorkflowResponse
+	18, // 81: sidecar.bridge.v1.ClientService.TerminateWorkflow:output_type -> sidecar.bridge.v1.TerminateWorkflowResponse
+	20, // 82: sidecar.bridge.v1.ClientService.DescribeWorkflow:output_type -> sidecar.bridge.v1.DescribeWorkflowResponse
+	24, // 83: sidecar.bridge.v1.ClientService.CompleteActivity:output_type -> sidecar.bridge.v1.CompleteActivityResponse
+	26, // 84: sidecar.bridge.v1.ClientService.HeartbeatActivity:output_type -> sidecar.bridge.v1.HeartbeatActivityResponse
+	28, // 85: sidecar.bridge.v1.ClientService.FetchWorkflowHistory:output_type -> sidecar.bridge.v1.FetchWorkflowHistoryResponse
+	74, // [74:86] is the sub-list for method output_type
+	62, // [62:74] is the sub-list for method input_type
+	62, // [62:62] is the sub-list for extension type_name
+	62, // [62:62] is the sub-list for extension extendee
+	0,  // [0:62] is the sub-list for field type_name
 }
 
 func init() { file_sidecar_bridge_v1_client_proto_init() }
@@ -2328,6 +2467,7 @@ func file_sidecar_bridge_v1_client_proto_init() {
 	}
 	file_sidecar_bridge_v1_activity_proto_init()
 	file_sidecar_bridge_v1_common_proto_init()
+	file_sidecar_bridge_v1_history_proto_init()
 	file_sidecar_bridge_v1_nexus_proto_init()
 	file_sidecar_bridge_v1_client_proto_msgTypes[10].OneofWrappers = []any{
 		(*UpdateWorkflowResponse_Success)(nil),
@@ -2347,7 +2487,7 @@ func file_sidecar_bridge_v1_client_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_sidecar_bridge_v1_client_proto_rawDesc), len(file_sidecar_bridge_v1_client_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   33,
+			NumMessages:   35,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

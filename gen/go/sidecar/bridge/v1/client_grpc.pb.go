@@ -30,6 +30,7 @@ const (
 	ClientService_DescribeWorkflow_FullMethodName        = "/sidecar.bridge.v1.ClientService/DescribeWorkflow"
 	ClientService_CompleteActivity_FullMethodName        = "/sidecar.bridge.v1.ClientService/CompleteActivity"
 	ClientService_HeartbeatActivity_FullMethodName       = "/sidecar.bridge.v1.ClientService/HeartbeatActivity"
+	ClientService_FetchWorkflowHistory_FullMethodName    = "/sidecar.bridge.v1.ClientService/FetchWorkflowHistory"
 )
 
 // ClientServiceClient is the client API for ClientService service.
@@ -75,6 +76,10 @@ type ClientServiceClient interface {
 	// HeartbeatActivity records a heartbeat for an asynchronously completed
 	// activity, by task token or by id.
 	HeartbeatActivity(ctx context.Context, in *HeartbeatActivityRequest, opts ...grpc.CallOption) (*HeartbeatActivityResponse, error)
+	// FetchWorkflowHistory returns one page of a run's history, for example to
+	// replay it (BridgeService ReplayHistory) or to save it as a test fixture.
+	// Follow next_page_token until it is empty for the whole history.
+	FetchWorkflowHistory(ctx context.Context, in *FetchWorkflowHistoryRequest, opts ...grpc.CallOption) (*FetchWorkflowHistoryResponse, error)
 }
 
 type clientServiceClient struct {
@@ -195,6 +200,16 @@ func (c *clientServiceClient) HeartbeatActivity(ctx context.Context, in *Heartbe
 	return out, nil
 }
 
+func (c *clientServiceClient) FetchWorkflowHistory(ctx context.Context, in *FetchWorkflowHistoryRequest, opts ...grpc.CallOption) (*FetchWorkflowHistoryResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(FetchWorkflowHistoryResponse)
+	err := c.cc.Invoke(ctx, ClientService_FetchWorkflowHistory_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // ClientServiceServer is the server API for ClientService service.
 // All implementations must embed UnimplementedClientServiceServer
 // for forward compatibility.
@@ -238,6 +253,10 @@ type ClientServiceServer interface {
 	// HeartbeatActivity records a heartbeat for an asynchronously completed
 	// activity, by task token or by id.
 	HeartbeatActivity(context.Context, *HeartbeatActivityRequest) (*HeartbeatActivityResponse, error)
+	// FetchWorkflowHistory returns one page of a run's history, for example to
+	// replay it (BridgeService ReplayHistory) or to save it as a test fixture.
+	// Follow next_page_token until it is empty for the whole history.
+	FetchWorkflowHistory(context.Context, *FetchWorkflowHistoryRequest) (*FetchWorkflowHistoryResponse, error)
 	mustEmbedUnimplementedClientServiceServer()
 }
 
@@ -280,6 +299,9 @@ func (UnimplementedClientServiceServer) CompleteActivity(context.Context, *Compl
 }
 func (UnimplementedClientServiceServer) HeartbeatActivity(context.Context, *HeartbeatActivityRequest) (*HeartbeatActivityResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method HeartbeatActivity not implemented")
+}
+func (UnimplementedClientServiceServer) FetchWorkflowHistory(context.Context, *FetchWorkflowHistoryRequest) (*FetchWorkflowHistoryResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method FetchWorkflowHistory not implemented")
 }
 func (UnimplementedClientServiceServer) mustEmbedUnimplementedClientServiceServer() {}
 func (UnimplementedClientServiceServer) testEmbeddedByValue()                       {}
@@ -500,6 +522,24 @@ func _ClientService_HeartbeatActivity_Handler(srv interface{}, ctx context.Conte
 	return interceptor(ctx, in, info, handler)
 }
 
+func _ClientService_FetchWorkflowHistory_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(FetchWorkflowHistoryRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ClientServiceServer).FetchWorkflowHistory(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ClientService_FetchWorkflowHistory_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ClientServiceServer).FetchWorkflowHistory(ctx, req.(*FetchWorkflowHistoryRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // ClientService_ServiceDesc is the grpc.ServiceDesc for ClientService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -550,6 +590,10 @@ var ClientService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "HeartbeatActivity",
 			Handler:    _ClientService_HeartbeatActivity_Handler,
+		},
+		{
+			MethodName: "FetchWorkflowHistory",
+			Handler:    _ClientService_FetchWorkflowHistory_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

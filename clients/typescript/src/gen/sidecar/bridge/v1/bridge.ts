@@ -19,6 +19,7 @@ import {
 } from "@grpc/grpc-js";
 import { Duration } from "../../../google/protobuf/duration.js";
 import { ActivityHeartbeat, ActivityTask, ActivityTaskCompletion } from "./activity.js";
+import { ReplayHistory, ReplayResult } from "./history.js";
 import { NexusTask, NexusTaskCompletion } from "./nexus.js";
 import { WorkflowActivation } from "./workflow_activation.js";
 import { WorkflowActivationCompletion } from "./workflow_completion.js";
@@ -108,6 +109,12 @@ export interface ConnectRequest {
      * answers with Drained once nothing is outstanding.
      */
     { $case: "drain"; value: Drain }
+    | //
+    /**
+     * Replays a recorded history against this session's workflow code; the
+     * sidecar answers with a ReplayResult.
+     */
+    { $case: "replayHistory"; value: ReplayHistory }
     | undefined;
 }
 
@@ -145,6 +152,9 @@ export interface ConnectResponse {
     | //
     /** A problem the app should know about, such as polling stopped by a fatal error. */
     { $case: "workerError"; value: WorkerError }
+    | //
+    /** Answers a ReplayHistory. */
+    { $case: "replayResult"; value: ReplayResult }
     | undefined;
 }
 
@@ -177,6 +187,15 @@ export interface Register {
   dynamicWorkflow: boolean;
   /** The app runs any activity type it did not register (a dynamic activity). */
   dynamicActivity: boolean;
+  /**
+   * The session only replays histories it sends in ReplayHistory, as
+   * Temporal's SDK Replayer does: the sidecar sends it no task from the
+   * server, and its capacity neither counts toward polling nor makes the
+   * sidecar ready. It must register workflow types (or a dynamic workflow)
+   * and capacity.workflow_activations, and no activities or Nexus services;
+   * task_queue may be empty.
+   */
+  replayOnly: boolean;
 }
 
 /** WorkflowRegistration describes a workflow type the app runs. */
@@ -267,6 +286,8 @@ export interface Capabilities {
   serverVersion: string;
   /** Temporal's full WorkflowService is proxied on the bridge listener. */
   workflowServiceProxy: boolean;
+  /** ReplayHistory and Register.replay_only are supported. */
+  replay: boolean;
 }
 
 /** Limits are the sidecar's bounds that an app should respect. */
@@ -357,6 +378,9 @@ export const ConnectRequest: MessageFns<ConnectRequest> = {
       case "drain":
         Drain.encode(message.message.value, writer.uint32(58).fork()).join();
         break;
+      case "replayHistory":
+        ReplayHistory.encode(message.message.value, writer.uint32(66).fork()).join();
+        break;
     }
     return writer;
   },
@@ -436,6 +460,14 @@ export const ConnectRequest: MessageFns<ConnectRequest> = {
             message.message = { $case: "drain", value: Drain.decode(reader, reader.uint32()) };
             continue;
           }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.message = { $case: "replayHistory", value: ReplayHistory.decode(reader, reader.uint32()) };
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -472,6 +504,10 @@ export const ConnectRequest: MessageFns<ConnectRequest> = {
         ? { $case: "capacity", value: Capacity.fromJSON(object.capacity) }
         : isSet(object.drain)
         ? { $case: "drain", value: Drain.fromJSON(object.drain) }
+        : isSet(object.replayHistory)
+        ? { $case: "replayHistory", value: ReplayHistory.fromJSON(object.replayHistory) }
+        : isSet(object.replay_history)
+        ? { $case: "replayHistory", value: ReplayHistory.fromJSON(object.replay_history) }
         : undefined,
     };
   },
@@ -492,6 +528,8 @@ export const ConnectRequest: MessageFns<ConnectRequest> = {
       obj.capacity = Capacity.toJSON(message.message.value);
     } else if (message.message?.$case === "drain") {
       obj.drain = Drain.toJSON(message.message.value);
+    } else if (message.message?.$case === "replayHistory") {
+      obj.replayHistory = ReplayHistory.toJSON(message.message.value);
     }
     return obj;
   },
@@ -550,6 +588,12 @@ export const ConnectRequest: MessageFns<ConnectRequest> = {
         }
         break;
       }
+      case "replayHistory": {
+        if (object.message?.value !== undefined && object.message?.value !== null) {
+          message.message = { $case: "replayHistory", value: ReplayHistory.fromPartial(object.message.value) };
+        }
+        break;
+      }
     }
     return message;
   },
@@ -585,6 +629,9 @@ export const ConnectResponse: MessageFns<ConnectResponse> = {
         break;
       case "workerError":
         WorkerError.encode(message.message.value, writer.uint32(66).fork()).join();
+        break;
+      case "replayResult":
+        ReplayResult.encode(message.message.value, writer.uint32(74).fork()).join();
         break;
     }
     return writer;
@@ -670,6 +717,14 @@ export const ConnectResponse: MessageFns<ConnectResponse> = {
             message.message = { $case: "workerError", value: WorkerError.decode(reader, reader.uint32()) };
             continue;
           }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.message = { $case: "replayResult", value: ReplayResult.decode(reader, reader.uint32()) };
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -710,6 +765,10 @@ export const ConnectResponse: MessageFns<ConnectResponse> = {
         ? { $case: "workerError", value: WorkerError.fromJSON(object.workerError) }
         : isSet(object.worker_error)
         ? { $case: "workerError", value: WorkerError.fromJSON(object.worker_error) }
+        : isSet(object.replayResult)
+        ? { $case: "replayResult", value: ReplayResult.fromJSON(object.replayResult) }
+        : isSet(object.replay_result)
+        ? { $case: "replayResult", value: ReplayResult.fromJSON(object.replay_result) }
         : undefined,
     };
   },
@@ -732,6 +791,8 @@ export const ConnectResponse: MessageFns<ConnectResponse> = {
       obj.shutdown = ShutdownNotice.toJSON(message.message.value);
     } else if (message.message?.$case === "workerError") {
       obj.workerError = WorkerError.toJSON(message.message.value);
+    } else if (message.message?.$case === "replayResult") {
+      obj.replayResult = ReplayResult.toJSON(message.message.value);
     }
     return obj;
   },
@@ -793,6 +854,12 @@ export const ConnectResponse: MessageFns<ConnectResponse> = {
         }
         break;
       }
+      case "replayResult": {
+        if (object.message?.value !== undefined && object.message?.value !== null) {
+          message.message = { $case: "replayResult", value: ReplayResult.fromPartial(object.message.value) };
+        }
+        break;
+      }
     }
     return message;
   },
@@ -811,6 +878,7 @@ function createBaseRegister(): Register {
     capacity: undefined,
     dynamicWorkflow: false,
     dynamicActivity: false,
+    replayOnly: false,
   };
 }
 
@@ -848,6 +916,9 @@ export const Register: MessageFns<Register> = {
     }
     if (message.dynamicActivity !== false) {
       writer.uint32(88).bool(message.dynamicActivity);
+    }
+    if (message.replayOnly !== false) {
+      writer.uint32(96).bool(message.replayOnly);
     }
     return writer;
   },
@@ -953,6 +1024,14 @@ export const Register: MessageFns<Register> = {
             message.dynamicActivity = reader.bool();
             continue;
           }
+          case 12: {
+            if (tag !== 96) {
+              break;
+            }
+
+            message.replayOnly = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1010,6 +1089,11 @@ export const Register: MessageFns<Register> = {
         : isSet(object.dynamic_activity)
         ? globalThis.Boolean(object.dynamic_activity)
         : false,
+      replayOnly: isSet(object.replayOnly)
+        ? globalThis.Boolean(object.replayOnly)
+        : isSet(object.replay_only)
+        ? globalThis.Boolean(object.replay_only)
+        : false,
     };
   },
 
@@ -1048,6 +1132,9 @@ export const Register: MessageFns<Register> = {
     if (message.dynamicActivity !== false) {
       obj.dynamicActivity = message.dynamicActivity;
     }
+    if (message.replayOnly !== false) {
+      obj.replayOnly = message.replayOnly;
+    }
     return obj;
   },
 
@@ -1069,6 +1156,7 @@ export const Register: MessageFns<Register> = {
       : undefined;
     message.dynamicWorkflow = object.dynamicWorkflow ?? false;
     message.dynamicActivity = object.dynamicActivity ?? false;
+    message.replayOnly = object.replayOnly ?? false;
     return message;
   },
 };
@@ -1749,6 +1837,7 @@ function createBaseCapabilities(): Capabilities {
     clientService: false,
     serverVersion: "",
     workflowServiceProxy: false,
+    replay: false,
   };
 }
 
@@ -1777,6 +1866,9 @@ export const Capabilities: MessageFns<Capabilities> = {
     }
     if (message.workflowServiceProxy !== false) {
       writer.uint32(64).bool(message.workflowServiceProxy);
+    }
+    if (message.replay !== false) {
+      writer.uint32(72).bool(message.replay);
     }
     return writer;
   },
@@ -1858,6 +1950,14 @@ export const Capabilities: MessageFns<Capabilities> = {
             message.workflowServiceProxy = reader.bool();
             continue;
           }
+          case 9: {
+            if (tag !== 72) {
+              break;
+            }
+
+            message.replay = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1904,6 +2004,7 @@ export const Capabilities: MessageFns<Capabilities> = {
         : isSet(object.workflow_service_proxy)
         ? globalThis.Boolean(object.workflow_service_proxy)
         : false,
+      replay: isSet(object.replay) ? globalThis.Boolean(object.replay) : false,
     };
   },
 
@@ -1933,6 +2034,9 @@ export const Capabilities: MessageFns<Capabilities> = {
     if (message.workflowServiceProxy !== false) {
       obj.workflowServiceProxy = message.workflowServiceProxy;
     }
+    if (message.replay !== false) {
+      obj.replay = message.replay;
+    }
     return obj;
   },
 
@@ -1949,6 +2053,7 @@ export const Capabilities: MessageFns<Capabilities> = {
     message.clientService = object.clientService ?? false;
     message.serverVersion = object.serverVersion ?? "";
     message.workflowServiceProxy = object.workflowServiceProxy ?? false;
+    message.replay = object.replay ?? false;
     return message;
   },
 };

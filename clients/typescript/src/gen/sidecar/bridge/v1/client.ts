@@ -38,6 +38,7 @@ import {
   workflowIdReusePolicyFromJSON,
   workflowIdReusePolicyToJSON,
 } from "./common.js";
+import { HistoryEncoding, historyEncodingFromJSON, historyEncodingToJSON, WorkflowHistory } from "./history.js";
 import { NexusLink } from "./nexus.js";
 
 /**
@@ -526,6 +527,32 @@ export interface HeartbeatActivityResponse {
   activityPaused: boolean;
   /** The activity was reset by an operator. */
   activityReset: boolean;
+}
+
+/** FetchWorkflowHistoryRequest asks for one page of a run's history. */
+export interface FetchWorkflowHistoryRequest {
+  /** The workflow. An empty run id means the latest run. */
+  execution?:
+    | WorkflowExecution
+    | undefined;
+  /** The next_page_token of the previous page; empty for the first page. */
+  nextPageToken: Buffer;
+  /** The form of the returned history. */
+  encoding: HistoryEncoding;
+}
+
+/** FetchWorkflowHistoryResponse is one page of a run's history. */
+export interface FetchWorkflowHistoryResponse {
+  /**
+   * The page's events as a temporal.api.history.v1.History, in the requested
+   * encoding. Binary pages concatenate into the whole history; JSON pages
+   * are each a {"events": [...]} document.
+   */
+  history?:
+    | WorkflowHistory
+    | undefined;
+  /** Where the next page starts; empty after the last page. */
+  nextPageToken: Buffer;
 }
 
 function createBaseWorkflowOptions(): WorkflowOptions {
@@ -4609,6 +4636,204 @@ export const HeartbeatActivityResponse: MessageFns<HeartbeatActivityResponse> = 
   },
 };
 
+function createBaseFetchWorkflowHistoryRequest(): FetchWorkflowHistoryRequest {
+  return { execution: undefined, nextPageToken: Buffer.alloc(0), encoding: 0 };
+}
+
+export const FetchWorkflowHistoryRequest: MessageFns<FetchWorkflowHistoryRequest> = {
+  encode(message: FetchWorkflowHistoryRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.execution !== undefined) {
+      WorkflowExecution.encode(message.execution, writer.uint32(10).fork()).join();
+    }
+    if (message.nextPageToken.length !== 0) {
+      writer.uint32(18).bytes(message.nextPageToken);
+    }
+    if (message.encoding !== 0) {
+      writer.uint32(24).int32(message.encoding);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): FetchWorkflowHistoryRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseFetchWorkflowHistoryRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.execution = WorkflowExecution.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.nextPageToken = Buffer.from(reader.bytes());
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.encoding = reader.int32() as any;
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): FetchWorkflowHistoryRequest {
+    return {
+      execution: isSet(object.execution) ? WorkflowExecution.fromJSON(object.execution) : undefined,
+      nextPageToken: isSet(object.nextPageToken)
+        ? Buffer.from(bytesFromBase64(object.nextPageToken))
+        : isSet(object.next_page_token)
+        ? Buffer.from(bytesFromBase64(object.next_page_token))
+        : Buffer.alloc(0),
+      encoding: isSet(object.encoding) ? historyEncodingFromJSON(object.encoding) : 0,
+    };
+  },
+
+  toJSON(message: FetchWorkflowHistoryRequest): unknown {
+    const obj: any = {};
+    if (message.execution !== undefined) {
+      obj.execution = WorkflowExecution.toJSON(message.execution);
+    }
+    if (message.nextPageToken.length !== 0) {
+      obj.nextPageToken = base64FromBytes(message.nextPageToken);
+    }
+    if (message.encoding !== 0) {
+      obj.encoding = historyEncodingToJSON(message.encoding);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<FetchWorkflowHistoryRequest>, I>>(base?: I): FetchWorkflowHistoryRequest {
+    return FetchWorkflowHistoryRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<FetchWorkflowHistoryRequest>, I>>(object: I): FetchWorkflowHistoryRequest {
+    const message = createBaseFetchWorkflowHistoryRequest();
+    message.execution = (object.execution !== undefined && object.execution !== null)
+      ? WorkflowExecution.fromPartial(object.execution)
+      : undefined;
+    message.nextPageToken = object.nextPageToken ?? Buffer.alloc(0);
+    message.encoding = object.encoding ?? 0;
+    return message;
+  },
+};
+
+function createBaseFetchWorkflowHistoryResponse(): FetchWorkflowHistoryResponse {
+  return { history: undefined, nextPageToken: Buffer.alloc(0) };
+}
+
+export const FetchWorkflowHistoryResponse: MessageFns<FetchWorkflowHistoryResponse> = {
+  encode(message: FetchWorkflowHistoryResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.history !== undefined) {
+      WorkflowHistory.encode(message.history, writer.uint32(10).fork()).join();
+    }
+    if (message.nextPageToken.length !== 0) {
+      writer.uint32(18).bytes(message.nextPageToken);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): FetchWorkflowHistoryResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseFetchWorkflowHistoryResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.history = WorkflowHistory.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.nextPageToken = Buffer.from(reader.bytes());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): FetchWorkflowHistoryResponse {
+    return {
+      history: isSet(object.history) ? WorkflowHistory.fromJSON(object.history) : undefined,
+      nextPageToken: isSet(object.nextPageToken)
+        ? Buffer.from(bytesFromBase64(object.nextPageToken))
+        : isSet(object.next_page_token)
+        ? Buffer.from(bytesFromBase64(object.next_page_token))
+        : Buffer.alloc(0),
+    };
+  },
+
+  toJSON(message: FetchWorkflowHistoryResponse): unknown {
+    const obj: any = {};
+    if (message.history !== undefined) {
+      obj.history = WorkflowHistory.toJSON(message.history);
+    }
+    if (message.nextPageToken.length !== 0) {
+      obj.nextPageToken = base64FromBytes(message.nextPageToken);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<FetchWorkflowHistoryResponse>, I>>(base?: I): FetchWorkflowHistoryResponse {
+    return FetchWorkflowHistoryResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<FetchWorkflowHistoryResponse>, I>>(object: I): FetchWorkflowHistoryResponse {
+    const message = createBaseFetchWorkflowHistoryResponse();
+    message.history = (object.history !== undefined && object.history !== null)
+      ? WorkflowHistory.fromPartial(object.history)
+      : undefined;
+    message.nextPageToken = object.nextPageToken ?? Buffer.alloc(0);
+    return message;
+  },
+};
+
 /**
  * ClientService lets an app drive workflows without Temporal credentials or
  * Temporal's API stubs. The sidecar forwards each call to the server in its own
@@ -4766,6 +4991,22 @@ export const ClientServiceService = {
       Buffer.from(HeartbeatActivityResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): HeartbeatActivityResponse => HeartbeatActivityResponse.decode(value),
   },
+  /**
+   * FetchWorkflowHistory returns one page of a run's history, for example to
+   * replay it (BridgeService ReplayHistory) or to save it as a test fixture.
+   * Follow next_page_token until it is empty for the whole history.
+   */
+  fetchWorkflowHistory: {
+    path: "/sidecar.bridge.v1.ClientService/FetchWorkflowHistory" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: FetchWorkflowHistoryRequest): Buffer =>
+      Buffer.from(FetchWorkflowHistoryRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): FetchWorkflowHistoryRequest => FetchWorkflowHistoryRequest.decode(value),
+    responseSerialize: (value: FetchWorkflowHistoryResponse): Buffer =>
+      Buffer.from(FetchWorkflowHistoryResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): FetchWorkflowHistoryResponse => FetchWorkflowHistoryResponse.decode(value),
+  },
 } as const;
 
 export interface ClientServiceServer extends UntypedServiceImplementation {
@@ -4800,6 +5041,12 @@ export interface ClientServiceServer extends UntypedServiceImplementation {
    * activity, by task token or by id.
    */
   heartbeatActivity: handleUnaryCall<HeartbeatActivityRequest, HeartbeatActivityResponse>;
+  /**
+   * FetchWorkflowHistory returns one page of a run's history, for example to
+   * replay it (BridgeService ReplayHistory) or to save it as a test fixture.
+   * Follow next_page_token until it is empty for the whole history.
+   */
+  fetchWorkflowHistory: handleUnaryCall<FetchWorkflowHistoryRequest, FetchWorkflowHistoryResponse>;
 }
 
 export interface ClientServiceClient extends Client {
@@ -4987,6 +5234,26 @@ export interface ClientServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: HeartbeatActivityResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * FetchWorkflowHistory returns one page of a run's history, for example to
+   * replay it (BridgeService ReplayHistory) or to save it as a test fixture.
+   * Follow next_page_token until it is empty for the whole history.
+   */
+  fetchWorkflowHistory(
+    request: FetchWorkflowHistoryRequest,
+    callback: (error: ServiceError | null, response: FetchWorkflowHistoryResponse) => void,
+  ): ClientUnaryCall;
+  fetchWorkflowHistory(
+    request: FetchWorkflowHistoryRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: FetchWorkflowHistoryResponse) => void,
+  ): ClientUnaryCall;
+  fetchWorkflowHistory(
+    request: FetchWorkflowHistoryRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: FetchWorkflowHistoryResponse) => void,
   ): ClientUnaryCall;
 }
 

@@ -2,6 +2,7 @@ import datetime
 
 from google.protobuf import duration_pb2 as _duration_pb2
 from temporal_sidecar.proto.sidecar.bridge.v1 import activity_pb2 as _activity_pb2
+from temporal_sidecar.proto.sidecar.bridge.v1 import history_pb2 as _history_pb2
 from temporal_sidecar.proto.sidecar.bridge.v1 import nexus_pb2 as _nexus_pb2
 from temporal_sidecar.proto.sidecar.bridge.v1 import workflow_activation_pb2 as _workflow_activation_pb2
 from temporal_sidecar.proto.sidecar.bridge.v1 import workflow_completion_pb2 as _workflow_completion_pb2
@@ -28,7 +29,7 @@ COMPLETION_ERROR_KIND_NONDETERMINISM: CompletionErrorKind
 COMPLETION_ERROR_KIND_SERVER_REJECTED: CompletionErrorKind
 
 class ConnectRequest(_message.Message):
-    __slots__ = ("register", "workflow_completion", "activity_completion", "activity_heartbeat", "nexus_completion", "capacity", "drain")
+    __slots__ = ("register", "workflow_completion", "activity_completion", "activity_heartbeat", "nexus_completion", "capacity", "drain", "replay_history")
     REGISTER_FIELD_NUMBER: _ClassVar[int]
     WORKFLOW_COMPLETION_FIELD_NUMBER: _ClassVar[int]
     ACTIVITY_COMPLETION_FIELD_NUMBER: _ClassVar[int]
@@ -36,6 +37,7 @@ class ConnectRequest(_message.Message):
     NEXUS_COMPLETION_FIELD_NUMBER: _ClassVar[int]
     CAPACITY_FIELD_NUMBER: _ClassVar[int]
     DRAIN_FIELD_NUMBER: _ClassVar[int]
+    REPLAY_HISTORY_FIELD_NUMBER: _ClassVar[int]
     register: Register
     workflow_completion: _workflow_completion_pb2.WorkflowActivationCompletion
     activity_completion: _activity_pb2.ActivityTaskCompletion
@@ -43,10 +45,11 @@ class ConnectRequest(_message.Message):
     nexus_completion: _nexus_pb2.NexusTaskCompletion
     capacity: Capacity
     drain: Drain
-    def __init__(self, register: _Optional[_Union[Register, _Mapping]] = ..., workflow_completion: _Optional[_Union[_workflow_completion_pb2.WorkflowActivationCompletion, _Mapping]] = ..., activity_completion: _Optional[_Union[_activity_pb2.ActivityTaskCompletion, _Mapping]] = ..., activity_heartbeat: _Optional[_Union[_activity_pb2.ActivityHeartbeat, _Mapping]] = ..., nexus_completion: _Optional[_Union[_nexus_pb2.NexusTaskCompletion, _Mapping]] = ..., capacity: _Optional[_Union[Capacity, _Mapping]] = ..., drain: _Optional[_Union[Drain, _Mapping]] = ...) -> None: ...
+    replay_history: _history_pb2.ReplayHistory
+    def __init__(self, register: _Optional[_Union[Register, _Mapping]] = ..., workflow_completion: _Optional[_Union[_workflow_completion_pb2.WorkflowActivationCompletion, _Mapping]] = ..., activity_completion: _Optional[_Union[_activity_pb2.ActivityTaskCompletion, _Mapping]] = ..., activity_heartbeat: _Optional[_Union[_activity_pb2.ActivityHeartbeat, _Mapping]] = ..., nexus_completion: _Optional[_Union[_nexus_pb2.NexusTaskCompletion, _Mapping]] = ..., capacity: _Optional[_Union[Capacity, _Mapping]] = ..., drain: _Optional[_Union[Drain, _Mapping]] = ..., replay_history: _Optional[_Union[_history_pb2.ReplayHistory, _Mapping]] = ...) -> None: ...
 
 class ConnectResponse(_message.Message):
-    __slots__ = ("registered", "workflow_activation", "activity_task", "nexus_task", "completion_error", "drained", "shutdown", "worker_error")
+    __slots__ = ("registered", "workflow_activation", "activity_task", "nexus_task", "completion_error", "drained", "shutdown", "worker_error", "replay_result")
     REGISTERED_FIELD_NUMBER: _ClassVar[int]
     WORKFLOW_ACTIVATION_FIELD_NUMBER: _ClassVar[int]
     ACTIVITY_TASK_FIELD_NUMBER: _ClassVar[int]
@@ -55,6 +58,7 @@ class ConnectResponse(_message.Message):
     DRAINED_FIELD_NUMBER: _ClassVar[int]
     SHUTDOWN_FIELD_NUMBER: _ClassVar[int]
     WORKER_ERROR_FIELD_NUMBER: _ClassVar[int]
+    REPLAY_RESULT_FIELD_NUMBER: _ClassVar[int]
     registered: Registered
     workflow_activation: _workflow_activation_pb2.WorkflowActivation
     activity_task: _activity_pb2.ActivityTask
@@ -63,10 +67,11 @@ class ConnectResponse(_message.Message):
     drained: Drained
     shutdown: ShutdownNotice
     worker_error: WorkerError
-    def __init__(self, registered: _Optional[_Union[Registered, _Mapping]] = ..., workflow_activation: _Optional[_Union[_workflow_activation_pb2.WorkflowActivation, _Mapping]] = ..., activity_task: _Optional[_Union[_activity_pb2.ActivityTask, _Mapping]] = ..., nexus_task: _Optional[_Union[_nexus_pb2.NexusTask, _Mapping]] = ..., completion_error: _Optional[_Union[CompletionError, _Mapping]] = ..., drained: _Optional[_Union[Drained, _Mapping]] = ..., shutdown: _Optional[_Union[ShutdownNotice, _Mapping]] = ..., worker_error: _Optional[_Union[WorkerError, _Mapping]] = ...) -> None: ...
+    replay_result: _history_pb2.ReplayResult
+    def __init__(self, registered: _Optional[_Union[Registered, _Mapping]] = ..., workflow_activation: _Optional[_Union[_workflow_activation_pb2.WorkflowActivation, _Mapping]] = ..., activity_task: _Optional[_Union[_activity_pb2.ActivityTask, _Mapping]] = ..., nexus_task: _Optional[_Union[_nexus_pb2.NexusTask, _Mapping]] = ..., completion_error: _Optional[_Union[CompletionError, _Mapping]] = ..., drained: _Optional[_Union[Drained, _Mapping]] = ..., shutdown: _Optional[_Union[ShutdownNotice, _Mapping]] = ..., worker_error: _Optional[_Union[WorkerError, _Mapping]] = ..., replay_result: _Optional[_Union[_history_pb2.ReplayResult, _Mapping]] = ...) -> None: ...
 
 class Register(_message.Message):
-    __slots__ = ("protocol_version", "identity", "sdk_name", "sdk_version", "task_queue", "workflows", "activities", "nexus_services", "capacity", "dynamic_workflow", "dynamic_activity")
+    __slots__ = ("protocol_version", "identity", "sdk_name", "sdk_version", "task_queue", "workflows", "activities", "nexus_services", "capacity", "dynamic_workflow", "dynamic_activity", "replay_only")
     PROTOCOL_VERSION_FIELD_NUMBER: _ClassVar[int]
     IDENTITY_FIELD_NUMBER: _ClassVar[int]
     SDK_NAME_FIELD_NUMBER: _ClassVar[int]
@@ -78,6 +83,7 @@ class Register(_message.Message):
     CAPACITY_FIELD_NUMBER: _ClassVar[int]
     DYNAMIC_WORKFLOW_FIELD_NUMBER: _ClassVar[int]
     DYNAMIC_ACTIVITY_FIELD_NUMBER: _ClassVar[int]
+    REPLAY_ONLY_FIELD_NUMBER: _ClassVar[int]
     protocol_version: int
     identity: str
     sdk_name: str
@@ -89,7 +95,8 @@ class Register(_message.Message):
     capacity: Capacity
     dynamic_workflow: bool
     dynamic_activity: bool
-    def __init__(self, protocol_version: _Optional[int] = ..., identity: _Optional[str] = ..., sdk_name: _Optional[str] = ..., sdk_version: _Optional[str] = ..., task_queue: _Optional[str] = ..., workflows: _Optional[_Iterable[_Union[WorkflowRegistration, _Mapping]]] = ..., activities: _Optional[_Iterable[_Union[ActivityRegistration, _Mapping]]] = ..., nexus_services: _Optional[_Iterable[_Union[NexusServiceRegistration, _Mapping]]] = ..., capacity: _Optional[_Union[Capacity, _Mapping]] = ..., dynamic_workflow: _Optional[bool] = ..., dynamic_activity: _Optional[bool] = ...) -> None: ...
+    replay_only: bool
+    def __init__(self, protocol_version: _Optional[int] = ..., identity: _Optional[str] = ..., sdk_name: _Optional[str] = ..., sdk_version: _Optional[str] = ..., task_queue: _Optional[str] = ..., workflows: _Optional[_Iterable[_Union[WorkflowRegistration, _Mapping]]] = ..., activities: _Optional[_Iterable[_Union[ActivityRegistration, _Mapping]]] = ..., nexus_services: _Optional[_Iterable[_Union[NexusServiceRegistration, _Mapping]]] = ..., capacity: _Optional[_Union[Capacity, _Mapping]] = ..., dynamic_workflow: _Optional[bool] = ..., dynamic_activity: _Optional[bool] = ..., replay_only: _Optional[bool] = ...) -> None: ...
 
 class WorkflowRegistration(_message.Message):
     __slots__ = ("name", "signals", "queries", "updates")
@@ -154,7 +161,7 @@ class Registered(_message.Message):
     def __init__(self, protocol_version: _Optional[int] = ..., session_id: _Optional[str] = ..., sidecar_identity: _Optional[str] = ..., sidecar_version: _Optional[str] = ..., namespace: _Optional[str] = ..., task_queue: _Optional[str] = ..., capabilities: _Optional[_Union[Capabilities, _Mapping]] = ..., limits: _Optional[_Union[Limits, _Mapping]] = ...) -> None: ...
 
 class Capabilities(_message.Message):
-    __slots__ = ("sticky_execution", "eager_activities", "local_activities", "nexus", "updates", "client_service", "server_version", "workflow_service_proxy")
+    __slots__ = ("sticky_execution", "eager_activities", "local_activities", "nexus", "updates", "client_service", "server_version", "workflow_service_proxy", "replay")
     STICKY_EXECUTION_FIELD_NUMBER: _ClassVar[int]
     EAGER_ACTIVITIES_FIELD_NUMBER: _ClassVar[int]
     LOCAL_ACTIVITIES_FIELD_NUMBER: _ClassVar[int]
@@ -163,6 +170,7 @@ class Capabilities(_message.Message):
     CLIENT_SERVICE_FIELD_NUMBER: _ClassVar[int]
     SERVER_VERSION_FIELD_NUMBER: _ClassVar[int]
     WORKFLOW_SERVICE_PROXY_FIELD_NUMBER: _ClassVar[int]
+    REPLAY_FIELD_NUMBER: _ClassVar[int]
     sticky_execution: bool
     eager_activities: bool
     local_activities: bool
@@ -171,7 +179,8 @@ class Capabilities(_message.Message):
     client_service: bool
     server_version: str
     workflow_service_proxy: bool
-    def __init__(self, sticky_execution: _Optional[bool] = ..., eager_activities: _Optional[bool] = ..., local_activities: _Optional[bool] = ..., nexus: _Optional[bool] = ..., updates: _Optional[bool] = ..., client_service: _Optional[bool] = ..., server_version: _Optional[str] = ..., workflow_service_proxy: _Optional[bool] = ...) -> None: ...
+    replay: bool
+    def __init__(self, sticky_execution: _Optional[bool] = ..., eager_activities: _Optional[bool] = ..., local_activities: _Optional[bool] = ..., nexus: _Optional[bool] = ..., updates: _Optional[bool] = ..., client_service: _Optional[bool] = ..., server_version: _Optional[str] = ..., workflow_service_proxy: _Optional[bool] = ..., replay: _Optional[bool] = ...) -> None: ...
 
 class Limits(_message.Message):
     __slots__ = ("max_message_bytes", "max_cached_workflows", "max_concurrent", "graceful_shutdown_timeout", "max_payload_blob_bytes")

@@ -4,6 +4,7 @@ from google.protobuf import duration_pb2 as _duration_pb2
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from temporal_sidecar.proto.sidecar.bridge.v1 import activity_pb2 as _activity_pb2
 from temporal_sidecar.proto.sidecar.bridge.v1 import common_pb2 as _common_pb2
+from temporal_sidecar.proto.sidecar.bridge.v1 import history_pb2 as _history_pb2
 from temporal_sidecar.proto.sidecar.bridge.v1 import nexus_pb2 as _nexus_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
@@ -369,3 +370,21 @@ class HeartbeatActivityResponse(_message.Message):
     activity_paused: bool
     activity_reset: bool
     def __init__(self, cancel_requested: _Optional[bool] = ..., activity_paused: _Optional[bool] = ..., activity_reset: _Optional[bool] = ...) -> None: ...
+
+class FetchWorkflowHistoryRequest(_message.Message):
+    __slots__ = ("execution", "next_page_token", "encoding")
+    EXECUTION_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    ENCODING_FIELD_NUMBER: _ClassVar[int]
+    execution: _common_pb2.WorkflowExecution
+    next_page_token: bytes
+    encoding: _history_pb2.HistoryEncoding
+    def __init__(self, execution: _Optional[_Union[_common_pb2.WorkflowExecution, _Mapping]] = ..., next_page_token: _Optional[bytes] = ..., encoding: _Optional[_Union[_history_pb2.HistoryEncoding, str]] = ...) -> None: ...
+
+class FetchWorkflowHistoryResponse(_message.Message):
+    __slots__ = ("history", "next_page_token")
+    HISTORY_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    history: _history_pb2.WorkflowHistory
+    next_page_token: bytes
+    def __init__(self, history: _Optional[_Union[_history_pb2.WorkflowHistory, _Mapping]] = ..., next_page_token: _Optional[bytes] = ...) -> None: ...

@@ -102,6 +102,11 @@ class ClientServiceStub:
                 request_serializer=sidecar_dot_bridge_dot_v1_dot_client__pb2.HeartbeatActivityRequest.SerializeToString,
                 response_deserializer=sidecar_dot_bridge_dot_v1_dot_client__pb2.HeartbeatActivityResponse.FromString,
                 _registered_method=True)
+        self.FetchWorkflowHistory = channel.unary_unary(
+                '/sidecar.bridge.v1.ClientService/FetchWorkflowHistory',
+                request_serializer=sidecar_dot_bridge_dot_v1_dot_client__pb2.FetchWorkflowHistoryRequest.SerializeToString,
+                response_deserializer=sidecar_dot_bridge_dot_v1_dot_client__pb2.FetchWorkflowHistoryResponse.FromString,
+                _registered_method=True)
 
 
 class ClientServiceServicer:
@@ -200,6 +205,15 @@ class ClientServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def FetchWorkflowHistory(self, request, context):
+        """FetchWorkflowHistory returns one page of a run's history, for example to
+        replay it (BridgeService ReplayHistory) or to save it as a test fixture.
+        Follow next_page_token until it is empty for the whole history.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_ClientServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -257,6 +271,11 @@ def add_ClientServiceServicer_to_server(servicer, server):
                     servicer.HeartbeatActivity,
                     request_deserializer=sidecar_dot_bridge_dot_v1_dot_client__pb2.HeartbeatActivityRequest.FromString,
                     response_serializer=sidecar_dot_bridge_dot_v1_dot_client__pb2.HeartbeatActivityResponse.SerializeToString,
+            ),
+            'FetchWorkflowHistory': grpc.unary_unary_rpc_method_handler(
+                    servicer.FetchWorkflowHistory,
+                    request_deserializer=sidecar_dot_bridge_dot_v1_dot_client__pb2.FetchWorkflowHistoryRequest.FromString,
+                    response_serializer=sidecar_dot_bridge_dot_v1_dot_client__pb2.FetchWorkflowHistoryResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -569,6 +588,33 @@ class ClientService:
             '/sidecar.bridge.v1.ClientService/HeartbeatActivity',
             sidecar_dot_bridge_dot_v1_dot_client__pb2.HeartbeatActivityRequest.SerializeToString,
             sidecar_dot_bridge_dot_v1_dot_client__pb2.HeartbeatActivityResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def FetchWorkflowHistory(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/sidecar.bridge.v1.ClientService/FetchWorkflowHistory',
+            sidecar_dot_bridge_dot_v1_dot_client__pb2.FetchWorkflowHistoryRequest.SerializeToString,
+            sidecar_dot_bridge_dot_v1_dot_client__pb2.FetchWorkflowHistoryResponse.FromString,
             options,
             channel_credentials,
             insecure,
