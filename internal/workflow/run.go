@@ -3,7 +3,6 @@ package workflow
 import (
 	"encoding/json"
 	"fmt"
-	"hash/fnv"
 	"slices"
 	"strconv"
 	"strings"
@@ -392,14 +391,6 @@ func (r *run) initialize(ev *historypb.HistoryEvent) *bridgev1.WorkflowActivatio
 		init.CronScheduleToScheduleInterval = d
 	}
 	return &bridgev1.WorkflowActivationJob{Variant: &bridgev1.WorkflowActivationJob_InitializeWorkflow{InitializeWorkflow: init}}
-}
-
-// seed derives the workflow's random seed from a run id, so every replay of
-// the run draws the same numbers.
-func seed(runID string) uint64 {
-	h := fnv.New64a()
-	h.Write([]byte(runID))
-	return h.Sum64()
 }
 
 func (r *run) timerFired(ev *historypb.HistoryEvent) ([]*bridgev1.WorkflowActivationJob, error) {
