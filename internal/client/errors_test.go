@@ -69,6 +69,10 @@ func TestMalformedRequestsAreInvalidArgumentNamingTheField(t *testing.T) {
 			_, err := cs.SignalWorkflow(c, &bridgev1.SignalWorkflowRequest{Execution: ex})
 			return err
 		}},
+		{"FetchWorkflowHistoryRequest.execution.workflow_id is required", func(c context.Context) error {
+			_, err := cs.FetchWorkflowHistory(c, &bridgev1.FetchWorkflowHistoryRequest{Execution: &bridgev1.WorkflowExecution{}})
+			return err
+		}},
 		{"QueryWorkflowRequest.execution is required", func(c context.Context) error {
 			_, err := cs.QueryWorkflow(c, &bridgev1.QueryWorkflowRequest{QueryType: "entries"})
 			return err
@@ -183,6 +187,10 @@ func TestUnknownWorkflowsAndActivitiesAreNotFound(t *testing.T) {
 		}},
 		{"UpdateWorkflow", func(c context.Context) error {
 			_, err := cs.UpdateWorkflow(c, &bridgev1.UpdateWorkflowRequest{Execution: missing, UpdateName: "append"})
+			return err
+		}},
+		{"FetchWorkflowHistory", func(c context.Context) error {
+			_, err := cs.FetchWorkflowHistory(c, &bridgev1.FetchWorkflowHistoryRequest{Execution: missing})
 			return err
 		}},
 		{"GetWorkflowResult", func(c context.Context) error {
