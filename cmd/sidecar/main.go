@@ -138,6 +138,7 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer, si
 				StickyExecution:      w.MaxCachedWorkflows > 0,
 				EagerActivities:      w.EagerActivities,
 				ClientService:        true,
+				Replay:               true,
 				WorkflowServiceProxy: cfg.Bridge.WorkflowServiceProxy,
 				ServerVersion:        fe.ServerVersion(),
 			},

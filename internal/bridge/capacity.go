@@ -38,7 +38,9 @@ func (s *Server) TryAcquire(k task.Kind) bool {
 	defer s.mu.Unlock()
 	free := 0
 	for _, ss := range s.sessions {
-		free += ss.Free(k)
+		if !ss.ReplayOnly() { // its credits are for its own replays
+			free += ss.Free(k)
+		}
 	}
 	if free <= s.claimed[k] {
 		return false
@@ -91,6 +93,9 @@ func (s *Server) served(k task.Kind, name string) (served, kind bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, ss := range s.sessions {
+		if ss.ReplayOnly() {
+			continue
+		}
 		served = served || ss.Serves(k, name)
 		kind = kind || ss.ServesKind(k)
 	}

@@ -41,6 +41,14 @@ func checkRegister(r *bridgev1.Register, taskQueue string) error {
 	wf := len(r.GetWorkflows()) > 0 || r.GetDynamicWorkflow()
 	act := len(r.GetActivities()) > 0 || r.GetDynamicActivity()
 	nx := len(r.GetNexusServices()) > 0
+	if r.GetReplayOnly() {
+		if !wf {
+			return invalid("register.replay_only: a replay-only session replays workflow code; register at least one workflow type (or dynamic_workflow)")
+		}
+		if act || nx {
+			return invalid("register.replay_only: a replay-only session runs no activities or Nexus operations; register them on a session without replay_only")
+		}
+	}
 	if !wf && !act && !nx {
 		return invalid("the registration offers no work: register at least one workflow type, activity type or Nexus service")
 	}

@@ -118,14 +118,14 @@ func (s *Server) Changed() <-chan struct{} {
 
 // Pick reserves a credit of kind k on the session that serves name and has the
 // most free credits, and returns it. It returns nil if no session can take the
-// task now.
+// task now. Replay-only sessions take no tasks.
 func (s *Server) Pick(k task.Kind, name string) *Session {
 	for {
 		var best *Session
 		bestFree := 0
 		s.mu.Lock()
 		for _, ss := range s.sessions {
-			if !ss.Serves(k, name) {
+			if ss.ReplayOnly() || !ss.Serves(k, name) {
 				continue
 			}
 			if f := ss.Free(k); f > bestFree {

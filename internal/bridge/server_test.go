@@ -141,6 +141,10 @@ func TestBadRegistrationEndsStreamWithClearError(t *testing.T) {
 			"register.capacity.workflow_activations must be at least 1 when workflow types are registered"},
 		{"zero activity capacity", mod(func(r *bridgev1.Register) { r.Capacity.Activities = 0 }), codes.InvalidArgument,
 			"register.capacity.activities must be at least 1 when activity types are registered"},
+		{"replay-only session with activities", mod(func(r *bridgev1.Register) { r.ReplayOnly = true }), codes.InvalidArgument,
+			"register.replay_only: a replay-only session runs no activities or Nexus operations"},
+		{"replay-only session without workflows", mod(func(r *bridgev1.Register) { r.ReplayOnly, r.Workflows = true, nil }), codes.InvalidArgument,
+			"register.replay_only: a replay-only session replays workflow code; register at least one workflow type"},
 		{"completion before register", &bridgev1.ConnectRequest{Message: &bridgev1.ConnectRequest_Drain{Drain: &bridgev1.Drain{}}},
 			codes.InvalidArgument, "the first message on a Connect stream must be register, got drain"},
 	}
@@ -283,6 +287,24 @@ func TestPickPrefersSessionWithMostFreeCredits(t *testing.T) {
 	}
 	if !seen["big"] || !seen["small"] || srv.Pick(task.Activity, "Charge") != nil {
 		t.Fatalf("last credits went to %v", seen)
+	}
+}
+
+func TestReplayOnlySessionIsNeverPickedNorPolledFor(t *testing.T) {
+	srv, conn := serve(t, Options{}, Security{})
+	r := validRegister()
+	// A Replayer need not know the task queue.
+	r.ReplayOnly, r.Activities, r.TaskQueue, r.Capacity.Activities = true, nil, "", 0
+	registered(t, conn, r)
+	waitSessions(t, srv, 1)
+	if s := srv.Pick(task.Workflow, "Checkout"); s != nil {
+		t.Fatal("picked a replay-only session for a task from the server")
+	}
+	if srv.TryAcquire(task.Workflow) {
+		t.Fatal("a replay-only session's capacity was claimed for a poll")
+	}
+	if s := srv.Sessions(); len(s) != 1 || !s[0].ReplayOnly() || s[0].Free(task.Workflow) != 2 {
+		t.Fatalf("sessions = %v, want the replay-only one with its 2 credits for its own replays", s)
 	}
 }
 

@@ -72,6 +72,11 @@ func (s *Session) ID() string { return s.id }
 // Identity is the app's identity from its registration.
 func (s *Session) Identity() string { return s.reg.GetIdentity() }
 
+// ReplayOnly reports a session that only replays histories it sends: it
+// gets no task from the server, and its capacity does not count toward
+// polling.
+func (s *Session) ReplayOnly() bool { return s.reg.GetReplayOnly() }
+
 // Registration is what the app registered. Callers must not modify it.
 func (s *Session) Registration() *bridgev1.Register { return s.reg }
 

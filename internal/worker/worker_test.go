@@ -52,6 +52,17 @@ type counting struct {
 	maxFlight    atomic.Int64 // most activity polls open at once
 	shutdowns    atomic.Int64
 	historyPages atomic.Int64
+	taskAnswers  atomic.Int64 // workflow tasks completed or failed
+}
+
+func (c *counting) RespondWorkflowTaskCompleted(ctx context.Context, in *workflowservice.RespondWorkflowTaskCompletedRequest, opts ...grpc.CallOption) (*workflowservice.RespondWorkflowTaskCompletedResponse, error) {
+	c.taskAnswers.Add(1)
+	return c.WorkflowServiceClient.RespondWorkflowTaskCompleted(ctx, in, opts...)
+}
+
+func (c *counting) RespondWorkflowTaskFailed(ctx context.Context, in *workflowservice.RespondWorkflowTaskFailedRequest, opts ...grpc.CallOption) (*workflowservice.RespondWorkflowTaskFailedResponse, error) {
+	c.taskAnswers.Add(1)
+	return c.WorkflowServiceClient.RespondWorkflowTaskFailed(ctx, in, opts...)
 }
 
 func (c *counting) GetWorkflowExecutionHistory(ctx context.Context, in *workflowservice.GetWorkflowExecutionHistoryRequest, opts ...grpc.CallOption) (*workflowservice.GetWorkflowExecutionHistoryResponse, error) {

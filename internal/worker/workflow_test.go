@@ -45,6 +45,7 @@ type scriptedApp struct {
 	completed chan *bridgev1.WorkflowActivation
 	errors    chan *bridgev1.CompletionError
 	gate      chan struct{} // "Gate" activities complete once it is closed
+	results   chan *bridgev1.ReplayResult
 }
 
 // workflowApp connects an app serving the given scripted workflow types, and
@@ -54,6 +55,13 @@ func (e *env) workflowApp(scripts map[string]script) *scriptedApp {
 	reg := &bridgev1.Register{ProtocolVersion: 1, Identity: "wfapp@" + e.t.Name(), SdkName: "bridgetest", TaskQueue: e.queue,
 		Activities: []*bridgev1.ActivityRegistration{{Name: "Echo"}, {Name: "Boom"}, {Name: "Hang"}, {Name: "Flaky"}, {Name: "Slow"}, {Name: "Gate"}},
 		Capacity:   &bridgev1.Capacity{WorkflowActivations: 10, Activities: 10, LocalActivities: 10}}
+	return e.scriptedApp(reg, scripts)
+}
+
+// scriptedApp connects an app with the given registration (plus the
+// scripted workflow types) and starts answering.
+func (e *env) scriptedApp(reg *bridgev1.Register, scripts map[string]script) *scriptedApp {
+	e.t.Helper()
 	for name := range scripts {
 		reg.Workflows = append(reg.Workflows, &bridgev1.WorkflowRegistration{Name: name})
 	}
@@ -65,7 +73,7 @@ func (e *env) workflowApp(scripts map[string]script) *scriptedApp {
 	}
 	e.t.Cleanup(a.Close)
 	s := &scriptedApp{App: a, runs: map[string]*wfState{}, completed: make(chan *bridgev1.WorkflowActivation, 1000),
-		errors: make(chan *bridgev1.CompletionError, 100), gate: make(chan struct{})}
+		errors: make(chan *bridgev1.CompletionError, 100), gate: make(chan struct{}), results: make(chan *bridgev1.ReplayResult, 100)}
 	go s.serve(scripts)
 	hangs := &hanging{cancelled: map[string]chan struct{}{}}
 	go func() {
@@ -104,6 +112,9 @@ func (e *env) workflowApp(scripts map[string]script) *scriptedApp {
 			}
 			if ce := m.GetCompletionError(); ce != nil {
 				s.errors <- ce
+			}
+			if r := m.GetReplayResult(); r != nil {
+				s.results <- r
 			}
 		}
 	}()

@@ -61,10 +61,14 @@ type Engine struct {
 	opts Options
 	log  *slog.Logger
 
-	mu           sync.Mutex
-	cache        map[string]*entry // run id -> cached run
-	lru          *list.List        // of *entry, most recently used at the front
-	waiting      map[string]*waiter
+	mu    sync.Mutex
+	cache map[string]*entry // run id -> cached run
+	lru   *list.List        // of *entry, most recently used at the front
+	// waiting is keyed by session as well as run: a replay may run a
+	// history on one session while the same run is live on another.
+	waiting      map[sessionRun]*waiter
+	replaying    map[sessionRun]bool     // runs being replayed, by session
+	replayIDs    map[sessionRun]bool     // ReplayHistory request ids in progress, by session
 	localWaiting map[string]*localWaiter // by local activity task token
 	filled       chan struct{}           // closed and replaced when a run enters the cache
 	stats        CacheStats
@@ -83,6 +87,8 @@ type entry struct {
 	localDone *localOutcomes
 	// live is the activation of the task being answered, for follow-ups.
 	live *bridgev1.WorkflowActivation
+	// activated is set once an activation was sent: the app holds the run.
+	activated bool
 }
 
 type waiter struct {
@@ -90,12 +96,19 @@ type waiter struct {
 	ch      chan *bridgev1.WorkflowActivationCompletion
 }
 
+// sessionRun names something (a run, a request) of one session.
+type sessionRun struct {
+	ss *bridge.Session
+	id string
+}
+
 // New returns an Engine.
 func New(opts Options) *Engine {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Engine{opts: opts, log: opts.Logger, cache: map[string]*entry{}, lru: list.New(), waiting: map[string]*waiter{},
+	return &Engine{opts: opts, log: opts.Logger, cache: map[string]*entry{}, lru: list.New(), waiting: map[sessionRun]*waiter{},
+		replaying: map[sessionRun]bool{}, replayIDs: map[sessionRun]bool{},
 		localWaiting: map[string]*localWaiter{}, filled: make(chan struct{})}
 }
 
@@ -484,13 +497,15 @@ func (e *Engine) activate(ctx context.Context, ent *entry, act *bridgev1.Workflo
 	defer ss.Release(task.Workflow)
 
 	w := &waiter{session: ss, ch: make(chan *bridgev1.WorkflowActivationCompletion, 1)}
+	key := sessionRun{ss, act.GetRunId()}
 	e.mu.Lock()
-	e.waiting[act.GetRunId()] = w
+	e.waiting[key] = w
 	e.mu.Unlock()
+	ent.activated = true
 	defer func() {
 		e.mu.Lock()
-		if e.waiting[act.GetRunId()] == w {
-			delete(e.waiting, act.GetRunId())
+		if e.waiting[key] == w {
+			delete(e.waiting, key)
 		}
 		e.mu.Unlock()
 	}()
@@ -520,13 +535,10 @@ func (e *Engine) releaseHeld(ent *entry) {
 
 // Complete hands an app's completion to the task waiting for it.
 func (e *Engine) Complete(ss *bridge.Session, c *bridgev1.WorkflowActivationCompletion) {
+	key := sessionRun{ss, c.GetRunId()}
 	e.mu.Lock()
-	w := e.waiting[c.GetRunId()]
-	if w != nil && w.session == ss {
-		delete(e.waiting, c.GetRunId())
-	} else {
-		w = nil
-	}
+	w := e.waiting[key]
+	delete(e.waiting, key)
 	e.mu.Unlock()
 	if w == nil {
 		_ = ss.Send(bridge.UnknownTask(&bridgev1.ConnectRequest{Message: &bridgev1.ConnectRequest_WorkflowCompletion{WorkflowCompletion: c}}))
@@ -592,38 +604,6 @@ func (e *Engine) shrink(ctx context.Context) {
 		e.evict(ctx, victim, bridgev1.EvictionReason_EVICTION_REASON_CACHE_FULL, "the sticky cache is full")
 		victim.mu.Unlock()
 	}
-}
-
-// Replay runs a recorded history through an app that serves its workflow
-// type and reports whether the app's commands match it, as Temporal's
-// replayers do. Nothing is sent to the server; the run is evicted after.
-func (e *Engine) Replay(ctx context.Context, workflowID, runID string, events []*historypb.HistoryEvent) error {
-	if len(events) == 0 || events[0].GetEventType() != enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED {
-		return errors.New("replay: the history must start with WorkflowExecutionStarted")
-	}
-	typ := events[0].GetWorkflowExecutionStartedEventAttributes().GetWorkflowType().GetName()
-	if err := e.opts.Bridge.Acquire(ctx, task.Workflow); err != nil {
-		return err
-	}
-	ss, err := e.opts.Bridge.Assign(ctx, task.Workflow, typ)
-	if err != nil {
-		return fmt.Errorf("replay of workflow type %q: %w", typ, err)
-	}
-	r := newRun(runID)
-	r.workflowID, r.workflowType, r.taskQueue, r.namespace = workflowID, typ, e.opts.TaskQueue, e.opts.Namespace
-	ent := newEntry(r, ss)
-	ent.mu.Lock()
-	defer ent.mu.Unlock()
-	defer e.evict(context.WithoutCancel(ctx), ent, bridgev1.EvictionReason_EVICTION_REASON_COMPLETED, "replay finished")
-	defer e.releaseHeld(ent)
-	if _, err := e.replay(ctx, ent, events, -1, nil); err != nil {
-		return err
-	}
-	if len(r.pending) > 0 && r.afterCompleted {
-		return nondeterminism("the workflow issued %s (seq %d), which history does not have: the history ends at event %d",
-			describe(r.pending[0].cmd), r.pending[0].seq, r.lastEventID)
-	}
-	return nil
 }
 
 // StickyGate is the capacity sticky polls are capped by: some while the cache
