@@ -2,7 +2,9 @@ package worker_test
 
 import (
 	"context"
+	"encoding/json"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -212,6 +214,66 @@ func TestPatchMarkersReplay(t *testing.T) {
 	waitHistory(t, e, run.GetID(), func(ev map[enumspb.EventType]int, _ []enumspb.WorkflowTaskFailedCause) bool {
 		return ev[enumspb.EVENT_TYPE_MARKER_RECORDED] == 1
 	})
+}
+
+// sdk-core follows every patch marker, deprecated or not, with an upsert of
+// TemporalChangeVersion listing the run's patches so far, sorted, and
+// records its flag UpsertSearchAttributeOnPatch (2) in the completion: a
+// core-based SDK replaying the history expects those upserts exactly when
+// the flag is there. (Flag 1 turns on core's id and type checks on replay.) The sidecar records the same, so its histories replay
+// in Temporal's SDKs (clients/python/tests/test_cross_sdk.py replays one).
+func TestPatchMarkersAreFollowedByChangeVersionAsSDKCoreRecordsThem(t *testing.T) {
+	e := newEnv(t, nil)
+	patches := func(st *wfState, act *bridgev1.WorkflowActivation) []*bridgev1.WorkflowCommand {
+		if act.GetJobs()[0].GetInitializeWorkflow() == nil {
+			return []*bridgev1.WorkflowCommand{complete("done")}
+		}
+		marker := func(id string, deprecated bool) *bridgev1.WorkflowCommand {
+			return &bridgev1.WorkflowCommand{Variant: &bridgev1.WorkflowCommand_SetPatchMarker{
+				SetPatchMarker: &bridgev1.SetPatchMarker{PatchId: id, Deprecated: deprecated}}}
+		}
+		return []*bridgev1.WorkflowCommand{marker("old-fix", true), marker("new-path", false), startTimer(1, 10*time.Millisecond)}
+	}
+	e.workflowApp(map[string]script{"Patches": patches})
+	run := e.startWorkflow("Patches")
+	if _, err := result(t, run); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	var flags []uint32
+	for _, ev := range e.fetchHistory(t, run.GetID(), run.GetRunID()).GetEvents() {
+		if p, ok := patchID(ev); ok {
+			got = append(got, "marker "+p)
+		}
+		if v := ev.GetUpsertWorkflowSearchAttributesEventAttributes().GetSearchAttributes().GetIndexedFields()["TemporalChangeVersion"]; v != nil {
+			got = append(got, "upsert "+string(v.GetData()))
+		}
+		if a := ev.GetWorkflowTaskCompletedEventAttributes(); a != nil && len(flags) == 0 {
+			flags = a.GetSdkMetadata().GetCoreUsedFlags()
+		}
+	}
+	want := []string{"marker old-fix", `upsert ["old-fix"]`, "marker new-path", `upsert ["new-path","old-fix"]`}
+	if !slices.Equal(got, want) {
+		t.Fatalf("history has %q, want %q as sdk-core records", got, want)
+	}
+	if !slices.Equal(flags, []uint32{1, 2}) {
+		t.Fatalf("the first completion recorded core flags %v, want IdAndTypeDeterminismChecks (1) and UpsertSearchAttributeOnPatch (2)", flags)
+	}
+}
+
+// patchID is the id in a patch marker event.
+func patchID(ev *historypb.HistoryEvent) (string, bool) {
+	a := ev.GetMarkerRecordedEventAttributes()
+	if a.GetMarkerName() != "core_patch" {
+		return "", false
+	}
+	var d struct {
+		ID string `json:"id"`
+	}
+	if ps := a.GetDetails()["patch-data"].GetPayloads(); len(ps) > 0 {
+		_ = json.Unmarshal(ps[0].GetData(), &d)
+	}
+	return d.ID, true
 }
 
 func TestRequestCancelExternalWorkflow(t *testing.T) {

@@ -56,12 +56,64 @@ func patchMarkerCommand(id string, deprecated bool) *commandpb.Command {
 // changeVersion is the search attribute listing a run's patches.
 const changeVersion = "TemporalChangeVersion"
 
+// upsertOnPatchFlag is sdk-core's internal flag UpsertSearchAttributeOnPatch.
+// A workflow task completion records it (in its sdk metadata) to tell
+// replayers that its patch markers are each followed by a
+// TemporalChangeVersion upsert: core-based SDKs replaying a history expect
+// those upserts only from the task that recorded the flag on.
+const upsertOnPatchFlag = 2
+
+// idAndTypeFlag is sdk-core's internal flag IdAndTypeDeterminismChecks: a
+// core-based SDK replaying a history checks the ids and types of
+// activities and child workflows against the workflow's commands only
+// from the task that recorded it on. The sidecar checks them on every
+// replay, and records the flag so Temporal's SDKs do too.
+const idAndTypeFlag = 1
+
+// newCoreFlags returns the sdk-core flags a completion of these commands
+// must record that the run's history does not yet, and notes them as
+// recorded, as core records each flag once.
+func (r *run) newCoreFlags(cmds []*commandpb.Command) []uint32 {
+	flags := []uint32{idAndTypeFlag}
+	if usesUpsertOnPatch(cmds) {
+		flags = append(flags, upsertOnPatchFlag)
+	}
+	var out []uint32
+	for _, f := range flags {
+		if r.coreFlags&(1<<f) == 0 {
+			r.coreFlags |= 1 << f
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// maxChangeVersionBytes is the size at which sdk-core stops upserting
+// TemporalChangeVersion (the server's default limit on a search attribute
+// value is 2 KiB).
+const maxChangeVersionBytes = 2048
+
+// changeVersionCommand upserts the run's patches, or is nil when they no
+// longer fit the search attribute.
 func changeVersionCommand(patches []string) *commandpb.Command {
 	data, _ := json.Marshal(patches)
+	if len(data) >= maxChangeVersionBytes {
+		return nil
+	}
 	return &commandpb.Command{CommandType: enumspb.COMMAND_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES,
 		Attributes: &commandpb.Command_UpsertWorkflowSearchAttributesCommandAttributes{UpsertWorkflowSearchAttributesCommandAttributes: &commandpb.UpsertWorkflowSearchAttributesCommandAttributes{
 			SearchAttributes: &commonpb.SearchAttributes{IndexedFields: map[string]*commonpb.Payload{changeVersion: {
 				Metadata: map[string][]byte{"encoding": []byte("json/plain"), "type": []byte("KeywordList")}, Data: data}}}}}}
+}
+
+// usesUpsertOnPatch reports commands with a TemporalChangeVersion upsert.
+func usesUpsertOnPatch(cmds []*commandpb.Command) bool {
+	for _, c := range cmds {
+		if _, ok := c.GetUpsertWorkflowSearchAttributesCommandAttributes().GetSearchAttributes().GetIndexedFields()[changeVersion]; ok {
+			return true
+		}
+	}
+	return false
 }
 
 // isChangeVersion reports an upsert of only TemporalChangeVersion: one an SDK
@@ -136,13 +188,18 @@ func (r *run) takeExternal(i int, c *bridgev1.WorkflowCommand, b *batch, add fun
 			return true, malformed(enumspb.WORKFLOW_TASK_FAILED_CAUSE_BAD_RECORD_MARKER_ATTRIBUTES, "commands[%d].set_patch_marker.patch_id is empty", i)
 		}
 		add(0, patchMarkerCommand(p.GetPatchId(), p.GetDeprecated()))
-		if !p.GetDeprecated() && !slices.Contains(r.patches, p.GetPatchId()) {
-			// Like the core-based SDKs, list the run's patches in the
-			// TemporalChangeVersion search attribute, so runs can be found
-			// by the code paths they took.
+		if !slices.Contains(r.patches, p.GetPatchId()) {
+			// As sdk-core does, list every patch the run has seen,
+			// deprecated ones too, sorted, in the TemporalChangeVersion
+			// search attribute after each marker, so runs can be found by
+			// the code paths they took and histories replay in the
+			// core-based SDKs (see upsertOnPatchFlag).
 			r.patches = append(r.patches, p.GetPatchId())
-			add(0, changeVersionCommand(r.patches))
-			r.pending[len(r.pending)-1].optional = true
+			slices.Sort(r.patches)
+			if cmd := changeVersionCommand(r.patches); cmd != nil {
+				add(0, cmd)
+				r.pending[len(r.pending)-1].optional = true
+			}
 		}
 
 	case *bridgev1.WorkflowCommand_UpsertWorkflowSearchAttributes:

@@ -12,6 +12,7 @@ import (
 	enumspb "go.temporal.io/api/enums/v1"
 	failurepb "go.temporal.io/api/failure/v1"
 	querypb "go.temporal.io/api/query/v1"
+	sdkpb "go.temporal.io/api/sdk/v1"
 	taskqueuepb "go.temporal.io/api/taskqueue/v1"
 	"go.temporal.io/api/workflowservice/v1"
 	"google.golang.org/protobuf/types/known/durationpb"
@@ -33,6 +34,9 @@ func (e *Engine) respond(ctx context.Context, ent *entry, t *workflowservice.Pol
 		QueryResults:               queryResults(b.answers),
 		Messages:                   b.messages,
 		WorkerInstanceKey:          e.opts.InstanceKey,
+	}
+	if flags := ent.run.newCoreFlags(b.out); len(flags) > 0 {
+		req.SdkMetadata = &sdkpb.WorkflowTaskCompletedMetadata{CoreUsedFlags: flags}
 	}
 	if e.opts.StickyQueue != "" {
 		req.StickyAttributes = &taskqueuepb.StickyExecutionAttributes{

@@ -62,6 +62,7 @@ type run struct {
 	nexusByEvent map[int64]uint32 // NexusOperationScheduled event id -> seq
 	locals       map[uint32]*local
 	localHistory map[uint32]*historypb.HistoryEvent // recorded outcomes of local activities, by seq
+	coreFlags    uint64                             // sdk-core flags the history records (bit n: flag n)
 	taskTimeout  time.Duration                      // the workflow task timeout
 }
 
@@ -172,6 +173,11 @@ func (r *run) apply(ev *historypb.HistoryEvent) ([]*bridgev1.WorkflowActivationJ
 		return jobs(r.initialize(ev)), nil
 	case enumspb.EVENT_TYPE_WORKFLOW_TASK_COMPLETED:
 		r.afterCompleted = true
+		for _, f := range ev.GetWorkflowTaskCompletedEventAttributes().GetSdkMetadata().GetCoreUsedFlags() {
+			if f < 64 {
+				r.coreFlags |= 1 << f
+			}
+		}
 	case enumspb.EVENT_TYPE_WORKFLOW_TASK_FAILED:
 		a := ev.GetWorkflowTaskFailedEventAttributes()
 		if a.GetCause() == enumspb.WORKFLOW_TASK_FAILED_CAUSE_RESET_WORKFLOW && a.GetNewRunId() != "" {

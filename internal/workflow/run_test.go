@@ -2,14 +2,17 @@ package workflow
 
 import (
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	bridgev1 "github.com/temporal-sidecar/sidecar/gen/go/sidecar/bridge/v1"
+	commandpb "go.temporal.io/api/command/v1"
 	commonpb "go.temporal.io/api/common/v1"
 	enumspb "go.temporal.io/api/enums/v1"
 	historypb "go.temporal.io/api/history/v1"
+	sdkpb "go.temporal.io/api/sdk/v1"
 	"google.golang.org/protobuf/types/known/durationpb"
 	"google.golang.org/protobuf/types/known/timestamppb"
 )
@@ -193,5 +196,45 @@ func TestLocalOutcomesNeverBlockAndKeepOrder(t *testing.T) {
 	}
 	if _, ok := o.take(); ok {
 		t.Fatal("take found an outcome in an empty queue")
+	}
+}
+
+// Each sdk-core flag is recorded once per run, as core records it: not
+// again in later completions, nor when the history (perhaps written by
+// Temporal's SDK before a hand-off) already has it.
+func TestCoreFlagsAreRecordedOncePerRun(t *testing.T) {
+	changeVersion := changeVersionCommand([]string{"p"})
+	timer := &commandpb.Command{CommandType: enumspb.COMMAND_TYPE_START_TIMER}
+	completedWith := func(flags ...uint32) *historypb.HistoryEvent {
+		return &historypb.HistoryEvent{EventType: enumspb.EVENT_TYPE_WORKFLOW_TASK_COMPLETED,
+			Attributes: &historypb.HistoryEvent_WorkflowTaskCompletedEventAttributes{WorkflowTaskCompletedEventAttributes: &historypb.WorkflowTaskCompletedEventAttributes{
+				SdkMetadata: &sdkpb.WorkflowTaskCompletedMetadata{CoreUsedFlags: flags}}}}
+	}
+	for _, tt := range []struct {
+		name    string
+		history []*historypb.HistoryEvent
+		tasks   [][]*commandpb.Command
+		want    [][]uint32
+	}{
+		{"new run: ids and types checked from the first task, upserts on patch from the first patch",
+			history(started()), [][]*commandpb.Command{{timer}, {timer}, {changeVersion}, {changeVersion}},
+			[][]uint32{{idAndTypeFlag}, nil, {upsertOnPatchFlag}, nil}},
+		{"history that has the flags already",
+			history(started(), ev(enumspb.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED), ev(enumspb.EVENT_TYPE_WORKFLOW_TASK_STARTED), completedWith(1, 2, 3)),
+			[][]*commandpb.Command{{changeVersion}}, [][]uint32{nil}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			r := newRun("run-1")
+			for _, e := range tt.history {
+				if _, err := r.apply(e); err != nil {
+					t.Fatal(err)
+				}
+			}
+			for i, cmds := range tt.tasks {
+				if got := r.newCoreFlags(cmds); !slices.Equal(got, tt.want[i]) {
+					t.Fatalf("task %d records flags %v, want %v", i, got, tt.want[i])
+				}
+			}
+		})
 	}
 }
