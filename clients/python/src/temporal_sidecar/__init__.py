@@ -10,9 +10,10 @@ through the sidecar's client API; the API mirrors Temporal's Python SDK
 * :py:mod:`temporal_sidecar.activity` — ``@activity.defn``, ``activity.info()``,
   ``activity.heartbeat()``, cancellation, ``raise_complete_async()``
 * :py:mod:`temporal_sidecar.client` — ``Client(connection)``: start, signal,
-  query, update, result, cancel, terminate, describe
+  query, update, result, cancel, terminate, describe, fetch_history
 * :py:mod:`temporal_sidecar.connection` — ``Connection.connect(target)``
-* :py:mod:`temporal_sidecar.worker` — ``Worker(connection, task_queue=..., workflows=[...], activities=[...])``
+* :py:mod:`temporal_sidecar.worker` — ``Worker(connection, task_queue=..., workflows=[...], activities=[...])``,
+  ``Replayer(connection, workflows=[...])``
 * :py:mod:`temporal_sidecar.nexus` — Nexus operation handlers:
   ``@nexus.workflow_run_operation``, ``nexus.info()`` (services and sync
   operations come from ``nexusrpc``; callers use ``workflow.create_nexus_client``)

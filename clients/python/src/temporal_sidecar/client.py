@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import json
 import random
 import uuid
 from collections.abc import Awaitable, Callable, Mapping, Sequence
@@ -42,7 +43,7 @@ from temporal_sidecar.common import (
 from temporal_sidecar.connection import Connection
 from temporal_sidecar.converter import DataConverter
 from temporal_sidecar.exceptions import TemporalError, WorkflowAlreadyStartedError
-from temporal_sidecar.proto.sidecar.bridge.v1 import client_pb2, common_pb2
+from temporal_sidecar.proto.sidecar.bridge.v1 import client_pb2, common_pb2, history_pb2
 from temporal_sidecar.service import RPCError, RPCStatusCode, _string_field
 
 __all__ = [
@@ -52,6 +53,7 @@ __all__ = [
     "WorkflowExecutionStatus",
     "WorkflowFailureError",
     "WorkflowHandle",
+    "WorkflowHistory",
     "WorkflowQueryFailedError",
     "WorkflowQueryRejectedError",
     "WorkflowUpdateFailedError",
@@ -244,6 +246,7 @@ class Client:
         self._cancel = self._unary(ch, "CancelWorkflow", client_pb2.CancelWorkflowResponse)
         self._terminate = self._unary(ch, "TerminateWorkflow", client_pb2.TerminateWorkflowResponse)
         self._describe = self._unary(ch, "DescribeWorkflow", client_pb2.DescribeWorkflowResponse)
+        self._fetch_history = self._unary(ch, "FetchWorkflowHistory", client_pb2.FetchWorkflowHistoryResponse)
 
     @staticmethod
     def _unary(
@@ -958,6 +961,88 @@ class WorkflowHandle(Generic[SelfType, ReturnType]):
             parent_run_id=(parent.run_id or None) if parent else None,
             data_converter=c._dc,
         )
+
+
+    async def fetch_history(self, *, rpc_timeout: timedelta | None = None) -> WorkflowHistory:
+        """The run's whole history (every event, following pages), for
+        example to replay it with :py:class:`temporal_sidecar.worker.Replayer`
+        or save it with :py:meth:`WorkflowHistory.to_json` as a test fixture.
+
+        Args:
+            rpc_timeout: Limit on each page's call.
+        """
+        c = self._client
+        events: list[dict[str, Any]] = []
+        token = b""
+        while True:
+            resp = await c._call(
+                c._fetch_history,
+                client_pb2.FetchWorkflowHistoryRequest(
+                    execution=self._execution(),
+                    next_page_token=token,
+                    encoding=history_pb2.HISTORY_ENCODING_JSON,
+                ),
+                rpc_timeout=rpc_timeout,
+            )
+            events.extend(json.loads(resp.history.json or "{}").get("events", []))
+            token = resp.next_page_token
+            if not token:
+                return WorkflowHistory(self._id, events)
+
+
+@dataclass(frozen=True)
+class WorkflowHistory:
+    """A workflow run's history, as :py:class:`temporalio.client.WorkflowHistory`.
+
+    The events are kept in Temporal's JSON form (``temporal.api.history.v1``
+    in protobuf JSON), so a history moves between this package, Temporal's
+    SDKs, the ``temporal`` CLI and the web UI as text.
+    """
+
+    workflow_id: str
+    """The workflow id: a history does not record its own."""
+
+    events: Sequence[Mapping[str, Any]]
+    """The events, as JSON objects."""
+
+    @property
+    def run_id(self) -> str:
+        """The run id the history records (the first event's ``originalExecutionRunId``)."""
+        if not self.events:
+            raise ValueError("the history has no events")
+        attrs = self.events[0].get("workflowExecutionStartedEventAttributes") or self.events[0].get(
+            "workflow_execution_started_event_attributes"
+        )
+        if not isinstance(attrs, Mapping):
+            raise ValueError("the history does not start with a WorkflowExecutionStarted event")
+        run_id = attrs.get("originalExecutionRunId") or attrs.get("original_execution_run_id")
+        if not isinstance(run_id, str):
+            raise ValueError("the history's WorkflowExecutionStarted event has no originalExecutionRunId")
+        return run_id
+
+    @staticmethod
+    def from_json(workflow_id: str, history: str | Mapping[str, Any]) -> WorkflowHistory:
+        """A history from Temporal's JSON export: ``temporal workflow show
+        --output json``, the web UI's download, or temporalio's
+        ``WorkflowHistory.to_json()``.
+
+        Raises:
+            ValueError: it is not JSON, or not an object with an ``events`` list.
+        """
+        parsed: Any = json.loads(history) if isinstance(history, str) else history
+        events = parsed.get("events") if isinstance(parsed, Mapping) else None
+        if not isinstance(events, list) or not all(isinstance(e, Mapping) for e in events):
+            raise ValueError('a history export is a JSON object {"events": [...]} of event objects')
+        return WorkflowHistory(workflow_id, list(events))
+
+    def to_json_dict(self) -> dict[str, Any]:
+        """The history as Temporal's JSON export, as a dict."""
+        return {"events": [dict(e) for e in self.events]}
+
+    def to_json(self) -> str:
+        """The history as Temporal's JSON export, which :py:meth:`from_json`
+        (and temporalio's) reads back."""
+        return json.dumps(self.to_json_dict())
 
 
 class WorkflowUpdateHandle(Generic[LocalReturnType]):

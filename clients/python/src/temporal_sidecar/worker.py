@@ -29,6 +29,7 @@ import functools
 import logging
 import random
 import threading
+import uuid
 import warnings
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -69,6 +70,7 @@ from temporal_sidecar.proto.sidecar.bridge.v1 import (
     activity_pb2,
     bridge_pb2,
     common_pb2,
+    history_pb2,
     workflow_activation_pb2,
     workflow_completion_pb2,
 )
@@ -78,7 +80,10 @@ __all__ = [
     "ActivityOutboundInterceptor",
     "ExecuteActivityInput",
     "Interceptor",
+    "Replayer",
     "Worker",
+    "WorkflowReplayResult",
+    "WorkflowReplayResults",
 ]
 
 logger = logging.getLogger(__name__)
@@ -447,6 +452,10 @@ class Worker:
         self._own_workflow_executor = workflow_task_executor is None
         self._debug_mode = debug_mode
         self._runs: dict[str, _Run] = {}
+        # A Replayer's worker (see _replay_worker): registered replay_only,
+        # it only runs the histories it sends in ReplayHistory.
+        self._replay_only = False
+        self._replays: dict[str, asyncio.Future[history_pb2.ReplayResult]] = {}
         self._activations: set[asyncio.Task[None]] = set()
 
         self._activities: dict[str, _activity._Definition] = {}
@@ -673,7 +682,8 @@ class Worker:
                 identity=self._identity,
                 sdk_name=SDK_NAME,
                 sdk_version=temporal_sidecar.__version__,
-                task_queue=self._task_queue,
+                task_queue="" if self._replay_only else self._task_queue,
+                replay_only=self._replay_only,
                 workflows=[
                     bridge_pb2.WorkflowRegistration(
                         name=n,
@@ -798,6 +808,15 @@ class Worker:
                 r.protocol_version,
                 PROTOCOL_VERSION,
             )
+        if self._replay_only and not r.capabilities.replay:
+            # An older sidecar ignores replay_only and would send this
+            # session live tasks: leave at once.
+            if self._fatal is None:
+                self._fatal = FatalWorkerError(
+                    f"the sidecar {r.sidecar_identity} (version {r.sidecar_version or 'unknown'}) cannot replay "
+                    "histories: use a sidecar whose capabilities include replay"
+                )
+            self._begin_shutdown()
         assert self._registered_once is not None
         self._registered_once.set()
         if self._shutdown_requested:
@@ -875,6 +894,12 @@ class Worker:
                 self._begin_shutdown()
             else:
                 logger.warning("the sidecar reports: %s", we.message)
+        elif kind == "replay_result":
+            fut = self._replays.pop(m.replay_result.request_id, None)
+            if fut is None or fut.done():
+                logger.warning("the sidecar sent a replay result for request %r, which is not in progress", m.replay_result.request_id)
+            else:
+                fut.set_result(m.replay_result)
         elif kind == "registered":
             logger.warning("the sidecar sent a second registered message; ignoring it")
         else:
@@ -884,6 +909,12 @@ class Worker:
         self._drop_runs()
         if self._nexus is not None:
             self._nexus.session_lost(session)
+        replays, self._replays = self._replays, {}
+        for fut in replays.values():
+            if not fut.done():
+                fut.set_exception(
+                    SidecarConnectionError("the session with the sidecar ended before the replay finished")
+                )
         lost = [ra for ra in self._running.values() if ra.session is session and not ra.done]
         if not lost:
             return
@@ -899,6 +930,29 @@ class Worker:
             )
 
     # ------------------------------------------------------------ workflows
+
+    async def _replay(self, workflow_id: str, history: history_pb2.WorkflowHistory) -> history_pb2.ReplayResult:
+        """Asks the sidecar to replay a history against this worker's
+        workflows (the activations arrive like any other) and waits for
+        the outcome.
+
+        Raises:
+            FatalWorkerError: the sidecar cannot replay.
+            SidecarConnectionError: the session ended first.
+        """
+        if self._fatal is not None:
+            raise self._fatal
+        session = self._session
+        if session is None or not session.id or session.closed:
+            raise SidecarConnectionError("the worker has no session with the sidecar to replay on")
+        request_id = str(uuid.uuid4())
+        fut: asyncio.Future[history_pb2.ReplayResult] = asyncio.get_running_loop().create_future()
+        self._replays[request_id] = fut
+        req = history_pb2.ReplayHistory(request_id=request_id, workflow_id=workflow_id, history=history)
+        if not session.send(bridge_pb2.ConnectRequest(replay_history=req)):
+            self._replays.pop(request_id, None)
+            raise SidecarConnectionError("the session with the sidecar ended before the replay was sent")
+        return await fut
 
     async def _activate(self, session: _Session, act: workflow_activation_pb2.WorkflowActivation) -> None:
         run_id = act.run_id
@@ -1493,3 +1547,32 @@ def _run_sync(
         return fn(*args)
     with raiser.active_thread():
         return fn(*args)
+
+
+def _replay_worker(
+    connection: Connection,
+    *,
+    workflows: Sequence[type],
+    workflow_task_executor: concurrent.futures.ThreadPoolExecutor | None,
+    workflow_failure_exception_types: Sequence[type[BaseException]],
+    identity: str | None,
+    debug_mode: bool,
+) -> Worker:
+    """A Worker registered ``replay_only``, for :py:class:`Replayer`: the
+    sidecar sends it no live tasks, only the activations of the histories it
+    asks to replay."""
+    w = Worker(
+        connection,
+        task_queue="replay",  # not sent: a replay-only session names none
+        workflows=workflows,
+        workflow_task_executor=workflow_task_executor,
+        workflow_failure_exception_types=workflow_failure_exception_types,
+        identity=identity,
+        debug_mode=debug_mode,
+    )
+    w._replay_only = True
+    return w
+
+
+# Last: the replayer module builds on Worker.
+from temporal_sidecar._replayer import Replayer, WorkflowReplayResult, WorkflowReplayResults  # noqa: E402
