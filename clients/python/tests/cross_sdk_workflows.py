@@ -1,0 +1,177 @@
+"""Workflows and activities written once and run by two SDKs: Temporal's
+own Python SDK (``temporalio``) and this package (``temporal_sidecar``), which
+mirrors temporalio's API.
+
+Do not import this module directly: :py:mod:`cross_sdk` loads it once per
+SDK, under its own module name, with ``SDK`` set to the SDK to import
+(``"temporalio"`` or ``"temporal_sidecar"``) and ``CHANGED`` set for a deploy
+whose code no longer matches older histories. Type checking sees the
+temporal_sidecar API, which mirrors temporalio's.
+
+Every workflow here is an entry of ``CASES`` in test_cross_sdk.py; a new one
+(a local activity workflow, once the Python client has
+``execute_local_activity``) is a class here plus one entry there.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+# Set by cross_sdk.load before this body runs.
+SDK: str = globals().get("SDK", "temporal_sidecar")
+CHANGED: bool = globals().get("CHANGED", False)
+
+if TYPE_CHECKING or SDK == "temporal_sidecar":
+    from temporal_sidecar import activity, workflow
+    from temporal_sidecar.exceptions import ChildWorkflowError
+else:
+    from temporalio import activity, workflow
+    from temporalio.exceptions import ChildWorkflowError
+
+_ACTIVITY_TIMEOUT = timedelta(seconds=30)
+
+
+@activity.defn
+async def greet(name: str) -> str:
+    return f"Hello, {name}!"
+
+
+@workflow.defn
+class TimersAndActivities:
+    """Timers (workflow.sleep and asyncio.sleep) around activities, one
+    alone and two at once."""
+
+    @workflow.run
+    async def run(self, name: str) -> str:
+        if not CHANGED:
+            await workflow.sleep(timedelta(milliseconds=10))
+        first = await workflow.execute_activity(greet, name, start_to_close_timeout=_ACTIVITY_TIMEOUT)
+        both = await asyncio.gather(
+            workflow.execute_activity(greet, "b", start_to_close_timeout=_ACTIVITY_TIMEOUT),
+            workflow.execute_activity(greet, "c", start_to_close_timeout=_ACTIVITY_TIMEOUT),
+        )
+        await asyncio.sleep(0.01)
+        return "|".join([first, *both])
+
+
+@workflow.defn
+class Signals:
+    """Runs an activity, waits for signals until "finish", runs another:
+    also the workflow handed off between workers mid-run."""
+
+    def __init__(self) -> None:
+        self.items: list[str] = []
+        self.done = False
+
+    @workflow.signal
+    def add(self, item: str) -> None:
+        self.items.append(item)
+
+    @workflow.signal
+    def finish(self) -> None:
+        self.done = True
+
+    @workflow.run
+    async def run(self) -> list[str]:
+        before = await workflow.execute_activity(greet, "before", start_to_close_timeout=_ACTIVITY_TIMEOUT)
+        await workflow.wait_condition(lambda: self.done)
+        after = await workflow.execute_activity(greet, "after", start_to_close_timeout=_ACTIVITY_TIMEOUT)
+        return [before, *self.items, after]
+
+
+@workflow.defn
+class Child:
+    @workflow.run
+    async def run(self, arg: str) -> str:
+        if arg == "wait":
+            await workflow.wait_condition(lambda: False)  # until cancelled
+        return arg.upper()
+
+
+@workflow.defn
+class Children:
+    """A child by id, a child with the default id (drawn from the
+    workflow's seeded random: both SDKs must draw the same), and a child
+    cancelled while it runs."""
+
+    @workflow.run
+    async def run(self, base_id: str) -> list[str]:
+        out = [await workflow.execute_child_workflow(Child.run, "one", id=f"{base_id}-one")]
+        out.append(await workflow.execute_child_workflow(Child.run, "two"))
+        h = await workflow.start_child_workflow(
+            Child.run,
+            "wait",
+            id=f"{base_id}-wait",
+            cancellation_type=workflow.ChildWorkflowCancellationType.WAIT_CANCELLATION_COMPLETED,
+        )
+        h.cancel()
+        try:
+            await h
+        except ChildWorkflowError as err:
+            out.append(f"child ended: {type(err.cause).__name__}")
+        return out
+
+
+@workflow.defn
+class Updates:
+    """An update with a validator (negative amounts are rejected) whose
+    handler runs an activity; "finish" ends the run."""
+
+    def __init__(self) -> None:
+        self.total = 0
+        self.done = False
+
+    @workflow.update
+    async def add(self, n: int) -> int:
+        await workflow.execute_activity(greet, str(n), start_to_close_timeout=_ACTIVITY_TIMEOUT)
+        self.total += n
+        return self.total
+
+    @add.validator
+    def check_add(self, n: int) -> None:
+        if n < 0:
+            raise ValueError(f"cannot add {n}: amounts must not be negative")
+
+    @workflow.signal
+    def finish(self) -> None:
+        self.done = True
+
+    @workflow.run
+    async def run(self) -> int:
+        await workflow.wait_condition(lambda: self.done and workflow.all_handlers_finished())
+        return self.total
+
+
+@workflow.defn
+class Patches:
+    """workflow.patched takes the new path on a new run;
+    deprecate_patch records its marker."""
+
+    @workflow.run
+    async def run(self) -> list[str]:
+        workflow.deprecate_patch("old-fix")
+        out = []
+        if workflow.patched("new-path"):
+            out.append(await workflow.execute_activity(greet, "patched", start_to_close_timeout=_ACTIVITY_TIMEOUT))
+        else:
+            out.append("unpatched")
+        await workflow.sleep(timedelta(milliseconds=10))
+        return out
+
+
+@workflow.defn
+class SearchAttributesAndMemo:
+    @workflow.run
+    async def run(self) -> str:
+        workflow.upsert_search_attributes({"CustomKeywordField": ["gold"]})
+        workflow.upsert_memo({"note": "hello"})
+        await workflow.sleep(timedelta(milliseconds=10))
+        workflow.upsert_memo({"note": "bye"})
+        return "upserted"
+
+
+WORKFLOWS: list[type] = [TimersAndActivities, Signals, Child, Children, Updates, Patches, SearchAttributesAndMemo]
+ACTIVITIES: list[Callable[..., Any]] = [greet]

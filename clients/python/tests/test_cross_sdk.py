@@ -1,0 +1,280 @@
+"""Histories move between Temporal's own Python SDK and the sidecar, both ways.
+
+The workflows (cross_sdk_workflows.py) are written once and run under
+temporalio (from PyPI, a native worker talking to the dev server) and under
+this package through a real sidecar:
+
+* a history recorded by temporalio's Worker replays in the sidecar with this
+  package's Replayer, and code changed since fails with nondeterminism;
+* a history recorded through the sidecar replays in temporalio's Replayer;
+* a run blocked on a signal moves from one kind of worker to the other
+  mid-run and completes there (the new worker rebuilds it from the other's
+  history).
+
+Every workflow is one entry of CASES: adding one (local activities, once the
+Python client runs them) is a class in cross_sdk_workflows.py and an entry
+here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+import pytest
+import temporalio.api.enums.v1
+import temporalio.client
+import temporalio.worker
+import temporalio.workflow
+from temporalio.api.history.v1 import HistoryEvent
+
+import cross_sdk
+from conftest import SidecarFactory
+from temporal_sidecar import workflow
+from temporal_sidecar.client import Client, WorkflowHistory
+from temporal_sidecar.connection import Connection
+from temporal_sidecar.worker import Replayer, Worker
+
+# The shared workflows upsert search attributes as a dict, the one form the
+# sidecar's Python client has; temporalio deprecates it in favour of typed keys.
+pytestmark = pytest.mark.filterwarnings("ignore:Dictionary-based search attributes are deprecated:DeprecationWarning")
+
+EventType = temporalio.api.enums.v1.EventType
+TIMEOUT = 30.0
+NATIVE = cross_sdk.load("temporalio")
+SIDECAR = cross_sdk.load("temporal_sidecar")
+NATIVE_IDENTITY = "temporalio-worker"
+SIDECAR_IDENTITY = "sidecar-worker"
+Handle = temporalio.client.WorkflowHandle[Any, Any]
+
+
+async def within(aw: Awaitable[Any], timeout: float = TIMEOUT) -> Any:
+    """Await with a deadline, so a stuck workflow fails the test instead of hanging it."""
+    return await asyncio.wait_for(aw, timeout)
+
+
+# ---------------------------------------------------------------- the cases
+
+
+async def _no_driving(h: Handle) -> None:
+    pass
+
+
+async def _signal(h: Handle) -> None:
+    await h.signal("add", "x")
+    await h.signal("add", "y")
+    await h.signal("finish")
+
+
+async def _update(h: Handle) -> None:
+    assert await h.execute_update("add", 2) == 2
+    with pytest.raises(temporalio.client.WorkflowUpdateFailedError) as rejected:
+        await h.execute_update("add", -1)
+    assert "must not be negative" in str(rejected.value.cause)
+    assert await h.execute_update("add", 3) == 5
+    await h.signal("finish")
+
+
+@dataclass(frozen=True)
+class Case:
+    """A workflow run: what starts it, what drives it meanwhile, what it returns."""
+
+    name: str
+    workflow: str
+    args: Callable[[str], Sequence[Any]] = lambda workflow_id: ()
+    drive: Callable[[Handle], Awaitable[None]] = _no_driving
+    expected: Callable[[str], Any] = lambda workflow_id: None
+    tags: list[str] = field(default_factory=list)
+
+
+CASES = [
+    Case("timers and activities", "TimersAndActivities", lambda _: ["Ada"],
+         expected=lambda _: "Hello, Ada!|Hello, b!|Hello, c!"),
+    Case("signals", "Signals", drive=_signal,
+         expected=lambda _: ["Hello, before!", "x", "y", "Hello, after!"]),
+    Case("child workflows: result, default id, cancellation", "Children", lambda wid: [wid],
+         expected=lambda _: ["ONE", "TWO", "child ended: CancelledError"]),
+    Case("updates with a validator, accepted and rejected", "Updates", drive=_update, expected=lambda _: 5),
+    Case("patched and deprecate_patch", "Patches", expected=lambda _: ["Hello, patched!"]),
+    Case("upserted search attributes and memo", "SearchAttributesAndMemo", expected=lambda _: "upserted"),
+    # Local activities: Case("local activities", "LocalActivities", ...) once the
+    # Python client has execute_local_activity.
+]  # fmt: skip
+
+
+async def run_cases(client: temporalio.client.Client, task_queue: str) -> dict[str, str]:
+    """Runs every case at once on the queue (served by whichever worker the
+    test runs) and checks its result; returns the workflow id of each case."""
+
+    async def one(case: Case) -> tuple[str, str]:
+        wid = f"{case.workflow}-{uuid.uuid4().hex[:8]}"
+        h = await client.start_workflow(
+            case.workflow, args=list(case.args(wid)), id=wid, task_queue=task_queue,
+            execution_timeout=timedelta(minutes=2),
+        )  # fmt: skip
+        await within(case.drive(h))
+        assert await within(h.result()) == case.expected(wid), case.name
+        return case.name, wid
+
+    return dict(await asyncio.gather(*(one(c) for c in CASES)))
+
+
+def replay_failures(failures: dict[str, Exception], runs: dict[str, str], histories: Sequence[Any]) -> dict[str, str]:
+    """Replay failures by case name, for an assertion message that says which."""
+    case_of_run = {h.run_id: name for name, h in zip(runs, histories)}
+    return {case_of_run.get(run_id, run_id): str(err) for run_id, err in failures.items()}
+
+
+# ---------------------------------------------------------------- the workers
+
+
+@contextlib.asynccontextmanager
+async def temporalio_worker(client: temporalio.client.Client, task_queue: str) -> AsyncIterator[None]:
+    async with temporalio.worker.Worker(
+        client,
+        task_queue=task_queue,
+        workflows=NATIVE.workflows,
+        activities=NATIVE.activities,
+        workflow_runner=temporalio.worker.UnsandboxedWorkflowRunner(),
+        identity=NATIVE_IDENTITY,
+    ):
+        yield
+
+
+@contextlib.asynccontextmanager
+async def sidecar_worker(sidecar_factory: SidecarFactory, task_queue: str) -> AsyncIterator[Client]:
+    """A sidecar for the queue and this package's Worker behind it; yields
+    a Client through the sidecar. Both stop at the end."""
+    sc = sidecar_factory(task_queue, "--identity", SIDECAR_IDENTITY)
+    conn = await Connection.connect(sc.target)
+    try:
+        async with Worker(conn, task_queue=task_queue, workflows=SIDECAR.workflows, activities=SIDECAR.activities):
+            yield Client(conn)
+    finally:
+        await conn.close()
+        # In the event loop's time: grpc.aio needs it to close the channel.
+        await asyncio.get_running_loop().run_in_executor(None, sc.stop)
+
+
+# ---------------------------------------------------------------- replay
+
+
+async def test_histories_recorded_by_temporalio_replay_in_the_sidecar(
+    client: temporalio.client.Client, task_queue: str, sidecar_factory: SidecarFactory
+) -> None:
+    async with temporalio_worker(client, task_queue):
+        runs = await run_cases(client, task_queue)
+    histories = [
+        WorkflowHistory.from_json(wid, (await client.get_workflow_handle(wid).fetch_history()).to_json())
+        for wid in runs.values()
+    ]
+    # A replay needs a sidecar, not a task queue of its own.
+    sc = sidecar_factory(f"{task_queue}-replayer")
+
+    results = await within(Replayer(sc.target, workflows=SIDECAR.workflows).replay_workflows(
+        histories, raise_on_replay_failure=False))  # fmt: skip
+    assert replay_failures(dict(results.replay_failures), runs, histories) == {}
+
+    changed = Replayer(sc.target, workflows=cross_sdk.load("temporal_sidecar", changed=True).workflows)
+    timers = histories[list(runs).index("timers and activities")]
+    with pytest.raises(workflow.NondeterminismError) as nondeterminism:
+        await within(changed.replay_workflow(timers))
+    assert "the workflow issued ScheduleActivityTask (seq 1), but history has TimerStarted" in str(nondeterminism.value)
+
+
+async def test_histories_recorded_by_the_sidecar_replay_in_temporalio(
+    client: temporalio.client.Client, task_queue: str, sidecar_factory: SidecarFactory
+) -> None:
+    async with sidecar_worker(sidecar_factory, task_queue) as sidecar_client:
+        runs = await run_cases(client, task_queue)
+        # Fetched through the sidecar's client API, handed over as JSON.
+        histories = [
+            temporalio.client.WorkflowHistory.from_json(
+                wid, (await sidecar_client.get_workflow_handle(wid).fetch_history()).to_json()
+            )
+            for wid in runs.values()
+        ]
+
+    async def each() -> AsyncIterator[temporalio.client.WorkflowHistory]:
+        for h in histories:
+            yield h
+
+    replayer = temporalio.worker.Replayer(
+        workflows=NATIVE.workflows, workflow_runner=temporalio.worker.UnsandboxedWorkflowRunner()
+    )
+    results = await within(replayer.replay_workflows(each(), raise_on_replay_failure=False))
+    assert replay_failures(dict(results.replay_failures), runs, histories) == {}
+
+    changed = temporalio.worker.Replayer(
+        workflows=cross_sdk.load("temporalio", changed=True).workflows,
+        workflow_runner=temporalio.worker.UnsandboxedWorkflowRunner(),
+    )
+    timers = histories[list(runs).index("timers and activities")]
+    with pytest.raises(temporalio.workflow.NondeterminismError):
+        await within(changed.replay_workflow(timers))
+
+
+# ---------------------------------------------------------------- live hand-off
+
+
+async def history(client: temporalio.client.Client, workflow_id: str) -> list[HistoryEvent]:
+    return list((await client.get_workflow_handle(workflow_id).fetch_history()).events)
+
+
+async def wait_until_blocked(client: temporalio.client.Client, workflow_id: str, signals: int) -> None:
+    """Until the run has done its first activity, seen ``signals`` signals
+    and completed the workflow task that followed: it waits for more."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + TIMEOUT
+    while True:
+        events = await history(client, workflow_id)
+        kinds = [e.event_type for e in events]
+        if (
+            EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED in kinds
+            and kinds.count(EventType.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED) == signals
+            and kinds[-1] == EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED
+        ):
+            return
+        if loop.time() > deadline:
+            raise AssertionError(f"workflow {workflow_id} did not block on its signal within {TIMEOUT}s: {kinds}")
+        await asyncio.sleep(0.05)
+
+
+@pytest.mark.parametrize("first", ["temporalio", "sidecar"], ids=["temporalio to sidecar", "sidecar to temporalio"])
+async def test_a_run_blocked_on_a_signal_moves_to_the_other_worker_and_completes(
+    first: str, client: temporalio.client.Client, task_queue: str, sidecar_factory: SidecarFactory
+) -> None:
+    def serve(kind: str) -> contextlib.AbstractAsyncContextManager[Any]:
+        if kind == "temporalio":
+            return temporalio_worker(client, task_queue)
+        return sidecar_worker(sidecar_factory, task_queue)
+
+    second = "sidecar" if first == "temporalio" else "temporalio"
+    wid = f"handoff-{uuid.uuid4().hex[:8]}"
+    h = await client.start_workflow("Signals", id=wid, task_queue=task_queue, execution_timeout=timedelta(minutes=2))
+    async with serve(first):
+        await wait_until_blocked(client, wid, signals=0)
+        await h.signal("add", "x")
+        await wait_until_blocked(client, wid, signals=1)
+    # Nobody serves the queue now; the run waits in history alone.
+    async with serve(second):
+        await h.signal("add", "y")
+        await h.signal("finish")
+        assert await within(h.result()) == ["Hello, before!", "x", "y", "Hello, after!"]
+
+    # The tasks after the hand-off were the second worker's: it rebuilt the
+    # run from the first one's history.
+    identities = [
+        e.workflow_task_completed_event_attributes.identity
+        for e in await history(client, wid)
+        if e.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED
+    ]
+    want_first, want_second = (
+        (NATIVE_IDENTITY, SIDECAR_IDENTITY) if first == "temporalio" else (SIDECAR_IDENTITY, NATIVE_IDENTITY)
+    )
+    assert identities[:2] == [want_first] * 2 and identities[-1] == want_second, identities
