@@ -9,8 +9,7 @@ whose code no longer matches older histories. Type checking sees the
 temporal_sidecar API, which mirrors temporalio's.
 
 Every workflow here is an entry of ``CASES`` in test_cross_sdk.py; a new one
-(a local activity workflow, once the Python client has
-``execute_local_activity``) is a class here plus one entry there.
+(a local activity workflow, say) is a class here plus one entry there.
 """
 
 from __future__ import annotations

@@ -11,9 +11,8 @@ this package through a real sidecar:
   mid-run and completes there (the new worker rebuilds it from the other's
   history).
 
-Every workflow is one entry of CASES: adding one (local activities, once the
-Python client runs them) is a class in cross_sdk_workflows.py and an entry
-here.
+Every workflow is one entry of CASES: adding one is a class in
+cross_sdk_workflows.py and an entry here.
 """
 
 from __future__ import annotations
@@ -102,8 +101,11 @@ CASES = [
     Case("updates with a validator, accepted and rejected", "Updates", drive=_update, expected=lambda _: 5),
     Case("patched and deprecate_patch", "Patches", expected=lambda _: ["Hello, patched!"]),
     Case("upserted search attributes and memo", "SearchAttributesAndMemo", expected=lambda _: "upserted"),
-    # Local activities: Case("local activities", "LocalActivities", ...) once the
-    # Python client has execute_local_activity.
+    # Local activities are one more entry, Case("local activities", "LocalActivities", ...),
+    # left out for now: their histories do not move between the SDKs yet. sdk-core
+    # writes the core_local_activity marker's complete_time and original_schedule_time
+    # as {"seconds": .., "nanos": ..}, the sidecar as RFC 3339 strings, and neither
+    # reads the other's.
 ]  # fmt: skip
 
 
