@@ -365,6 +365,7 @@ func (e *Engine) replay(ctx context.Context, ent *entry, events []*historypb.His
 		if ev.GetEventType() != enumspb.EVENT_TYPE_WORKFLOW_TASK_STARTED {
 			continue
 		}
+		r.taskActivations = 0
 		live := ev.GetEventId() == startedID
 		if live {
 			ent.live = activation(r, ev, false, nil)
@@ -444,6 +445,7 @@ func (e *Engine) activationsInto(ctx context.Context, ent *entry, act *bridgev1.
 		if err != nil {
 			return err
 		}
+		ent.run.taskActivations++
 		switch s := c.GetStatus().(type) {
 		case *bridgev1.WorkflowActivationCompletion_Failed:
 			return &appFailure{s.Failed}

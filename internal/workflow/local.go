@@ -39,24 +39,69 @@ func IsLocalToken(token []byte) bool { return strings.HasPrefix(string(token), l
 
 // localMarkerData is core's LocalActivityMarkerData, as JSON.
 type localMarkerData struct {
-	Seq                  uint32 `json:"seq"`
-	Attempt              uint32 `json:"attempt"`
-	ActivityID           string `json:"activity_id"`
-	ActivityType         string `json:"activity_type"`
-	CompleteTime         string `json:"complete_time,omitempty"`
-	BackoffSeconds       string `json:"backoff,omitempty"`
-	OriginalScheduleTime string `json:"original_schedule_time,omitempty"`
+	Seq                  uint32     `json:"seq"`
+	Attempt              uint32     `json:"attempt"`
+	ActivityID           string     `json:"activity_id"`
+	ActivityType         string     `json:"activity_type"`
+	CompleteTime         *protoTime `json:"complete_time"`
+	Backoff              *protoTime `json:"backoff"` // a duration, in the same shape
+	OriginalScheduleTime *protoTime `json:"original_schedule_time"`
+	// Which activation of its workflow task resolved the activity.
+	ActivationIndex uint32 `json:"activation_index"`
+}
+
+// protoTime is a google.protobuf Timestamp or Duration as sdk-core writes
+// it in marker data: {"seconds": 1, "nanos": 500000000}.
+type protoTime struct {
+	Seconds int64 `json:"seconds"`
+	Nanos   int32 `json:"nanos"`
+}
+
+func timeOf(t time.Time) *protoTime {
+	return &protoTime{Seconds: t.Unix(), Nanos: int32(t.Nanosecond())}
+}
+
+func durationOf(d time.Duration) *protoTime {
+	return &protoTime{Seconds: int64(d / time.Second), Nanos: int32(d % time.Second)}
+}
+
+func (p *protoTime) time() time.Time { return time.Unix(p.Seconds, int64(p.Nanos)) }
+
+func (p *protoTime) duration() time.Duration {
+	return time.Duration(p.Seconds)*time.Second + time.Duration(p.Nanos)
+}
+
+// UnmarshalJSON also reads the strings sidecars before sdk-core's format
+// wrote ("2026-11-25T10:00:00Z", "1.5s"), so their histories still replay.
+func (p *protoTime) UnmarshalJSON(b []byte) error {
+	var s string
+	if json.Unmarshal(b, &s) != nil {
+		type plain protoTime
+		return json.Unmarshal(b, (*plain)(p))
+	}
+	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
+		*p = *timeOf(t)
+		return nil
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		return fmt.Errorf("marker time %q is neither a timestamp nor a duration", s)
+	}
+	*p = *durationOf(d)
+	return nil
 }
 
 // local is a local activity the run scheduled.
 type local struct {
-	cmd       *bridgev1.ScheduleLocalActivity
-	summary   string // the command's user metadata summary, for the marker
-	attempt   uint32
-	scheduled time.Time // when the first attempt was scheduled
-	running   bool
-	resolved  bool
-	cancel    context.CancelFunc
+	cmd     *bridgev1.ScheduleLocalActivity
+	summary string // the command's user metadata summary, for the marker
+	// lastFailure is the failure of the attempt that ended in a DoBackoff.
+	lastFailure *failurepb.Failure
+	attempt     uint32
+	scheduled   time.Time // when the first attempt was scheduled
+	running     bool
+	resolved    bool
+	cancel      context.CancelFunc
 	// lastResult is the outcome of a successful attempt, set by attemptLocal.
 	lastResult *bridgev1.ActivityResolution
 }
@@ -85,15 +130,14 @@ func localMarkerOf(ev *historypb.HistoryEvent) (localMarkerData, bool) {
 func (r *run) resolutionFromMarker(l *local, seq uint32, ev *historypb.HistoryEvent) *bridgev1.ActivityResolution {
 	d, _ := localMarkerOf(ev)
 	a := ev.GetMarkerRecordedEventAttributes()
-	if d.BackoffSeconds != "" {
-		backoff, _ := time.ParseDuration(strings.TrimSuffix(d.BackoffSeconds, "s") + "s")
+	if d.Backoff != nil {
 		// The recorded time, not l's: a replay schedules the first attempt anew.
 		scheduled := l.scheduled
-		if t, err := time.Parse(time.RFC3339Nano, d.OriginalScheduleTime); err == nil {
-			scheduled = t
+		if d.OriginalScheduleTime != nil {
+			scheduled = d.OriginalScheduleTime.time()
 		}
 		return &bridgev1.ActivityResolution{Status: &bridgev1.ActivityResolution_Backoff{Backoff: &bridgev1.DoBackoff{
-			Attempt: d.Attempt + 1, BackoffDuration: durationpb.New(backoff), OriginalScheduleTime: timestamppb.New(scheduled)}}}
+			Attempt: d.Attempt + 1, BackoffDuration: durationpb.New(d.Backoff.duration()), OriginalScheduleTime: timestamppb.New(scheduled)}}}
 	}
 	if f := a.GetFailure(); f != nil {
 		if f.GetCause().GetCanceledFailureInfo() != nil {
@@ -111,7 +155,7 @@ func (r *run) resolutionFromMarker(l *local, seq uint32, ev *historypb.HistoryEv
 // markerFor is the marker command that records a local activity's outcome.
 func (r *run) markerFor(seq uint32, l *local, res *bridgev1.ActivityResolution) *commandpb.Command {
 	d := localMarkerData{Seq: seq, Attempt: l.attempt, ActivityID: localID(l.cmd), ActivityType: l.cmd.GetActivityType(),
-		CompleteTime: time.Now().UTC().Format(time.RFC3339Nano), OriginalScheduleTime: l.scheduled.UTC().Format(time.RFC3339Nano)}
+		CompleteTime: timeOf(time.Now()), OriginalScheduleTime: timeOf(l.scheduled), ActivationIndex: r.taskActivations}
 	attrs := &commandpb.RecordMarkerCommandAttributes{MarkerName: localMarker, Details: map[string]*commonpb.Payloads{}}
 	switch s := res.GetStatus().(type) {
 	case *bridgev1.ActivityResolution_Completed:
@@ -123,9 +167,13 @@ func (r *run) markerFor(seq uint32, l *local, res *bridgev1.ActivityResolution) 
 	case *bridgev1.ActivityResolution_Cancelled:
 		attrs.Failure = apiconv.Failure(s.Cancelled.GetFailure())
 	case *bridgev1.ActivityResolution_Backoff:
-		d.BackoffSeconds = strconv.FormatFloat(s.Backoff.GetBackoffDuration().AsDuration().Seconds(), 'f', -1, 64) + "s"
-		attrs.Failure = &failurepb.Failure{Message: "local activity will retry after a backoff timer",
-			FailureInfo: &failurepb.Failure_ApplicationFailureInfo{ApplicationFailureInfo: &failurepb.ApplicationFailureInfo{}}}
+		d.Backoff = durationOf(s.Backoff.GetBackoffDuration().AsDuration())
+		// As sdk-core records it: the failure of the attempt that backs off.
+		attrs.Failure = l.lastFailure
+		if attrs.Failure == nil {
+			attrs.Failure = &failurepb.Failure{Message: "local activity will retry after a backoff timer",
+				FailureInfo: &failurepb.Failure_ApplicationFailureInfo{ApplicationFailureInfo: &failurepb.ApplicationFailureInfo{}}}
+		}
 	}
 	data, _ := json.Marshal(d)
 	attrs.Details["data"] = &commonpb.Payloads{Payloads: []*commonpb.Payload{{Metadata: map[string][]byte{"encoding": []byte("json/plain")}, Data: data}}}
@@ -435,6 +483,7 @@ func (e *Engine) runLocal(ctx context.Context, r *run, seq uint32, l *local) (ui
 		if backoff > threshold {
 			// Too long to hold the workflow task: the workflow sleeps on a
 			// durable timer and schedules the next attempt itself.
+			l.lastFailure = f
 			return attempt, &bridgev1.ActivityResolution{Status: &bridgev1.ActivityResolution_Backoff{Backoff: &bridgev1.DoBackoff{
 				Attempt: attempt + 1, BackoffDuration: durationpb.New(backoff), OriginalScheduleTime: timestamppb.New(l.scheduled)}}}
 		}

@@ -62,8 +62,11 @@ type run struct {
 	nexusByEvent map[int64]uint32 // NexusOperationScheduled event id -> seq
 	locals       map[uint32]*local
 	localHistory map[uint32]*historypb.HistoryEvent // recorded outcomes of local activities, by seq
-	coreFlags    uint64                             // sdk-core flags the history records (bit n: flag n)
-	taskTimeout  time.Duration                      // the workflow task timeout
+	// taskActivations counts the activations of the current workflow task
+	// sent so far; local activity markers record it, as sdk-core's do.
+	taskActivations uint32
+	coreFlags       uint64        // sdk-core flags the history records (bit n: flag n)
+	taskTimeout     time.Duration // the workflow task timeout
 }
 
 type activity struct {

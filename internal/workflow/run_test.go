@@ -1,6 +1,7 @@
 package workflow
 
 import (
+	"encoding/json"
 	"errors"
 	"slices"
 	"strings"
@@ -236,5 +237,51 @@ func TestCoreFlagsAreRecordedOncePerRun(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestLocalMarkerDataReadsSDKCoreAndLegacyFormats(t *testing.T) {
+	tests := []struct {
+		name, data           string
+		backoff              time.Duration
+		scheduled, completed time.Time
+	}{
+		// As temporalio 1.35 (sdk-core) recorded it.
+		{"sdk-core", `{"seq":2,"attempt":2,"activity_id":"2","activity_type":"flaky","complete_time":{"seconds":1795605537,"nanos":508852650},"backoff":{"seconds":3,"nanos":0},"original_schedule_time":{"seconds":1795605535,"nanos":991478913},"activation_index":1}`,
+			3 * time.Second, time.Unix(1795605535, 991478913), time.Unix(1795605537, 508852650)},
+		{"sdk-core without backoff", `{"seq":3,"attempt":3,"activity_id":"3","activity_type":"flaky","complete_time":{"seconds":1795605540,"nanos":526092243},"backoff":null,"original_schedule_time":{"seconds":1795605535,"nanos":991478913},"activation_index":1}`,
+			0, time.Unix(1795605535, 991478913), time.Unix(1795605540, 526092243)},
+		// As sidecars before sdk-core's format recorded it.
+		{"legacy strings", `{"seq":2,"attempt":2,"activity_id":"2","activity_type":"flaky","complete_time":"2026-11-25T10:00:01.5Z","backoff":"1.5s","original_schedule_time":"2026-11-25T10:00:00Z"}`,
+			1500 * time.Millisecond, time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC), time.Date(2026, 11, 25, 10, 0, 1, 5e8, time.UTC)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var d localMarkerData
+			if err := json.Unmarshal([]byte(tt.data), &d); err != nil {
+				t.Fatal(err)
+			}
+			var backoff time.Duration
+			if d.Backoff != nil {
+				backoff = d.Backoff.duration()
+			}
+			if backoff != tt.backoff || !d.OriginalScheduleTime.time().Equal(tt.scheduled) || !d.CompleteTime.time().Equal(tt.completed) {
+				t.Fatalf("read backoff %v, scheduled %v, completed %v; want %v, %v, %v", backoff, d.OriginalScheduleTime.time(),
+					d.CompleteTime.time(), tt.backoff, tt.scheduled, tt.completed)
+			}
+		})
+	}
+}
+
+func TestLocalMarkerDataIsWrittenAsSDKCoreWritesIt(t *testing.T) {
+	d := localMarkerData{Seq: 1, Attempt: 1, ActivityID: "1", ActivityType: "flaky", CompleteTime: timeOf(time.Unix(10, 5)),
+		Backoff: durationOf(1500 * time.Millisecond), OriginalScheduleTime: timeOf(time.Unix(9, 0)), ActivationIndex: 1}
+	b, err := json.Marshal(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `{"seq":1,"attempt":1,"activity_id":"1","activity_type":"flaky","complete_time":{"seconds":10,"nanos":5},"backoff":{"seconds":1,"nanos":500000000},"original_schedule_time":{"seconds":9,"nanos":0},"activation_index":1}`
+	if string(b) != want {
+		t.Fatalf("marker data\n%s\nwant\n%s", b, want)
 	}
 }

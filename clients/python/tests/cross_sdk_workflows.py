@@ -9,7 +9,7 @@ whose code no longer matches older histories. Type checking sees the
 temporal_sidecar API, which mirrors temporalio's.
 
 Every workflow here is an entry of ``CASES`` in test_cross_sdk.py; a new one
-(a local activity workflow, say) is a class here plus one entry there.
+is a class here plus one entry there.
 """
 
 from __future__ import annotations
@@ -25,10 +25,12 @@ CHANGED: bool = globals().get("CHANGED", False)
 
 if TYPE_CHECKING or SDK == "temporal_sidecar":
     from temporal_sidecar import activity, workflow
-    from temporal_sidecar.exceptions import ChildWorkflowError
+    from temporal_sidecar.common import RetryPolicy
+    from temporal_sidecar.exceptions import ApplicationError, ChildWorkflowError
 else:
     from temporalio import activity, workflow
-    from temporalio.exceptions import ChildWorkflowError
+    from temporalio.common import RetryPolicy
+    from temporalio.exceptions import ApplicationError, ChildWorkflowError
 
 _ACTIVITY_TIMEOUT = timedelta(seconds=30)
 
@@ -172,5 +174,33 @@ class SearchAttributesAndMemo:
         return "upserted"
 
 
-WORKFLOWS: list[type] = [TimersAndActivities, Signals, Child, Children, Updates, Patches, SearchAttributesAndMemo]
-ACTIVITIES: list[Callable[..., Any]] = [greet]
+@activity.defn
+async def greet_on_second_try(name: str) -> str:
+    if activity.info().attempt < 2:
+        raise ApplicationError("not yet")
+    return f"Hello, {name}!"
+
+
+@workflow.defn
+class LocalActivities:
+    """Local activities: one that succeeds, one retried within the workflow
+    task, one retried after a durable timer (its backoff exceeds the local
+    retry threshold)."""
+
+    @workflow.run
+    async def run(self) -> list[str]:
+        once = await workflow.execute_local_activity(greet, "once", start_to_close_timeout=_ACTIVITY_TIMEOUT)
+        retried = await workflow.execute_local_activity(
+            greet_on_second_try, "retried", start_to_close_timeout=_ACTIVITY_TIMEOUT,
+            retry_policy=RetryPolicy(initial_interval=timedelta(milliseconds=50)),
+        )  # fmt: skip
+        timed = await workflow.execute_local_activity(
+            greet_on_second_try, "after a timer", start_to_close_timeout=_ACTIVITY_TIMEOUT,
+            retry_policy=RetryPolicy(initial_interval=timedelta(milliseconds=300)),
+            local_retry_threshold=timedelta(milliseconds=100),
+        )  # fmt: skip
+        return [once, retried, timed]
+
+
+WORKFLOWS: list[type] = [TimersAndActivities, Signals, Child, Children, Updates, Patches, SearchAttributesAndMemo, LocalActivities]
+ACTIVITIES: list[Callable[..., Any]] = [greet, greet_on_second_try]

@@ -101,11 +101,8 @@ CASES = [
     Case("updates with a validator, accepted and rejected", "Updates", drive=_update, expected=lambda _: 5),
     Case("patched and deprecate_patch", "Patches", expected=lambda _: ["Hello, patched!"]),
     Case("upserted search attributes and memo", "SearchAttributesAndMemo", expected=lambda _: "upserted"),
-    # Local activities are one more entry, Case("local activities", "LocalActivities", ...),
-    # left out for now: their histories do not move between the SDKs yet. sdk-core
-    # writes the core_local_activity marker's complete_time and original_schedule_time
-    # as {"seconds": .., "nanos": ..}, the sidecar as RFC 3339 strings, and neither
-    # reads the other's.
+    Case("local activities: at once, retried locally, retried after a timer", "LocalActivities",
+         expected=lambda _: ["Hello, once!", "Hello, retried!", "Hello, after a timer!"]),
 ]  # fmt: skip
 
 
