@@ -29,11 +29,14 @@ from collections.abc import Callable, Iterator, Mapping, MutableMapping, Sequenc
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, NoReturn, TypeVar, get_type_hints, overload
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar, get_type_hints, overload
 
 from temporal_sidecar.common import Priority, RawValue, RetryPolicy
 from temporal_sidecar.converter import PayloadConverter
 from temporal_sidecar.proto.sidecar.bridge.v1 import common_pb2
+
+if TYPE_CHECKING:
+    from temporal_sidecar.client import Client
 
 __all__ = [
     "ActivityCancellationDetails",
@@ -41,6 +44,7 @@ __all__ = [
     "Info",
     "LoggerAdapter",
     "cancellation_details",
+    "client",
     "defn",
     "heartbeat",
     "in_activity",
@@ -287,6 +291,7 @@ class _Context:
     cancellation: Callable[[], ActivityCancellationDetails | None]
     payload_converter: PayloadConverter
     shield: Callable[[], AbstractContextManager[None]] | None = None
+    client: Client | None = None
     _logger_details: dict[str, Any] | None = None
 
     @staticmethod
@@ -314,6 +319,26 @@ def in_activity() -> bool:
 def info() -> Info:
     """The running activity's :py:class:`Info`."""
     return _Context.current().info()
+
+
+def client() -> Client:
+    """The :py:class:`temporal_sidecar.client.Client` the worker was built
+    with, for example to signal a workflow or complete another activity.
+
+    Only in ``async def`` activities, as in temporalio: the client belongs to
+    the worker's event loop.
+
+    Raises:
+        RuntimeError: the worker was given a Connection instead of a Client,
+            or the activity is not ``async def``.
+    """
+    ctx = _Context.current()
+    if ctx.client is None:
+        raise RuntimeError(
+            "No client available. The client is only available in `async def` activities of a Worker built "
+            "with a Client (Worker(client, ...)), not with a Connection; not in `def` activities."
+        )
+    return ctx.client
 
 
 def heartbeat(*details: Any) -> None:

@@ -33,6 +33,7 @@ import grpc
 import grpc.aio
 
 from temporal_sidecar import workflow as _workflow
+from temporal_sidecar.activity import ActivityCancellationDetails
 from temporal_sidecar.common import (
     Priority,
     QueryRejectCondition,
@@ -42,11 +43,14 @@ from temporal_sidecar.common import (
 )
 from temporal_sidecar.connection import Connection
 from temporal_sidecar.converter import DataConverter
-from temporal_sidecar.exceptions import TemporalError, WorkflowAlreadyStartedError
-from temporal_sidecar.proto.sidecar.bridge.v1 import client_pb2, common_pb2, history_pb2
+from temporal_sidecar.exceptions import CancelledError, TemporalError, WorkflowAlreadyStartedError
+from temporal_sidecar.proto.sidecar.bridge.v1 import activity_pb2, client_pb2, common_pb2, history_pb2
 from temporal_sidecar.service import RPCError, RPCStatusCode, _string_field
 
 __all__ = [
+    "AsyncActivityCancelledError",
+    "AsyncActivityHandle",
+    "AsyncActivityIDReference",
     "Client",
     "WorkflowContinuedAsNewError",
     "WorkflowExecutionDescription",
@@ -124,6 +128,16 @@ class WorkflowFailureError(TemporalError):
     def __init__(self, *, cause: BaseException) -> None:
         super().__init__("Workflow execution failed")
         self.__cause__ = cause
+
+
+class AsyncActivityCancelledError(TemporalError):
+    """:py:meth:`AsyncActivityHandle.heartbeat` learned that the activity
+    should stop: its cancellation was requested, or an operator paused or
+    reset it. ``details`` says which."""
+
+    def __init__(self, details: ActivityCancellationDetails | None = None) -> None:
+        super().__init__("Activity cancelled")
+        self.details = details
 
 
 class WorkflowContinuedAsNewError(TemporalError):
@@ -247,6 +261,8 @@ class Client:
         self._terminate = self._unary(ch, "TerminateWorkflow", client_pb2.TerminateWorkflowResponse)
         self._describe = self._unary(ch, "DescribeWorkflow", client_pb2.DescribeWorkflowResponse)
         self._fetch_history = self._unary(ch, "FetchWorkflowHistory", client_pb2.FetchWorkflowHistoryResponse)
+        self._complete_activity = self._unary(ch, "CompleteActivity", client_pb2.CompleteActivityResponse)
+        self._heartbeat_activity = self._unary(ch, "HeartbeatActivity", client_pb2.HeartbeatActivityResponse)
 
     @staticmethod
     def _unary(
@@ -644,6 +660,160 @@ class Client:
             result_run_id=run_id,
             first_execution_run_id=first_execution_run_id,
             result_type=result_type if result_type is not None else hint,
+        )
+
+    @overload
+    def get_async_activity_handle(
+        self, *, workflow_id: str, run_id: str | None = None, activity_id: str
+    ) -> AsyncActivityHandle: ...
+
+    @overload
+    def get_async_activity_handle(self, *, task_token: bytes) -> AsyncActivityHandle: ...
+
+    def get_async_activity_handle(
+        self,
+        *,
+        workflow_id: str | None = None,
+        run_id: str | None = None,
+        activity_id: str | None = None,
+        task_token: bytes | None = None,
+    ) -> AsyncActivityHandle:
+        """A handle to an activity that called
+        :py:func:`temporal_sidecar.activity.raise_complete_async`, to
+        heartbeat it and complete, fail or cancel it from anywhere.
+
+        Name the activity either by ``task_token`` alone
+        (``activity.info().task_token``), or by ``workflow_id`` and
+        ``activity_id`` (``run_id`` too, or the workflow's latest run).
+
+        Raises:
+            ValueError: neither, both, or an incomplete id was given.
+        """
+        if task_token is not None:
+            if workflow_id is not None or run_id is not None or activity_id is not None:
+                raise ValueError(
+                    "get_async_activity_handle: pass either task_token alone, or workflow_id and activity_id "
+                    "(and optionally run_id), not both"
+                )
+            if not task_token:
+                raise ValueError("get_async_activity_handle: task_token is empty")
+            return AsyncActivityHandle(self, task_token)
+        if workflow_id and activity_id:
+            return AsyncActivityHandle(
+                self, AsyncActivityIDReference(workflow_id=workflow_id, run_id=run_id, activity_id=activity_id)
+            )
+        if activity_id and not workflow_id:
+            raise ValueError(
+                "get_async_activity_handle: activity_id needs workflow_id (activities not started by a "
+                "workflow are not supported through the sidecar), or pass task_token instead"
+            )
+        if workflow_id and not activity_id:
+            raise ValueError("get_async_activity_handle: workflow_id needs activity_id, or pass task_token instead")
+        raise ValueError(
+            "get_async_activity_handle needs task_token=... (activity.info().task_token), or workflow_id=... "
+            "and activity_id=... (run_id optional)"
+        )
+
+
+@dataclass(frozen=True)
+class AsyncActivityIDReference:
+    """An activity named by its workflow and activity id, as temporalio's."""
+
+    workflow_id: str | None
+    run_id: str | None
+    """None: the workflow's latest run."""
+    activity_id: str
+
+
+class AsyncActivityHandle:
+    """An activity completed from outside its function (see
+    :py:meth:`Client.get_async_activity_handle`): heartbeat it, then
+    complete, fail or cancel it once. Payloads go through the client's data
+    converter; calls are repeated while the sidecar is unavailable, as the
+    client's other short calls."""
+
+    def __init__(self, client: Client, id_or_token: AsyncActivityIDReference | bytes) -> None:
+        self._client = client
+        self._id_or_token = id_or_token
+
+    def _ref(self) -> client_pb2.ActivityRef:
+        r = self._id_or_token
+        if isinstance(r, AsyncActivityIDReference):
+            return client_pb2.ActivityRef(
+                id=client_pb2.ActivityId(workflow_id=r.workflow_id or "", run_id=r.run_id or "", activity_id=r.activity_id)
+            )
+        return client_pb2.ActivityRef(task_token=r)
+
+    async def heartbeat(self, *details: Any, rpc_timeout: timedelta | None = None) -> None:
+        """Record progress (not throttled: each call reaches the server).
+
+        Raises:
+            AsyncActivityCancelledError: the activity should stop (its
+                cancellation was requested, or it was paused or reset);
+                finish it with :py:meth:`report_cancellation`.
+        """
+        c = self._client
+        resp = await c._call(
+            c._heartbeat_activity,
+            client_pb2.HeartbeatActivityRequest(activity=self._ref(), details=await c._dc.encode(list(details))),
+            rpc_timeout=rpc_timeout,
+        )
+        if resp.cancel_requested or resp.activity_paused or resp.activity_reset:
+            raise AsyncActivityCancelledError(
+                ActivityCancellationDetails(
+                    cancel_requested=resp.cancel_requested, paused=resp.activity_paused, reset=resp.activity_reset
+                )
+            )
+
+    async def complete(self, result: Any = _workflow._arg_unset, *, rpc_timeout: timedelta | None = None) -> None:
+        """Complete the activity with ``result`` (none if omitted)."""
+        c = self._client
+        done = activity_pb2.ActivityExecutionResult()
+        done.completed.SetInParent()
+        if result is not _workflow._arg_unset:
+            [payload] = await c._dc.encode([result])
+            done.completed.result.CopyFrom(payload)
+        await self._complete(done, rpc_timeout)
+
+    async def fail(
+        self,
+        error: Exception,
+        *,
+        last_heartbeat_details: Sequence[Any] = (),
+        rpc_timeout: timedelta | None = None,
+    ) -> None:
+        """Fail the activity with ``error`` (an ``ApplicationError`` controls
+        retries as in an activity function). ``last_heartbeat_details`` are
+        recorded first (as a heartbeat), so a retry finds them in
+        ``activity.info().heartbeat_details``."""
+        c = self._client
+        if last_heartbeat_details:
+            # The bridge's failed result has no heartbeat details: record them first.
+            await c._call(
+                c._heartbeat_activity,
+                client_pb2.HeartbeatActivityRequest(
+                    activity=self._ref(), details=await c._dc.encode(list(last_heartbeat_details))
+                ),
+                rpc_timeout=rpc_timeout,
+            )
+        done = activity_pb2.ActivityExecutionResult()
+        done.failed.failure.CopyFrom(await c._dc.encode_failure(error))
+        await self._complete(done, rpc_timeout)
+
+    async def report_cancellation(self, *details: Any, rpc_timeout: timedelta | None = None) -> None:
+        """Finish the activity as cancelled (after its cancellation was
+        requested), with ``details``."""
+        c = self._client
+        done = activity_pb2.ActivityExecutionResult()
+        done.cancelled.failure.CopyFrom(await c._dc.encode_failure(CancelledError("Cancelled", *details)))
+        await self._complete(done, rpc_timeout)
+
+    async def _complete(self, result: activity_pb2.ActivityExecutionResult, rpc_timeout: timedelta | None) -> None:
+        c = self._client
+        await c._call(
+            c._complete_activity,
+            client_pb2.CompleteActivityRequest(activity=self._ref(), result=result),
+            rpc_timeout=rpc_timeout,
         )
 
 

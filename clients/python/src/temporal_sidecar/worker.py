@@ -401,6 +401,8 @@ class Worker:
         nexus_task_executor: concurrent.futures.Executor | None = None,
         max_concurrent_nexus_tasks: int = 100,
     ) -> None:
+        # activity.client() returns it (async activities only, as temporalio).
+        self._client = connection if isinstance(connection, Client) else None
         if isinstance(connection, Client):
             connection = connection.connection
         if not task_queue:
@@ -1427,6 +1429,7 @@ class Worker:
                 cancellation=cancellation,
                 payload_converter=dc.payload_converter,
                 shield=ra.raiser.shielded if ra.raiser is not None else None,
+                client=None if ra.sync else self._client,
             )
         )
         _activity.logger.debug("starting activity %s attempt %d", start.activity_type, start.attempt)
