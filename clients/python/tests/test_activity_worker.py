@@ -24,6 +24,7 @@ from conftest import Env, SidecarFactory
 from sidecar_workflows import Call, CallActivity, Person
 from temporal_sidecar import activity
 from temporal_sidecar import worker as worker_module
+from temporal_sidecar.client import AsyncActivityCancelledError, AsyncActivityHandle, Client
 from temporal_sidecar.common import RawValue
 from temporal_sidecar.connection import Connection
 from temporal_sidecar.exceptions import (
@@ -385,6 +386,144 @@ async def test_complete_async(env: Env) -> None:
         token = await asyncio.wait_for(tokens.get(), TIMEOUT)
         await env.client.get_async_activity_handle(task_token=token).complete("finished elsewhere")
         assert await asyncio.wait_for(handle.result(), TIMEOUT) == "finished elsewhere"
+
+
+# ---------------------------------------------------------------- this package's async activity handles
+
+
+class _CompletesLater:
+    """An activity "completes_later" that hands its info to the test and
+    leaves the activity open, to be finished by an AsyncActivityHandle."""
+
+    def __init__(self) -> None:
+        self.infos: asyncio.Queue[activity.Info] = asyncio.Queue()
+
+        @activity.defn(name="completes_later")
+        async def completes_later(*args: Any) -> Any:
+            self.infos.put_nowait(activity.info())
+            activity.raise_complete_async()
+
+        self.fn = completes_later
+
+    async def next_info(self) -> activity.Info:
+        return await asyncio.wait_for(self.infos.get(), TIMEOUT)
+
+
+async def test_async_handle_completes_by_task_token(env: Env) -> None:
+    client, act = Client(env.connection), _CompletesLater()
+    async with Worker(env.connection, task_queue=env.task_queue, activities=[act.fn]):
+        handle = await start(env, Call("completes_later", result_type="Person"))
+        info = await act.next_info()
+        h = client.get_async_activity_handle(task_token=info.task_token)
+        await h.heartbeat("working on it")  # not cancelled: no error
+        await h.complete(Person("Ada", 36, ["math"]))
+        # temporalio decodes what this client's converter encoded.
+        assert await asyncio.wait_for(handle.result(), TIMEOUT) == {"name": "Ada", "age": 36, "tags": ["math"]}
+
+
+async def test_async_handle_completes_by_workflow_and_activity_id(env: Env) -> None:
+    client, act = Client(env.connection), _CompletesLater()
+    async with Worker(env.connection, task_queue=env.task_queue, activities=[act.fn]):
+        handle = await start(env, Call("completes_later"))
+        info = await act.next_info()
+        assert info.workflow_id is not None
+        h = client.get_async_activity_handle(
+            workflow_id=info.workflow_id, run_id=info.workflow_run_id, activity_id=info.activity_id
+        )
+        await h.complete("done by id")
+        assert await asyncio.wait_for(handle.result(), TIMEOUT) == "done by id"
+
+
+async def test_async_handle_fail_with_heartbeat_details_then_non_retryable(env: Env) -> None:
+    client, act = Client(env.connection), _CompletesLater()
+    async with Worker(env.connection, task_queue=env.task_queue, activities=[act.fn]):
+        handle = await start(env, Call("completes_later", maximum_attempts=2))
+        first = await act.next_info()
+        assert first.workflow_id is not None
+        # By id, retryable, with details the next attempt resumes from.
+        await client.get_async_activity_handle(workflow_id=first.workflow_id, activity_id=first.activity_id).fail(
+            ApplicationError("declined once", type="Declined"), last_heartbeat_details=["step-3"]
+        )
+        second = await act.next_info()
+        assert second.attempt == 2
+        assert list(second.heartbeat_details) == ["step-3"]
+        await client.get_async_activity_handle(task_token=second.task_token).fail(
+            ApplicationError("declined for good", {"code": 7}, type="Declined", non_retryable=True)
+        )
+        with pytest.raises(temporalio.client.WorkflowFailureError) as ei:
+            await asyncio.wait_for(handle.result(), TIMEOUT)
+    act = ei.value.cause
+    assert isinstance(act, temporalio.exceptions.ActivityError), act
+    cause = act.cause
+    assert isinstance(cause, temporalio.exceptions.ApplicationError), cause
+    assert (cause.message, cause.type, cause.non_retryable) == ("declined for good", "Declined", True)
+    assert list(cause.details) == [{"code": 7}]
+
+
+async def _heartbeat_until_cancelled(h: AsyncActivityHandle) -> AsyncActivityCancelledError:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + TIMEOUT
+    while loop.time() < deadline:
+        try:
+            await h.heartbeat("waiting")
+        except AsyncActivityCancelledError as err:
+            return err
+        await asyncio.sleep(0.02)
+    raise AssertionError("heartbeat never reported the cancellation")
+
+
+async def test_async_handle_heartbeat_sees_cancel_then_report_cancellation(env: Env) -> None:
+    client, act = Client(env.connection), _CompletesLater()
+    async with Worker(env.connection, task_queue=env.task_queue, activities=[act.fn]):
+        # The workflow cancels with WAIT_CANCELLATION_COMPLETED: it returns
+        # "cancelled" only once the activity reported its cancellation.
+        handle = await start(env, Call("completes_later", cancel_on_signal=True))
+        info = await act.next_info()
+        h = client.get_async_activity_handle(task_token=info.task_token)
+        await h.heartbeat("before")
+        await handle.signal(CallActivity.cancel_activity)
+        err = await _heartbeat_until_cancelled(h)
+        assert err.details is not None and err.details.cancel_requested and not err.details.paused
+        assert str(err) == "Activity cancelled"
+        await h.report_cancellation("cleaned up")
+        assert await asyncio.wait_for(handle.result(), TIMEOUT) == "cancelled"
+
+
+async def test_get_async_activity_handle_needs_a_token_or_ids(env: Env) -> None:
+    client = Client(env.connection)
+    with pytest.raises(ValueError) as ei:
+        client.get_async_activity_handle()  # type: ignore[call-overload]
+    assert str(ei.value) == (
+        "get_async_activity_handle needs task_token=... (activity.info().task_token), or workflow_id=... "
+        "and activity_id=... (run_id optional)"
+    )
+    with pytest.raises(ValueError, match="not both"):
+        client.get_async_activity_handle(task_token=b"t", workflow_id="w")  # type: ignore[call-overload]
+    with pytest.raises(ValueError, match="workflow_id needs activity_id"):
+        client.get_async_activity_handle(workflow_id="w")  # type: ignore[call-overload]
+    with pytest.raises(ValueError, match="activity_id needs workflow_id"):
+        client.get_async_activity_handle(activity_id="a")  # type: ignore[call-overload]
+
+
+async def test_activity_client(env: Env) -> None:
+    @activity.defn
+    async def describes_its_workflow() -> str:
+        info = activity.info()
+        assert info.workflow_id is not None
+        desc = await activity.client().get_workflow_handle(info.workflow_id).describe()
+        return f"{desc.workflow_type} {desc.status.name if desc.status else None}"
+
+    @activity.defn(name="describes_its_workflow")
+    async def without_client() -> str:
+        with pytest.raises(RuntimeError) as ei:
+            activity.client()
+        return str(ei.value)
+
+    async with Worker(Client(env.connection), task_queue=env.task_queue, activities=[describes_its_workflow]):
+        assert await execute(env, Call("describes_its_workflow")) == "CallActivity RUNNING"
+    async with Worker(env.connection, task_queue=env.task_queue, activities=[without_client]):
+        message = await execute(env, Call("describes_its_workflow"))
+    assert message.startswith("No client available.") and "Worker built with a Client" in message
 
 
 # ---------------------------------------------------------------- shutdown and reconnect
