@@ -452,9 +452,9 @@ async def test_async_handle_fail_with_heartbeat_details_then_non_retryable(env: 
         )
         with pytest.raises(temporalio.client.WorkflowFailureError) as ei:
             await asyncio.wait_for(handle.result(), TIMEOUT)
-    act = ei.value.cause
-    assert isinstance(act, temporalio.exceptions.ActivityError), act
-    cause = act.cause
+    act_err = ei.value.cause
+    assert isinstance(act_err, temporalio.exceptions.ActivityError), act_err
+    cause = act_err.cause
     assert isinstance(cause, temporalio.exceptions.ApplicationError), cause
     assert (cause.message, cause.type, cause.non_retryable) == ("declined for good", "Declined", True)
     assert list(cause.details) == [{"code": 7}]
