@@ -221,6 +221,9 @@ func (d *Dispatcher) respond(r *run, res *bridgev1.ActivityExecutionResult) erro
 		_, err := svc.RespondActivityTaskCompleted(ctx, req)
 		return err
 	case *bridgev1.ActivityExecutionResult_Failed:
+		if given := s.Failed.GetLastHeartbeatDetails(); len(given) > 0 {
+			details = given
+		}
 		return d.respondFailedCtx(ctx, r.token, applicationFailure(apiconv.Failure(s.Failed.GetFailure())), details)
 	case *bridgev1.ActivityExecutionResult_Cancelled:
 		r.mu.Lock()

@@ -43,16 +43,26 @@ func (s *Service) CompleteActivity(ctx context.Context, req *bridgev1.CompleteAc
 		if f == nil {
 			return nil, required(req, "result.failed.failure")
 		}
-		if err := s.checkBlobs(req, blob{"result.failed.failure", f}); err != nil {
+		details := apiconv.Payloads(r.Failed.GetLastHeartbeatDetails())
+		if err := s.checkBlobs(req, blob{"result.failed.failure", f}, blob{"result.failed.last_heartbeat_details", details}); err != nil {
 			return nil, err
+		}
+		if id != nil && details != nil {
+			// The server (1.29) drops RespondActivityTaskFailedById's
+			// last_heartbeat_details; a heartbeat just before keeps them.
+			if _, err := s.svc.RecordActivityTaskHeartbeatById(ctx, &workflowservice.RecordActivityTaskHeartbeatByIdRequest{
+				Namespace: s.namespace, WorkflowId: id.GetWorkflowId(), RunId: id.GetRunId(), ActivityId: id.GetActivityId(),
+				Details: details, Identity: s.identity}); err != nil {
+				return nil, err
+			}
 		}
 		if id != nil {
 			_, err = s.svc.RespondActivityTaskFailedById(ctx, &workflowservice.RespondActivityTaskFailedByIdRequest{
 				Namespace: s.namespace, WorkflowId: id.GetWorkflowId(), RunId: id.GetRunId(), ActivityId: id.GetActivityId(),
-				Failure: f, Identity: s.identity})
+				Failure: f, LastHeartbeatDetails: details, Identity: s.identity})
 		} else {
 			_, err = s.svc.RespondActivityTaskFailed(ctx, &workflowservice.RespondActivityTaskFailedRequest{
-				Namespace: s.namespace, TaskToken: token, Failure: f, Identity: s.identity})
+				Namespace: s.namespace, TaskToken: token, Failure: f, LastHeartbeatDetails: details, Identity: s.identity})
 		}
 	case *bridgev1.ActivityExecutionResult_Cancelled:
 		// Temporal records a cancellation's details only, not a failure.

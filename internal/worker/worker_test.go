@@ -739,6 +739,34 @@ func TestHeartbeatRightBeforeFailureIsKept(t *testing.T) {
 	e.waitIdle()
 }
 
+func TestFailureCarriesTheDetailsItNames(t *testing.T) {
+	e := newEnv(t, nil)
+	a := e.app(1, "Resumable")
+	run := e.start(Call{Type: "Resumable", Heartbeat: 10 * time.Second, MaxAttempts: 2})
+	first := next(t, a)
+	sent := &bridgev1.Payload{Metadata: map[string][]byte{"encoding": []byte("json/plain")}, Data: []byte(`"sent"`)}
+	named := &bridgev1.Payload{Metadata: map[string][]byte{"encoding": []byte("json/plain")}, Data: []byte(`"named"`)}
+	if err := a.Heartbeat(first.GetTaskToken(), sent); err != nil {
+		t.Fatal(err)
+	}
+	// The failure's own details win over the last heartbeat.
+	if err := a.CompleteActivity(first.GetTaskToken(), &bridgev1.ActivityExecutionResult{Status: &bridgev1.ActivityExecutionResult_Failed{
+		Failed: &bridgev1.ActivityExecutionFailed{Failure: &bridgev1.Failure{Message: "flaky"}, LastHeartbeatDetails: []*bridgev1.Payload{named}}}}); err != nil {
+		t.Fatal(err)
+	}
+	second := next(t, a)
+	if d := second.GetStart().GetHeartbeatDetails(); len(d) != 1 || string(d[0].GetData()) != `"named"` {
+		t.Fatalf("retry got details %v, want the failure's", d)
+	}
+	if err := a.CompleteActivity(second.GetTaskToken(), bridgetest.Completed(named)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := result(t, run); err != nil {
+		t.Fatal(err)
+	}
+	e.waitIdle()
+}
+
 func TestShutdownDrainsThenTellsTheServer(t *testing.T) {
 	e := newEnv(t, nil)
 	a := e.app(2, "Echo")

@@ -783,21 +783,12 @@ class AsyncActivityHandle:
         rpc_timeout: timedelta | None = None,
     ) -> None:
         """Fail the activity with ``error`` (an ``ApplicationError`` controls
-        retries as in an activity function). ``last_heartbeat_details`` are
-        recorded first (as a heartbeat), so a retry finds them in
-        ``activity.info().heartbeat_details``."""
+        retries as in an activity function). A retry finds
+        ``last_heartbeat_details`` in ``activity.info().heartbeat_details``."""
         c = self._client
-        if last_heartbeat_details:
-            # The bridge's failed result has no heartbeat details: record them first.
-            await c._call(
-                c._heartbeat_activity,
-                client_pb2.HeartbeatActivityRequest(
-                    activity=self._ref(), details=await c._dc.encode(list(last_heartbeat_details))
-                ),
-                rpc_timeout=rpc_timeout,
-            )
         done = activity_pb2.ActivityExecutionResult()
         done.failed.failure.CopyFrom(await c._dc.encode_failure(error))
+        done.failed.last_heartbeat_details.extend(await c._dc.encode(list(last_heartbeat_details)))
         await self._complete(done, rpc_timeout)
 
     async def report_cancellation(self, *details: Any, rpc_timeout: timedelta | None = None) -> None:

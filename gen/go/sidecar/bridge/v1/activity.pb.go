@@ -685,9 +685,13 @@ func (x *ActivityExecutionCompleted) GetResult() *Payload {
 type ActivityExecutionFailed struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The failure. Set application_failure_info.non_retryable to stop retries.
-	Failure       *Failure `protobuf:"bytes,1,opt,name=failure,proto3" json:"failure,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Failure *Failure `protobuf:"bytes,1,opt,name=failure,proto3" json:"failure,omitempty"`
+	// Progress to record with the failure: the next attempt finds it in
+	// StartActivity.heartbeat_details. Unset means the latest heartbeat the app
+	// sent for the attempt (none for ClientService.CompleteActivity).
+	LastHeartbeatDetails []*Payload `protobuf:"bytes,2,rep,name=last_heartbeat_details,json=lastHeartbeatDetails,proto3" json:"last_heartbeat_details,omitempty"`
+	unknownFields        protoimpl.UnknownFields
+	sizeCache            protoimpl.SizeCache
 }
 
 func (x *ActivityExecutionFailed) Reset() {
@@ -723,6 +727,13 @@ func (*ActivityExecutionFailed) Descriptor() ([]byte, []int) {
 func (x *ActivityExecutionFailed) GetFailure() *Failure {
 	if x != nil {
 		return x.Failure
+	}
+	return nil
+}
+
+func (x *ActivityExecutionFailed) GetLastHeartbeatDetails() []*Payload {
+	if x != nil {
+		return x.LastHeartbeatDetails
 	}
 	return nil
 }
@@ -920,9 +931,10 @@ const file_sidecar_bridge_v1_activity_proto_rawDesc = "" +
 	"\x13will_complete_async\x18\x04 \x01(\v2$.sidecar.bridge.v1.WillCompleteAsyncH\x00R\x11willCompleteAsyncB\b\n" +
 	"\x06status\"P\n" +
 	"\x1aActivityExecutionCompleted\x122\n" +
-	"\x06result\x18\x01 \x01(\v2\x1a.sidecar.bridge.v1.PayloadR\x06result\"O\n" +
+	"\x06result\x18\x01 \x01(\v2\x1a.sidecar.bridge.v1.PayloadR\x06result\"\xa1\x01\n" +
 	"\x17ActivityExecutionFailed\x124\n" +
-	"\afailure\x18\x01 \x01(\v2\x1a.sidecar.bridge.v1.FailureR\afailure\"R\n" +
+	"\afailure\x18\x01 \x01(\v2\x1a.sidecar.bridge.v1.FailureR\afailure\x12P\n" +
+	"\x16last_heartbeat_details\x18\x02 \x03(\v2\x1a.sidecar.bridge.v1.PayloadR\x14lastHeartbeatDetails\"R\n" +
 	"\x1aActivityExecutionCancelled\x124\n" +
 	"\afailure\x18\x01 \x01(\v2\x1a.sidecar.bridge.v1.FailureR\afailure\"\x13\n" +
 	"\x11WillCompleteAsync\"h\n" +
@@ -998,14 +1010,15 @@ var file_sidecar_bridge_v1_activity_proto_depIdxs = []int32{
 	9,  // 19: sidecar.bridge.v1.ActivityExecutionResult.will_complete_async:type_name -> sidecar.bridge.v1.WillCompleteAsync
 	13, // 20: sidecar.bridge.v1.ActivityExecutionCompleted.result:type_name -> sidecar.bridge.v1.Payload
 	18, // 21: sidecar.bridge.v1.ActivityExecutionFailed.failure:type_name -> sidecar.bridge.v1.Failure
-	18, // 22: sidecar.bridge.v1.ActivityExecutionCancelled.failure:type_name -> sidecar.bridge.v1.Failure
-	13, // 23: sidecar.bridge.v1.ActivityHeartbeat.details:type_name -> sidecar.bridge.v1.Payload
-	13, // 24: sidecar.bridge.v1.StartActivity.HeadersEntry.value:type_name -> sidecar.bridge.v1.Payload
-	25, // [25:25] is the sub-list for method output_type
-	25, // [25:25] is the sub-list for method input_type
-	25, // [25:25] is the sub-list for extension type_name
-	25, // [25:25] is the sub-list for extension extendee
-	0,  // [0:25] is the sub-list for field type_name
+	13, // 22: sidecar.bridge.v1.ActivityExecutionFailed.last_heartbeat_details:type_name -> sidecar.bridge.v1.Payload
+	18, // 23: sidecar.bridge.v1.ActivityExecutionCancelled.failure:type_name -> sidecar.bridge.v1.Failure
+	13, // 24: sidecar.bridge.v1.ActivityHeartbeat.details:type_name -> sidecar.bridge.v1.Payload
+	13, // 25: sidecar.bridge.v1.StartActivity.HeadersEntry.value:type_name -> sidecar.bridge.v1.Payload
+	26, // [26:26] is the sub-list for method output_type
+	26, // [26:26] is the sub-list for method input_type
+	26, // [26:26] is the sub-list for extension type_name
+	26, // [26:26] is the sub-list for extension extendee
+	0,  // [0:26] is the sub-list for field type_name
 }
 
 func init() { file_sidecar_bridge_v1_activity_proto_init() }

@@ -225,7 +225,15 @@ export interface ActivityExecutionCompleted {
 /** ActivityExecutionFailed is a failed attempt. */
 export interface ActivityExecutionFailed {
   /** The failure. Set application_failure_info.non_retryable to stop retries. */
-  failure?: Failure | undefined;
+  failure?:
+    | Failure
+    | undefined;
+  /**
+   * Progress to record with the failure: the next attempt finds it in
+   * StartActivity.heartbeat_details. Unset means the latest heartbeat the app
+   * sent for the attempt (none for ClientService.CompleteActivity).
+   */
+  lastHeartbeatDetails: Payload[];
 }
 
 /** ActivityExecutionCancelled is a cancelled attempt. */
@@ -1335,13 +1343,16 @@ export const ActivityExecutionCompleted: MessageFns<ActivityExecutionCompleted> 
 };
 
 function createBaseActivityExecutionFailed(): ActivityExecutionFailed {
-  return { failure: undefined };
+  return { failure: undefined, lastHeartbeatDetails: [] };
 }
 
 export const ActivityExecutionFailed: MessageFns<ActivityExecutionFailed> = {
   encode(message: ActivityExecutionFailed, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.failure !== undefined) {
       Failure.encode(message.failure, writer.uint32(10).fork()).join();
+    }
+    for (const v of message.lastHeartbeatDetails) {
+      Payload.encode(v!, writer.uint32(18).fork()).join();
     }
     return writer;
   },
@@ -1367,6 +1378,14 @@ export const ActivityExecutionFailed: MessageFns<ActivityExecutionFailed> = {
             message.failure = Failure.decode(reader, reader.uint32());
             continue;
           }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.lastHeartbeatDetails.push(Payload.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1380,13 +1399,23 @@ export const ActivityExecutionFailed: MessageFns<ActivityExecutionFailed> = {
   },
 
   fromJSON(object: any): ActivityExecutionFailed {
-    return { failure: isSet(object.failure) ? Failure.fromJSON(object.failure) : undefined };
+    return {
+      failure: isSet(object.failure) ? Failure.fromJSON(object.failure) : undefined,
+      lastHeartbeatDetails: globalThis.Array.isArray(object?.lastHeartbeatDetails)
+        ? object.lastHeartbeatDetails.map((e: any) => Payload.fromJSON(e))
+        : globalThis.Array.isArray(object?.last_heartbeat_details)
+        ? object.last_heartbeat_details.map((e: any) => Payload.fromJSON(e))
+        : [],
+    };
   },
 
   toJSON(message: ActivityExecutionFailed): unknown {
     const obj: any = {};
     if (message.failure !== undefined) {
       obj.failure = Failure.toJSON(message.failure);
+    }
+    if (message.lastHeartbeatDetails?.length) {
+      obj.lastHeartbeatDetails = message.lastHeartbeatDetails.map((e) => Payload.toJSON(e));
     }
     return obj;
   },
@@ -1399,6 +1428,7 @@ export const ActivityExecutionFailed: MessageFns<ActivityExecutionFailed> = {
     message.failure = (object.failure !== undefined && object.failure !== null)
       ? Failure.fromPartial(object.failure)
       : undefined;
+    message.lastHeartbeatDetails = object.lastHeartbeatDetails?.map((e) => Payload.fromPartial(e)) || [];
     return message;
   },
 };

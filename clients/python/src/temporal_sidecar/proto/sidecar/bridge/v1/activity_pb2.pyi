@@ -123,10 +123,12 @@ class ActivityExecutionCompleted(_message.Message):
     def __init__(self, result: _Optional[_Union[_common_pb2.Payload, _Mapping]] = ...) -> None: ...
 
 class ActivityExecutionFailed(_message.Message):
-    __slots__ = ("failure",)
+    __slots__ = ("failure", "last_heartbeat_details")
     FAILURE_FIELD_NUMBER: _ClassVar[int]
+    LAST_HEARTBEAT_DETAILS_FIELD_NUMBER: _ClassVar[int]
     failure: _common_pb2.Failure
-    def __init__(self, failure: _Optional[_Union[_common_pb2.Failure, _Mapping]] = ...) -> None: ...
+    last_heartbeat_details: _containers.RepeatedCompositeFieldContainer[_common_pb2.Payload]
+    def __init__(self, failure: _Optional[_Union[_common_pb2.Failure, _Mapping]] = ..., last_heartbeat_details: _Optional[_Iterable[_Union[_common_pb2.Payload, _Mapping]]] = ...) -> None: ...
 
 class ActivityExecutionCancelled(_message.Message):
     __slots__ = ("failure",)
