@@ -149,20 +149,29 @@ var caller script = func(st *wfState, act *bridgev1.WorkflowActivation) []*bridg
 	return out
 }
 
-// TestNexusOperationsAcrossTaskQueues calls a handler on another task queue,
-// served by another sidecar, through an endpoint.
-func TestNexusOperationsAcrossTaskQueues(t *testing.T) {
-	callers, handlers := newEnv(t, nil), newEnv(t, nil)
-	endpoint := "ep-" + handlers.queue[len(handlers.queue)-8:]
+// nexusAcrossQueues runs two sidecars on their own task queues: callers,
+// configured by mod, with an app running Caller, and handlers, with an app
+// running Handled; endpoint leads from the first to the second.
+func nexusAcrossQueues(t *testing.T, mod func(*worker.Options)) (callers, handlers *env, endpoint string) {
+	t.Helper()
+	callers, handlers = newEnv(t, mod), newEnv(t, nil)
+	endpoint = "ep-" + handlers.queue[len(handlers.queue)-8:]
 	_, err := callers.client.OperatorService().CreateNexusEndpoint(context.Background(), &operatorservice.CreateNexusEndpointRequest{Spec: &nexuspb.EndpointSpec{
 		Name: endpoint, Target: &nexuspb.EndpointTarget{Variant: &nexuspb.EndpointTarget_Worker_{Worker: &nexuspb.EndpointTarget_Worker{
 			Namespace: "default", TaskQueue: handlers.queue}}}}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	seen := handlers.nexusHandler()
 	handlers.workflowApp(map[string]script{"Handled": handled})
 	callers.workflowApp(map[string]script{"Caller": caller})
+	return callers, handlers, endpoint
+}
+
+// TestNexusOperationsAcrossTaskQueues calls a handler on another task queue,
+// served by another sidecar, through an endpoint.
+func TestNexusOperationsAcrossTaskQueues(t *testing.T) {
+	callers, handlers, endpoint := nexusAcrossQueues(t, nil)
+	seen := handlers.nexusHandler()
 	tests := []struct {
 		name, op, input, cancel, want string
 		seen                          []string
@@ -204,17 +213,8 @@ func TestNexusOperationsAcrossTaskQueues(t *testing.T) {
 // TestWorkflowRunOperationLinksBothHistories checks the links Temporal's UI
 // follows between a caller and the workflow backing its operation.
 func TestWorkflowRunOperationLinksBothHistories(t *testing.T) {
-	callers, handlers := newEnv(t, nil), newEnv(t, nil)
-	endpoint := "ep-" + handlers.queue[len(handlers.queue)-8:]
-	_, err := callers.client.OperatorService().CreateNexusEndpoint(context.Background(), &operatorservice.CreateNexusEndpointRequest{Spec: &nexuspb.EndpointSpec{
-		Name: endpoint, Target: &nexuspb.EndpointTarget{Variant: &nexuspb.EndpointTarget_Worker_{Worker: &nexuspb.EndpointTarget_Worker{
-			Namespace: "default", TaskQueue: handlers.queue}}}}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	callers, handlers, endpoint := nexusAcrossQueues(t, nil)
 	handlers.nexusHandler()
-	handlers.workflowApp(map[string]script{"Handled": handled})
-	callers.workflowApp(map[string]script{"Caller": caller})
 	run := callers.startWorkflow("Caller", endpoint, "workflow", "linked", "")
 	if out, err := result(t, run); err != nil || out != "completed:handled linked" {
 		t.Fatalf("caller = %q, %v", out, err)
@@ -250,18 +250,8 @@ func TestWorkflowRunOperationLinksBothHistories(t *testing.T) {
 // task the server adds for NexusOperationCancelRequestCompleted, which brings
 // the caller no job and must answer with no command.
 func TestNexusCancelReplaysWithoutCache(t *testing.T) {
-	callers := newEnv(t, func(o *worker.Options) { o.MaxCachedWorkflows = 0 })
-	handlers := newEnv(t, nil)
-	endpoint := "ep-" + handlers.queue[len(handlers.queue)-8:]
-	_, err := callers.client.OperatorService().CreateNexusEndpoint(context.Background(), &operatorservice.CreateNexusEndpointRequest{Spec: &nexuspb.EndpointSpec{
-		Name: endpoint, Target: &nexuspb.EndpointTarget{Variant: &nexuspb.EndpointTarget_Worker_{Worker: &nexuspb.EndpointTarget_Worker{
-			Namespace: "default", TaskQueue: handlers.queue}}}}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	callers, handlers, endpoint := nexusAcrossQueues(t, func(o *worker.Options) { o.MaxCachedWorkflows = 0 })
 	handlers.nexusHandler()
-	handlers.workflowApp(map[string]script{"Handled": handled})
-	callers.workflowApp(map[string]script{"Caller": caller})
 	run := callers.startWorkflow("Caller", endpoint, "workflow", "wait", "CANCELLATION_TYPE_WAIT_CANCELLATION_COMPLETED")
 	if out, err := result(t, run); err != nil || out != "cancelled" {
 		t.Fatalf("caller = %q, %v; want cancelled", out, err)
