@@ -241,7 +241,7 @@ func TestPatchMarkersAreFollowedByChangeVersionAsSDKCoreRecordsThem(t *testing.T
 	}
 	var got []string
 	var flags []uint32
-	for _, ev := range e.fetchHistory(t, run.GetID(), run.GetRunID()).GetEvents() {
+	for _, ev := range history(t, e, run.GetID(), run.GetRunID()) {
 		if p, ok := patchID(ev); ok {
 			got = append(got, "marker "+p)
 		}

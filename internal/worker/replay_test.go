@@ -58,39 +58,15 @@ func protoHistory(t *testing.T, h *historypb.History) *bridgev1.WorkflowHistory 
 	return &bridgev1.WorkflowHistory{Encoding: &bridgev1.WorkflowHistory_Proto{Proto: b}}
 }
 
-// fetchHistory reads a run's whole history from the server.
-func (e *env) fetchHistory(t *testing.T, workflowID, runID string) *historypb.History {
-	t.Helper()
-	h := &historypb.History{}
-	it := e.client.GetWorkflowHistory(context.Background(), workflowID, runID, false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
-	for it.HasNext() {
-		ev, err := it.Next()
-		if err != nil {
-			t.Fatal(err)
-		}
-		h.Events = append(h.Events, ev)
-	}
-	return h
-}
-
 func TestReplayHistoryOverTheBridge(t *testing.T) {
 	e := newEnv(t, nil)
 	h, wfID, runID := recordHistory(t, e)
-	var timerSeq uint64
-	var activityID string
-	for _, ev := range h.GetEvents() {
-		if a := ev.GetTimerStartedEventAttributes(); a != nil {
-			timerSeq, _ = strconv.ParseUint(a.GetTimerId(), 10, 32)
-		}
-		if a := ev.GetActivityTaskScheduledEventAttributes(); a != nil {
-			activityID = a.GetActivityId()
-		}
-	}
-	same := recordedScript(uint32(timerSeq), activityID, false)
+	timerSeq, activityID := recordedIDs(h)
+	same := recordedScript(timerSeq, activityID, false)
 	// A live app that serves the same type: replays must never reach it.
 	bystander := e.workflowApp(map[string]script{"Recorded": same})
 	badTimer := func(st *wfState, act *bridgev1.WorkflowActivation) []*bridgev1.WorkflowCommand {
-		return []*bridgev1.WorkflowCommand{startTimer(uint32(timerSeq), 0)}
+		return []*bridgev1.WorkflowCommand{startTimer(timerSeq, 0)}
 	}
 	afterStart := proto.Clone(h).(*historypb.History)
 	afterStart.Events = afterStart.Events[1:]
@@ -106,7 +82,7 @@ func TestReplayHistoryOverTheBridge(t *testing.T) {
 			&bridgev1.ReplayHistory{History: jsonHistory(t, h)}, none, ""},
 		{"recorded history replays from a binary History", map[string]script{"Recorded": same},
 			&bridgev1.ReplayHistory{History: protoHistory(t, h)}, none, ""},
-		{"changed code reports nondeterminism", map[string]script{"Recorded": recordedScript(uint32(timerSeq), activityID, true)},
+		{"changed code reports nondeterminism", map[string]script{"Recorded": recordedScript(timerSeq, activityID, true)},
 			&bridgev1.ReplayHistory{History: jsonHistory(t, h)}, bridgev1.ReplayFailureKind_REPLAY_FAILURE_KIND_NONDETERMINISM,
 			"the workflow issued ScheduleActivityTask (seq 1), but history has TimerStarted"},
 		{"a malformed completion fails the workflow task", map[string]script{"Recorded": badTimer},
@@ -209,7 +185,7 @@ func TestReplayLeavesTheLiveRunOfTheSameIDAlone(t *testing.T) {
 	})
 	var h *historypb.History
 	waitFor(t, "the signal's workflow task to complete", func() bool {
-		h = e.fetchHistory(t, run.GetID(), run.GetRunID())
+		h = &historypb.History{Events: history(t, e, run.GetID(), run.GetRunID())}
 		evs := h.GetEvents()
 		return len(evs) > 0 && evs[len(evs)-1].GetEventType() == enumspb.EVENT_TYPE_WORKFLOW_TASK_COMPLETED && len(evs) > 4
 	})

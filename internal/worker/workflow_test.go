@@ -793,6 +793,20 @@ func recordHistory(t *testing.T, e *env) (*historypb.History, string, string) {
 	return parsed, run.GetID(), run.GetRunID()
 }
 
+// recordedIDs are the timer seq and activity id the Go SDK chose for Recorded.
+func recordedIDs(h *historypb.History) (timerSeq uint32, activityID string) {
+	for _, ev := range h.GetEvents() {
+		if a := ev.GetTimerStartedEventAttributes(); a != nil {
+			n, _ := strconv.ParseUint(a.GetTimerId(), 10, 32)
+			timerSeq = uint32(n)
+		}
+		if a := ev.GetActivityTaskScheduledEventAttributes(); a != nil {
+			activityID = a.GetActivityId()
+		}
+	}
+	return timerSeq, activityID
+}
+
 // recordedScript mirrors Recorded using the ids the Go SDK chose.
 func recordedScript(timerSeq uint32, activityID string, skipTimer bool) script {
 	return func(st *wfState, act *bridgev1.WorkflowActivation) []*bridgev1.WorkflowCommand {
@@ -821,16 +835,7 @@ func recordedScript(timerSeq uint32, activityID string, skipTimer bool) script {
 func TestReplaysHistoryRecordedByGoSDK(t *testing.T) {
 	e := newEnv(t, nil)
 	h, wfID, runID := recordHistory(t, e)
-	var timerSeq uint64
-	var activityID string
-	for _, ev := range h.GetEvents() {
-		if a := ev.GetTimerStartedEventAttributes(); a != nil {
-			timerSeq, _ = strconv.ParseUint(a.GetTimerId(), 10, 32)
-		}
-		if a := ev.GetActivityTaskScheduledEventAttributes(); a != nil {
-			activityID = a.GetActivityId()
-		}
-	}
+	timerSeq, activityID := recordedIDs(h)
 	tests := []struct {
 		name      string
 		skipTimer bool
@@ -841,7 +846,7 @@ func TestReplaysHistoryRecordedByGoSDK(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			app := e.workflowApp(map[string]script{"Recorded": recordedScript(uint32(timerSeq), activityID, tt.skipTimer)})
+			app := e.workflowApp(map[string]script{"Recorded": recordedScript(timerSeq, activityID, tt.skipTimer)})
 			defer app.Close()
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			defer cancel()
