@@ -1040,6 +1040,166 @@ func (*UpdateWorkflowResponse_Success) isUpdateWorkflowResponse_Outcome() {}
 
 func (*UpdateWorkflowResponse_Failure) isUpdateWorkflowResponse_Outcome() {}
 
+// UpdateWithStartWorkflowRequest sends an update to a workflow, starting it
+// first if needed.
+type UpdateWithStartWorkflowRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The run to start. id_conflict_policy is required (USE_EXISTING updates
+	// an open run, FAIL refuses one); cron_schedule and start_delay are not
+	// allowed.
+	Options *WorkflowOptions `protobuf:"bytes,1,opt,name=options,proto3" json:"options,omitempty"`
+	// The update name.
+	UpdateName string `protobuf:"bytes,2,opt,name=update_name,json=updateName,proto3" json:"update_name,omitempty"`
+	// The update's arguments.
+	Args []*Payload `protobuf:"bytes,3,rep,name=args,proto3" json:"args,omitempty"`
+	// Headers passed with the update.
+	Headers map[string]*Payload `protobuf:"bytes,4,rep,name=headers,proto3" json:"headers,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	// Idempotency key: retries with the same id run the update once. Empty
+	// means the sidecar picks one.
+	UpdateId string `protobuf:"bytes,5,opt,name=update_id,json=updateId,proto3" json:"update_id,omitempty"`
+	// The stage to wait for.
+	WaitForStage  UpdateWaitStage `protobuf:"varint,6,opt,name=wait_for_stage,json=waitForStage,proto3,enum=sidecar.bridge.v1.UpdateWaitStage" json:"wait_for_stage,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpdateWithStartWorkflowRequest) Reset() {
+	*x = UpdateWithStartWorkflowRequest{}
+	mi := &file_sidecar_bridge_v1_client_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpdateWithStartWorkflowRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpdateWithStartWorkflowRequest) ProtoMessage() {}
+
+func (x *UpdateWithStartWorkflowRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_sidecar_bridge_v1_client_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpdateWithStartWorkflowRequest.ProtoReflect.Descriptor instead.
+func (*UpdateWithStartWorkflowRequest) Descriptor() ([]byte, []int) {
+	return file_sidecar_bridge_v1_client_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *UpdateWithStartWorkflowRequest) GetOptions() *WorkflowOptions {
+	if x != nil {
+		return x.Options
+	}
+	return nil
+}
+
+func (x *UpdateWithStartWorkflowRequest) GetUpdateName() string {
+	if x != nil {
+		return x.UpdateName
+	}
+	return ""
+}
+
+func (x *UpdateWithStartWorkflowRequest) GetArgs() []*Payload {
+	if x != nil {
+		return x.Args
+	}
+	return nil
+}
+
+func (x *UpdateWithStartWorkflowRequest) GetHeaders() map[string]*Payload {
+	if x != nil {
+		return x.Headers
+	}
+	return nil
+}
+
+func (x *UpdateWithStartWorkflowRequest) GetUpdateId() string {
+	if x != nil {
+		return x.UpdateId
+	}
+	return ""
+}
+
+func (x *UpdateWithStartWorkflowRequest) GetWaitForStage() UpdateWaitStage {
+	if x != nil {
+		return x.WaitForStage
+	}
+	return UpdateWaitStage_UPDATE_WAIT_STAGE_UNSPECIFIED
+}
+
+// UpdateWithStartWorkflowResponse identifies the run and carries the
+// update's outcome.
+type UpdateWithStartWorkflowResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The run that got the update: the one started, or the open one.
+	RunId string `protobuf:"bytes,1,opt,name=run_id,json=runId,proto3" json:"run_id,omitempty"`
+	// True when a new run was started.
+	Started bool `protobuf:"varint,2,opt,name=started,proto3" json:"started,omitempty"`
+	// The update, as UpdateWorkflow returns it.
+	Update        *UpdateWorkflowResponse `protobuf:"bytes,3,opt,name=update,proto3" json:"update,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpdateWithStartWorkflowResponse) Reset() {
+	*x = UpdateWithStartWorkflowResponse{}
+	mi := &file_sidecar_bridge_v1_client_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpdateWithStartWorkflowResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpdateWithStartWorkflowResponse) ProtoMessage() {}
+
+func (x *UpdateWithStartWorkflowResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_sidecar_bridge_v1_client_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpdateWithStartWorkflowResponse.ProtoReflect.Descriptor instead.
+func (*UpdateWithStartWorkflowResponse) Descriptor() ([]byte, []int) {
+	return file_sidecar_bridge_v1_client_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *UpdateWithStartWorkflowResponse) GetRunId() string {
+	if x != nil {
+		return x.RunId
+	}
+	return ""
+}
+
+func (x *UpdateWithStartWorkflowResponse) GetStarted() bool {
+	if x != nil {
+		return x.Started
+	}
+	return false
+}
+
+func (x *UpdateWithStartWorkflowResponse) GetUpdate() *UpdateWorkflowResponse {
+	if x != nil {
+		return x.Update
+	}
+	return nil
+}
+
 // GetWorkflowResultRequest waits for a workflow to close.
 type GetWorkflowResultRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -1053,7 +1213,7 @@ type GetWorkflowResultRequest struct {
 
 func (x *GetWorkflowResultRequest) Reset() {
 	*x = GetWorkflowResultRequest{}
-	mi := &file_sidecar_bridge_v1_client_proto_msgTypes[11]
+	mi := &file_sidecar_bridge_v1_client_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1065,7 +1225,7 @@ func (x *GetWorkflowResultRequest) String() string {
 func (*GetWorkflowResultRequest) ProtoMessage() {}
 
 func (x *GetWorkflowResultRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_sidecar_bridge_v1_client_proto_msgTypes[11]
+	mi := &file_sidecar_bridge_v1_client_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1078,7 +1238,7 @@ func (x *GetWorkflowResultRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetWorkflowResultRequest.ProtoReflect.Descriptor instead.
 func (*GetWorkflowResultRequest) Descriptor() ([]byte, []int) {
-	return file_sidecar_bridge_v1_client_proto_rawDescGZIP(), []int{11}
+	return file_sidecar_bridge_v1_client_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *GetWorkflowResultRequest) GetExecution() *WorkflowExecution {
@@ -1118,7 +1278,7 @@ type GetWorkflowResultResponse struct {
 
 func (x *GetWorkflowResultResponse) Reset() {
 	*x = GetWorkflowResultResponse{}
-	mi := &file_sidecar_bridge_v1_client_proto_msgTypes[12]
+	mi := &file_sidecar_bridge_v1_client_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1130,7 +1290,7 @@ func (x *GetWorkflowResultResponse) String() string {
 func (*GetWorkflowResultResponse) ProtoMessage() {}
 
 func (x *GetWorkflowResultResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_sidecar_bridge_v1_client_proto_msgTypes[12]
+	mi := &file_sidecar_bridge_v1_client_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1143,7 +1303,7 @@ func (x *GetWorkflowResultResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetWorkflowResultResponse.ProtoReflect.Descriptor instead.
 func (*GetWorkflowResultResponse) Descriptor() ([]byte, []int) {
-	return file_sidecar_bridge_v1_client_proto_rawDescGZIP(), []int{12}
+	return file_sidecar_bridge_v1_client_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *GetWorkflowResultResponse) GetStatus() WorkflowExecutionStatus {
@@ -1225,7 +1385,7 @@ type CancelWorkflowRequest struct {
 
 func (x *CancelWorkflowRequest) Reset() {
 	*x = CancelWorkflowRequest{}
-	mi := &file_sidecar_bridge_v1_client_proto_msgTypes[13]
+	mi := &file_sidecar_bridge_v1_client_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1237,7 +1397,7 @@ func (x *CancelWorkflowRequest) String() string {
 func (*CancelWorkflowRequest) ProtoMessage() {}
 
 func (x *CancelWorkflowRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_sidecar_bridge_v1_client_proto_msgTypes[13]
+	mi := &file_sidecar_bridge_v1_client_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1250,7 +1410,7 @@ func (x *CancelWorkflowRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CancelWorkflowRequest.ProtoReflect.Descriptor instead.
 func (*CancelWorkflowRequest) Descriptor() ([]byte, []int) {
-	return file_sidecar_bridge_v1_client_proto_rawDescGZIP(), []int{13}
+	return file_sidecar_bridge_v1_client_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *CancelWorkflowRequest) GetExecution() *WorkflowExecution {
@@ -1283,7 +1443,7 @@ type CancelWorkflowResponse struct {
 
 func (x *CancelWorkflowResponse) Reset() {
 	*x = CancelWorkflowResponse{}
-	mi := &file_sidecar_bridge_v1_client_proto_msgTypes[14]
+	mi := &file_sidecar_bridge_v1_client_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1295,7 +1455,7 @@ func (x *CancelWorkflowResponse) String() string {
 func (*CancelWorkflowResponse) ProtoMessage() {}
 
 func (x *CancelWorkflowResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_sidecar_bridge_v1_client_proto_msgTypes[14]
+	mi := &file_sidecar_bridge_v1_client_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1308,7 +1468,7 @@ func (x *CancelWorkflowResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CancelWorkflowResponse.ProtoReflect.Descriptor instead.
 func (*CancelWorkflowResponse) Descriptor() ([]byte, []int) {
-	return file_sidecar_bridge_v1_client_proto_rawDescGZIP(), []int{14}
+	return file_sidecar_bridge_v1_client_proto_rawDescGZIP(), []int{16}
 }
 
 // TerminateWorkflowRequest terminates a workflow.
@@ -1326,7 +1486,7 @@ type TerminateWorkflowRequest struct {
 
 func (x *TerminateWorkflowRequest) Reset() {
 	*x = TerminateWorkflowRequest{}
-	mi := &file_sidecar_bridge_v1_client_proto_msgTypes[15]
+	mi := &file_sidecar_bridge_v1_client_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1338,7 +1498,7 @@ func (x *TerminateWorkflowRequest) String() string {
 func (*TerminateWorkflowRequest) ProtoMessage() {}
 
 func (x *TerminateWorkflowRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_sidecar_bridge_v1_client_proto_msgTypes[15]
+	mi := &file_sidecar_bridge_v1_client_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1351,7 +1511,7 @@ func (x *TerminateWorkflowRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TerminateWorkflowRequest.ProtoReflect.Descriptor instead.
 func (*TerminateWorkflowRequest) Descriptor() ([]byte, []int) {
-	return file_sidecar_bridge_v1_client_proto_rawDescGZIP(), []int{15}
+	return file_sidecar_bridge_v1_client_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *TerminateWorkflowRequest) GetExecution() *WorkflowExecution {
@@ -1384,7 +1544,7 @@ type TerminateWorkflowResponse struct {
 
 func (x *TerminateWorkflowResponse) Reset() {
 	*x = TerminateWorkflowResponse{}
-	mi := &file_sidecar_bridge_v1_client_proto_msgTypes[16]
+	mi := &file_sidecar_bridge_v1_client_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1396,7 +1556,7 @@ func (x *TerminateWorkflowResponse) String() string {
 func (*TerminateWorkflowResponse) ProtoMessage() {}
 
 func (x *TerminateWorkflowResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_sidecar_bridge_v1_client_proto_msgTypes[16]
+	mi := &file_sidecar_bridge_v1_client_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1409,7 +1569,7 @@ func (x *TerminateWorkflowResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TerminateWorkflowResponse.ProtoReflect.Descriptor instead.
 func (*TerminateWorkflowResponse) Descriptor() ([]byte, []int) {
-	return file_sidecar_bridge_v1_client_proto_rawDescGZIP(), []int{16}
+	return file_sidecar_bridge_v1_client_proto_rawDescGZIP(), []int{18}
 }
 
 // DescribeWorkflowRequest asks about a workflow.
@@ -1423,7 +1583,7 @@ type DescribeWorkflowRequest struct {
 
 func (x *DescribeWorkflowRequest) Reset() {
 	*x = DescribeWorkflowRequest{}
-	mi := &file_sidecar_bridge_v1_client_proto_msgTypes[17]
+	mi := &file_sidecar_bridge_v1_client_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1435,7 +1595,7 @@ func (x *DescribeWorkflowRequest) String() string {
 func (*DescribeWorkflowRequest) ProtoMessage() {}
 
 func (x *DescribeWorkflowRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_sidecar_bridge_v1_client_proto_msgTypes[17]
+	mi := &file_sidecar_bridge_v1_client_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1448,7 +1608,7 @@ func (x *DescribeWorkflowRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DescribeWorkflowRequest.ProtoReflect.Descriptor instead.
 func (*DescribeWorkflowRequest) Descriptor() ([]byte, []int) {
-	return file_sidecar_bridge_v1_client_proto_rawDescGZIP(), []int{17}
+	return file_sidecar_bridge_v1_client_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *DescribeWorkflowRequest) GetExecution() *WorkflowExecution {
@@ -1493,7 +1653,7 @@ type DescribeWorkflowResponse struct {
 
 func (x *DescribeWorkflowResponse) Reset() {
 	*x = DescribeWorkflowResponse{}
-	mi := &file_sidecar_bridge_v1_client_proto_msgTypes[18]
+	mi := &file_sidecar_bridge_v1_client_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1505,7 +1665,7 @@ func (x *DescribeWorkflowResponse) String() string {
 func (*DescribeWorkflowResponse) ProtoMessage() {}
 
 func (x *DescribeWorkflowResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_sidecar_bridge_v1_client_proto_msgTypes[18]
+	mi := &file_sidecar_bridge_v1_client_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1518,7 +1678,7 @@ func (x *DescribeWorkflowResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DescribeWorkflowResponse.ProtoReflect.Descriptor instead.
 func (*DescribeWorkflowResponse) Descriptor() ([]byte, []int) {
-	return file_sidecar_bridge_v1_client_proto_rawDescGZIP(), []int{18}
+	return file_sidecar_bridge_v1_client_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *DescribeWorkflowResponse) GetExecution() *WorkflowExecution {
@@ -1628,7 +1788,7 @@ type ActivityRef struct {
 
 func (x *ActivityRef) Reset() {
 	*x = ActivityRef{}
-	mi := &file_sidecar_bridge_v1_client_proto_msgTypes[19]
+	mi := &file_sidecar_bridge_v1_client_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1640,7 +1800,7 @@ func (x *ActivityRef) String() string {
 func (*ActivityRef) ProtoMessage() {}
 
 func (x *ActivityRef) ProtoReflect() protoreflect.Message {
-	mi := &file_sidecar_bridge_v1_client_proto_msgTypes[19]
+	mi := &file_sidecar_bridge_v1_client_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1653,7 +1813,7 @@ func (x *ActivityRef) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ActivityRef.ProtoReflect.Descriptor instead.
 func (*ActivityRef) Descriptor() ([]byte, []int) {
-	return file_sidecar_bridge_v1_client_proto_rawDescGZIP(), []int{19}
+	return file_sidecar_bridge_v1_client_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *ActivityRef) GetRef() isActivityRef_Ref {
@@ -1714,7 +1874,7 @@ type ActivityId struct {
 
 func (x *ActivityId) Reset() {
 	*x = ActivityId{}
-	mi := &file_sidecar_bridge_v1_client_proto_msgTypes[20]
+	mi := &file_sidecar_bridge_v1_client_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1726,7 +1886,7 @@ func (x *ActivityId) String() string {
 func (*ActivityId) ProtoMessage() {}
 
 func (x *ActivityId) ProtoReflect() protoreflect.Message {
-	mi := &file_sidecar_bridge_v1_client_proto_msgTypes[20]
+	mi := &file_sidecar_bridge_v1_client_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1739,7 +1899,7 @@ func (x *ActivityId) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ActivityId.ProtoReflect.Descriptor instead.
 func (*ActivityId) Descriptor() ([]byte, []int) {
-	return file_sidecar_bridge_v1_client_proto_rawDescGZIP(), []int{20}
+	return file_sidecar_bridge_v1_client_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *ActivityId) GetWorkflowId() string {
@@ -1776,7 +1936,7 @@ type CompleteActivityRequest struct {
 
 func (x *CompleteActivityRequest) Reset() {
 	*x = CompleteActivityRequest{}
-	mi := &file_sidecar_bridge_v1_client_proto_msgTypes[21]
+	mi := &file_sidecar_bridge_v1_client_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1788,7 +1948,7 @@ func (x *CompleteActivityRequest) String() string {
 func (*CompleteActivityRequest) ProtoMessage() {}
 
 func (x *CompleteActivityRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_sidecar_bridge_v1_client_proto_msgTypes[21]
+	mi := &file_sidecar_bridge_v1_client_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1801,7 +1961,7 @@ func (x *CompleteActivityRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CompleteActivityRequest.ProtoReflect.Descriptor instead.
 func (*CompleteActivityRequest) Descriptor() ([]byte, []int) {
-	return file_sidecar_bridge_v1_client_proto_rawDescGZIP(), []int{21}
+	return file_sidecar_bridge_v1_client_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *CompleteActivityRequest) GetActivity() *ActivityRef {
@@ -1827,7 +1987,7 @@ type CompleteActivityResponse struct {
 
 func (x *CompleteActivityResponse) Reset() {
 	*x = CompleteActivityResponse{}
-	mi := &file_sidecar_bridge_v1_client_proto_msgTypes[22]
+	mi := &file_sidecar_bridge_v1_client_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1839,7 +1999,7 @@ func (x *CompleteActivityResponse) String() string {
 func (*CompleteActivityResponse) ProtoMessage() {}
 
 func (x *CompleteActivityResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_sidecar_bridge_v1_client_proto_msgTypes[22]
+	mi := &file_sidecar_bridge_v1_client_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1852,7 +2012,7 @@ func (x *CompleteActivityResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CompleteActivityResponse.ProtoReflect.Descriptor instead.
 func (*CompleteActivityResponse) Descriptor() ([]byte, []int) {
-	return file_sidecar_bridge_v1_client_proto_rawDescGZIP(), []int{22}
+	return file_sidecar_bridge_v1_client_proto_rawDescGZIP(), []int{24}
 }
 
 // HeartbeatActivityRequest records a heartbeat for an async activity.
@@ -1868,7 +2028,7 @@ type HeartbeatActivityRequest struct {
 
 func (x *HeartbeatActivityRequest) Reset() {
 	*x = HeartbeatActivityRequest{}
-	mi := &file_sidecar_bridge_v1_client_proto_msgTypes[23]
+	mi := &file_sidecar_bridge_v1_client_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1880,7 +2040,7 @@ func (x *HeartbeatActivityRequest) String() string {
 func (*HeartbeatActivityRequest) ProtoMessage() {}
 
 func (x *HeartbeatActivityRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_sidecar_bridge_v1_client_proto_msgTypes[23]
+	mi := &file_sidecar_bridge_v1_client_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1893,7 +2053,7 @@ func (x *HeartbeatActivityRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HeartbeatActivityRequest.ProtoReflect.Descriptor instead.
 func (*HeartbeatActivityRequest) Descriptor() ([]byte, []int) {
-	return file_sidecar_bridge_v1_client_proto_rawDescGZIP(), []int{23}
+	return file_sidecar_bridge_v1_client_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *HeartbeatActivityRequest) GetActivity() *ActivityRef {
@@ -1925,7 +2085,7 @@ type HeartbeatActivityResponse struct {
 
 func (x *HeartbeatActivityResponse) Reset() {
 	*x = HeartbeatActivityResponse{}
-	mi := &file_sidecar_bridge_v1_client_proto_msgTypes[24]
+	mi := &file_sidecar_bridge_v1_client_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1937,7 +2097,7 @@ func (x *HeartbeatActivityResponse) String() string {
 func (*HeartbeatActivityResponse) ProtoMessage() {}
 
 func (x *HeartbeatActivityResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_sidecar_bridge_v1_client_proto_msgTypes[24]
+	mi := &file_sidecar_bridge_v1_client_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1950,7 +2110,7 @@ func (x *HeartbeatActivityResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HeartbeatActivityResponse.ProtoReflect.Descriptor instead.
 func (*HeartbeatActivityResponse) Descriptor() ([]byte, []int) {
-	return file_sidecar_bridge_v1_client_proto_rawDescGZIP(), []int{24}
+	return file_sidecar_bridge_v1_client_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *HeartbeatActivityResponse) GetCancelRequested() bool {
@@ -1989,7 +2149,7 @@ type FetchWorkflowHistoryRequest struct {
 
 func (x *FetchWorkflowHistoryRequest) Reset() {
 	*x = FetchWorkflowHistoryRequest{}
-	mi := &file_sidecar_bridge_v1_client_proto_msgTypes[25]
+	mi := &file_sidecar_bridge_v1_client_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2001,7 +2161,7 @@ func (x *FetchWorkflowHistoryRequest) String() string {
 func (*FetchWorkflowHistoryRequest) ProtoMessage() {}
 
 func (x *FetchWorkflowHistoryRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_sidecar_bridge_v1_client_proto_msgTypes[25]
+	mi := &file_sidecar_bridge_v1_client_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2014,7 +2174,7 @@ func (x *FetchWorkflowHistoryRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FetchWorkflowHistoryRequest.ProtoReflect.Descriptor instead.
 func (*FetchWorkflowHistoryRequest) Descriptor() ([]byte, []int) {
-	return file_sidecar_bridge_v1_client_proto_rawDescGZIP(), []int{25}
+	return file_sidecar_bridge_v1_client_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *FetchWorkflowHistoryRequest) GetExecution() *WorkflowExecution {
@@ -2053,7 +2213,7 @@ type FetchWorkflowHistoryResponse struct {
 
 func (x *FetchWorkflowHistoryResponse) Reset() {
 	*x = FetchWorkflowHistoryResponse{}
-	mi := &file_sidecar_bridge_v1_client_proto_msgTypes[26]
+	mi := &file_sidecar_bridge_v1_client_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2065,7 +2225,7 @@ func (x *FetchWorkflowHistoryResponse) String() string {
 func (*FetchWorkflowHistoryResponse) ProtoMessage() {}
 
 func (x *FetchWorkflowHistoryResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_sidecar_bridge_v1_client_proto_msgTypes[26]
+	mi := &file_sidecar_bridge_v1_client_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2078,7 +2238,7 @@ func (x *FetchWorkflowHistoryResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FetchWorkflowHistoryResponse.ProtoReflect.Descriptor instead.
 func (*FetchWorkflowHistoryResponse) Descriptor() ([]byte, []int) {
-	return file_sidecar_bridge_v1_client_proto_rawDescGZIP(), []int{26}
+	return file_sidecar_bridge_v1_client_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *FetchWorkflowHistoryResponse) GetHistory() *WorkflowHistory {
@@ -2194,7 +2354,22 @@ const file_sidecar_bridge_v1_client_proto_rawDesc = "" +
 	"\x06run_id\x18\x02 \x01(\tR\x05runId\x127\n" +
 	"\asuccess\x18\x03 \x01(\v2\x1b.sidecar.bridge.v1.PayloadsH\x00R\asuccess\x126\n" +
 	"\afailure\x18\x04 \x01(\v2\x1a.sidecar.bridge.v1.FailureH\x00R\afailureB\t\n" +
-	"\aoutcome\"\x84\x01\n" +
+	"\aoutcome\"\xc8\x03\n" +
+	"\x1eUpdateWithStartWorkflowRequest\x12<\n" +
+	"\aoptions\x18\x01 \x01(\v2\".sidecar.bridge.v1.WorkflowOptionsR\aoptions\x12\x1f\n" +
+	"\vupdate_name\x18\x02 \x01(\tR\n" +
+	"updateName\x12.\n" +
+	"\x04args\x18\x03 \x03(\v2\x1a.sidecar.bridge.v1.PayloadR\x04args\x12X\n" +
+	"\aheaders\x18\x04 \x03(\v2>.sidecar.bridge.v1.UpdateWithStartWorkflowRequest.HeadersEntryR\aheaders\x12\x1b\n" +
+	"\tupdate_id\x18\x05 \x01(\tR\bupdateId\x12H\n" +
+	"\x0ewait_for_stage\x18\x06 \x01(\x0e2\".sidecar.bridge.v1.UpdateWaitStageR\fwaitForStage\x1aV\n" +
+	"\fHeadersEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x120\n" +
+	"\x05value\x18\x02 \x01(\v2\x1a.sidecar.bridge.v1.PayloadR\x05value:\x028\x01\"\x95\x01\n" +
+	"\x1fUpdateWithStartWorkflowResponse\x12\x15\n" +
+	"\x06run_id\x18\x01 \x01(\tR\x05runId\x12\x18\n" +
+	"\astarted\x18\x02 \x01(\bR\astarted\x12A\n" +
+	"\x06update\x18\x03 \x01(\v2).sidecar.bridge.v1.UpdateWorkflowResponseR\x06update\"\x84\x01\n" +
 	"\x18GetWorkflowResultRequest\x12B\n" +
 	"\texecution\x18\x01 \x01(\v2$.sidecar.bridge.v1.WorkflowExecutionR\texecution\x12$\n" +
 	"\x0eno_follow_runs\x18\x02 \x01(\bR\fnoFollowRuns\"\x90\x02\n" +
@@ -2281,14 +2456,14 @@ const file_sidecar_bridge_v1_client_proto_rawDesc = "" +
 	"\x0fUpdateWaitStage\x12!\n" +
 	"\x1dUPDATE_WAIT_STAGE_UNSPECIFIED\x10\x00\x12\x1e\n" +
 	"\x1aUPDATE_WAIT_STAGE_ACCEPTED\x10\x01\x12\x1f\n" +
-	"\x1bUPDATE_WAIT_STAGE_COMPLETED\x10\x022\xb2\n" +
-	"\n" +
+	"\x1bUPDATE_WAIT_STAGE_COMPLETED\x10\x022\xb5\v\n" +
 	"\rClientService\x12b\n" +
 	"\rStartWorkflow\x12'.sidecar.bridge.v1.StartWorkflowRequest\x1a(.sidecar.bridge.v1.StartWorkflowResponse\x12\x80\x01\n" +
 	"\x17SignalWithStartWorkflow\x121.sidecar.bridge.v1.SignalWithStartWorkflowRequest\x1a2.sidecar.bridge.v1.SignalWithStartWorkflowResponse\x12e\n" +
 	"\x0eSignalWorkflow\x12(.sidecar.bridge.v1.SignalWorkflowRequest\x1a).sidecar.bridge.v1.SignalWorkflowResponse\x12b\n" +
 	"\rQueryWorkflow\x12'.sidecar.bridge.v1.QueryWorkflowRequest\x1a(.sidecar.bridge.v1.QueryWorkflowResponse\x12e\n" +
-	"\x0eUpdateWorkflow\x12(.sidecar.bridge.v1.UpdateWorkflowRequest\x1a).sidecar.bridge.v1.UpdateWorkflowResponse\x12n\n" +
+	"\x0eUpdateWorkflow\x12(.sidecar.bridge.v1.UpdateWorkflowRequest\x1a).sidecar.bridge.v1.UpdateWorkflowResponse\x12\x80\x01\n" +
+	"\x17UpdateWithStartWorkflow\x121.sidecar.bridge.v1.UpdateWithStartWorkflowRequest\x1a2.sidecar.bridge.v1.UpdateWithStartWorkflowResponse\x12n\n" +
 	"\x11GetWorkflowResult\x12+.sidecar.bridge.v1.GetWorkflowResultRequest\x1a,.sidecar.bridge.v1.GetWorkflowResultResponse\x12e\n" +
 	"\x0eCancelWorkflow\x12(.sidecar.bridge.v1.CancelWorkflowRequest\x1a).sidecar.bridge.v1.CancelWorkflowResponse\x12n\n" +
 	"\x11TerminateWorkflow\x12+.sidecar.bridge.v1.TerminateWorkflowRequest\x1a,.sidecar.bridge.v1.TerminateWorkflowResponse\x12k\n" +
@@ -2311,7 +2486,7 @@ func file_sidecar_bridge_v1_client_proto_rawDescGZIP() []byte {
 }
 
 var file_sidecar_bridge_v1_client_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_sidecar_bridge_v1_client_proto_msgTypes = make([]protoimpl.MessageInfo, 35)
+var file_sidecar_bridge_v1_client_proto_msgTypes = make([]protoimpl.MessageInfo, 38)
 var file_sidecar_bridge_v1_client_proto_goTypes = []any{
 	(QueryRejectCondition)(0),               // 0: sidecar.bridge.v1.QueryRejectCondition
 	(UpdateWaitStage)(0),                    // 1: sidecar.bridge.v1.UpdateWaitStage
@@ -2326,138 +2501,149 @@ var file_sidecar_bridge_v1_client_proto_goTypes = []any{
 	(*QueryWorkflowResponse)(nil),           // 10: sidecar.bridge.v1.QueryWorkflowResponse
 	(*UpdateWorkflowRequest)(nil),           // 11: sidecar.bridge.v1.UpdateWorkflowRequest
 	(*UpdateWorkflowResponse)(nil),          // 12: sidecar.bridge.v1.UpdateWorkflowResponse
-	(*GetWorkflowResultRequest)(nil),        // 13: sidecar.bridge.v1.GetWorkflowResultRequest
-	(*GetWorkflowResultResponse)(nil),       // 14: sidecar.bridge.v1.GetWorkflowResultResponse
-	(*CancelWorkflowRequest)(nil),           // 15: sidecar.bridge.v1.CancelWorkflowRequest
-	(*CancelWorkflowResponse)(nil),          // 16: sidecar.bridge.v1.CancelWorkflowResponse
-	(*TerminateWorkflowRequest)(nil),        // 17: sidecar.bridge.v1.TerminateWorkflowRequest
-	(*TerminateWorkflowResponse)(nil),       // 18: sidecar.bridge.v1.TerminateWorkflowResponse
-	(*DescribeWorkflowRequest)(nil),         // 19: sidecar.bridge.v1.DescribeWorkflowRequest
-	(*DescribeWorkflowResponse)(nil),        // 20: sidecar.bridge.v1.DescribeWorkflowResponse
-	(*ActivityRef)(nil),                     // 21: sidecar.bridge.v1.ActivityRef
-	(*ActivityId)(nil),                      // 22: sidecar.bridge.v1.ActivityId
-	(*CompleteActivityRequest)(nil),         // 23: sidecar.bridge.v1.CompleteActivityRequest
-	(*CompleteActivityResponse)(nil),        // 24: sidecar.bridge.v1.CompleteActivityResponse
-	(*HeartbeatActivityRequest)(nil),        // 25: sidecar.bridge.v1.HeartbeatActivityRequest
-	(*HeartbeatActivityResponse)(nil),       // 26: sidecar.bridge.v1.HeartbeatActivityResponse
-	(*FetchWorkflowHistoryRequest)(nil),     // 27: sidecar.bridge.v1.FetchWorkflowHistoryRequest
-	(*FetchWorkflowHistoryResponse)(nil),    // 28: sidecar.bridge.v1.FetchWorkflowHistoryResponse
-	nil,                                     // 29: sidecar.bridge.v1.WorkflowOptions.MemoEntry
-	nil,                                     // 30: sidecar.bridge.v1.WorkflowOptions.SearchAttributesEntry
-	nil,                                     // 31: sidecar.bridge.v1.WorkflowOptions.HeadersEntry
-	nil,                                     // 32: sidecar.bridge.v1.SignalWorkflowRequest.HeadersEntry
-	nil,                                     // 33: sidecar.bridge.v1.QueryWorkflowRequest.HeadersEntry
-	nil,                                     // 34: sidecar.bridge.v1.UpdateWorkflowRequest.HeadersEntry
-	nil,                                     // 35: sidecar.bridge.v1.DescribeWorkflowResponse.MemoEntry
-	nil,                                     // 36: sidecar.bridge.v1.DescribeWorkflowResponse.SearchAttributesEntry
-	(*Payload)(nil),                         // 37: sidecar.bridge.v1.Payload
-	(*durationpb.Duration)(nil),             // 38: google.protobuf.Duration
-	(*RetryPolicy)(nil),                     // 39: sidecar.bridge.v1.RetryPolicy
-	(WorkflowIdReusePolicy)(0),              // 40: sidecar.bridge.v1.WorkflowIdReusePolicy
-	(WorkflowIdConflictPolicy)(0),           // 41: sidecar.bridge.v1.WorkflowIdConflictPolicy
-	(*Priority)(nil),                        // 42: sidecar.bridge.v1.Priority
-	(*NexusLink)(nil),                       // 43: sidecar.bridge.v1.NexusLink
-	(*WorkflowExecution)(nil),               // 44: sidecar.bridge.v1.WorkflowExecution
-	(*Payloads)(nil),                        // 45: sidecar.bridge.v1.Payloads
-	(WorkflowExecutionStatus)(0),            // 46: sidecar.bridge.v1.WorkflowExecutionStatus
-	(*Failure)(nil),                         // 47: sidecar.bridge.v1.Failure
-	(*timestamppb.Timestamp)(nil),           // 48: google.protobuf.Timestamp
-	(*ActivityExecutionResult)(nil),         // 49: sidecar.bridge.v1.ActivityExecutionResult
-	(HistoryEncoding)(0),                    // 50: sidecar.bridge.v1.HistoryEncoding
-	(*WorkflowHistory)(nil),                 // 51: sidecar.bridge.v1.WorkflowHistory
+	(*UpdateWithStartWorkflowRequest)(nil),  // 13: sidecar.bridge.v1.UpdateWithStartWorkflowRequest
+	(*UpdateWithStartWorkflowResponse)(nil), // 14: sidecar.bridge.v1.UpdateWithStartWorkflowResponse
+	(*GetWorkflowResultRequest)(nil),        // 15: sidecar.bridge.v1.GetWorkflowResultRequest
+	(*GetWorkflowResultResponse)(nil),       // 16: sidecar.bridge.v1.GetWorkflowResultResponse
+	(*CancelWorkflowRequest)(nil),           // 17: sidecar.bridge.v1.CancelWorkflowRequest
+	(*CancelWorkflowResponse)(nil),          // 18: sidecar.bridge.v1.CancelWorkflowResponse
+	(*TerminateWorkflowRequest)(nil),        // 19: sidecar.bridge.v1.TerminateWorkflowRequest
+	(*TerminateWorkflowResponse)(nil),       // 20: sidecar.bridge.v1.TerminateWorkflowResponse
+	(*DescribeWorkflowRequest)(nil),         // 21: sidecar.bridge.v1.DescribeWorkflowRequest
+	(*DescribeWorkflowResponse)(nil),        // 22: sidecar.bridge.v1.DescribeWorkflowResponse
+	(*ActivityRef)(nil),                     // 23: sidecar.bridge.v1.ActivityRef
+	(*ActivityId)(nil),                      // 24: sidecar.bridge.v1.ActivityId
+	(*CompleteActivityRequest)(nil),         // 25: sidecar.bridge.v1.CompleteActivityRequest
+	(*CompleteActivityResponse)(nil),        // 26: sidecar.bridge.v1.CompleteActivityResponse
+	(*HeartbeatActivityRequest)(nil),        // 27: sidecar.bridge.v1.HeartbeatActivityRequest
+	(*HeartbeatActivityResponse)(nil),       // 28: sidecar.bridge.v1.HeartbeatActivityResponse
+	(*FetchWorkflowHistoryRequest)(nil),     // 29: sidecar.bridge.v1.FetchWorkflowHistoryRequest
+	(*FetchWorkflowHistoryResponse)(nil),    // 30: sidecar.bridge.v1.FetchWorkflowHistoryResponse
+	nil,                                     // 31: sidecar.bridge.v1.WorkflowOptions.MemoEntry
+	nil,                                     // 32: sidecar.bridge.v1.WorkflowOptions.SearchAttributesEntry
+	nil,                                     // 33: sidecar.bridge.v1.WorkflowOptions.HeadersEntry
+	nil,                                     // 34: sidecar.bridge.v1.SignalWorkflowRequest.HeadersEntry
+	nil,                                     // 35: sidecar.bridge.v1.QueryWorkflowRequest.HeadersEntry
+	nil,                                     // 36: sidecar.bridge.v1.UpdateWorkflowRequest.HeadersEntry
+	nil,                                     // 37: sidecar.bridge.v1.UpdateWithStartWorkflowRequest.HeadersEntry
+	nil,                                     // 38: sidecar.bridge.v1.DescribeWorkflowResponse.MemoEntry
+	nil,                                     // 39: sidecar.bridge.v1.DescribeWorkflowResponse.SearchAttributesEntry
+	(*Payload)(nil),                         // 40: sidecar.bridge.v1.Payload
+	(*durationpb.Duration)(nil),             // 41: google.protobuf.Duration
+	(*RetryPolicy)(nil),                     // 42: sidecar.bridge.v1.RetryPolicy
+	(WorkflowIdReusePolicy)(0),              // 43: sidecar.bridge.v1.WorkflowIdReusePolicy
+	(WorkflowIdConflictPolicy)(0),           // 44: sidecar.bridge.v1.WorkflowIdConflictPolicy
+	(*Priority)(nil),                        // 45: sidecar.bridge.v1.Priority
+	(*NexusLink)(nil),                       // 46: sidecar.bridge.v1.NexusLink
+	(*WorkflowExecution)(nil),               // 47: sidecar.bridge.v1.WorkflowExecution
+	(*Payloads)(nil),                        // 48: sidecar.bridge.v1.Payloads
+	(WorkflowExecutionStatus)(0),            // 49: sidecar.bridge.v1.WorkflowExecutionStatus
+	(*Failure)(nil),                         // 50: sidecar.bridge.v1.Failure
+	(*timestamppb.Timestamp)(nil),           // 51: google.protobuf.Timestamp
+	(*ActivityExecutionResult)(nil),         // 52: sidecar.bridge.v1.ActivityExecutionResult
+	(HistoryEncoding)(0),                    // 53: sidecar.bridge.v1.HistoryEncoding
+	(*WorkflowHistory)(nil),                 // 54: sidecar.bridge.v1.WorkflowHistory
 }
 var file_sidecar_bridge_v1_client_proto_depIdxs = []int32{
-	37, // 0: sidecar.bridge.v1.WorkflowOptions.args:type_name -> sidecar.bridge.v1.Payload
-	38, // 1: sidecar.bridge.v1.WorkflowOptions.execution_timeout:type_name -> google.protobuf.Duration
-	38, // 2: sidecar.bridge.v1.WorkflowOptions.run_timeout:type_name -> google.protobuf.Duration
-	38, // 3: sidecar.bridge.v1.WorkflowOptions.task_timeout:type_name -> google.protobuf.Duration
-	39, // 4: sidecar.bridge.v1.WorkflowOptions.retry_policy:type_name -> sidecar.bridge.v1.RetryPolicy
-	40, // 5: sidecar.bridge.v1.WorkflowOptions.id_reuse_policy:type_name -> sidecar.bridge.v1.WorkflowIdReusePolicy
-	41, // 6: sidecar.bridge.v1.WorkflowOptions.id_conflict_policy:type_name -> sidecar.bridge.v1.WorkflowIdConflictPolicy
-	29, // 7: sidecar.bridge.v1.WorkflowOptions.memo:type_name -> sidecar.bridge.v1.WorkflowOptions.MemoEntry
-	30, // 8: sidecar.bridge.v1.WorkflowOptions.search_attributes:type_name -> sidecar.bridge.v1.WorkflowOptions.SearchAttributesEntry
-	31, // 9: sidecar.bridge.v1.WorkflowOptions.headers:type_name -> sidecar.bridge.v1.WorkflowOptions.HeadersEntry
-	38, // 10: sidecar.bridge.v1.WorkflowOptions.start_delay:type_name -> google.protobuf.Duration
-	42, // 11: sidecar.bridge.v1.WorkflowOptions.priority:type_name -> sidecar.bridge.v1.Priority
+	40, // 0: sidecar.bridge.v1.WorkflowOptions.args:type_name -> sidecar.bridge.v1.Payload
+	41, // 1: sidecar.bridge.v1.WorkflowOptions.execution_timeout:type_name -> google.protobuf.Duration
+	41, // 2: sidecar.bridge.v1.WorkflowOptions.run_timeout:type_name -> google.protobuf.Duration
+	41, // 3: sidecar.bridge.v1.WorkflowOptions.task_timeout:type_name -> google.protobuf.Duration
+	42, // 4: sidecar.bridge.v1.WorkflowOptions.retry_policy:type_name -> sidecar.bridge.v1.RetryPolicy
+	43, // 5: sidecar.bridge.v1.WorkflowOptions.id_reuse_policy:type_name -> sidecar.bridge.v1.WorkflowIdReusePolicy
+	44, // 6: sidecar.bridge.v1.WorkflowOptions.id_conflict_policy:type_name -> sidecar.bridge.v1.WorkflowIdConflictPolicy
+	31, // 7: sidecar.bridge.v1.WorkflowOptions.memo:type_name -> sidecar.bridge.v1.WorkflowOptions.MemoEntry
+	32, // 8: sidecar.bridge.v1.WorkflowOptions.search_attributes:type_name -> sidecar.bridge.v1.WorkflowOptions.SearchAttributesEntry
+	33, // 9: sidecar.bridge.v1.WorkflowOptions.headers:type_name -> sidecar.bridge.v1.WorkflowOptions.HeadersEntry
+	41, // 10: sidecar.bridge.v1.WorkflowOptions.start_delay:type_name -> google.protobuf.Duration
+	45, // 11: sidecar.bridge.v1.WorkflowOptions.priority:type_name -> sidecar.bridge.v1.Priority
 	2,  // 12: sidecar.bridge.v1.StartWorkflowRequest.options:type_name -> sidecar.bridge.v1.WorkflowOptions
-	43, // 13: sidecar.bridge.v1.StartWorkflowResponse.nexus_links:type_name -> sidecar.bridge.v1.NexusLink
+	46, // 13: sidecar.bridge.v1.StartWorkflowResponse.nexus_links:type_name -> sidecar.bridge.v1.NexusLink
 	2,  // 14: sidecar.bridge.v1.SignalWithStartWorkflowRequest.options:type_name -> sidecar.bridge.v1.WorkflowOptions
-	37, // 15: sidecar.bridge.v1.SignalWithStartWorkflowRequest.signal_args:type_name -> sidecar.bridge.v1.Payload
-	44, // 16: sidecar.bridge.v1.SignalWorkflowRequest.execution:type_name -> sidecar.bridge.v1.WorkflowExecution
-	37, // 17: sidecar.bridge.v1.SignalWorkflowRequest.args:type_name -> sidecar.bridge.v1.Payload
-	32, // 18: sidecar.bridge.v1.SignalWorkflowRequest.headers:type_name -> sidecar.bridge.v1.SignalWorkflowRequest.HeadersEntry
-	44, // 19: sidecar.bridge.v1.QueryWorkflowRequest.execution:type_name -> sidecar.bridge.v1.WorkflowExecution
-	37, // 20: sidecar.bridge.v1.QueryWorkflowRequest.args:type_name -> sidecar.bridge.v1.Payload
-	33, // 21: sidecar.bridge.v1.QueryWorkflowRequest.headers:type_name -> sidecar.bridge.v1.QueryWorkflowRequest.HeadersEntry
+	40, // 15: sidecar.bridge.v1.SignalWithStartWorkflowRequest.signal_args:type_name -> sidecar.bridge.v1.Payload
+	47, // 16: sidecar.bridge.v1.SignalWorkflowRequest.execution:type_name -> sidecar.bridge.v1.WorkflowExecution
+	40, // 17: sidecar.bridge.v1.SignalWorkflowRequest.args:type_name -> sidecar.bridge.v1.Payload
+	34, // 18: sidecar.bridge.v1.SignalWorkflowRequest.headers:type_name -> sidecar.bridge.v1.SignalWorkflowRequest.HeadersEntry
+	47, // 19: sidecar.bridge.v1.QueryWorkflowRequest.execution:type_name -> sidecar.bridge.v1.WorkflowExecution
+	40, // 20: sidecar.bridge.v1.QueryWorkflowRequest.args:type_name -> sidecar.bridge.v1.Payload
+	35, // 21: sidecar.bridge.v1.QueryWorkflowRequest.headers:type_name -> sidecar.bridge.v1.QueryWorkflowRequest.HeadersEntry
 	0,  // 22: sidecar.bridge.v1.QueryWorkflowRequest.reject_condition:type_name -> sidecar.bridge.v1.QueryRejectCondition
-	45, // 23: sidecar.bridge.v1.QueryWorkflowResponse.result:type_name -> sidecar.bridge.v1.Payloads
-	46, // 24: sidecar.bridge.v1.QueryWorkflowResponse.rejected_status:type_name -> sidecar.bridge.v1.WorkflowExecutionStatus
-	44, // 25: sidecar.bridge.v1.UpdateWorkflowRequest.execution:type_name -> sidecar.bridge.v1.WorkflowExecution
-	37, // 26: sidecar.bridge.v1.UpdateWorkflowRequest.args:type_name -> sidecar.bridge.v1.Payload
-	34, // 27: sidecar.bridge.v1.UpdateWorkflowRequest.headers:type_name -> sidecar.bridge.v1.UpdateWorkflowRequest.HeadersEntry
+	48, // 23: sidecar.bridge.v1.QueryWorkflowResponse.result:type_name -> sidecar.bridge.v1.Payloads
+	49, // 24: sidecar.bridge.v1.QueryWorkflowResponse.rejected_status:type_name -> sidecar.bridge.v1.WorkflowExecutionStatus
+	47, // 25: sidecar.bridge.v1.UpdateWorkflowRequest.execution:type_name -> sidecar.bridge.v1.WorkflowExecution
+	40, // 26: sidecar.bridge.v1.UpdateWorkflowRequest.args:type_name -> sidecar.bridge.v1.Payload
+	36, // 27: sidecar.bridge.v1.UpdateWorkflowRequest.headers:type_name -> sidecar.bridge.v1.UpdateWorkflowRequest.HeadersEntry
 	1,  // 28: sidecar.bridge.v1.UpdateWorkflowRequest.wait_for_stage:type_name -> sidecar.bridge.v1.UpdateWaitStage
-	45, // 29: sidecar.bridge.v1.UpdateWorkflowResponse.success:type_name -> sidecar.bridge.v1.Payloads
-	47, // 30: sidecar.bridge.v1.UpdateWorkflowResponse.failure:type_name -> sidecar.bridge.v1.Failure
-	44, // 31: sidecar.bridge.v1.GetWorkflowResultRequest.execution:type_name -> sidecar.bridge.v1.WorkflowExecution
-	46, // 32: sidecar.bridge.v1.GetWorkflowResultResponse.status:type_name -> sidecar.bridge.v1.WorkflowExecutionStatus
-	45, // 33: sidecar.bridge.v1.GetWorkflowResultResponse.result:type_name -> sidecar.bridge.v1.Payloads
-	47, // 34: sidecar.bridge.v1.GetWorkflowResultResponse.failure:type_name -> sidecar.bridge.v1.Failure
-	44, // 35: sidecar.bridge.v1.CancelWorkflowRequest.execution:type_name -> sidecar.bridge.v1.WorkflowExecution
-	44, // 36: sidecar.bridge.v1.TerminateWorkflowRequest.execution:type_name -> sidecar.bridge.v1.WorkflowExecution
-	37, // 37: sidecar.bridge.v1.TerminateWorkflowRequest.details:type_name -> sidecar.bridge.v1.Payload
-	44, // 38: sidecar.bridge.v1.DescribeWorkflowRequest.execution:type_name -> sidecar.bridge.v1.WorkflowExecution
-	44, // 39: sidecar.bridge.v1.DescribeWorkflowResponse.execution:type_name -> sidecar.bridge.v1.WorkflowExecution
-	46, // 40: sidecar.bridge.v1.DescribeWorkflowResponse.status:type_name -> sidecar.bridge.v1.WorkflowExecutionStatus
-	48, // 41: sidecar.bridge.v1.DescribeWorkflowResponse.start_time:type_name -> google.protobuf.Timestamp
-	48, // 42: sidecar.bridge.v1.DescribeWorkflowResponse.close_time:type_name -> google.protobuf.Timestamp
-	35, // 43: sidecar.bridge.v1.DescribeWorkflowResponse.memo:type_name -> sidecar.bridge.v1.DescribeWorkflowResponse.MemoEntry
-	36, // 44: sidecar.bridge.v1.DescribeWorkflowResponse.search_attributes:type_name -> sidecar.bridge.v1.DescribeWorkflowResponse.SearchAttributesEntry
-	44, // 45: sidecar.bridge.v1.DescribeWorkflowResponse.parent_execution:type_name -> sidecar.bridge.v1.WorkflowExecution
-	22, // 46: sidecar.bridge.v1.ActivityRef.id:type_name -> sidecar.bridge.v1.ActivityId
-	21, // 47: sidecar.bridge.v1.CompleteActivityRequest.activity:type_name -> sidecar.bridge.v1.ActivityRef
-	49, // 48: sidecar.bridge.v1.CompleteActivityRequest.result:type_name -> sidecar.bridge.v1.ActivityExecutionResult
-	21, // 49: sidecar.bridge.v1.HeartbeatActivityRequest.activity:type_name -> sidecar.bridge.v1.ActivityRef
-	37, // 50: sidecar.bridge.v1.HeartbeatActivityRequest.details:type_name -> sidecar.bridge.v1.Payload
-	44, // 51: sidecar.bridge.v1.FetchWorkflowHistoryRequest.execution:type_name -> sidecar.bridge.v1.WorkflowExecution
-	50, // 52: sidecar.bridge.v1.FetchWorkflowHistoryRequest.encoding:type_name -> sidecar.bridge.v1.HistoryEncoding
-	51, // 53: sidecar.bridge.v1.FetchWorkflowHistoryResponse.history:type_name -> sidecar.bridge.v1.WorkflowHistory
-	37, // 54: sidecar.bridge.v1.WorkflowOptions.MemoEntry.value:type_name -> sidecar.bridge.v1.Payload
-	37, // 55: sidecar.bridge.v1.WorkflowOptions.SearchAttributesEntry.value:type_name -> sidecar.bridge.v1.Payload
-	37, // 56: sidecar.bridge.v1.WorkflowOptions.HeadersEntry.value:type_name -> sidecar.bridge.v1.Payload
-	37, // 57: sidecar.bridge.v1.SignalWorkflowRequest.HeadersEntry.value:type_name -> sidecar.bridge.v1.Payload
-	37, // 58: sidecar.bridge.v1.QueryWorkflowRequest.HeadersEntry.value:type_name -> sidecar.bridge.v1.Payload
-	37, // 59: sidecar.bridge.v1.UpdateWorkflowRequest.HeadersEntry.value:type_name -> sidecar.bridge.v1.Payload
-	37, // 60: sidecar.bridge.v1.DescribeWorkflowResponse.MemoEntry.value:type_name -> sidecar.bridge.v1.Payload
-	37, // 61: sidecar.bridge.v1.DescribeWorkflowResponse.SearchAttributesEntry.value:type_name -> sidecar.bridge.v1.Payload
-	3,  // 62: sidecar.bridge.v1.ClientService.StartWorkflow:input_type -> sidecar.bridge.v1.StartWorkflowRequest
-	5,  // 63: sidecar.bridge.v1.ClientService.SignalWithStartWorkflow:input_type -> sidecar.bridge.v1.SignalWithStartWorkflowRequest
-	7,  // 64: sidecar.bridge.v1.ClientService.SignalWorkflow:input_type -> sidecar.bridge.v1.SignalWorkflowRequest
-	9,  // 65: sidecar.bridge.v1.ClientService.QueryWorkflow:input_type -> sidecar.bridge.v1.QueryWorkflowRequest
-	11, // 66: sidecar.bridge.v1.ClientService.UpdateWorkflow:input_type -> sidecar.bridge.v1.UpdateWorkflowRequest
-	13, // 67: sidecar.bridge.v1.ClientService.GetWorkflowResult:input_type -> sidecar.bridge.v1.GetWorkflowResultRequest
-	15, // 68: sidecar.bridge.v1.ClientService.CancelWorkflow:input_type -> sidecar.bridge.v1.CancelWorkflowRequest
-	17, // 69: sidecar.bridge.v1.ClientService.TerminateWorkflow:input_type -> sidecar.bridge.v1.TerminateWorkflowRequest
-	19, // 70: sidecar.bridge.v1.ClientService.DescribeWorkflow:input_type -> sidecar.bridge.v1.DescribeWorkflowRequest
-	23, // 71: sidecar.bridge.v1.ClientService.CompleteActivity:input_type -> sidecar.bridge.v1.CompleteActivityRequest
-	25, // 72: sidecar.bridge.v1.ClientService.HeartbeatActivity:input_type -> sidecar.bridge.v1.HeartbeatActivityRequest
-	27, // 73: sidecar.bridge.v1.ClientService.FetchWorkflowHistory:input_type -> sidecar.bridge.v1.FetchWorkflowHistoryRequest
-	4,  // 74: sidecar.bridge.v1.ClientService.StartWorkflow:output_type -> sidecar.bridge.v1.StartWorkflowResponse
-	6,  // 75: sidecar.bridge.v1.ClientService.SignalWithStartWorkflow:output_type -> sidecar.bridge.v1.SignalWithStartWorkflowResponse
-	8,  // 76: sidecar.bridge.v1.ClientService.SignalWorkflow:output_type -> sidecar.bridge.v1.SignalWorkflowResponse
-	10, // 77: sidecar.bridge.v1.ClientService.QueryWorkflow:output_type -> sidecar.bridge.v1.QueryWorkflowResponse
-	12, // 78: sidecar.bridge.v1.ClientService.UpdateWorkflow:output_type -> sidecar.bridge.v1.UpdateWorkflowResponse
-	14, // 79: sidecar.bridge.v1.ClientService.GetWorkflowResult:output_type -> sidecar.bridge.v1.GetWorkflowResultResponse
-	16, // 80: sidecar.bridge.v1.ClientService.CancelWorkflow:output_type -> sidecar.bridge.v1.CancelWorkflowResponse
-	18, // 81: sidecar.bridge.v1.ClientService.TerminateWorkflow:output_type -> sidecar.bridge.v1.TerminateWorkflowResponse
-	20, // 82: sidecar.bridge.v1.ClientService.DescribeWorkflow:output_type -> sidecar.bridge.v1.DescribeWorkflowResponse
-	24, // 83: sidecar.bridge.v1.ClientService.CompleteActivity:output_type -> sidecar.bridge.v1.CompleteActivityResponse
-	26, // 84: sidecar.bridge.v1.ClientService.HeartbeatActivity:output_type -> sidecar.bridge.v1.HeartbeatActivityResponse
-	28, // 85: sidecar.bridge.v1.ClientService.FetchWorkflowHistory:output_type -> sidecar.bridge.v1.FetchWorkflowHistoryResponse
-	74, // [74:86] is the sub-list for method output_type
-	62, // [62:74] is the sub-list for method input_type
-	62, // [62:62] is the sub-list for extension type_name
-	62, // [62:62] is the sub-list for extension extendee
-	0,  // [0:62] is the sub-list for field type_name
+	48, // 29: sidecar.bridge.v1.UpdateWorkflowResponse.success:type_name -> sidecar.bridge.v1.Payloads
+	50, // 30: sidecar.bridge.v1.UpdateWorkflowResponse.failure:type_name -> sidecar.bridge.v1.Failure
+	2,  // 31: sidecar.bridge.v1.UpdateWithStartWorkflowRequest.options:type_name -> sidecar.bridge.v1.WorkflowOptions
+	40, // 32: sidecar.bridge.v1.UpdateWithStartWorkflowRequest.args:type_name -> sidecar.bridge.v1.Payload
+	37, // 33: sidecar.bridge.v1.UpdateWithStartWorkflowRequest.headers:type_name -> sidecar.bridge.v1.UpdateWithStartWorkflowRequest.HeadersEntry
+	1,  // 34: sidecar.bridge.v1.UpdateWithStartWorkflowRequest.wait_for_stage:type_name -> sidecar.bridge.v1.UpdateWaitStage
+	12, // 35: sidecar.bridge.v1.UpdateWithStartWorkflowResponse.update:type_name -> sidecar.bridge.v1.UpdateWorkflowResponse
+	47, // 36: sidecar.bridge.v1.GetWorkflowResultRequest.execution:type_name -> sidecar.bridge.v1.WorkflowExecution
+	49, // 37: sidecar.bridge.v1.GetWorkflowResultResponse.status:type_name -> sidecar.bridge.v1.WorkflowExecutionStatus
+	48, // 38: sidecar.bridge.v1.GetWorkflowResultResponse.result:type_name -> sidecar.bridge.v1.Payloads
+	50, // 39: sidecar.bridge.v1.GetWorkflowResultResponse.failure:type_name -> sidecar.bridge.v1.Failure
+	47, // 40: sidecar.bridge.v1.CancelWorkflowRequest.execution:type_name -> sidecar.bridge.v1.WorkflowExecution
+	47, // 41: sidecar.bridge.v1.TerminateWorkflowRequest.execution:type_name -> sidecar.bridge.v1.WorkflowExecution
+	40, // 42: sidecar.bridge.v1.TerminateWorkflowRequest.details:type_name -> sidecar.bridge.v1.Payload
+	47, // 43: sidecar.bridge.v1.DescribeWorkflowRequest.execution:type_name -> sidecar.bridge.v1.WorkflowExecution
+	47, // 44: sidecar.bridge.v1.DescribeWorkflowResponse.execution:type_name -> sidecar.bridge.v1.WorkflowExecution
+	49, // 45: sidecar.bridge.v1.DescribeWorkflowResponse.status:type_name -> sidecar.bridge.v1.WorkflowExecutionStatus
+	51, // 46: sidecar.bridge.v1.DescribeWorkflowResponse.start_time:type_name -> google.protobuf.Timestamp
+	51, // 47: sidecar.bridge.v1.DescribeWorkflowResponse.close_time:type_name -> google.protobuf.Timestamp
+	38, // 48: sidecar.bridge.v1.DescribeWorkflowResponse.memo:type_name -> sidecar.bridge.v1.DescribeWorkflowResponse.MemoEntry
+	39, // 49: sidecar.bridge.v1.DescribeWorkflowResponse.search_attributes:type_name -> sidecar.bridge.v1.DescribeWorkflowResponse.SearchAttributesEntry
+	47, // 50: sidecar.bridge.v1.DescribeWorkflowResponse.parent_execution:type_name -> sidecar.bridge.v1.WorkflowExecution
+	24, // 51: sidecar.bridge.v1.ActivityRef.id:type_name -> sidecar.bridge.v1.ActivityId
+	23, // 52: sidecar.bridge.v1.CompleteActivityRequest.activity:type_name -> sidecar.bridge.v1.ActivityRef
+	52, // 53: sidecar.bridge.v1.CompleteActivityRequest.result:type_name -> sidecar.bridge.v1.ActivityExecutionResult
+	23, // 54: sidecar.bridge.v1.HeartbeatActivityRequest.activity:type_name -> sidecar.bridge.v1.ActivityRef
+	40, // 55: sidecar.bridge.v1.HeartbeatActivityRequest.details:type_name -> sidecar.bridge.v1.Payload
+	47, // 56: sidecar.bridge.v1.FetchWorkflowHistoryRequest.execution:type_name -> sidecar.bridge.v1.WorkflowExecution
+	53, // 57: sidecar.bridge.v1.FetchWorkflowHistoryRequest.encoding:type_name -> sidecar.bridge.v1.HistoryEncoding
+	54, // 58: sidecar.bridge.v1.FetchWorkflowHistoryResponse.history:type_name -> sidecar.bridge.v1.WorkflowHistory
+	40, // 59: sidecar.bridge.v1.WorkflowOptions.MemoEntry.value:type_name -> sidecar.bridge.v1.Payload
+	40, // 60: sidecar.bridge.v1.WorkflowOptions.SearchAttributesEntry.value:type_name -> sidecar.bridge.v1.Payload
+	40, // 61: sidecar.bridge.v1.WorkflowOptions.HeadersEntry.value:type_name -> sidecar.bridge.v1.Payload
+	40, // 62: sidecar.bridge.v1.SignalWorkflowRequest.HeadersEntry.value:type_name -> sidecar.bridge.v1.Payload
+	40, // 63: sidecar.bridge.v1.QueryWorkflowRequest.HeadersEntry.value:type_name -> sidecar.bridge.v1.Payload
+	40, // 64: sidecar.bridge.v1.UpdateWorkflowRequest.HeadersEntry.value:type_name -> sidecar.bridge.v1.Payload
+	40, // 65: sidecar.bridge.v1.UpdateWithStartWorkflowRequest.HeadersEntry.value:type_name -> sidecar.bridge.v1.Payload
+	40, // 66: sidecar.bridge.v1.DescribeWorkflowResponse.MemoEntry.value:type_name -> sidecar.bridge.v1.Payload
+	40, // 67: sidecar.bridge.v1.DescribeWorkflowResponse.SearchAttributesEntry.value:type_name -> sidecar.bridge.v1.Payload
+	3,  // 68: sidecar.bridge.v1.ClientService.StartWorkflow:input_type -> sidecar.bridge.v1.StartWorkflowRequest
+	5,  // 69: sidecar.bridge.v1.ClientService.SignalWithStartWorkflow:input_type -> sidecar.bridge.v1.SignalWithStartWorkflowRequest
+	7,  // 70: sidecar.bridge.v1.ClientService.SignalWorkflow:input_type -> sidecar.bridge.v1.SignalWorkflowRequest
+	9,  // 71: sidecar.bridge.v1.ClientService.QueryWorkflow:input_type -> sidecar.bridge.v1.QueryWorkflowRequest
+	11, // 72: sidecar.bridge.v1.ClientService.UpdateWorkflow:input_type -> sidecar.bridge.v1.UpdateWorkflowRequest
+	13, // 73: sidecar.bridge.v1.ClientService.UpdateWithStartWorkflow:input_type -> sidecar.bridge.v1.UpdateWithStartWorkflowRequest
+	15, // 74: sidecar.bridge.v1.ClientService.GetWorkflowResult:input_type -> sidecar.bridge.v1.GetWorkflowResultRequest
+	17, // 75: sidecar.bridge.v1.ClientService.CancelWorkflow:input_type -> sidecar.bridge.v1.CancelWorkflowRequest
+	19, // 76: sidecar.bridge.v1.ClientService.TerminateWorkflow:input_type -> sidecar.bridge.v1.TerminateWorkflowRequest
+	21, // 77: sidecar.bridge.v1.ClientService.DescribeWorkflow:input_type -> sidecar.bridge.v1.DescribeWorkflowRequest
+	25, // 78: sidecar.bridge.v1.ClientService.CompleteActivity:input_type -> sidecar.bridge.v1.CompleteActivityRequest
+	27, // 79: sidecar.bridge.v1.ClientService.HeartbeatActivity:input_type -> sidecar.bridge.v1.HeartbeatActivityRequest
+	29, // 80: sidecar.bridge.v1.ClientService.FetchWorkflowHistory:input_type -> sidecar.bridge.v1.FetchWorkflowHistoryRequest
+	4,  // 81: sidecar.bridge.v1.ClientService.StartWorkflow:output_type -> sidecar.bridge.v1.StartWorkflowResponse
+	6,  // 82: sidecar.bridge.v1.ClientService.SignalWithStartWorkflow:output_type -> sidecar.bridge.v1.SignalWithStartWorkflowResponse
+	8,  // 83: sidecar.bridge.v1.ClientService.SignalWorkflow:output_type -> sidecar.bridge.v1.SignalWorkflowResponse
+	10, // 84: sidecar.bridge.v1.ClientService.QueryWorkflow:output_type -> sidecar.bridge.v1.QueryWorkflowResponse
+	12, // 85: sidecar.bridge.v1.ClientService.UpdateWorkflow:output_type -> sidecar.bridge.v1.UpdateWorkflowResponse
+	14, // 86: sidecar.bridge.v1.ClientService.UpdateWithStartWorkflow:output_type -> sidecar.bridge.v1.UpdateWithStartWorkflowResponse
+	16, // 87: sidecar.bridge.v1.ClientService.GetWorkflowResult:output_type -> sidecar.bridge.v1.GetWorkflowResultResponse
+	18, // 88: sidecar.bridge.v1.ClientService.CancelWorkflow:output_type -> sidecar.bridge.v1.CancelWorkflowResponse
+	20, // 89: sidecar.bridge.v1.ClientService.TerminateWorkflow:output_type -> sidecar.bridge.v1.TerminateWorkflowResponse
+	22, // 90: sidecar.bridge.v1.ClientService.DescribeWorkflow:output_type -> sidecar.bridge.v1.DescribeWorkflowResponse
+	26, // 91: sidecar.bridge.v1.ClientService.CompleteActivity:output_type -> sidecar.bridge.v1.CompleteActivityResponse
+	28, // 92: sidecar.bridge.v1.ClientService.HeartbeatActivity:output_type -> sidecar.bridge.v1.HeartbeatActivityResponse
+	30, // 93: sidecar.bridge.v1.ClientService.FetchWorkflowHistory:output_type -> sidecar.bridge.v1.FetchWorkflowHistoryResponse
+	81, // [81:94] is the sub-list for method output_type
+	68, // [68:81] is the sub-list for method input_type
+	68, // [68:68] is the sub-list for extension type_name
+	68, // [68:68] is the sub-list for extension extendee
+	0,  // [0:68] is the sub-list for field type_name
 }
 
 func init() { file_sidecar_bridge_v1_client_proto_init() }
@@ -2473,11 +2659,11 @@ func file_sidecar_bridge_v1_client_proto_init() {
 		(*UpdateWorkflowResponse_Success)(nil),
 		(*UpdateWorkflowResponse_Failure)(nil),
 	}
-	file_sidecar_bridge_v1_client_proto_msgTypes[12].OneofWrappers = []any{
+	file_sidecar_bridge_v1_client_proto_msgTypes[14].OneofWrappers = []any{
 		(*GetWorkflowResultResponse_Result)(nil),
 		(*GetWorkflowResultResponse_Failure)(nil),
 	}
-	file_sidecar_bridge_v1_client_proto_msgTypes[19].OneofWrappers = []any{
+	file_sidecar_bridge_v1_client_proto_msgTypes[21].OneofWrappers = []any{
 		(*ActivityRef_TaskToken)(nil),
 		(*ActivityRef_Id)(nil),
 	}
@@ -2487,7 +2673,7 @@ func file_sidecar_bridge_v1_client_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_sidecar_bridge_v1_client_proto_rawDesc), len(file_sidecar_bridge_v1_client_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   35,
+			NumMessages:   38,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

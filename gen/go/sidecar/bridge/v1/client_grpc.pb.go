@@ -24,6 +24,7 @@ const (
 	ClientService_SignalWorkflow_FullMethodName          = "/sidecar.bridge.v1.ClientService/SignalWorkflow"
 	ClientService_QueryWorkflow_FullMethodName           = "/sidecar.bridge.v1.ClientService/QueryWorkflow"
 	ClientService_UpdateWorkflow_FullMethodName          = "/sidecar.bridge.v1.ClientService/UpdateWorkflow"
+	ClientService_UpdateWithStartWorkflow_FullMethodName = "/sidecar.bridge.v1.ClientService/UpdateWithStartWorkflow"
 	ClientService_GetWorkflowResult_FullMethodName       = "/sidecar.bridge.v1.ClientService/GetWorkflowResult"
 	ClientService_CancelWorkflow_FullMethodName          = "/sidecar.bridge.v1.ClientService/CancelWorkflow"
 	ClientService_TerminateWorkflow_FullMethodName       = "/sidecar.bridge.v1.ClientService/TerminateWorkflow"
@@ -48,7 +49,7 @@ const (
 // INVALID_ARGUMENT for a malformed request (the message names the field),
 // RESOURCE_EXHAUSTED for a payload over the server's blob size limit, and
 // UNAVAILABLE when the sidecar is shutting down during a long call
-// (GetWorkflowResult, UpdateWorkflow): call again. A query refused by its
+// (GetWorkflowResult, UpdateWorkflow, UpdateWithStartWorkflow): call again. A query refused by its
 // reject condition is not an error: see QueryWorkflowResponse.rejected_status.
 type ClientServiceClient interface {
 	// StartWorkflow starts a workflow run.
@@ -61,6 +62,12 @@ type ClientServiceClient interface {
 	QueryWorkflow(ctx context.Context, in *QueryWorkflowRequest, opts ...grpc.CallOption) (*QueryWorkflowResponse, error)
 	// UpdateWorkflow sends an update and waits for the requested stage.
 	UpdateWorkflow(ctx context.Context, in *UpdateWorkflowRequest, opts ...grpc.CallOption) (*UpdateWorkflowResponse, error)
+	// UpdateWithStartWorkflow starts a workflow run, or takes the open one as
+	// options.id_conflict_policy says, and sends it an update, atomically on
+	// the server; then waits for the requested stage as UpdateWorkflow does.
+	// An error from the start or the update comes back as the server gave it
+	// for that operation (e.g. ALREADY_EXISTS for a conflict policy of FAIL).
+	UpdateWithStartWorkflow(ctx context.Context, in *UpdateWithStartWorkflowRequest, opts ...grpc.CallOption) (*UpdateWithStartWorkflowResponse, error)
 	// GetWorkflowResult waits for a workflow to close and returns its outcome,
 	// following continue-as-new unless told not to.
 	GetWorkflowResult(ctx context.Context, in *GetWorkflowResultRequest, opts ...grpc.CallOption) (*GetWorkflowResultResponse, error)
@@ -134,6 +141,16 @@ func (c *clientServiceClient) UpdateWorkflow(ctx context.Context, in *UpdateWork
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(UpdateWorkflowResponse)
 	err := c.cc.Invoke(ctx, ClientService_UpdateWorkflow_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *clientServiceClient) UpdateWithStartWorkflow(ctx context.Context, in *UpdateWithStartWorkflowRequest, opts ...grpc.CallOption) (*UpdateWithStartWorkflowResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(UpdateWithStartWorkflowResponse)
+	err := c.cc.Invoke(ctx, ClientService_UpdateWithStartWorkflow_FullMethodName, in, out, cOpts...)
 	if err != nil {
 		return nil, err
 	}
@@ -225,7 +242,7 @@ func (c *clientServiceClient) FetchWorkflowHistory(ctx context.Context, in *Fetc
 // INVALID_ARGUMENT for a malformed request (the message names the field),
 // RESOURCE_EXHAUSTED for a payload over the server's blob size limit, and
 // UNAVAILABLE when the sidecar is shutting down during a long call
-// (GetWorkflowResult, UpdateWorkflow): call again. A query refused by its
+// (GetWorkflowResult, UpdateWorkflow, UpdateWithStartWorkflow): call again. A query refused by its
 // reject condition is not an error: see QueryWorkflowResponse.rejected_status.
 type ClientServiceServer interface {
 	// StartWorkflow starts a workflow run.
@@ -238,6 +255,12 @@ type ClientServiceServer interface {
 	QueryWorkflow(context.Context, *QueryWorkflowRequest) (*QueryWorkflowResponse, error)
 	// UpdateWorkflow sends an update and waits for the requested stage.
 	UpdateWorkflow(context.Context, *UpdateWorkflowRequest) (*UpdateWorkflowResponse, error)
+	// UpdateWithStartWorkflow starts a workflow run, or takes the open one as
+	// options.id_conflict_policy says, and sends it an update, atomically on
+	// the server; then waits for the requested stage as UpdateWorkflow does.
+	// An error from the start or the update comes back as the server gave it
+	// for that operation (e.g. ALREADY_EXISTS for a conflict policy of FAIL).
+	UpdateWithStartWorkflow(context.Context, *UpdateWithStartWorkflowRequest) (*UpdateWithStartWorkflowResponse, error)
 	// GetWorkflowResult waits for a workflow to close and returns its outcome,
 	// following continue-as-new unless told not to.
 	GetWorkflowResult(context.Context, *GetWorkflowResultRequest) (*GetWorkflowResultResponse, error)
@@ -281,6 +304,9 @@ func (UnimplementedClientServiceServer) QueryWorkflow(context.Context, *QueryWor
 }
 func (UnimplementedClientServiceServer) UpdateWorkflow(context.Context, *UpdateWorkflowRequest) (*UpdateWorkflowResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method UpdateWorkflow not implemented")
+}
+func (UnimplementedClientServiceServer) UpdateWithStartWorkflow(context.Context, *UpdateWithStartWorkflowRequest) (*UpdateWithStartWorkflowResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method UpdateWithStartWorkflow not implemented")
 }
 func (UnimplementedClientServiceServer) GetWorkflowResult(context.Context, *GetWorkflowResultRequest) (*GetWorkflowResultResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method GetWorkflowResult not implemented")
@@ -410,6 +436,24 @@ func _ClientService_UpdateWorkflow_Handler(srv interface{}, ctx context.Context,
 	}
 	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
 		return srv.(ClientServiceServer).UpdateWorkflow(ctx, req.(*UpdateWorkflowRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ClientService_UpdateWithStartWorkflow_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(UpdateWithStartWorkflowRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ClientServiceServer).UpdateWithStartWorkflow(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ClientService_UpdateWithStartWorkflow_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ClientServiceServer).UpdateWithStartWorkflow(ctx, req.(*UpdateWithStartWorkflowRequest))
 	}
 	return interceptor(ctx, in, info, handler)
 }
@@ -566,6 +610,10 @@ var ClientService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "UpdateWorkflow",
 			Handler:    _ClientService_UpdateWorkflow_Handler,
+		},
+		{
+			MethodName: "UpdateWithStartWorkflow",
+			Handler:    _ClientService_UpdateWithStartWorkflow_Handler,
 		},
 		{
 			MethodName: "GetWorkflowResult",

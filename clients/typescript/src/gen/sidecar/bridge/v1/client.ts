@@ -356,6 +356,52 @@ export interface UpdateWorkflowResponse {
     | undefined;
 }
 
+/**
+ * UpdateWithStartWorkflowRequest sends an update to a workflow, starting it
+ * first if needed.
+ */
+export interface UpdateWithStartWorkflowRequest {
+  /**
+   * The run to start. id_conflict_policy is required (USE_EXISTING updates
+   * an open run, FAIL refuses one); cron_schedule and start_delay are not
+   * allowed.
+   */
+  options?:
+    | WorkflowOptions
+    | undefined;
+  /** The update name. */
+  updateName: string;
+  /** The update's arguments. */
+  args: Payload[];
+  /** Headers passed with the update. */
+  headers: { [key: string]: Payload };
+  /**
+   * Idempotency key: retries with the same id run the update once. Empty
+   * means the sidecar picks one.
+   */
+  updateId: string;
+  /** The stage to wait for. */
+  waitForStage: UpdateWaitStage;
+}
+
+export interface UpdateWithStartWorkflowRequest_HeadersEntry {
+  key: string;
+  value?: Payload | undefined;
+}
+
+/**
+ * UpdateWithStartWorkflowResponse identifies the run and carries the
+ * update's outcome.
+ */
+export interface UpdateWithStartWorkflowResponse {
+  /** The run that got the update: the one started, or the open one. */
+  runId: string;
+  /** True when a new run was started. */
+  started: boolean;
+  /** The update, as UpdateWorkflow returns it. */
+  update?: UpdateWorkflowResponse | undefined;
+}
+
 /** GetWorkflowResultRequest waits for a workflow to close. */
 export interface GetWorkflowResultRequest {
   /** The workflow. An empty run id means the latest run. */
@@ -2867,6 +2913,404 @@ export const UpdateWorkflowResponse: MessageFns<UpdateWorkflowResponse> = {
   },
 };
 
+function createBaseUpdateWithStartWorkflowRequest(): UpdateWithStartWorkflowRequest {
+  return { options: undefined, updateName: "", args: [], headers: {}, updateId: "", waitForStage: 0 };
+}
+
+export const UpdateWithStartWorkflowRequest: MessageFns<UpdateWithStartWorkflowRequest> = {
+  encode(message: UpdateWithStartWorkflowRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.options !== undefined) {
+      WorkflowOptions.encode(message.options, writer.uint32(10).fork()).join();
+    }
+    if (message.updateName !== "") {
+      writer.uint32(18).string(message.updateName);
+    }
+    for (const v of message.args) {
+      Payload.encode(v!, writer.uint32(26).fork()).join();
+    }
+    globalThis.Object.entries(message.headers).forEach(([key, value]: [string, Payload]) => {
+      UpdateWithStartWorkflowRequest_HeadersEntry.encode({ key: key as any, value }, writer.uint32(34).fork()).join();
+    });
+    if (message.updateId !== "") {
+      writer.uint32(42).string(message.updateId);
+    }
+    if (message.waitForStage !== 0) {
+      writer.uint32(48).int32(message.waitForStage);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): UpdateWithStartWorkflowRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseUpdateWithStartWorkflowRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.options = WorkflowOptions.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.updateName = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.args.push(Payload.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            const entry4 = UpdateWithStartWorkflowRequest_HeadersEntry.decode(reader, reader.uint32());
+            if (entry4.value !== undefined) {
+              message.headers[entry4.key] = entry4.value;
+            }
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.updateId = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.waitForStage = reader.int32() as any;
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): UpdateWithStartWorkflowRequest {
+    return {
+      options: isSet(object.options) ? WorkflowOptions.fromJSON(object.options) : undefined,
+      updateName: isSet(object.updateName)
+        ? globalThis.String(object.updateName)
+        : isSet(object.update_name)
+        ? globalThis.String(object.update_name)
+        : "",
+      args: globalThis.Array.isArray(object?.args) ? object.args.map((e: any) => Payload.fromJSON(e)) : [],
+      headers: isObject(object.headers)
+        ? (globalThis.Object.entries(object.headers) as [string, any][]).reduce(
+          (acc: { [key: string]: Payload }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: Payload.fromJSON(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : {},
+      updateId: isSet(object.updateId)
+        ? globalThis.String(object.updateId)
+        : isSet(object.update_id)
+        ? globalThis.String(object.update_id)
+        : "",
+      waitForStage: isSet(object.waitForStage)
+        ? updateWaitStageFromJSON(object.waitForStage)
+        : isSet(object.wait_for_stage)
+        ? updateWaitStageFromJSON(object.wait_for_stage)
+        : 0,
+    };
+  },
+
+  toJSON(message: UpdateWithStartWorkflowRequest): unknown {
+    const obj: any = {};
+    if (message.options !== undefined) {
+      obj.options = WorkflowOptions.toJSON(message.options);
+    }
+    if (message.updateName !== "") {
+      obj.updateName = message.updateName;
+    }
+    if (message.args?.length) {
+      obj.args = message.args.map((e) => Payload.toJSON(e));
+    }
+    if (message.headers) {
+      const entries = globalThis.Object.entries(message.headers) as [string, Payload][];
+      if (entries.length > 0) {
+        obj.headers = {};
+        entries.forEach(([k, v]) => {
+          obj.headers[k] = Payload.toJSON(v);
+        });
+      }
+    }
+    if (message.updateId !== "") {
+      obj.updateId = message.updateId;
+    }
+    if (message.waitForStage !== 0) {
+      obj.waitForStage = updateWaitStageToJSON(message.waitForStage);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<UpdateWithStartWorkflowRequest>, I>>(base?: I): UpdateWithStartWorkflowRequest {
+    return UpdateWithStartWorkflowRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<UpdateWithStartWorkflowRequest>, I>>(
+    object: I,
+  ): UpdateWithStartWorkflowRequest {
+    const message = createBaseUpdateWithStartWorkflowRequest();
+    message.options = (object.options !== undefined && object.options !== null)
+      ? WorkflowOptions.fromPartial(object.options)
+      : undefined;
+    message.updateName = object.updateName ?? "";
+    message.args = object.args?.map((e) => Payload.fromPartial(e)) || [];
+    message.headers = (globalThis.Object.entries(object.headers ?? {}) as [string, Payload][]).reduce(
+      (acc: { [key: string]: Payload }, [key, value]: [string, Payload]) => {
+        if (value !== undefined) {
+          acc[key] = Payload.fromPartial(value);
+        }
+        return acc;
+      },
+      {},
+    );
+    message.updateId = object.updateId ?? "";
+    message.waitForStage = object.waitForStage ?? 0;
+    return message;
+  },
+};
+
+function createBaseUpdateWithStartWorkflowRequest_HeadersEntry(): UpdateWithStartWorkflowRequest_HeadersEntry {
+  return { key: "", value: undefined };
+}
+
+export const UpdateWithStartWorkflowRequest_HeadersEntry: MessageFns<UpdateWithStartWorkflowRequest_HeadersEntry> = {
+  encode(
+    message: UpdateWithStartWorkflowRequest_HeadersEntry,
+    writer: BinaryWriter = new BinaryWriter(),
+  ): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== undefined) {
+      Payload.encode(message.value, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): UpdateWithStartWorkflowRequest_HeadersEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseUpdateWithStartWorkflowRequest_HeadersEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.value = Payload.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): UpdateWithStartWorkflowRequest_HeadersEntry {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      value: isSet(object.value) ? Payload.fromJSON(object.value) : undefined,
+    };
+  },
+
+  toJSON(message: UpdateWithStartWorkflowRequest_HeadersEntry): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.value !== undefined) {
+      obj.value = Payload.toJSON(message.value);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<UpdateWithStartWorkflowRequest_HeadersEntry>, I>>(
+    base?: I,
+  ): UpdateWithStartWorkflowRequest_HeadersEntry {
+    return UpdateWithStartWorkflowRequest_HeadersEntry.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<UpdateWithStartWorkflowRequest_HeadersEntry>, I>>(
+    object: I,
+  ): UpdateWithStartWorkflowRequest_HeadersEntry {
+    const message = createBaseUpdateWithStartWorkflowRequest_HeadersEntry();
+    message.key = object.key ?? "";
+    message.value = (object.value !== undefined && object.value !== null)
+      ? Payload.fromPartial(object.value)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseUpdateWithStartWorkflowResponse(): UpdateWithStartWorkflowResponse {
+  return { runId: "", started: false, update: undefined };
+}
+
+export const UpdateWithStartWorkflowResponse: MessageFns<UpdateWithStartWorkflowResponse> = {
+  encode(message: UpdateWithStartWorkflowResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.runId !== "") {
+      writer.uint32(10).string(message.runId);
+    }
+    if (message.started !== false) {
+      writer.uint32(16).bool(message.started);
+    }
+    if (message.update !== undefined) {
+      UpdateWorkflowResponse.encode(message.update, writer.uint32(26).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): UpdateWithStartWorkflowResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseUpdateWithStartWorkflowResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.runId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.started = reader.bool();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.update = UpdateWorkflowResponse.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): UpdateWithStartWorkflowResponse {
+    return {
+      runId: isSet(object.runId)
+        ? globalThis.String(object.runId)
+        : isSet(object.run_id)
+        ? globalThis.String(object.run_id)
+        : "",
+      started: isSet(object.started) ? globalThis.Boolean(object.started) : false,
+      update: isSet(object.update) ? UpdateWorkflowResponse.fromJSON(object.update) : undefined,
+    };
+  },
+
+  toJSON(message: UpdateWithStartWorkflowResponse): unknown {
+    const obj: any = {};
+    if (message.runId !== "") {
+      obj.runId = message.runId;
+    }
+    if (message.started !== false) {
+      obj.started = message.started;
+    }
+    if (message.update !== undefined) {
+      obj.update = UpdateWorkflowResponse.toJSON(message.update);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<UpdateWithStartWorkflowResponse>, I>>(base?: I): UpdateWithStartWorkflowResponse {
+    return UpdateWithStartWorkflowResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<UpdateWithStartWorkflowResponse>, I>>(
+    object: I,
+  ): UpdateWithStartWorkflowResponse {
+    const message = createBaseUpdateWithStartWorkflowResponse();
+    message.runId = object.runId ?? "";
+    message.started = object.started ?? false;
+    message.update = (object.update !== undefined && object.update !== null)
+      ? UpdateWorkflowResponse.fromPartial(object.update)
+      : undefined;
+    return message;
+  },
+};
+
 function createBaseGetWorkflowResultRequest(): GetWorkflowResultRequest {
   return { execution: undefined, noFollowRuns: false };
 }
@@ -4846,7 +5290,7 @@ export const FetchWorkflowHistoryResponse: MessageFns<FetchWorkflowHistoryRespon
  * INVALID_ARGUMENT for a malformed request (the message names the field),
  * RESOURCE_EXHAUSTED for a payload over the server's blob size limit, and
  * UNAVAILABLE when the sidecar is shutting down during a long call
- * (GetWorkflowResult, UpdateWorkflow): call again. A query refused by its
+ * (GetWorkflowResult, UpdateWorkflow, UpdateWithStartWorkflow): call again. A query refused by its
  * reject condition is not an error: see QueryWorkflowResponse.rejected_status.
  */
 export type ClientServiceService = typeof ClientServiceService;
@@ -4909,6 +5353,25 @@ export const ClientServiceService = {
     responseSerialize: (value: UpdateWorkflowResponse): Buffer =>
       Buffer.from(UpdateWorkflowResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): UpdateWorkflowResponse => UpdateWorkflowResponse.decode(value),
+  },
+  /**
+   * UpdateWithStartWorkflow starts a workflow run, or takes the open one as
+   * options.id_conflict_policy says, and sends it an update, atomically on
+   * the server; then waits for the requested stage as UpdateWorkflow does.
+   * An error from the start or the update comes back as the server gave it
+   * for that operation (e.g. ALREADY_EXISTS for a conflict policy of FAIL).
+   */
+  updateWithStartWorkflow: {
+    path: "/sidecar.bridge.v1.ClientService/UpdateWithStartWorkflow" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: UpdateWithStartWorkflowRequest): Buffer =>
+      Buffer.from(UpdateWithStartWorkflowRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): UpdateWithStartWorkflowRequest => UpdateWithStartWorkflowRequest.decode(value),
+    responseSerialize: (value: UpdateWithStartWorkflowResponse): Buffer =>
+      Buffer.from(UpdateWithStartWorkflowResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): UpdateWithStartWorkflowResponse =>
+      UpdateWithStartWorkflowResponse.decode(value),
   },
   /**
    * GetWorkflowResult waits for a workflow to close and returns its outcome,
@@ -5021,6 +5484,14 @@ export interface ClientServiceServer extends UntypedServiceImplementation {
   /** UpdateWorkflow sends an update and waits for the requested stage. */
   updateWorkflow: handleUnaryCall<UpdateWorkflowRequest, UpdateWorkflowResponse>;
   /**
+   * UpdateWithStartWorkflow starts a workflow run, or takes the open one as
+   * options.id_conflict_policy says, and sends it an update, atomically on
+   * the server; then waits for the requested stage as UpdateWorkflow does.
+   * An error from the start or the update comes back as the server gave it
+   * for that operation (e.g. ALREADY_EXISTS for a conflict policy of FAIL).
+   */
+  updateWithStartWorkflow: handleUnaryCall<UpdateWithStartWorkflowRequest, UpdateWithStartWorkflowResponse>;
+  /**
    * GetWorkflowResult waits for a workflow to close and returns its outcome,
    * following continue-as-new unless told not to.
    */
@@ -5129,6 +5600,28 @@ export interface ClientServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: UpdateWorkflowResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * UpdateWithStartWorkflow starts a workflow run, or takes the open one as
+   * options.id_conflict_policy says, and sends it an update, atomically on
+   * the server; then waits for the requested stage as UpdateWorkflow does.
+   * An error from the start or the update comes back as the server gave it
+   * for that operation (e.g. ALREADY_EXISTS for a conflict policy of FAIL).
+   */
+  updateWithStartWorkflow(
+    request: UpdateWithStartWorkflowRequest,
+    callback: (error: ServiceError | null, response: UpdateWithStartWorkflowResponse) => void,
+  ): ClientUnaryCall;
+  updateWithStartWorkflow(
+    request: UpdateWithStartWorkflowRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: UpdateWithStartWorkflowResponse) => void,
+  ): ClientUnaryCall;
+  updateWithStartWorkflow(
+    request: UpdateWithStartWorkflowRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: UpdateWithStartWorkflowResponse) => void,
   ): ClientUnaryCall;
   /**
    * GetWorkflowResult waits for a workflow to close and returns its outcome,

@@ -223,6 +223,39 @@ class UpdateWorkflowResponse(_message.Message):
     failure: _common_pb2.Failure
     def __init__(self, update_id: _Optional[str] = ..., run_id: _Optional[str] = ..., success: _Optional[_Union[_common_pb2.Payloads, _Mapping]] = ..., failure: _Optional[_Union[_common_pb2.Failure, _Mapping]] = ...) -> None: ...
 
+class UpdateWithStartWorkflowRequest(_message.Message):
+    __slots__ = ("options", "update_name", "args", "headers", "update_id", "wait_for_stage")
+    class HeadersEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: _common_pb2.Payload
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[_Union[_common_pb2.Payload, _Mapping]] = ...) -> None: ...
+    OPTIONS_FIELD_NUMBER: _ClassVar[int]
+    UPDATE_NAME_FIELD_NUMBER: _ClassVar[int]
+    ARGS_FIELD_NUMBER: _ClassVar[int]
+    HEADERS_FIELD_NUMBER: _ClassVar[int]
+    UPDATE_ID_FIELD_NUMBER: _ClassVar[int]
+    WAIT_FOR_STAGE_FIELD_NUMBER: _ClassVar[int]
+    options: WorkflowOptions
+    update_name: str
+    args: _containers.RepeatedCompositeFieldContainer[_common_pb2.Payload]
+    headers: _containers.MessageMap[str, _common_pb2.Payload]
+    update_id: str
+    wait_for_stage: UpdateWaitStage
+    def __init__(self, options: _Optional[_Union[WorkflowOptions, _Mapping]] = ..., update_name: _Optional[str] = ..., args: _Optional[_Iterable[_Union[_common_pb2.Payload, _Mapping]]] = ..., headers: _Optional[_Mapping[str, _common_pb2.Payload]] = ..., update_id: _Optional[str] = ..., wait_for_stage: _Optional[_Union[UpdateWaitStage, str]] = ...) -> None: ...
+
+class UpdateWithStartWorkflowResponse(_message.Message):
+    __slots__ = ("run_id", "started", "update")
+    RUN_ID_FIELD_NUMBER: _ClassVar[int]
+    STARTED_FIELD_NUMBER: _ClassVar[int]
+    UPDATE_FIELD_NUMBER: _ClassVar[int]
+    run_id: str
+    started: bool
+    update: UpdateWorkflowResponse
+    def __init__(self, run_id: _Optional[str] = ..., started: _Optional[bool] = ..., update: _Optional[_Union[UpdateWorkflowResponse, _Mapping]] = ...) -> None: ...
+
 class GetWorkflowResultRequest(_message.Message):
     __slots__ = ("execution", "no_follow_runs")
     EXECUTION_FIELD_NUMBER: _ClassVar[int]

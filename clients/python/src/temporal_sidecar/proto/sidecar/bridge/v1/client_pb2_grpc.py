@@ -37,7 +37,7 @@ class ClientServiceStub:
     INVALID_ARGUMENT for a malformed request (the message names the field),
     RESOURCE_EXHAUSTED for a payload over the server's blob size limit, and
     UNAVAILABLE when the sidecar is shutting down during a long call
-    (GetWorkflowResult, UpdateWorkflow): call again. A query refused by its
+    (GetWorkflowResult, UpdateWorkflow, UpdateWithStartWorkflow): call again. A query refused by its
     reject condition is not an error: see QueryWorkflowResponse.rejected_status.
     """
 
@@ -71,6 +71,11 @@ class ClientServiceStub:
                 '/sidecar.bridge.v1.ClientService/UpdateWorkflow',
                 request_serializer=sidecar_dot_bridge_dot_v1_dot_client__pb2.UpdateWorkflowRequest.SerializeToString,
                 response_deserializer=sidecar_dot_bridge_dot_v1_dot_client__pb2.UpdateWorkflowResponse.FromString,
+                _registered_method=True)
+        self.UpdateWithStartWorkflow = channel.unary_unary(
+                '/sidecar.bridge.v1.ClientService/UpdateWithStartWorkflow',
+                request_serializer=sidecar_dot_bridge_dot_v1_dot_client__pb2.UpdateWithStartWorkflowRequest.SerializeToString,
+                response_deserializer=sidecar_dot_bridge_dot_v1_dot_client__pb2.UpdateWithStartWorkflowResponse.FromString,
                 _registered_method=True)
         self.GetWorkflowResult = channel.unary_unary(
                 '/sidecar.bridge.v1.ClientService/GetWorkflowResult',
@@ -121,7 +126,7 @@ class ClientServiceServicer:
     INVALID_ARGUMENT for a malformed request (the message names the field),
     RESOURCE_EXHAUSTED for a payload over the server's blob size limit, and
     UNAVAILABLE when the sidecar is shutting down during a long call
-    (GetWorkflowResult, UpdateWorkflow): call again. A query refused by its
+    (GetWorkflowResult, UpdateWorkflow, UpdateWithStartWorkflow): call again. A query refused by its
     reject condition is not an error: see QueryWorkflowResponse.rejected_status.
     """
 
@@ -155,6 +160,17 @@ class ClientServiceServicer:
 
     def UpdateWorkflow(self, request, context):
         """UpdateWorkflow sends an update and waits for the requested stage.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def UpdateWithStartWorkflow(self, request, context):
+        """UpdateWithStartWorkflow starts a workflow run, or takes the open one as
+        options.id_conflict_policy says, and sends it an update, atomically on
+        the server; then waits for the requested stage as UpdateWorkflow does.
+        An error from the start or the update comes back as the server gave it
+        for that operation (e.g. ALREADY_EXISTS for a conflict policy of FAIL).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -242,6 +258,11 @@ def add_ClientServiceServicer_to_server(servicer, server):
                     request_deserializer=sidecar_dot_bridge_dot_v1_dot_client__pb2.UpdateWorkflowRequest.FromString,
                     response_serializer=sidecar_dot_bridge_dot_v1_dot_client__pb2.UpdateWorkflowResponse.SerializeToString,
             ),
+            'UpdateWithStartWorkflow': grpc.unary_unary_rpc_method_handler(
+                    servicer.UpdateWithStartWorkflow,
+                    request_deserializer=sidecar_dot_bridge_dot_v1_dot_client__pb2.UpdateWithStartWorkflowRequest.FromString,
+                    response_serializer=sidecar_dot_bridge_dot_v1_dot_client__pb2.UpdateWithStartWorkflowResponse.SerializeToString,
+            ),
             'GetWorkflowResult': grpc.unary_unary_rpc_method_handler(
                     servicer.GetWorkflowResult,
                     request_deserializer=sidecar_dot_bridge_dot_v1_dot_client__pb2.GetWorkflowResultRequest.FromString,
@@ -297,7 +318,7 @@ class ClientService:
     INVALID_ARGUMENT for a malformed request (the message names the field),
     RESOURCE_EXHAUSTED for a payload over the server's blob size limit, and
     UNAVAILABLE when the sidecar is shutting down during a long call
-    (GetWorkflowResult, UpdateWorkflow): call again. A query refused by its
+    (GetWorkflowResult, UpdateWorkflow, UpdateWithStartWorkflow): call again. A query refused by its
     reject condition is not an error: see QueryWorkflowResponse.rejected_status.
     """
 
@@ -426,6 +447,33 @@ class ClientService:
             '/sidecar.bridge.v1.ClientService/UpdateWorkflow',
             sidecar_dot_bridge_dot_v1_dot_client__pb2.UpdateWorkflowRequest.SerializeToString,
             sidecar_dot_bridge_dot_v1_dot_client__pb2.UpdateWorkflowResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UpdateWithStartWorkflow(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/sidecar.bridge.v1.ClientService/UpdateWithStartWorkflow',
+            sidecar_dot_bridge_dot_v1_dot_client__pb2.UpdateWithStartWorkflowRequest.SerializeToString,
+            sidecar_dot_bridge_dot_v1_dot_client__pb2.UpdateWithStartWorkflowResponse.FromString,
             options,
             channel_credentials,
             insecure,
