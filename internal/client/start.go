@@ -42,7 +42,27 @@ func (s *Service) StartWorkflow(ctx context.Context, req *bridgev1.StartWorkflow
 		// run it started must be found again, not started twice.
 		w.requestID = op.GetRequestId()
 	}
-	start := &workflowservice.StartWorkflowExecutionRequest{
+	start := s.startRequest(o, w)
+	attachOperation(start, op, nexus.WorkflowRunToken(s.namespace, o.GetWorkflowId()))
+	resp, err := s.svc.StartWorkflowExecution(ctx, start)
+	if err != nil {
+		return nil, err
+	}
+	out := &bridgev1.StartWorkflowResponse{RunId: resp.GetRunId(), Started: resp.GetStarted()}
+	if op != nil {
+		out.NexusOperationToken = nexus.WorkflowRunToken(s.namespace, o.GetWorkflowId())
+		ev := resp.GetLink().GetWorkflowEvent()
+		if ev == nil { // servers before 1.27 return no link
+			ev = nexus.StartedEvent(s.namespace, o.GetWorkflowId(), resp.GetRunId(), w.requestID)
+		}
+		out.NexusLinks = []*bridgev1.NexusLink{nexus.Link(ev)}
+	}
+	return out, nil
+}
+
+// startRequest is the StartWorkflowExecutionRequest for a new run.
+func (s *Service) startRequest(o *bridgev1.WorkflowOptions, w newRun) *workflowservice.StartWorkflowExecutionRequest {
+	return &workflowservice.StartWorkflowExecutionRequest{
 		Namespace:                s.namespace,
 		WorkflowId:               o.GetWorkflowId(),
 		WorkflowType:             w.workflowType,
@@ -64,21 +84,6 @@ func (s *Service) StartWorkflow(ctx context.Context, req *bridgev1.StartWorkflow
 		UserMetadata:             w.userMetadata,
 		Priority:                 w.priority,
 	}
-	attachOperation(start, op, nexus.WorkflowRunToken(s.namespace, o.GetWorkflowId()))
-	resp, err := s.svc.StartWorkflowExecution(ctx, start)
-	if err != nil {
-		return nil, err
-	}
-	out := &bridgev1.StartWorkflowResponse{RunId: resp.GetRunId(), Started: resp.GetStarted()}
-	if op != nil {
-		out.NexusOperationToken = nexus.WorkflowRunToken(s.namespace, o.GetWorkflowId())
-		ev := resp.GetLink().GetWorkflowEvent()
-		if ev == nil { // servers before 1.27 return no link
-			ev = nexus.StartedEvent(s.namespace, o.GetWorkflowId(), resp.GetRunId(), w.requestID)
-		}
-		out.NexusLinks = []*bridgev1.NexusLink{nexus.Link(ev)}
-	}
-	return out, nil
 }
 
 // operation is the Nexus start request the run backs, or nil.

@@ -4,9 +4,11 @@ import (
 	"context"
 
 	"github.com/google/uuid"
+	commonpb "go.temporal.io/api/common/v1"
 	enumspb "go.temporal.io/api/enums/v1"
 	updatepb "go.temporal.io/api/update/v1"
 	"go.temporal.io/api/workflowservice/v1"
+	"google.golang.org/protobuf/proto"
 
 	bridgev1 "github.com/temporal-sidecar/sidecar/gen/go/sidecar/bridge/v1"
 	"github.com/temporal-sidecar/sidecar/internal/apiconv"
@@ -20,6 +22,32 @@ func (s *Service) UpdateWorkflow(ctx context.Context, req *bridgev1.UpdateWorkfl
 	if err := checkExecution(req, req.GetExecution()); err != nil {
 		return nil, err
 	}
+	call, err := s.updateRequest(req, execution(req.GetExecution()))
+	if err != nil {
+		return nil, err
+	}
+	ctx, done := s.waiting(ctx)
+	defer done()
+	resp, err := s.update(ctx, call, func(ctx context.Context) (*workflowservice.UpdateWorkflowExecutionResponse, error) {
+		return s.svc.UpdateWorkflowExecution(ctx, call)
+	})
+	return resp, stopped(ctx, err)
+}
+
+// updateFields are the fields UpdateWorkflowRequest and
+// UpdateWithStartWorkflowRequest share.
+type updateFields interface {
+	proto.Message
+	GetUpdateName() string
+	GetArgs() []*bridgev1.Payload
+	GetHeaders() map[string]*bridgev1.Payload
+	GetUpdateId() string
+	GetWaitForStage() bridgev1.UpdateWaitStage
+}
+
+// updateRequest checks req's update and converts it into a request to
+// update exec.
+func (s *Service) updateRequest(req updateFields, exec *commonpb.WorkflowExecution) (*workflowservice.UpdateWorkflowExecutionRequest, error) {
 	if req.GetUpdateName() == "" {
 		return nil, required(req, "update_name")
 	}
@@ -40,31 +68,27 @@ func (s *Service) UpdateWorkflow(ctx context.Context, req *bridgev1.UpdateWorkfl
 	if err := s.checkBlobs(req, blob{"args", input.Args}, blob{"headers", input.Header}); err != nil {
 		return nil, err
 	}
-	ctx, done := s.waiting(ctx)
-	defer done()
-	resp, err := s.update(ctx, stage, &workflowservice.UpdateWorkflowExecutionRequest{
+	return &workflowservice.UpdateWorkflowExecutionRequest{
 		Namespace:         s.namespace,
-		WorkflowExecution: execution(req.GetExecution()),
+		WorkflowExecution: exec,
 		WaitPolicy:        &updatepb.WaitPolicy{LifecycleStage: stage},
 		Request: &updatepb.Request{
 			Meta:  &updatepb.Meta{UpdateId: id, Identity: s.identity},
 			Input: input,
 		},
-	})
-	return resp, stopped(ctx, err)
+	}, nil
 }
 
-// update sends call until the server has recorded it, then polls until it
-// reaches stage.
-func (s *Service) update(ctx context.Context, stage enumspb.UpdateWorkflowExecutionLifecycleStage, call *workflowservice.UpdateWorkflowExecutionRequest) (*bridgev1.UpdateWorkflowResponse, error) {
+// update sends call, by send, until the server has recorded it, then polls
+// until it reaches the stage call waits for.
+func (s *Service) update(ctx context.Context, call *workflowservice.UpdateWorkflowExecutionRequest, send func(context.Context) (*workflowservice.UpdateWorkflowExecutionResponse, error)) (*bridgev1.UpdateWorkflowResponse, error) {
+	stage := call.GetWaitPolicy().GetLifecycleStage()
 	// Until the update is durable (past ADMITTED) the server may lose it,
 	// so it is sent again rather than polled: the same id makes that safe.
 	var resp *workflowservice.UpdateWorkflowExecutionResponse
 	for resp == nil || !durable(resp.GetStage()) {
 		var err error
-		if resp, err = pollOnce(ctx, func(ctx context.Context) (*workflowservice.UpdateWorkflowExecutionResponse, error) {
-			return s.svc.UpdateWorkflowExecution(ctx, call)
-		}); err != nil {
+		if resp, err = pollOnce(ctx, send); err != nil {
 			return nil, err
 		}
 	}
