@@ -17,7 +17,7 @@ func TestUpdateWithStartWorkflow(t *testing.T) {
 	useExisting := bridgev1.WorkflowIdConflictPolicy_WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING
 	request := func(t *testing.T, id, updateID, entry string, policy bridgev1.WorkflowIdConflictPolicy) *bridgev1.UpdateWithStartWorkflowRequest {
 		return &bridgev1.UpdateWithStartWorkflowRequest{
-			Options: &bridgev1.WorkflowOptions{WorkflowId: id, WorkflowType: "Ledger", Args: payloads(t, "first"), IdConflictPolicy: policy},
+			Options:    &bridgev1.WorkflowOptions{WorkflowId: id, WorkflowType: "Ledger", Args: payloads(t, "first"), IdConflictPolicy: policy},
 			UpdateName: "append", Args: payloads(t, entry), UpdateId: updateID,
 		}
 	}
