@@ -19,7 +19,10 @@ from temporal_sidecar.client import (
     Client,
     WorkflowExecutionStatus,
     WorkflowFailureError,
+    WithStartWorkflowOperation,
     WorkflowQueryRejectedError,
+    WorkflowUpdateFailedError,
+    WorkflowUpdateStage,
 )
 from temporal_sidecar.common import QueryRejectCondition, WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporal_sidecar.connection import Connection
@@ -188,3 +191,66 @@ async def test_retried_requests_have_one_effect(wf_env: WfEnv) -> None:
         assert await handle.query(SignalsQueriesUpdates.count) == 2  # one signal, one update
         await handle.signal("finish")
         assert await asyncio.wait_for(handle.result(), TIMEOUT) == ["s", "u"]
+
+
+async def test_update_with_start(wf_env: WfEnv) -> None:
+    """Update-with-start as temporalio offers it: the first call starts the
+    workflow and updates it, the next (USE_EXISTING) only updates the open
+    run, and the start operation's handle waits for the workflow's result."""
+    env = wf_env
+    client = env.client
+    async with Worker(env.connection, task_queue=env.task_queue, workflows=WORKFLOWS, activities=ACTIVITIES):
+        id = wid()
+
+        def start_op() -> WithStartWorkflowOperation[Any, list[str]]:
+            return WithStartWorkflowOperation(
+                SignalsQueriesUpdates.run, "-", id=id, id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING
+            )
+
+        op = start_op()
+        assert await client.execute_update_with_start_workflow(
+            SignalsQueriesUpdates.add_checked, "a", start_workflow_operation=op
+        ) == 1
+        handle = await op.workflow_handle()
+        assert handle.id == id and handle.first_execution_run_id == handle.result_run_id is not None
+        with pytest.raises(RuntimeError, match="cannot be reused"):
+            await client.execute_update_with_start_workflow(
+                SignalsQueriesUpdates.add_checked, "x", start_workflow_operation=op
+            )
+
+        # The open run is updated, not started again.
+        op2 = start_op()
+        uh = await client.start_update_with_start_workflow(
+            SignalsQueriesUpdates.add_checked,
+            "b",
+            start_workflow_operation=op2,
+            wait_for_stage=WorkflowUpdateStage.ACCEPTED,
+            id="second-update",
+        )
+        assert uh.id == "second-update" and uh.workflow_run_id == handle.result_run_id
+        assert await uh.result() == 2
+        handle2 = await op2.workflow_handle()
+        assert handle2.result_run_id == handle.result_run_id and handle2.first_execution_run_id is None
+
+        # A validator's rejection is the update's failure; the run is there.
+        with pytest.raises(WorkflowUpdateFailedError):
+            await client.execute_update_with_start_workflow(
+                SignalsQueriesUpdates.add_checked, "", start_workflow_operation=start_op()
+            )
+
+        # FAIL on an open run: temporalio's error, from the call and from the handle.
+        op3 = WithStartWorkflowOperation(
+            SignalsQueriesUpdates.run, "-", id=id, id_conflict_policy=WorkflowIDConflictPolicy.FAIL
+        )
+        with pytest.raises(WorkflowAlreadyStartedError) as err:
+            await client.execute_update_with_start_workflow(
+                SignalsQueriesUpdates.add_checked, "c", start_workflow_operation=op3
+            )
+        assert err.value.run_id == handle.result_run_id
+        with pytest.raises(WorkflowAlreadyStartedError):
+            await op3.workflow_handle()
+        with pytest.raises(ValueError, match="WorkflowIDConflictPolicy is required"):
+            WithStartWorkflowOperation(SignalsQueriesUpdates.run, "-", id=id, id_conflict_policy=WorkflowIDConflictPolicy.UNSPECIFIED)
+
+        await handle.signal("finish")
+        assert await asyncio.wait_for(handle.result(), TIMEOUT) == ["-a", "-b"]

@@ -63,6 +63,7 @@ __all__ = [
     "WorkflowUpdateFailedError",
     "WorkflowUpdateHandle",
     "WorkflowUpdateStage",
+    "WithStartWorkflowOperation",
 ]
 
 SelfType = TypeVar("SelfType")
@@ -227,6 +228,16 @@ def _status(v: int) -> WorkflowExecutionStatus | None:
         return None
 
 
+def _already_started(err: RPCError, id: str, workflow_type: str) -> WorkflowAlreadyStartedError:
+    """ALREADY_EXISTS from a start as temporalio raises it, with the open
+    run's id when the server gave it."""
+    existing = None
+    for type_url, value in err.grpc_status_details:
+        if type_url.endswith("WorkflowExecutionAlreadyStartedFailure"):
+            existing = _string_field(value, 2) or None
+    return WorkflowAlreadyStartedError(id, workflow_type, run_id=existing)
+
+
 def _timeout(t: timedelta | None) -> float | None:
     return None if t is None else t.total_seconds()
 
@@ -256,6 +267,9 @@ class Client:
         self._signal = self._unary(ch, "SignalWorkflow", client_pb2.SignalWorkflowResponse)
         self._query = self._unary(ch, "QueryWorkflow", client_pb2.QueryWorkflowResponse)
         self._update = self._unary(ch, "UpdateWorkflow", client_pb2.UpdateWorkflowResponse)
+        self._update_with_start = self._unary(
+            ch, "UpdateWithStartWorkflow", client_pb2.UpdateWithStartWorkflowResponse
+        )
         self._result = self._unary(ch, "GetWorkflowResult", client_pb2.GetWorkflowResultResponse)
         self._cancel = self._unary(ch, "CancelWorkflow", client_pb2.CancelWorkflowResponse)
         self._terminate = self._unary(ch, "TerminateWorkflow", client_pb2.TerminateWorkflowResponse)
@@ -443,6 +457,89 @@ class Client:
             temporal_sidecar.exceptions.WorkflowAlreadyStartedError: a run
                 with the id is open (or, by the reuse policy, was).
         """
+        opts, name, rtype = await self._workflow_options(
+            workflow,
+            arg,
+            args=args,
+            id=id,
+            task_queue=task_queue,
+            result_type=result_type,
+            execution_timeout=execution_timeout,
+            run_timeout=run_timeout,
+            task_timeout=task_timeout,
+            id_reuse_policy=id_reuse_policy,
+            id_conflict_policy=id_conflict_policy,
+            retry_policy=retry_policy,
+            cron_schedule=cron_schedule,
+            memo=memo,
+            search_attributes=search_attributes,
+            static_summary=static_summary,
+            start_delay=start_delay,
+            request_id=request_id,
+            priority=priority,
+        )
+        nexus = _nexus_backing_start.get()
+        if nexus is not None and start_signal is not None:
+            raise ValueError("the workflow backing a Nexus operation cannot be started with start_signal")
+        try:
+            if start_signal is not None:
+                resp_sws = await self._call(
+                    self._signal_with_start,
+                    client_pb2.SignalWithStartWorkflowRequest(
+                        options=opts,
+                        signal_name=start_signal,
+                        signal_args=await self._dc.encode(list(start_signal_args)),
+                    ),
+                    rpc_timeout=rpc_timeout,
+                )
+                run_id = resp_sws.run_id
+            else:
+                req = client_pb2.StartWorkflowRequest(options=opts)
+                if nexus is not None:
+                    req.nexus_task_token = nexus.task_token
+                resp = await self._call(self._start, req, rpc_timeout=rpc_timeout)
+                if nexus is not None:
+                    nexus.response = resp
+                run_id = resp.run_id
+        except RPCError as err:
+            if err.status == RPCStatusCode.ALREADY_EXISTS:
+                raise _already_started(err, id, name) from err
+            raise
+        # As temporalio: the handle names the workflow (signals, queries... go to
+        # its latest run) and waits for the result from the run just started.
+        return WorkflowHandle(
+            self,
+            id,
+            result_run_id=run_id,
+            first_execution_run_id=run_id if start_signal is None else None,
+            result_type=rtype,
+        )
+
+    async def _workflow_options(
+        self,
+        workflow: Any,
+        arg: Any,
+        *,
+        args: Sequence[Any],
+        id: str,
+        task_queue: str | None,
+        result_type: type | None,
+        execution_timeout: timedelta | None,
+        run_timeout: timedelta | None,
+        task_timeout: timedelta | None,
+        id_reuse_policy: WorkflowIDReusePolicy,
+        id_conflict_policy: WorkflowIDConflictPolicy,
+        retry_policy: RetryPolicy | None,
+        cron_schedule: str,
+        memo: Mapping[str, Any] | None,
+        search_attributes: Mapping[str, Any] | None,
+        static_summary: str | None,
+        start_delay: timedelta | None,
+        request_id: str | None,
+        priority: Priority | None,
+    ) -> tuple[client_pb2.WorkflowOptions, str, Any]:
+        """The options of a new run, its workflow type name, and the type
+        its result decodes into."""
         name, hint = _workflow._Definition.name_and_result_type(workflow)
         opts = client_pb2.WorkflowOptions(
             workflow_id=id,
@@ -473,47 +570,7 @@ class Client:
             opts.memo[k].CopyFrom(p)
         for k, v in (search_attributes or {}).items():
             opts.search_attributes[k].CopyFrom(self._dc.payload_converter.to_payload(v))
-        rtype = result_type if result_type is not None else hint
-        nexus = _nexus_backing_start.get()
-        if nexus is not None and start_signal is not None:
-            raise ValueError("the workflow backing a Nexus operation cannot be started with start_signal")
-        try:
-            if start_signal is not None:
-                resp_sws = await self._call(
-                    self._signal_with_start,
-                    client_pb2.SignalWithStartWorkflowRequest(
-                        options=opts,
-                        signal_name=start_signal,
-                        signal_args=await self._dc.encode(list(start_signal_args)),
-                    ),
-                    rpc_timeout=rpc_timeout,
-                )
-                run_id = resp_sws.run_id
-            else:
-                req = client_pb2.StartWorkflowRequest(options=opts)
-                if nexus is not None:
-                    req.nexus_task_token = nexus.task_token
-                resp = await self._call(self._start, req, rpc_timeout=rpc_timeout)
-                if nexus is not None:
-                    nexus.response = resp
-                run_id = resp.run_id
-        except RPCError as err:
-            if err.status == RPCStatusCode.ALREADY_EXISTS:
-                existing = None
-                for type_url, value in err.grpc_status_details:
-                    if type_url.endswith("WorkflowExecutionAlreadyStartedFailure"):
-                        existing = _string_field(value, 2) or None
-                raise WorkflowAlreadyStartedError(id, name, run_id=existing) from err
-            raise
-        # As temporalio: the handle names the workflow (signals, queries... go to
-        # its latest run) and waits for the result from the run just started.
-        return WorkflowHandle(
-            self,
-            id,
-            result_run_id=run_id,
-            first_execution_run_id=run_id if start_signal is None else None,
-            result_type=rtype,
-        )
+        return opts, name, (result_type if result_type is not None else hint)
 
     @overload
     async def execute_workflow(
@@ -623,6 +680,115 @@ class Client:
             rpc_timeout=rpc_timeout,
         )
         return await handle.result()
+
+    # ------------------------------------------------------------ update-with-start
+
+    async def start_update_with_start_workflow(
+        self,
+        update: str | Callable[..., Any],
+        arg: Any = _workflow._arg_unset,
+        *,
+        start_workflow_operation: WithStartWorkflowOperation[Any, Any],
+        wait_for_stage: WorkflowUpdateStage,
+        args: Sequence[Any] = (),
+        id: str | None = None,
+        result_type: type | None = None,
+        rpc_timeout: timedelta | None = None,
+    ) -> WorkflowUpdateHandle[Any]:
+        """Send an update to the workflow ``start_workflow_operation``
+        describes, starting it first unless a run with its id is open (what
+        an open run means is its ``id_conflict_policy``: USE_EXISTING updates
+        it, FAIL refuses); one atomic operation on the server. Waits until the
+        update is accepted (or, with ``wait_for_stage=COMPLETED``, done);
+        :py:meth:`WithStartWorkflowOperation.workflow_handle` then gives the
+        workflow's handle.
+
+        Raises:
+            WorkflowUpdateFailedError: the validator rejected it (or, waiting
+                for completion, the handler failed).
+            temporal_sidecar.exceptions.WorkflowAlreadyStartedError: a run
+                with the id is open and the conflict policy is FAIL.
+        """
+        op = start_workflow_operation
+        if op._used:
+            raise RuntimeError("WithStartWorkflowOperation cannot be reused")
+        op._used = True
+        if wait_for_stage not in (WorkflowUpdateStage.ACCEPTED, WorkflowUpdateStage.COMPLETED):
+            raise ValueError("wait_for_stage must be ACCEPTED or COMPLETED")
+        try:
+            opts, name, rtype = await self._workflow_options(op._workflow, op._arg, **op._options)
+            update_name, hint = _workflow._UpdateDefinition.must_from_fn_or_str(update)
+            req = client_pb2.UpdateWithStartWorkflowRequest(
+                options=opts,
+                update_name=update_name,
+                args=await self._dc.encode(_workflow._arg_or_args(arg, args)),
+                # Set here, not by the sidecar, so that a repeated call runs the update once.
+                update_id=id or str(uuid.uuid4()),
+                wait_for_stage=int(wait_for_stage),  # type: ignore[arg-type]
+            )
+            try:
+                resp = await self._long_call(self._update_with_start, req, rpc_timeout=rpc_timeout)
+            except RPCError as err:
+                if err.status == RPCStatusCode.ALREADY_EXISTS:
+                    raise _already_started(err, opts.workflow_id, name) from err
+                raise
+        except BaseException as err:
+            op._set_handle_error(err)
+            raise
+        op._set_handle(
+            WorkflowHandle(
+                self,
+                opts.workflow_id,
+                result_run_id=resp.run_id,
+                first_execution_run_id=resp.run_id if resp.started else None,
+                result_type=rtype,
+            )
+        )
+        handle: WorkflowUpdateHandle[Any] = WorkflowUpdateHandle(
+            self,
+            client_pb2.UpdateWorkflowRequest(
+                execution=common_pb2.WorkflowExecution(workflow_id=opts.workflow_id, run_id=resp.run_id),
+                update_name=req.update_name,
+                args=req.args,
+                update_id=req.update_id,
+                wait_for_stage=req.wait_for_stage,
+            ),
+            opts.workflow_id,
+            result_type=result_type if result_type is not None else hint,
+        )
+        await handle._take(resp.update)
+        return handle
+
+    async def execute_update_with_start_workflow(
+        self,
+        update: str | Callable[..., Any],
+        arg: Any = _workflow._arg_unset,
+        *,
+        start_workflow_operation: WithStartWorkflowOperation[Any, Any],
+        args: Sequence[Any] = (),
+        id: str | None = None,
+        result_type: type | None = None,
+        rpc_timeout: timedelta | None = None,
+    ) -> Any:
+        """:py:meth:`start_update_with_start_workflow`, waiting for the
+        update to complete, and return its result.
+
+        Raises:
+            WorkflowUpdateFailedError: the validator rejected it or the handler failed.
+            temporal_sidecar.exceptions.WorkflowAlreadyStartedError: a run
+                with the id is open and the conflict policy is FAIL.
+        """
+        handle = await self.start_update_with_start_workflow(
+            update,
+            arg,
+            start_workflow_operation=start_workflow_operation,
+            wait_for_stage=WorkflowUpdateStage.COMPLETED,
+            args=args,
+            id=id,
+            result_type=result_type,
+            rpc_timeout=rpc_timeout,
+        )
+        return await handle.result(rpc_timeout=rpc_timeout)
 
     def get_workflow_handle(
         self,
@@ -806,6 +972,136 @@ class AsyncActivityHandle:
             client_pb2.CompleteActivityRequest(activity=self._ref(), result=result),
             rpc_timeout=rpc_timeout,
         )
+
+
+class WithStartWorkflowOperation(Generic[SelfType, ReturnType]):
+    """The workflow to start, if none with its id is open, for
+    :py:meth:`Client.start_update_with_start_workflow` and
+    :py:meth:`Client.execute_update_with_start_workflow`; used once.
+    Arguments are those of :py:meth:`Client.start_workflow`, except that
+    ``id_conflict_policy`` is required, and there is no cron schedule or
+    start delay (the server allows neither with an update).
+    """
+
+    @overload
+    def __init__(
+        self,
+        workflow: Callable[..., Awaitable[ReturnType]],
+        arg: Any = _workflow._arg_unset,
+        *,
+        args: Sequence[Any] = (),
+        id: str,
+        id_conflict_policy: WorkflowIDConflictPolicy,
+        task_queue: str | None = None,
+        result_type: type | None = None,
+        execution_timeout: timedelta | None = None,
+        run_timeout: timedelta | None = None,
+        task_timeout: timedelta | None = None,
+        id_reuse_policy: WorkflowIDReusePolicy = WorkflowIDReusePolicy.ALLOW_DUPLICATE,
+        retry_policy: RetryPolicy | None = None,
+        memo: Mapping[str, Any] | None = None,
+        search_attributes: Mapping[str, Any] | None = None,
+        static_summary: str | None = None,
+        request_id: str | None = None,
+        priority: Priority | None = None,
+    ) -> None: ...
+
+    @overload
+    def __init__(
+        self,
+        workflow: str | type,
+        arg: Any = _workflow._arg_unset,
+        *,
+        args: Sequence[Any] = (),
+        id: str,
+        id_conflict_policy: WorkflowIDConflictPolicy,
+        task_queue: str | None = None,
+        result_type: type | None = None,
+        execution_timeout: timedelta | None = None,
+        run_timeout: timedelta | None = None,
+        task_timeout: timedelta | None = None,
+        id_reuse_policy: WorkflowIDReusePolicy = WorkflowIDReusePolicy.ALLOW_DUPLICATE,
+        retry_policy: RetryPolicy | None = None,
+        memo: Mapping[str, Any] | None = None,
+        search_attributes: Mapping[str, Any] | None = None,
+        static_summary: str | None = None,
+        request_id: str | None = None,
+        priority: Priority | None = None,
+    ) -> None: ...
+
+    def __init__(
+        self,
+        workflow: Any,
+        arg: Any = _workflow._arg_unset,
+        *,
+        args: Sequence[Any] = (),
+        id: str,
+        id_conflict_policy: WorkflowIDConflictPolicy,
+        task_queue: str | None = None,
+        result_type: type | None = None,
+        execution_timeout: timedelta | None = None,
+        run_timeout: timedelta | None = None,
+        task_timeout: timedelta | None = None,
+        id_reuse_policy: WorkflowIDReusePolicy = WorkflowIDReusePolicy.ALLOW_DUPLICATE,
+        retry_policy: RetryPolicy | None = None,
+        memo: Mapping[str, Any] | None = None,
+        search_attributes: Mapping[str, Any] | None = None,
+        static_summary: str | None = None,
+        request_id: str | None = None,
+        priority: Priority | None = None,
+    ) -> None:
+        if id_conflict_policy == WorkflowIDConflictPolicy.UNSPECIFIED:
+            raise ValueError("WorkflowIDConflictPolicy is required")
+        self._workflow = workflow
+        self._arg = arg
+        self._options: dict[str, Any] = dict(
+            args=args,
+            id=id,
+            task_queue=task_queue,
+            result_type=result_type,
+            execution_timeout=execution_timeout,
+            run_timeout=run_timeout,
+            task_timeout=task_timeout,
+            id_reuse_policy=id_reuse_policy,
+            id_conflict_policy=id_conflict_policy,
+            retry_policy=retry_policy,
+            cron_schedule="",
+            memo=memo,
+            search_attributes=search_attributes,
+            static_summary=static_summary,
+            start_delay=None,
+            # Set here, not by the sidecar, so that a repeated call starts one run.
+            request_id=request_id or str(uuid.uuid4()),
+            priority=priority,
+        )
+        self._used = False
+        self._handle: asyncio.Future[WorkflowHandle[SelfType, ReturnType]] | None = None
+
+    def _future(self) -> asyncio.Future[WorkflowHandle[SelfType, ReturnType]]:
+        # Made on first use, in the running loop, not at construction.
+        if self._handle is None:
+            self._handle = asyncio.get_running_loop().create_future()
+        return self._handle
+
+    def _set_handle(self, handle: WorkflowHandle[Any, Any]) -> None:
+        if not self._future().done():
+            self._future().set_result(handle)
+
+    def _set_handle_error(self, err: BaseException) -> None:
+        f = self._future()
+        if f.done():
+            return
+        if isinstance(err, Exception):
+            f.set_exception(err)
+            # Retrieved only if the app asks for the handle; asyncio must not complain.
+            f.add_done_callback(lambda f: f.exception())
+        else:  # the call was cancelled (or the process is stopping)
+            f.cancel()
+
+    async def workflow_handle(self) -> WorkflowHandle[SelfType, ReturnType]:
+        """Wait until the update-with-start call has the workflow running and
+        return its handle; raises what that call raised if it failed."""
+        return await self._future()
 
 
 class WorkflowHandle(Generic[SelfType, ReturnType]):
@@ -1241,10 +1537,13 @@ class WorkflowUpdateHandle(Generic[LocalReturnType]):
 
     async def _send(self, rpc_timeout: timedelta | None) -> None:
         c = self._client
-        resp = await c._long_call(c._update, self._req, rpc_timeout=rpc_timeout)
+        await self._take(await c._long_call(c._update, self._req, rpc_timeout=rpc_timeout))
+
+    async def _take(self, resp: client_pb2.UpdateWorkflowResponse) -> None:
+        """Keep the run and the outcome, if there is one; raise a failure."""
         self._run_id = resp.run_id or None
         if resp.HasField("failure"):
-            raise WorkflowUpdateFailedError(await c._dc.decode_failure(resp.failure))
+            raise WorkflowUpdateFailedError(await self._client._dc.decode_failure(resp.failure))
         if resp.HasField("success"):
             self._outcome = resp
 
