@@ -1,5 +1,5 @@
 // Package client implements sidecar.bridge.v1.ClientService: the small API
-// an app uses to drive workflows (start, signal, query, update, wait for a
+// an app uses to drive workflows (start, signal, query, update, update-with-start, wait for a
 // result, cancel, terminate, describe, complete activities asynchronously)
 // without Temporal credentials or Temporal's API stubs.
 //
@@ -47,7 +47,7 @@ type Options struct {
 	// no Nexus tasks.
 	Nexus NexusTasks
 	// Context, once done, ends the calls that wait on a workflow
-	// (GetWorkflowResult, UpdateWorkflow) with UNAVAILABLE, so a sidecar
+	// (GetWorkflowResult, UpdateWorkflow, UpdateWithStartWorkflow) with UNAVAILABLE, so a sidecar
 	// shutting down is not held up by them for its whole graceful timeout
 	// and the app calls again, on the next sidecar. Nil means never.
 	Context context.Context

@@ -239,7 +239,7 @@ async def test_update_with_start(wf_env: WfEnv) -> None:
             )
 
         # FAIL on an open run: temporalio's error, from the call and from the handle.
-        op3 = WithStartWorkflowOperation(
+        op3: WithStartWorkflowOperation[Any, list[str]] = WithStartWorkflowOperation(
             SignalsQueriesUpdates.run, "-", id=id, id_conflict_policy=WorkflowIDConflictPolicy.FAIL
         )
         with pytest.raises(WorkflowAlreadyStartedError) as err:
