@@ -1,7 +1,7 @@
 // Package client implements sidecar.bridge.v1.ClientService: the small API
-// an app uses to drive workflows (start, signal, query, update, update-with-start, wait for a
-// result, cancel, terminate, describe, complete activities asynchronously)
-// without Temporal credentials or Temporal's API stubs.
+// an app uses to drive workflows (start, signal, query, update,
+// update-with-start, wait for a result, cancel, terminate, describe,
+// complete activities asynchronously) without Temporal credentials or Temporal's API stubs.
 //
 // Each call becomes one or more WorkflowService calls in the sidecar's
 // namespace with the sidecar's identity. The server decides; this package
@@ -47,9 +47,10 @@ type Options struct {
 	// no Nexus tasks.
 	Nexus NexusTasks
 	// Context, once done, ends the calls that wait on a workflow
-	// (GetWorkflowResult, UpdateWorkflow, UpdateWithStartWorkflow) with UNAVAILABLE, so a sidecar
-	// shutting down is not held up by them for its whole graceful timeout
-	// and the app calls again, on the next sidecar. Nil means never.
+	// (GetWorkflowResult, UpdateWorkflow, UpdateWithStartWorkflow) with
+	// UNAVAILABLE, so a sidecar shutting down is not held up by them for its
+	// whole graceful timeout and the app calls again, on the next sidecar.
+	// Nil means never.
 	Context context.Context
 }
 
