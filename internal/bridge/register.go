@@ -13,7 +13,7 @@ const ProtocolVersion = 1
 // checkRegister validates an app's registration against the sidecar's task
 // queue. Its errors are gRPC statuses whose messages tell the app's author
 // what to fix.
-func checkRegister(r *bridgev1.Register, taskQueue string) error {
+func checkRegister(r *bridgev1.Register, taskQueue string, needBehavior bool) error {
 	switch v := r.GetProtocolVersion(); {
 	case v == 0:
 		return status.Errorf(codes.InvalidArgument,
@@ -37,6 +37,11 @@ func checkRegister(r *bridgev1.Register, taskQueue string) error {
 	}
 	if err := uniqueNames("register.nexus_services", r.GetNexusServices(), (*bridgev1.NexusServiceRegistration).GetName); err != nil {
 		return err
+	}
+	if needBehavior && !r.GetReplayOnly() {
+		if err := checkVersioningBehaviors(r); err != nil {
+			return err
+		}
 	}
 	wf := len(r.GetWorkflows()) > 0 || r.GetDynamicWorkflow()
 	act := len(r.GetActivities()) > 0 || r.GetDynamicActivity()
@@ -85,6 +90,27 @@ func checkCapacity(s *Session, c *bridgev1.Capacity) error {
 		if s.ServesKind(need.k) && need.n == 0 {
 			return invalid("capacity.%s must be at least 1 while the session serves %s tasks; send drain to stop receiving work", need.field, need.k)
 		}
+	}
+	return nil
+}
+
+// checkVersioningBehaviors refuses a workflow type with no versioning
+// behavior when the sidecar uses versioning and has no default, as
+// Temporal's SDKs refuse such a worker: the server needs every workflow task
+// completion of a versioned worker to say whether the run is pinned.
+func checkVersioningBehaviors(r *bridgev1.Register) error {
+	const fix = "declare one (pinned or auto-upgrade) for the type, or start the sidecar with --default-versioning-behavior"
+	for i, w := range r.GetWorkflows() {
+		if w.GetVersioningBehavior() == bridgev1.VersioningBehavior_VERSIONING_BEHAVIOR_UNSPECIFIED {
+			return status.Errorf(codes.FailedPrecondition,
+				"register.workflows[%d].versioning_behavior: workflow type %q has no versioning behavior, and the sidecar runs with --use-versioning and no --default-versioning-behavior; %s",
+				i, w.GetName(), fix)
+		}
+	}
+	if r.GetDynamicWorkflow() && r.GetDynamicWorkflowVersioningBehavior() == bridgev1.VersioningBehavior_VERSIONING_BEHAVIOR_UNSPECIFIED {
+		return status.Errorf(codes.FailedPrecondition,
+			"register.dynamic_workflow_versioning_behavior: the dynamic workflow has no versioning behavior, and the sidecar runs with --use-versioning and no --default-versioning-behavior; %s",
+			fix)
 	}
 	return nil
 }

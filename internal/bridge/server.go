@@ -46,8 +46,12 @@ type Options struct {
 	Capabilities    *bridgev1.Capabilities
 	Limits          *bridgev1.Limits
 	RegisterTimeout time.Duration // how long an app has to send Register; default 10s
-	Handler         Handler       // default: every completion refers to an unknown task
-	Logger          *slog.Logger
+	// RequireVersioningBehavior refuses a registration whose workflow types
+	// (or dynamic workflow) lack a versioning behavior: the sidecar uses
+	// versioning and has no default behavior.
+	RequireVersioningBehavior bool
+	Handler                   Handler // default: every completion refers to an unknown task
+	Logger                    *slog.Logger
 }
 
 // Server implements BridgeService.
@@ -245,7 +249,7 @@ func (s *Server) awaitRegister(stream grpc.BidiStreamingServer[bridgev1.ConnectR
 	if reg == nil {
 		return nil, invalid("the first message on a Connect stream must be register, got %s", kindOf(r.m))
 	}
-	if err := checkRegister(reg, s.opts.TaskQueue); err != nil {
+	if err := checkRegister(reg, s.opts.TaskQueue, s.opts.RequireVersioningBehavior); err != nil {
 		s.log.Warn("registration refused", "app", reg.GetIdentity(), "err", err)
 		return nil, err
 	}

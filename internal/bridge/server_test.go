@@ -161,6 +161,49 @@ func TestBadRegistrationEndsStreamWithClearError(t *testing.T) {
 	}
 }
 
+// A versioned sidecar with no default behavior refuses a workflow type
+// without one, naming the type and the flag, as Temporal's SDKs refuse such a
+// worker; with a behavior on every type (or a replay-only session) it accepts.
+func TestVersionedSidecarRefusesWorkflowWithoutVersioningBehavior(t *testing.T) {
+	_, conn := serve(t, Options{RequireVersioningBehavior: true}, Security{})
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	pinned := bridgev1.VersioningBehavior_VERSIONING_BEHAVIOR_PINNED
+	for _, tt := range []struct {
+		name string
+		mod  func(r *bridgev1.Register)
+		msg  string
+	}{
+		{"registered type", func(r *bridgev1.Register) {
+			r.Workflows = append(r.Workflows, &bridgev1.WorkflowRegistration{Name: "Refund", VersioningBehavior: pinned})
+		}, `register.workflows[0].versioning_behavior: workflow type "Checkout" has no versioning behavior, and the sidecar runs with --use-versioning and no --default-versioning-behavior; declare one (pinned or auto-upgrade) for the type, or start the sidecar with --default-versioning-behavior`},
+		{"dynamic workflow", func(r *bridgev1.Register) {
+			r.Workflows[0].VersioningBehavior = pinned
+			r.DynamicWorkflow = true
+		}, "register.dynamic_workflow_versioning_behavior: the dynamic workflow has no versioning behavior"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			r := validRegister()
+			tt.mod(r)
+			_, err := connect(t, ctx, conn, register(r)).Recv()
+			if status.Code(err) != codes.FailedPrecondition || !strings.Contains(status.Convert(err).Message(), tt.msg) {
+				t.Fatalf("got %v, want FailedPrecondition containing %q", err, tt.msg)
+			}
+		})
+	}
+	r := validRegister()
+	r.Workflows[0].VersioningBehavior = bridgev1.VersioningBehavior_VERSIONING_BEHAVIOR_AUTO_UPGRADE
+	r.DynamicWorkflow, r.DynamicWorkflowVersioningBehavior = true, pinned
+	if _, reg := registered(t, conn, r); reg == nil {
+		t.Fatal("a registration with a behavior on every workflow was refused")
+	}
+	if _, reg := registered(t, conn, &bridgev1.Register{ProtocolVersion: ProtocolVersion, Identity: "1@replayer",
+		Workflows: []*bridgev1.WorkflowRegistration{{Name: "Checkout"}}, ReplayOnly: true,
+		Capacity: &bridgev1.Capacity{WorkflowActivations: 1}}); reg == nil {
+		t.Fatal("a replay-only registration was refused: replay sends no completion to the server")
+	}
+}
+
 func TestSilentAppIsDisconnectedAfterRegisterTimeout(t *testing.T) {
 	_, conn := serve(t, Options{RegisterTimeout: 100 * time.Millisecond}, Security{})
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)

@@ -514,9 +514,12 @@ type Register struct {
 	// sidecar ready. It must register workflow types (or a dynamic workflow)
 	// and capacity.workflow_activations, and no activities or Nexus services;
 	// task_queue may be empty.
-	ReplayOnly    bool `protobuf:"varint,12,opt,name=replay_only,json=replayOnly,proto3" json:"replay_only,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	ReplayOnly bool `protobuf:"varint,12,opt,name=replay_only,json=replayOnly,proto3" json:"replay_only,omitempty"`
+	// The versioning behavior of the dynamic workflow's runs, as
+	// WorkflowRegistration.versioning_behavior is for a registered type.
+	DynamicWorkflowVersioningBehavior VersioningBehavior `protobuf:"varint,13,opt,name=dynamic_workflow_versioning_behavior,json=dynamicWorkflowVersioningBehavior,proto3,enum=sidecar.bridge.v1.VersioningBehavior" json:"dynamic_workflow_versioning_behavior,omitempty"`
+	unknownFields                     protoimpl.UnknownFields
+	sizeCache                         protoimpl.SizeCache
 }
 
 func (x *Register) Reset() {
@@ -633,6 +636,13 @@ func (x *Register) GetReplayOnly() bool {
 	return false
 }
 
+func (x *Register) GetDynamicWorkflowVersioningBehavior() VersioningBehavior {
+	if x != nil {
+		return x.DynamicWorkflowVersioningBehavior
+	}
+	return VersioningBehavior_VERSIONING_BEHAVIOR_UNSPECIFIED
+}
+
 // WorkflowRegistration describes a workflow type the app runs.
 type WorkflowRegistration struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -643,9 +653,16 @@ type WorkflowRegistration struct {
 	// The queries it handles, where known (informational).
 	Queries []string `protobuf:"bytes,3,rep,name=queries,proto3" json:"queries,omitempty"`
 	// The updates it handles, where known (informational).
-	Updates       []string `protobuf:"bytes,4,rep,name=updates,proto3" json:"updates,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Updates []string `protobuf:"bytes,4,rep,name=updates,proto3" json:"updates,omitempty"`
+	// How runs of this type move between worker deployment versions when the
+	// sidecar runs with --use-versioning; the sidecar sends it in every
+	// workflow task completion of the run. UNSPECIFIED takes the sidecar's
+	// --default-versioning-behavior; if that is unspecified too, the sidecar
+	// refuses the registration, as Temporal's SDKs refuse such a worker.
+	// Ignored when the sidecar does not use versioning.
+	VersioningBehavior VersioningBehavior `protobuf:"varint,5,opt,name=versioning_behavior,json=versioningBehavior,proto3,enum=sidecar.bridge.v1.VersioningBehavior" json:"versioning_behavior,omitempty"`
+	unknownFields      protoimpl.UnknownFields
+	sizeCache          protoimpl.SizeCache
 }
 
 func (x *WorkflowRegistration) Reset() {
@@ -704,6 +721,13 @@ func (x *WorkflowRegistration) GetUpdates() []string {
 		return x.Updates
 	}
 	return nil
+}
+
+func (x *WorkflowRegistration) GetVersioningBehavior() VersioningBehavior {
+	if x != nil {
+		return x.VersioningBehavior
+	}
+	return VersioningBehavior_VERSIONING_BEHAVIOR_UNSPECIFIED
 }
 
 // ActivityRegistration describes an activity type the app runs.
@@ -1480,7 +1504,7 @@ var File_sidecar_bridge_v1_bridge_proto protoreflect.FileDescriptor
 
 const file_sidecar_bridge_v1_bridge_proto_rawDesc = "" +
 	"\n" +
-	"\x1esidecar/bridge/v1/bridge.proto\x12\x11sidecar.bridge.v1\x1a\x1egoogle/protobuf/duration.proto\x1a sidecar/bridge/v1/activity.proto\x1a\x1fsidecar/bridge/v1/history.proto\x1a\x1dsidecar/bridge/v1/nexus.proto\x1a+sidecar/bridge/v1/workflow_activation.proto\x1a+sidecar/bridge/v1/workflow_completion.proto\"\xfc\x04\n" +
+	"\x1esidecar/bridge/v1/bridge.proto\x12\x11sidecar.bridge.v1\x1a\x1egoogle/protobuf/duration.proto\x1a sidecar/bridge/v1/activity.proto\x1a\x1esidecar/bridge/v1/common.proto\x1a\x1fsidecar/bridge/v1/history.proto\x1a\x1dsidecar/bridge/v1/nexus.proto\x1a+sidecar/bridge/v1/workflow_activation.proto\x1a+sidecar/bridge/v1/workflow_completion.proto\"\xfc\x04\n" +
 	"\x0eConnectRequest\x129\n" +
 	"\bregister\x18\x01 \x01(\v2\x1b.sidecar.bridge.v1.RegisterH\x00R\bregister\x12b\n" +
 	"\x13workflow_completion\x18\x02 \x01(\v2/.sidecar.bridge.v1.WorkflowActivationCompletionH\x00R\x12workflowCompletion\x12\\\n" +
@@ -1504,7 +1528,7 @@ const file_sidecar_bridge_v1_bridge_proto_rawDesc = "" +
 	"\bshutdown\x18\a \x01(\v2!.sidecar.bridge.v1.ShutdownNoticeH\x00R\bshutdown\x12C\n" +
 	"\fworker_error\x18\b \x01(\v2\x1e.sidecar.bridge.v1.WorkerErrorH\x00R\vworkerError\x12F\n" +
 	"\rreplay_result\x18\t \x01(\v2\x1f.sidecar.bridge.v1.ReplayResultH\x00R\freplayResultB\t\n" +
-	"\amessage\"\xc0\x04\n" +
+	"\amessage\"\xb8\x05\n" +
 	"\bRegister\x12)\n" +
 	"\x10protocol_version\x18\x01 \x01(\rR\x0fprotocolVersion\x12\x1a\n" +
 	"\bidentity\x18\x02 \x01(\tR\bidentity\x12\x19\n" +
@@ -1523,12 +1547,14 @@ const file_sidecar_bridge_v1_bridge_proto_rawDesc = "" +
 	" \x01(\bR\x0fdynamicWorkflow\x12)\n" +
 	"\x10dynamic_activity\x18\v \x01(\bR\x0fdynamicActivity\x12\x1f\n" +
 	"\vreplay_only\x18\f \x01(\bR\n" +
-	"replayOnly\"x\n" +
+	"replayOnly\x12v\n" +
+	"$dynamic_workflow_versioning_behavior\x18\r \x01(\x0e2%.sidecar.bridge.v1.VersioningBehaviorR!dynamicWorkflowVersioningBehavior\"\xd0\x01\n" +
 	"\x14WorkflowRegistration\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x18\n" +
 	"\asignals\x18\x02 \x03(\tR\asignals\x12\x18\n" +
 	"\aqueries\x18\x03 \x03(\tR\aqueries\x12\x18\n" +
-	"\aupdates\x18\x04 \x03(\tR\aupdates\"*\n" +
+	"\aupdates\x18\x04 \x03(\tR\aupdates\x12V\n" +
+	"\x13versioning_behavior\x18\x05 \x01(\x0e2%.sidecar.bridge.v1.VersioningBehaviorR\x12versioningBehavior\"*\n" +
 	"\x14ActivityRegistration\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\"N\n" +
 	"\x18NexusServiceRegistration\x12\x12\n" +
@@ -1636,7 +1662,8 @@ var file_sidecar_bridge_v1_bridge_proto_goTypes = []any{
 	(*ActivityTask)(nil),                 // 22: sidecar.bridge.v1.ActivityTask
 	(*NexusTask)(nil),                    // 23: sidecar.bridge.v1.NexusTask
 	(*ReplayResult)(nil),                 // 24: sidecar.bridge.v1.ReplayResult
-	(*durationpb.Duration)(nil),          // 25: google.protobuf.Duration
+	(VersioningBehavior)(0),              // 25: sidecar.bridge.v1.VersioningBehavior
+	(*durationpb.Duration)(nil),          // 26: google.protobuf.Duration
 }
 var file_sidecar_bridge_v1_bridge_proto_depIdxs = []int32{
 	3,  // 0: sidecar.bridge.v1.ConnectRequest.register:type_name -> sidecar.bridge.v1.Register
@@ -1660,19 +1687,21 @@ var file_sidecar_bridge_v1_bridge_proto_depIdxs = []int32{
 	5,  // 18: sidecar.bridge.v1.Register.activities:type_name -> sidecar.bridge.v1.ActivityRegistration
 	6,  // 19: sidecar.bridge.v1.Register.nexus_services:type_name -> sidecar.bridge.v1.NexusServiceRegistration
 	7,  // 20: sidecar.bridge.v1.Register.capacity:type_name -> sidecar.bridge.v1.Capacity
-	10, // 21: sidecar.bridge.v1.Registered.capabilities:type_name -> sidecar.bridge.v1.Capabilities
-	11, // 22: sidecar.bridge.v1.Registered.limits:type_name -> sidecar.bridge.v1.Limits
-	7,  // 23: sidecar.bridge.v1.Limits.max_concurrent:type_name -> sidecar.bridge.v1.Capacity
-	25, // 24: sidecar.bridge.v1.Limits.graceful_shutdown_timeout:type_name -> google.protobuf.Duration
-	0,  // 25: sidecar.bridge.v1.CompletionError.kind:type_name -> sidecar.bridge.v1.CompletionErrorKind
-	25, // 26: sidecar.bridge.v1.ShutdownNotice.grace_period:type_name -> google.protobuf.Duration
-	1,  // 27: sidecar.bridge.v1.BridgeService.Connect:input_type -> sidecar.bridge.v1.ConnectRequest
-	2,  // 28: sidecar.bridge.v1.BridgeService.Connect:output_type -> sidecar.bridge.v1.ConnectResponse
-	28, // [28:29] is the sub-list for method output_type
-	27, // [27:28] is the sub-list for method input_type
-	27, // [27:27] is the sub-list for extension type_name
-	27, // [27:27] is the sub-list for extension extendee
-	0,  // [0:27] is the sub-list for field type_name
+	25, // 21: sidecar.bridge.v1.Register.dynamic_workflow_versioning_behavior:type_name -> sidecar.bridge.v1.VersioningBehavior
+	25, // 22: sidecar.bridge.v1.WorkflowRegistration.versioning_behavior:type_name -> sidecar.bridge.v1.VersioningBehavior
+	10, // 23: sidecar.bridge.v1.Registered.capabilities:type_name -> sidecar.bridge.v1.Capabilities
+	11, // 24: sidecar.bridge.v1.Registered.limits:type_name -> sidecar.bridge.v1.Limits
+	7,  // 25: sidecar.bridge.v1.Limits.max_concurrent:type_name -> sidecar.bridge.v1.Capacity
+	26, // 26: sidecar.bridge.v1.Limits.graceful_shutdown_timeout:type_name -> google.protobuf.Duration
+	0,  // 27: sidecar.bridge.v1.CompletionError.kind:type_name -> sidecar.bridge.v1.CompletionErrorKind
+	26, // 28: sidecar.bridge.v1.ShutdownNotice.grace_period:type_name -> google.protobuf.Duration
+	1,  // 29: sidecar.bridge.v1.BridgeService.Connect:input_type -> sidecar.bridge.v1.ConnectRequest
+	2,  // 30: sidecar.bridge.v1.BridgeService.Connect:output_type -> sidecar.bridge.v1.ConnectResponse
+	30, // [30:31] is the sub-list for method output_type
+	29, // [29:30] is the sub-list for method input_type
+	29, // [29:29] is the sub-list for extension type_name
+	29, // [29:29] is the sub-list for extension extendee
+	0,  // [0:29] is the sub-list for field type_name
 }
 
 func init() { file_sidecar_bridge_v1_bridge_proto_init() }
@@ -1681,6 +1710,7 @@ func file_sidecar_bridge_v1_bridge_proto_init() {
 		return
 	}
 	file_sidecar_bridge_v1_activity_proto_init()
+	file_sidecar_bridge_v1_common_proto_init()
 	file_sidecar_bridge_v1_history_proto_init()
 	file_sidecar_bridge_v1_nexus_proto_init()
 	file_sidecar_bridge_v1_workflow_activation_proto_init()

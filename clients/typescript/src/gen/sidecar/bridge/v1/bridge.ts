@@ -19,6 +19,7 @@ import {
 } from "@grpc/grpc-js";
 import { Duration } from "../../../google/protobuf/duration.js";
 import { ActivityHeartbeat, ActivityTask, ActivityTaskCompletion } from "./activity.js";
+import { VersioningBehavior, versioningBehaviorFromJSON, versioningBehaviorToJSON } from "./common.js";
 import { ReplayHistory, ReplayResult } from "./history.js";
 import { NexusTask, NexusTaskCompletion } from "./nexus.js";
 import { WorkflowActivation } from "./workflow_activation.js";
@@ -196,6 +197,11 @@ export interface Register {
    * task_queue may be empty.
    */
   replayOnly: boolean;
+  /**
+   * The versioning behavior of the dynamic workflow's runs, as
+   * WorkflowRegistration.versioning_behavior is for a registered type.
+   */
+  dynamicWorkflowVersioningBehavior: VersioningBehavior;
 }
 
 /** WorkflowRegistration describes a workflow type the app runs. */
@@ -208,6 +214,15 @@ export interface WorkflowRegistration {
   queries: string[];
   /** The updates it handles, where known (informational). */
   updates: string[];
+  /**
+   * How runs of this type move between worker deployment versions when the
+   * sidecar runs with --use-versioning; the sidecar sends it in every
+   * workflow task completion of the run. UNSPECIFIED takes the sidecar's
+   * --default-versioning-behavior; if that is unspecified too, the sidecar
+   * refuses the registration, as Temporal's SDKs refuse such a worker.
+   * Ignored when the sidecar does not use versioning.
+   */
+  versioningBehavior: VersioningBehavior;
 }
 
 /** ActivityRegistration describes an activity type the app runs. */
@@ -879,6 +894,7 @@ function createBaseRegister(): Register {
     dynamicWorkflow: false,
     dynamicActivity: false,
     replayOnly: false,
+    dynamicWorkflowVersioningBehavior: 0,
   };
 }
 
@@ -919,6 +935,9 @@ export const Register: MessageFns<Register> = {
     }
     if (message.replayOnly !== false) {
       writer.uint32(96).bool(message.replayOnly);
+    }
+    if (message.dynamicWorkflowVersioningBehavior !== 0) {
+      writer.uint32(104).int32(message.dynamicWorkflowVersioningBehavior);
     }
     return writer;
   },
@@ -1032,6 +1051,14 @@ export const Register: MessageFns<Register> = {
             message.replayOnly = reader.bool();
             continue;
           }
+          case 13: {
+            if (tag !== 104) {
+              break;
+            }
+
+            message.dynamicWorkflowVersioningBehavior = reader.int32() as any;
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1094,6 +1121,11 @@ export const Register: MessageFns<Register> = {
         : isSet(object.replay_only)
         ? globalThis.Boolean(object.replay_only)
         : false,
+      dynamicWorkflowVersioningBehavior: isSet(object.dynamicWorkflowVersioningBehavior)
+        ? versioningBehaviorFromJSON(object.dynamicWorkflowVersioningBehavior)
+        : isSet(object.dynamic_workflow_versioning_behavior)
+        ? versioningBehaviorFromJSON(object.dynamic_workflow_versioning_behavior)
+        : 0,
     };
   },
 
@@ -1135,6 +1167,9 @@ export const Register: MessageFns<Register> = {
     if (message.replayOnly !== false) {
       obj.replayOnly = message.replayOnly;
     }
+    if (message.dynamicWorkflowVersioningBehavior !== 0) {
+      obj.dynamicWorkflowVersioningBehavior = versioningBehaviorToJSON(message.dynamicWorkflowVersioningBehavior);
+    }
     return obj;
   },
 
@@ -1157,12 +1192,13 @@ export const Register: MessageFns<Register> = {
     message.dynamicWorkflow = object.dynamicWorkflow ?? false;
     message.dynamicActivity = object.dynamicActivity ?? false;
     message.replayOnly = object.replayOnly ?? false;
+    message.dynamicWorkflowVersioningBehavior = object.dynamicWorkflowVersioningBehavior ?? 0;
     return message;
   },
 };
 
 function createBaseWorkflowRegistration(): WorkflowRegistration {
-  return { name: "", signals: [], queries: [], updates: [] };
+  return { name: "", signals: [], queries: [], updates: [], versioningBehavior: 0 };
 }
 
 export const WorkflowRegistration: MessageFns<WorkflowRegistration> = {
@@ -1178,6 +1214,9 @@ export const WorkflowRegistration: MessageFns<WorkflowRegistration> = {
     }
     for (const v of message.updates) {
       writer.uint32(34).string(v!);
+    }
+    if (message.versioningBehavior !== 0) {
+      writer.uint32(40).int32(message.versioningBehavior);
     }
     return writer;
   },
@@ -1227,6 +1266,14 @@ export const WorkflowRegistration: MessageFns<WorkflowRegistration> = {
             message.updates.push(reader.string());
             continue;
           }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.versioningBehavior = reader.int32() as any;
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1245,6 +1292,11 @@ export const WorkflowRegistration: MessageFns<WorkflowRegistration> = {
       signals: globalThis.Array.isArray(object?.signals) ? object.signals.map((e: any) => globalThis.String(e)) : [],
       queries: globalThis.Array.isArray(object?.queries) ? object.queries.map((e: any) => globalThis.String(e)) : [],
       updates: globalThis.Array.isArray(object?.updates) ? object.updates.map((e: any) => globalThis.String(e)) : [],
+      versioningBehavior: isSet(object.versioningBehavior)
+        ? versioningBehaviorFromJSON(object.versioningBehavior)
+        : isSet(object.versioning_behavior)
+        ? versioningBehaviorFromJSON(object.versioning_behavior)
+        : 0,
     };
   },
 
@@ -1262,6 +1314,9 @@ export const WorkflowRegistration: MessageFns<WorkflowRegistration> = {
     if (message.updates?.length) {
       obj.updates = message.updates;
     }
+    if (message.versioningBehavior !== 0) {
+      obj.versioningBehavior = versioningBehaviorToJSON(message.versioningBehavior);
+    }
     return obj;
   },
 
@@ -1274,6 +1329,7 @@ export const WorkflowRegistration: MessageFns<WorkflowRegistration> = {
     message.signals = object.signals?.map((e) => e) || [];
     message.queries = object.queries?.map((e) => e) || [];
     message.updates = object.updates?.map((e) => e) || [];
+    message.versioningBehavior = object.versioningBehavior ?? 0;
     return message;
   },
 };

@@ -2,6 +2,7 @@ import datetime
 
 from google.protobuf import duration_pb2 as _duration_pb2
 from temporal_sidecar.proto.sidecar.bridge.v1 import activity_pb2 as _activity_pb2
+from temporal_sidecar.proto.sidecar.bridge.v1 import common_pb2 as _common_pb2
 from temporal_sidecar.proto.sidecar.bridge.v1 import history_pb2 as _history_pb2
 from temporal_sidecar.proto.sidecar.bridge.v1 import nexus_pb2 as _nexus_pb2
 from temporal_sidecar.proto.sidecar.bridge.v1 import workflow_activation_pb2 as _workflow_activation_pb2
@@ -71,7 +72,7 @@ class ConnectResponse(_message.Message):
     def __init__(self, registered: _Optional[_Union[Registered, _Mapping]] = ..., workflow_activation: _Optional[_Union[_workflow_activation_pb2.WorkflowActivation, _Mapping]] = ..., activity_task: _Optional[_Union[_activity_pb2.ActivityTask, _Mapping]] = ..., nexus_task: _Optional[_Union[_nexus_pb2.NexusTask, _Mapping]] = ..., completion_error: _Optional[_Union[CompletionError, _Mapping]] = ..., drained: _Optional[_Union[Drained, _Mapping]] = ..., shutdown: _Optional[_Union[ShutdownNotice, _Mapping]] = ..., worker_error: _Optional[_Union[WorkerError, _Mapping]] = ..., replay_result: _Optional[_Union[_history_pb2.ReplayResult, _Mapping]] = ...) -> None: ...
 
 class Register(_message.Message):
-    __slots__ = ("protocol_version", "identity", "sdk_name", "sdk_version", "task_queue", "workflows", "activities", "nexus_services", "capacity", "dynamic_workflow", "dynamic_activity", "replay_only")
+    __slots__ = ("protocol_version", "identity", "sdk_name", "sdk_version", "task_queue", "workflows", "activities", "nexus_services", "capacity", "dynamic_workflow", "dynamic_activity", "replay_only", "dynamic_workflow_versioning_behavior")
     PROTOCOL_VERSION_FIELD_NUMBER: _ClassVar[int]
     IDENTITY_FIELD_NUMBER: _ClassVar[int]
     SDK_NAME_FIELD_NUMBER: _ClassVar[int]
@@ -84,6 +85,7 @@ class Register(_message.Message):
     DYNAMIC_WORKFLOW_FIELD_NUMBER: _ClassVar[int]
     DYNAMIC_ACTIVITY_FIELD_NUMBER: _ClassVar[int]
     REPLAY_ONLY_FIELD_NUMBER: _ClassVar[int]
+    DYNAMIC_WORKFLOW_VERSIONING_BEHAVIOR_FIELD_NUMBER: _ClassVar[int]
     protocol_version: int
     identity: str
     sdk_name: str
@@ -96,19 +98,22 @@ class Register(_message.Message):
     dynamic_workflow: bool
     dynamic_activity: bool
     replay_only: bool
-    def __init__(self, protocol_version: _Optional[int] = ..., identity: _Optional[str] = ..., sdk_name: _Optional[str] = ..., sdk_version: _Optional[str] = ..., task_queue: _Optional[str] = ..., workflows: _Optional[_Iterable[_Union[WorkflowRegistration, _Mapping]]] = ..., activities: _Optional[_Iterable[_Union[ActivityRegistration, _Mapping]]] = ..., nexus_services: _Optional[_Iterable[_Union[NexusServiceRegistration, _Mapping]]] = ..., capacity: _Optional[_Union[Capacity, _Mapping]] = ..., dynamic_workflow: _Optional[bool] = ..., dynamic_activity: _Optional[bool] = ..., replay_only: _Optional[bool] = ...) -> None: ...
+    dynamic_workflow_versioning_behavior: _common_pb2.VersioningBehavior
+    def __init__(self, protocol_version: _Optional[int] = ..., identity: _Optional[str] = ..., sdk_name: _Optional[str] = ..., sdk_version: _Optional[str] = ..., task_queue: _Optional[str] = ..., workflows: _Optional[_Iterable[_Union[WorkflowRegistration, _Mapping]]] = ..., activities: _Optional[_Iterable[_Union[ActivityRegistration, _Mapping]]] = ..., nexus_services: _Optional[_Iterable[_Union[NexusServiceRegistration, _Mapping]]] = ..., capacity: _Optional[_Union[Capacity, _Mapping]] = ..., dynamic_workflow: _Optional[bool] = ..., dynamic_activity: _Optional[bool] = ..., replay_only: _Optional[bool] = ..., dynamic_workflow_versioning_behavior: _Optional[_Union[_common_pb2.VersioningBehavior, str]] = ...) -> None: ...
 
 class WorkflowRegistration(_message.Message):
-    __slots__ = ("name", "signals", "queries", "updates")
+    __slots__ = ("name", "signals", "queries", "updates", "versioning_behavior")
     NAME_FIELD_NUMBER: _ClassVar[int]
     SIGNALS_FIELD_NUMBER: _ClassVar[int]
     QUERIES_FIELD_NUMBER: _ClassVar[int]
     UPDATES_FIELD_NUMBER: _ClassVar[int]
+    VERSIONING_BEHAVIOR_FIELD_NUMBER: _ClassVar[int]
     name: str
     signals: _containers.RepeatedScalarFieldContainer[str]
     queries: _containers.RepeatedScalarFieldContainer[str]
     updates: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, name: _Optional[str] = ..., signals: _Optional[_Iterable[str]] = ..., queries: _Optional[_Iterable[str]] = ..., updates: _Optional[_Iterable[str]] = ...) -> None: ...
+    versioning_behavior: _common_pb2.VersioningBehavior
+    def __init__(self, name: _Optional[str] = ..., signals: _Optional[_Iterable[str]] = ..., queries: _Optional[_Iterable[str]] = ..., updates: _Optional[_Iterable[str]] = ..., versioning_behavior: _Optional[_Union[_common_pb2.VersioningBehavior, str]] = ...) -> None: ...
 
 class ActivityRegistration(_message.Message):
     __slots__ = ("name",)
