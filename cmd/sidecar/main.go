@@ -31,6 +31,7 @@ import (
 	"github.com/temporal-sidecar/sidecar/internal/slots"
 	"github.com/temporal-sidecar/sidecar/internal/telemetry"
 	"github.com/temporal-sidecar/sidecar/internal/worker"
+	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/workflowservice/v1"
 	"google.golang.org/protobuf/types/known/durationpb"
 )
@@ -129,6 +130,12 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer, si
 		TaskQueue: w.TaskQueue,
 		Identity:  w.Identity,
 		Service:   fe.WorkflowService(),
+
+		BuildID:                   w.BuildID,
+		DeploymentName:            w.DeploymentName,
+		UseVersioning:             w.UseVersioning,
+		DefaultVersioningBehavior: versioningBehaviors[w.DefaultVersioningBehavior],
+
 		Bridge: bridge.Options{
 			Namespace: cfg.Frontend.Namespace,
 			TaskQueue: w.TaskQueue,
@@ -292,6 +299,14 @@ func shutdown(log *slog.Logger, wk *worker.Worker, g interface {
 }
 
 // pollers is the poller behaviour for a task kind whose simple maximum is max.
+// versioningBehaviors maps --default-versioning-behavior's values (checked
+// by config) to Temporal's.
+var versioningBehaviors = map[string]enumspb.VersioningBehavior{
+	"unspecified":  enumspb.VERSIONING_BEHAVIOR_UNSPECIFIED,
+	"pinned":       enumspb.VERSIONING_BEHAVIOR_PINNED,
+	"auto-upgrade": enumspb.VERSIONING_BEHAVIOR_AUTO_UPGRADE,
+}
+
 func pollers(w config.Worker, max int) poller.Behaviour {
 	if w.PollerBehavior == "autoscaling" {
 		return poller.Behaviour{Autoscaling: true, Minimum: w.PollerAutoscalingMinimum,

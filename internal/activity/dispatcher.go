@@ -18,6 +18,7 @@ import (
 	"github.com/temporal-sidecar/sidecar/internal/bridge"
 	"github.com/temporal-sidecar/sidecar/internal/slots"
 	"github.com/temporal-sidecar/sidecar/internal/task"
+	deploymentpb "go.temporal.io/api/deployment/v1"
 	failurepb "go.temporal.io/api/failure/v1"
 	"go.temporal.io/api/workflowservice/v1"
 	"google.golang.org/grpc/codes"
@@ -39,7 +40,10 @@ type Options struct {
 	MaxHeartbeatThrottle     time.Duration
 	// RoundTrip, if set, is told how long each activity took the app.
 	RoundTrip func(time.Duration)
-	Logger    *slog.Logger
+	// Deployment, if set, is this worker's deployment version, reported in
+	// every response as Temporal's SDKs do.
+	Deployment *deploymentpb.WorkerDeploymentOptions
+	Logger     *slog.Logger
 }
 
 // Dispatcher tracks running activities by task token.
@@ -214,7 +218,8 @@ func (d *Dispatcher) respond(r *run, res *bridgev1.ActivityExecutionResult) erro
 	switch s := res.GetStatus().(type) {
 	case *bridgev1.ActivityExecutionResult_Completed:
 		var result *bridgev1.Payload = s.Completed.GetResult()
-		req := &workflowservice.RespondActivityTaskCompletedRequest{Namespace: d.opts.Namespace, TaskToken: r.token, Identity: d.opts.Identity}
+		req := &workflowservice.RespondActivityTaskCompletedRequest{Namespace: d.opts.Namespace, TaskToken: r.token, Identity: d.opts.Identity,
+			DeploymentOptions: d.opts.Deployment}
 		if result != nil {
 			req.Result = apiconv.Payloads([]*bridgev1.Payload{result})
 		}
@@ -251,7 +256,7 @@ func (d *Dispatcher) respond(r *run, res *bridgev1.ActivityExecutionResult) erro
 			}
 		}
 		_, err := svc.RespondActivityTaskCanceled(ctx, &workflowservice.RespondActivityTaskCanceledRequest{
-			Namespace: d.opts.Namespace, TaskToken: r.token, Identity: d.opts.Identity,
+			Namespace: d.opts.Namespace, TaskToken: r.token, Identity: d.opts.Identity, DeploymentOptions: d.opts.Deployment,
 			Details: apiconv.Payloads(s.Cancelled.GetFailure().GetCanceledFailureInfo().GetDetails().GetPayloads())})
 		return err
 	case *bridgev1.ActivityExecutionResult_WillCompleteAsync:
@@ -270,7 +275,7 @@ func (d *Dispatcher) respondFailed(token []byte, f *failurepb.Failure, details [
 
 func (d *Dispatcher) respondFailedCtx(ctx context.Context, token []byte, f *failurepb.Failure, details []*bridgev1.Payload) error {
 	_, err := d.opts.Service.RespondActivityTaskFailed(ctx, &workflowservice.RespondActivityTaskFailedRequest{
-		Namespace: d.opts.Namespace, TaskToken: token, Identity: d.opts.Identity, Failure: f,
+		Namespace: d.opts.Namespace, TaskToken: token, Identity: d.opts.Identity, Failure: f, DeploymentOptions: d.opts.Deployment,
 		LastHeartbeatDetails: apiconv.Payloads(details)})
 	return err
 }

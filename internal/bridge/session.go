@@ -89,6 +89,18 @@ func (s *Session) Serves(k task.Kind, name string) bool {
 	return ok
 }
 
+// VersioningBehavior is the versioning behavior the app registered for
+// workflow type name (its dynamic workflow's for a type it did not
+// register), or UNSPECIFIED.
+func (s *Session) VersioningBehavior(name string) bridgev1.VersioningBehavior {
+	for _, w := range s.reg.GetWorkflows() {
+		if w.GetName() == name {
+			return w.GetVersioningBehavior()
+		}
+	}
+	return s.reg.GetDynamicWorkflowVersioningBehavior()
+}
+
 // ServesKind reports whether the app runs any task of this kind.
 func (s *Session) ServesKind(k task.Kind) bool {
 	return s.dynamic[k] || len(s.types[k]) > 0

@@ -81,6 +81,7 @@ func (w *Worker) pollActivities(ctx context.Context) {
 		TaskQueue:         &taskqueuepb.TaskQueue{Name: w.opts.TaskQueue, Kind: enumspb.TASK_QUEUE_KIND_NORMAL},
 		Identity:          w.opts.Identity,
 		WorkerInstanceKey: w.instanceKey,
+		DeploymentOptions: w.deployment,
 	}
 	if tq := w.opts.TaskQueueActivitiesPerSecond; tq > 0 {
 		req.TaskQueueMetadata = &taskqueuepb.TaskQueueMetadata{MaxTasksPerSecond: wrapperspb.Double(tq)}
@@ -112,6 +113,7 @@ func (w *Worker) pollWorkflows(ctx context.Context, supplier slots.Supplier, que
 		TaskQueue:         queue,
 		Identity:          w.opts.Identity,
 		WorkerInstanceKey: w.instanceKey,
+		DeploymentOptions: w.deployment,
 	}
 	runPoller(ctx, w, pollSpec[*workflowservice.PollWorkflowTaskQueueResponse]{
 		name: name, kind: telemetry.Workflow, slot: slots.Info{Kind: task.Workflow, Sticky: sticky}, slots: supplier, behave: b,
@@ -133,6 +135,7 @@ func (w *Worker) pollNexus(ctx context.Context) {
 		TaskQueue:         &taskqueuepb.TaskQueue{Name: w.opts.TaskQueue, Kind: enumspb.TASK_QUEUE_KIND_NORMAL},
 		Identity:          w.opts.Identity,
 		WorkerInstanceKey: w.instanceKey,
+		DeploymentOptions: w.deployment,
 	}
 	runPoller(ctx, w, pollSpec[*workflowservice.PollNexusTaskQueueResponse]{
 		name: "nexus_task", kind: telemetry.Nexus, slot: slots.Info{Kind: task.Nexus},

@@ -21,6 +21,7 @@ import (
 	"github.com/temporal-sidecar/sidecar/internal/task"
 	"github.com/temporal-sidecar/sidecar/internal/telemetry"
 	"github.com/temporal-sidecar/sidecar/internal/workflow"
+	deploymentpb "go.temporal.io/api/deployment/v1"
 	enumspb "go.temporal.io/api/enums/v1"
 	taskqueuepb "go.temporal.io/api/taskqueue/v1"
 	"go.temporal.io/api/workflowservice/v1"
@@ -33,6 +34,17 @@ type Options struct {
 	Identity  string
 	Service   workflowservice.WorkflowServiceClient
 	Bridge    bridge.Options // Handler is set by the worker
+
+	// BuildID, if set, is reported in every poll and task response, with
+	// DeploymentName, as Temporal's SDKs report their worker deployment
+	// version. UseVersioning makes the worker versioned: the server routes
+	// tasks by deployment version, and each workflow task completion says
+	// how its run moves between versions (the app's registered behavior
+	// for the type, else DefaultVersioningBehavior).
+	BuildID                   string
+	DeploymentName            string
+	UseVersioning             bool
+	DefaultVersioningBehavior enumspb.VersioningBehavior
 
 	MaxConcurrentWorkflowTasks int
 	// WorkflowPollers covers the normal and sticky queues together; the
@@ -82,6 +94,10 @@ type Worker struct {
 	nexus      *nexus.Dispatcher
 	sticky     string // this process's sticky queue; empty when sticky execution is off
 
+	// deployment is this worker's deployment version for polls and
+	// responses; nil without a build ID.
+	deployment *deploymentpb.WorkerDeploymentOptions
+
 	// instanceKey identifies this worker process to the server in polls and
 	// ShutdownWorker, so the server can end its outstanding polls at shutdown.
 	instanceKey string
@@ -101,8 +117,10 @@ func New(opts Options) *Worker {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
 	w := &Worker{opts: opts, log: opts.Logger, done: make(chan struct{}), instanceKey: uuid.NewString()}
+	w.deployment = deploymentOptions(opts)
 	bo := opts.Bridge
 	bo.Handler = w
+	bo.RequireVersioningBehavior = opts.UseVersioning && opts.DefaultVersioningBehavior == enumspb.VERSIONING_BEHAVIOR_UNSPECIFIED
 	w.bridge = bridge.New(bo)
 	w.actSlots = w.slotsFor(opts.MaxConcurrentActivities, activityRamp)
 	w.activities = activity.New(activity.Options{
@@ -115,6 +133,7 @@ func New(opts Options) *Worker {
 		DefaultHeartbeatThrottle: opts.DefaultHeartbeatThrottle,
 		MaxHeartbeatThrottle:     opts.MaxHeartbeatThrottle,
 		RoundTrip:                roundTrip(opts.Metrics, telemetry.Activity),
+		Deployment:               w.deployment,
 		Logger:                   opts.Logger,
 	})
 	w.wfSlots = w.slotsFor(opts.MaxConcurrentWorkflowTasks, 0)
@@ -140,6 +159,8 @@ func New(opts Options) *Worker {
 		Slots:                        w.wfSlots,
 		LocalSlots:                   w.laSlots,
 		RoundTrip:                    roundTrip(opts.Metrics, telemetry.Workflow),
+		Deployment:                   w.deployment,
+		DefaultVersioningBehavior:    opts.DefaultVersioningBehavior,
 		Logger:                       opts.Logger,
 	})
 	w.nxSlots = w.slotsFor(max(1, opts.MaxConcurrentNexusTasks), 0)
@@ -149,6 +170,21 @@ func New(opts Options) *Worker {
 		w.register(opts.Metrics)
 	}
 	return w
+}
+
+// deploymentOptions is the worker's deployment version as the server takes
+// it in polls and responses: versioned with UseVersioning, else reported
+// only (UNVERSIONED), as Temporal's SDKs report a build ID without
+// versioning; nil without a build ID.
+func deploymentOptions(opts Options) *deploymentpb.WorkerDeploymentOptions {
+	if opts.BuildID == "" {
+		return nil
+	}
+	mode := enumspb.WORKER_VERSIONING_MODE_UNVERSIONED
+	if opts.UseVersioning {
+		mode = enumspb.WORKER_VERSIONING_MODE_VERSIONED
+	}
+	return &deploymentpb.WorkerDeploymentOptions{DeploymentName: opts.DeploymentName, BuildId: opts.BuildID, WorkerVersioningMode: mode}
 }
 
 // activityRamp spaces out new activity slots under the resource-based tuner,

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -63,7 +64,9 @@ func (e *env) workflowApp(scripts map[string]script) *scriptedApp {
 func (e *env) scriptedApp(reg *bridgev1.Register, scripts map[string]script) *scriptedApp {
 	e.t.Helper()
 	for name := range scripts {
-		reg.Workflows = append(reg.Workflows, &bridgev1.WorkflowRegistration{Name: name})
+		if !slices.ContainsFunc(reg.Workflows, func(w *bridgev1.WorkflowRegistration) bool { return w.GetName() == name }) {
+			reg.Workflows = append(reg.Workflows, &bridgev1.WorkflowRegistration{Name: name})
+		}
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()

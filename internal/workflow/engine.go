@@ -18,6 +18,7 @@ import (
 	"github.com/temporal-sidecar/sidecar/internal/bridge"
 	"github.com/temporal-sidecar/sidecar/internal/slots"
 	"github.com/temporal-sidecar/sidecar/internal/task"
+	deploymentpb "go.temporal.io/api/deployment/v1"
 	enumspb "go.temporal.io/api/enums/v1"
 	historypb "go.temporal.io/api/history/v1"
 	protocolpb "go.temporal.io/api/protocol/v1"
@@ -44,8 +45,15 @@ type Options struct {
 	RoundTrip func(time.Duration)
 	// Eager, if set, runs activities the server hands out eagerly in its
 	// answer to a workflow task completion.
-	Eager  EagerActivities
-	Logger *slog.Logger
+	Eager EagerActivities
+	// Deployment, if set, is this worker's deployment version, reported in
+	// every workflow task response as Temporal's SDKs do.
+	Deployment *deploymentpb.WorkerDeploymentOptions
+	// DefaultVersioningBehavior is the versioning behavior of runs whose
+	// type the app registered without one; sent only when Deployment is
+	// versioned.
+	DefaultVersioningBehavior enumspb.VersioningBehavior
+	Logger                    *slog.Logger
 }
 
 // EagerActivities is where eagerly executed activities go: the activity

@@ -7,8 +7,10 @@ import (
 
 	bridgev1 "github.com/temporal-sidecar/sidecar/gen/go/sidecar/bridge/v1"
 	"github.com/temporal-sidecar/sidecar/internal/apiconv"
+	"github.com/temporal-sidecar/sidecar/internal/bridge"
 	"github.com/temporal-sidecar/sidecar/internal/slots"
 	commandpb "go.temporal.io/api/command/v1"
+	commonpb "go.temporal.io/api/common/v1"
 	enumspb "go.temporal.io/api/enums/v1"
 	failurepb "go.temporal.io/api/failure/v1"
 	querypb "go.temporal.io/api/query/v1"
@@ -34,6 +36,9 @@ func (e *Engine) respond(ctx context.Context, ent *entry, t *workflowservice.Pol
 		QueryResults:               queryResults(b.answers),
 		Messages:                   b.messages,
 		WorkerInstanceKey:          e.opts.InstanceKey,
+		DeploymentOptions:          e.opts.Deployment,
+		WorkerVersionStamp:         e.versionStamp(),
+		VersioningBehavior:         e.versioningBehavior(ent.session, t.GetWorkflowType().GetName()),
 	}
 	if flags := ent.run.newCoreFlags(b.out); len(flags) > 0 {
 		req.SdkMetadata = &sdkpb.WorkflowTaskCompletedMetadata{CoreUsedFlags: flags}
@@ -171,7 +176,8 @@ func (e *Engine) failTaskWith(ctx context.Context, t *workflowservice.PollWorkfl
 		return
 	}
 	_, err := e.opts.Service.RespondWorkflowTaskFailed(context.WithoutCancel(ctx), &workflowservice.RespondWorkflowTaskFailedRequest{
-		Namespace: e.opts.Namespace, TaskToken: t.GetTaskToken(), Cause: cause, Failure: f, Identity: e.opts.Identity})
+		Namespace: e.opts.Namespace, TaskToken: t.GetTaskToken(), Cause: cause, Failure: f, Identity: e.opts.Identity,
+		DeploymentOptions: e.opts.Deployment, WorkerVersion: e.versionStamp()})
 	if err != nil {
 		e.log.Warn("RespondWorkflowTaskFailed failed", "err", err)
 	}
@@ -266,4 +272,31 @@ func (e *Engine) runEager(ctx context.Context, tasks []*workflowservice.PollActi
 		}
 		e.opts.Eager.Release(p)
 	}
+}
+
+// versioningBehavior is what a versioned worker reports for a run of type
+// typ: the behavior its app registered for the type, else the sidecar's
+// default. An unversioned worker reports none: UNSPECIFIED tells the
+// server that versioning is off.
+func (e *Engine) versioningBehavior(ss *bridge.Session, typ string) enumspb.VersioningBehavior {
+	if e.opts.Deployment.GetWorkerVersioningMode() != enumspb.WORKER_VERSIONING_MODE_VERSIONED {
+		return enumspb.VERSIONING_BEHAVIOR_UNSPECIFIED
+	}
+	// The protocol's values match Temporal's.
+	if b := enumspb.VersioningBehavior(ss.VersioningBehavior(typ)); b != enumspb.VERSIONING_BEHAVIOR_UNSPECIFIED {
+		return b
+	}
+	return e.opts.DefaultVersioningBehavior
+}
+
+// versionStamp is the build ID in the form servers record in history
+// (WorkflowTaskCompleted.worker_version): the deprecated field, which
+// Temporal's SDKs still set beside deployment_options; nil without one.
+func (e *Engine) versionStamp() *commonpb.WorkerVersionStamp {
+	d := e.opts.Deployment
+	if d.GetBuildId() == "" {
+		return nil
+	}
+	return &commonpb.WorkerVersionStamp{BuildId: d.GetBuildId(),
+		UseVersioning: d.GetWorkerVersioningMode() == enumspb.WORKER_VERSIONING_MODE_VERSIONED}
 }
