@@ -15,6 +15,7 @@ __all__ = [
     "QueryRejectCondition",
     "RawValue",
     "RetryPolicy",
+    "VersioningBehavior",
     "WorkflowIDConflictPolicy",
     "WorkflowIDReusePolicy",
 ]
@@ -111,6 +112,19 @@ class WorkflowIDConflictPolicy(IntEnum):
     FAIL = 1
     USE_EXISTING = 2
     TERMINATE_EXISTING = 3
+
+
+class VersioningBehavior(IntEnum):
+    """How a workflow's runs move between worker deployment versions when the
+    sidecar runs with ``--use-versioning``. Values match
+    ``temporal.api.enums.v1.VersioningBehavior``."""
+
+    UNSPECIFIED = 0
+    """Use the sidecar's ``--default-versioning-behavior``."""
+    PINNED = 1
+    """A run stays on the deployment version it started on."""
+    AUTO_UPGRADE = 2
+    """A run moves to the current deployment version at its next workflow task."""
 
 
 class QueryRejectCondition(IntEnum):

@@ -692,6 +692,7 @@ class Worker:
                         signals=sorted(k for k in d.signals if k),
                         queries=sorted(k for k in d.queries if k),
                         updates=sorted(k for k in d.updates if k),
+                        versioning_behavior=int(d.versioning_behavior),  # type: ignore[arg-type]
                     )
                     for n, d in self._workflows.items()
                 ],
@@ -705,6 +706,9 @@ class Worker:
                 ),
                 dynamic_activity=self._dynamic is not None,
                 dynamic_workflow=self._dynamic_workflow is not None,
+                dynamic_workflow_versioning_behavior=int(  # type: ignore[arg-type]
+                    self._dynamic_workflow.versioning_behavior if self._dynamic_workflow is not None else 0
+                ),
             )
         )
 

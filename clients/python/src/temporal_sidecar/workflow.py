@@ -60,7 +60,7 @@ from typing import (
 
 import nexusrpc
 
-from temporal_sidecar.common import Priority, RawValue, RetryPolicy
+from temporal_sidecar.common import Priority, RawValue, RetryPolicy, VersioningBehavior
 from temporal_sidecar.converter import PayloadConverter
 from temporal_sidecar.exceptions import TemporalError
 
@@ -468,6 +468,7 @@ class _Definition:
     queries: Mapping[str | None, _QueryDefinition]
     updates: Mapping[str | None, _UpdateDefinition]
     failure_exception_types: Sequence[type[BaseException]]
+    versioning_behavior: VersioningBehavior
     arg_types: list[Any] | None
     ret_type: Any
     init_takes_args: bool
@@ -509,7 +510,11 @@ class _Definition:
 
     @staticmethod
     def apply(
-        cls: type, *, name: str | None, failure_exception_types: Sequence[type[BaseException]]
+        cls: type,
+        *,
+        name: str | None,
+        failure_exception_types: Sequence[type[BaseException]],
+        versioning_behavior: VersioningBehavior = VersioningBehavior.UNSPECIFIED,
     ) -> None:
         if _Definition.from_class(cls) is not None:
             raise ValueError(f"class {cls.__qualname__} is already a workflow definition")
@@ -566,6 +571,7 @@ class _Definition:
             queries=queries,
             updates=updates,
             failure_exception_types=tuple(failure_exception_types),
+            versioning_behavior=VersioningBehavior(versioning_behavior),
             arg_types=arg_types,
             ret_type=ret_type,
             init_takes_args=init_fn is not None,
@@ -585,6 +591,7 @@ def defn(
     sandboxed: bool = True,
     dynamic: bool = False,
     failure_exception_types: Sequence[type[BaseException]] = (),
+    versioning_behavior: VersioningBehavior = VersioningBehavior.UNSPECIFIED,
 ) -> Callable[[ClassType], ClassType]: ...
 
 
@@ -595,6 +602,7 @@ def defn(
     sandboxed: bool = True,
     dynamic: bool = False,
     failure_exception_types: Sequence[type[BaseException]] = (),
+    versioning_behavior: VersioningBehavior = VersioningBehavior.UNSPECIFIED,
 ) -> ClassType | Callable[[ClassType], ClassType]:
     """Mark a class as a workflow.
 
@@ -609,6 +617,10 @@ def defn(
         failure_exception_types: Exception types that fail the workflow
             (instead of the workflow task) when workflow code raises them, in
             addition to the worker's ``workflow_failure_exception_types``.
+        versioning_behavior: How runs move between worker deployment versions
+            when the sidecar runs with ``--use-versioning``. UNSPECIFIED takes
+            the sidecar's ``--default-versioning-behavior``; if that is unset
+            too, a versioned sidecar refuses the worker's registration.
     """
     del sandboxed
     if dynamic and name:
@@ -616,7 +628,10 @@ def defn(
 
     def decorator(cls: ClassType) -> ClassType:
         _Definition.apply(
-            cls, name=None if dynamic else (name or cls.__name__), failure_exception_types=failure_exception_types
+            cls,
+            name=None if dynamic else (name or cls.__name__),
+            failure_exception_types=failure_exception_types,
+            versioning_behavior=versioning_behavior,
         )
         return cls
 
