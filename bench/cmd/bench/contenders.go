@@ -181,7 +181,7 @@ func (b *bench) round(r, pos int, wl, name string, profile bool) (*roundResult, 
 	}
 	tq := fmt.Sprintf("bench-%s-%d", prefix, time.Now().UnixNano())
 	res := &roundResult{Round: r, Position: pos, Workload: wl, Contender: name, TaskQueue: tq, N: cfg.N,
-		CPU: map[string]time.Duration{}, PeakRSS: map[string]int64{}, Problems: map[string]logProblems{},
+		CPU: map[string]time.Duration{}, PeakRSS: map[string]int64{}, IdleRSS: map[string]int64{}, Problems: map[string]logProblems{},
 		SeqCPU: map[string]time.Duration{}}
 	res.Settle = b.settle(ctx)
 
@@ -221,6 +221,11 @@ func (b *bench) round(r, pos int, wl, name string, profile bool) (*roundResult, 
 		defer ww.Stop()
 	}
 
+	for _, p := range w.procs {
+		if n, err := rss(p.pid()); err == nil {
+			res.IdleRSS[p.name] = n
+		}
+	}
 	if cfg.Warmup > 0 {
 		if wb := b.drive(ctx, wl, tq, prefix+"-warmup", cfg.Warmup, true, ""); wb.failed > 0 {
 			return nil, fmt.Errorf("%d of %d warm-up workflows failed; first: %v", wb.failed, cfg.Warmup, wb.firstErr)

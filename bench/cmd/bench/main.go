@@ -343,6 +343,9 @@ type roundResult struct {
 	// to exit on SIGTERM.
 	CPU      map[string]time.Duration `json:"cpu_ns"`
 	PeakRSS  map[string]int64         `json:"peak_rss_bytes"`
+	// IdleRSS is VmRSS once the worker is up (app registered, polling)
+	// and before any work.
+	IdleRSS map[string]int64 `json:"idle_rss_bytes"`
 	Shutdown map[string]time.Duration `json:"shutdown_ns"`
 	Problems map[string]logProblems   `json:"log_problems"`
 	StopErrs []string                 `json:"stop_errors,omitempty"`

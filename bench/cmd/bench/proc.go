@@ -100,17 +100,23 @@ func statPPID(b []byte) (comm string, ppid int, ok bool) {
 }
 
 // peakRSS is VmHWM from /proc/<pid>/status, the process's peak resident set.
-func peakRSS(pid int) (int64, error) {
+func peakRSS(pid int) (int64, error) { return procStatus(pid, "VmHWM") }
+
+// rss is VmRSS from /proc/<pid>/status, the process's resident set now.
+func rss(pid int) (int64, error) { return procStatus(pid, "VmRSS") }
+
+func procStatus(pid int, field string) (int64, error) {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {
 		return 0, err
 	}
-	return parseVmHWM(b)
+	return parseStatusKB(b, field)
 }
 
-func parseVmHWM(b []byte) (int64, error) {
+// parseStatusKB reads a "Field:   1234 kB" line of /proc/<pid>/status, in bytes.
+func parseStatusKB(b []byte, field string) (int64, error) {
 	for l := range strings.Lines(string(b)) {
-		if rest, ok := strings.CutPrefix(l, "VmHWM:"); ok {
+		if rest, ok := strings.CutPrefix(l, field+":"); ok {
 			f := strings.Fields(rest)
 			if len(f) != 2 || f[1] != "kB" {
 				break
@@ -122,7 +128,7 @@ func parseVmHWM(b []byte) (int64, error) {
 			return kb << 10, nil
 		}
 	}
-	return 0, fmt.Errorf("no VmHWM in /proc status")
+	return 0, fmt.Errorf("no %s in /proc status", field)
 }
 
 // childByName finds a direct child of this process by command name, such as

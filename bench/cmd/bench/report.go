@@ -421,11 +421,27 @@ func (r *report) workloadTable(b *strings.Builder, wl string) {
 			"worker-side CPU per workflow ≤ 1.0× — **%s** (%.2f× over all rounds; per round median %.2f×, less CPU in %d of %d rounds).\n",
 			labels[sidecar], labels[goSDK], verdict2(tp >= 1, tpm >= 1), tp, tpm, n-tpBelow, n, verdict2(cpu <= 1, cpum <= 1), cpu, cpum, cpuBelow, n)
 	}
+	if idle := r.idleSidecarRSS(wl); idle > 0 {
+		p("\nDESIGN.md target, idle RSS of the sidecar process under 30 MiB — **%s** (%.1f MiB at most, VmRSS once the app has registered and before any work).\n",
+			verdict(idle < 30<<20), float64(idle)/(1<<20))
+	}
 	if s, t := r.totals[key{wl, sidecarPy}], r.totals[key{wl, temporalioPy}]; s != nil && t != nil {
 		p("\nPython against Python, %s ÷ %s: throughput %s, worker-side CPU per workflow %s, peak RSS %s.\n",
 			labels[sidecarPy], labels[temporalioPy], ratio(s.wfPerSec(), t.wfPerSec()), ratio(s.cpuMsPerWF(), t.cpuMsPerWF()),
 			ratio(float64(s.rss), float64(t.rss)))
 	}
+}
+
+// idleSidecarRSS is the largest idle RSS of the sidecar process over the
+// workload's rounds; 0 if none was read.
+func (r *report) idleSidecarRSS(wl string) int64 {
+	var most int64
+	for _, rr := range r.rounds {
+		if rr.Workload == wl {
+			most = max(most, rr.IdleRSS["sidecar"])
+		}
+	}
+	return most
 }
 
 // latencyTable puts latency at concurrency 1 next to latency with all N at once.

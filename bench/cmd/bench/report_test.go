@@ -30,10 +30,15 @@ func TestParseStatCPU(t *testing.T) {
 	}
 }
 
-func TestParseVmHWM(t *testing.T) {
-	got, err := parseVmHWM([]byte("Name:\tx\nVmPeak:\t  9999 kB\nVmHWM:\t   2048 kB\nVmRSS:\t 1024 kB\n"))
-	if err != nil || got != 2048<<10 {
-		t.Errorf("parseVmHWM = %d, %v; want %d", got, err, 2048<<10)
+func TestParseStatusKBReadsTheNamedField(t *testing.T) {
+	status := []byte("Name:\tx\nVmPeak:\t  9999 kB\nVmHWM:\t   2048 kB\nVmRSS:\t 1024 kB\n")
+	for field, want := range map[string]int64{"VmHWM": 2048 << 10, "VmRSS": 1024 << 10} {
+		if got, err := parseStatusKB(status, field); err != nil || got != want {
+			t.Errorf("parseStatusKB(%s) = %d, %v; want %d", field, got, err, want)
+		}
+	}
+	if _, err := parseStatusKB(status, "VmSwap"); err == nil {
+		t.Error("parseStatusKB found a field the status does not have")
 	}
 }
 
