@@ -341,11 +341,11 @@ type roundResult struct {
 	// Per worker-side process: CPU used during the measured batch, peak RSS
 	// over the process's life (warm-up and sequential runs included), time
 	// to exit on SIGTERM.
-	CPU      map[string]time.Duration `json:"cpu_ns"`
-	PeakRSS  map[string]int64         `json:"peak_rss_bytes"`
+	CPU     map[string]time.Duration `json:"cpu_ns"`
+	PeakRSS map[string]int64         `json:"peak_rss_bytes"`
 	// IdleRSS is VmRSS once the worker is up (app registered, polling)
 	// and before any work.
-	IdleRSS map[string]int64 `json:"idle_rss_bytes"`
+	IdleRSS  map[string]int64         `json:"idle_rss_bytes"`
 	Shutdown map[string]time.Duration `json:"shutdown_ns"`
 	Problems map[string]logProblems   `json:"log_problems"`
 	StopErrs []string                 `json:"stop_errors,omitempty"`
