@@ -399,8 +399,9 @@ func (e *Engine) replay(ctx context.Context, ent *entry, events []*historypb.His
 			// updates it accepted are announced before the workflow runs.
 			pendingJobs = append(append(patchJobs(events[i+1:]), pendingJobs...), ups...)
 		}
+		var recorded []uint32
 		if !live {
-			r.learnMarkers(events[i+1:])
+			recorded = r.learnMarkers(events[i+1:])
 		}
 		if len(pendingJobs) > 0 {
 			b, err = e.activations(ctx, ent, activation(r, ev, !live, pendingJobs))
@@ -410,7 +411,7 @@ func (e *Engine) replay(ctx context.Context, ent *entry, events []*historypb.His
 			pendingJobs = nil
 		}
 		if !live {
-			if err := e.resolveRecorded(ctx, ent, activation(r, ev, true, nil), b); err != nil {
+			if err := e.resolveRecorded(ctx, ent, activation(r, ev, true, nil), b, recorded); err != nil {
 				return nil, err
 			}
 		}

@@ -309,47 +309,46 @@ func (r *run) adder(b *batch) func(uint32, *commandpb.Command) {
 }
 
 // learnMarkers makes the local activity markers a replayed task recorded
-// (its commands: the events up to the next task) known to the run. Markers
-// of later tasks stay unknown until their task, as they were in the
-// original run: a local activity that finished during a later task (the
-// first one heartbeating while it ran) resolves there, after that task's
-// own jobs, not as soon as the workflow schedules it.
-func (r *run) learnMarkers(commands []*historypb.HistoryEvent) {
+// (its commands: the events up to the next task) known to the run, and
+// returns their seqs in history order. Markers of later tasks stay unknown
+// until their task, as they were in the original run: a local activity that
+// finished during a later task (the first one heartbeating while it ran)
+// resolves there, after that task's own jobs, not as soon as the workflow
+// schedules it.
+func (r *run) learnMarkers(commands []*historypb.HistoryEvent) []uint32 {
+	var seqs []uint32
 	for _, ev := range commands {
 		if ev.GetEventType() == enumspb.EVENT_TYPE_WORKFLOW_TASK_STARTED {
-			return
+			break
 		}
 		if d, ok := localMarkerOf(ev); ok {
 			r.localHistory[d.Seq] = ev
+			seqs = append(seqs, d.Seq)
 		}
 	}
+	return seqs
 }
 
 // resolveRecorded resolves, one follow-up activation each and in history
-// order, the local activities the replayed task act belongs to recorded but
-// an earlier task scheduled: the original run saw each finish after the
-// task's first activation.
-func (e *Engine) resolveRecorded(ctx context.Context, ent *entry, act *bridgev1.WorkflowActivation, b *batch) error {
+// order, the local activities whose markers (seqs) the replayed task act
+// belongs to recorded but that an earlier task scheduled: the original run
+// saw each finish after the task's first activation. Those the task itself
+// scheduled are resolved already.
+func (e *Engine) resolveRecorded(ctx context.Context, ent *entry, act *bridgev1.WorkflowActivation, b *batch, seqs []uint32) error {
 	r := ent.run
-	for {
-		var seq uint32
-		var marker *historypb.HistoryEvent
-		for s, l := range r.locals {
-			if ev := r.localHistory[s]; !l.resolved && ev != nil && (marker == nil || ev.GetEventId() < marker.GetEventId()) {
-				seq, marker = s, ev
-			}
-		}
-		if marker == nil {
-			return nil
-		}
+	for _, seq := range seqs {
 		l := r.locals[seq]
-		r.resolveLocal(seq, l, r.resolutionFromMarker(l, seq, marker), b, r.adder(b))
+		if l == nil || l.resolved {
+			continue
+		}
+		r.resolveLocal(seq, l, r.resolutionFromMarker(l, seq, r.localHistory[seq]), b, r.adder(b))
 		jobs := b.now
 		b.now = nil
 		if err := e.activationsInto(ctx, ent, followUp(act, jobs), b); err != nil {
 			return err
 		}
 	}
+	return nil
 }
 
 // localOutcomes queues the outcomes of a run's local activities. Adding
