@@ -98,6 +98,11 @@ type ConnectRequest struct {
 	//	*ConnectRequest_Capacity
 	//	*ConnectRequest_Drain
 	//	*ConnectRequest_ReplayHistory
+	//	*ConnectRequest_RequestEviction
+	//	*ConnectRequest_CoreWorkflowCompletion
+	//	*ConnectRequest_CoreActivityCompletion
+	//	*ConnectRequest_CoreActivityHeartbeat
+	//	*ConnectRequest_CoreNexusCompletion
 	Message       isConnectRequest_Message `protobuf_oneof:"message"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -212,6 +217,51 @@ func (x *ConnectRequest) GetReplayHistory() *ReplayHistory {
 	return nil
 }
 
+func (x *ConnectRequest) GetRequestEviction() *RequestEviction {
+	if x != nil {
+		if x, ok := x.Message.(*ConnectRequest_RequestEviction); ok {
+			return x.RequestEviction
+		}
+	}
+	return nil
+}
+
+func (x *ConnectRequest) GetCoreWorkflowCompletion() []byte {
+	if x != nil {
+		if x, ok := x.Message.(*ConnectRequest_CoreWorkflowCompletion); ok {
+			return x.CoreWorkflowCompletion
+		}
+	}
+	return nil
+}
+
+func (x *ConnectRequest) GetCoreActivityCompletion() []byte {
+	if x != nil {
+		if x, ok := x.Message.(*ConnectRequest_CoreActivityCompletion); ok {
+			return x.CoreActivityCompletion
+		}
+	}
+	return nil
+}
+
+func (x *ConnectRequest) GetCoreActivityHeartbeat() []byte {
+	if x != nil {
+		if x, ok := x.Message.(*ConnectRequest_CoreActivityHeartbeat); ok {
+			return x.CoreActivityHeartbeat
+		}
+	}
+	return nil
+}
+
+func (x *ConnectRequest) GetCoreNexusCompletion() []byte {
+	if x != nil {
+		if x, ok := x.Message.(*ConnectRequest_CoreNexusCompletion); ok {
+			return x.CoreNexusCompletion
+		}
+	}
+	return nil
+}
+
 type isConnectRequest_Message interface {
 	isConnectRequest_Message()
 }
@@ -258,6 +308,37 @@ type ConnectRequest_ReplayHistory struct {
 	ReplayHistory *ReplayHistory `protobuf:"bytes,8,opt,name=replay_history,json=replayHistory,proto3,oneof"`
 }
 
+type ConnectRequest_RequestEviction struct {
+	// Asks the sidecar to evict a run the session holds, as sdk-core's
+	// request_workflow_eviction does: the run gets a RemoveFromCache
+	// activation once its outstanding activation is answered.
+	RequestEviction *RequestEviction `protobuf:"bytes,9,opt,name=request_eviction,json=requestEviction,proto3,oneof"`
+}
+
+type ConnectRequest_CoreWorkflowCompletion struct {
+	// On a session registered with core_protocol_version: answers a
+	// core_workflow_activation with sdk-core's
+	// coresdk.workflow_completion.WorkflowActivationCompletion, encoded.
+	CoreWorkflowCompletion []byte `protobuf:"bytes,10,opt,name=core_workflow_completion,json=coreWorkflowCompletion,proto3,oneof"`
+}
+
+type ConnectRequest_CoreActivityCompletion struct {
+	// On a core session: answers a core_activity_task start with sdk-core's
+	// coresdk.ActivityTaskCompletion, encoded.
+	CoreActivityCompletion []byte `protobuf:"bytes,11,opt,name=core_activity_completion,json=coreActivityCompletion,proto3,oneof"`
+}
+
+type ConnectRequest_CoreActivityHeartbeat struct {
+	// On a core session: sdk-core's coresdk.ActivityHeartbeat, encoded.
+	CoreActivityHeartbeat []byte `protobuf:"bytes,12,opt,name=core_activity_heartbeat,json=coreActivityHeartbeat,proto3,oneof"`
+}
+
+type ConnectRequest_CoreNexusCompletion struct {
+	// On a core session: answers a core_nexus_task with sdk-core's
+	// coresdk.nexus.NexusTaskCompletion, encoded.
+	CoreNexusCompletion []byte `protobuf:"bytes,13,opt,name=core_nexus_completion,json=coreNexusCompletion,proto3,oneof"`
+}
+
 func (*ConnectRequest_Register) isConnectRequest_Message() {}
 
 func (*ConnectRequest_WorkflowCompletion) isConnectRequest_Message() {}
@@ -273,6 +354,16 @@ func (*ConnectRequest_Capacity) isConnectRequest_Message() {}
 func (*ConnectRequest_Drain) isConnectRequest_Message() {}
 
 func (*ConnectRequest_ReplayHistory) isConnectRequest_Message() {}
+
+func (*ConnectRequest_RequestEviction) isConnectRequest_Message() {}
+
+func (*ConnectRequest_CoreWorkflowCompletion) isConnectRequest_Message() {}
+
+func (*ConnectRequest_CoreActivityCompletion) isConnectRequest_Message() {}
+
+func (*ConnectRequest_CoreActivityHeartbeat) isConnectRequest_Message() {}
+
+func (*ConnectRequest_CoreNexusCompletion) isConnectRequest_Message() {}
 
 // ConnectResponse is a message from the sidecar to the app.
 type ConnectResponse struct {
@@ -290,6 +381,9 @@ type ConnectResponse struct {
 	//	*ConnectResponse_Shutdown
 	//	*ConnectResponse_WorkerError
 	//	*ConnectResponse_ReplayResult
+	//	*ConnectResponse_CoreWorkflowActivation
+	//	*ConnectResponse_CoreActivityTask
+	//	*ConnectResponse_CoreNexusTask
 	Message       isConnectResponse_Message `protobuf_oneof:"message"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -413,6 +507,33 @@ func (x *ConnectResponse) GetReplayResult() *ReplayResult {
 	return nil
 }
 
+func (x *ConnectResponse) GetCoreWorkflowActivation() []byte {
+	if x != nil {
+		if x, ok := x.Message.(*ConnectResponse_CoreWorkflowActivation); ok {
+			return x.CoreWorkflowActivation
+		}
+	}
+	return nil
+}
+
+func (x *ConnectResponse) GetCoreActivityTask() []byte {
+	if x != nil {
+		if x, ok := x.Message.(*ConnectResponse_CoreActivityTask); ok {
+			return x.CoreActivityTask
+		}
+	}
+	return nil
+}
+
+func (x *ConnectResponse) GetCoreNexusTask() []byte {
+	if x != nil {
+		if x, ok := x.Message.(*ConnectResponse_CoreNexusTask); ok {
+			return x.CoreNexusTask
+		}
+	}
+	return nil
+}
+
 type isConnectResponse_Message interface {
 	isConnectResponse_Message()
 }
@@ -464,6 +585,26 @@ type ConnectResponse_ReplayResult struct {
 	ReplayResult *ReplayResult `protobuf:"bytes,9,opt,name=replay_result,json=replayResult,proto3,oneof"`
 }
 
+type ConnectResponse_CoreWorkflowActivation struct {
+	// On a session registered with core_protocol_version: advances a workflow
+	// run, as sdk-core's coresdk.workflow_activation.WorkflowActivation,
+	// encoded. Sent instead of workflow_activation.
+	CoreWorkflowActivation []byte `protobuf:"bytes,10,opt,name=core_workflow_activation,json=coreWorkflowActivation,proto3,oneof"`
+}
+
+type ConnectResponse_CoreActivityTask struct {
+	// On a core session: starts or cancels an activity (remote or local), as
+	// sdk-core's coresdk.activity_task.ActivityTask, encoded. Sent instead of
+	// activity_task.
+	CoreActivityTask []byte `protobuf:"bytes,11,opt,name=core_activity_task,json=coreActivityTask,proto3,oneof"`
+}
+
+type ConnectResponse_CoreNexusTask struct {
+	// On a core session: handles a Nexus request, as sdk-core's
+	// coresdk.nexus.NexusTask, encoded. Sent instead of nexus_task.
+	CoreNexusTask []byte `protobuf:"bytes,12,opt,name=core_nexus_task,json=coreNexusTask,proto3,oneof"`
+}
+
 func (*ConnectResponse_Registered) isConnectResponse_Message() {}
 
 func (*ConnectResponse_WorkflowActivation) isConnectResponse_Message() {}
@@ -482,6 +623,12 @@ func (*ConnectResponse_WorkerError) isConnectResponse_Message() {}
 
 func (*ConnectResponse_ReplayResult) isConnectResponse_Message() {}
 
+func (*ConnectResponse_CoreWorkflowActivation) isConnectResponse_Message() {}
+
+func (*ConnectResponse_CoreActivityTask) isConnectResponse_Message() {}
+
+func (*ConnectResponse_CoreNexusTask) isConnectResponse_Message() {}
+
 // Register is the first message of a session.
 type Register struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -494,7 +641,13 @@ type Register struct {
 	SdkName string `protobuf:"bytes,3,opt,name=sdk_name,json=sdkName,proto3" json:"sdk_name,omitempty"`
 	// The client library's version.
 	SdkVersion string `protobuf:"bytes,4,opt,name=sdk_version,json=sdkVersion,proto3" json:"sdk_version,omitempty"`
-	// The task queue the app serves. Must equal the sidecar's task queue.
+	// The task queue the app serves. A sidecar started with --task-queue serves
+	// only that queue, and an empty value means it. Otherwise the sidecar
+	// serves any queue its --task-queues patterns allow (every queue when none
+	// are set), up to --max-task-queues at once: the queue's pollers start when
+	// its first app registers and stop a grace period after its last app
+	// leaves. An app that serves several queues opens one Connect stream per
+	// queue.
 	TaskQueue string `protobuf:"bytes,5,opt,name=task_queue,json=taskQueue,proto3" json:"task_queue,omitempty"`
 	// The workflow types the app runs.
 	Workflows []*WorkflowRegistration `protobuf:"bytes,6,rep,name=workflows,proto3" json:"workflows,omitempty"`
@@ -518,8 +671,20 @@ type Register struct {
 	// The versioning behavior of the dynamic workflow's runs, as
 	// WorkflowRegistration.versioning_behavior is for a registered type.
 	DynamicWorkflowVersioningBehavior VersioningBehavior `protobuf:"varint,13,opt,name=dynamic_workflow_versioning_behavior,json=dynamicWorkflowVersioningBehavior,proto3,enum=sidecar.bridge.v1.VersioningBehavior" json:"dynamic_workflow_versioning_behavior,omitempty"`
-	unknownFields                     protoimpl.UnknownFields
-	sizeCache                         protoimpl.SizeCache
+	// The namespace the app expects to work in. Empty means the sidecar's;
+	// any other value than the sidecar's --namespace is refused.
+	Namespace string `protobuf:"bytes,14,opt,name=namespace,proto3" json:"namespace,omitempty"`
+	// Non-zero: the app's language layer speaks sdk-core's messages (the
+	// coresdk.* protobuf packages of Temporal's core-based SDKs) instead of
+	// this protocol's activations, activity tasks and Nexus tasks, as Temporal's
+	// SDK adapters do. The sidecar then sends core_workflow_activation,
+	// core_activity_task and core_nexus_task, and takes the core_* completions
+	// and heartbeats. Version 1 is sdk-core's message set as the temporalio
+	// releases from 1.31 to 1.35 ship it; a version the sidecar does not know
+	// is refused with FAILED_PRECONDITION.
+	CoreProtocolVersion uint32 `protobuf:"varint,15,opt,name=core_protocol_version,json=coreProtocolVersion,proto3" json:"core_protocol_version,omitempty"`
+	unknownFields       protoimpl.UnknownFields
+	sizeCache           protoimpl.SizeCache
 }
 
 func (x *Register) Reset() {
@@ -641,6 +806,20 @@ func (x *Register) GetDynamicWorkflowVersioningBehavior() VersioningBehavior {
 		return x.DynamicWorkflowVersioningBehavior
 	}
 	return VersioningBehavior_VERSIONING_BEHAVIOR_UNSPECIFIED
+}
+
+func (x *Register) GetNamespace() string {
+	if x != nil {
+		return x.Namespace
+	}
+	return ""
+}
+
+func (x *Register) GetCoreProtocolVersion() uint32 {
+	if x != nil {
+		return x.CoreProtocolVersion
+	}
+	return 0
 }
 
 // WorkflowRegistration describes a workflow type the app runs.
@@ -945,6 +1124,61 @@ func (*Drain) Descriptor() ([]byte, []int) {
 	return file_sidecar_bridge_v1_bridge_proto_rawDescGZIP(), []int{7}
 }
 
+// RequestEviction asks the sidecar to evict one of the session's runs.
+type RequestEviction struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The run to evict.
+	RunId string `protobuf:"bytes,1,opt,name=run_id,json=runId,proto3" json:"run_id,omitempty"`
+	// Why, for the sidecar's log and the RemoveFromCache job.
+	Message       string `protobuf:"bytes,2,opt,name=message,proto3" json:"message,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RequestEviction) Reset() {
+	*x = RequestEviction{}
+	mi := &file_sidecar_bridge_v1_bridge_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RequestEviction) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RequestEviction) ProtoMessage() {}
+
+func (x *RequestEviction) ProtoReflect() protoreflect.Message {
+	mi := &file_sidecar_bridge_v1_bridge_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RequestEviction.ProtoReflect.Descriptor instead.
+func (*RequestEviction) Descriptor() ([]byte, []int) {
+	return file_sidecar_bridge_v1_bridge_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *RequestEviction) GetRunId() string {
+	if x != nil {
+		return x.RunId
+	}
+	return ""
+}
+
+func (x *RequestEviction) GetMessage() string {
+	if x != nil {
+		return x.Message
+	}
+	return ""
+}
+
 // Registered accepts a registration.
 type Registered struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -958,7 +1192,7 @@ type Registered struct {
 	SidecarVersion string `protobuf:"bytes,4,opt,name=sidecar_version,json=sidecarVersion,proto3" json:"sidecar_version,omitempty"`
 	// The namespace the sidecar works in.
 	Namespace string `protobuf:"bytes,5,opt,name=namespace,proto3" json:"namespace,omitempty"`
-	// The task queue the sidecar polls.
+	// The task queue the sidecar polls for this session.
 	TaskQueue string `protobuf:"bytes,6,opt,name=task_queue,json=taskQueue,proto3" json:"task_queue,omitempty"`
 	// What the sidecar and its server support.
 	Capabilities *Capabilities `protobuf:"bytes,7,opt,name=capabilities,proto3" json:"capabilities,omitempty"`
@@ -970,7 +1204,7 @@ type Registered struct {
 
 func (x *Registered) Reset() {
 	*x = Registered{}
-	mi := &file_sidecar_bridge_v1_bridge_proto_msgTypes[8]
+	mi := &file_sidecar_bridge_v1_bridge_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -982,7 +1216,7 @@ func (x *Registered) String() string {
 func (*Registered) ProtoMessage() {}
 
 func (x *Registered) ProtoReflect() protoreflect.Message {
-	mi := &file_sidecar_bridge_v1_bridge_proto_msgTypes[8]
+	mi := &file_sidecar_bridge_v1_bridge_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -995,7 +1229,7 @@ func (x *Registered) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Registered.ProtoReflect.Descriptor instead.
 func (*Registered) Descriptor() ([]byte, []int) {
-	return file_sidecar_bridge_v1_bridge_proto_rawDescGZIP(), []int{8}
+	return file_sidecar_bridge_v1_bridge_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *Registered) GetProtocolVersion() uint32 {
@@ -1081,7 +1315,7 @@ type Capabilities struct {
 
 func (x *Capabilities) Reset() {
 	*x = Capabilities{}
-	mi := &file_sidecar_bridge_v1_bridge_proto_msgTypes[9]
+	mi := &file_sidecar_bridge_v1_bridge_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1093,7 +1327,7 @@ func (x *Capabilities) String() string {
 func (*Capabilities) ProtoMessage() {}
 
 func (x *Capabilities) ProtoReflect() protoreflect.Message {
-	mi := &file_sidecar_bridge_v1_bridge_proto_msgTypes[9]
+	mi := &file_sidecar_bridge_v1_bridge_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1106,7 +1340,7 @@ func (x *Capabilities) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Capabilities.ProtoReflect.Descriptor instead.
 func (*Capabilities) Descriptor() ([]byte, []int) {
-	return file_sidecar_bridge_v1_bridge_proto_rawDescGZIP(), []int{9}
+	return file_sidecar_bridge_v1_bridge_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *Capabilities) GetStickyExecution() bool {
@@ -1192,7 +1426,7 @@ type Limits struct {
 
 func (x *Limits) Reset() {
 	*x = Limits{}
-	mi := &file_sidecar_bridge_v1_bridge_proto_msgTypes[10]
+	mi := &file_sidecar_bridge_v1_bridge_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1204,7 +1438,7 @@ func (x *Limits) String() string {
 func (*Limits) ProtoMessage() {}
 
 func (x *Limits) ProtoReflect() protoreflect.Message {
-	mi := &file_sidecar_bridge_v1_bridge_proto_msgTypes[10]
+	mi := &file_sidecar_bridge_v1_bridge_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1217,7 +1451,7 @@ func (x *Limits) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Limits.ProtoReflect.Descriptor instead.
 func (*Limits) Descriptor() ([]byte, []int) {
-	return file_sidecar_bridge_v1_bridge_proto_rawDescGZIP(), []int{10}
+	return file_sidecar_bridge_v1_bridge_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *Limits) GetMaxMessageBytes() uint32 {
@@ -1277,7 +1511,7 @@ type CompletionError struct {
 
 func (x *CompletionError) Reset() {
 	*x = CompletionError{}
-	mi := &file_sidecar_bridge_v1_bridge_proto_msgTypes[11]
+	mi := &file_sidecar_bridge_v1_bridge_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1289,7 +1523,7 @@ func (x *CompletionError) String() string {
 func (*CompletionError) ProtoMessage() {}
 
 func (x *CompletionError) ProtoReflect() protoreflect.Message {
-	mi := &file_sidecar_bridge_v1_bridge_proto_msgTypes[11]
+	mi := &file_sidecar_bridge_v1_bridge_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1302,7 +1536,7 @@ func (x *CompletionError) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CompletionError.ProtoReflect.Descriptor instead.
 func (*CompletionError) Descriptor() ([]byte, []int) {
-	return file_sidecar_bridge_v1_bridge_proto_rawDescGZIP(), []int{11}
+	return file_sidecar_bridge_v1_bridge_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *CompletionError) GetTask() isCompletionError_Task {
@@ -1371,7 +1605,7 @@ type Drained struct {
 
 func (x *Drained) Reset() {
 	*x = Drained{}
-	mi := &file_sidecar_bridge_v1_bridge_proto_msgTypes[12]
+	mi := &file_sidecar_bridge_v1_bridge_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1383,7 +1617,7 @@ func (x *Drained) String() string {
 func (*Drained) ProtoMessage() {}
 
 func (x *Drained) ProtoReflect() protoreflect.Message {
-	mi := &file_sidecar_bridge_v1_bridge_proto_msgTypes[12]
+	mi := &file_sidecar_bridge_v1_bridge_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1396,7 +1630,7 @@ func (x *Drained) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Drained.ProtoReflect.Descriptor instead.
 func (*Drained) Descriptor() ([]byte, []int) {
-	return file_sidecar_bridge_v1_bridge_proto_rawDescGZIP(), []int{12}
+	return file_sidecar_bridge_v1_bridge_proto_rawDescGZIP(), []int{13}
 }
 
 // ShutdownNotice says the sidecar is shutting down.
@@ -1410,7 +1644,7 @@ type ShutdownNotice struct {
 
 func (x *ShutdownNotice) Reset() {
 	*x = ShutdownNotice{}
-	mi := &file_sidecar_bridge_v1_bridge_proto_msgTypes[13]
+	mi := &file_sidecar_bridge_v1_bridge_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1422,7 +1656,7 @@ func (x *ShutdownNotice) String() string {
 func (*ShutdownNotice) ProtoMessage() {}
 
 func (x *ShutdownNotice) ProtoReflect() protoreflect.Message {
-	mi := &file_sidecar_bridge_v1_bridge_proto_msgTypes[13]
+	mi := &file_sidecar_bridge_v1_bridge_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1435,7 +1669,7 @@ func (x *ShutdownNotice) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ShutdownNotice.ProtoReflect.Descriptor instead.
 func (*ShutdownNotice) Descriptor() ([]byte, []int) {
-	return file_sidecar_bridge_v1_bridge_proto_rawDescGZIP(), []int{13}
+	return file_sidecar_bridge_v1_bridge_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *ShutdownNotice) GetGracePeriod() *durationpb.Duration {
@@ -1458,7 +1692,7 @@ type WorkerError struct {
 
 func (x *WorkerError) Reset() {
 	*x = WorkerError{}
-	mi := &file_sidecar_bridge_v1_bridge_proto_msgTypes[14]
+	mi := &file_sidecar_bridge_v1_bridge_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1470,7 +1704,7 @@ func (x *WorkerError) String() string {
 func (*WorkerError) ProtoMessage() {}
 
 func (x *WorkerError) ProtoReflect() protoreflect.Message {
-	mi := &file_sidecar_bridge_v1_bridge_proto_msgTypes[14]
+	mi := &file_sidecar_bridge_v1_bridge_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1483,7 +1717,7 @@ func (x *WorkerError) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WorkerError.ProtoReflect.Descriptor instead.
 func (*WorkerError) Descriptor() ([]byte, []int) {
-	return file_sidecar_bridge_v1_bridge_proto_rawDescGZIP(), []int{14}
+	return file_sidecar_bridge_v1_bridge_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *WorkerError) GetMessage() string {
@@ -1504,7 +1738,7 @@ var File_sidecar_bridge_v1_bridge_proto protoreflect.FileDescriptor
 
 const file_sidecar_bridge_v1_bridge_proto_rawDesc = "" +
 	"\n" +
-	"\x1esidecar/bridge/v1/bridge.proto\x12\x11sidecar.bridge.v1\x1a\x1egoogle/protobuf/duration.proto\x1a sidecar/bridge/v1/activity.proto\x1a\x1esidecar/bridge/v1/common.proto\x1a\x1fsidecar/bridge/v1/history.proto\x1a\x1dsidecar/bridge/v1/nexus.proto\x1a+sidecar/bridge/v1/workflow_activation.proto\x1a+sidecar/bridge/v1/workflow_completion.proto\"\xfc\x04\n" +
+	"\x1esidecar/bridge/v1/bridge.proto\x12\x11sidecar.bridge.v1\x1a\x1egoogle/protobuf/duration.proto\x1a sidecar/bridge/v1/activity.proto\x1a\x1esidecar/bridge/v1/common.proto\x1a\x1fsidecar/bridge/v1/history.proto\x1a\x1dsidecar/bridge/v1/nexus.proto\x1a+sidecar/bridge/v1/workflow_activation.proto\x1a+sidecar/bridge/v1/workflow_completion.proto\"\xb5\a\n" +
 	"\x0eConnectRequest\x129\n" +
 	"\bregister\x18\x01 \x01(\v2\x1b.sidecar.bridge.v1.RegisterH\x00R\bregister\x12b\n" +
 	"\x13workflow_completion\x18\x02 \x01(\v2/.sidecar.bridge.v1.WorkflowActivationCompletionH\x00R\x12workflowCompletion\x12\\\n" +
@@ -1513,8 +1747,14 @@ const file_sidecar_bridge_v1_bridge_proto_rawDesc = "" +
 	"\x10nexus_completion\x18\x05 \x01(\v2&.sidecar.bridge.v1.NexusTaskCompletionH\x00R\x0fnexusCompletion\x129\n" +
 	"\bcapacity\x18\x06 \x01(\v2\x1b.sidecar.bridge.v1.CapacityH\x00R\bcapacity\x120\n" +
 	"\x05drain\x18\a \x01(\v2\x18.sidecar.bridge.v1.DrainH\x00R\x05drain\x12I\n" +
-	"\x0ereplay_history\x18\b \x01(\v2 .sidecar.bridge.v1.ReplayHistoryH\x00R\rreplayHistoryB\t\n" +
-	"\amessage\"\x95\x05\n" +
+	"\x0ereplay_history\x18\b \x01(\v2 .sidecar.bridge.v1.ReplayHistoryH\x00R\rreplayHistory\x12O\n" +
+	"\x10request_eviction\x18\t \x01(\v2\".sidecar.bridge.v1.RequestEvictionH\x00R\x0frequestEviction\x12:\n" +
+	"\x18core_workflow_completion\x18\n" +
+	" \x01(\fH\x00R\x16coreWorkflowCompletion\x12:\n" +
+	"\x18core_activity_completion\x18\v \x01(\fH\x00R\x16coreActivityCompletion\x128\n" +
+	"\x17core_activity_heartbeat\x18\f \x01(\fH\x00R\x15coreActivityHeartbeat\x124\n" +
+	"\x15core_nexus_completion\x18\r \x01(\fH\x00R\x13coreNexusCompletionB\t\n" +
+	"\amessage\"\xab\x06\n" +
 	"\x0fConnectResponse\x12?\n" +
 	"\n" +
 	"registered\x18\x01 \x01(\v2\x1d.sidecar.bridge.v1.RegisteredH\x00R\n" +
@@ -1527,8 +1767,12 @@ const file_sidecar_bridge_v1_bridge_proto_rawDesc = "" +
 	"\adrained\x18\x06 \x01(\v2\x1a.sidecar.bridge.v1.DrainedH\x00R\adrained\x12?\n" +
 	"\bshutdown\x18\a \x01(\v2!.sidecar.bridge.v1.ShutdownNoticeH\x00R\bshutdown\x12C\n" +
 	"\fworker_error\x18\b \x01(\v2\x1e.sidecar.bridge.v1.WorkerErrorH\x00R\vworkerError\x12F\n" +
-	"\rreplay_result\x18\t \x01(\v2\x1f.sidecar.bridge.v1.ReplayResultH\x00R\freplayResultB\t\n" +
-	"\amessage\"\xb8\x05\n" +
+	"\rreplay_result\x18\t \x01(\v2\x1f.sidecar.bridge.v1.ReplayResultH\x00R\freplayResult\x12:\n" +
+	"\x18core_workflow_activation\x18\n" +
+	" \x01(\fH\x00R\x16coreWorkflowActivation\x12.\n" +
+	"\x12core_activity_task\x18\v \x01(\fH\x00R\x10coreActivityTask\x12(\n" +
+	"\x0fcore_nexus_task\x18\f \x01(\fH\x00R\rcoreNexusTaskB\t\n" +
+	"\amessage\"\x8a\x06\n" +
 	"\bRegister\x12)\n" +
 	"\x10protocol_version\x18\x01 \x01(\rR\x0fprotocolVersion\x12\x1a\n" +
 	"\bidentity\x18\x02 \x01(\tR\bidentity\x12\x19\n" +
@@ -1548,7 +1792,9 @@ const file_sidecar_bridge_v1_bridge_proto_rawDesc = "" +
 	"\x10dynamic_activity\x18\v \x01(\bR\x0fdynamicActivity\x12\x1f\n" +
 	"\vreplay_only\x18\f \x01(\bR\n" +
 	"replayOnly\x12v\n" +
-	"$dynamic_workflow_versioning_behavior\x18\r \x01(\x0e2%.sidecar.bridge.v1.VersioningBehaviorR!dynamicWorkflowVersioningBehavior\"\xd0\x01\n" +
+	"$dynamic_workflow_versioning_behavior\x18\r \x01(\x0e2%.sidecar.bridge.v1.VersioningBehaviorR!dynamicWorkflowVersioningBehavior\x12\x1c\n" +
+	"\tnamespace\x18\x0e \x01(\tR\tnamespace\x122\n" +
+	"\x15core_protocol_version\x18\x0f \x01(\rR\x13coreProtocolVersion\"\xd0\x01\n" +
 	"\x14WorkflowRegistration\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x18\n" +
 	"\asignals\x18\x02 \x03(\tR\asignals\x12\x18\n" +
@@ -1570,7 +1816,10 @@ const file_sidecar_bridge_v1_bridge_proto_rawDesc = "" +
 	"\x10local_activities\x18\x03 \x01(\rR\x0flocalActivities\x12\x1f\n" +
 	"\vnexus_tasks\x18\x04 \x01(\rR\n" +
 	"nexusTasks\"\a\n" +
-	"\x05Drain\"\xdf\x02\n" +
+	"\x05Drain\"B\n" +
+	"\x0fRequestEviction\x12\x15\n" +
+	"\x06run_id\x18\x01 \x01(\tR\x05runId\x12\x18\n" +
+	"\amessage\x18\x02 \x01(\tR\amessage\"\xdf\x02\n" +
 	"\n" +
 	"Registered\x12)\n" +
 	"\x10protocol_version\x18\x01 \x01(\rR\x0fprotocolVersion\x12\x1d\n" +
@@ -1635,7 +1884,7 @@ func file_sidecar_bridge_v1_bridge_proto_rawDescGZIP() []byte {
 }
 
 var file_sidecar_bridge_v1_bridge_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_sidecar_bridge_v1_bridge_proto_msgTypes = make([]protoimpl.MessageInfo, 15)
+var file_sidecar_bridge_v1_bridge_proto_msgTypes = make([]protoimpl.MessageInfo, 16)
 var file_sidecar_bridge_v1_bridge_proto_goTypes = []any{
 	(CompletionErrorKind)(0),             // 0: sidecar.bridge.v1.CompletionErrorKind
 	(*ConnectRequest)(nil),               // 1: sidecar.bridge.v1.ConnectRequest
@@ -1646,62 +1895,64 @@ var file_sidecar_bridge_v1_bridge_proto_goTypes = []any{
 	(*NexusServiceRegistration)(nil),     // 6: sidecar.bridge.v1.NexusServiceRegistration
 	(*Capacity)(nil),                     // 7: sidecar.bridge.v1.Capacity
 	(*Drain)(nil),                        // 8: sidecar.bridge.v1.Drain
-	(*Registered)(nil),                   // 9: sidecar.bridge.v1.Registered
-	(*Capabilities)(nil),                 // 10: sidecar.bridge.v1.Capabilities
-	(*Limits)(nil),                       // 11: sidecar.bridge.v1.Limits
-	(*CompletionError)(nil),              // 12: sidecar.bridge.v1.CompletionError
-	(*Drained)(nil),                      // 13: sidecar.bridge.v1.Drained
-	(*ShutdownNotice)(nil),               // 14: sidecar.bridge.v1.ShutdownNotice
-	(*WorkerError)(nil),                  // 15: sidecar.bridge.v1.WorkerError
-	(*WorkflowActivationCompletion)(nil), // 16: sidecar.bridge.v1.WorkflowActivationCompletion
-	(*ActivityTaskCompletion)(nil),       // 17: sidecar.bridge.v1.ActivityTaskCompletion
-	(*ActivityHeartbeat)(nil),            // 18: sidecar.bridge.v1.ActivityHeartbeat
-	(*NexusTaskCompletion)(nil),          // 19: sidecar.bridge.v1.NexusTaskCompletion
-	(*ReplayHistory)(nil),                // 20: sidecar.bridge.v1.ReplayHistory
-	(*WorkflowActivation)(nil),           // 21: sidecar.bridge.v1.WorkflowActivation
-	(*ActivityTask)(nil),                 // 22: sidecar.bridge.v1.ActivityTask
-	(*NexusTask)(nil),                    // 23: sidecar.bridge.v1.NexusTask
-	(*ReplayResult)(nil),                 // 24: sidecar.bridge.v1.ReplayResult
-	(VersioningBehavior)(0),              // 25: sidecar.bridge.v1.VersioningBehavior
-	(*durationpb.Duration)(nil),          // 26: google.protobuf.Duration
+	(*RequestEviction)(nil),              // 9: sidecar.bridge.v1.RequestEviction
+	(*Registered)(nil),                   // 10: sidecar.bridge.v1.Registered
+	(*Capabilities)(nil),                 // 11: sidecar.bridge.v1.Capabilities
+	(*Limits)(nil),                       // 12: sidecar.bridge.v1.Limits
+	(*CompletionError)(nil),              // 13: sidecar.bridge.v1.CompletionError
+	(*Drained)(nil),                      // 14: sidecar.bridge.v1.Drained
+	(*ShutdownNotice)(nil),               // 15: sidecar.bridge.v1.ShutdownNotice
+	(*WorkerError)(nil),                  // 16: sidecar.bridge.v1.WorkerError
+	(*WorkflowActivationCompletion)(nil), // 17: sidecar.bridge.v1.WorkflowActivationCompletion
+	(*ActivityTaskCompletion)(nil),       // 18: sidecar.bridge.v1.ActivityTaskCompletion
+	(*ActivityHeartbeat)(nil),            // 19: sidecar.bridge.v1.ActivityHeartbeat
+	(*NexusTaskCompletion)(nil),          // 20: sidecar.bridge.v1.NexusTaskCompletion
+	(*ReplayHistory)(nil),                // 21: sidecar.bridge.v1.ReplayHistory
+	(*WorkflowActivation)(nil),           // 22: sidecar.bridge.v1.WorkflowActivation
+	(*ActivityTask)(nil),                 // 23: sidecar.bridge.v1.ActivityTask
+	(*NexusTask)(nil),                    // 24: sidecar.bridge.v1.NexusTask
+	(*ReplayResult)(nil),                 // 25: sidecar.bridge.v1.ReplayResult
+	(VersioningBehavior)(0),              // 26: sidecar.bridge.v1.VersioningBehavior
+	(*durationpb.Duration)(nil),          // 27: google.protobuf.Duration
 }
 var file_sidecar_bridge_v1_bridge_proto_depIdxs = []int32{
 	3,  // 0: sidecar.bridge.v1.ConnectRequest.register:type_name -> sidecar.bridge.v1.Register
-	16, // 1: sidecar.bridge.v1.ConnectRequest.workflow_completion:type_name -> sidecar.bridge.v1.WorkflowActivationCompletion
-	17, // 2: sidecar.bridge.v1.ConnectRequest.activity_completion:type_name -> sidecar.bridge.v1.ActivityTaskCompletion
-	18, // 3: sidecar.bridge.v1.ConnectRequest.activity_heartbeat:type_name -> sidecar.bridge.v1.ActivityHeartbeat
-	19, // 4: sidecar.bridge.v1.ConnectRequest.nexus_completion:type_name -> sidecar.bridge.v1.NexusTaskCompletion
+	17, // 1: sidecar.bridge.v1.ConnectRequest.workflow_completion:type_name -> sidecar.bridge.v1.WorkflowActivationCompletion
+	18, // 2: sidecar.bridge.v1.ConnectRequest.activity_completion:type_name -> sidecar.bridge.v1.ActivityTaskCompletion
+	19, // 3: sidecar.bridge.v1.ConnectRequest.activity_heartbeat:type_name -> sidecar.bridge.v1.ActivityHeartbeat
+	20, // 4: sidecar.bridge.v1.ConnectRequest.nexus_completion:type_name -> sidecar.bridge.v1.NexusTaskCompletion
 	7,  // 5: sidecar.bridge.v1.ConnectRequest.capacity:type_name -> sidecar.bridge.v1.Capacity
 	8,  // 6: sidecar.bridge.v1.ConnectRequest.drain:type_name -> sidecar.bridge.v1.Drain
-	20, // 7: sidecar.bridge.v1.ConnectRequest.replay_history:type_name -> sidecar.bridge.v1.ReplayHistory
-	9,  // 8: sidecar.bridge.v1.ConnectResponse.registered:type_name -> sidecar.bridge.v1.Registered
-	21, // 9: sidecar.bridge.v1.ConnectResponse.workflow_activation:type_name -> sidecar.bridge.v1.WorkflowActivation
-	22, // 10: sidecar.bridge.v1.ConnectResponse.activity_task:type_name -> sidecar.bridge.v1.ActivityTask
-	23, // 11: sidecar.bridge.v1.ConnectResponse.nexus_task:type_name -> sidecar.bridge.v1.NexusTask
-	12, // 12: sidecar.bridge.v1.ConnectResponse.completion_error:type_name -> sidecar.bridge.v1.CompletionError
-	13, // 13: sidecar.bridge.v1.ConnectResponse.drained:type_name -> sidecar.bridge.v1.Drained
-	14, // 14: sidecar.bridge.v1.ConnectResponse.shutdown:type_name -> sidecar.bridge.v1.ShutdownNotice
-	15, // 15: sidecar.bridge.v1.ConnectResponse.worker_error:type_name -> sidecar.bridge.v1.WorkerError
-	24, // 16: sidecar.bridge.v1.ConnectResponse.replay_result:type_name -> sidecar.bridge.v1.ReplayResult
-	4,  // 17: sidecar.bridge.v1.Register.workflows:type_name -> sidecar.bridge.v1.WorkflowRegistration
-	5,  // 18: sidecar.bridge.v1.Register.activities:type_name -> sidecar.bridge.v1.ActivityRegistration
-	6,  // 19: sidecar.bridge.v1.Register.nexus_services:type_name -> sidecar.bridge.v1.NexusServiceRegistration
-	7,  // 20: sidecar.bridge.v1.Register.capacity:type_name -> sidecar.bridge.v1.Capacity
-	25, // 21: sidecar.bridge.v1.Register.dynamic_workflow_versioning_behavior:type_name -> sidecar.bridge.v1.VersioningBehavior
-	25, // 22: sidecar.bridge.v1.WorkflowRegistration.versioning_behavior:type_name -> sidecar.bridge.v1.VersioningBehavior
-	10, // 23: sidecar.bridge.v1.Registered.capabilities:type_name -> sidecar.bridge.v1.Capabilities
-	11, // 24: sidecar.bridge.v1.Registered.limits:type_name -> sidecar.bridge.v1.Limits
-	7,  // 25: sidecar.bridge.v1.Limits.max_concurrent:type_name -> sidecar.bridge.v1.Capacity
-	26, // 26: sidecar.bridge.v1.Limits.graceful_shutdown_timeout:type_name -> google.protobuf.Duration
-	0,  // 27: sidecar.bridge.v1.CompletionError.kind:type_name -> sidecar.bridge.v1.CompletionErrorKind
-	26, // 28: sidecar.bridge.v1.ShutdownNotice.grace_period:type_name -> google.protobuf.Duration
-	1,  // 29: sidecar.bridge.v1.BridgeService.Connect:input_type -> sidecar.bridge.v1.ConnectRequest
-	2,  // 30: sidecar.bridge.v1.BridgeService.Connect:output_type -> sidecar.bridge.v1.ConnectResponse
-	30, // [30:31] is the sub-list for method output_type
-	29, // [29:30] is the sub-list for method input_type
-	29, // [29:29] is the sub-list for extension type_name
-	29, // [29:29] is the sub-list for extension extendee
-	0,  // [0:29] is the sub-list for field type_name
+	21, // 7: sidecar.bridge.v1.ConnectRequest.replay_history:type_name -> sidecar.bridge.v1.ReplayHistory
+	9,  // 8: sidecar.bridge.v1.ConnectRequest.request_eviction:type_name -> sidecar.bridge.v1.RequestEviction
+	10, // 9: sidecar.bridge.v1.ConnectResponse.registered:type_name -> sidecar.bridge.v1.Registered
+	22, // 10: sidecar.bridge.v1.ConnectResponse.workflow_activation:type_name -> sidecar.bridge.v1.WorkflowActivation
+	23, // 11: sidecar.bridge.v1.ConnectResponse.activity_task:type_name -> sidecar.bridge.v1.ActivityTask
+	24, // 12: sidecar.bridge.v1.ConnectResponse.nexus_task:type_name -> sidecar.bridge.v1.NexusTask
+	13, // 13: sidecar.bridge.v1.ConnectResponse.completion_error:type_name -> sidecar.bridge.v1.CompletionError
+	14, // 14: sidecar.bridge.v1.ConnectResponse.drained:type_name -> sidecar.bridge.v1.Drained
+	15, // 15: sidecar.bridge.v1.ConnectResponse.shutdown:type_name -> sidecar.bridge.v1.ShutdownNotice
+	16, // 16: sidecar.bridge.v1.ConnectResponse.worker_error:type_name -> sidecar.bridge.v1.WorkerError
+	25, // 17: sidecar.bridge.v1.ConnectResponse.replay_result:type_name -> sidecar.bridge.v1.ReplayResult
+	4,  // 18: sidecar.bridge.v1.Register.workflows:type_name -> sidecar.bridge.v1.WorkflowRegistration
+	5,  // 19: sidecar.bridge.v1.Register.activities:type_name -> sidecar.bridge.v1.ActivityRegistration
+	6,  // 20: sidecar.bridge.v1.Register.nexus_services:type_name -> sidecar.bridge.v1.NexusServiceRegistration
+	7,  // 21: sidecar.bridge.v1.Register.capacity:type_name -> sidecar.bridge.v1.Capacity
+	26, // 22: sidecar.bridge.v1.Register.dynamic_workflow_versioning_behavior:type_name -> sidecar.bridge.v1.VersioningBehavior
+	26, // 23: sidecar.bridge.v1.WorkflowRegistration.versioning_behavior:type_name -> sidecar.bridge.v1.VersioningBehavior
+	11, // 24: sidecar.bridge.v1.Registered.capabilities:type_name -> sidecar.bridge.v1.Capabilities
+	12, // 25: sidecar.bridge.v1.Registered.limits:type_name -> sidecar.bridge.v1.Limits
+	7,  // 26: sidecar.bridge.v1.Limits.max_concurrent:type_name -> sidecar.bridge.v1.Capacity
+	27, // 27: sidecar.bridge.v1.Limits.graceful_shutdown_timeout:type_name -> google.protobuf.Duration
+	0,  // 28: sidecar.bridge.v1.CompletionError.kind:type_name -> sidecar.bridge.v1.CompletionErrorKind
+	27, // 29: sidecar.bridge.v1.ShutdownNotice.grace_period:type_name -> google.protobuf.Duration
+	1,  // 30: sidecar.bridge.v1.BridgeService.Connect:input_type -> sidecar.bridge.v1.ConnectRequest
+	2,  // 31: sidecar.bridge.v1.BridgeService.Connect:output_type -> sidecar.bridge.v1.ConnectResponse
+	31, // [31:32] is the sub-list for method output_type
+	30, // [30:31] is the sub-list for method input_type
+	30, // [30:30] is the sub-list for extension type_name
+	30, // [30:30] is the sub-list for extension extendee
+	0,  // [0:30] is the sub-list for field type_name
 }
 
 func init() { file_sidecar_bridge_v1_bridge_proto_init() }
@@ -1724,6 +1975,11 @@ func file_sidecar_bridge_v1_bridge_proto_init() {
 		(*ConnectRequest_Capacity)(nil),
 		(*ConnectRequest_Drain)(nil),
 		(*ConnectRequest_ReplayHistory)(nil),
+		(*ConnectRequest_RequestEviction)(nil),
+		(*ConnectRequest_CoreWorkflowCompletion)(nil),
+		(*ConnectRequest_CoreActivityCompletion)(nil),
+		(*ConnectRequest_CoreActivityHeartbeat)(nil),
+		(*ConnectRequest_CoreNexusCompletion)(nil),
 	}
 	file_sidecar_bridge_v1_bridge_proto_msgTypes[1].OneofWrappers = []any{
 		(*ConnectResponse_Registered)(nil),
@@ -1735,8 +1991,11 @@ func file_sidecar_bridge_v1_bridge_proto_init() {
 		(*ConnectResponse_Shutdown)(nil),
 		(*ConnectResponse_WorkerError)(nil),
 		(*ConnectResponse_ReplayResult)(nil),
+		(*ConnectResponse_CoreWorkflowActivation)(nil),
+		(*ConnectResponse_CoreActivityTask)(nil),
+		(*ConnectResponse_CoreNexusTask)(nil),
 	}
-	file_sidecar_bridge_v1_bridge_proto_msgTypes[11].OneofWrappers = []any{
+	file_sidecar_bridge_v1_bridge_proto_msgTypes[12].OneofWrappers = []any{
 		(*CompletionError_RunId)(nil),
 		(*CompletionError_TaskToken)(nil),
 	}
@@ -1746,7 +2005,7 @@ func file_sidecar_bridge_v1_bridge_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_sidecar_bridge_v1_bridge_proto_rawDesc), len(file_sidecar_bridge_v1_bridge_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   15,
+			NumMessages:   16,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -116,6 +116,35 @@ export interface ConnectRequest {
      * sidecar answers with a ReplayResult.
      */
     { $case: "replayHistory"; value: ReplayHistory }
+    | //
+    /**
+     * Asks the sidecar to evict a run the session holds, as sdk-core's
+     * request_workflow_eviction does: the run gets a RemoveFromCache
+     * activation once its outstanding activation is answered.
+     */
+    { $case: "requestEviction"; value: RequestEviction }
+    | //
+    /**
+     * On a session registered with core_protocol_version: answers a
+     * core_workflow_activation with sdk-core's
+     * coresdk.workflow_completion.WorkflowActivationCompletion, encoded.
+     */
+    { $case: "coreWorkflowCompletion"; value: Buffer }
+    | //
+    /**
+     * On a core session: answers a core_activity_task start with sdk-core's
+     * coresdk.ActivityTaskCompletion, encoded.
+     */
+    { $case: "coreActivityCompletion"; value: Buffer }
+    | //
+    /** On a core session: sdk-core's coresdk.ActivityHeartbeat, encoded. */
+    { $case: "coreActivityHeartbeat"; value: Buffer }
+    | //
+    /**
+     * On a core session: answers a core_nexus_task with sdk-core's
+     * coresdk.nexus.NexusTaskCompletion, encoded.
+     */
+    { $case: "coreNexusCompletion"; value: Buffer }
     | undefined;
 }
 
@@ -156,6 +185,26 @@ export interface ConnectResponse {
     | //
     /** Answers a ReplayHistory. */
     { $case: "replayResult"; value: ReplayResult }
+    | //
+    /**
+     * On a session registered with core_protocol_version: advances a workflow
+     * run, as sdk-core's coresdk.workflow_activation.WorkflowActivation,
+     * encoded. Sent instead of workflow_activation.
+     */
+    { $case: "coreWorkflowActivation"; value: Buffer }
+    | //
+    /**
+     * On a core session: starts or cancels an activity (remote or local), as
+     * sdk-core's coresdk.activity_task.ActivityTask, encoded. Sent instead of
+     * activity_task.
+     */
+    { $case: "coreActivityTask"; value: Buffer }
+    | //
+    /**
+     * On a core session: handles a Nexus request, as sdk-core's
+     * coresdk.nexus.NexusTask, encoded. Sent instead of nexus_task.
+     */
+    { $case: "coreNexusTask"; value: Buffer }
     | undefined;
 }
 
@@ -172,7 +221,15 @@ export interface Register {
   sdkName: string;
   /** The client library's version. */
   sdkVersion: string;
-  /** The task queue the app serves. Must equal the sidecar's task queue. */
+  /**
+   * The task queue the app serves. A sidecar started with --task-queue serves
+   * only that queue, and an empty value means it. Otherwise the sidecar
+   * serves any queue its --task-queues patterns allow (every queue when none
+   * are set), up to --max-task-queues at once: the queue's pollers start when
+   * its first app registers and stop a grace period after its last app
+   * leaves. An app that serves several queues opens one Connect stream per
+   * queue.
+   */
   taskQueue: string;
   /** The workflow types the app runs. */
   workflows: WorkflowRegistration[];
@@ -202,6 +259,22 @@ export interface Register {
    * WorkflowRegistration.versioning_behavior is for a registered type.
    */
   dynamicWorkflowVersioningBehavior: VersioningBehavior;
+  /**
+   * The namespace the app expects to work in. Empty means the sidecar's;
+   * any other value than the sidecar's --namespace is refused.
+   */
+  namespace: string;
+  /**
+   * Non-zero: the app's language layer speaks sdk-core's messages (the
+   * coresdk.* protobuf packages of Temporal's core-based SDKs) instead of
+   * this protocol's activations, activity tasks and Nexus tasks, as Temporal's
+   * SDK adapters do. The sidecar then sends core_workflow_activation,
+   * core_activity_task and core_nexus_task, and takes the core_* completions
+   * and heartbeats. Version 1 is sdk-core's message set as the temporalio
+   * releases from 1.31 to 1.35 ship it; a version the sidecar does not know
+   * is refused with FAILED_PRECONDITION.
+   */
+  coreProtocolVersion: number;
 }
 
 /** WorkflowRegistration describes a workflow type the app runs. */
@@ -261,6 +334,14 @@ export interface Capacity {
 export interface Drain {
 }
 
+/** RequestEviction asks the sidecar to evict one of the session's runs. */
+export interface RequestEviction {
+  /** The run to evict. */
+  runId: string;
+  /** Why, for the sidecar's log and the RemoveFromCache job. */
+  message: string;
+}
+
 /** Registered accepts a registration. */
 export interface Registered {
   /** The protocol version the sidecar speaks on this session. */
@@ -273,7 +354,7 @@ export interface Registered {
   sidecarVersion: string;
   /** The namespace the sidecar works in. */
   namespace: string;
-  /** The task queue the sidecar polls. */
+  /** The task queue the sidecar polls for this session. */
   taskQueue: string;
   /** What the sidecar and its server support. */
   capabilities?:
@@ -396,6 +477,21 @@ export const ConnectRequest: MessageFns<ConnectRequest> = {
       case "replayHistory":
         ReplayHistory.encode(message.message.value, writer.uint32(66).fork()).join();
         break;
+      case "requestEviction":
+        RequestEviction.encode(message.message.value, writer.uint32(74).fork()).join();
+        break;
+      case "coreWorkflowCompletion":
+        writer.uint32(82).bytes(message.message.value);
+        break;
+      case "coreActivityCompletion":
+        writer.uint32(90).bytes(message.message.value);
+        break;
+      case "coreActivityHeartbeat":
+        writer.uint32(98).bytes(message.message.value);
+        break;
+      case "coreNexusCompletion":
+        writer.uint32(106).bytes(message.message.value);
+        break;
     }
     return writer;
   },
@@ -483,6 +579,46 @@ export const ConnectRequest: MessageFns<ConnectRequest> = {
             message.message = { $case: "replayHistory", value: ReplayHistory.decode(reader, reader.uint32()) };
             continue;
           }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.message = { $case: "requestEviction", value: RequestEviction.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.message = { $case: "coreWorkflowCompletion", value: Buffer.from(reader.bytes()) };
+            continue;
+          }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            message.message = { $case: "coreActivityCompletion", value: Buffer.from(reader.bytes()) };
+            continue;
+          }
+          case 12: {
+            if (tag !== 98) {
+              break;
+            }
+
+            message.message = { $case: "coreActivityHeartbeat", value: Buffer.from(reader.bytes()) };
+            continue;
+          }
+          case 13: {
+            if (tag !== 106) {
+              break;
+            }
+
+            message.message = { $case: "coreNexusCompletion", value: Buffer.from(reader.bytes()) };
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -523,6 +659,26 @@ export const ConnectRequest: MessageFns<ConnectRequest> = {
         ? { $case: "replayHistory", value: ReplayHistory.fromJSON(object.replayHistory) }
         : isSet(object.replay_history)
         ? { $case: "replayHistory", value: ReplayHistory.fromJSON(object.replay_history) }
+        : isSet(object.requestEviction)
+        ? { $case: "requestEviction", value: RequestEviction.fromJSON(object.requestEviction) }
+        : isSet(object.request_eviction)
+        ? { $case: "requestEviction", value: RequestEviction.fromJSON(object.request_eviction) }
+        : isSet(object.coreWorkflowCompletion)
+        ? { $case: "coreWorkflowCompletion", value: Buffer.from(bytesFromBase64(object.coreWorkflowCompletion)) }
+        : isSet(object.core_workflow_completion)
+        ? { $case: "coreWorkflowCompletion", value: Buffer.from(bytesFromBase64(object.core_workflow_completion)) }
+        : isSet(object.coreActivityCompletion)
+        ? { $case: "coreActivityCompletion", value: Buffer.from(bytesFromBase64(object.coreActivityCompletion)) }
+        : isSet(object.core_activity_completion)
+        ? { $case: "coreActivityCompletion", value: Buffer.from(bytesFromBase64(object.core_activity_completion)) }
+        : isSet(object.coreActivityHeartbeat)
+        ? { $case: "coreActivityHeartbeat", value: Buffer.from(bytesFromBase64(object.coreActivityHeartbeat)) }
+        : isSet(object.core_activity_heartbeat)
+        ? { $case: "coreActivityHeartbeat", value: Buffer.from(bytesFromBase64(object.core_activity_heartbeat)) }
+        : isSet(object.coreNexusCompletion)
+        ? { $case: "coreNexusCompletion", value: Buffer.from(bytesFromBase64(object.coreNexusCompletion)) }
+        : isSet(object.core_nexus_completion)
+        ? { $case: "coreNexusCompletion", value: Buffer.from(bytesFromBase64(object.core_nexus_completion)) }
         : undefined,
     };
   },
@@ -545,6 +701,16 @@ export const ConnectRequest: MessageFns<ConnectRequest> = {
       obj.drain = Drain.toJSON(message.message.value);
     } else if (message.message?.$case === "replayHistory") {
       obj.replayHistory = ReplayHistory.toJSON(message.message.value);
+    } else if (message.message?.$case === "requestEviction") {
+      obj.requestEviction = RequestEviction.toJSON(message.message.value);
+    } else if (message.message?.$case === "coreWorkflowCompletion") {
+      obj.coreWorkflowCompletion = base64FromBytes(message.message.value);
+    } else if (message.message?.$case === "coreActivityCompletion") {
+      obj.coreActivityCompletion = base64FromBytes(message.message.value);
+    } else if (message.message?.$case === "coreActivityHeartbeat") {
+      obj.coreActivityHeartbeat = base64FromBytes(message.message.value);
+    } else if (message.message?.$case === "coreNexusCompletion") {
+      obj.coreNexusCompletion = base64FromBytes(message.message.value);
     }
     return obj;
   },
@@ -609,6 +775,36 @@ export const ConnectRequest: MessageFns<ConnectRequest> = {
         }
         break;
       }
+      case "requestEviction": {
+        if (object.message?.value !== undefined && object.message?.value !== null) {
+          message.message = { $case: "requestEviction", value: RequestEviction.fromPartial(object.message.value) };
+        }
+        break;
+      }
+      case "coreWorkflowCompletion": {
+        if (object.message?.value !== undefined && object.message?.value !== null) {
+          message.message = { $case: "coreWorkflowCompletion", value: object.message.value };
+        }
+        break;
+      }
+      case "coreActivityCompletion": {
+        if (object.message?.value !== undefined && object.message?.value !== null) {
+          message.message = { $case: "coreActivityCompletion", value: object.message.value };
+        }
+        break;
+      }
+      case "coreActivityHeartbeat": {
+        if (object.message?.value !== undefined && object.message?.value !== null) {
+          message.message = { $case: "coreActivityHeartbeat", value: object.message.value };
+        }
+        break;
+      }
+      case "coreNexusCompletion": {
+        if (object.message?.value !== undefined && object.message?.value !== null) {
+          message.message = { $case: "coreNexusCompletion", value: object.message.value };
+        }
+        break;
+      }
     }
     return message;
   },
@@ -647,6 +843,15 @@ export const ConnectResponse: MessageFns<ConnectResponse> = {
         break;
       case "replayResult":
         ReplayResult.encode(message.message.value, writer.uint32(74).fork()).join();
+        break;
+      case "coreWorkflowActivation":
+        writer.uint32(82).bytes(message.message.value);
+        break;
+      case "coreActivityTask":
+        writer.uint32(90).bytes(message.message.value);
+        break;
+      case "coreNexusTask":
+        writer.uint32(98).bytes(message.message.value);
         break;
     }
     return writer;
@@ -740,6 +945,30 @@ export const ConnectResponse: MessageFns<ConnectResponse> = {
             message.message = { $case: "replayResult", value: ReplayResult.decode(reader, reader.uint32()) };
             continue;
           }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.message = { $case: "coreWorkflowActivation", value: Buffer.from(reader.bytes()) };
+            continue;
+          }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            message.message = { $case: "coreActivityTask", value: Buffer.from(reader.bytes()) };
+            continue;
+          }
+          case 12: {
+            if (tag !== 98) {
+              break;
+            }
+
+            message.message = { $case: "coreNexusTask", value: Buffer.from(reader.bytes()) };
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -784,6 +1013,18 @@ export const ConnectResponse: MessageFns<ConnectResponse> = {
         ? { $case: "replayResult", value: ReplayResult.fromJSON(object.replayResult) }
         : isSet(object.replay_result)
         ? { $case: "replayResult", value: ReplayResult.fromJSON(object.replay_result) }
+        : isSet(object.coreWorkflowActivation)
+        ? { $case: "coreWorkflowActivation", value: Buffer.from(bytesFromBase64(object.coreWorkflowActivation)) }
+        : isSet(object.core_workflow_activation)
+        ? { $case: "coreWorkflowActivation", value: Buffer.from(bytesFromBase64(object.core_workflow_activation)) }
+        : isSet(object.coreActivityTask)
+        ? { $case: "coreActivityTask", value: Buffer.from(bytesFromBase64(object.coreActivityTask)) }
+        : isSet(object.core_activity_task)
+        ? { $case: "coreActivityTask", value: Buffer.from(bytesFromBase64(object.core_activity_task)) }
+        : isSet(object.coreNexusTask)
+        ? { $case: "coreNexusTask", value: Buffer.from(bytesFromBase64(object.coreNexusTask)) }
+        : isSet(object.core_nexus_task)
+        ? { $case: "coreNexusTask", value: Buffer.from(bytesFromBase64(object.core_nexus_task)) }
         : undefined,
     };
   },
@@ -808,6 +1049,12 @@ export const ConnectResponse: MessageFns<ConnectResponse> = {
       obj.workerError = WorkerError.toJSON(message.message.value);
     } else if (message.message?.$case === "replayResult") {
       obj.replayResult = ReplayResult.toJSON(message.message.value);
+    } else if (message.message?.$case === "coreWorkflowActivation") {
+      obj.coreWorkflowActivation = base64FromBytes(message.message.value);
+    } else if (message.message?.$case === "coreActivityTask") {
+      obj.coreActivityTask = base64FromBytes(message.message.value);
+    } else if (message.message?.$case === "coreNexusTask") {
+      obj.coreNexusTask = base64FromBytes(message.message.value);
     }
     return obj;
   },
@@ -875,6 +1122,24 @@ export const ConnectResponse: MessageFns<ConnectResponse> = {
         }
         break;
       }
+      case "coreWorkflowActivation": {
+        if (object.message?.value !== undefined && object.message?.value !== null) {
+          message.message = { $case: "coreWorkflowActivation", value: object.message.value };
+        }
+        break;
+      }
+      case "coreActivityTask": {
+        if (object.message?.value !== undefined && object.message?.value !== null) {
+          message.message = { $case: "coreActivityTask", value: object.message.value };
+        }
+        break;
+      }
+      case "coreNexusTask": {
+        if (object.message?.value !== undefined && object.message?.value !== null) {
+          message.message = { $case: "coreNexusTask", value: object.message.value };
+        }
+        break;
+      }
     }
     return message;
   },
@@ -895,6 +1160,8 @@ function createBaseRegister(): Register {
     dynamicActivity: false,
     replayOnly: false,
     dynamicWorkflowVersioningBehavior: 0,
+    namespace: "",
+    coreProtocolVersion: 0,
   };
 }
 
@@ -938,6 +1205,12 @@ export const Register: MessageFns<Register> = {
     }
     if (message.dynamicWorkflowVersioningBehavior !== 0) {
       writer.uint32(104).int32(message.dynamicWorkflowVersioningBehavior);
+    }
+    if (message.namespace !== "") {
+      writer.uint32(114).string(message.namespace);
+    }
+    if (message.coreProtocolVersion !== 0) {
+      writer.uint32(120).uint32(message.coreProtocolVersion);
     }
     return writer;
   },
@@ -1059,6 +1332,22 @@ export const Register: MessageFns<Register> = {
             message.dynamicWorkflowVersioningBehavior = reader.int32() as any;
             continue;
           }
+          case 14: {
+            if (tag !== 114) {
+              break;
+            }
+
+            message.namespace = reader.string();
+            continue;
+          }
+          case 15: {
+            if (tag !== 120) {
+              break;
+            }
+
+            message.coreProtocolVersion = reader.uint32();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1126,6 +1415,12 @@ export const Register: MessageFns<Register> = {
         : isSet(object.dynamic_workflow_versioning_behavior)
         ? versioningBehaviorFromJSON(object.dynamic_workflow_versioning_behavior)
         : 0,
+      namespace: isSet(object.namespace) ? globalThis.String(object.namespace) : "",
+      coreProtocolVersion: isSet(object.coreProtocolVersion)
+        ? globalThis.Number(object.coreProtocolVersion)
+        : isSet(object.core_protocol_version)
+        ? globalThis.Number(object.core_protocol_version)
+        : 0,
     };
   },
 
@@ -1170,6 +1465,12 @@ export const Register: MessageFns<Register> = {
     if (message.dynamicWorkflowVersioningBehavior !== 0) {
       obj.dynamicWorkflowVersioningBehavior = versioningBehaviorToJSON(message.dynamicWorkflowVersioningBehavior);
     }
+    if (message.namespace !== "") {
+      obj.namespace = message.namespace;
+    }
+    if (message.coreProtocolVersion !== 0) {
+      obj.coreProtocolVersion = Math.round(message.coreProtocolVersion);
+    }
     return obj;
   },
 
@@ -1193,6 +1494,8 @@ export const Register: MessageFns<Register> = {
     message.dynamicActivity = object.dynamicActivity ?? false;
     message.replayOnly = object.replayOnly ?? false;
     message.dynamicWorkflowVersioningBehavior = object.dynamicWorkflowVersioningBehavior ?? 0;
+    message.namespace = object.namespace ?? "";
+    message.coreProtocolVersion = object.coreProtocolVersion ?? 0;
     return message;
   },
 };
@@ -1665,6 +1968,95 @@ export const Drain: MessageFns<Drain> = {
   },
   fromPartial<I extends Exact<DeepPartial<Drain>, I>>(_: I): Drain {
     const message = createBaseDrain();
+    return message;
+  },
+};
+
+function createBaseRequestEviction(): RequestEviction {
+  return { runId: "", message: "" };
+}
+
+export const RequestEviction: MessageFns<RequestEviction> = {
+  encode(message: RequestEviction, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.runId !== "") {
+      writer.uint32(10).string(message.runId);
+    }
+    if (message.message !== "") {
+      writer.uint32(18).string(message.message);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RequestEviction {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRequestEviction();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.runId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.message = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RequestEviction {
+    return {
+      runId: isSet(object.runId)
+        ? globalThis.String(object.runId)
+        : isSet(object.run_id)
+        ? globalThis.String(object.run_id)
+        : "",
+      message: isSet(object.message) ? globalThis.String(object.message) : "",
+    };
+  },
+
+  toJSON(message: RequestEviction): unknown {
+    const obj: any = {};
+    if (message.runId !== "") {
+      obj.runId = message.runId;
+    }
+    if (message.message !== "") {
+      obj.message = message.message;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<RequestEviction>, I>>(base?: I): RequestEviction {
+    return RequestEviction.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RequestEviction>, I>>(object: I): RequestEviction {
+    const message = createBaseRequestEviction();
+    message.runId = object.runId ?? "";
+    message.message = object.message ?? "";
     return message;
   },
 };

@@ -30,7 +30,7 @@ COMPLETION_ERROR_KIND_NONDETERMINISM: CompletionErrorKind
 COMPLETION_ERROR_KIND_SERVER_REJECTED: CompletionErrorKind
 
 class ConnectRequest(_message.Message):
-    __slots__ = ("register", "workflow_completion", "activity_completion", "activity_heartbeat", "nexus_completion", "capacity", "drain", "replay_history")
+    __slots__ = ("register", "workflow_completion", "activity_completion", "activity_heartbeat", "nexus_completion", "capacity", "drain", "replay_history", "request_eviction", "core_workflow_completion", "core_activity_completion", "core_activity_heartbeat", "core_nexus_completion")
     REGISTER_FIELD_NUMBER: _ClassVar[int]
     WORKFLOW_COMPLETION_FIELD_NUMBER: _ClassVar[int]
     ACTIVITY_COMPLETION_FIELD_NUMBER: _ClassVar[int]
@@ -39,6 +39,11 @@ class ConnectRequest(_message.Message):
     CAPACITY_FIELD_NUMBER: _ClassVar[int]
     DRAIN_FIELD_NUMBER: _ClassVar[int]
     REPLAY_HISTORY_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_EVICTION_FIELD_NUMBER: _ClassVar[int]
+    CORE_WORKFLOW_COMPLETION_FIELD_NUMBER: _ClassVar[int]
+    CORE_ACTIVITY_COMPLETION_FIELD_NUMBER: _ClassVar[int]
+    CORE_ACTIVITY_HEARTBEAT_FIELD_NUMBER: _ClassVar[int]
+    CORE_NEXUS_COMPLETION_FIELD_NUMBER: _ClassVar[int]
     register: Register
     workflow_completion: _workflow_completion_pb2.WorkflowActivationCompletion
     activity_completion: _activity_pb2.ActivityTaskCompletion
@@ -47,10 +52,15 @@ class ConnectRequest(_message.Message):
     capacity: Capacity
     drain: Drain
     replay_history: _history_pb2.ReplayHistory
-    def __init__(self, register: _Optional[_Union[Register, _Mapping]] = ..., workflow_completion: _Optional[_Union[_workflow_completion_pb2.WorkflowActivationCompletion, _Mapping]] = ..., activity_completion: _Optional[_Union[_activity_pb2.ActivityTaskCompletion, _Mapping]] = ..., activity_heartbeat: _Optional[_Union[_activity_pb2.ActivityHeartbeat, _Mapping]] = ..., nexus_completion: _Optional[_Union[_nexus_pb2.NexusTaskCompletion, _Mapping]] = ..., capacity: _Optional[_Union[Capacity, _Mapping]] = ..., drain: _Optional[_Union[Drain, _Mapping]] = ..., replay_history: _Optional[_Union[_history_pb2.ReplayHistory, _Mapping]] = ...) -> None: ...
+    request_eviction: RequestEviction
+    core_workflow_completion: bytes
+    core_activity_completion: bytes
+    core_activity_heartbeat: bytes
+    core_nexus_completion: bytes
+    def __init__(self, register: _Optional[_Union[Register, _Mapping]] = ..., workflow_completion: _Optional[_Union[_workflow_completion_pb2.WorkflowActivationCompletion, _Mapping]] = ..., activity_completion: _Optional[_Union[_activity_pb2.ActivityTaskCompletion, _Mapping]] = ..., activity_heartbeat: _Optional[_Union[_activity_pb2.ActivityHeartbeat, _Mapping]] = ..., nexus_completion: _Optional[_Union[_nexus_pb2.NexusTaskCompletion, _Mapping]] = ..., capacity: _Optional[_Union[Capacity, _Mapping]] = ..., drain: _Optional[_Union[Drain, _Mapping]] = ..., replay_history: _Optional[_Union[_history_pb2.ReplayHistory, _Mapping]] = ..., request_eviction: _Optional[_Union[RequestEviction, _Mapping]] = ..., core_workflow_completion: _Optional[bytes] = ..., core_activity_completion: _Optional[bytes] = ..., core_activity_heartbeat: _Optional[bytes] = ..., core_nexus_completion: _Optional[bytes] = ...) -> None: ...
 
 class ConnectResponse(_message.Message):
-    __slots__ = ("registered", "workflow_activation", "activity_task", "nexus_task", "completion_error", "drained", "shutdown", "worker_error", "replay_result")
+    __slots__ = ("registered", "workflow_activation", "activity_task", "nexus_task", "completion_error", "drained", "shutdown", "worker_error", "replay_result", "core_workflow_activation", "core_activity_task", "core_nexus_task")
     REGISTERED_FIELD_NUMBER: _ClassVar[int]
     WORKFLOW_ACTIVATION_FIELD_NUMBER: _ClassVar[int]
     ACTIVITY_TASK_FIELD_NUMBER: _ClassVar[int]
@@ -60,6 +70,9 @@ class ConnectResponse(_message.Message):
     SHUTDOWN_FIELD_NUMBER: _ClassVar[int]
     WORKER_ERROR_FIELD_NUMBER: _ClassVar[int]
     REPLAY_RESULT_FIELD_NUMBER: _ClassVar[int]
+    CORE_WORKFLOW_ACTIVATION_FIELD_NUMBER: _ClassVar[int]
+    CORE_ACTIVITY_TASK_FIELD_NUMBER: _ClassVar[int]
+    CORE_NEXUS_TASK_FIELD_NUMBER: _ClassVar[int]
     registered: Registered
     workflow_activation: _workflow_activation_pb2.WorkflowActivation
     activity_task: _activity_pb2.ActivityTask
@@ -69,10 +82,13 @@ class ConnectResponse(_message.Message):
     shutdown: ShutdownNotice
     worker_error: WorkerError
     replay_result: _history_pb2.ReplayResult
-    def __init__(self, registered: _Optional[_Union[Registered, _Mapping]] = ..., workflow_activation: _Optional[_Union[_workflow_activation_pb2.WorkflowActivation, _Mapping]] = ..., activity_task: _Optional[_Union[_activity_pb2.ActivityTask, _Mapping]] = ..., nexus_task: _Optional[_Union[_nexus_pb2.NexusTask, _Mapping]] = ..., completion_error: _Optional[_Union[CompletionError, _Mapping]] = ..., drained: _Optional[_Union[Drained, _Mapping]] = ..., shutdown: _Optional[_Union[ShutdownNotice, _Mapping]] = ..., worker_error: _Optional[_Union[WorkerError, _Mapping]] = ..., replay_result: _Optional[_Union[_history_pb2.ReplayResult, _Mapping]] = ...) -> None: ...
+    core_workflow_activation: bytes
+    core_activity_task: bytes
+    core_nexus_task: bytes
+    def __init__(self, registered: _Optional[_Union[Registered, _Mapping]] = ..., workflow_activation: _Optional[_Union[_workflow_activation_pb2.WorkflowActivation, _Mapping]] = ..., activity_task: _Optional[_Union[_activity_pb2.ActivityTask, _Mapping]] = ..., nexus_task: _Optional[_Union[_nexus_pb2.NexusTask, _Mapping]] = ..., completion_error: _Optional[_Union[CompletionError, _Mapping]] = ..., drained: _Optional[_Union[Drained, _Mapping]] = ..., shutdown: _Optional[_Union[ShutdownNotice, _Mapping]] = ..., worker_error: _Optional[_Union[WorkerError, _Mapping]] = ..., replay_result: _Optional[_Union[_history_pb2.ReplayResult, _Mapping]] = ..., core_workflow_activation: _Optional[bytes] = ..., core_activity_task: _Optional[bytes] = ..., core_nexus_task: _Optional[bytes] = ...) -> None: ...
 
 class Register(_message.Message):
-    __slots__ = ("protocol_version", "identity", "sdk_name", "sdk_version", "task_queue", "workflows", "activities", "nexus_services", "capacity", "dynamic_workflow", "dynamic_activity", "replay_only", "dynamic_workflow_versioning_behavior")
+    __slots__ = ("protocol_version", "identity", "sdk_name", "sdk_version", "task_queue", "workflows", "activities", "nexus_services", "capacity", "dynamic_workflow", "dynamic_activity", "replay_only", "dynamic_workflow_versioning_behavior", "namespace", "core_protocol_version")
     PROTOCOL_VERSION_FIELD_NUMBER: _ClassVar[int]
     IDENTITY_FIELD_NUMBER: _ClassVar[int]
     SDK_NAME_FIELD_NUMBER: _ClassVar[int]
@@ -86,6 +102,8 @@ class Register(_message.Message):
     DYNAMIC_ACTIVITY_FIELD_NUMBER: _ClassVar[int]
     REPLAY_ONLY_FIELD_NUMBER: _ClassVar[int]
     DYNAMIC_WORKFLOW_VERSIONING_BEHAVIOR_FIELD_NUMBER: _ClassVar[int]
+    NAMESPACE_FIELD_NUMBER: _ClassVar[int]
+    CORE_PROTOCOL_VERSION_FIELD_NUMBER: _ClassVar[int]
     protocol_version: int
     identity: str
     sdk_name: str
@@ -99,7 +117,9 @@ class Register(_message.Message):
     dynamic_activity: bool
     replay_only: bool
     dynamic_workflow_versioning_behavior: _common_pb2.VersioningBehavior
-    def __init__(self, protocol_version: _Optional[int] = ..., identity: _Optional[str] = ..., sdk_name: _Optional[str] = ..., sdk_version: _Optional[str] = ..., task_queue: _Optional[str] = ..., workflows: _Optional[_Iterable[_Union[WorkflowRegistration, _Mapping]]] = ..., activities: _Optional[_Iterable[_Union[ActivityRegistration, _Mapping]]] = ..., nexus_services: _Optional[_Iterable[_Union[NexusServiceRegistration, _Mapping]]] = ..., capacity: _Optional[_Union[Capacity, _Mapping]] = ..., dynamic_workflow: _Optional[bool] = ..., dynamic_activity: _Optional[bool] = ..., replay_only: _Optional[bool] = ..., dynamic_workflow_versioning_behavior: _Optional[_Union[_common_pb2.VersioningBehavior, str]] = ...) -> None: ...
+    namespace: str
+    core_protocol_version: int
+    def __init__(self, protocol_version: _Optional[int] = ..., identity: _Optional[str] = ..., sdk_name: _Optional[str] = ..., sdk_version: _Optional[str] = ..., task_queue: _Optional[str] = ..., workflows: _Optional[_Iterable[_Union[WorkflowRegistration, _Mapping]]] = ..., activities: _Optional[_Iterable[_Union[ActivityRegistration, _Mapping]]] = ..., nexus_services: _Optional[_Iterable[_Union[NexusServiceRegistration, _Mapping]]] = ..., capacity: _Optional[_Union[Capacity, _Mapping]] = ..., dynamic_workflow: _Optional[bool] = ..., dynamic_activity: _Optional[bool] = ..., replay_only: _Optional[bool] = ..., dynamic_workflow_versioning_behavior: _Optional[_Union[_common_pb2.VersioningBehavior, str]] = ..., namespace: _Optional[str] = ..., core_protocol_version: _Optional[int] = ...) -> None: ...
 
 class WorkflowRegistration(_message.Message):
     __slots__ = ("name", "signals", "queries", "updates", "versioning_behavior")
@@ -144,6 +164,14 @@ class Capacity(_message.Message):
 class Drain(_message.Message):
     __slots__ = ()
     def __init__(self) -> None: ...
+
+class RequestEviction(_message.Message):
+    __slots__ = ("run_id", "message")
+    RUN_ID_FIELD_NUMBER: _ClassVar[int]
+    MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    run_id: str
+    message: str
+    def __init__(self, run_id: _Optional[str] = ..., message: _Optional[str] = ...) -> None: ...
 
 class Registered(_message.Message):
     __slots__ = ("protocol_version", "session_id", "sidecar_identity", "sidecar_version", "namespace", "task_queue", "capabilities", "limits")
