@@ -4,7 +4,9 @@
 # (buf.gen.yaml's local plugin paths are relative to the working directory).
 #
 #   make tools          pinned tooling: .venv (Python), npm ci (TypeScript), Go tools (buf, protoc-gen-go{,-grpc})
-#   make generate       regenerate Go, Python and TypeScript stubs from proto/ (cleans outputs first)
+#   make generate       regenerate Go, Python and TypeScript stubs from proto/ (cleans outputs first),
+#                       and the Go stubs of sdk-core's messages from third_party/coresdk (buf.gen.coresdk.yaml)
+#   make coresdk-descriptors  re-extract third_party/coresdk/coresdk.binpb from the temporalio in .venv
 #   make proto-check    buf lint + buf format check + generated-code drift + buf breaking vs proto/BREAKING_BASELINE
 #   make codegen-test   compile/test the generated code (go build ./gen/..., pytest, tsc + node --test)
 #
@@ -34,12 +36,16 @@ GEN_DIRS       := $(GEN_GO_DIR) $(GEN_PY_DIR) $(GEN_TS_DIR)
 
 BREAKING_BASELINE_FILE := proto/BREAKING_BASELINE
 
+# sdk-core's descriptors (coresdk.*), extracted from the pinned temporalio
+# wheel (requirements-dev.txt) and committed, so Go generation stays offline.
+CORESDK_BINPB  := third_party/coresdk/coresdk.binpb
+
 # Stamp files: re-run an install only when its pin file changes.
 VENV_STAMP     := $(VENV)/.codegen-installed
 NODE_STAMP     := $(TS_CLIENT_DIR)/node_modules/.package-lock.json
 
 .PHONY: tools venv ts-deps go-tools generate proto-lint proto-format proto-format-check \
-        proto-drift proto-breaking proto-check codegen-test py-test py-typecheck ts-test go-gen-build
+        proto-drift proto-breaking proto-check codegen-test coresdk-descriptors coresdk-drift py-test py-typecheck ts-test go-gen-build
 
 ## ---------------------------------------------------------------- tools
 
@@ -75,6 +81,12 @@ go-tools:
 generate: $(VENV_STAMP) $(NODE_STAMP)
 	rm -rf $(GEN_DIRS)
 	$(BUF) generate
+	$(BUF) generate --template buf.gen.coresdk.yaml
+
+# Needs the wheel (make venv), not the network; commit the result with
+# `make generate`'s output.
+coresdk-descriptors: $(VENV_STAMP)
+	$(PY) scripts/coresdk-descriptors -o $(CORESDK_BINPB)
 
 ## ---------------------------------------------------------------- checks
 
@@ -98,6 +110,17 @@ proto-drift: generate
 	fi; \
 	echo "proto-drift: generated code is up to date"
 
+# Fails when the committed descriptors are not the pinned temporalio's
+# (someone bumped temporalio without re-extracting, or edited the file).
+coresdk-drift: $(VENV_STAMP)
+	@tmp="$$(mktemp -d)"; trap 'rm -rf "$$tmp"' EXIT; \
+	$(PY) scripts/coresdk-descriptors -o "$$tmp/coresdk.binpb" && \
+	if ! cmp -s "$$tmp/coresdk.binpb" $(CORESDK_BINPB) || ! cmp -s "$$tmp/VERSION" $(dir $(CORESDK_BINPB))VERSION; then \
+	  echo "coresdk-drift: $(CORESDK_BINPB) is not what the temporalio in $(VENV) ships ($$(head -1 "$$tmp/VERSION")); run 'make coresdk-descriptors generate' and commit" >&2; \
+	  exit 1; \
+	fi; \
+	echo "coresdk-drift: $(CORESDK_BINPB) matches $$(head -1 "$$tmp/VERSION")"
+
 # Compares proto/ against the commit named in proto/BREAKING_BASELINE (the last
 # landed main). Skipped when the file is missing/empty or that commit has no
 # .proto files under proto/ yet.
@@ -115,7 +138,7 @@ proto-breaking:
 	echo "proto-breaking: buf breaking against $$base"; \
 	$(BUF) breaking --against ".git#ref=$$base,subdir=proto"
 
-proto-check: proto-lint proto-format-check proto-drift proto-breaking
+proto-check: proto-lint proto-format-check coresdk-drift proto-drift proto-breaking
 
 ## ---------------------------------------------------------------- generated-code tests
 
