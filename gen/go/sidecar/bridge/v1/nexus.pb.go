@@ -40,7 +40,9 @@ type NexusTask struct {
 	// When the caller scheduled the request.
 	ScheduledTime *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=scheduled_time,json=scheduledTime,proto3" json:"scheduled_time,omitempty"`
 	// The handler must answer before this time (from the request timeout).
-	Deadline      *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=deadline,proto3" json:"deadline,omitempty"`
+	Deadline *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=deadline,proto3" json:"deadline,omitempty"`
+	// The Nexus endpoint the caller targeted.
+	Endpoint      string `protobuf:"bytes,8,opt,name=endpoint,proto3" json:"endpoint,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -135,6 +137,13 @@ func (x *NexusTask) GetDeadline() *timestamppb.Timestamp {
 		return x.Deadline
 	}
 	return nil
+}
+
+func (x *NexusTask) GetEndpoint() string {
+	if x != nil {
+		return x.Endpoint
+	}
+	return ""
 }
 
 type isNexusTask_Variant interface {
@@ -802,7 +811,7 @@ var File_sidecar_bridge_v1_nexus_proto protoreflect.FileDescriptor
 
 const file_sidecar_bridge_v1_nexus_proto_rawDesc = "" +
 	"\n" +
-	"\x1dsidecar/bridge/v1/nexus.proto\x12\x11sidecar.bridge.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1esidecar/bridge/v1/common.proto\"\xa1\x04\n" +
+	"\x1dsidecar/bridge/v1/nexus.proto\x12\x11sidecar.bridge.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1esidecar/bridge/v1/common.proto\"\xbd\x04\n" +
 	"\tNexusTask\x12\x1d\n" +
 	"\n" +
 	"task_token\x18\x01 \x01(\fR\ttaskToken\x12Q\n" +
@@ -812,7 +821,8 @@ const file_sidecar_bridge_v1_nexus_proto_rawDesc = "" +
 	"cancelTask\x12C\n" +
 	"\aheaders\x18\x05 \x03(\v2).sidecar.bridge.v1.NexusTask.HeadersEntryR\aheaders\x12A\n" +
 	"\x0escheduled_time\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\rscheduledTime\x126\n" +
-	"\bdeadline\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\bdeadline\x1a:\n" +
+	"\bdeadline\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\bdeadline\x12\x1a\n" +
+	"\bendpoint\x18\b \x01(\tR\bendpoint\x1a:\n" +
 	"\fHeadersEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01B\t\n" +

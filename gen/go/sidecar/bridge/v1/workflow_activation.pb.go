@@ -139,6 +139,118 @@ func (StartChildWorkflowExecutionFailedCause) EnumDescriptor() ([]byte, []int) {
 	return file_sidecar_bridge_v1_workflow_activation_proto_rawDescGZIP(), []int{1}
 }
 
+// SignalExternalWorkflowExecutionFailedCause says why a signal to another
+// workflow failed. Values match temporal.api.enums.v1.SignalExternalWorkflowExecutionFailedCause.
+type SignalExternalWorkflowExecutionFailedCause int32
+
+const (
+	// Not set (the signal was delivered).
+	SignalExternalWorkflowExecutionFailedCause_SIGNAL_EXTERNAL_WORKFLOW_EXECUTION_FAILED_CAUSE_UNSPECIFIED SignalExternalWorkflowExecutionFailedCause = 0
+	// No such workflow is open.
+	SignalExternalWorkflowExecutionFailedCause_SIGNAL_EXTERNAL_WORKFLOW_EXECUTION_FAILED_CAUSE_EXTERNAL_WORKFLOW_EXECUTION_NOT_FOUND SignalExternalWorkflowExecutionFailedCause = 1
+	// The namespace does not exist.
+	SignalExternalWorkflowExecutionFailedCause_SIGNAL_EXTERNAL_WORKFLOW_EXECUTION_FAILED_CAUSE_NAMESPACE_NOT_FOUND SignalExternalWorkflowExecutionFailedCause = 2
+	// The target has received too many signals.
+	SignalExternalWorkflowExecutionFailedCause_SIGNAL_EXTERNAL_WORKFLOW_EXECUTION_FAILED_CAUSE_SIGNAL_COUNT_LIMIT_EXCEEDED SignalExternalWorkflowExecutionFailedCause = 3
+)
+
+// Enum value maps for SignalExternalWorkflowExecutionFailedCause.
+var (
+	SignalExternalWorkflowExecutionFailedCause_name = map[int32]string{
+		0: "SIGNAL_EXTERNAL_WORKFLOW_EXECUTION_FAILED_CAUSE_UNSPECIFIED",
+		1: "SIGNAL_EXTERNAL_WORKFLOW_EXECUTION_FAILED_CAUSE_EXTERNAL_WORKFLOW_EXECUTION_NOT_FOUND",
+		2: "SIGNAL_EXTERNAL_WORKFLOW_EXECUTION_FAILED_CAUSE_NAMESPACE_NOT_FOUND",
+		3: "SIGNAL_EXTERNAL_WORKFLOW_EXECUTION_FAILED_CAUSE_SIGNAL_COUNT_LIMIT_EXCEEDED",
+	}
+	SignalExternalWorkflowExecutionFailedCause_value = map[string]int32{
+		"SIGNAL_EXTERNAL_WORKFLOW_EXECUTION_FAILED_CAUSE_UNSPECIFIED":                           0,
+		"SIGNAL_EXTERNAL_WORKFLOW_EXECUTION_FAILED_CAUSE_EXTERNAL_WORKFLOW_EXECUTION_NOT_FOUND": 1,
+		"SIGNAL_EXTERNAL_WORKFLOW_EXECUTION_FAILED_CAUSE_NAMESPACE_NOT_FOUND":                   2,
+		"SIGNAL_EXTERNAL_WORKFLOW_EXECUTION_FAILED_CAUSE_SIGNAL_COUNT_LIMIT_EXCEEDED":           3,
+	}
+)
+
+func (x SignalExternalWorkflowExecutionFailedCause) Enum() *SignalExternalWorkflowExecutionFailedCause {
+	p := new(SignalExternalWorkflowExecutionFailedCause)
+	*p = x
+	return p
+}
+
+func (x SignalExternalWorkflowExecutionFailedCause) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (SignalExternalWorkflowExecutionFailedCause) Descriptor() protoreflect.EnumDescriptor {
+	return file_sidecar_bridge_v1_workflow_activation_proto_enumTypes[2].Descriptor()
+}
+
+func (SignalExternalWorkflowExecutionFailedCause) Type() protoreflect.EnumType {
+	return &file_sidecar_bridge_v1_workflow_activation_proto_enumTypes[2]
+}
+
+func (x SignalExternalWorkflowExecutionFailedCause) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use SignalExternalWorkflowExecutionFailedCause.Descriptor instead.
+func (SignalExternalWorkflowExecutionFailedCause) EnumDescriptor() ([]byte, []int) {
+	return file_sidecar_bridge_v1_workflow_activation_proto_rawDescGZIP(), []int{2}
+}
+
+// CancelExternalWorkflowExecutionFailedCause says why a cancel request to
+// another workflow failed. Values match temporal.api.enums.v1.CancelExternalWorkflowExecutionFailedCause.
+type CancelExternalWorkflowExecutionFailedCause int32
+
+const (
+	// Not set (the request was delivered).
+	CancelExternalWorkflowExecutionFailedCause_CANCEL_EXTERNAL_WORKFLOW_EXECUTION_FAILED_CAUSE_UNSPECIFIED CancelExternalWorkflowExecutionFailedCause = 0
+	// No such workflow is open.
+	CancelExternalWorkflowExecutionFailedCause_CANCEL_EXTERNAL_WORKFLOW_EXECUTION_FAILED_CAUSE_EXTERNAL_WORKFLOW_EXECUTION_NOT_FOUND CancelExternalWorkflowExecutionFailedCause = 1
+	// The namespace does not exist.
+	CancelExternalWorkflowExecutionFailedCause_CANCEL_EXTERNAL_WORKFLOW_EXECUTION_FAILED_CAUSE_NAMESPACE_NOT_FOUND CancelExternalWorkflowExecutionFailedCause = 2
+)
+
+// Enum value maps for CancelExternalWorkflowExecutionFailedCause.
+var (
+	CancelExternalWorkflowExecutionFailedCause_name = map[int32]string{
+		0: "CANCEL_EXTERNAL_WORKFLOW_EXECUTION_FAILED_CAUSE_UNSPECIFIED",
+		1: "CANCEL_EXTERNAL_WORKFLOW_EXECUTION_FAILED_CAUSE_EXTERNAL_WORKFLOW_EXECUTION_NOT_FOUND",
+		2: "CANCEL_EXTERNAL_WORKFLOW_EXECUTION_FAILED_CAUSE_NAMESPACE_NOT_FOUND",
+	}
+	CancelExternalWorkflowExecutionFailedCause_value = map[string]int32{
+		"CANCEL_EXTERNAL_WORKFLOW_EXECUTION_FAILED_CAUSE_UNSPECIFIED":                           0,
+		"CANCEL_EXTERNAL_WORKFLOW_EXECUTION_FAILED_CAUSE_EXTERNAL_WORKFLOW_EXECUTION_NOT_FOUND": 1,
+		"CANCEL_EXTERNAL_WORKFLOW_EXECUTION_FAILED_CAUSE_NAMESPACE_NOT_FOUND":                   2,
+	}
+)
+
+func (x CancelExternalWorkflowExecutionFailedCause) Enum() *CancelExternalWorkflowExecutionFailedCause {
+	p := new(CancelExternalWorkflowExecutionFailedCause)
+	*p = x
+	return p
+}
+
+func (x CancelExternalWorkflowExecutionFailedCause) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (CancelExternalWorkflowExecutionFailedCause) Descriptor() protoreflect.EnumDescriptor {
+	return file_sidecar_bridge_v1_workflow_activation_proto_enumTypes[3].Descriptor()
+}
+
+func (CancelExternalWorkflowExecutionFailedCause) Type() protoreflect.EnumType {
+	return &file_sidecar_bridge_v1_workflow_activation_proto_enumTypes[3]
+}
+
+func (x CancelExternalWorkflowExecutionFailedCause) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use CancelExternalWorkflowExecutionFailedCause.Descriptor instead.
+func (CancelExternalWorkflowExecutionFailedCause) EnumDescriptor() ([]byte, []int) {
+	return file_sidecar_bridge_v1_workflow_activation_proto_rawDescGZIP(), []int{3}
+}
+
 // EvictionReason says why a run left the cache.
 type EvictionReason int32
 
@@ -217,11 +329,11 @@ func (x EvictionReason) String() string {
 }
 
 func (EvictionReason) Descriptor() protoreflect.EnumDescriptor {
-	return file_sidecar_bridge_v1_workflow_activation_proto_enumTypes[2].Descriptor()
+	return file_sidecar_bridge_v1_workflow_activation_proto_enumTypes[4].Descriptor()
 }
 
 func (EvictionReason) Type() protoreflect.EnumType {
-	return &file_sidecar_bridge_v1_workflow_activation_proto_enumTypes[2]
+	return &file_sidecar_bridge_v1_workflow_activation_proto_enumTypes[4]
 }
 
 func (x EvictionReason) Number() protoreflect.EnumNumber {
@@ -230,7 +342,7 @@ func (x EvictionReason) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use EvictionReason.Descriptor instead.
 func (EvictionReason) EnumDescriptor() ([]byte, []int) {
-	return file_sidecar_bridge_v1_workflow_activation_proto_rawDescGZIP(), []int{2}
+	return file_sidecar_bridge_v1_workflow_activation_proto_rawDescGZIP(), []int{4}
 }
 
 // WorkflowActivation asks the app to advance one workflow run. It carries the
@@ -261,9 +373,17 @@ type WorkflowActivation struct {
 	// The jobs, in history order. Apply them all before running workflow code.
 	Jobs []*WorkflowActivationJob `protobuf:"bytes,8,rep,name=jobs,proto3" json:"jobs,omitempty"`
 	// The build id of the worker deployment version handling this task, if versioned.
-	BuildId       string `protobuf:"bytes,9,opt,name=build_id,json=buildId,proto3" json:"build_id,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	BuildId string `protobuf:"bytes,9,opt,name=build_id,json=buildId,proto3" json:"build_id,omitempty"`
+	// The app's own internal flags (lang flags, in sdk-core's words) that
+	// history records as used, from every WorkflowTaskCompleted so far. A flag
+	// listed here must be honoured; one not listed may be used only when not
+	// replaying, and is then reported in WorkflowActivationSuccess.used_internal_flags.
+	AvailableInternalFlags []uint32 `protobuf:"varint,10,rep,packed,name=available_internal_flags,json=availableInternalFlags,proto3" json:"available_internal_flags,omitempty"`
+	// The server says the workflow's target worker deployment version changed
+	// since the run's last task (an auto-upgrade candidate may continue as new).
+	TargetWorkerDeploymentVersionChanged bool `protobuf:"varint,11,opt,name=target_worker_deployment_version_changed,json=targetWorkerDeploymentVersionChanged,proto3" json:"target_worker_deployment_version_changed,omitempty"`
+	unknownFields                        protoimpl.UnknownFields
+	sizeCache                            protoimpl.SizeCache
 }
 
 func (x *WorkflowActivation) Reset() {
@@ -357,6 +477,20 @@ func (x *WorkflowActivation) GetBuildId() string {
 		return x.BuildId
 	}
 	return ""
+}
+
+func (x *WorkflowActivation) GetAvailableInternalFlags() []uint32 {
+	if x != nil {
+		return x.AvailableInternalFlags
+	}
+	return nil
+}
+
+func (x *WorkflowActivation) GetTargetWorkerDeploymentVersionChanged() bool {
+	if x != nil {
+		return x.TargetWorkerDeploymentVersionChanged
+	}
+	return false
 }
 
 // WorkflowActivationJob is one thing that happened to a run.
@@ -741,9 +875,12 @@ type InitializeWorkflow struct {
 	// The task queue the run is on.
 	TaskQueue string `protobuf:"bytes,26,opt,name=task_queue,json=taskQueue,proto3" json:"task_queue,omitempty"`
 	// The namespace the run is in.
-	Namespace     string `protobuf:"bytes,27,opt,name=namespace,proto3" json:"namespace,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Namespace string `protobuf:"bytes,27,opt,name=namespace,proto3" json:"namespace,omitempty"`
+	// The run id of the first run of this execution (kept across resets,
+	// unlike first_execution_run_id which follows continue-as-new chains).
+	OriginalExecutionRunId string `protobuf:"bytes,28,opt,name=original_execution_run_id,json=originalExecutionRunId,proto3" json:"original_execution_run_id,omitempty"`
+	unknownFields          protoimpl.UnknownFields
+	sizeCache              protoimpl.SizeCache
 }
 
 func (x *InitializeWorkflow) Reset() {
@@ -961,6 +1098,13 @@ func (x *InitializeWorkflow) GetTaskQueue() string {
 func (x *InitializeWorkflow) GetNamespace() string {
 	if x != nil {
 		return x.Namespace
+	}
+	return ""
+}
+
+func (x *InitializeWorkflow) GetOriginalExecutionRunId() string {
+	if x != nil {
+		return x.OriginalExecutionRunId
 	}
 	return ""
 }
@@ -1474,9 +1618,11 @@ type SignalWorkflow struct {
 	// Identity of the sender.
 	Identity string `protobuf:"bytes,3,opt,name=identity,proto3" json:"identity,omitempty"`
 	// Headers set by the sender.
-	Headers       map[string]*Payload `protobuf:"bytes,4,rep,name=headers,proto3" json:"headers,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Headers map[string]*Payload `protobuf:"bytes,4,rep,name=headers,proto3" json:"headers,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	// The event id of the WorkflowExecutionSignaled event.
+	OriginatingEventId int64 `protobuf:"varint,5,opt,name=originating_event_id,json=originatingEventId,proto3" json:"originating_event_id,omitempty"`
+	unknownFields      protoimpl.UnknownFields
+	sizeCache          protoimpl.SizeCache
 }
 
 func (x *SignalWorkflow) Reset() {
@@ -1535,6 +1681,13 @@ func (x *SignalWorkflow) GetHeaders() map[string]*Payload {
 		return x.Headers
 	}
 	return nil
+}
+
+func (x *SignalWorkflow) GetOriginatingEventId() int64 {
+	if x != nil {
+		return x.OriginatingEventId
+	}
+	return 0
 }
 
 // QueryWorkflow asks for a query answer. Answer with a QueryResult command
@@ -2427,7 +2580,9 @@ type ResolveSignalExternalWorkflow struct {
 	// Sequence number of the SignalExternalWorkflowExecution command.
 	Seq uint32 `protobuf:"varint,1,opt,name=seq,proto3" json:"seq,omitempty"`
 	// Unset on success; why it failed otherwise.
-	Failure       *Failure `protobuf:"bytes,2,opt,name=failure,proto3" json:"failure,omitempty"`
+	Failure *Failure `protobuf:"bytes,2,opt,name=failure,proto3" json:"failure,omitempty"`
+	// On failure, the server's cause.
+	Cause         SignalExternalWorkflowExecutionFailedCause `protobuf:"varint,3,opt,name=cause,proto3,enum=sidecar.bridge.v1.SignalExternalWorkflowExecutionFailedCause" json:"cause,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2476,13 +2631,22 @@ func (x *ResolveSignalExternalWorkflow) GetFailure() *Failure {
 	return nil
 }
 
+func (x *ResolveSignalExternalWorkflow) GetCause() SignalExternalWorkflowExecutionFailedCause {
+	if x != nil {
+		return x.Cause
+	}
+	return SignalExternalWorkflowExecutionFailedCause_SIGNAL_EXTERNAL_WORKFLOW_EXECUTION_FAILED_CAUSE_UNSPECIFIED
+}
+
 // ResolveRequestCancelExternalWorkflow says whether a cancel request to another workflow was delivered.
 type ResolveRequestCancelExternalWorkflow struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Sequence number of the RequestCancelExternalWorkflowExecution command.
 	Seq uint32 `protobuf:"varint,1,opt,name=seq,proto3" json:"seq,omitempty"`
 	// Unset on success; why it failed otherwise.
-	Failure       *Failure `protobuf:"bytes,2,opt,name=failure,proto3" json:"failure,omitempty"`
+	Failure *Failure `protobuf:"bytes,2,opt,name=failure,proto3" json:"failure,omitempty"`
+	// On failure, the server's cause.
+	Cause         CancelExternalWorkflowExecutionFailedCause `protobuf:"varint,3,opt,name=cause,proto3,enum=sidecar.bridge.v1.CancelExternalWorkflowExecutionFailedCause" json:"cause,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2529,6 +2693,13 @@ func (x *ResolveRequestCancelExternalWorkflow) GetFailure() *Failure {
 		return x.Failure
 	}
 	return nil
+}
+
+func (x *ResolveRequestCancelExternalWorkflow) GetCause() CancelExternalWorkflowExecutionFailedCause {
+	if x != nil {
+		return x.Cause
+	}
+	return CancelExternalWorkflowExecutionFailedCause_CANCEL_EXTERNAL_WORKFLOW_EXECUTION_FAILED_CAUSE_UNSPECIFIED
 }
 
 // ResolveNexusOperationStart says whether a Nexus operation started.
@@ -2881,7 +3052,7 @@ var File_sidecar_bridge_v1_workflow_activation_proto protoreflect.FileDescriptor
 
 const file_sidecar_bridge_v1_workflow_activation_proto_rawDesc = "" +
 	"\n" +
-	"+sidecar/bridge/v1/workflow_activation.proto\x12\x11sidecar.bridge.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1esidecar/bridge/v1/common.proto\"\xe6\x03\n" +
+	"+sidecar/bridge/v1/workflow_activation.proto\x12\x11sidecar.bridge.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1esidecar/bridge/v1/common.proto\"\xf8\x04\n" +
 	"\x12WorkflowActivation\x12\x15\n" +
 	"\x06run_id\x18\x01 \x01(\tR\x05runId\x128\n" +
 	"\ttimestamp\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\ttimestamp\x12!\n" +
@@ -2891,7 +3062,10 @@ const file_sidecar_bridge_v1_workflow_activation_proto_rawDesc = "" +
 	"\x19continue_as_new_suggested\x18\x06 \x01(\bR\x16continueAsNewSuggested\x12s\n" +
 	"\x1fsuggest_continue_as_new_reasons\x18\a \x03(\x0e2-.sidecar.bridge.v1.SuggestContinueAsNewReasonR\x1bsuggestContinueAsNewReasons\x12<\n" +
 	"\x04jobs\x18\b \x03(\v2(.sidecar.bridge.v1.WorkflowActivationJobR\x04jobs\x12\x19\n" +
-	"\bbuild_id\x18\t \x01(\tR\abuildId\"\x99\f\n" +
+	"\bbuild_id\x18\t \x01(\tR\abuildId\x128\n" +
+	"\x18available_internal_flags\x18\n" +
+	" \x03(\rR\x16availableInternalFlags\x12V\n" +
+	"(target_worker_deployment_version_changed\x18\v \x01(\bR$targetWorkerDeploymentVersionChanged\"\x99\f\n" +
 	"\x15WorkflowActivationJob\x12X\n" +
 	"\x13initialize_workflow\x18\x01 \x01(\v2%.sidecar.bridge.v1.InitializeWorkflowH\x00R\x12initializeWorkflow\x12=\n" +
 	"\n" +
@@ -2911,7 +3085,7 @@ const file_sidecar_bridge_v1_workflow_activation_proto_rawDesc = "" +
 	"\x1dresolve_nexus_operation_start\x18\x0e \x01(\v2-.sidecar.bridge.v1.ResolveNexusOperationStartH\x00R\x1aresolveNexusOperationStart\x12b\n" +
 	"\x17resolve_nexus_operation\x18\x0f \x01(\v2(.sidecar.bridge.v1.ResolveNexusOperationH\x00R\x15resolveNexusOperation\x12P\n" +
 	"\x11remove_from_cache\x18\x10 \x01(\v2\".sidecar.bridge.v1.RemoveFromCacheH\x00R\x0fremoveFromCacheB\t\n" +
-	"\avariant\"\xf3\x0f\n" +
+	"\avariant\"\xae\x10\n" +
 	"\x12InitializeWorkflow\x12#\n" +
 	"\rworkflow_type\x18\x01 \x01(\tR\fworkflowType\x12\x1f\n" +
 	"\vworkflow_id\x18\x02 \x01(\tR\n" +
@@ -2943,7 +3117,8 @@ const file_sidecar_bridge_v1_workflow_activation_proto_rawDesc = "" +
 	"\bpriority\x18\x19 \x01(\v2\x1b.sidecar.bridge.v1.PriorityR\bpriority\x12\x1d\n" +
 	"\n" +
 	"task_queue\x18\x1a \x01(\tR\ttaskQueue\x12\x1c\n" +
-	"\tnamespace\x18\x1b \x01(\tR\tnamespace\x1aV\n" +
+	"\tnamespace\x18\x1b \x01(\tR\tnamespace\x129\n" +
+	"\x19original_execution_run_id\x18\x1c \x01(\tR\x16originalExecutionRunId\x1aV\n" +
 	"\fHeadersEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x120\n" +
 	"\x05value\x18\x02 \x01(\v2\x1a.sidecar.bridge.v1.PayloadR\x05value:\x028\x01\x1aS\n" +
@@ -2979,13 +3154,14 @@ const file_sidecar_bridge_v1_workflow_activation_proto_rawDesc = "" +
 	"\tDoBackoff\x12\x18\n" +
 	"\aattempt\x18\x01 \x01(\rR\aattempt\x12D\n" +
 	"\x10backoff_duration\x18\x02 \x01(\v2\x19.google.protobuf.DurationR\x0fbackoffDuration\x12P\n" +
-	"\x16original_schedule_time\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\x14originalScheduleTime\"\xa1\x02\n" +
+	"\x16original_schedule_time\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\x14originalScheduleTime\"\xd3\x02\n" +
 	"\x0eSignalWorkflow\x12\x1f\n" +
 	"\vsignal_name\x18\x01 \x01(\tR\n" +
 	"signalName\x120\n" +
 	"\x05input\x18\x02 \x03(\v2\x1a.sidecar.bridge.v1.PayloadR\x05input\x12\x1a\n" +
 	"\bidentity\x18\x03 \x01(\tR\bidentity\x12H\n" +
-	"\aheaders\x18\x04 \x03(\v2..sidecar.bridge.v1.SignalWorkflow.HeadersEntryR\aheaders\x1aV\n" +
+	"\aheaders\x18\x04 \x03(\v2..sidecar.bridge.v1.SignalWorkflow.HeadersEntryR\aheaders\x120\n" +
+	"\x14originating_event_id\x18\x05 \x01(\x03R\x12originatingEventId\x1aV\n" +
 	"\fHeadersEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x120\n" +
 	"\x05value\x18\x02 \x01(\v2\x1a.sidecar.bridge.v1.PayloadR\x05value:\x028\x01\"\xa4\x02\n" +
@@ -3043,13 +3219,15 @@ const file_sidecar_bridge_v1_workflow_activation_proto_rawDesc = "" +
 	"\x19ChildWorkflowResultFailed\x124\n" +
 	"\afailure\x18\x01 \x01(\v2\x1a.sidecar.bridge.v1.FailureR\afailure\"T\n" +
 	"\x1cChildWorkflowResultCancelled\x124\n" +
-	"\afailure\x18\x01 \x01(\v2\x1a.sidecar.bridge.v1.FailureR\afailure\"g\n" +
+	"\afailure\x18\x01 \x01(\v2\x1a.sidecar.bridge.v1.FailureR\afailure\"\xbc\x01\n" +
 	"\x1dResolveSignalExternalWorkflow\x12\x10\n" +
 	"\x03seq\x18\x01 \x01(\rR\x03seq\x124\n" +
-	"\afailure\x18\x02 \x01(\v2\x1a.sidecar.bridge.v1.FailureR\afailure\"n\n" +
+	"\afailure\x18\x02 \x01(\v2\x1a.sidecar.bridge.v1.FailureR\afailure\x12S\n" +
+	"\x05cause\x18\x03 \x01(\x0e2=.sidecar.bridge.v1.SignalExternalWorkflowExecutionFailedCauseR\x05cause\"\xc3\x01\n" +
 	"$ResolveRequestCancelExternalWorkflow\x12\x10\n" +
 	"\x03seq\x18\x01 \x01(\rR\x03seq\x124\n" +
-	"\afailure\x18\x02 \x01(\v2\x1a.sidecar.bridge.v1.FailureR\afailure\"\xbe\x01\n" +
+	"\afailure\x18\x02 \x01(\v2\x1a.sidecar.bridge.v1.FailureR\afailure\x12S\n" +
+	"\x05cause\x18\x03 \x01(\x0e2=.sidecar.bridge.v1.CancelExternalWorkflowExecutionFailedCauseR\x05cause\"\xbe\x01\n" +
 	"\x1aResolveNexusOperationStart\x12\x10\n" +
 	"\x03seq\x18\x01 \x01(\rR\x03seq\x12)\n" +
 	"\x0foperation_token\x18\x02 \x01(\tH\x00R\x0eoperationToken\x12#\n" +
@@ -3077,7 +3255,16 @@ const file_sidecar_bridge_v1_workflow_activation_proto_rawDesc = "" +
 	"7START_CHILD_WORKFLOW_EXECUTION_FAILED_CAUSE_UNSPECIFIED\x10\x00\x12G\n" +
 	"CSTART_CHILD_WORKFLOW_EXECUTION_FAILED_CAUSE_WORKFLOW_ALREADY_EXISTS\x10\x01\x12C\n" +
 	"?START_CHILD_WORKFLOW_EXECUTION_FAILED_CAUSE_NAMESPACE_NOT_FOUND\x10\x02\x12K\n" +
-	"GSTART_CHILD_WORKFLOW_EXECUTION_FAILED_CAUSE_INVALID_VERSIONING_OVERRIDE\x10\x03*\xe3\x03\n" +
+	"GSTART_CHILD_WORKFLOW_EXECUTION_FAILED_CAUSE_INVALID_VERSIONING_OVERRIDE\x10\x03*\xe2\x02\n" +
+	"*SignalExternalWorkflowExecutionFailedCause\x12?\n" +
+	";SIGNAL_EXTERNAL_WORKFLOW_EXECUTION_FAILED_CAUSE_UNSPECIFIED\x10\x00\x12Y\n" +
+	"USIGNAL_EXTERNAL_WORKFLOW_EXECUTION_FAILED_CAUSE_EXTERNAL_WORKFLOW_EXECUTION_NOT_FOUND\x10\x01\x12G\n" +
+	"CSIGNAL_EXTERNAL_WORKFLOW_EXECUTION_FAILED_CAUSE_NAMESPACE_NOT_FOUND\x10\x02\x12O\n" +
+	"KSIGNAL_EXTERNAL_WORKFLOW_EXECUTION_FAILED_CAUSE_SIGNAL_COUNT_LIMIT_EXCEEDED\x10\x03*\x91\x02\n" +
+	"*CancelExternalWorkflowExecutionFailedCause\x12?\n" +
+	";CANCEL_EXTERNAL_WORKFLOW_EXECUTION_FAILED_CAUSE_UNSPECIFIED\x10\x00\x12Y\n" +
+	"UCANCEL_EXTERNAL_WORKFLOW_EXECUTION_FAILED_CAUSE_EXTERNAL_WORKFLOW_EXECUTION_NOT_FOUND\x10\x01\x12G\n" +
+	"CCANCEL_EXTERNAL_WORKFLOW_EXECUTION_FAILED_CAUSE_NAMESPACE_NOT_FOUND\x10\x02*\xe3\x03\n" +
 	"\x0eEvictionReason\x12\x1f\n" +
 	"\x1bEVICTION_REASON_UNSPECIFIED\x10\x00\x12\x1e\n" +
 	"\x1aEVICTION_REASON_CACHE_FULL\x10\x01\x12\"\n" +
@@ -3107,145 +3294,149 @@ func file_sidecar_bridge_v1_workflow_activation_proto_rawDescGZIP() []byte {
 	return file_sidecar_bridge_v1_workflow_activation_proto_rawDescData
 }
 
-var file_sidecar_bridge_v1_workflow_activation_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
+var file_sidecar_bridge_v1_workflow_activation_proto_enumTypes = make([]protoimpl.EnumInfo, 5)
 var file_sidecar_bridge_v1_workflow_activation_proto_msgTypes = make([]protoimpl.MessageInfo, 38)
 var file_sidecar_bridge_v1_workflow_activation_proto_goTypes = []any{
 	(SuggestContinueAsNewReason)(0),                     // 0: sidecar.bridge.v1.SuggestContinueAsNewReason
 	(StartChildWorkflowExecutionFailedCause)(0),         // 1: sidecar.bridge.v1.StartChildWorkflowExecutionFailedCause
-	(EvictionReason)(0),                                 // 2: sidecar.bridge.v1.EvictionReason
-	(*WorkflowActivation)(nil),                          // 3: sidecar.bridge.v1.WorkflowActivation
-	(*WorkflowActivationJob)(nil),                       // 4: sidecar.bridge.v1.WorkflowActivationJob
-	(*InitializeWorkflow)(nil),                          // 5: sidecar.bridge.v1.InitializeWorkflow
-	(*ParentWorkflowInfo)(nil),                          // 6: sidecar.bridge.v1.ParentWorkflowInfo
-	(*FireTimer)(nil),                                   // 7: sidecar.bridge.v1.FireTimer
-	(*ResolveActivity)(nil),                             // 8: sidecar.bridge.v1.ResolveActivity
-	(*ActivityResolution)(nil),                          // 9: sidecar.bridge.v1.ActivityResolution
-	(*ActivityResolutionCompleted)(nil),                 // 10: sidecar.bridge.v1.ActivityResolutionCompleted
-	(*ActivityResolutionFailed)(nil),                    // 11: sidecar.bridge.v1.ActivityResolutionFailed
-	(*ActivityResolutionCancelled)(nil),                 // 12: sidecar.bridge.v1.ActivityResolutionCancelled
-	(*DoBackoff)(nil),                                   // 13: sidecar.bridge.v1.DoBackoff
-	(*SignalWorkflow)(nil),                              // 14: sidecar.bridge.v1.SignalWorkflow
-	(*QueryWorkflow)(nil),                               // 15: sidecar.bridge.v1.QueryWorkflow
-	(*CancelWorkflow)(nil),                              // 16: sidecar.bridge.v1.CancelWorkflow
-	(*DoUpdate)(nil),                                    // 17: sidecar.bridge.v1.DoUpdate
-	(*NotifyHasPatch)(nil),                              // 18: sidecar.bridge.v1.NotifyHasPatch
-	(*UpdateRandomSeed)(nil),                            // 19: sidecar.bridge.v1.UpdateRandomSeed
-	(*ResolveChildWorkflowExecutionStart)(nil),          // 20: sidecar.bridge.v1.ResolveChildWorkflowExecutionStart
-	(*ResolveChildWorkflowExecutionStartSuccess)(nil),   // 21: sidecar.bridge.v1.ResolveChildWorkflowExecutionStartSuccess
-	(*ResolveChildWorkflowExecutionStartFailure)(nil),   // 22: sidecar.bridge.v1.ResolveChildWorkflowExecutionStartFailure
-	(*ResolveChildWorkflowExecutionStartCancelled)(nil), // 23: sidecar.bridge.v1.ResolveChildWorkflowExecutionStartCancelled
-	(*ResolveChildWorkflowExecution)(nil),               // 24: sidecar.bridge.v1.ResolveChildWorkflowExecution
-	(*ChildWorkflowResult)(nil),                         // 25: sidecar.bridge.v1.ChildWorkflowResult
-	(*ChildWorkflowResultCompleted)(nil),                // 26: sidecar.bridge.v1.ChildWorkflowResultCompleted
-	(*ChildWorkflowResultFailed)(nil),                   // 27: sidecar.bridge.v1.ChildWorkflowResultFailed
-	(*ChildWorkflowResultCancelled)(nil),                // 28: sidecar.bridge.v1.ChildWorkflowResultCancelled
-	(*ResolveSignalExternalWorkflow)(nil),               // 29: sidecar.bridge.v1.ResolveSignalExternalWorkflow
-	(*ResolveRequestCancelExternalWorkflow)(nil),        // 30: sidecar.bridge.v1.ResolveRequestCancelExternalWorkflow
-	(*ResolveNexusOperationStart)(nil),                  // 31: sidecar.bridge.v1.ResolveNexusOperationStart
-	(*ResolveNexusOperation)(nil),                       // 32: sidecar.bridge.v1.ResolveNexusOperation
-	(*NexusOperationResult)(nil),                        // 33: sidecar.bridge.v1.NexusOperationResult
-	(*RemoveFromCache)(nil),                             // 34: sidecar.bridge.v1.RemoveFromCache
-	nil,                                                 // 35: sidecar.bridge.v1.InitializeWorkflow.HeadersEntry
-	nil,                                                 // 36: sidecar.bridge.v1.InitializeWorkflow.MemoEntry
-	nil,                                                 // 37: sidecar.bridge.v1.InitializeWorkflow.SearchAttributesEntry
-	nil,                                                 // 38: sidecar.bridge.v1.SignalWorkflow.HeadersEntry
-	nil,                                                 // 39: sidecar.bridge.v1.QueryWorkflow.HeadersEntry
-	nil,                                                 // 40: sidecar.bridge.v1.DoUpdate.HeadersEntry
-	(*timestamppb.Timestamp)(nil),                       // 41: google.protobuf.Timestamp
-	(*Payload)(nil),                                     // 42: sidecar.bridge.v1.Payload
-	(*durationpb.Duration)(nil),                         // 43: google.protobuf.Duration
-	(ContinueAsNewInitiator)(0),                         // 44: sidecar.bridge.v1.ContinueAsNewInitiator
-	(*Failure)(nil),                                     // 45: sidecar.bridge.v1.Failure
-	(*Payloads)(nil),                                    // 46: sidecar.bridge.v1.Payloads
-	(*RetryPolicy)(nil),                                 // 47: sidecar.bridge.v1.RetryPolicy
-	(*WorkflowExecution)(nil),                           // 48: sidecar.bridge.v1.WorkflowExecution
-	(*Priority)(nil),                                    // 49: sidecar.bridge.v1.Priority
+	(SignalExternalWorkflowExecutionFailedCause)(0),     // 2: sidecar.bridge.v1.SignalExternalWorkflowExecutionFailedCause
+	(CancelExternalWorkflowExecutionFailedCause)(0),     // 3: sidecar.bridge.v1.CancelExternalWorkflowExecutionFailedCause
+	(EvictionReason)(0),                                 // 4: sidecar.bridge.v1.EvictionReason
+	(*WorkflowActivation)(nil),                          // 5: sidecar.bridge.v1.WorkflowActivation
+	(*WorkflowActivationJob)(nil),                       // 6: sidecar.bridge.v1.WorkflowActivationJob
+	(*InitializeWorkflow)(nil),                          // 7: sidecar.bridge.v1.InitializeWorkflow
+	(*ParentWorkflowInfo)(nil),                          // 8: sidecar.bridge.v1.ParentWorkflowInfo
+	(*FireTimer)(nil),                                   // 9: sidecar.bridge.v1.FireTimer
+	(*ResolveActivity)(nil),                             // 10: sidecar.bridge.v1.ResolveActivity
+	(*ActivityResolution)(nil),                          // 11: sidecar.bridge.v1.ActivityResolution
+	(*ActivityResolutionCompleted)(nil),                 // 12: sidecar.bridge.v1.ActivityResolutionCompleted
+	(*ActivityResolutionFailed)(nil),                    // 13: sidecar.bridge.v1.ActivityResolutionFailed
+	(*ActivityResolutionCancelled)(nil),                 // 14: sidecar.bridge.v1.ActivityResolutionCancelled
+	(*DoBackoff)(nil),                                   // 15: sidecar.bridge.v1.DoBackoff
+	(*SignalWorkflow)(nil),                              // 16: sidecar.bridge.v1.SignalWorkflow
+	(*QueryWorkflow)(nil),                               // 17: sidecar.bridge.v1.QueryWorkflow
+	(*CancelWorkflow)(nil),                              // 18: sidecar.bridge.v1.CancelWorkflow
+	(*DoUpdate)(nil),                                    // 19: sidecar.bridge.v1.DoUpdate
+	(*NotifyHasPatch)(nil),                              // 20: sidecar.bridge.v1.NotifyHasPatch
+	(*UpdateRandomSeed)(nil),                            // 21: sidecar.bridge.v1.UpdateRandomSeed
+	(*ResolveChildWorkflowExecutionStart)(nil),          // 22: sidecar.bridge.v1.ResolveChildWorkflowExecutionStart
+	(*ResolveChildWorkflowExecutionStartSuccess)(nil),   // 23: sidecar.bridge.v1.ResolveChildWorkflowExecutionStartSuccess
+	(*ResolveChildWorkflowExecutionStartFailure)(nil),   // 24: sidecar.bridge.v1.ResolveChildWorkflowExecutionStartFailure
+	(*ResolveChildWorkflowExecutionStartCancelled)(nil), // 25: sidecar.bridge.v1.ResolveChildWorkflowExecutionStartCancelled
+	(*ResolveChildWorkflowExecution)(nil),               // 26: sidecar.bridge.v1.ResolveChildWorkflowExecution
+	(*ChildWorkflowResult)(nil),                         // 27: sidecar.bridge.v1.ChildWorkflowResult
+	(*ChildWorkflowResultCompleted)(nil),                // 28: sidecar.bridge.v1.ChildWorkflowResultCompleted
+	(*ChildWorkflowResultFailed)(nil),                   // 29: sidecar.bridge.v1.ChildWorkflowResultFailed
+	(*ChildWorkflowResultCancelled)(nil),                // 30: sidecar.bridge.v1.ChildWorkflowResultCancelled
+	(*ResolveSignalExternalWorkflow)(nil),               // 31: sidecar.bridge.v1.ResolveSignalExternalWorkflow
+	(*ResolveRequestCancelExternalWorkflow)(nil),        // 32: sidecar.bridge.v1.ResolveRequestCancelExternalWorkflow
+	(*ResolveNexusOperationStart)(nil),                  // 33: sidecar.bridge.v1.ResolveNexusOperationStart
+	(*ResolveNexusOperation)(nil),                       // 34: sidecar.bridge.v1.ResolveNexusOperation
+	(*NexusOperationResult)(nil),                        // 35: sidecar.bridge.v1.NexusOperationResult
+	(*RemoveFromCache)(nil),                             // 36: sidecar.bridge.v1.RemoveFromCache
+	nil,                                                 // 37: sidecar.bridge.v1.InitializeWorkflow.HeadersEntry
+	nil,                                                 // 38: sidecar.bridge.v1.InitializeWorkflow.MemoEntry
+	nil,                                                 // 39: sidecar.bridge.v1.InitializeWorkflow.SearchAttributesEntry
+	nil,                                                 // 40: sidecar.bridge.v1.SignalWorkflow.HeadersEntry
+	nil,                                                 // 41: sidecar.bridge.v1.QueryWorkflow.HeadersEntry
+	nil,                                                 // 42: sidecar.bridge.v1.DoUpdate.HeadersEntry
+	(*timestamppb.Timestamp)(nil),                       // 43: google.protobuf.Timestamp
+	(*Payload)(nil),                                     // 44: sidecar.bridge.v1.Payload
+	(*durationpb.Duration)(nil),                         // 45: google.protobuf.Duration
+	(ContinueAsNewInitiator)(0),                         // 46: sidecar.bridge.v1.ContinueAsNewInitiator
+	(*Failure)(nil),                                     // 47: sidecar.bridge.v1.Failure
+	(*Payloads)(nil),                                    // 48: sidecar.bridge.v1.Payloads
+	(*RetryPolicy)(nil),                                 // 49: sidecar.bridge.v1.RetryPolicy
+	(*WorkflowExecution)(nil),                           // 50: sidecar.bridge.v1.WorkflowExecution
+	(*Priority)(nil),                                    // 51: sidecar.bridge.v1.Priority
 }
 var file_sidecar_bridge_v1_workflow_activation_proto_depIdxs = []int32{
-	41, // 0: sidecar.bridge.v1.WorkflowActivation.timestamp:type_name -> google.protobuf.Timestamp
+	43, // 0: sidecar.bridge.v1.WorkflowActivation.timestamp:type_name -> google.protobuf.Timestamp
 	0,  // 1: sidecar.bridge.v1.WorkflowActivation.suggest_continue_as_new_reasons:type_name -> sidecar.bridge.v1.SuggestContinueAsNewReason
-	4,  // 2: sidecar.bridge.v1.WorkflowActivation.jobs:type_name -> sidecar.bridge.v1.WorkflowActivationJob
-	5,  // 3: sidecar.bridge.v1.WorkflowActivationJob.initialize_workflow:type_name -> sidecar.bridge.v1.InitializeWorkflow
-	7,  // 4: sidecar.bridge.v1.WorkflowActivationJob.fire_timer:type_name -> sidecar.bridge.v1.FireTimer
-	8,  // 5: sidecar.bridge.v1.WorkflowActivationJob.resolve_activity:type_name -> sidecar.bridge.v1.ResolveActivity
-	14, // 6: sidecar.bridge.v1.WorkflowActivationJob.signal_workflow:type_name -> sidecar.bridge.v1.SignalWorkflow
-	15, // 7: sidecar.bridge.v1.WorkflowActivationJob.query_workflow:type_name -> sidecar.bridge.v1.QueryWorkflow
-	16, // 8: sidecar.bridge.v1.WorkflowActivationJob.cancel_workflow:type_name -> sidecar.bridge.v1.CancelWorkflow
-	17, // 9: sidecar.bridge.v1.WorkflowActivationJob.do_update:type_name -> sidecar.bridge.v1.DoUpdate
-	18, // 10: sidecar.bridge.v1.WorkflowActivationJob.notify_has_patch:type_name -> sidecar.bridge.v1.NotifyHasPatch
-	19, // 11: sidecar.bridge.v1.WorkflowActivationJob.update_random_seed:type_name -> sidecar.bridge.v1.UpdateRandomSeed
-	20, // 12: sidecar.bridge.v1.WorkflowActivationJob.resolve_child_workflow_execution_start:type_name -> sidecar.bridge.v1.ResolveChildWorkflowExecutionStart
-	24, // 13: sidecar.bridge.v1.WorkflowActivationJob.resolve_child_workflow_execution:type_name -> sidecar.bridge.v1.ResolveChildWorkflowExecution
-	29, // 14: sidecar.bridge.v1.WorkflowActivationJob.resolve_signal_external_workflow:type_name -> sidecar.bridge.v1.ResolveSignalExternalWorkflow
-	30, // 15: sidecar.bridge.v1.WorkflowActivationJob.resolve_request_cancel_external_workflow:type_name -> sidecar.bridge.v1.ResolveRequestCancelExternalWorkflow
-	31, // 16: sidecar.bridge.v1.WorkflowActivationJob.resolve_nexus_operation_start:type_name -> sidecar.bridge.v1.ResolveNexusOperationStart
-	32, // 17: sidecar.bridge.v1.WorkflowActivationJob.resolve_nexus_operation:type_name -> sidecar.bridge.v1.ResolveNexusOperation
-	34, // 18: sidecar.bridge.v1.WorkflowActivationJob.remove_from_cache:type_name -> sidecar.bridge.v1.RemoveFromCache
-	42, // 19: sidecar.bridge.v1.InitializeWorkflow.arguments:type_name -> sidecar.bridge.v1.Payload
-	35, // 20: sidecar.bridge.v1.InitializeWorkflow.headers:type_name -> sidecar.bridge.v1.InitializeWorkflow.HeadersEntry
-	6,  // 21: sidecar.bridge.v1.InitializeWorkflow.parent_workflow_info:type_name -> sidecar.bridge.v1.ParentWorkflowInfo
-	43, // 22: sidecar.bridge.v1.InitializeWorkflow.workflow_execution_timeout:type_name -> google.protobuf.Duration
-	43, // 23: sidecar.bridge.v1.InitializeWorkflow.workflow_run_timeout:type_name -> google.protobuf.Duration
-	43, // 24: sidecar.bridge.v1.InitializeWorkflow.workflow_task_timeout:type_name -> google.protobuf.Duration
-	44, // 25: sidecar.bridge.v1.InitializeWorkflow.continued_initiator:type_name -> sidecar.bridge.v1.ContinueAsNewInitiator
-	45, // 26: sidecar.bridge.v1.InitializeWorkflow.continued_failure:type_name -> sidecar.bridge.v1.Failure
-	46, // 27: sidecar.bridge.v1.InitializeWorkflow.last_completion_result:type_name -> sidecar.bridge.v1.Payloads
-	47, // 28: sidecar.bridge.v1.InitializeWorkflow.retry_policy:type_name -> sidecar.bridge.v1.RetryPolicy
-	41, // 29: sidecar.bridge.v1.InitializeWorkflow.workflow_execution_expiration_time:type_name -> google.protobuf.Timestamp
-	43, // 30: sidecar.bridge.v1.InitializeWorkflow.cron_schedule_to_schedule_interval:type_name -> google.protobuf.Duration
-	36, // 31: sidecar.bridge.v1.InitializeWorkflow.memo:type_name -> sidecar.bridge.v1.InitializeWorkflow.MemoEntry
-	37, // 32: sidecar.bridge.v1.InitializeWorkflow.search_attributes:type_name -> sidecar.bridge.v1.InitializeWorkflow.SearchAttributesEntry
-	41, // 33: sidecar.bridge.v1.InitializeWorkflow.start_time:type_name -> google.protobuf.Timestamp
-	48, // 34: sidecar.bridge.v1.InitializeWorkflow.root_workflow:type_name -> sidecar.bridge.v1.WorkflowExecution
-	49, // 35: sidecar.bridge.v1.InitializeWorkflow.priority:type_name -> sidecar.bridge.v1.Priority
-	9,  // 36: sidecar.bridge.v1.ResolveActivity.result:type_name -> sidecar.bridge.v1.ActivityResolution
-	10, // 37: sidecar.bridge.v1.ActivityResolution.completed:type_name -> sidecar.bridge.v1.ActivityResolutionCompleted
-	11, // 38: sidecar.bridge.v1.ActivityResolution.failed:type_name -> sidecar.bridge.v1.ActivityResolutionFailed
-	12, // 39: sidecar.bridge.v1.ActivityResolution.cancelled:type_name -> sidecar.bridge.v1.ActivityResolutionCancelled
-	13, // 40: sidecar.bridge.v1.ActivityResolution.backoff:type_name -> sidecar.bridge.v1.DoBackoff
-	42, // 41: sidecar.bridge.v1.ActivityResolutionCompleted.result:type_name -> sidecar.bridge.v1.Payload
-	45, // 42: sidecar.bridge.v1.ActivityResolutionFailed.failure:type_name -> sidecar.bridge.v1.Failure
-	45, // 43: sidecar.bridge.v1.ActivityResolutionCancelled.failure:type_name -> sidecar.bridge.v1.Failure
-	43, // 44: sidecar.bridge.v1.DoBackoff.backoff_duration:type_name -> google.protobuf.Duration
-	41, // 45: sidecar.bridge.v1.DoBackoff.original_schedule_time:type_name -> google.protobuf.Timestamp
-	42, // 46: sidecar.bridge.v1.SignalWorkflow.input:type_name -> sidecar.bridge.v1.Payload
-	38, // 47: sidecar.bridge.v1.SignalWorkflow.headers:type_name -> sidecar.bridge.v1.SignalWorkflow.HeadersEntry
-	42, // 48: sidecar.bridge.v1.QueryWorkflow.arguments:type_name -> sidecar.bridge.v1.Payload
-	39, // 49: sidecar.bridge.v1.QueryWorkflow.headers:type_name -> sidecar.bridge.v1.QueryWorkflow.HeadersEntry
-	42, // 50: sidecar.bridge.v1.DoUpdate.input:type_name -> sidecar.bridge.v1.Payload
-	40, // 51: sidecar.bridge.v1.DoUpdate.headers:type_name -> sidecar.bridge.v1.DoUpdate.HeadersEntry
-	21, // 52: sidecar.bridge.v1.ResolveChildWorkflowExecutionStart.succeeded:type_name -> sidecar.bridge.v1.ResolveChildWorkflowExecutionStartSuccess
-	22, // 53: sidecar.bridge.v1.ResolveChildWorkflowExecutionStart.failed:type_name -> sidecar.bridge.v1.ResolveChildWorkflowExecutionStartFailure
-	23, // 54: sidecar.bridge.v1.ResolveChildWorkflowExecutionStart.cancelled:type_name -> sidecar.bridge.v1.ResolveChildWorkflowExecutionStartCancelled
+	6,  // 2: sidecar.bridge.v1.WorkflowActivation.jobs:type_name -> sidecar.bridge.v1.WorkflowActivationJob
+	7,  // 3: sidecar.bridge.v1.WorkflowActivationJob.initialize_workflow:type_name -> sidecar.bridge.v1.InitializeWorkflow
+	9,  // 4: sidecar.bridge.v1.WorkflowActivationJob.fire_timer:type_name -> sidecar.bridge.v1.FireTimer
+	10, // 5: sidecar.bridge.v1.WorkflowActivationJob.resolve_activity:type_name -> sidecar.bridge.v1.ResolveActivity
+	16, // 6: sidecar.bridge.v1.WorkflowActivationJob.signal_workflow:type_name -> sidecar.bridge.v1.SignalWorkflow
+	17, // 7: sidecar.bridge.v1.WorkflowActivationJob.query_workflow:type_name -> sidecar.bridge.v1.QueryWorkflow
+	18, // 8: sidecar.bridge.v1.WorkflowActivationJob.cancel_workflow:type_name -> sidecar.bridge.v1.CancelWorkflow
+	19, // 9: sidecar.bridge.v1.WorkflowActivationJob.do_update:type_name -> sidecar.bridge.v1.DoUpdate
+	20, // 10: sidecar.bridge.v1.WorkflowActivationJob.notify_has_patch:type_name -> sidecar.bridge.v1.NotifyHasPatch
+	21, // 11: sidecar.bridge.v1.WorkflowActivationJob.update_random_seed:type_name -> sidecar.bridge.v1.UpdateRandomSeed
+	22, // 12: sidecar.bridge.v1.WorkflowActivationJob.resolve_child_workflow_execution_start:type_name -> sidecar.bridge.v1.ResolveChildWorkflowExecutionStart
+	26, // 13: sidecar.bridge.v1.WorkflowActivationJob.resolve_child_workflow_execution:type_name -> sidecar.bridge.v1.ResolveChildWorkflowExecution
+	31, // 14: sidecar.bridge.v1.WorkflowActivationJob.resolve_signal_external_workflow:type_name -> sidecar.bridge.v1.ResolveSignalExternalWorkflow
+	32, // 15: sidecar.bridge.v1.WorkflowActivationJob.resolve_request_cancel_external_workflow:type_name -> sidecar.bridge.v1.ResolveRequestCancelExternalWorkflow
+	33, // 16: sidecar.bridge.v1.WorkflowActivationJob.resolve_nexus_operation_start:type_name -> sidecar.bridge.v1.ResolveNexusOperationStart
+	34, // 17: sidecar.bridge.v1.WorkflowActivationJob.resolve_nexus_operation:type_name -> sidecar.bridge.v1.ResolveNexusOperation
+	36, // 18: sidecar.bridge.v1.WorkflowActivationJob.remove_from_cache:type_name -> sidecar.bridge.v1.RemoveFromCache
+	44, // 19: sidecar.bridge.v1.InitializeWorkflow.arguments:type_name -> sidecar.bridge.v1.Payload
+	37, // 20: sidecar.bridge.v1.InitializeWorkflow.headers:type_name -> sidecar.bridge.v1.InitializeWorkflow.HeadersEntry
+	8,  // 21: sidecar.bridge.v1.InitializeWorkflow.parent_workflow_info:type_name -> sidecar.bridge.v1.ParentWorkflowInfo
+	45, // 22: sidecar.bridge.v1.InitializeWorkflow.workflow_execution_timeout:type_name -> google.protobuf.Duration
+	45, // 23: sidecar.bridge.v1.InitializeWorkflow.workflow_run_timeout:type_name -> google.protobuf.Duration
+	45, // 24: sidecar.bridge.v1.InitializeWorkflow.workflow_task_timeout:type_name -> google.protobuf.Duration
+	46, // 25: sidecar.bridge.v1.InitializeWorkflow.continued_initiator:type_name -> sidecar.bridge.v1.ContinueAsNewInitiator
+	47, // 26: sidecar.bridge.v1.InitializeWorkflow.continued_failure:type_name -> sidecar.bridge.v1.Failure
+	48, // 27: sidecar.bridge.v1.InitializeWorkflow.last_completion_result:type_name -> sidecar.bridge.v1.Payloads
+	49, // 28: sidecar.bridge.v1.InitializeWorkflow.retry_policy:type_name -> sidecar.bridge.v1.RetryPolicy
+	43, // 29: sidecar.bridge.v1.InitializeWorkflow.workflow_execution_expiration_time:type_name -> google.protobuf.Timestamp
+	45, // 30: sidecar.bridge.v1.InitializeWorkflow.cron_schedule_to_schedule_interval:type_name -> google.protobuf.Duration
+	38, // 31: sidecar.bridge.v1.InitializeWorkflow.memo:type_name -> sidecar.bridge.v1.InitializeWorkflow.MemoEntry
+	39, // 32: sidecar.bridge.v1.InitializeWorkflow.search_attributes:type_name -> sidecar.bridge.v1.InitializeWorkflow.SearchAttributesEntry
+	43, // 33: sidecar.bridge.v1.InitializeWorkflow.start_time:type_name -> google.protobuf.Timestamp
+	50, // 34: sidecar.bridge.v1.InitializeWorkflow.root_workflow:type_name -> sidecar.bridge.v1.WorkflowExecution
+	51, // 35: sidecar.bridge.v1.InitializeWorkflow.priority:type_name -> sidecar.bridge.v1.Priority
+	11, // 36: sidecar.bridge.v1.ResolveActivity.result:type_name -> sidecar.bridge.v1.ActivityResolution
+	12, // 37: sidecar.bridge.v1.ActivityResolution.completed:type_name -> sidecar.bridge.v1.ActivityResolutionCompleted
+	13, // 38: sidecar.bridge.v1.ActivityResolution.failed:type_name -> sidecar.bridge.v1.ActivityResolutionFailed
+	14, // 39: sidecar.bridge.v1.ActivityResolution.cancelled:type_name -> sidecar.bridge.v1.ActivityResolutionCancelled
+	15, // 40: sidecar.bridge.v1.ActivityResolution.backoff:type_name -> sidecar.bridge.v1.DoBackoff
+	44, // 41: sidecar.bridge.v1.ActivityResolutionCompleted.result:type_name -> sidecar.bridge.v1.Payload
+	47, // 42: sidecar.bridge.v1.ActivityResolutionFailed.failure:type_name -> sidecar.bridge.v1.Failure
+	47, // 43: sidecar.bridge.v1.ActivityResolutionCancelled.failure:type_name -> sidecar.bridge.v1.Failure
+	45, // 44: sidecar.bridge.v1.DoBackoff.backoff_duration:type_name -> google.protobuf.Duration
+	43, // 45: sidecar.bridge.v1.DoBackoff.original_schedule_time:type_name -> google.protobuf.Timestamp
+	44, // 46: sidecar.bridge.v1.SignalWorkflow.input:type_name -> sidecar.bridge.v1.Payload
+	40, // 47: sidecar.bridge.v1.SignalWorkflow.headers:type_name -> sidecar.bridge.v1.SignalWorkflow.HeadersEntry
+	44, // 48: sidecar.bridge.v1.QueryWorkflow.arguments:type_name -> sidecar.bridge.v1.Payload
+	41, // 49: sidecar.bridge.v1.QueryWorkflow.headers:type_name -> sidecar.bridge.v1.QueryWorkflow.HeadersEntry
+	44, // 50: sidecar.bridge.v1.DoUpdate.input:type_name -> sidecar.bridge.v1.Payload
+	42, // 51: sidecar.bridge.v1.DoUpdate.headers:type_name -> sidecar.bridge.v1.DoUpdate.HeadersEntry
+	23, // 52: sidecar.bridge.v1.ResolveChildWorkflowExecutionStart.succeeded:type_name -> sidecar.bridge.v1.ResolveChildWorkflowExecutionStartSuccess
+	24, // 53: sidecar.bridge.v1.ResolveChildWorkflowExecutionStart.failed:type_name -> sidecar.bridge.v1.ResolveChildWorkflowExecutionStartFailure
+	25, // 54: sidecar.bridge.v1.ResolveChildWorkflowExecutionStart.cancelled:type_name -> sidecar.bridge.v1.ResolveChildWorkflowExecutionStartCancelled
 	1,  // 55: sidecar.bridge.v1.ResolveChildWorkflowExecutionStartFailure.cause:type_name -> sidecar.bridge.v1.StartChildWorkflowExecutionFailedCause
-	45, // 56: sidecar.bridge.v1.ResolveChildWorkflowExecutionStartCancelled.failure:type_name -> sidecar.bridge.v1.Failure
-	25, // 57: sidecar.bridge.v1.ResolveChildWorkflowExecution.result:type_name -> sidecar.bridge.v1.ChildWorkflowResult
-	26, // 58: sidecar.bridge.v1.ChildWorkflowResult.completed:type_name -> sidecar.bridge.v1.ChildWorkflowResultCompleted
-	27, // 59: sidecar.bridge.v1.ChildWorkflowResult.failed:type_name -> sidecar.bridge.v1.ChildWorkflowResultFailed
-	28, // 60: sidecar.bridge.v1.ChildWorkflowResult.cancelled:type_name -> sidecar.bridge.v1.ChildWorkflowResultCancelled
-	42, // 61: sidecar.bridge.v1.ChildWorkflowResultCompleted.result:type_name -> sidecar.bridge.v1.Payload
-	45, // 62: sidecar.bridge.v1.ChildWorkflowResultFailed.failure:type_name -> sidecar.bridge.v1.Failure
-	45, // 63: sidecar.bridge.v1.ChildWorkflowResultCancelled.failure:type_name -> sidecar.bridge.v1.Failure
-	45, // 64: sidecar.bridge.v1.ResolveSignalExternalWorkflow.failure:type_name -> sidecar.bridge.v1.Failure
-	45, // 65: sidecar.bridge.v1.ResolveRequestCancelExternalWorkflow.failure:type_name -> sidecar.bridge.v1.Failure
-	45, // 66: sidecar.bridge.v1.ResolveNexusOperationStart.failed:type_name -> sidecar.bridge.v1.Failure
-	33, // 67: sidecar.bridge.v1.ResolveNexusOperation.result:type_name -> sidecar.bridge.v1.NexusOperationResult
-	42, // 68: sidecar.bridge.v1.NexusOperationResult.completed:type_name -> sidecar.bridge.v1.Payload
-	45, // 69: sidecar.bridge.v1.NexusOperationResult.failed:type_name -> sidecar.bridge.v1.Failure
-	45, // 70: sidecar.bridge.v1.NexusOperationResult.cancelled:type_name -> sidecar.bridge.v1.Failure
-	45, // 71: sidecar.bridge.v1.NexusOperationResult.timed_out:type_name -> sidecar.bridge.v1.Failure
-	2,  // 72: sidecar.bridge.v1.RemoveFromCache.reason:type_name -> sidecar.bridge.v1.EvictionReason
-	42, // 73: sidecar.bridge.v1.InitializeWorkflow.HeadersEntry.value:type_name -> sidecar.bridge.v1.Payload
-	42, // 74: sidecar.bridge.v1.InitializeWorkflow.MemoEntry.value:type_name -> sidecar.bridge.v1.Payload
-	42, // 75: sidecar.bridge.v1.InitializeWorkflow.SearchAttributesEntry.value:type_name -> sidecar.bridge.v1.Payload
-	42, // 76: sidecar.bridge.v1.SignalWorkflow.HeadersEntry.value:type_name -> sidecar.bridge.v1.Payload
-	42, // 77: sidecar.bridge.v1.QueryWorkflow.HeadersEntry.value:type_name -> sidecar.bridge.v1.Payload
-	42, // 78: sidecar.bridge.v1.DoUpdate.HeadersEntry.value:type_name -> sidecar.bridge.v1.Payload
-	79, // [79:79] is the sub-list for method output_type
-	79, // [79:79] is the sub-list for method input_type
-	79, // [79:79] is the sub-list for extension type_name
-	79, // [79:79] is the sub-list for extension extendee
-	0,  // [0:79] is the sub-list for field type_name
+	47, // 56: sidecar.bridge.v1.ResolveChildWorkflowExecutionStartCancelled.failure:type_name -> sidecar.bridge.v1.Failure
+	27, // 57: sidecar.bridge.v1.ResolveChildWorkflowExecution.result:type_name -> sidecar.bridge.v1.ChildWorkflowResult
+	28, // 58: sidecar.bridge.v1.ChildWorkflowResult.completed:type_name -> sidecar.bridge.v1.ChildWorkflowResultCompleted
+	29, // 59: sidecar.bridge.v1.ChildWorkflowResult.failed:type_name -> sidecar.bridge.v1.ChildWorkflowResultFailed
+	30, // 60: sidecar.bridge.v1.ChildWorkflowResult.cancelled:type_name -> sidecar.bridge.v1.ChildWorkflowResultCancelled
+	44, // 61: sidecar.bridge.v1.ChildWorkflowResultCompleted.result:type_name -> sidecar.bridge.v1.Payload
+	47, // 62: sidecar.bridge.v1.ChildWorkflowResultFailed.failure:type_name -> sidecar.bridge.v1.Failure
+	47, // 63: sidecar.bridge.v1.ChildWorkflowResultCancelled.failure:type_name -> sidecar.bridge.v1.Failure
+	47, // 64: sidecar.bridge.v1.ResolveSignalExternalWorkflow.failure:type_name -> sidecar.bridge.v1.Failure
+	2,  // 65: sidecar.bridge.v1.ResolveSignalExternalWorkflow.cause:type_name -> sidecar.bridge.v1.SignalExternalWorkflowExecutionFailedCause
+	47, // 66: sidecar.bridge.v1.ResolveRequestCancelExternalWorkflow.failure:type_name -> sidecar.bridge.v1.Failure
+	3,  // 67: sidecar.bridge.v1.ResolveRequestCancelExternalWorkflow.cause:type_name -> sidecar.bridge.v1.CancelExternalWorkflowExecutionFailedCause
+	47, // 68: sidecar.bridge.v1.ResolveNexusOperationStart.failed:type_name -> sidecar.bridge.v1.Failure
+	35, // 69: sidecar.bridge.v1.ResolveNexusOperation.result:type_name -> sidecar.bridge.v1.NexusOperationResult
+	44, // 70: sidecar.bridge.v1.NexusOperationResult.completed:type_name -> sidecar.bridge.v1.Payload
+	47, // 71: sidecar.bridge.v1.NexusOperationResult.failed:type_name -> sidecar.bridge.v1.Failure
+	47, // 72: sidecar.bridge.v1.NexusOperationResult.cancelled:type_name -> sidecar.bridge.v1.Failure
+	47, // 73: sidecar.bridge.v1.NexusOperationResult.timed_out:type_name -> sidecar.bridge.v1.Failure
+	4,  // 74: sidecar.bridge.v1.RemoveFromCache.reason:type_name -> sidecar.bridge.v1.EvictionReason
+	44, // 75: sidecar.bridge.v1.InitializeWorkflow.HeadersEntry.value:type_name -> sidecar.bridge.v1.Payload
+	44, // 76: sidecar.bridge.v1.InitializeWorkflow.MemoEntry.value:type_name -> sidecar.bridge.v1.Payload
+	44, // 77: sidecar.bridge.v1.InitializeWorkflow.SearchAttributesEntry.value:type_name -> sidecar.bridge.v1.Payload
+	44, // 78: sidecar.bridge.v1.SignalWorkflow.HeadersEntry.value:type_name -> sidecar.bridge.v1.Payload
+	44, // 79: sidecar.bridge.v1.QueryWorkflow.HeadersEntry.value:type_name -> sidecar.bridge.v1.Payload
+	44, // 80: sidecar.bridge.v1.DoUpdate.HeadersEntry.value:type_name -> sidecar.bridge.v1.Payload
+	81, // [81:81] is the sub-list for method output_type
+	81, // [81:81] is the sub-list for method input_type
+	81, // [81:81] is the sub-list for extension type_name
+	81, // [81:81] is the sub-list for extension extendee
+	0,  // [0:81] is the sub-list for field type_name
 }
 
 func init() { file_sidecar_bridge_v1_workflow_activation_proto_init() }
@@ -3304,7 +3495,7 @@ func file_sidecar_bridge_v1_workflow_activation_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_sidecar_bridge_v1_workflow_activation_proto_rawDesc), len(file_sidecar_bridge_v1_workflow_activation_proto_rawDesc)),
-			NumEnums:      3,
+			NumEnums:      5,
 			NumMessages:   38,
 			NumExtensions: 0,
 			NumServices:   0,

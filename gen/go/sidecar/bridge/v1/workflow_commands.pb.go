@@ -58,8 +58,11 @@ type WorkflowCommand struct {
 	Variant isWorkflowCommand_Variant `protobuf_oneof:"variant"`
 	// Optional summary shown in Temporal's UI for the event this command creates.
 	UserMetadataSummary string `protobuf:"bytes,100,opt,name=user_metadata_summary,json=userMetadataSummary,proto3" json:"user_metadata_summary,omitempty"`
-	unknownFields       protoimpl.UnknownFields
-	sizeCache           protoimpl.SizeCache
+	// Summary and details for Temporal's UI as the app's data converter
+	// encoded them; when set, user_metadata_summary is ignored.
+	UserMetadata  *UserMetadata `protobuf:"bytes,101,opt,name=user_metadata,json=userMetadata,proto3" json:"user_metadata,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *WorkflowCommand) Reset() {
@@ -295,6 +298,13 @@ func (x *WorkflowCommand) GetUserMetadataSummary() string {
 	return ""
 }
 
+func (x *WorkflowCommand) GetUserMetadata() *UserMetadata {
+	if x != nil {
+		return x.UserMetadata
+	}
+	return nil
+}
+
 type isWorkflowCommand_Variant interface {
 	isWorkflowCommand_Variant()
 }
@@ -446,6 +456,62 @@ func (*WorkflowCommand_ScheduleNexusOperation) isWorkflowCommand_Variant() {}
 
 func (*WorkflowCommand_RequestCancelNexusOperation) isWorkflowCommand_Variant() {}
 
+// UserMetadata is what Temporal's UI shows for an event.
+// Wire-compatible with temporal.api.sdk.v1.UserMetadata.
+type UserMetadata struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// A single-line summary.
+	Summary *Payload `protobuf:"bytes,1,opt,name=summary,proto3" json:"summary,omitempty"`
+	// Longer details, possibly multi-line.
+	Details       *Payload `protobuf:"bytes,2,opt,name=details,proto3" json:"details,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UserMetadata) Reset() {
+	*x = UserMetadata{}
+	mi := &file_sidecar_bridge_v1_workflow_commands_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UserMetadata) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UserMetadata) ProtoMessage() {}
+
+func (x *UserMetadata) ProtoReflect() protoreflect.Message {
+	mi := &file_sidecar_bridge_v1_workflow_commands_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UserMetadata.ProtoReflect.Descriptor instead.
+func (*UserMetadata) Descriptor() ([]byte, []int) {
+	return file_sidecar_bridge_v1_workflow_commands_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *UserMetadata) GetSummary() *Payload {
+	if x != nil {
+		return x.Summary
+	}
+	return nil
+}
+
+func (x *UserMetadata) GetDetails() *Payload {
+	if x != nil {
+		return x.Details
+	}
+	return nil
+}
+
 // StartTimer starts a timer; a FireTimer job with the same seq follows when it fires.
 type StartTimer struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -459,7 +525,7 @@ type StartTimer struct {
 
 func (x *StartTimer) Reset() {
 	*x = StartTimer{}
-	mi := &file_sidecar_bridge_v1_workflow_commands_proto_msgTypes[1]
+	mi := &file_sidecar_bridge_v1_workflow_commands_proto_msgTypes[2]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -471,7 +537,7 @@ func (x *StartTimer) String() string {
 func (*StartTimer) ProtoMessage() {}
 
 func (x *StartTimer) ProtoReflect() protoreflect.Message {
-	mi := &file_sidecar_bridge_v1_workflow_commands_proto_msgTypes[1]
+	mi := &file_sidecar_bridge_v1_workflow_commands_proto_msgTypes[2]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -484,7 +550,7 @@ func (x *StartTimer) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StartTimer.ProtoReflect.Descriptor instead.
 func (*StartTimer) Descriptor() ([]byte, []int) {
-	return file_sidecar_bridge_v1_workflow_commands_proto_rawDescGZIP(), []int{1}
+	return file_sidecar_bridge_v1_workflow_commands_proto_rawDescGZIP(), []int{2}
 }
 
 func (x *StartTimer) GetSeq() uint32 {
@@ -512,7 +578,7 @@ type CancelTimer struct {
 
 func (x *CancelTimer) Reset() {
 	*x = CancelTimer{}
-	mi := &file_sidecar_bridge_v1_workflow_commands_proto_msgTypes[2]
+	mi := &file_sidecar_bridge_v1_workflow_commands_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -524,7 +590,7 @@ func (x *CancelTimer) String() string {
 func (*CancelTimer) ProtoMessage() {}
 
 func (x *CancelTimer) ProtoReflect() protoreflect.Message {
-	mi := &file_sidecar_bridge_v1_workflow_commands_proto_msgTypes[2]
+	mi := &file_sidecar_bridge_v1_workflow_commands_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -537,7 +603,7 @@ func (x *CancelTimer) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CancelTimer.ProtoReflect.Descriptor instead.
 func (*CancelTimer) Descriptor() ([]byte, []int) {
-	return file_sidecar_bridge_v1_workflow_commands_proto_rawDescGZIP(), []int{2}
+	return file_sidecar_bridge_v1_workflow_commands_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *CancelTimer) GetSeq() uint32 {
@@ -585,7 +651,7 @@ type ScheduleActivity struct {
 
 func (x *ScheduleActivity) Reset() {
 	*x = ScheduleActivity{}
-	mi := &file_sidecar_bridge_v1_workflow_commands_proto_msgTypes[3]
+	mi := &file_sidecar_bridge_v1_workflow_commands_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -597,7 +663,7 @@ func (x *ScheduleActivity) String() string {
 func (*ScheduleActivity) ProtoMessage() {}
 
 func (x *ScheduleActivity) ProtoReflect() protoreflect.Message {
-	mi := &file_sidecar_bridge_v1_workflow_commands_proto_msgTypes[3]
+	mi := &file_sidecar_bridge_v1_workflow_commands_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -610,7 +676,7 @@ func (x *ScheduleActivity) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ScheduleActivity.ProtoReflect.Descriptor instead.
 func (*ScheduleActivity) Descriptor() ([]byte, []int) {
-	return file_sidecar_bridge_v1_workflow_commands_proto_rawDescGZIP(), []int{3}
+	return file_sidecar_bridge_v1_workflow_commands_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *ScheduleActivity) GetSeq() uint32 {
@@ -723,7 +789,7 @@ type RequestCancelActivity struct {
 
 func (x *RequestCancelActivity) Reset() {
 	*x = RequestCancelActivity{}
-	mi := &file_sidecar_bridge_v1_workflow_commands_proto_msgTypes[4]
+	mi := &file_sidecar_bridge_v1_workflow_commands_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -735,7 +801,7 @@ func (x *RequestCancelActivity) String() string {
 func (*RequestCancelActivity) ProtoMessage() {}
 
 func (x *RequestCancelActivity) ProtoReflect() protoreflect.Message {
-	mi := &file_sidecar_bridge_v1_workflow_commands_proto_msgTypes[4]
+	mi := &file_sidecar_bridge_v1_workflow_commands_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -748,7 +814,7 @@ func (x *RequestCancelActivity) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RequestCancelActivity.ProtoReflect.Descriptor instead.
 func (*RequestCancelActivity) Descriptor() ([]byte, []int) {
-	return file_sidecar_bridge_v1_workflow_commands_proto_rawDescGZIP(), []int{4}
+	return file_sidecar_bridge_v1_workflow_commands_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *RequestCancelActivity) GetSeq() uint32 {
@@ -776,7 +842,7 @@ type QueryResult struct {
 
 func (x *QueryResult) Reset() {
 	*x = QueryResult{}
-	mi := &file_sidecar_bridge_v1_workflow_commands_proto_msgTypes[5]
+	mi := &file_sidecar_bridge_v1_workflow_commands_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -788,7 +854,7 @@ func (x *QueryResult) String() string {
 func (*QueryResult) ProtoMessage() {}
 
 func (x *QueryResult) ProtoReflect() protoreflect.Message {
-	mi := &file_sidecar_bridge_v1_workflow_commands_proto_msgTypes[5]
+	mi := &file_sidecar_bridge_v1_workflow_commands_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -801,7 +867,7 @@ func (x *QueryResult) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QueryResult.ProtoReflect.Descriptor instead.
 func (*QueryResult) Descriptor() ([]byte, []int) {
-	return file_sidecar_bridge_v1_workflow_commands_proto_rawDescGZIP(), []int{5}
+	return file_sidecar_bridge_v1_workflow_commands_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *QueryResult) GetQueryId() string {
@@ -865,7 +931,7 @@ type CompleteWorkflowExecution struct {
 
 func (x *CompleteWorkflowExecution) Reset() {
 	*x = CompleteWorkflowExecution{}
-	mi := &file_sidecar_bridge_v1_workflow_commands_proto_msgTypes[6]
+	mi := &file_sidecar_bridge_v1_workflow_commands_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -877,7 +943,7 @@ func (x *CompleteWorkflowExecution) String() string {
 func (*CompleteWorkflowExecution) ProtoMessage() {}
 
 func (x *CompleteWorkflowExecution) ProtoReflect() protoreflect.Message {
-	mi := &file_sidecar_bridge_v1_workflow_commands_proto_msgTypes[6]
+	mi := &file_sidecar_bridge_v1_workflow_commands_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -890,7 +956,7 @@ func (x *CompleteWorkflowExecution) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CompleteWorkflowExecution.ProtoReflect.Descriptor instead.
 func (*CompleteWorkflowExecution) Descriptor() ([]byte, []int) {
-	return file_sidecar_bridge_v1_workflow_commands_proto_rawDescGZIP(), []int{6}
+	return file_sidecar_bridge_v1_workflow_commands_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *CompleteWorkflowExecution) GetResult() *Payload {
@@ -911,7 +977,7 @@ type FailWorkflowExecution struct {
 
 func (x *FailWorkflowExecution) Reset() {
 	*x = FailWorkflowExecution{}
-	mi := &file_sidecar_bridge_v1_workflow_commands_proto_msgTypes[7]
+	mi := &file_sidecar_bridge_v1_workflow_commands_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -923,7 +989,7 @@ func (x *FailWorkflowExecution) String() string {
 func (*FailWorkflowExecution) ProtoMessage() {}
 
 func (x *FailWorkflowExecution) ProtoReflect() protoreflect.Message {
-	mi := &file_sidecar_bridge_v1_workflow_commands_proto_msgTypes[7]
+	mi := &file_sidecar_bridge_v1_workflow_commands_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -936,7 +1002,7 @@ func (x *FailWorkflowExecution) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FailWorkflowExecution.ProtoReflect.Descriptor instead.
 func (*FailWorkflowExecution) Descriptor() ([]byte, []int) {
-	return file_sidecar_bridge_v1_workflow_commands_proto_rawDescGZIP(), []int{7}
+	return file_sidecar_bridge_v1_workflow_commands_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *FailWorkflowExecution) GetFailure() *Failure {
@@ -948,14 +1014,16 @@ func (x *FailWorkflowExecution) GetFailure() *Failure {
 
 // CancelWorkflowExecution closes the run as cancelled, after a CancelWorkflow job.
 type CancelWorkflowExecution struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Values recorded with the cancellation.
+	Details       []*Payload `protobuf:"bytes,1,rep,name=details,proto3" json:"details,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *CancelWorkflowExecution) Reset() {
 	*x = CancelWorkflowExecution{}
-	mi := &file_sidecar_bridge_v1_workflow_commands_proto_msgTypes[8]
+	mi := &file_sidecar_bridge_v1_workflow_commands_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -967,7 +1035,7 @@ func (x *CancelWorkflowExecution) String() string {
 func (*CancelWorkflowExecution) ProtoMessage() {}
 
 func (x *CancelWorkflowExecution) ProtoReflect() protoreflect.Message {
-	mi := &file_sidecar_bridge_v1_workflow_commands_proto_msgTypes[8]
+	mi := &file_sidecar_bridge_v1_workflow_commands_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -980,7 +1048,14 @@ func (x *CancelWorkflowExecution) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CancelWorkflowExecution.ProtoReflect.Descriptor instead.
 func (*CancelWorkflowExecution) Descriptor() ([]byte, []int) {
-	return file_sidecar_bridge_v1_workflow_commands_proto_rawDescGZIP(), []int{8}
+	return file_sidecar_bridge_v1_workflow_commands_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *CancelWorkflowExecution) GetDetails() []*Payload {
+	if x != nil {
+		return x.Details
+	}
+	return nil
 }
 
 // ContinueAsNewWorkflowExecution closes the run and starts a new one with the
@@ -1007,13 +1082,15 @@ type ContinueAsNewWorkflowExecution struct {
 	RetryPolicy *RetryPolicy `protobuf:"bytes,9,opt,name=retry_policy,json=retryPolicy,proto3" json:"retry_policy,omitempty"`
 	// The versioning behaviour of the new run, for versioned workers.
 	InitialVersioningBehavior VersioningBehavior `protobuf:"varint,10,opt,name=initial_versioning_behavior,json=initialVersioningBehavior,proto3,enum=sidecar.bridge.v1.VersioningBehavior" json:"initial_versioning_behavior,omitempty"`
-	unknownFields             protoimpl.UnknownFields
-	sizeCache                 protoimpl.SizeCache
+	// How long the server waits before starting the new run. Unset means none.
+	BackoffStartInterval *durationpb.Duration `protobuf:"bytes,11,opt,name=backoff_start_interval,json=backoffStartInterval,proto3" json:"backoff_start_interval,omitempty"`
+	unknownFields        protoimpl.UnknownFields
+	sizeCache            protoimpl.SizeCache
 }
 
 func (x *ContinueAsNewWorkflowExecution) Reset() {
 	*x = ContinueAsNewWorkflowExecution{}
-	mi := &file_sidecar_bridge_v1_workflow_commands_proto_msgTypes[9]
+	mi := &file_sidecar_bridge_v1_workflow_commands_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1025,7 +1102,7 @@ func (x *ContinueAsNewWorkflowExecution) String() string {
 func (*ContinueAsNewWorkflowExecution) ProtoMessage() {}
 
 func (x *ContinueAsNewWorkflowExecution) ProtoReflect() protoreflect.Message {
-	mi := &file_sidecar_bridge_v1_workflow_commands_proto_msgTypes[9]
+	mi := &file_sidecar_bridge_v1_workflow_commands_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1038,7 +1115,7 @@ func (x *ContinueAsNewWorkflowExecution) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ContinueAsNewWorkflowExecution.ProtoReflect.Descriptor instead.
 func (*ContinueAsNewWorkflowExecution) Descriptor() ([]byte, []int) {
-	return file_sidecar_bridge_v1_workflow_commands_proto_rawDescGZIP(), []int{9}
+	return file_sidecar_bridge_v1_workflow_commands_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *ContinueAsNewWorkflowExecution) GetWorkflowType() string {
@@ -1111,6 +1188,13 @@ func (x *ContinueAsNewWorkflowExecution) GetInitialVersioningBehavior() Versioni
 	return VersioningBehavior_VERSIONING_BEHAVIOR_UNSPECIFIED
 }
 
+func (x *ContinueAsNewWorkflowExecution) GetBackoffStartInterval() *durationpb.Duration {
+	if x != nil {
+		return x.BackoffStartInterval
+	}
+	return nil
+}
+
 // StartChildWorkflowExecution starts a child workflow. A
 // ResolveChildWorkflowExecutionStart job follows, then (if it started) a
 // ResolveChildWorkflowExecution job, both with the same seq.
@@ -1158,7 +1242,7 @@ type StartChildWorkflowExecution struct {
 
 func (x *StartChildWorkflowExecution) Reset() {
 	*x = StartChildWorkflowExecution{}
-	mi := &file_sidecar_bridge_v1_workflow_commands_proto_msgTypes[10]
+	mi := &file_sidecar_bridge_v1_workflow_commands_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1170,7 +1254,7 @@ func (x *StartChildWorkflowExecution) String() string {
 func (*StartChildWorkflowExecution) ProtoMessage() {}
 
 func (x *StartChildWorkflowExecution) ProtoReflect() protoreflect.Message {
-	mi := &file_sidecar_bridge_v1_workflow_commands_proto_msgTypes[10]
+	mi := &file_sidecar_bridge_v1_workflow_commands_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1183,7 +1267,7 @@ func (x *StartChildWorkflowExecution) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StartChildWorkflowExecution.ProtoReflect.Descriptor instead.
 func (*StartChildWorkflowExecution) Descriptor() ([]byte, []int) {
-	return file_sidecar_bridge_v1_workflow_commands_proto_rawDescGZIP(), []int{10}
+	return file_sidecar_bridge_v1_workflow_commands_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *StartChildWorkflowExecution) GetSeq() uint32 {
@@ -1325,7 +1409,7 @@ type CancelChildWorkflowExecution struct {
 
 func (x *CancelChildWorkflowExecution) Reset() {
 	*x = CancelChildWorkflowExecution{}
-	mi := &file_sidecar_bridge_v1_workflow_commands_proto_msgTypes[11]
+	mi := &file_sidecar_bridge_v1_workflow_commands_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1337,7 +1421,7 @@ func (x *CancelChildWorkflowExecution) String() string {
 func (*CancelChildWorkflowExecution) ProtoMessage() {}
 
 func (x *CancelChildWorkflowExecution) ProtoReflect() protoreflect.Message {
-	mi := &file_sidecar_bridge_v1_workflow_commands_proto_msgTypes[11]
+	mi := &file_sidecar_bridge_v1_workflow_commands_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1350,7 +1434,7 @@ func (x *CancelChildWorkflowExecution) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CancelChildWorkflowExecution.ProtoReflect.Descriptor instead.
 func (*CancelChildWorkflowExecution) Descriptor() ([]byte, []int) {
-	return file_sidecar_bridge_v1_workflow_commands_proto_rawDescGZIP(), []int{11}
+	return file_sidecar_bridge_v1_workflow_commands_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *CancelChildWorkflowExecution) GetChildWorkflowSeq() uint32 {
@@ -1392,7 +1476,7 @@ type SignalExternalWorkflowExecution struct {
 
 func (x *SignalExternalWorkflowExecution) Reset() {
 	*x = SignalExternalWorkflowExecution{}
-	mi := &file_sidecar_bridge_v1_workflow_commands_proto_msgTypes[12]
+	mi := &file_sidecar_bridge_v1_workflow_commands_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1404,7 +1488,7 @@ func (x *SignalExternalWorkflowExecution) String() string {
 func (*SignalExternalWorkflowExecution) ProtoMessage() {}
 
 func (x *SignalExternalWorkflowExecution) ProtoReflect() protoreflect.Message {
-	mi := &file_sidecar_bridge_v1_workflow_commands_proto_msgTypes[12]
+	mi := &file_sidecar_bridge_v1_workflow_commands_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1417,7 +1501,7 @@ func (x *SignalExternalWorkflowExecution) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SignalExternalWorkflowExecution.ProtoReflect.Descriptor instead.
 func (*SignalExternalWorkflowExecution) Descriptor() ([]byte, []int) {
-	return file_sidecar_bridge_v1_workflow_commands_proto_rawDescGZIP(), []int{12}
+	return file_sidecar_bridge_v1_workflow_commands_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *SignalExternalWorkflowExecution) GetSeq() uint32 {
@@ -1507,7 +1591,7 @@ type NamespacedWorkflowExecution struct {
 
 func (x *NamespacedWorkflowExecution) Reset() {
 	*x = NamespacedWorkflowExecution{}
-	mi := &file_sidecar_bridge_v1_workflow_commands_proto_msgTypes[13]
+	mi := &file_sidecar_bridge_v1_workflow_commands_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1519,7 +1603,7 @@ func (x *NamespacedWorkflowExecution) String() string {
 func (*NamespacedWorkflowExecution) ProtoMessage() {}
 
 func (x *NamespacedWorkflowExecution) ProtoReflect() protoreflect.Message {
-	mi := &file_sidecar_bridge_v1_workflow_commands_proto_msgTypes[13]
+	mi := &file_sidecar_bridge_v1_workflow_commands_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1532,7 +1616,7 @@ func (x *NamespacedWorkflowExecution) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use NamespacedWorkflowExecution.ProtoReflect.Descriptor instead.
 func (*NamespacedWorkflowExecution) Descriptor() ([]byte, []int) {
-	return file_sidecar_bridge_v1_workflow_commands_proto_rawDescGZIP(), []int{13}
+	return file_sidecar_bridge_v1_workflow_commands_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *NamespacedWorkflowExecution) GetNamespace() string {
@@ -1572,7 +1656,7 @@ type RequestCancelExternalWorkflowExecution struct {
 
 func (x *RequestCancelExternalWorkflowExecution) Reset() {
 	*x = RequestCancelExternalWorkflowExecution{}
-	mi := &file_sidecar_bridge_v1_workflow_commands_proto_msgTypes[14]
+	mi := &file_sidecar_bridge_v1_workflow_commands_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1584,7 +1668,7 @@ func (x *RequestCancelExternalWorkflowExecution) String() string {
 func (*RequestCancelExternalWorkflowExecution) ProtoMessage() {}
 
 func (x *RequestCancelExternalWorkflowExecution) ProtoReflect() protoreflect.Message {
-	mi := &file_sidecar_bridge_v1_workflow_commands_proto_msgTypes[14]
+	mi := &file_sidecar_bridge_v1_workflow_commands_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1597,7 +1681,7 @@ func (x *RequestCancelExternalWorkflowExecution) ProtoReflect() protoreflect.Mes
 
 // Deprecated: Use RequestCancelExternalWorkflowExecution.ProtoReflect.Descriptor instead.
 func (*RequestCancelExternalWorkflowExecution) Descriptor() ([]byte, []int) {
-	return file_sidecar_bridge_v1_workflow_commands_proto_rawDescGZIP(), []int{14}
+	return file_sidecar_bridge_v1_workflow_commands_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *RequestCancelExternalWorkflowExecution) GetSeq() uint32 {
@@ -1641,7 +1725,7 @@ type UpdateResponse struct {
 
 func (x *UpdateResponse) Reset() {
 	*x = UpdateResponse{}
-	mi := &file_sidecar_bridge_v1_workflow_commands_proto_msgTypes[15]
+	mi := &file_sidecar_bridge_v1_workflow_commands_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1653,7 +1737,7 @@ func (x *UpdateResponse) String() string {
 func (*UpdateResponse) ProtoMessage() {}
 
 func (x *UpdateResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_sidecar_bridge_v1_workflow_commands_proto_msgTypes[15]
+	mi := &file_sidecar_bridge_v1_workflow_commands_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1666,7 +1750,7 @@ func (x *UpdateResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateResponse.ProtoReflect.Descriptor instead.
 func (*UpdateResponse) Descriptor() ([]byte, []int) {
-	return file_sidecar_bridge_v1_workflow_commands_proto_rawDescGZIP(), []int{15}
+	return file_sidecar_bridge_v1_workflow_commands_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *UpdateResponse) GetProtocolInstanceId() string {
@@ -1760,7 +1844,7 @@ type UpdateAccepted struct {
 
 func (x *UpdateAccepted) Reset() {
 	*x = UpdateAccepted{}
-	mi := &file_sidecar_bridge_v1_workflow_commands_proto_msgTypes[16]
+	mi := &file_sidecar_bridge_v1_workflow_commands_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1772,7 +1856,7 @@ func (x *UpdateAccepted) String() string {
 func (*UpdateAccepted) ProtoMessage() {}
 
 func (x *UpdateAccepted) ProtoReflect() protoreflect.Message {
-	mi := &file_sidecar_bridge_v1_workflow_commands_proto_msgTypes[16]
+	mi := &file_sidecar_bridge_v1_workflow_commands_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1785,7 +1869,7 @@ func (x *UpdateAccepted) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateAccepted.ProtoReflect.Descriptor instead.
 func (*UpdateAccepted) Descriptor() ([]byte, []int) {
-	return file_sidecar_bridge_v1_workflow_commands_proto_rawDescGZIP(), []int{16}
+	return file_sidecar_bridge_v1_workflow_commands_proto_rawDescGZIP(), []int{17}
 }
 
 // SetPatchMarker records that the workflow took the patched code path for
@@ -1802,7 +1886,7 @@ type SetPatchMarker struct {
 
 func (x *SetPatchMarker) Reset() {
 	*x = SetPatchMarker{}
-	mi := &file_sidecar_bridge_v1_workflow_commands_proto_msgTypes[17]
+	mi := &file_sidecar_bridge_v1_workflow_commands_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1814,7 +1898,7 @@ func (x *SetPatchMarker) String() string {
 func (*SetPatchMarker) ProtoMessage() {}
 
 func (x *SetPatchMarker) ProtoReflect() protoreflect.Message {
-	mi := &file_sidecar_bridge_v1_workflow_commands_proto_msgTypes[17]
+	mi := &file_sidecar_bridge_v1_workflow_commands_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1827,7 +1911,7 @@ func (x *SetPatchMarker) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetPatchMarker.ProtoReflect.Descriptor instead.
 func (*SetPatchMarker) Descriptor() ([]byte, []int) {
-	return file_sidecar_bridge_v1_workflow_commands_proto_rawDescGZIP(), []int{17}
+	return file_sidecar_bridge_v1_workflow_commands_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *SetPatchMarker) GetPatchId() string {
@@ -1856,7 +1940,7 @@ type UpsertWorkflowSearchAttributes struct {
 
 func (x *UpsertWorkflowSearchAttributes) Reset() {
 	*x = UpsertWorkflowSearchAttributes{}
-	mi := &file_sidecar_bridge_v1_workflow_commands_proto_msgTypes[18]
+	mi := &file_sidecar_bridge_v1_workflow_commands_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1868,7 +1952,7 @@ func (x *UpsertWorkflowSearchAttributes) String() string {
 func (*UpsertWorkflowSearchAttributes) ProtoMessage() {}
 
 func (x *UpsertWorkflowSearchAttributes) ProtoReflect() protoreflect.Message {
-	mi := &file_sidecar_bridge_v1_workflow_commands_proto_msgTypes[18]
+	mi := &file_sidecar_bridge_v1_workflow_commands_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1881,7 +1965,7 @@ func (x *UpsertWorkflowSearchAttributes) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpsertWorkflowSearchAttributes.ProtoReflect.Descriptor instead.
 func (*UpsertWorkflowSearchAttributes) Descriptor() ([]byte, []int) {
-	return file_sidecar_bridge_v1_workflow_commands_proto_rawDescGZIP(), []int{18}
+	return file_sidecar_bridge_v1_workflow_commands_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *UpsertWorkflowSearchAttributes) GetSearchAttributes() map[string]*Payload {
@@ -1902,7 +1986,7 @@ type ModifyWorkflowProperties struct {
 
 func (x *ModifyWorkflowProperties) Reset() {
 	*x = ModifyWorkflowProperties{}
-	mi := &file_sidecar_bridge_v1_workflow_commands_proto_msgTypes[19]
+	mi := &file_sidecar_bridge_v1_workflow_commands_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1914,7 +1998,7 @@ func (x *ModifyWorkflowProperties) String() string {
 func (*ModifyWorkflowProperties) ProtoMessage() {}
 
 func (x *ModifyWorkflowProperties) ProtoReflect() protoreflect.Message {
-	mi := &file_sidecar_bridge_v1_workflow_commands_proto_msgTypes[19]
+	mi := &file_sidecar_bridge_v1_workflow_commands_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1927,7 +2011,7 @@ func (x *ModifyWorkflowProperties) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ModifyWorkflowProperties.ProtoReflect.Descriptor instead.
 func (*ModifyWorkflowProperties) Descriptor() ([]byte, []int) {
-	return file_sidecar_bridge_v1_workflow_commands_proto_rawDescGZIP(), []int{19}
+	return file_sidecar_bridge_v1_workflow_commands_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *ModifyWorkflowProperties) GetUpsertedMemo() map[string]*Payload {
@@ -1975,7 +2059,7 @@ type ScheduleLocalActivity struct {
 
 func (x *ScheduleLocalActivity) Reset() {
 	*x = ScheduleLocalActivity{}
-	mi := &file_sidecar_bridge_v1_workflow_commands_proto_msgTypes[20]
+	mi := &file_sidecar_bridge_v1_workflow_commands_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1987,7 +2071,7 @@ func (x *ScheduleLocalActivity) String() string {
 func (*ScheduleLocalActivity) ProtoMessage() {}
 
 func (x *ScheduleLocalActivity) ProtoReflect() protoreflect.Message {
-	mi := &file_sidecar_bridge_v1_workflow_commands_proto_msgTypes[20]
+	mi := &file_sidecar_bridge_v1_workflow_commands_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2000,7 +2084,7 @@ func (x *ScheduleLocalActivity) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ScheduleLocalActivity.ProtoReflect.Descriptor instead.
 func (*ScheduleLocalActivity) Descriptor() ([]byte, []int) {
-	return file_sidecar_bridge_v1_workflow_commands_proto_rawDescGZIP(), []int{20}
+	return file_sidecar_bridge_v1_workflow_commands_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *ScheduleLocalActivity) GetSeq() uint32 {
@@ -2105,7 +2189,7 @@ type RequestCancelLocalActivity struct {
 
 func (x *RequestCancelLocalActivity) Reset() {
 	*x = RequestCancelLocalActivity{}
-	mi := &file_sidecar_bridge_v1_workflow_commands_proto_msgTypes[21]
+	mi := &file_sidecar_bridge_v1_workflow_commands_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2117,7 +2201,7 @@ func (x *RequestCancelLocalActivity) String() string {
 func (*RequestCancelLocalActivity) ProtoMessage() {}
 
 func (x *RequestCancelLocalActivity) ProtoReflect() protoreflect.Message {
-	mi := &file_sidecar_bridge_v1_workflow_commands_proto_msgTypes[21]
+	mi := &file_sidecar_bridge_v1_workflow_commands_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2130,7 +2214,7 @@ func (x *RequestCancelLocalActivity) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RequestCancelLocalActivity.ProtoReflect.Descriptor instead.
 func (*RequestCancelLocalActivity) Descriptor() ([]byte, []int) {
-	return file_sidecar_bridge_v1_workflow_commands_proto_rawDescGZIP(), []int{21}
+	return file_sidecar_bridge_v1_workflow_commands_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *RequestCancelLocalActivity) GetSeq() uint32 {
@@ -2172,7 +2256,7 @@ type ScheduleNexusOperation struct {
 
 func (x *ScheduleNexusOperation) Reset() {
 	*x = ScheduleNexusOperation{}
-	mi := &file_sidecar_bridge_v1_workflow_commands_proto_msgTypes[22]
+	mi := &file_sidecar_bridge_v1_workflow_commands_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2184,7 +2268,7 @@ func (x *ScheduleNexusOperation) String() string {
 func (*ScheduleNexusOperation) ProtoMessage() {}
 
 func (x *ScheduleNexusOperation) ProtoReflect() protoreflect.Message {
-	mi := &file_sidecar_bridge_v1_workflow_commands_proto_msgTypes[22]
+	mi := &file_sidecar_bridge_v1_workflow_commands_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2197,7 +2281,7 @@ func (x *ScheduleNexusOperation) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ScheduleNexusOperation.ProtoReflect.Descriptor instead.
 func (*ScheduleNexusOperation) Descriptor() ([]byte, []int) {
-	return file_sidecar_bridge_v1_workflow_commands_proto_rawDescGZIP(), []int{22}
+	return file_sidecar_bridge_v1_workflow_commands_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *ScheduleNexusOperation) GetSeq() uint32 {
@@ -2281,7 +2365,7 @@ type RequestCancelNexusOperation struct {
 
 func (x *RequestCancelNexusOperation) Reset() {
 	*x = RequestCancelNexusOperation{}
-	mi := &file_sidecar_bridge_v1_workflow_commands_proto_msgTypes[23]
+	mi := &file_sidecar_bridge_v1_workflow_commands_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2293,7 +2377,7 @@ func (x *RequestCancelNexusOperation) String() string {
 func (*RequestCancelNexusOperation) ProtoMessage() {}
 
 func (x *RequestCancelNexusOperation) ProtoReflect() protoreflect.Message {
-	mi := &file_sidecar_bridge_v1_workflow_commands_proto_msgTypes[23]
+	mi := &file_sidecar_bridge_v1_workflow_commands_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2306,7 +2390,7 @@ func (x *RequestCancelNexusOperation) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RequestCancelNexusOperation.ProtoReflect.Descriptor instead.
 func (*RequestCancelNexusOperation) Descriptor() ([]byte, []int) {
-	return file_sidecar_bridge_v1_workflow_commands_proto_rawDescGZIP(), []int{23}
+	return file_sidecar_bridge_v1_workflow_commands_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *RequestCancelNexusOperation) GetSeq() uint32 {
@@ -2320,7 +2404,7 @@ var File_sidecar_bridge_v1_workflow_commands_proto protoreflect.FileDescriptor
 
 const file_sidecar_bridge_v1_workflow_commands_proto_rawDesc = "" +
 	"\n" +
-	")sidecar/bridge/v1/workflow_commands.proto\x12\x11sidecar.bridge.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1esidecar/bridge/v1/common.proto\"\xe9\x11\n" +
+	")sidecar/bridge/v1/workflow_commands.proto\x12\x11sidecar.bridge.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1esidecar/bridge/v1/common.proto\"\xaf\x12\n" +
 	"\x0fWorkflowCommand\x12@\n" +
 	"\vstart_timer\x18\x01 \x01(\v2\x1d.sidecar.bridge.v1.StartTimerH\x00R\n" +
 	"startTimer\x12C\n" +
@@ -2345,8 +2429,12 @@ const file_sidecar_bridge_v1_workflow_commands_proto_rawDesc = "" +
 	"\x1drequest_cancel_local_activity\x18\x13 \x01(\v2-.sidecar.bridge.v1.RequestCancelLocalActivityH\x00R\x1arequestCancelLocalActivity\x12e\n" +
 	"\x18schedule_nexus_operation\x18\x14 \x01(\v2).sidecar.bridge.v1.ScheduleNexusOperationH\x00R\x16scheduleNexusOperation\x12u\n" +
 	"\x1erequest_cancel_nexus_operation\x18\x15 \x01(\v2..sidecar.bridge.v1.RequestCancelNexusOperationH\x00R\x1brequestCancelNexusOperation\x122\n" +
-	"\x15user_metadata_summary\x18d \x01(\tR\x13userMetadataSummaryB\t\n" +
-	"\avariant\"l\n" +
+	"\x15user_metadata_summary\x18d \x01(\tR\x13userMetadataSummary\x12D\n" +
+	"\ruser_metadata\x18e \x01(\v2\x1f.sidecar.bridge.v1.UserMetadataR\fuserMetadataB\t\n" +
+	"\avariant\"z\n" +
+	"\fUserMetadata\x124\n" +
+	"\asummary\x18\x01 \x01(\v2\x1a.sidecar.bridge.v1.PayloadR\asummary\x124\n" +
+	"\adetails\x18\x02 \x01(\v2\x1a.sidecar.bridge.v1.PayloadR\adetails\"l\n" +
 	"\n" +
 	"StartTimer\x12\x10\n" +
 	"\x03seq\x18\x01 \x01(\rR\x03seq\x12L\n" +
@@ -2384,8 +2472,9 @@ const file_sidecar_bridge_v1_workflow_commands_proto_rawDesc = "" +
 	"\x19CompleteWorkflowExecution\x122\n" +
 	"\x06result\x18\x01 \x01(\v2\x1a.sidecar.bridge.v1.PayloadR\x06result\"M\n" +
 	"\x15FailWorkflowExecution\x124\n" +
-	"\afailure\x18\x01 \x01(\v2\x1a.sidecar.bridge.v1.FailureR\afailure\"\x19\n" +
-	"\x17CancelWorkflowExecution\"\x93\b\n" +
+	"\afailure\x18\x01 \x01(\v2\x1a.sidecar.bridge.v1.FailureR\afailure\"O\n" +
+	"\x17CancelWorkflowExecution\x124\n" +
+	"\adetails\x18\x01 \x03(\v2\x1a.sidecar.bridge.v1.PayloadR\adetails\"\xe4\b\n" +
 	"\x1eContinueAsNewWorkflowExecution\x12#\n" +
 	"\rworkflow_type\x18\x01 \x01(\tR\fworkflowType\x12\x1d\n" +
 	"\n" +
@@ -2398,7 +2487,8 @@ const file_sidecar_bridge_v1_workflow_commands_proto_rawDesc = "" +
 	"\x11search_attributes\x18\b \x03(\v2G.sidecar.bridge.v1.ContinueAsNewWorkflowExecution.SearchAttributesEntryR\x10searchAttributes\x12A\n" +
 	"\fretry_policy\x18\t \x01(\v2\x1e.sidecar.bridge.v1.RetryPolicyR\vretryPolicy\x12e\n" +
 	"\x1binitial_versioning_behavior\x18\n" +
-	" \x01(\x0e2%.sidecar.bridge.v1.VersioningBehaviorR\x19initialVersioningBehavior\x1aS\n" +
+	" \x01(\x0e2%.sidecar.bridge.v1.VersioningBehaviorR\x19initialVersioningBehavior\x12O\n" +
+	"\x16backoff_start_interval\x18\v \x01(\v2\x19.google.protobuf.DurationR\x14backoffStartInterval\x1aS\n" +
 	"\tMemoEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x120\n" +
 	"\x05value\x18\x02 \x01(\v2\x1a.sidecar.bridge.v1.PayloadR\x05value:\x028\x01\x1aV\n" +
@@ -2539,152 +2629,158 @@ func file_sidecar_bridge_v1_workflow_commands_proto_rawDescGZIP() []byte {
 	return file_sidecar_bridge_v1_workflow_commands_proto_rawDescData
 }
 
-var file_sidecar_bridge_v1_workflow_commands_proto_msgTypes = make([]protoimpl.MessageInfo, 36)
+var file_sidecar_bridge_v1_workflow_commands_proto_msgTypes = make([]protoimpl.MessageInfo, 37)
 var file_sidecar_bridge_v1_workflow_commands_proto_goTypes = []any{
 	(*WorkflowCommand)(nil),                        // 0: sidecar.bridge.v1.WorkflowCommand
-	(*StartTimer)(nil),                             // 1: sidecar.bridge.v1.StartTimer
-	(*CancelTimer)(nil),                            // 2: sidecar.bridge.v1.CancelTimer
-	(*ScheduleActivity)(nil),                       // 3: sidecar.bridge.v1.ScheduleActivity
-	(*RequestCancelActivity)(nil),                  // 4: sidecar.bridge.v1.RequestCancelActivity
-	(*QueryResult)(nil),                            // 5: sidecar.bridge.v1.QueryResult
-	(*CompleteWorkflowExecution)(nil),              // 6: sidecar.bridge.v1.CompleteWorkflowExecution
-	(*FailWorkflowExecution)(nil),                  // 7: sidecar.bridge.v1.FailWorkflowExecution
-	(*CancelWorkflowExecution)(nil),                // 8: sidecar.bridge.v1.CancelWorkflowExecution
-	(*ContinueAsNewWorkflowExecution)(nil),         // 9: sidecar.bridge.v1.ContinueAsNewWorkflowExecution
-	(*StartChildWorkflowExecution)(nil),            // 10: sidecar.bridge.v1.StartChildWorkflowExecution
-	(*CancelChildWorkflowExecution)(nil),           // 11: sidecar.bridge.v1.CancelChildWorkflowExecution
-	(*SignalExternalWorkflowExecution)(nil),        // 12: sidecar.bridge.v1.SignalExternalWorkflowExecution
-	(*NamespacedWorkflowExecution)(nil),            // 13: sidecar.bridge.v1.NamespacedWorkflowExecution
-	(*RequestCancelExternalWorkflowExecution)(nil), // 14: sidecar.bridge.v1.RequestCancelExternalWorkflowExecution
-	(*UpdateResponse)(nil),                         // 15: sidecar.bridge.v1.UpdateResponse
-	(*UpdateAccepted)(nil),                         // 16: sidecar.bridge.v1.UpdateAccepted
-	(*SetPatchMarker)(nil),                         // 17: sidecar.bridge.v1.SetPatchMarker
-	(*UpsertWorkflowSearchAttributes)(nil),         // 18: sidecar.bridge.v1.UpsertWorkflowSearchAttributes
-	(*ModifyWorkflowProperties)(nil),               // 19: sidecar.bridge.v1.ModifyWorkflowProperties
-	(*ScheduleLocalActivity)(nil),                  // 20: sidecar.bridge.v1.ScheduleLocalActivity
-	(*RequestCancelLocalActivity)(nil),             // 21: sidecar.bridge.v1.RequestCancelLocalActivity
-	(*ScheduleNexusOperation)(nil),                 // 22: sidecar.bridge.v1.ScheduleNexusOperation
-	(*RequestCancelNexusOperation)(nil),            // 23: sidecar.bridge.v1.RequestCancelNexusOperation
-	nil,                                            // 24: sidecar.bridge.v1.ScheduleActivity.HeadersEntry
-	nil,                                            // 25: sidecar.bridge.v1.ContinueAsNewWorkflowExecution.MemoEntry
-	nil,                                            // 26: sidecar.bridge.v1.ContinueAsNewWorkflowExecution.HeadersEntry
-	nil,                                            // 27: sidecar.bridge.v1.ContinueAsNewWorkflowExecution.SearchAttributesEntry
-	nil,                                            // 28: sidecar.bridge.v1.StartChildWorkflowExecution.HeadersEntry
-	nil,                                            // 29: sidecar.bridge.v1.StartChildWorkflowExecution.MemoEntry
-	nil,                                            // 30: sidecar.bridge.v1.StartChildWorkflowExecution.SearchAttributesEntry
-	nil,                                            // 31: sidecar.bridge.v1.SignalExternalWorkflowExecution.HeadersEntry
-	nil,                                            // 32: sidecar.bridge.v1.UpsertWorkflowSearchAttributes.SearchAttributesEntry
-	nil,                                            // 33: sidecar.bridge.v1.ModifyWorkflowProperties.UpsertedMemoEntry
-	nil,                                            // 34: sidecar.bridge.v1.ScheduleLocalActivity.HeadersEntry
-	nil,                                            // 35: sidecar.bridge.v1.ScheduleNexusOperation.NexusHeaderEntry
-	(*durationpb.Duration)(nil),                    // 36: google.protobuf.Duration
+	(*UserMetadata)(nil),                           // 1: sidecar.bridge.v1.UserMetadata
+	(*StartTimer)(nil),                             // 2: sidecar.bridge.v1.StartTimer
+	(*CancelTimer)(nil),                            // 3: sidecar.bridge.v1.CancelTimer
+	(*ScheduleActivity)(nil),                       // 4: sidecar.bridge.v1.ScheduleActivity
+	(*RequestCancelActivity)(nil),                  // 5: sidecar.bridge.v1.RequestCancelActivity
+	(*QueryResult)(nil),                            // 6: sidecar.bridge.v1.QueryResult
+	(*CompleteWorkflowExecution)(nil),              // 7: sidecar.bridge.v1.CompleteWorkflowExecution
+	(*FailWorkflowExecution)(nil),                  // 8: sidecar.bridge.v1.FailWorkflowExecution
+	(*CancelWorkflowExecution)(nil),                // 9: sidecar.bridge.v1.CancelWorkflowExecution
+	(*ContinueAsNewWorkflowExecution)(nil),         // 10: sidecar.bridge.v1.ContinueAsNewWorkflowExecution
+	(*StartChildWorkflowExecution)(nil),            // 11: sidecar.bridge.v1.StartChildWorkflowExecution
+	(*CancelChildWorkflowExecution)(nil),           // 12: sidecar.bridge.v1.CancelChildWorkflowExecution
+	(*SignalExternalWorkflowExecution)(nil),        // 13: sidecar.bridge.v1.SignalExternalWorkflowExecution
+	(*NamespacedWorkflowExecution)(nil),            // 14: sidecar.bridge.v1.NamespacedWorkflowExecution
+	(*RequestCancelExternalWorkflowExecution)(nil), // 15: sidecar.bridge.v1.RequestCancelExternalWorkflowExecution
+	(*UpdateResponse)(nil),                         // 16: sidecar.bridge.v1.UpdateResponse
+	(*UpdateAccepted)(nil),                         // 17: sidecar.bridge.v1.UpdateAccepted
+	(*SetPatchMarker)(nil),                         // 18: sidecar.bridge.v1.SetPatchMarker
+	(*UpsertWorkflowSearchAttributes)(nil),         // 19: sidecar.bridge.v1.UpsertWorkflowSearchAttributes
+	(*ModifyWorkflowProperties)(nil),               // 20: sidecar.bridge.v1.ModifyWorkflowProperties
+	(*ScheduleLocalActivity)(nil),                  // 21: sidecar.bridge.v1.ScheduleLocalActivity
+	(*RequestCancelLocalActivity)(nil),             // 22: sidecar.bridge.v1.RequestCancelLocalActivity
+	(*ScheduleNexusOperation)(nil),                 // 23: sidecar.bridge.v1.ScheduleNexusOperation
+	(*RequestCancelNexusOperation)(nil),            // 24: sidecar.bridge.v1.RequestCancelNexusOperation
+	nil,                                            // 25: sidecar.bridge.v1.ScheduleActivity.HeadersEntry
+	nil,                                            // 26: sidecar.bridge.v1.ContinueAsNewWorkflowExecution.MemoEntry
+	nil,                                            // 27: sidecar.bridge.v1.ContinueAsNewWorkflowExecution.HeadersEntry
+	nil,                                            // 28: sidecar.bridge.v1.ContinueAsNewWorkflowExecution.SearchAttributesEntry
+	nil,                                            // 29: sidecar.bridge.v1.StartChildWorkflowExecution.HeadersEntry
+	nil,                                            // 30: sidecar.bridge.v1.StartChildWorkflowExecution.MemoEntry
+	nil,                                            // 31: sidecar.bridge.v1.StartChildWorkflowExecution.SearchAttributesEntry
+	nil,                                            // 32: sidecar.bridge.v1.SignalExternalWorkflowExecution.HeadersEntry
+	nil,                                            // 33: sidecar.bridge.v1.UpsertWorkflowSearchAttributes.SearchAttributesEntry
+	nil,                                            // 34: sidecar.bridge.v1.ModifyWorkflowProperties.UpsertedMemoEntry
+	nil,                                            // 35: sidecar.bridge.v1.ScheduleLocalActivity.HeadersEntry
+	nil,                                            // 36: sidecar.bridge.v1.ScheduleNexusOperation.NexusHeaderEntry
 	(*Payload)(nil),                                // 37: sidecar.bridge.v1.Payload
-	(*RetryPolicy)(nil),                            // 38: sidecar.bridge.v1.RetryPolicy
-	(CancellationType)(0),                          // 39: sidecar.bridge.v1.CancellationType
-	(*Priority)(nil),                               // 40: sidecar.bridge.v1.Priority
-	(*Failure)(nil),                                // 41: sidecar.bridge.v1.Failure
-	(VersioningBehavior)(0),                        // 42: sidecar.bridge.v1.VersioningBehavior
-	(ParentClosePolicy)(0),                         // 43: sidecar.bridge.v1.ParentClosePolicy
-	(WorkflowIdReusePolicy)(0),                     // 44: sidecar.bridge.v1.WorkflowIdReusePolicy
-	(*timestamppb.Timestamp)(nil),                  // 45: google.protobuf.Timestamp
+	(*durationpb.Duration)(nil),                    // 38: google.protobuf.Duration
+	(*RetryPolicy)(nil),                            // 39: sidecar.bridge.v1.RetryPolicy
+	(CancellationType)(0),                          // 40: sidecar.bridge.v1.CancellationType
+	(*Priority)(nil),                               // 41: sidecar.bridge.v1.Priority
+	(*Failure)(nil),                                // 42: sidecar.bridge.v1.Failure
+	(VersioningBehavior)(0),                        // 43: sidecar.bridge.v1.VersioningBehavior
+	(ParentClosePolicy)(0),                         // 44: sidecar.bridge.v1.ParentClosePolicy
+	(WorkflowIdReusePolicy)(0),                     // 45: sidecar.bridge.v1.WorkflowIdReusePolicy
+	(*timestamppb.Timestamp)(nil),                  // 46: google.protobuf.Timestamp
 }
 var file_sidecar_bridge_v1_workflow_commands_proto_depIdxs = []int32{
-	1,  // 0: sidecar.bridge.v1.WorkflowCommand.start_timer:type_name -> sidecar.bridge.v1.StartTimer
-	2,  // 1: sidecar.bridge.v1.WorkflowCommand.cancel_timer:type_name -> sidecar.bridge.v1.CancelTimer
-	3,  // 2: sidecar.bridge.v1.WorkflowCommand.schedule_activity:type_name -> sidecar.bridge.v1.ScheduleActivity
-	4,  // 3: sidecar.bridge.v1.WorkflowCommand.request_cancel_activity:type_name -> sidecar.bridge.v1.RequestCancelActivity
-	5,  // 4: sidecar.bridge.v1.WorkflowCommand.respond_to_query:type_name -> sidecar.bridge.v1.QueryResult
-	6,  // 5: sidecar.bridge.v1.WorkflowCommand.complete_workflow_execution:type_name -> sidecar.bridge.v1.CompleteWorkflowExecution
-	7,  // 6: sidecar.bridge.v1.WorkflowCommand.fail_workflow_execution:type_name -> sidecar.bridge.v1.FailWorkflowExecution
-	8,  // 7: sidecar.bridge.v1.WorkflowCommand.cancel_workflow_execution:type_name -> sidecar.bridge.v1.CancelWorkflowExecution
-	9,  // 8: sidecar.bridge.v1.WorkflowCommand.continue_as_new_workflow_execution:type_name -> sidecar.bridge.v1.ContinueAsNewWorkflowExecution
-	10, // 9: sidecar.bridge.v1.WorkflowCommand.start_child_workflow_execution:type_name -> sidecar.bridge.v1.StartChildWorkflowExecution
-	11, // 10: sidecar.bridge.v1.WorkflowCommand.cancel_child_workflow_execution:type_name -> sidecar.bridge.v1.CancelChildWorkflowExecution
-	12, // 11: sidecar.bridge.v1.WorkflowCommand.signal_external_workflow_execution:type_name -> sidecar.bridge.v1.SignalExternalWorkflowExecution
-	14, // 12: sidecar.bridge.v1.WorkflowCommand.request_cancel_external_workflow_execution:type_name -> sidecar.bridge.v1.RequestCancelExternalWorkflowExecution
-	15, // 13: sidecar.bridge.v1.WorkflowCommand.update_response:type_name -> sidecar.bridge.v1.UpdateResponse
-	17, // 14: sidecar.bridge.v1.WorkflowCommand.set_patch_marker:type_name -> sidecar.bridge.v1.SetPatchMarker
-	18, // 15: sidecar.bridge.v1.WorkflowCommand.upsert_workflow_search_attributes:type_name -> sidecar.bridge.v1.UpsertWorkflowSearchAttributes
-	19, // 16: sidecar.bridge.v1.WorkflowCommand.modify_workflow_properties:type_name -> sidecar.bridge.v1.ModifyWorkflowProperties
-	20, // 17: sidecar.bridge.v1.WorkflowCommand.schedule_local_activity:type_name -> sidecar.bridge.v1.ScheduleLocalActivity
-	21, // 18: sidecar.bridge.v1.WorkflowCommand.request_cancel_local_activity:type_name -> sidecar.bridge.v1.RequestCancelLocalActivity
-	22, // 19: sidecar.bridge.v1.WorkflowCommand.schedule_nexus_operation:type_name -> sidecar.bridge.v1.ScheduleNexusOperation
-	23, // 20: sidecar.bridge.v1.WorkflowCommand.request_cancel_nexus_operation:type_name -> sidecar.bridge.v1.RequestCancelNexusOperation
-	36, // 21: sidecar.bridge.v1.StartTimer.start_to_fire_timeout:type_name -> google.protobuf.Duration
-	24, // 22: sidecar.bridge.v1.ScheduleActivity.headers:type_name -> sidecar.bridge.v1.ScheduleActivity.HeadersEntry
-	37, // 23: sidecar.bridge.v1.ScheduleActivity.arguments:type_name -> sidecar.bridge.v1.Payload
-	36, // 24: sidecar.bridge.v1.ScheduleActivity.schedule_to_close_timeout:type_name -> google.protobuf.Duration
-	36, // 25: sidecar.bridge.v1.ScheduleActivity.schedule_to_start_timeout:type_name -> google.protobuf.Duration
-	36, // 26: sidecar.bridge.v1.ScheduleActivity.start_to_close_timeout:type_name -> google.protobuf.Duration
-	36, // 27: sidecar.bridge.v1.ScheduleActivity.heartbeat_timeout:type_name -> google.protobuf.Duration
-	38, // 28: sidecar.bridge.v1.ScheduleActivity.retry_policy:type_name -> sidecar.bridge.v1.RetryPolicy
-	39, // 29: sidecar.bridge.v1.ScheduleActivity.cancellation_type:type_name -> sidecar.bridge.v1.CancellationType
-	40, // 30: sidecar.bridge.v1.ScheduleActivity.priority:type_name -> sidecar.bridge.v1.Priority
-	37, // 31: sidecar.bridge.v1.QueryResult.succeeded:type_name -> sidecar.bridge.v1.Payload
-	41, // 32: sidecar.bridge.v1.QueryResult.failed:type_name -> sidecar.bridge.v1.Failure
-	37, // 33: sidecar.bridge.v1.CompleteWorkflowExecution.result:type_name -> sidecar.bridge.v1.Payload
-	41, // 34: sidecar.bridge.v1.FailWorkflowExecution.failure:type_name -> sidecar.bridge.v1.Failure
-	37, // 35: sidecar.bridge.v1.ContinueAsNewWorkflowExecution.arguments:type_name -> sidecar.bridge.v1.Payload
-	36, // 36: sidecar.bridge.v1.ContinueAsNewWorkflowExecution.workflow_run_timeout:type_name -> google.protobuf.Duration
-	36, // 37: sidecar.bridge.v1.ContinueAsNewWorkflowExecution.workflow_task_timeout:type_name -> google.protobuf.Duration
-	25, // 38: sidecar.bridge.v1.ContinueAsNewWorkflowExecution.memo:type_name -> sidecar.bridge.v1.ContinueAsNewWorkflowExecution.MemoEntry
-	26, // 39: sidecar.bridge.v1.ContinueAsNewWorkflowExecution.headers:type_name -> sidecar.bridge.v1.ContinueAsNewWorkflowExecution.HeadersEntry
-	27, // 40: sidecar.bridge.v1.ContinueAsNewWorkflowExecution.search_attributes:type_name -> sidecar.bridge.v1.ContinueAsNewWorkflowExecution.SearchAttributesEntry
-	38, // 41: sidecar.bridge.v1.ContinueAsNewWorkflowExecution.retry_policy:type_name -> sidecar.bridge.v1.RetryPolicy
-	42, // 42: sidecar.bridge.v1.ContinueAsNewWorkflowExecution.initial_versioning_behavior:type_name -> sidecar.bridge.v1.VersioningBehavior
-	37, // 43: sidecar.bridge.v1.StartChildWorkflowExecution.input:type_name -> sidecar.bridge.v1.Payload
-	36, // 44: sidecar.bridge.v1.StartChildWorkflowExecution.workflow_execution_timeout:type_name -> google.protobuf.Duration
-	36, // 45: sidecar.bridge.v1.StartChildWorkflowExecution.workflow_run_timeout:type_name -> google.protobuf.Duration
-	36, // 46: sidecar.bridge.v1.StartChildWorkflowExecution.workflow_task_timeout:type_name -> google.protobuf.Duration
-	43, // 47: sidecar.bridge.v1.StartChildWorkflowExecution.parent_close_policy:type_name -> sidecar.bridge.v1.ParentClosePolicy
-	44, // 48: sidecar.bridge.v1.StartChildWorkflowExecution.workflow_id_reuse_policy:type_name -> sidecar.bridge.v1.WorkflowIdReusePolicy
-	38, // 49: sidecar.bridge.v1.StartChildWorkflowExecution.retry_policy:type_name -> sidecar.bridge.v1.RetryPolicy
-	28, // 50: sidecar.bridge.v1.StartChildWorkflowExecution.headers:type_name -> sidecar.bridge.v1.StartChildWorkflowExecution.HeadersEntry
-	29, // 51: sidecar.bridge.v1.StartChildWorkflowExecution.memo:type_name -> sidecar.bridge.v1.StartChildWorkflowExecution.MemoEntry
-	30, // 52: sidecar.bridge.v1.StartChildWorkflowExecution.search_attributes:type_name -> sidecar.bridge.v1.StartChildWorkflowExecution.SearchAttributesEntry
-	39, // 53: sidecar.bridge.v1.StartChildWorkflowExecution.cancellation_type:type_name -> sidecar.bridge.v1.CancellationType
-	40, // 54: sidecar.bridge.v1.StartChildWorkflowExecution.priority:type_name -> sidecar.bridge.v1.Priority
-	13, // 55: sidecar.bridge.v1.SignalExternalWorkflowExecution.workflow_execution:type_name -> sidecar.bridge.v1.NamespacedWorkflowExecution
-	37, // 56: sidecar.bridge.v1.SignalExternalWorkflowExecution.args:type_name -> sidecar.bridge.v1.Payload
-	31, // 57: sidecar.bridge.v1.SignalExternalWorkflowExecution.headers:type_name -> sidecar.bridge.v1.SignalExternalWorkflowExecution.HeadersEntry
-	13, // 58: sidecar.bridge.v1.RequestCancelExternalWorkflowExecution.workflow_execution:type_name -> sidecar.bridge.v1.NamespacedWorkflowExecution
-	16, // 59: sidecar.bridge.v1.UpdateResponse.accepted:type_name -> sidecar.bridge.v1.UpdateAccepted
-	41, // 60: sidecar.bridge.v1.UpdateResponse.rejected:type_name -> sidecar.bridge.v1.Failure
-	37, // 61: sidecar.bridge.v1.UpdateResponse.completed:type_name -> sidecar.bridge.v1.Payload
-	41, // 62: sidecar.bridge.v1.UpdateResponse.failed:type_name -> sidecar.bridge.v1.Failure
-	32, // 63: sidecar.bridge.v1.UpsertWorkflowSearchAttributes.search_attributes:type_name -> sidecar.bridge.v1.UpsertWorkflowSearchAttributes.SearchAttributesEntry
-	33, // 64: sidecar.bridge.v1.ModifyWorkflowProperties.upserted_memo:type_name -> sidecar.bridge.v1.ModifyWorkflowProperties.UpsertedMemoEntry
-	45, // 65: sidecar.bridge.v1.ScheduleLocalActivity.original_schedule_time:type_name -> google.protobuf.Timestamp
-	34, // 66: sidecar.bridge.v1.ScheduleLocalActivity.headers:type_name -> sidecar.bridge.v1.ScheduleLocalActivity.HeadersEntry
-	37, // 67: sidecar.bridge.v1.ScheduleLocalActivity.arguments:type_name -> sidecar.bridge.v1.Payload
-	36, // 68: sidecar.bridge.v1.ScheduleLocalActivity.schedule_to_close_timeout:type_name -> google.protobuf.Duration
-	36, // 69: sidecar.bridge.v1.ScheduleLocalActivity.schedule_to_start_timeout:type_name -> google.protobuf.Duration
-	36, // 70: sidecar.bridge.v1.ScheduleLocalActivity.start_to_close_timeout:type_name -> google.protobuf.Duration
-	38, // 71: sidecar.bridge.v1.ScheduleLocalActivity.retry_policy:type_name -> sidecar.bridge.v1.RetryPolicy
-	36, // 72: sidecar.bridge.v1.ScheduleLocalActivity.local_retry_threshold:type_name -> google.protobuf.Duration
-	39, // 73: sidecar.bridge.v1.ScheduleLocalActivity.cancellation_type:type_name -> sidecar.bridge.v1.CancellationType
-	37, // 74: sidecar.bridge.v1.ScheduleNexusOperation.input:type_name -> sidecar.bridge.v1.Payload
-	36, // 75: sidecar.bridge.v1.ScheduleNexusOperation.schedule_to_close_timeout:type_name -> google.protobuf.Duration
-	35, // 76: sidecar.bridge.v1.ScheduleNexusOperation.nexus_header:type_name -> sidecar.bridge.v1.ScheduleNexusOperation.NexusHeaderEntry
-	39, // 77: sidecar.bridge.v1.ScheduleNexusOperation.cancellation_type:type_name -> sidecar.bridge.v1.CancellationType
-	36, // 78: sidecar.bridge.v1.ScheduleNexusOperation.schedule_to_start_timeout:type_name -> google.protobuf.Duration
-	36, // 79: sidecar.bridge.v1.ScheduleNexusOperation.start_to_close_timeout:type_name -> google.protobuf.Duration
-	37, // 80: sidecar.bridge.v1.ScheduleActivity.HeadersEntry.value:type_name -> sidecar.bridge.v1.Payload
-	37, // 81: sidecar.bridge.v1.ContinueAsNewWorkflowExecution.MemoEntry.value:type_name -> sidecar.bridge.v1.Payload
-	37, // 82: sidecar.bridge.v1.ContinueAsNewWorkflowExecution.HeadersEntry.value:type_name -> sidecar.bridge.v1.Payload
-	37, // 83: sidecar.bridge.v1.ContinueAsNewWorkflowExecution.SearchAttributesEntry.value:type_name -> sidecar.bridge.v1.Payload
-	37, // 84: sidecar.bridge.v1.StartChildWorkflowExecution.HeadersEntry.value:type_name -> sidecar.bridge.v1.Payload
-	37, // 85: sidecar.bridge.v1.StartChildWorkflowExecution.MemoEntry.value:type_name -> sidecar.bridge.v1.Payload
-	37, // 86: sidecar.bridge.v1.StartChildWorkflowExecution.SearchAttributesEntry.value:type_name -> sidecar.bridge.v1.Payload
-	37, // 87: sidecar.bridge.v1.SignalExternalWorkflowExecution.HeadersEntry.value:type_name -> sidecar.bridge.v1.Payload
-	37, // 88: sidecar.bridge.v1.UpsertWorkflowSearchAttributes.SearchAttributesEntry.value:type_name -> sidecar.bridge.v1.Payload
-	37, // 89: sidecar.bridge.v1.ModifyWorkflowProperties.UpsertedMemoEntry.value:type_name -> sidecar.bridge.v1.Payload
-	37, // 90: sidecar.bridge.v1.ScheduleLocalActivity.HeadersEntry.value:type_name -> sidecar.bridge.v1.Payload
-	91, // [91:91] is the sub-list for method output_type
-	91, // [91:91] is the sub-list for method input_type
-	91, // [91:91] is the sub-list for extension type_name
-	91, // [91:91] is the sub-list for extension extendee
-	0,  // [0:91] is the sub-list for field type_name
+	2,  // 0: sidecar.bridge.v1.WorkflowCommand.start_timer:type_name -> sidecar.bridge.v1.StartTimer
+	3,  // 1: sidecar.bridge.v1.WorkflowCommand.cancel_timer:type_name -> sidecar.bridge.v1.CancelTimer
+	4,  // 2: sidecar.bridge.v1.WorkflowCommand.schedule_activity:type_name -> sidecar.bridge.v1.ScheduleActivity
+	5,  // 3: sidecar.bridge.v1.WorkflowCommand.request_cancel_activity:type_name -> sidecar.bridge.v1.RequestCancelActivity
+	6,  // 4: sidecar.bridge.v1.WorkflowCommand.respond_to_query:type_name -> sidecar.bridge.v1.QueryResult
+	7,  // 5: sidecar.bridge.v1.WorkflowCommand.complete_workflow_execution:type_name -> sidecar.bridge.v1.CompleteWorkflowExecution
+	8,  // 6: sidecar.bridge.v1.WorkflowCommand.fail_workflow_execution:type_name -> sidecar.bridge.v1.FailWorkflowExecution
+	9,  // 7: sidecar.bridge.v1.WorkflowCommand.cancel_workflow_execution:type_name -> sidecar.bridge.v1.CancelWorkflowExecution
+	10, // 8: sidecar.bridge.v1.WorkflowCommand.continue_as_new_workflow_execution:type_name -> sidecar.bridge.v1.ContinueAsNewWorkflowExecution
+	11, // 9: sidecar.bridge.v1.WorkflowCommand.start_child_workflow_execution:type_name -> sidecar.bridge.v1.StartChildWorkflowExecution
+	12, // 10: sidecar.bridge.v1.WorkflowCommand.cancel_child_workflow_execution:type_name -> sidecar.bridge.v1.CancelChildWorkflowExecution
+	13, // 11: sidecar.bridge.v1.WorkflowCommand.signal_external_workflow_execution:type_name -> sidecar.bridge.v1.SignalExternalWorkflowExecution
+	15, // 12: sidecar.bridge.v1.WorkflowCommand.request_cancel_external_workflow_execution:type_name -> sidecar.bridge.v1.RequestCancelExternalWorkflowExecution
+	16, // 13: sidecar.bridge.v1.WorkflowCommand.update_response:type_name -> sidecar.bridge.v1.UpdateResponse
+	18, // 14: sidecar.bridge.v1.WorkflowCommand.set_patch_marker:type_name -> sidecar.bridge.v1.SetPatchMarker
+	19, // 15: sidecar.bridge.v1.WorkflowCommand.upsert_workflow_search_attributes:type_name -> sidecar.bridge.v1.UpsertWorkflowSearchAttributes
+	20, // 16: sidecar.bridge.v1.WorkflowCommand.modify_workflow_properties:type_name -> sidecar.bridge.v1.ModifyWorkflowProperties
+	21, // 17: sidecar.bridge.v1.WorkflowCommand.schedule_local_activity:type_name -> sidecar.bridge.v1.ScheduleLocalActivity
+	22, // 18: sidecar.bridge.v1.WorkflowCommand.request_cancel_local_activity:type_name -> sidecar.bridge.v1.RequestCancelLocalActivity
+	23, // 19: sidecar.bridge.v1.WorkflowCommand.schedule_nexus_operation:type_name -> sidecar.bridge.v1.ScheduleNexusOperation
+	24, // 20: sidecar.bridge.v1.WorkflowCommand.request_cancel_nexus_operation:type_name -> sidecar.bridge.v1.RequestCancelNexusOperation
+	1,  // 21: sidecar.bridge.v1.WorkflowCommand.user_metadata:type_name -> sidecar.bridge.v1.UserMetadata
+	37, // 22: sidecar.bridge.v1.UserMetadata.summary:type_name -> sidecar.bridge.v1.Payload
+	37, // 23: sidecar.bridge.v1.UserMetadata.details:type_name -> sidecar.bridge.v1.Payload
+	38, // 24: sidecar.bridge.v1.StartTimer.start_to_fire_timeout:type_name -> google.protobuf.Duration
+	25, // 25: sidecar.bridge.v1.ScheduleActivity.headers:type_name -> sidecar.bridge.v1.ScheduleActivity.HeadersEntry
+	37, // 26: sidecar.bridge.v1.ScheduleActivity.arguments:type_name -> sidecar.bridge.v1.Payload
+	38, // 27: sidecar.bridge.v1.ScheduleActivity.schedule_to_close_timeout:type_name -> google.protobuf.Duration
+	38, // 28: sidecar.bridge.v1.ScheduleActivity.schedule_to_start_timeout:type_name -> google.protobuf.Duration
+	38, // 29: sidecar.bridge.v1.ScheduleActivity.start_to_close_timeout:type_name -> google.protobuf.Duration
+	38, // 30: sidecar.bridge.v1.ScheduleActivity.heartbeat_timeout:type_name -> google.protobuf.Duration
+	39, // 31: sidecar.bridge.v1.ScheduleActivity.retry_policy:type_name -> sidecar.bridge.v1.RetryPolicy
+	40, // 32: sidecar.bridge.v1.ScheduleActivity.cancellation_type:type_name -> sidecar.bridge.v1.CancellationType
+	41, // 33: sidecar.bridge.v1.ScheduleActivity.priority:type_name -> sidecar.bridge.v1.Priority
+	37, // 34: sidecar.bridge.v1.QueryResult.succeeded:type_name -> sidecar.bridge.v1.Payload
+	42, // 35: sidecar.bridge.v1.QueryResult.failed:type_name -> sidecar.bridge.v1.Failure
+	37, // 36: sidecar.bridge.v1.CompleteWorkflowExecution.result:type_name -> sidecar.bridge.v1.Payload
+	42, // 37: sidecar.bridge.v1.FailWorkflowExecution.failure:type_name -> sidecar.bridge.v1.Failure
+	37, // 38: sidecar.bridge.v1.CancelWorkflowExecution.details:type_name -> sidecar.bridge.v1.Payload
+	37, // 39: sidecar.bridge.v1.ContinueAsNewWorkflowExecution.arguments:type_name -> sidecar.bridge.v1.Payload
+	38, // 40: sidecar.bridge.v1.ContinueAsNewWorkflowExecution.workflow_run_timeout:type_name -> google.protobuf.Duration
+	38, // 41: sidecar.bridge.v1.ContinueAsNewWorkflowExecution.workflow_task_timeout:type_name -> google.protobuf.Duration
+	26, // 42: sidecar.bridge.v1.ContinueAsNewWorkflowExecution.memo:type_name -> sidecar.bridge.v1.ContinueAsNewWorkflowExecution.MemoEntry
+	27, // 43: sidecar.bridge.v1.ContinueAsNewWorkflowExecution.headers:type_name -> sidecar.bridge.v1.ContinueAsNewWorkflowExecution.HeadersEntry
+	28, // 44: sidecar.bridge.v1.ContinueAsNewWorkflowExecution.search_attributes:type_name -> sidecar.bridge.v1.ContinueAsNewWorkflowExecution.SearchAttributesEntry
+	39, // 45: sidecar.bridge.v1.ContinueAsNewWorkflowExecution.retry_policy:type_name -> sidecar.bridge.v1.RetryPolicy
+	43, // 46: sidecar.bridge.v1.ContinueAsNewWorkflowExecution.initial_versioning_behavior:type_name -> sidecar.bridge.v1.VersioningBehavior
+	38, // 47: sidecar.bridge.v1.ContinueAsNewWorkflowExecution.backoff_start_interval:type_name -> google.protobuf.Duration
+	37, // 48: sidecar.bridge.v1.StartChildWorkflowExecution.input:type_name -> sidecar.bridge.v1.Payload
+	38, // 49: sidecar.bridge.v1.StartChildWorkflowExecution.workflow_execution_timeout:type_name -> google.protobuf.Duration
+	38, // 50: sidecar.bridge.v1.StartChildWorkflowExecution.workflow_run_timeout:type_name -> google.protobuf.Duration
+	38, // 51: sidecar.bridge.v1.StartChildWorkflowExecution.workflow_task_timeout:type_name -> google.protobuf.Duration
+	44, // 52: sidecar.bridge.v1.StartChildWorkflowExecution.parent_close_policy:type_name -> sidecar.bridge.v1.ParentClosePolicy
+	45, // 53: sidecar.bridge.v1.StartChildWorkflowExecution.workflow_id_reuse_policy:type_name -> sidecar.bridge.v1.WorkflowIdReusePolicy
+	39, // 54: sidecar.bridge.v1.StartChildWorkflowExecution.retry_policy:type_name -> sidecar.bridge.v1.RetryPolicy
+	29, // 55: sidecar.bridge.v1.StartChildWorkflowExecution.headers:type_name -> sidecar.bridge.v1.StartChildWorkflowExecution.HeadersEntry
+	30, // 56: sidecar.bridge.v1.StartChildWorkflowExecution.memo:type_name -> sidecar.bridge.v1.StartChildWorkflowExecution.MemoEntry
+	31, // 57: sidecar.bridge.v1.StartChildWorkflowExecution.search_attributes:type_name -> sidecar.bridge.v1.StartChildWorkflowExecution.SearchAttributesEntry
+	40, // 58: sidecar.bridge.v1.StartChildWorkflowExecution.cancellation_type:type_name -> sidecar.bridge.v1.CancellationType
+	41, // 59: sidecar.bridge.v1.StartChildWorkflowExecution.priority:type_name -> sidecar.bridge.v1.Priority
+	14, // 60: sidecar.bridge.v1.SignalExternalWorkflowExecution.workflow_execution:type_name -> sidecar.bridge.v1.NamespacedWorkflowExecution
+	37, // 61: sidecar.bridge.v1.SignalExternalWorkflowExecution.args:type_name -> sidecar.bridge.v1.Payload
+	32, // 62: sidecar.bridge.v1.SignalExternalWorkflowExecution.headers:type_name -> sidecar.bridge.v1.SignalExternalWorkflowExecution.HeadersEntry
+	14, // 63: sidecar.bridge.v1.RequestCancelExternalWorkflowExecution.workflow_execution:type_name -> sidecar.bridge.v1.NamespacedWorkflowExecution
+	17, // 64: sidecar.bridge.v1.UpdateResponse.accepted:type_name -> sidecar.bridge.v1.UpdateAccepted
+	42, // 65: sidecar.bridge.v1.UpdateResponse.rejected:type_name -> sidecar.bridge.v1.Failure
+	37, // 66: sidecar.bridge.v1.UpdateResponse.completed:type_name -> sidecar.bridge.v1.Payload
+	42, // 67: sidecar.bridge.v1.UpdateResponse.failed:type_name -> sidecar.bridge.v1.Failure
+	33, // 68: sidecar.bridge.v1.UpsertWorkflowSearchAttributes.search_attributes:type_name -> sidecar.bridge.v1.UpsertWorkflowSearchAttributes.SearchAttributesEntry
+	34, // 69: sidecar.bridge.v1.ModifyWorkflowProperties.upserted_memo:type_name -> sidecar.bridge.v1.ModifyWorkflowProperties.UpsertedMemoEntry
+	46, // 70: sidecar.bridge.v1.ScheduleLocalActivity.original_schedule_time:type_name -> google.protobuf.Timestamp
+	35, // 71: sidecar.bridge.v1.ScheduleLocalActivity.headers:type_name -> sidecar.bridge.v1.ScheduleLocalActivity.HeadersEntry
+	37, // 72: sidecar.bridge.v1.ScheduleLocalActivity.arguments:type_name -> sidecar.bridge.v1.Payload
+	38, // 73: sidecar.bridge.v1.ScheduleLocalActivity.schedule_to_close_timeout:type_name -> google.protobuf.Duration
+	38, // 74: sidecar.bridge.v1.ScheduleLocalActivity.schedule_to_start_timeout:type_name -> google.protobuf.Duration
+	38, // 75: sidecar.bridge.v1.ScheduleLocalActivity.start_to_close_timeout:type_name -> google.protobuf.Duration
+	39, // 76: sidecar.bridge.v1.ScheduleLocalActivity.retry_policy:type_name -> sidecar.bridge.v1.RetryPolicy
+	38, // 77: sidecar.bridge.v1.ScheduleLocalActivity.local_retry_threshold:type_name -> google.protobuf.Duration
+	40, // 78: sidecar.bridge.v1.ScheduleLocalActivity.cancellation_type:type_name -> sidecar.bridge.v1.CancellationType
+	37, // 79: sidecar.bridge.v1.ScheduleNexusOperation.input:type_name -> sidecar.bridge.v1.Payload
+	38, // 80: sidecar.bridge.v1.ScheduleNexusOperation.schedule_to_close_timeout:type_name -> google.protobuf.Duration
+	36, // 81: sidecar.bridge.v1.ScheduleNexusOperation.nexus_header:type_name -> sidecar.bridge.v1.ScheduleNexusOperation.NexusHeaderEntry
+	40, // 82: sidecar.bridge.v1.ScheduleNexusOperation.cancellation_type:type_name -> sidecar.bridge.v1.CancellationType
+	38, // 83: sidecar.bridge.v1.ScheduleNexusOperation.schedule_to_start_timeout:type_name -> google.protobuf.Duration
+	38, // 84: sidecar.bridge.v1.ScheduleNexusOperation.start_to_close_timeout:type_name -> google.protobuf.Duration
+	37, // 85: sidecar.bridge.v1.ScheduleActivity.HeadersEntry.value:type_name -> sidecar.bridge.v1.Payload
+	37, // 86: sidecar.bridge.v1.ContinueAsNewWorkflowExecution.MemoEntry.value:type_name -> sidecar.bridge.v1.Payload
+	37, // 87: sidecar.bridge.v1.ContinueAsNewWorkflowExecution.HeadersEntry.value:type_name -> sidecar.bridge.v1.Payload
+	37, // 88: sidecar.bridge.v1.ContinueAsNewWorkflowExecution.SearchAttributesEntry.value:type_name -> sidecar.bridge.v1.Payload
+	37, // 89: sidecar.bridge.v1.StartChildWorkflowExecution.HeadersEntry.value:type_name -> sidecar.bridge.v1.Payload
+	37, // 90: sidecar.bridge.v1.StartChildWorkflowExecution.MemoEntry.value:type_name -> sidecar.bridge.v1.Payload
+	37, // 91: sidecar.bridge.v1.StartChildWorkflowExecution.SearchAttributesEntry.value:type_name -> sidecar.bridge.v1.Payload
+	37, // 92: sidecar.bridge.v1.SignalExternalWorkflowExecution.HeadersEntry.value:type_name -> sidecar.bridge.v1.Payload
+	37, // 93: sidecar.bridge.v1.UpsertWorkflowSearchAttributes.SearchAttributesEntry.value:type_name -> sidecar.bridge.v1.Payload
+	37, // 94: sidecar.bridge.v1.ModifyWorkflowProperties.UpsertedMemoEntry.value:type_name -> sidecar.bridge.v1.Payload
+	37, // 95: sidecar.bridge.v1.ScheduleLocalActivity.HeadersEntry.value:type_name -> sidecar.bridge.v1.Payload
+	96, // [96:96] is the sub-list for method output_type
+	96, // [96:96] is the sub-list for method input_type
+	96, // [96:96] is the sub-list for extension type_name
+	96, // [96:96] is the sub-list for extension extendee
+	0,  // [0:96] is the sub-list for field type_name
 }
 
 func init() { file_sidecar_bridge_v1_workflow_commands_proto_init() }
@@ -2716,15 +2812,15 @@ func file_sidecar_bridge_v1_workflow_commands_proto_init() {
 		(*WorkflowCommand_ScheduleNexusOperation)(nil),
 		(*WorkflowCommand_RequestCancelNexusOperation)(nil),
 	}
-	file_sidecar_bridge_v1_workflow_commands_proto_msgTypes[5].OneofWrappers = []any{
+	file_sidecar_bridge_v1_workflow_commands_proto_msgTypes[6].OneofWrappers = []any{
 		(*QueryResult_Succeeded)(nil),
 		(*QueryResult_Failed)(nil),
 	}
-	file_sidecar_bridge_v1_workflow_commands_proto_msgTypes[12].OneofWrappers = []any{
+	file_sidecar_bridge_v1_workflow_commands_proto_msgTypes[13].OneofWrappers = []any{
 		(*SignalExternalWorkflowExecution_WorkflowExecution)(nil),
 		(*SignalExternalWorkflowExecution_ChildWorkflowId)(nil),
 	}
-	file_sidecar_bridge_v1_workflow_commands_proto_msgTypes[15].OneofWrappers = []any{
+	file_sidecar_bridge_v1_workflow_commands_proto_msgTypes[16].OneofWrappers = []any{
 		(*UpdateResponse_Accepted)(nil),
 		(*UpdateResponse_Rejected)(nil),
 		(*UpdateResponse_Completed)(nil),
@@ -2736,7 +2832,7 @@ func file_sidecar_bridge_v1_workflow_commands_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_sidecar_bridge_v1_workflow_commands_proto_rawDesc), len(file_sidecar_bridge_v1_workflow_commands_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   36,
+			NumMessages:   37,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

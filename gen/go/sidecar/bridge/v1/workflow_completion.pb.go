@@ -193,8 +193,13 @@ type WorkflowActivationSuccess struct {
 	Commands []*WorkflowCommand `protobuf:"bytes,1,rep,name=commands,proto3" json:"commands,omitempty"`
 	// The run's versioning behaviour, for versioned workers.
 	VersioningBehavior VersioningBehavior `protobuf:"varint,2,opt,name=versioning_behavior,json=versioningBehavior,proto3,enum=sidecar.bridge.v1.VersioningBehavior" json:"versioning_behavior,omitempty"`
-	unknownFields      protoimpl.UnknownFields
-	sizeCache          protoimpl.SizeCache
+	// The app's internal flags this activation used that
+	// WorkflowActivation.available_internal_flags did not list; the sidecar
+	// records them in history (as sdk-core's lang flags) so replays make the
+	// same choices.
+	UsedInternalFlags []uint32 `protobuf:"varint,3,rep,packed,name=used_internal_flags,json=usedInternalFlags,proto3" json:"used_internal_flags,omitempty"`
+	unknownFields     protoimpl.UnknownFields
+	sizeCache         protoimpl.SizeCache
 }
 
 func (x *WorkflowActivationSuccess) Reset() {
@@ -239,6 +244,13 @@ func (x *WorkflowActivationSuccess) GetVersioningBehavior() VersioningBehavior {
 		return x.VersioningBehavior
 	}
 	return VersioningBehavior_VERSIONING_BEHAVIOR_UNSPECIFIED
+}
+
+func (x *WorkflowActivationSuccess) GetUsedInternalFlags() []uint32 {
+	if x != nil {
+		return x.UsedInternalFlags
+	}
+	return nil
 }
 
 // WorkflowActivationFailure fails an activation.
@@ -308,10 +320,11 @@ const file_sidecar_bridge_v1_workflow_completion_proto_rawDesc = "" +
 	"successful\x18\x02 \x01(\v2,.sidecar.bridge.v1.WorkflowActivationSuccessH\x00R\n" +
 	"successful\x12F\n" +
 	"\x06failed\x18\x03 \x01(\v2,.sidecar.bridge.v1.WorkflowActivationFailureH\x00R\x06failedB\b\n" +
-	"\x06status\"\xb3\x01\n" +
+	"\x06status\"\xe3\x01\n" +
 	"\x19WorkflowActivationSuccess\x12>\n" +
 	"\bcommands\x18\x01 \x03(\v2\".sidecar.bridge.v1.WorkflowCommandR\bcommands\x12V\n" +
-	"\x13versioning_behavior\x18\x02 \x01(\x0e2%.sidecar.bridge.v1.VersioningBehaviorR\x12versioningBehavior\"\x93\x01\n" +
+	"\x13versioning_behavior\x18\x02 \x01(\x0e2%.sidecar.bridge.v1.VersioningBehaviorR\x12versioningBehavior\x12.\n" +
+	"\x13used_internal_flags\x18\x03 \x03(\rR\x11usedInternalFlags\"\x93\x01\n" +
 	"\x19WorkflowActivationFailure\x124\n" +
 	"\afailure\x18\x01 \x01(\v2\x1a.sidecar.bridge.v1.FailureR\afailure\x12@\n" +
 	"\x05cause\x18\x02 \x01(\x0e2*.sidecar.bridge.v1.WorkflowTaskFailedCauseR\x05cause*\xa2\x02\n" +

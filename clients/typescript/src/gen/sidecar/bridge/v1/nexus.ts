@@ -41,7 +41,11 @@ export interface NexusTask {
     | Date
     | undefined;
   /** The handler must answer before this time (from the request timeout). */
-  deadline?: Date | undefined;
+  deadline?:
+    | Date
+    | undefined;
+  /** The Nexus endpoint the caller targeted. */
+  endpoint: string;
 }
 
 export interface NexusTask_HeadersEntry {
@@ -162,7 +166,14 @@ export interface NexusHandlerError {
 }
 
 function createBaseNexusTask(): NexusTask {
-  return { taskToken: Buffer.alloc(0), variant: undefined, headers: {}, scheduledTime: undefined, deadline: undefined };
+  return {
+    taskToken: Buffer.alloc(0),
+    variant: undefined,
+    headers: {},
+    scheduledTime: undefined,
+    deadline: undefined,
+    endpoint: "",
+  };
 }
 
 export const NexusTask: MessageFns<NexusTask> = {
@@ -189,6 +200,9 @@ export const NexusTask: MessageFns<NexusTask> = {
     }
     if (message.deadline !== undefined) {
       Timestamp.encode(toTimestamp(message.deadline), writer.uint32(58).fork()).join();
+    }
+    if (message.endpoint !== "") {
+      writer.uint32(66).string(message.endpoint);
     }
     return writer;
   },
@@ -265,6 +279,14 @@ export const NexusTask: MessageFns<NexusTask> = {
             message.deadline = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
             continue;
           }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.endpoint = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -317,6 +339,7 @@ export const NexusTask: MessageFns<NexusTask> = {
         ? fromJsonTimestamp(object.scheduled_time)
         : undefined,
       deadline: isSet(object.deadline) ? fromJsonTimestamp(object.deadline) : undefined,
+      endpoint: isSet(object.endpoint) ? globalThis.String(object.endpoint) : "",
     };
   },
 
@@ -346,6 +369,9 @@ export const NexusTask: MessageFns<NexusTask> = {
     }
     if (message.deadline !== undefined) {
       obj.deadline = message.deadline.toISOString();
+    }
+    if (message.endpoint !== "") {
+      obj.endpoint = message.endpoint;
     }
     return obj;
   },
@@ -387,6 +413,7 @@ export const NexusTask: MessageFns<NexusTask> = {
     );
     message.scheduledTime = object.scheduledTime ?? undefined;
     message.deadline = object.deadline ?? undefined;
+    message.endpoint = object.endpoint ?? "";
     return message;
   },
 };

@@ -127,6 +127,121 @@ export function startChildWorkflowExecutionFailedCauseToJSON(object: StartChildW
   }
 }
 
+/**
+ * SignalExternalWorkflowExecutionFailedCause says why a signal to another
+ * workflow failed. Values match temporal.api.enums.v1.SignalExternalWorkflowExecutionFailedCause.
+ */
+export enum SignalExternalWorkflowExecutionFailedCause {
+  /** SIGNAL_EXTERNAL_WORKFLOW_EXECUTION_FAILED_CAUSE_UNSPECIFIED - Not set (the signal was delivered). */
+  SIGNAL_EXTERNAL_WORKFLOW_EXECUTION_FAILED_CAUSE_UNSPECIFIED = 0,
+  /** SIGNAL_EXTERNAL_WORKFLOW_EXECUTION_FAILED_CAUSE_EXTERNAL_WORKFLOW_EXECUTION_NOT_FOUND - No such workflow is open. */
+  SIGNAL_EXTERNAL_WORKFLOW_EXECUTION_FAILED_CAUSE_EXTERNAL_WORKFLOW_EXECUTION_NOT_FOUND = 1,
+  /** SIGNAL_EXTERNAL_WORKFLOW_EXECUTION_FAILED_CAUSE_NAMESPACE_NOT_FOUND - The namespace does not exist. */
+  SIGNAL_EXTERNAL_WORKFLOW_EXECUTION_FAILED_CAUSE_NAMESPACE_NOT_FOUND = 2,
+  /** SIGNAL_EXTERNAL_WORKFLOW_EXECUTION_FAILED_CAUSE_SIGNAL_COUNT_LIMIT_EXCEEDED - The target has received too many signals. */
+  SIGNAL_EXTERNAL_WORKFLOW_EXECUTION_FAILED_CAUSE_SIGNAL_COUNT_LIMIT_EXCEEDED = 3,
+  UNRECOGNIZED = -1,
+}
+
+export function signalExternalWorkflowExecutionFailedCauseFromJSON(
+  object: any,
+): SignalExternalWorkflowExecutionFailedCause {
+  switch (object) {
+    case 0:
+    case "SIGNAL_EXTERNAL_WORKFLOW_EXECUTION_FAILED_CAUSE_UNSPECIFIED":
+      return SignalExternalWorkflowExecutionFailedCause.SIGNAL_EXTERNAL_WORKFLOW_EXECUTION_FAILED_CAUSE_UNSPECIFIED;
+    case 1:
+    case "SIGNAL_EXTERNAL_WORKFLOW_EXECUTION_FAILED_CAUSE_EXTERNAL_WORKFLOW_EXECUTION_NOT_FOUND":
+      return SignalExternalWorkflowExecutionFailedCause
+        .SIGNAL_EXTERNAL_WORKFLOW_EXECUTION_FAILED_CAUSE_EXTERNAL_WORKFLOW_EXECUTION_NOT_FOUND;
+    case 2:
+    case "SIGNAL_EXTERNAL_WORKFLOW_EXECUTION_FAILED_CAUSE_NAMESPACE_NOT_FOUND":
+      return SignalExternalWorkflowExecutionFailedCause
+        .SIGNAL_EXTERNAL_WORKFLOW_EXECUTION_FAILED_CAUSE_NAMESPACE_NOT_FOUND;
+    case 3:
+    case "SIGNAL_EXTERNAL_WORKFLOW_EXECUTION_FAILED_CAUSE_SIGNAL_COUNT_LIMIT_EXCEEDED":
+      return SignalExternalWorkflowExecutionFailedCause
+        .SIGNAL_EXTERNAL_WORKFLOW_EXECUTION_FAILED_CAUSE_SIGNAL_COUNT_LIMIT_EXCEEDED;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return SignalExternalWorkflowExecutionFailedCause.UNRECOGNIZED;
+  }
+}
+
+export function signalExternalWorkflowExecutionFailedCauseToJSON(
+  object: SignalExternalWorkflowExecutionFailedCause,
+): string {
+  switch (object) {
+    case SignalExternalWorkflowExecutionFailedCause.SIGNAL_EXTERNAL_WORKFLOW_EXECUTION_FAILED_CAUSE_UNSPECIFIED:
+      return "SIGNAL_EXTERNAL_WORKFLOW_EXECUTION_FAILED_CAUSE_UNSPECIFIED";
+    case SignalExternalWorkflowExecutionFailedCause
+      .SIGNAL_EXTERNAL_WORKFLOW_EXECUTION_FAILED_CAUSE_EXTERNAL_WORKFLOW_EXECUTION_NOT_FOUND:
+      return "SIGNAL_EXTERNAL_WORKFLOW_EXECUTION_FAILED_CAUSE_EXTERNAL_WORKFLOW_EXECUTION_NOT_FOUND";
+    case SignalExternalWorkflowExecutionFailedCause.SIGNAL_EXTERNAL_WORKFLOW_EXECUTION_FAILED_CAUSE_NAMESPACE_NOT_FOUND:
+      return "SIGNAL_EXTERNAL_WORKFLOW_EXECUTION_FAILED_CAUSE_NAMESPACE_NOT_FOUND";
+    case SignalExternalWorkflowExecutionFailedCause
+      .SIGNAL_EXTERNAL_WORKFLOW_EXECUTION_FAILED_CAUSE_SIGNAL_COUNT_LIMIT_EXCEEDED:
+      return "SIGNAL_EXTERNAL_WORKFLOW_EXECUTION_FAILED_CAUSE_SIGNAL_COUNT_LIMIT_EXCEEDED";
+    case SignalExternalWorkflowExecutionFailedCause.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
+/**
+ * CancelExternalWorkflowExecutionFailedCause says why a cancel request to
+ * another workflow failed. Values match temporal.api.enums.v1.CancelExternalWorkflowExecutionFailedCause.
+ */
+export enum CancelExternalWorkflowExecutionFailedCause {
+  /** CANCEL_EXTERNAL_WORKFLOW_EXECUTION_FAILED_CAUSE_UNSPECIFIED - Not set (the request was delivered). */
+  CANCEL_EXTERNAL_WORKFLOW_EXECUTION_FAILED_CAUSE_UNSPECIFIED = 0,
+  /** CANCEL_EXTERNAL_WORKFLOW_EXECUTION_FAILED_CAUSE_EXTERNAL_WORKFLOW_EXECUTION_NOT_FOUND - No such workflow is open. */
+  CANCEL_EXTERNAL_WORKFLOW_EXECUTION_FAILED_CAUSE_EXTERNAL_WORKFLOW_EXECUTION_NOT_FOUND = 1,
+  /** CANCEL_EXTERNAL_WORKFLOW_EXECUTION_FAILED_CAUSE_NAMESPACE_NOT_FOUND - The namespace does not exist. */
+  CANCEL_EXTERNAL_WORKFLOW_EXECUTION_FAILED_CAUSE_NAMESPACE_NOT_FOUND = 2,
+  UNRECOGNIZED = -1,
+}
+
+export function cancelExternalWorkflowExecutionFailedCauseFromJSON(
+  object: any,
+): CancelExternalWorkflowExecutionFailedCause {
+  switch (object) {
+    case 0:
+    case "CANCEL_EXTERNAL_WORKFLOW_EXECUTION_FAILED_CAUSE_UNSPECIFIED":
+      return CancelExternalWorkflowExecutionFailedCause.CANCEL_EXTERNAL_WORKFLOW_EXECUTION_FAILED_CAUSE_UNSPECIFIED;
+    case 1:
+    case "CANCEL_EXTERNAL_WORKFLOW_EXECUTION_FAILED_CAUSE_EXTERNAL_WORKFLOW_EXECUTION_NOT_FOUND":
+      return CancelExternalWorkflowExecutionFailedCause
+        .CANCEL_EXTERNAL_WORKFLOW_EXECUTION_FAILED_CAUSE_EXTERNAL_WORKFLOW_EXECUTION_NOT_FOUND;
+    case 2:
+    case "CANCEL_EXTERNAL_WORKFLOW_EXECUTION_FAILED_CAUSE_NAMESPACE_NOT_FOUND":
+      return CancelExternalWorkflowExecutionFailedCause
+        .CANCEL_EXTERNAL_WORKFLOW_EXECUTION_FAILED_CAUSE_NAMESPACE_NOT_FOUND;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return CancelExternalWorkflowExecutionFailedCause.UNRECOGNIZED;
+  }
+}
+
+export function cancelExternalWorkflowExecutionFailedCauseToJSON(
+  object: CancelExternalWorkflowExecutionFailedCause,
+): string {
+  switch (object) {
+    case CancelExternalWorkflowExecutionFailedCause.CANCEL_EXTERNAL_WORKFLOW_EXECUTION_FAILED_CAUSE_UNSPECIFIED:
+      return "CANCEL_EXTERNAL_WORKFLOW_EXECUTION_FAILED_CAUSE_UNSPECIFIED";
+    case CancelExternalWorkflowExecutionFailedCause
+      .CANCEL_EXTERNAL_WORKFLOW_EXECUTION_FAILED_CAUSE_EXTERNAL_WORKFLOW_EXECUTION_NOT_FOUND:
+      return "CANCEL_EXTERNAL_WORKFLOW_EXECUTION_FAILED_CAUSE_EXTERNAL_WORKFLOW_EXECUTION_NOT_FOUND";
+    case CancelExternalWorkflowExecutionFailedCause.CANCEL_EXTERNAL_WORKFLOW_EXECUTION_FAILED_CAUSE_NAMESPACE_NOT_FOUND:
+      return "CANCEL_EXTERNAL_WORKFLOW_EXECUTION_FAILED_CAUSE_NAMESPACE_NOT_FOUND";
+    case CancelExternalWorkflowExecutionFailedCause.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
 /** EvictionReason says why a run left the cache. */
 export enum EvictionReason {
   /** EVICTION_REASON_UNSPECIFIED - Not set. */
@@ -279,6 +394,18 @@ export interface WorkflowActivation {
   jobs: WorkflowActivationJob[];
   /** The build id of the worker deployment version handling this task, if versioned. */
   buildId: string;
+  /**
+   * The app's own internal flags (lang flags, in sdk-core's words) that
+   * history records as used, from every WorkflowTaskCompleted so far. A flag
+   * listed here must be honoured; one not listed may be used only when not
+   * replaying, and is then reported in WorkflowActivationSuccess.used_internal_flags.
+   */
+  availableInternalFlags: number[];
+  /**
+   * The server says the workflow's target worker deployment version changed
+   * since the run's last task (an auto-upgrade candidate may continue as new).
+   */
+  targetWorkerDeploymentVersionChanged: boolean;
 }
 
 /** WorkflowActivationJob is one thing that happened to a run. */
@@ -416,6 +543,11 @@ export interface InitializeWorkflow {
   taskQueue: string;
   /** The namespace the run is in. */
   namespace: string;
+  /**
+   * The run id of the first run of this execution (kept across resets,
+   * unlike first_execution_run_id which follows continue-as-new chains).
+   */
+  originalExecutionRunId: string;
 }
 
 export interface InitializeWorkflow_HeadersEntry {
@@ -524,6 +656,8 @@ export interface SignalWorkflow {
   identity: string;
   /** Headers set by the sender. */
   headers: { [key: string]: Payload };
+  /** The event id of the WorkflowExecutionSignaled event. */
+  originatingEventId: bigint;
 }
 
 export interface SignalWorkflow_HeadersEntry {
@@ -689,7 +823,11 @@ export interface ResolveSignalExternalWorkflow {
   /** Sequence number of the SignalExternalWorkflowExecution command. */
   seq: number;
   /** Unset on success; why it failed otherwise. */
-  failure?: Failure | undefined;
+  failure?:
+    | Failure
+    | undefined;
+  /** On failure, the server's cause. */
+  cause: SignalExternalWorkflowExecutionFailedCause;
 }
 
 /** ResolveRequestCancelExternalWorkflow says whether a cancel request to another workflow was delivered. */
@@ -697,7 +835,11 @@ export interface ResolveRequestCancelExternalWorkflow {
   /** Sequence number of the RequestCancelExternalWorkflowExecution command. */
   seq: number;
   /** Unset on success; why it failed otherwise. */
-  failure?: Failure | undefined;
+  failure?:
+    | Failure
+    | undefined;
+  /** On failure, the server's cause. */
+  cause: CancelExternalWorkflowExecutionFailedCause;
 }
 
 /** ResolveNexusOperationStart says whether a Nexus operation started. */
@@ -768,6 +910,8 @@ function createBaseWorkflowActivation(): WorkflowActivation {
     suggestContinueAsNewReasons: [],
     jobs: [],
     buildId: "",
+    availableInternalFlags: [],
+    targetWorkerDeploymentVersionChanged: false,
   };
 }
 
@@ -809,6 +953,16 @@ export const WorkflowActivation: MessageFns<WorkflowActivation> = {
     }
     if (message.buildId !== "") {
       writer.uint32(74).string(message.buildId);
+    }
+    if (message.availableInternalFlags.length !== 0) {
+      writer.uint32(82).fork();
+      for (const v of message.availableInternalFlags) {
+        writer.uint32(v);
+      }
+      writer.join();
+    }
+    if (message.targetWorkerDeploymentVersionChanged !== false) {
+      writer.uint32(88).bool(message.targetWorkerDeploymentVersionChanged);
     }
     return writer;
   },
@@ -908,6 +1062,32 @@ export const WorkflowActivation: MessageFns<WorkflowActivation> = {
             message.buildId = reader.string();
             continue;
           }
+          case 10: {
+            if (tag === 80) {
+              message.availableInternalFlags.push(reader.uint32());
+
+              continue;
+            }
+
+            if (tag === 82) {
+              const end2 = reader.uint32() + reader.pos;
+              while (reader.pos < end2) {
+                message.availableInternalFlags.push(reader.uint32());
+              }
+
+              continue;
+            }
+
+            break;
+          }
+          case 11: {
+            if (tag !== 88) {
+              break;
+            }
+
+            message.targetWorkerDeploymentVersionChanged = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -961,6 +1141,16 @@ export const WorkflowActivation: MessageFns<WorkflowActivation> = {
         : isSet(object.build_id)
         ? globalThis.String(object.build_id)
         : "",
+      availableInternalFlags: globalThis.Array.isArray(object?.availableInternalFlags)
+        ? object.availableInternalFlags.map((e: any) => globalThis.Number(e))
+        : globalThis.Array.isArray(object?.available_internal_flags)
+        ? object.available_internal_flags.map((e: any) => globalThis.Number(e))
+        : [],
+      targetWorkerDeploymentVersionChanged: isSet(object.targetWorkerDeploymentVersionChanged)
+        ? globalThis.Boolean(object.targetWorkerDeploymentVersionChanged)
+        : isSet(object.target_worker_deployment_version_changed)
+        ? globalThis.Boolean(object.target_worker_deployment_version_changed)
+        : false,
     };
   },
 
@@ -995,6 +1185,12 @@ export const WorkflowActivation: MessageFns<WorkflowActivation> = {
     if (message.buildId !== "") {
       obj.buildId = message.buildId;
     }
+    if (message.availableInternalFlags?.length) {
+      obj.availableInternalFlags = message.availableInternalFlags.map((e) => Math.round(e));
+    }
+    if (message.targetWorkerDeploymentVersionChanged !== false) {
+      obj.targetWorkerDeploymentVersionChanged = message.targetWorkerDeploymentVersionChanged;
+    }
     return obj;
   },
 
@@ -1016,6 +1212,8 @@ export const WorkflowActivation: MessageFns<WorkflowActivation> = {
     message.suggestContinueAsNewReasons = object.suggestContinueAsNewReasons?.map((e) => e) || [];
     message.jobs = object.jobs?.map((e) => WorkflowActivationJob.fromPartial(e)) || [];
     message.buildId = object.buildId ?? "";
+    message.availableInternalFlags = object.availableInternalFlags?.map((e) => e) || [];
+    message.targetWorkerDeploymentVersionChanged = object.targetWorkerDeploymentVersionChanged ?? false;
     return message;
   },
 };
@@ -1548,6 +1746,7 @@ function createBaseInitializeWorkflow(): InitializeWorkflow {
     priority: undefined,
     taskQueue: "",
     namespace: "",
+    originalExecutionRunId: "",
   };
 }
 
@@ -1636,6 +1835,9 @@ export const InitializeWorkflow: MessageFns<InitializeWorkflow> = {
     }
     if (message.namespace !== "") {
       writer.uint32(218).string(message.namespace);
+    }
+    if (message.originalExecutionRunId !== "") {
+      writer.uint32(226).string(message.originalExecutionRunId);
     }
     return writer;
   },
@@ -1878,6 +2080,14 @@ export const InitializeWorkflow: MessageFns<InitializeWorkflow> = {
             message.namespace = reader.string();
             continue;
           }
+          case 28: {
+            if (tag !== 226) {
+              break;
+            }
+
+            message.originalExecutionRunId = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2049,6 +2259,11 @@ export const InitializeWorkflow: MessageFns<InitializeWorkflow> = {
         ? globalThis.String(object.task_queue)
         : "",
       namespace: isSet(object.namespace) ? globalThis.String(object.namespace) : "",
+      originalExecutionRunId: isSet(object.originalExecutionRunId)
+        ? globalThis.String(object.originalExecutionRunId)
+        : isSet(object.original_execution_run_id)
+        ? globalThis.String(object.original_execution_run_id)
+        : "",
     };
   },
 
@@ -2153,6 +2368,9 @@ export const InitializeWorkflow: MessageFns<InitializeWorkflow> = {
     if (message.namespace !== "") {
       obj.namespace = message.namespace;
     }
+    if (message.originalExecutionRunId !== "") {
+      obj.originalExecutionRunId = message.originalExecutionRunId;
+    }
     return obj;
   },
 
@@ -2236,6 +2454,7 @@ export const InitializeWorkflow: MessageFns<InitializeWorkflow> = {
       : undefined;
     message.taskQueue = object.taskQueue ?? "";
     message.namespace = object.namespace ?? "";
+    message.originalExecutionRunId = object.originalExecutionRunId ?? "";
     return message;
   },
 };
@@ -3252,7 +3471,7 @@ export const DoBackoff: MessageFns<DoBackoff> = {
 };
 
 function createBaseSignalWorkflow(): SignalWorkflow {
-  return { signalName: "", input: [], identity: "", headers: {} };
+  return { signalName: "", input: [], identity: "", headers: {}, originatingEventId: 0n };
 }
 
 export const SignalWorkflow: MessageFns<SignalWorkflow> = {
@@ -3269,6 +3488,12 @@ export const SignalWorkflow: MessageFns<SignalWorkflow> = {
     globalThis.Object.entries(message.headers).forEach(([key, value]: [string, Payload]) => {
       SignalWorkflow_HeadersEntry.encode({ key: key as any, value }, writer.uint32(34).fork()).join();
     });
+    if (message.originatingEventId !== 0n) {
+      if (BigInt.asIntN(64, message.originatingEventId) !== message.originatingEventId) {
+        throw new globalThis.Error("value provided for field message.originatingEventId of type int64 too large");
+      }
+      writer.uint32(40).int64(message.originatingEventId);
+    }
     return writer;
   },
 
@@ -3320,6 +3545,14 @@ export const SignalWorkflow: MessageFns<SignalWorkflow> = {
             }
             continue;
           }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.originatingEventId = reader.int64() as bigint;
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -3355,6 +3588,11 @@ export const SignalWorkflow: MessageFns<SignalWorkflow> = {
           {},
         )
         : {},
+      originatingEventId: isSet(object.originatingEventId)
+        ? BigInt(object.originatingEventId)
+        : isSet(object.originating_event_id)
+        ? BigInt(object.originating_event_id)
+        : 0n,
     };
   },
 
@@ -3378,6 +3616,9 @@ export const SignalWorkflow: MessageFns<SignalWorkflow> = {
         });
       }
     }
+    if (message.originatingEventId !== 0n) {
+      obj.originatingEventId = message.originatingEventId.toString();
+    }
     return obj;
   },
 
@@ -3398,6 +3639,9 @@ export const SignalWorkflow: MessageFns<SignalWorkflow> = {
       },
       {},
     );
+    message.originatingEventId = (object.originatingEventId !== undefined && object.originatingEventId !== null)
+      ? BigInt(object.originatingEventId)
+      : 0n;
     return message;
   },
 };
@@ -5092,7 +5336,7 @@ export const ChildWorkflowResultCancelled: MessageFns<ChildWorkflowResultCancell
 };
 
 function createBaseResolveSignalExternalWorkflow(): ResolveSignalExternalWorkflow {
-  return { seq: 0, failure: undefined };
+  return { seq: 0, failure: undefined, cause: 0 };
 }
 
 export const ResolveSignalExternalWorkflow: MessageFns<ResolveSignalExternalWorkflow> = {
@@ -5102,6 +5346,9 @@ export const ResolveSignalExternalWorkflow: MessageFns<ResolveSignalExternalWork
     }
     if (message.failure !== undefined) {
       Failure.encode(message.failure, writer.uint32(18).fork()).join();
+    }
+    if (message.cause !== 0) {
+      writer.uint32(24).int32(message.cause);
     }
     return writer;
   },
@@ -5135,6 +5382,14 @@ export const ResolveSignalExternalWorkflow: MessageFns<ResolveSignalExternalWork
             message.failure = Failure.decode(reader, reader.uint32());
             continue;
           }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.cause = reader.int32() as any;
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -5151,6 +5406,7 @@ export const ResolveSignalExternalWorkflow: MessageFns<ResolveSignalExternalWork
     return {
       seq: isSet(object.seq) ? globalThis.Number(object.seq) : 0,
       failure: isSet(object.failure) ? Failure.fromJSON(object.failure) : undefined,
+      cause: isSet(object.cause) ? signalExternalWorkflowExecutionFailedCauseFromJSON(object.cause) : 0,
     };
   },
 
@@ -5161,6 +5417,9 @@ export const ResolveSignalExternalWorkflow: MessageFns<ResolveSignalExternalWork
     }
     if (message.failure !== undefined) {
       obj.failure = Failure.toJSON(message.failure);
+    }
+    if (message.cause !== 0) {
+      obj.cause = signalExternalWorkflowExecutionFailedCauseToJSON(message.cause);
     }
     return obj;
   },
@@ -5176,12 +5435,13 @@ export const ResolveSignalExternalWorkflow: MessageFns<ResolveSignalExternalWork
     message.failure = (object.failure !== undefined && object.failure !== null)
       ? Failure.fromPartial(object.failure)
       : undefined;
+    message.cause = object.cause ?? 0;
     return message;
   },
 };
 
 function createBaseResolveRequestCancelExternalWorkflow(): ResolveRequestCancelExternalWorkflow {
-  return { seq: 0, failure: undefined };
+  return { seq: 0, failure: undefined, cause: 0 };
 }
 
 export const ResolveRequestCancelExternalWorkflow: MessageFns<ResolveRequestCancelExternalWorkflow> = {
@@ -5191,6 +5451,9 @@ export const ResolveRequestCancelExternalWorkflow: MessageFns<ResolveRequestCanc
     }
     if (message.failure !== undefined) {
       Failure.encode(message.failure, writer.uint32(18).fork()).join();
+    }
+    if (message.cause !== 0) {
+      writer.uint32(24).int32(message.cause);
     }
     return writer;
   },
@@ -5224,6 +5487,14 @@ export const ResolveRequestCancelExternalWorkflow: MessageFns<ResolveRequestCanc
             message.failure = Failure.decode(reader, reader.uint32());
             continue;
           }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.cause = reader.int32() as any;
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -5240,6 +5511,7 @@ export const ResolveRequestCancelExternalWorkflow: MessageFns<ResolveRequestCanc
     return {
       seq: isSet(object.seq) ? globalThis.Number(object.seq) : 0,
       failure: isSet(object.failure) ? Failure.fromJSON(object.failure) : undefined,
+      cause: isSet(object.cause) ? cancelExternalWorkflowExecutionFailedCauseFromJSON(object.cause) : 0,
     };
   },
 
@@ -5250,6 +5522,9 @@ export const ResolveRequestCancelExternalWorkflow: MessageFns<ResolveRequestCanc
     }
     if (message.failure !== undefined) {
       obj.failure = Failure.toJSON(message.failure);
+    }
+    if (message.cause !== 0) {
+      obj.cause = cancelExternalWorkflowExecutionFailedCauseToJSON(message.cause);
     }
     return obj;
   },
@@ -5267,6 +5542,7 @@ export const ResolveRequestCancelExternalWorkflow: MessageFns<ResolveRequestCanc
     message.failure = (object.failure !== undefined && object.failure !== null)
       ? Failure.fromPartial(object.failure)
       : undefined;
+    message.cause = object.cause ?? 0;
     return message;
   },
 };

@@ -103,6 +103,24 @@ export interface WorkflowCommand {
     | undefined;
   /** Optional summary shown in Temporal's UI for the event this command creates. */
   userMetadataSummary: string;
+  /**
+   * Summary and details for Temporal's UI as the app's data converter
+   * encoded them; when set, user_metadata_summary is ignored.
+   */
+  userMetadata?: UserMetadata | undefined;
+}
+
+/**
+ * UserMetadata is what Temporal's UI shows for an event.
+ * Wire-compatible with temporal.api.sdk.v1.UserMetadata.
+ */
+export interface UserMetadata {
+  /** A single-line summary. */
+  summary?:
+    | Payload
+    | undefined;
+  /** Longer details, possibly multi-line. */
+  details?: Payload | undefined;
 }
 
 /** StartTimer starts a timer; a FireTimer job with the same seq follows when it fires. */
@@ -207,6 +225,8 @@ export interface FailWorkflowExecution {
 
 /** CancelWorkflowExecution closes the run as cancelled, after a CancelWorkflow job. */
 export interface CancelWorkflowExecution {
+  /** Values recorded with the cancellation. */
+  details: Payload[];
 }
 
 /**
@@ -240,6 +260,8 @@ export interface ContinueAsNewWorkflowExecution {
     | undefined;
   /** The versioning behaviour of the new run, for versioned workers. */
   initialVersioningBehavior: VersioningBehavior;
+  /** How long the server waits before starting the new run. Unset means none. */
+  backoffStartInterval?: Duration | undefined;
 }
 
 export interface ContinueAsNewWorkflowExecution_MemoEntry {
@@ -554,7 +576,7 @@ export interface RequestCancelNexusOperation {
 }
 
 function createBaseWorkflowCommand(): WorkflowCommand {
-  return { variant: undefined, userMetadataSummary: "" };
+  return { variant: undefined, userMetadataSummary: "", userMetadata: undefined };
 }
 
 export const WorkflowCommand: MessageFns<WorkflowCommand> = {
@@ -626,6 +648,9 @@ export const WorkflowCommand: MessageFns<WorkflowCommand> = {
     }
     if (message.userMetadataSummary !== "") {
       writer.uint32(802).string(message.userMetadataSummary);
+    }
+    if (message.userMetadata !== undefined) {
+      UserMetadata.encode(message.userMetadata, writer.uint32(810).fork()).join();
     }
     return writer;
   },
@@ -864,6 +889,14 @@ export const WorkflowCommand: MessageFns<WorkflowCommand> = {
             message.userMetadataSummary = reader.string();
             continue;
           }
+          case 101: {
+            if (tag !== 810) {
+              break;
+            }
+
+            message.userMetadata = UserMetadata.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1031,6 +1064,11 @@ export const WorkflowCommand: MessageFns<WorkflowCommand> = {
         : isSet(object.user_metadata_summary)
         ? globalThis.String(object.user_metadata_summary)
         : "",
+      userMetadata: isSet(object.userMetadata)
+        ? UserMetadata.fromJSON(object.userMetadata)
+        : isSet(object.user_metadata)
+        ? UserMetadata.fromJSON(object.user_metadata)
+        : undefined,
     };
   },
 
@@ -1081,6 +1119,9 @@ export const WorkflowCommand: MessageFns<WorkflowCommand> = {
     }
     if (message.userMetadataSummary !== "") {
       obj.userMetadataSummary = message.userMetadataSummary;
+    }
+    if (message.userMetadata !== undefined) {
+      obj.userMetadata = UserMetadata.toJSON(message.userMetadata);
     }
     return obj;
   },
@@ -1264,6 +1305,98 @@ export const WorkflowCommand: MessageFns<WorkflowCommand> = {
       }
     }
     message.userMetadataSummary = object.userMetadataSummary ?? "";
+    message.userMetadata = (object.userMetadata !== undefined && object.userMetadata !== null)
+      ? UserMetadata.fromPartial(object.userMetadata)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseUserMetadata(): UserMetadata {
+  return { summary: undefined, details: undefined };
+}
+
+export const UserMetadata: MessageFns<UserMetadata> = {
+  encode(message: UserMetadata, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.summary !== undefined) {
+      Payload.encode(message.summary, writer.uint32(10).fork()).join();
+    }
+    if (message.details !== undefined) {
+      Payload.encode(message.details, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): UserMetadata {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseUserMetadata();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.summary = Payload.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.details = Payload.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): UserMetadata {
+    return {
+      summary: isSet(object.summary) ? Payload.fromJSON(object.summary) : undefined,
+      details: isSet(object.details) ? Payload.fromJSON(object.details) : undefined,
+    };
+  },
+
+  toJSON(message: UserMetadata): unknown {
+    const obj: any = {};
+    if (message.summary !== undefined) {
+      obj.summary = Payload.toJSON(message.summary);
+    }
+    if (message.details !== undefined) {
+      obj.details = Payload.toJSON(message.details);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<UserMetadata>, I>>(base?: I): UserMetadata {
+    return UserMetadata.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<UserMetadata>, I>>(object: I): UserMetadata {
+    const message = createBaseUserMetadata();
+    message.summary = (object.summary !== undefined && object.summary !== null)
+      ? Payload.fromPartial(object.summary)
+      : undefined;
+    message.details = (object.details !== undefined && object.details !== null)
+      ? Payload.fromPartial(object.details)
+      : undefined;
     return message;
   },
 };
@@ -2220,11 +2353,14 @@ export const FailWorkflowExecution: MessageFns<FailWorkflowExecution> = {
 };
 
 function createBaseCancelWorkflowExecution(): CancelWorkflowExecution {
-  return {};
+  return { details: [] };
 }
 
 export const CancelWorkflowExecution: MessageFns<CancelWorkflowExecution> = {
-  encode(_: CancelWorkflowExecution, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+  encode(message: CancelWorkflowExecution, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.details) {
+      Payload.encode(v!, writer.uint32(10).fork()).join();
+    }
     return writer;
   },
 
@@ -2241,6 +2377,14 @@ export const CancelWorkflowExecution: MessageFns<CancelWorkflowExecution> = {
       while (reader.pos < end) {
         const tag = reader.uint32();
         switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.details.push(Payload.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2253,20 +2397,26 @@ export const CancelWorkflowExecution: MessageFns<CancelWorkflowExecution> = {
     }
   },
 
-  fromJSON(_: any): CancelWorkflowExecution {
-    return {};
+  fromJSON(object: any): CancelWorkflowExecution {
+    return {
+      details: globalThis.Array.isArray(object?.details) ? object.details.map((e: any) => Payload.fromJSON(e)) : [],
+    };
   },
 
-  toJSON(_: CancelWorkflowExecution): unknown {
+  toJSON(message: CancelWorkflowExecution): unknown {
     const obj: any = {};
+    if (message.details?.length) {
+      obj.details = message.details.map((e) => Payload.toJSON(e));
+    }
     return obj;
   },
 
   create<I extends Exact<DeepPartial<CancelWorkflowExecution>, I>>(base?: I): CancelWorkflowExecution {
     return CancelWorkflowExecution.fromPartial(base ?? ({} as any));
   },
-  fromPartial<I extends Exact<DeepPartial<CancelWorkflowExecution>, I>>(_: I): CancelWorkflowExecution {
+  fromPartial<I extends Exact<DeepPartial<CancelWorkflowExecution>, I>>(object: I): CancelWorkflowExecution {
     const message = createBaseCancelWorkflowExecution();
+    message.details = object.details?.map((e) => Payload.fromPartial(e)) || [];
     return message;
   },
 };
@@ -2283,6 +2433,7 @@ function createBaseContinueAsNewWorkflowExecution(): ContinueAsNewWorkflowExecut
     searchAttributes: {},
     retryPolicy: undefined,
     initialVersioningBehavior: 0,
+    backoffStartInterval: undefined,
   };
 }
 
@@ -2318,6 +2469,9 @@ export const ContinueAsNewWorkflowExecution: MessageFns<ContinueAsNewWorkflowExe
     }
     if (message.initialVersioningBehavior !== 0) {
       writer.uint32(80).int32(message.initialVersioningBehavior);
+    }
+    if (message.backoffStartInterval !== undefined) {
+      Duration.encode(message.backoffStartInterval, writer.uint32(90).fork()).join();
     }
     return writer;
   },
@@ -2424,6 +2578,14 @@ export const ContinueAsNewWorkflowExecution: MessageFns<ContinueAsNewWorkflowExe
             message.initialVersioningBehavior = reader.int32() as any;
             continue;
           }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            message.backoffStartInterval = Duration.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2526,6 +2688,11 @@ export const ContinueAsNewWorkflowExecution: MessageFns<ContinueAsNewWorkflowExe
         : isSet(object.initial_versioning_behavior)
         ? versioningBehaviorFromJSON(object.initial_versioning_behavior)
         : 0,
+      backoffStartInterval: isSet(object.backoffStartInterval)
+        ? Duration.fromJSON(object.backoffStartInterval)
+        : isSet(object.backoff_start_interval)
+        ? Duration.fromJSON(object.backoff_start_interval)
+        : undefined,
     };
   },
 
@@ -2579,6 +2746,9 @@ export const ContinueAsNewWorkflowExecution: MessageFns<ContinueAsNewWorkflowExe
     if (message.initialVersioningBehavior !== 0) {
       obj.initialVersioningBehavior = versioningBehaviorToJSON(message.initialVersioningBehavior);
     }
+    if (message.backoffStartInterval !== undefined) {
+      obj.backoffStartInterval = Duration.toJSON(message.backoffStartInterval);
+    }
     return obj;
   },
 
@@ -2629,6 +2799,9 @@ export const ContinueAsNewWorkflowExecution: MessageFns<ContinueAsNewWorkflowExe
       ? RetryPolicy.fromPartial(object.retryPolicy)
       : undefined;
     message.initialVersioningBehavior = object.initialVersioningBehavior ?? 0;
+    message.backoffStartInterval = (object.backoffStartInterval !== undefined && object.backoffStartInterval !== null)
+      ? Duration.fromPartial(object.backoffStartInterval)
+      : undefined;
     return message;
   },
 };

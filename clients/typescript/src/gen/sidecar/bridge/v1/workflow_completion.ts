@@ -107,6 +107,13 @@ export interface WorkflowActivationSuccess {
   commands: WorkflowCommand[];
   /** The run's versioning behaviour, for versioned workers. */
   versioningBehavior: VersioningBehavior;
+  /**
+   * The app's internal flags this activation used that
+   * WorkflowActivation.available_internal_flags did not list; the sidecar
+   * records them in history (as sdk-core's lang flags) so replays make the
+   * same choices.
+   */
+  usedInternalFlags: number[];
 }
 
 /** WorkflowActivationFailure fails an activation. */
@@ -244,7 +251,7 @@ export const WorkflowActivationCompletion: MessageFns<WorkflowActivationCompleti
 };
 
 function createBaseWorkflowActivationSuccess(): WorkflowActivationSuccess {
-  return { commands: [], versioningBehavior: 0 };
+  return { commands: [], versioningBehavior: 0, usedInternalFlags: [] };
 }
 
 export const WorkflowActivationSuccess: MessageFns<WorkflowActivationSuccess> = {
@@ -254,6 +261,13 @@ export const WorkflowActivationSuccess: MessageFns<WorkflowActivationSuccess> = 
     }
     if (message.versioningBehavior !== 0) {
       writer.uint32(16).int32(message.versioningBehavior);
+    }
+    if (message.usedInternalFlags.length !== 0) {
+      writer.uint32(26).fork();
+      for (const v of message.usedInternalFlags) {
+        writer.uint32(v);
+      }
+      writer.join();
     }
     return writer;
   },
@@ -287,6 +301,24 @@ export const WorkflowActivationSuccess: MessageFns<WorkflowActivationSuccess> = 
             message.versioningBehavior = reader.int32() as any;
             continue;
           }
+          case 3: {
+            if (tag === 24) {
+              message.usedInternalFlags.push(reader.uint32());
+
+              continue;
+            }
+
+            if (tag === 26) {
+              const end2 = reader.uint32() + reader.pos;
+              while (reader.pos < end2) {
+                message.usedInternalFlags.push(reader.uint32());
+              }
+
+              continue;
+            }
+
+            break;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -309,6 +341,11 @@ export const WorkflowActivationSuccess: MessageFns<WorkflowActivationSuccess> = 
         : isSet(object.versioning_behavior)
         ? versioningBehaviorFromJSON(object.versioning_behavior)
         : 0,
+      usedInternalFlags: globalThis.Array.isArray(object?.usedInternalFlags)
+        ? object.usedInternalFlags.map((e: any) => globalThis.Number(e))
+        : globalThis.Array.isArray(object?.used_internal_flags)
+        ? object.used_internal_flags.map((e: any) => globalThis.Number(e))
+        : [],
     };
   },
 
@@ -320,6 +357,9 @@ export const WorkflowActivationSuccess: MessageFns<WorkflowActivationSuccess> = 
     if (message.versioningBehavior !== 0) {
       obj.versioningBehavior = versioningBehaviorToJSON(message.versioningBehavior);
     }
+    if (message.usedInternalFlags?.length) {
+      obj.usedInternalFlags = message.usedInternalFlags.map((e) => Math.round(e));
+    }
     return obj;
   },
 
@@ -330,6 +370,7 @@ export const WorkflowActivationSuccess: MessageFns<WorkflowActivationSuccess> = 
     const message = createBaseWorkflowActivationSuccess();
     message.commands = object.commands?.map((e) => WorkflowCommand.fromPartial(e)) || [];
     message.versioningBehavior = object.versioningBehavior ?? 0;
+    message.usedInternalFlags = object.usedInternalFlags?.map((e) => e) || [];
     return message;
   },
 };

@@ -26,7 +26,7 @@ from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__
 from temporal_sidecar.proto.sidecar.bridge.v1 import common_pb2 as sidecar_dot_bridge_dot_v1_dot_common__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1dsidecar/bridge/v1/nexus.proto\x12\x11sidecar.bridge.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1esidecar/bridge/v1/common.proto\"\xa1\x04\n\tNexusTask\x12\x1d\n\ntask_token\x18\x01 \x01(\x0cR\ttaskToken\x12Q\n\x0fstart_operation\x18\x02 \x01(\x0b\x32&.sidecar.bridge.v1.StartNexusOperationH\x00R\x0estartOperation\x12T\n\x10\x63\x61ncel_operation\x18\x03 \x01(\x0b\x32\'.sidecar.bridge.v1.CancelNexusOperationH\x00R\x0f\x63\x61ncelOperation\x12\x45\n\x0b\x63\x61ncel_task\x18\x04 \x01(\x0b\x32\".sidecar.bridge.v1.CancelNexusTaskH\x00R\ncancelTask\x12\x43\n\x07headers\x18\x05 \x03(\x0b\x32).sidecar.bridge.v1.NexusTask.HeadersEntryR\x07headers\x12\x41\n\x0escheduled_time\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\rscheduledTime\x12\x36\n\x08\x64\x65\x61\x64line\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\x08\x64\x65\x61\x64line\x1a:\n\x0cHeadersEntry\x12\x10\n\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n\x05value\x18\x02 \x01(\tR\x05value:\x02\x38\x01\x42\t\n\x07variant\"\x9a\x03\n\x13StartNexusOperation\x12\x18\n\x07service\x18\x01 \x01(\tR\x07service\x12\x1c\n\toperation\x18\x02 \x01(\tR\toperation\x12\x1d\n\nrequest_id\x18\x03 \x01(\tR\trequestId\x12\x1a\n\x08\x63\x61llback\x18\x04 \x01(\tR\x08\x63\x61llback\x12\x63\n\x0f\x63\x61llback_header\x18\x05 \x03(\x0b\x32:.sidecar.bridge.v1.StartNexusOperation.CallbackHeaderEntryR\x0e\x63\x61llbackHeader\x12\x34\n\x07payload\x18\x06 \x01(\x0b\x32\x1a.sidecar.bridge.v1.PayloadR\x07payload\x12\x32\n\x05links\x18\x07 \x03(\x0b\x32\x1c.sidecar.bridge.v1.NexusLinkR\x05links\x1a\x41\n\x13\x43\x61llbackHeaderEntry\x12\x10\n\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n\x05value\x18\x02 \x01(\tR\x05value:\x02\x38\x01\"1\n\tNexusLink\x12\x10\n\x03url\x18\x01 \x01(\tR\x03url\x12\x12\n\x04type\x18\x02 \x01(\tR\x04type\"\x98\x01\n\x14\x43\x61ncelNexusOperation\x12\x18\n\x07service\x18\x01 \x01(\tR\x07service\x12\x1c\n\toperation\x18\x02 \x01(\tR\toperation\x12\'\n\x0foperation_token\x18\x03 \x01(\tR\x0eoperationToken\x12\x1f\n\x0bworkflow_id\x18\x04 \x01(\tR\nworkflowId\")\n\x0f\x43\x61ncelNexusTask\x12\x16\n\x06reason\x18\x01 \x01(\tR\x06reason\"\xfa\x03\n\x13NexusTaskCompletion\x12\x1d\n\ntask_token\x18\x01 \x01(\x0cR\ttaskToken\x12=\n\x0bsync_result\x18\x02 \x01(\x0b\x32\x1a.sidecar.bridge.v1.PayloadH\x00R\nsyncResult\x12T\n\rasync_started\x18\x03 \x01(\x0b\x32-.sidecar.bridge.v1.AsyncNexusOperationStartedH\x00R\x0c\x61syncStarted\x12Q\n\x0foperation_error\x18\x04 \x01(\x0b\x32&.sidecar.bridge.v1.NexusOperationErrorH\x00R\x0eoperationError\x12Q\n\x0f\x63\x61ncel_accepted\x18\x05 \x01(\x0b\x32&.sidecar.bridge.v1.NexusCancelAcceptedH\x00R\x0e\x63\x61ncelAccepted\x12K\n\rhandler_error\x18\x06 \x01(\x0b\x32$.sidecar.bridge.v1.NexusHandlerErrorH\x00R\x0chandlerError\x12\x32\n\x05links\x18\x07 \x03(\x0b\x32\x1c.sidecar.bridge.v1.NexusLinkR\x05linksB\x08\n\x06status\"E\n\x1a\x41syncNexusOperationStarted\x12\'\n\x0foperation_token\x18\x01 \x01(\tR\x0eoperationToken\"i\n\x13NexusOperationError\x12\x1c\n\tcancelled\x18\x01 \x01(\x08R\tcancelled\x12\x34\n\x07\x66\x61ilure\x18\x02 \x01(\x0b\x32\x1a.sidecar.bridge.v1.FailureR\x07\x66\x61ilure\"\x15\n\x13NexusCancelAccepted\"\xc2\x01\n\x11NexusHandlerError\x12\x1d\n\nerror_type\x18\x01 \x01(\tR\terrorType\x12\x34\n\x07\x66\x61ilure\x18\x02 \x01(\x0b\x32\x1a.sidecar.bridge.v1.FailureR\x07\x66\x61ilure\x12X\n\x0eretry_behavior\x18\x03 \x01(\x0e\x32\x31.sidecar.bridge.v1.NexusHandlerErrorRetryBehaviorR\rretryBehaviorB\xd0\x01\n\x15\x63om.sidecar.bridge.v1B\nNexusProtoP\x01ZEgithub.com/temporal-sidecar/sidecar/gen/go/sidecar/bridge/v1;bridgev1\xa2\x02\x03SBX\xaa\x02\x11Sidecar.Bridge.V1\xca\x02\x11Sidecar\\Bridge\\V1\xe2\x02\x1dSidecar\\Bridge\\V1\\GPBMetadata\xea\x02\x13Sidecar::Bridge::V1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1dsidecar/bridge/v1/nexus.proto\x12\x11sidecar.bridge.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1esidecar/bridge/v1/common.proto\"\xbd\x04\n\tNexusTask\x12\x1d\n\ntask_token\x18\x01 \x01(\x0cR\ttaskToken\x12Q\n\x0fstart_operation\x18\x02 \x01(\x0b\x32&.sidecar.bridge.v1.StartNexusOperationH\x00R\x0estartOperation\x12T\n\x10\x63\x61ncel_operation\x18\x03 \x01(\x0b\x32\'.sidecar.bridge.v1.CancelNexusOperationH\x00R\x0f\x63\x61ncelOperation\x12\x45\n\x0b\x63\x61ncel_task\x18\x04 \x01(\x0b\x32\".sidecar.bridge.v1.CancelNexusTaskH\x00R\ncancelTask\x12\x43\n\x07headers\x18\x05 \x03(\x0b\x32).sidecar.bridge.v1.NexusTask.HeadersEntryR\x07headers\x12\x41\n\x0escheduled_time\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\rscheduledTime\x12\x36\n\x08\x64\x65\x61\x64line\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\x08\x64\x65\x61\x64line\x12\x1a\n\x08\x65ndpoint\x18\x08 \x01(\tR\x08\x65ndpoint\x1a:\n\x0cHeadersEntry\x12\x10\n\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n\x05value\x18\x02 \x01(\tR\x05value:\x02\x38\x01\x42\t\n\x07variant\"\x9a\x03\n\x13StartNexusOperation\x12\x18\n\x07service\x18\x01 \x01(\tR\x07service\x12\x1c\n\toperation\x18\x02 \x01(\tR\toperation\x12\x1d\n\nrequest_id\x18\x03 \x01(\tR\trequestId\x12\x1a\n\x08\x63\x61llback\x18\x04 \x01(\tR\x08\x63\x61llback\x12\x63\n\x0f\x63\x61llback_header\x18\x05 \x03(\x0b\x32:.sidecar.bridge.v1.StartNexusOperation.CallbackHeaderEntryR\x0e\x63\x61llbackHeader\x12\x34\n\x07payload\x18\x06 \x01(\x0b\x32\x1a.sidecar.bridge.v1.PayloadR\x07payload\x12\x32\n\x05links\x18\x07 \x03(\x0b\x32\x1c.sidecar.bridge.v1.NexusLinkR\x05links\x1a\x41\n\x13\x43\x61llbackHeaderEntry\x12\x10\n\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n\x05value\x18\x02 \x01(\tR\x05value:\x02\x38\x01\"1\n\tNexusLink\x12\x10\n\x03url\x18\x01 \x01(\tR\x03url\x12\x12\n\x04type\x18\x02 \x01(\tR\x04type\"\x98\x01\n\x14\x43\x61ncelNexusOperation\x12\x18\n\x07service\x18\x01 \x01(\tR\x07service\x12\x1c\n\toperation\x18\x02 \x01(\tR\toperation\x12\'\n\x0foperation_token\x18\x03 \x01(\tR\x0eoperationToken\x12\x1f\n\x0bworkflow_id\x18\x04 \x01(\tR\nworkflowId\")\n\x0f\x43\x61ncelNexusTask\x12\x16\n\x06reason\x18\x01 \x01(\tR\x06reason\"\xfa\x03\n\x13NexusTaskCompletion\x12\x1d\n\ntask_token\x18\x01 \x01(\x0cR\ttaskToken\x12=\n\x0bsync_result\x18\x02 \x01(\x0b\x32\x1a.sidecar.bridge.v1.PayloadH\x00R\nsyncResult\x12T\n\rasync_started\x18\x03 \x01(\x0b\x32-.sidecar.bridge.v1.AsyncNexusOperationStartedH\x00R\x0c\x61syncStarted\x12Q\n\x0foperation_error\x18\x04 \x01(\x0b\x32&.sidecar.bridge.v1.NexusOperationErrorH\x00R\x0eoperationError\x12Q\n\x0f\x63\x61ncel_accepted\x18\x05 \x01(\x0b\x32&.sidecar.bridge.v1.NexusCancelAcceptedH\x00R\x0e\x63\x61ncelAccepted\x12K\n\rhandler_error\x18\x06 \x01(\x0b\x32$.sidecar.bridge.v1.NexusHandlerErrorH\x00R\x0chandlerError\x12\x32\n\x05links\x18\x07 \x03(\x0b\x32\x1c.sidecar.bridge.v1.NexusLinkR\x05linksB\x08\n\x06status\"E\n\x1a\x41syncNexusOperationStarted\x12\'\n\x0foperation_token\x18\x01 \x01(\tR\x0eoperationToken\"i\n\x13NexusOperationError\x12\x1c\n\tcancelled\x18\x01 \x01(\x08R\tcancelled\x12\x34\n\x07\x66\x61ilure\x18\x02 \x01(\x0b\x32\x1a.sidecar.bridge.v1.FailureR\x07\x66\x61ilure\"\x15\n\x13NexusCancelAccepted\"\xc2\x01\n\x11NexusHandlerError\x12\x1d\n\nerror_type\x18\x01 \x01(\tR\terrorType\x12\x34\n\x07\x66\x61ilure\x18\x02 \x01(\x0b\x32\x1a.sidecar.bridge.v1.FailureR\x07\x66\x61ilure\x12X\n\x0eretry_behavior\x18\x03 \x01(\x0e\x32\x31.sidecar.bridge.v1.NexusHandlerErrorRetryBehaviorR\rretryBehaviorB\xd0\x01\n\x15\x63om.sidecar.bridge.v1B\nNexusProtoP\x01ZEgithub.com/temporal-sidecar/sidecar/gen/go/sidecar/bridge/v1;bridgev1\xa2\x02\x03SBX\xaa\x02\x11Sidecar.Bridge.V1\xca\x02\x11Sidecar\\Bridge\\V1\xe2\x02\x1dSidecar\\Bridge\\V1\\GPBMetadata\xea\x02\x13Sidecar::Bridge::V1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -39,27 +39,27 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_STARTNEXUSOPERATION_CALLBACKHEADERENTRY']._loaded_options = None
   _globals['_STARTNEXUSOPERATION_CALLBACKHEADERENTRY']._serialized_options = b'8\001'
   _globals['_NEXUSTASK']._serialized_start=118
-  _globals['_NEXUSTASK']._serialized_end=663
-  _globals['_NEXUSTASK_HEADERSENTRY']._serialized_start=594
-  _globals['_NEXUSTASK_HEADERSENTRY']._serialized_end=652
-  _globals['_STARTNEXUSOPERATION']._serialized_start=666
-  _globals['_STARTNEXUSOPERATION']._serialized_end=1076
-  _globals['_STARTNEXUSOPERATION_CALLBACKHEADERENTRY']._serialized_start=1011
-  _globals['_STARTNEXUSOPERATION_CALLBACKHEADERENTRY']._serialized_end=1076
-  _globals['_NEXUSLINK']._serialized_start=1078
-  _globals['_NEXUSLINK']._serialized_end=1127
-  _globals['_CANCELNEXUSOPERATION']._serialized_start=1130
-  _globals['_CANCELNEXUSOPERATION']._serialized_end=1282
-  _globals['_CANCELNEXUSTASK']._serialized_start=1284
-  _globals['_CANCELNEXUSTASK']._serialized_end=1325
-  _globals['_NEXUSTASKCOMPLETION']._serialized_start=1328
-  _globals['_NEXUSTASKCOMPLETION']._serialized_end=1834
-  _globals['_ASYNCNEXUSOPERATIONSTARTED']._serialized_start=1836
-  _globals['_ASYNCNEXUSOPERATIONSTARTED']._serialized_end=1905
-  _globals['_NEXUSOPERATIONERROR']._serialized_start=1907
-  _globals['_NEXUSOPERATIONERROR']._serialized_end=2012
-  _globals['_NEXUSCANCELACCEPTED']._serialized_start=2014
-  _globals['_NEXUSCANCELACCEPTED']._serialized_end=2035
-  _globals['_NEXUSHANDLERERROR']._serialized_start=2038
-  _globals['_NEXUSHANDLERERROR']._serialized_end=2232
+  _globals['_NEXUSTASK']._serialized_end=691
+  _globals['_NEXUSTASK_HEADERSENTRY']._serialized_start=622
+  _globals['_NEXUSTASK_HEADERSENTRY']._serialized_end=680
+  _globals['_STARTNEXUSOPERATION']._serialized_start=694
+  _globals['_STARTNEXUSOPERATION']._serialized_end=1104
+  _globals['_STARTNEXUSOPERATION_CALLBACKHEADERENTRY']._serialized_start=1039
+  _globals['_STARTNEXUSOPERATION_CALLBACKHEADERENTRY']._serialized_end=1104
+  _globals['_NEXUSLINK']._serialized_start=1106
+  _globals['_NEXUSLINK']._serialized_end=1155
+  _globals['_CANCELNEXUSOPERATION']._serialized_start=1158
+  _globals['_CANCELNEXUSOPERATION']._serialized_end=1310
+  _globals['_CANCELNEXUSTASK']._serialized_start=1312
+  _globals['_CANCELNEXUSTASK']._serialized_end=1353
+  _globals['_NEXUSTASKCOMPLETION']._serialized_start=1356
+  _globals['_NEXUSTASKCOMPLETION']._serialized_end=1862
+  _globals['_ASYNCNEXUSOPERATIONSTARTED']._serialized_start=1864
+  _globals['_ASYNCNEXUSOPERATIONSTARTED']._serialized_end=1933
+  _globals['_NEXUSOPERATIONERROR']._serialized_start=1935
+  _globals['_NEXUSOPERATIONERROR']._serialized_end=2040
+  _globals['_NEXUSCANCELACCEPTED']._serialized_start=2042
+  _globals['_NEXUSCANCELACCEPTED']._serialized_end=2063
+  _globals['_NEXUSHANDLERERROR']._serialized_start=2066
+  _globals['_NEXUSHANDLERERROR']._serialized_end=2260
 # @@protoc_insertion_point(module_scope)

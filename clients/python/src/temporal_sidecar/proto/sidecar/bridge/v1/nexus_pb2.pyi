@@ -11,7 +11,7 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 DESCRIPTOR: _descriptor.FileDescriptor
 
 class NexusTask(_message.Message):
-    __slots__ = ("task_token", "start_operation", "cancel_operation", "cancel_task", "headers", "scheduled_time", "deadline")
+    __slots__ = ("task_token", "start_operation", "cancel_operation", "cancel_task", "headers", "scheduled_time", "deadline", "endpoint")
     class HeadersEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -26,6 +26,7 @@ class NexusTask(_message.Message):
     HEADERS_FIELD_NUMBER: _ClassVar[int]
     SCHEDULED_TIME_FIELD_NUMBER: _ClassVar[int]
     DEADLINE_FIELD_NUMBER: _ClassVar[int]
+    ENDPOINT_FIELD_NUMBER: _ClassVar[int]
     task_token: bytes
     start_operation: StartNexusOperation
     cancel_operation: CancelNexusOperation
@@ -33,7 +34,8 @@ class NexusTask(_message.Message):
     headers: _containers.ScalarMap[str, str]
     scheduled_time: _timestamp_pb2.Timestamp
     deadline: _timestamp_pb2.Timestamp
-    def __init__(self, task_token: _Optional[bytes] = ..., start_operation: _Optional[_Union[StartNexusOperation, _Mapping]] = ..., cancel_operation: _Optional[_Union[CancelNexusOperation, _Mapping]] = ..., cancel_task: _Optional[_Union[CancelNexusTask, _Mapping]] = ..., headers: _Optional[_Mapping[str, str]] = ..., scheduled_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., deadline: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    endpoint: str
+    def __init__(self, task_token: _Optional[bytes] = ..., start_operation: _Optional[_Union[StartNexusOperation, _Mapping]] = ..., cancel_operation: _Optional[_Union[CancelNexusOperation, _Mapping]] = ..., cancel_task: _Optional[_Union[CancelNexusTask, _Mapping]] = ..., headers: _Optional[_Mapping[str, str]] = ..., scheduled_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., deadline: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., endpoint: _Optional[str] = ...) -> None: ...
 
 class StartNexusOperation(_message.Message):
     __slots__ = ("service", "operation", "request_id", "callback", "callback_header", "payload", "links")

@@ -26,6 +26,19 @@ class StartChildWorkflowExecutionFailedCause(int, metaclass=_enum_type_wrapper.E
     START_CHILD_WORKFLOW_EXECUTION_FAILED_CAUSE_NAMESPACE_NOT_FOUND: _ClassVar[StartChildWorkflowExecutionFailedCause]
     START_CHILD_WORKFLOW_EXECUTION_FAILED_CAUSE_INVALID_VERSIONING_OVERRIDE: _ClassVar[StartChildWorkflowExecutionFailedCause]
 
+class SignalExternalWorkflowExecutionFailedCause(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    SIGNAL_EXTERNAL_WORKFLOW_EXECUTION_FAILED_CAUSE_UNSPECIFIED: _ClassVar[SignalExternalWorkflowExecutionFailedCause]
+    SIGNAL_EXTERNAL_WORKFLOW_EXECUTION_FAILED_CAUSE_EXTERNAL_WORKFLOW_EXECUTION_NOT_FOUND: _ClassVar[SignalExternalWorkflowExecutionFailedCause]
+    SIGNAL_EXTERNAL_WORKFLOW_EXECUTION_FAILED_CAUSE_NAMESPACE_NOT_FOUND: _ClassVar[SignalExternalWorkflowExecutionFailedCause]
+    SIGNAL_EXTERNAL_WORKFLOW_EXECUTION_FAILED_CAUSE_SIGNAL_COUNT_LIMIT_EXCEEDED: _ClassVar[SignalExternalWorkflowExecutionFailedCause]
+
+class CancelExternalWorkflowExecutionFailedCause(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    CANCEL_EXTERNAL_WORKFLOW_EXECUTION_FAILED_CAUSE_UNSPECIFIED: _ClassVar[CancelExternalWorkflowExecutionFailedCause]
+    CANCEL_EXTERNAL_WORKFLOW_EXECUTION_FAILED_CAUSE_EXTERNAL_WORKFLOW_EXECUTION_NOT_FOUND: _ClassVar[CancelExternalWorkflowExecutionFailedCause]
+    CANCEL_EXTERNAL_WORKFLOW_EXECUTION_FAILED_CAUSE_NAMESPACE_NOT_FOUND: _ClassVar[CancelExternalWorkflowExecutionFailedCause]
+
 class EvictionReason(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
     EVICTION_REASON_UNSPECIFIED: _ClassVar[EvictionReason]
@@ -49,6 +62,13 @@ START_CHILD_WORKFLOW_EXECUTION_FAILED_CAUSE_UNSPECIFIED: StartChildWorkflowExecu
 START_CHILD_WORKFLOW_EXECUTION_FAILED_CAUSE_WORKFLOW_ALREADY_EXISTS: StartChildWorkflowExecutionFailedCause
 START_CHILD_WORKFLOW_EXECUTION_FAILED_CAUSE_NAMESPACE_NOT_FOUND: StartChildWorkflowExecutionFailedCause
 START_CHILD_WORKFLOW_EXECUTION_FAILED_CAUSE_INVALID_VERSIONING_OVERRIDE: StartChildWorkflowExecutionFailedCause
+SIGNAL_EXTERNAL_WORKFLOW_EXECUTION_FAILED_CAUSE_UNSPECIFIED: SignalExternalWorkflowExecutionFailedCause
+SIGNAL_EXTERNAL_WORKFLOW_EXECUTION_FAILED_CAUSE_EXTERNAL_WORKFLOW_EXECUTION_NOT_FOUND: SignalExternalWorkflowExecutionFailedCause
+SIGNAL_EXTERNAL_WORKFLOW_EXECUTION_FAILED_CAUSE_NAMESPACE_NOT_FOUND: SignalExternalWorkflowExecutionFailedCause
+SIGNAL_EXTERNAL_WORKFLOW_EXECUTION_FAILED_CAUSE_SIGNAL_COUNT_LIMIT_EXCEEDED: SignalExternalWorkflowExecutionFailedCause
+CANCEL_EXTERNAL_WORKFLOW_EXECUTION_FAILED_CAUSE_UNSPECIFIED: CancelExternalWorkflowExecutionFailedCause
+CANCEL_EXTERNAL_WORKFLOW_EXECUTION_FAILED_CAUSE_EXTERNAL_WORKFLOW_EXECUTION_NOT_FOUND: CancelExternalWorkflowExecutionFailedCause
+CANCEL_EXTERNAL_WORKFLOW_EXECUTION_FAILED_CAUSE_NAMESPACE_NOT_FOUND: CancelExternalWorkflowExecutionFailedCause
 EVICTION_REASON_UNSPECIFIED: EvictionReason
 EVICTION_REASON_CACHE_FULL: EvictionReason
 EVICTION_REASON_NONDETERMINISM: EvictionReason
@@ -64,7 +84,7 @@ EVICTION_REASON_QUERY_ONLY: EvictionReason
 EVICTION_REASON_SESSION_LOST: EvictionReason
 
 class WorkflowActivation(_message.Message):
-    __slots__ = ("run_id", "timestamp", "is_replaying", "history_length", "history_size_bytes", "continue_as_new_suggested", "suggest_continue_as_new_reasons", "jobs", "build_id")
+    __slots__ = ("run_id", "timestamp", "is_replaying", "history_length", "history_size_bytes", "continue_as_new_suggested", "suggest_continue_as_new_reasons", "jobs", "build_id", "available_internal_flags", "target_worker_deployment_version_changed")
     RUN_ID_FIELD_NUMBER: _ClassVar[int]
     TIMESTAMP_FIELD_NUMBER: _ClassVar[int]
     IS_REPLAYING_FIELD_NUMBER: _ClassVar[int]
@@ -74,6 +94,8 @@ class WorkflowActivation(_message.Message):
     SUGGEST_CONTINUE_AS_NEW_REASONS_FIELD_NUMBER: _ClassVar[int]
     JOBS_FIELD_NUMBER: _ClassVar[int]
     BUILD_ID_FIELD_NUMBER: _ClassVar[int]
+    AVAILABLE_INTERNAL_FLAGS_FIELD_NUMBER: _ClassVar[int]
+    TARGET_WORKER_DEPLOYMENT_VERSION_CHANGED_FIELD_NUMBER: _ClassVar[int]
     run_id: str
     timestamp: _timestamp_pb2.Timestamp
     is_replaying: bool
@@ -83,7 +105,9 @@ class WorkflowActivation(_message.Message):
     suggest_continue_as_new_reasons: _containers.RepeatedScalarFieldContainer[SuggestContinueAsNewReason]
     jobs: _containers.RepeatedCompositeFieldContainer[WorkflowActivationJob]
     build_id: str
-    def __init__(self, run_id: _Optional[str] = ..., timestamp: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., is_replaying: _Optional[bool] = ..., history_length: _Optional[int] = ..., history_size_bytes: _Optional[int] = ..., continue_as_new_suggested: _Optional[bool] = ..., suggest_continue_as_new_reasons: _Optional[_Iterable[_Union[SuggestContinueAsNewReason, str]]] = ..., jobs: _Optional[_Iterable[_Union[WorkflowActivationJob, _Mapping]]] = ..., build_id: _Optional[str] = ...) -> None: ...
+    available_internal_flags: _containers.RepeatedScalarFieldContainer[int]
+    target_worker_deployment_version_changed: bool
+    def __init__(self, run_id: _Optional[str] = ..., timestamp: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., is_replaying: _Optional[bool] = ..., history_length: _Optional[int] = ..., history_size_bytes: _Optional[int] = ..., continue_as_new_suggested: _Optional[bool] = ..., suggest_continue_as_new_reasons: _Optional[_Iterable[_Union[SuggestContinueAsNewReason, str]]] = ..., jobs: _Optional[_Iterable[_Union[WorkflowActivationJob, _Mapping]]] = ..., build_id: _Optional[str] = ..., available_internal_flags: _Optional[_Iterable[int]] = ..., target_worker_deployment_version_changed: _Optional[bool] = ...) -> None: ...
 
 class WorkflowActivationJob(_message.Message):
     __slots__ = ("initialize_workflow", "fire_timer", "resolve_activity", "signal_workflow", "query_workflow", "cancel_workflow", "do_update", "notify_has_patch", "update_random_seed", "resolve_child_workflow_execution_start", "resolve_child_workflow_execution", "resolve_signal_external_workflow", "resolve_request_cancel_external_workflow", "resolve_nexus_operation_start", "resolve_nexus_operation", "remove_from_cache")
@@ -122,7 +146,7 @@ class WorkflowActivationJob(_message.Message):
     def __init__(self, initialize_workflow: _Optional[_Union[InitializeWorkflow, _Mapping]] = ..., fire_timer: _Optional[_Union[FireTimer, _Mapping]] = ..., resolve_activity: _Optional[_Union[ResolveActivity, _Mapping]] = ..., signal_workflow: _Optional[_Union[SignalWorkflow, _Mapping]] = ..., query_workflow: _Optional[_Union[QueryWorkflow, _Mapping]] = ..., cancel_workflow: _Optional[_Union[CancelWorkflow, _Mapping]] = ..., do_update: _Optional[_Union[DoUpdate, _Mapping]] = ..., notify_has_patch: _Optional[_Union[NotifyHasPatch, _Mapping]] = ..., update_random_seed: _Optional[_Union[UpdateRandomSeed, _Mapping]] = ..., resolve_child_workflow_execution_start: _Optional[_Union[ResolveChildWorkflowExecutionStart, _Mapping]] = ..., resolve_child_workflow_execution: _Optional[_Union[ResolveChildWorkflowExecution, _Mapping]] = ..., resolve_signal_external_workflow: _Optional[_Union[ResolveSignalExternalWorkflow, _Mapping]] = ..., resolve_request_cancel_external_workflow: _Optional[_Union[ResolveRequestCancelExternalWorkflow, _Mapping]] = ..., resolve_nexus_operation_start: _Optional[_Union[ResolveNexusOperationStart, _Mapping]] = ..., resolve_nexus_operation: _Optional[_Union[ResolveNexusOperation, _Mapping]] = ..., remove_from_cache: _Optional[_Union[RemoveFromCache, _Mapping]] = ...) -> None: ...
 
 class InitializeWorkflow(_message.Message):
-    __slots__ = ("workflow_type", "workflow_id", "arguments", "randomness_seed", "headers", "identity", "parent_workflow_info", "workflow_execution_timeout", "workflow_run_timeout", "workflow_task_timeout", "continued_from_execution_run_id", "continued_initiator", "continued_failure", "last_completion_result", "first_execution_run_id", "retry_policy", "attempt", "cron_schedule", "workflow_execution_expiration_time", "cron_schedule_to_schedule_interval", "memo", "search_attributes", "start_time", "root_workflow", "priority", "task_queue", "namespace")
+    __slots__ = ("workflow_type", "workflow_id", "arguments", "randomness_seed", "headers", "identity", "parent_workflow_info", "workflow_execution_timeout", "workflow_run_timeout", "workflow_task_timeout", "continued_from_execution_run_id", "continued_initiator", "continued_failure", "last_completion_result", "first_execution_run_id", "retry_policy", "attempt", "cron_schedule", "workflow_execution_expiration_time", "cron_schedule_to_schedule_interval", "memo", "search_attributes", "start_time", "root_workflow", "priority", "task_queue", "namespace", "original_execution_run_id")
     class HeadersEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -171,6 +195,7 @@ class InitializeWorkflow(_message.Message):
     PRIORITY_FIELD_NUMBER: _ClassVar[int]
     TASK_QUEUE_FIELD_NUMBER: _ClassVar[int]
     NAMESPACE_FIELD_NUMBER: _ClassVar[int]
+    ORIGINAL_EXECUTION_RUN_ID_FIELD_NUMBER: _ClassVar[int]
     workflow_type: str
     workflow_id: str
     arguments: _containers.RepeatedCompositeFieldContainer[_common_pb2.Payload]
@@ -198,7 +223,8 @@ class InitializeWorkflow(_message.Message):
     priority: _common_pb2.Priority
     task_queue: str
     namespace: str
-    def __init__(self, workflow_type: _Optional[str] = ..., workflow_id: _Optional[str] = ..., arguments: _Optional[_Iterable[_Union[_common_pb2.Payload, _Mapping]]] = ..., randomness_seed: _Optional[int] = ..., headers: _Optional[_Mapping[str, _common_pb2.Payload]] = ..., identity: _Optional[str] = ..., parent_workflow_info: _Optional[_Union[ParentWorkflowInfo, _Mapping]] = ..., workflow_execution_timeout: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., workflow_run_timeout: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., workflow_task_timeout: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., continued_from_execution_run_id: _Optional[str] = ..., continued_initiator: _Optional[_Union[_common_pb2.ContinueAsNewInitiator, str]] = ..., continued_failure: _Optional[_Union[_common_pb2.Failure, _Mapping]] = ..., last_completion_result: _Optional[_Union[_common_pb2.Payloads, _Mapping]] = ..., first_execution_run_id: _Optional[str] = ..., retry_policy: _Optional[_Union[_common_pb2.RetryPolicy, _Mapping]] = ..., attempt: _Optional[int] = ..., cron_schedule: _Optional[str] = ..., workflow_execution_expiration_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., cron_schedule_to_schedule_interval: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., memo: _Optional[_Mapping[str, _common_pb2.Payload]] = ..., search_attributes: _Optional[_Mapping[str, _common_pb2.Payload]] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., root_workflow: _Optional[_Union[_common_pb2.WorkflowExecution, _Mapping]] = ..., priority: _Optional[_Union[_common_pb2.Priority, _Mapping]] = ..., task_queue: _Optional[str] = ..., namespace: _Optional[str] = ...) -> None: ...
+    original_execution_run_id: str
+    def __init__(self, workflow_type: _Optional[str] = ..., workflow_id: _Optional[str] = ..., arguments: _Optional[_Iterable[_Union[_common_pb2.Payload, _Mapping]]] = ..., randomness_seed: _Optional[int] = ..., headers: _Optional[_Mapping[str, _common_pb2.Payload]] = ..., identity: _Optional[str] = ..., parent_workflow_info: _Optional[_Union[ParentWorkflowInfo, _Mapping]] = ..., workflow_execution_timeout: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., workflow_run_timeout: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., workflow_task_timeout: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., continued_from_execution_run_id: _Optional[str] = ..., continued_initiator: _Optional[_Union[_common_pb2.ContinueAsNewInitiator, str]] = ..., continued_failure: _Optional[_Union[_common_pb2.Failure, _Mapping]] = ..., last_completion_result: _Optional[_Union[_common_pb2.Payloads, _Mapping]] = ..., first_execution_run_id: _Optional[str] = ..., retry_policy: _Optional[_Union[_common_pb2.RetryPolicy, _Mapping]] = ..., attempt: _Optional[int] = ..., cron_schedule: _Optional[str] = ..., workflow_execution_expiration_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., cron_schedule_to_schedule_interval: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., memo: _Optional[_Mapping[str, _common_pb2.Payload]] = ..., search_attributes: _Optional[_Mapping[str, _common_pb2.Payload]] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., root_workflow: _Optional[_Union[_common_pb2.WorkflowExecution, _Mapping]] = ..., priority: _Optional[_Union[_common_pb2.Priority, _Mapping]] = ..., task_queue: _Optional[str] = ..., namespace: _Optional[str] = ..., original_execution_run_id: _Optional[str] = ...) -> None: ...
 
 class ParentWorkflowInfo(_message.Message):
     __slots__ = ("namespace", "workflow_id", "run_id")
@@ -267,7 +293,7 @@ class DoBackoff(_message.Message):
     def __init__(self, attempt: _Optional[int] = ..., backoff_duration: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., original_schedule_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class SignalWorkflow(_message.Message):
-    __slots__ = ("signal_name", "input", "identity", "headers")
+    __slots__ = ("signal_name", "input", "identity", "headers", "originating_event_id")
     class HeadersEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -279,11 +305,13 @@ class SignalWorkflow(_message.Message):
     INPUT_FIELD_NUMBER: _ClassVar[int]
     IDENTITY_FIELD_NUMBER: _ClassVar[int]
     HEADERS_FIELD_NUMBER: _ClassVar[int]
+    ORIGINATING_EVENT_ID_FIELD_NUMBER: _ClassVar[int]
     signal_name: str
     input: _containers.RepeatedCompositeFieldContainer[_common_pb2.Payload]
     identity: str
     headers: _containers.MessageMap[str, _common_pb2.Payload]
-    def __init__(self, signal_name: _Optional[str] = ..., input: _Optional[_Iterable[_Union[_common_pb2.Payload, _Mapping]]] = ..., identity: _Optional[str] = ..., headers: _Optional[_Mapping[str, _common_pb2.Payload]] = ...) -> None: ...
+    originating_event_id: int
+    def __init__(self, signal_name: _Optional[str] = ..., input: _Optional[_Iterable[_Union[_common_pb2.Payload, _Mapping]]] = ..., identity: _Optional[str] = ..., headers: _Optional[_Mapping[str, _common_pb2.Payload]] = ..., originating_event_id: _Optional[int] = ...) -> None: ...
 
 class QueryWorkflow(_message.Message):
     __slots__ = ("query_id", "query_type", "arguments", "headers")
@@ -418,20 +446,24 @@ class ChildWorkflowResultCancelled(_message.Message):
     def __init__(self, failure: _Optional[_Union[_common_pb2.Failure, _Mapping]] = ...) -> None: ...
 
 class ResolveSignalExternalWorkflow(_message.Message):
-    __slots__ = ("seq", "failure")
+    __slots__ = ("seq", "failure", "cause")
     SEQ_FIELD_NUMBER: _ClassVar[int]
     FAILURE_FIELD_NUMBER: _ClassVar[int]
+    CAUSE_FIELD_NUMBER: _ClassVar[int]
     seq: int
     failure: _common_pb2.Failure
-    def __init__(self, seq: _Optional[int] = ..., failure: _Optional[_Union[_common_pb2.Failure, _Mapping]] = ...) -> None: ...
+    cause: SignalExternalWorkflowExecutionFailedCause
+    def __init__(self, seq: _Optional[int] = ..., failure: _Optional[_Union[_common_pb2.Failure, _Mapping]] = ..., cause: _Optional[_Union[SignalExternalWorkflowExecutionFailedCause, str]] = ...) -> None: ...
 
 class ResolveRequestCancelExternalWorkflow(_message.Message):
-    __slots__ = ("seq", "failure")
+    __slots__ = ("seq", "failure", "cause")
     SEQ_FIELD_NUMBER: _ClassVar[int]
     FAILURE_FIELD_NUMBER: _ClassVar[int]
+    CAUSE_FIELD_NUMBER: _ClassVar[int]
     seq: int
     failure: _common_pb2.Failure
-    def __init__(self, seq: _Optional[int] = ..., failure: _Optional[_Union[_common_pb2.Failure, _Mapping]] = ...) -> None: ...
+    cause: CancelExternalWorkflowExecutionFailedCause
+    def __init__(self, seq: _Optional[int] = ..., failure: _Optional[_Union[_common_pb2.Failure, _Mapping]] = ..., cause: _Optional[_Union[CancelExternalWorkflowExecutionFailedCause, str]] = ...) -> None: ...
 
 class ResolveNexusOperationStart(_message.Message):
     __slots__ = ("seq", "operation_token", "started_sync", "failed")

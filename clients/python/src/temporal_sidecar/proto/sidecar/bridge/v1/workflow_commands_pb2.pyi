@@ -12,7 +12,7 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 DESCRIPTOR: _descriptor.FileDescriptor
 
 class WorkflowCommand(_message.Message):
-    __slots__ = ("start_timer", "cancel_timer", "schedule_activity", "request_cancel_activity", "respond_to_query", "complete_workflow_execution", "fail_workflow_execution", "cancel_workflow_execution", "continue_as_new_workflow_execution", "start_child_workflow_execution", "cancel_child_workflow_execution", "signal_external_workflow_execution", "request_cancel_external_workflow_execution", "update_response", "set_patch_marker", "upsert_workflow_search_attributes", "modify_workflow_properties", "schedule_local_activity", "request_cancel_local_activity", "schedule_nexus_operation", "request_cancel_nexus_operation", "user_metadata_summary")
+    __slots__ = ("start_timer", "cancel_timer", "schedule_activity", "request_cancel_activity", "respond_to_query", "complete_workflow_execution", "fail_workflow_execution", "cancel_workflow_execution", "continue_as_new_workflow_execution", "start_child_workflow_execution", "cancel_child_workflow_execution", "signal_external_workflow_execution", "request_cancel_external_workflow_execution", "update_response", "set_patch_marker", "upsert_workflow_search_attributes", "modify_workflow_properties", "schedule_local_activity", "request_cancel_local_activity", "schedule_nexus_operation", "request_cancel_nexus_operation", "user_metadata_summary", "user_metadata")
     START_TIMER_FIELD_NUMBER: _ClassVar[int]
     CANCEL_TIMER_FIELD_NUMBER: _ClassVar[int]
     SCHEDULE_ACTIVITY_FIELD_NUMBER: _ClassVar[int]
@@ -35,6 +35,7 @@ class WorkflowCommand(_message.Message):
     SCHEDULE_NEXUS_OPERATION_FIELD_NUMBER: _ClassVar[int]
     REQUEST_CANCEL_NEXUS_OPERATION_FIELD_NUMBER: _ClassVar[int]
     USER_METADATA_SUMMARY_FIELD_NUMBER: _ClassVar[int]
+    USER_METADATA_FIELD_NUMBER: _ClassVar[int]
     start_timer: StartTimer
     cancel_timer: CancelTimer
     schedule_activity: ScheduleActivity
@@ -57,7 +58,16 @@ class WorkflowCommand(_message.Message):
     schedule_nexus_operation: ScheduleNexusOperation
     request_cancel_nexus_operation: RequestCancelNexusOperation
     user_metadata_summary: str
-    def __init__(self, start_timer: _Optional[_Union[StartTimer, _Mapping]] = ..., cancel_timer: _Optional[_Union[CancelTimer, _Mapping]] = ..., schedule_activity: _Optional[_Union[ScheduleActivity, _Mapping]] = ..., request_cancel_activity: _Optional[_Union[RequestCancelActivity, _Mapping]] = ..., respond_to_query: _Optional[_Union[QueryResult, _Mapping]] = ..., complete_workflow_execution: _Optional[_Union[CompleteWorkflowExecution, _Mapping]] = ..., fail_workflow_execution: _Optional[_Union[FailWorkflowExecution, _Mapping]] = ..., cancel_workflow_execution: _Optional[_Union[CancelWorkflowExecution, _Mapping]] = ..., continue_as_new_workflow_execution: _Optional[_Union[ContinueAsNewWorkflowExecution, _Mapping]] = ..., start_child_workflow_execution: _Optional[_Union[StartChildWorkflowExecution, _Mapping]] = ..., cancel_child_workflow_execution: _Optional[_Union[CancelChildWorkflowExecution, _Mapping]] = ..., signal_external_workflow_execution: _Optional[_Union[SignalExternalWorkflowExecution, _Mapping]] = ..., request_cancel_external_workflow_execution: _Optional[_Union[RequestCancelExternalWorkflowExecution, _Mapping]] = ..., update_response: _Optional[_Union[UpdateResponse, _Mapping]] = ..., set_patch_marker: _Optional[_Union[SetPatchMarker, _Mapping]] = ..., upsert_workflow_search_attributes: _Optional[_Union[UpsertWorkflowSearchAttributes, _Mapping]] = ..., modify_workflow_properties: _Optional[_Union[ModifyWorkflowProperties, _Mapping]] = ..., schedule_local_activity: _Optional[_Union[ScheduleLocalActivity, _Mapping]] = ..., request_cancel_local_activity: _Optional[_Union[RequestCancelLocalActivity, _Mapping]] = ..., schedule_nexus_operation: _Optional[_Union[ScheduleNexusOperation, _Mapping]] = ..., request_cancel_nexus_operation: _Optional[_Union[RequestCancelNexusOperation, _Mapping]] = ..., user_metadata_summary: _Optional[str] = ...) -> None: ...
+    user_metadata: UserMetadata
+    def __init__(self, start_timer: _Optional[_Union[StartTimer, _Mapping]] = ..., cancel_timer: _Optional[_Union[CancelTimer, _Mapping]] = ..., schedule_activity: _Optional[_Union[ScheduleActivity, _Mapping]] = ..., request_cancel_activity: _Optional[_Union[RequestCancelActivity, _Mapping]] = ..., respond_to_query: _Optional[_Union[QueryResult, _Mapping]] = ..., complete_workflow_execution: _Optional[_Union[CompleteWorkflowExecution, _Mapping]] = ..., fail_workflow_execution: _Optional[_Union[FailWorkflowExecution, _Mapping]] = ..., cancel_workflow_execution: _Optional[_Union[CancelWorkflowExecution, _Mapping]] = ..., continue_as_new_workflow_execution: _Optional[_Union[ContinueAsNewWorkflowExecution, _Mapping]] = ..., start_child_workflow_execution: _Optional[_Union[StartChildWorkflowExecution, _Mapping]] = ..., cancel_child_workflow_execution: _Optional[_Union[CancelChildWorkflowExecution, _Mapping]] = ..., signal_external_workflow_execution: _Optional[_Union[SignalExternalWorkflowExecution, _Mapping]] = ..., request_cancel_external_workflow_execution: _Optional[_Union[RequestCancelExternalWorkflowExecution, _Mapping]] = ..., update_response: _Optional[_Union[UpdateResponse, _Mapping]] = ..., set_patch_marker: _Optional[_Union[SetPatchMarker, _Mapping]] = ..., upsert_workflow_search_attributes: _Optional[_Union[UpsertWorkflowSearchAttributes, _Mapping]] = ..., modify_workflow_properties: _Optional[_Union[ModifyWorkflowProperties, _Mapping]] = ..., schedule_local_activity: _Optional[_Union[ScheduleLocalActivity, _Mapping]] = ..., request_cancel_local_activity: _Optional[_Union[RequestCancelLocalActivity, _Mapping]] = ..., schedule_nexus_operation: _Optional[_Union[ScheduleNexusOperation, _Mapping]] = ..., request_cancel_nexus_operation: _Optional[_Union[RequestCancelNexusOperation, _Mapping]] = ..., user_metadata_summary: _Optional[str] = ..., user_metadata: _Optional[_Union[UserMetadata, _Mapping]] = ...) -> None: ...
+
+class UserMetadata(_message.Message):
+    __slots__ = ("summary", "details")
+    SUMMARY_FIELD_NUMBER: _ClassVar[int]
+    DETAILS_FIELD_NUMBER: _ClassVar[int]
+    summary: _common_pb2.Payload
+    details: _common_pb2.Payload
+    def __init__(self, summary: _Optional[_Union[_common_pb2.Payload, _Mapping]] = ..., details: _Optional[_Union[_common_pb2.Payload, _Mapping]] = ...) -> None: ...
 
 class StartTimer(_message.Message):
     __slots__ = ("seq", "start_to_fire_timeout")
@@ -141,11 +151,13 @@ class FailWorkflowExecution(_message.Message):
     def __init__(self, failure: _Optional[_Union[_common_pb2.Failure, _Mapping]] = ...) -> None: ...
 
 class CancelWorkflowExecution(_message.Message):
-    __slots__ = ()
-    def __init__(self) -> None: ...
+    __slots__ = ("details",)
+    DETAILS_FIELD_NUMBER: _ClassVar[int]
+    details: _containers.RepeatedCompositeFieldContainer[_common_pb2.Payload]
+    def __init__(self, details: _Optional[_Iterable[_Union[_common_pb2.Payload, _Mapping]]] = ...) -> None: ...
 
 class ContinueAsNewWorkflowExecution(_message.Message):
-    __slots__ = ("workflow_type", "task_queue", "arguments", "workflow_run_timeout", "workflow_task_timeout", "memo", "headers", "search_attributes", "retry_policy", "initial_versioning_behavior")
+    __slots__ = ("workflow_type", "task_queue", "arguments", "workflow_run_timeout", "workflow_task_timeout", "memo", "headers", "search_attributes", "retry_policy", "initial_versioning_behavior", "backoff_start_interval")
     class MemoEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -177,6 +189,7 @@ class ContinueAsNewWorkflowExecution(_message.Message):
     SEARCH_ATTRIBUTES_FIELD_NUMBER: _ClassVar[int]
     RETRY_POLICY_FIELD_NUMBER: _ClassVar[int]
     INITIAL_VERSIONING_BEHAVIOR_FIELD_NUMBER: _ClassVar[int]
+    BACKOFF_START_INTERVAL_FIELD_NUMBER: _ClassVar[int]
     workflow_type: str
     task_queue: str
     arguments: _containers.RepeatedCompositeFieldContainer[_common_pb2.Payload]
@@ -187,7 +200,8 @@ class ContinueAsNewWorkflowExecution(_message.Message):
     search_attributes: _containers.MessageMap[str, _common_pb2.Payload]
     retry_policy: _common_pb2.RetryPolicy
     initial_versioning_behavior: _common_pb2.VersioningBehavior
-    def __init__(self, workflow_type: _Optional[str] = ..., task_queue: _Optional[str] = ..., arguments: _Optional[_Iterable[_Union[_common_pb2.Payload, _Mapping]]] = ..., workflow_run_timeout: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., workflow_task_timeout: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., memo: _Optional[_Mapping[str, _common_pb2.Payload]] = ..., headers: _Optional[_Mapping[str, _common_pb2.Payload]] = ..., search_attributes: _Optional[_Mapping[str, _common_pb2.Payload]] = ..., retry_policy: _Optional[_Union[_common_pb2.RetryPolicy, _Mapping]] = ..., initial_versioning_behavior: _Optional[_Union[_common_pb2.VersioningBehavior, str]] = ...) -> None: ...
+    backoff_start_interval: _duration_pb2.Duration
+    def __init__(self, workflow_type: _Optional[str] = ..., task_queue: _Optional[str] = ..., arguments: _Optional[_Iterable[_Union[_common_pb2.Payload, _Mapping]]] = ..., workflow_run_timeout: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., workflow_task_timeout: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., memo: _Optional[_Mapping[str, _common_pb2.Payload]] = ..., headers: _Optional[_Mapping[str, _common_pb2.Payload]] = ..., search_attributes: _Optional[_Mapping[str, _common_pb2.Payload]] = ..., retry_policy: _Optional[_Union[_common_pb2.RetryPolicy, _Mapping]] = ..., initial_versioning_behavior: _Optional[_Union[_common_pb2.VersioningBehavior, str]] = ..., backoff_start_interval: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ...) -> None: ...
 
 class StartChildWorkflowExecution(_message.Message):
     __slots__ = ("seq", "namespace", "workflow_id", "workflow_type", "task_queue", "input", "workflow_execution_timeout", "workflow_run_timeout", "workflow_task_timeout", "parent_close_policy", "workflow_id_reuse_policy", "retry_policy", "cron_schedule", "headers", "memo", "search_attributes", "cancellation_type", "priority")

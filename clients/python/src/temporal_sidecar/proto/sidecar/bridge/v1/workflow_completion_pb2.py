@@ -26,7 +26,7 @@ from temporal_sidecar.proto.sidecar.bridge.v1 import common_pb2 as sidecar_dot_b
 from temporal_sidecar.proto.sidecar.bridge.v1 import workflow_commands_pb2 as sidecar_dot_bridge_dot_v1_dot_workflow__commands__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n+sidecar/bridge/v1/workflow_completion.proto\x12\x11sidecar.bridge.v1\x1a\x1esidecar/bridge/v1/common.proto\x1a)sidecar/bridge/v1/workflow_commands.proto\"\xd7\x01\n\x1cWorkflowActivationCompletion\x12\x15\n\x06run_id\x18\x01 \x01(\tR\x05runId\x12N\n\nsuccessful\x18\x02 \x01(\x0b\x32,.sidecar.bridge.v1.WorkflowActivationSuccessH\x00R\nsuccessful\x12\x46\n\x06\x66\x61iled\x18\x03 \x01(\x0b\x32,.sidecar.bridge.v1.WorkflowActivationFailureH\x00R\x06\x66\x61iledB\x08\n\x06status\"\xb3\x01\n\x19WorkflowActivationSuccess\x12>\n\x08\x63ommands\x18\x01 \x03(\x0b\x32\".sidecar.bridge.v1.WorkflowCommandR\x08\x63ommands\x12V\n\x13versioning_behavior\x18\x02 \x01(\x0e\x32%.sidecar.bridge.v1.VersioningBehaviorR\x12versioningBehavior\"\x93\x01\n\x19WorkflowActivationFailure\x12\x34\n\x07\x66\x61ilure\x18\x01 \x01(\x0b\x32\x1a.sidecar.bridge.v1.FailureR\x07\x66\x61ilure\x12@\n\x05\x63\x61use\x18\x02 \x01(\x0e\x32*.sidecar.bridge.v1.WorkflowTaskFailedCauseR\x05\x63\x61use*\xa2\x02\n\x17WorkflowTaskFailedCause\x12*\n&WORKFLOW_TASK_FAILED_CAUSE_UNSPECIFIED\x10\x00\x12@\n<WORKFLOW_TASK_FAILED_CAUSE_WORKFLOW_WORKER_UNHANDLED_FAILURE\x10\x0e\x12\x36\n2WORKFLOW_TASK_FAILED_CAUSE_NON_DETERMINISTIC_ERROR\x10\x18\x12\x30\n,WORKFLOW_TASK_FAILED_CAUSE_UNHANDLED_COMMAND\x10\x01\x12/\n+WORKFLOW_TASK_FAILED_CAUSE_UNHANDLED_UPDATE\x10\x1f\x42\xdd\x01\n\x15\x63om.sidecar.bridge.v1B\x17WorkflowCompletionProtoP\x01ZEgithub.com/temporal-sidecar/sidecar/gen/go/sidecar/bridge/v1;bridgev1\xa2\x02\x03SBX\xaa\x02\x11Sidecar.Bridge.V1\xca\x02\x11Sidecar\\Bridge\\V1\xe2\x02\x1dSidecar\\Bridge\\V1\\GPBMetadata\xea\x02\x13Sidecar::Bridge::V1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n+sidecar/bridge/v1/workflow_completion.proto\x12\x11sidecar.bridge.v1\x1a\x1esidecar/bridge/v1/common.proto\x1a)sidecar/bridge/v1/workflow_commands.proto\"\xd7\x01\n\x1cWorkflowActivationCompletion\x12\x15\n\x06run_id\x18\x01 \x01(\tR\x05runId\x12N\n\nsuccessful\x18\x02 \x01(\x0b\x32,.sidecar.bridge.v1.WorkflowActivationSuccessH\x00R\nsuccessful\x12\x46\n\x06\x66\x61iled\x18\x03 \x01(\x0b\x32,.sidecar.bridge.v1.WorkflowActivationFailureH\x00R\x06\x66\x61iledB\x08\n\x06status\"\xe3\x01\n\x19WorkflowActivationSuccess\x12>\n\x08\x63ommands\x18\x01 \x03(\x0b\x32\".sidecar.bridge.v1.WorkflowCommandR\x08\x63ommands\x12V\n\x13versioning_behavior\x18\x02 \x01(\x0e\x32%.sidecar.bridge.v1.VersioningBehaviorR\x12versioningBehavior\x12.\n\x13used_internal_flags\x18\x03 \x03(\rR\x11usedInternalFlags\"\x93\x01\n\x19WorkflowActivationFailure\x12\x34\n\x07\x66\x61ilure\x18\x01 \x01(\x0b\x32\x1a.sidecar.bridge.v1.FailureR\x07\x66\x61ilure\x12@\n\x05\x63\x61use\x18\x02 \x01(\x0e\x32*.sidecar.bridge.v1.WorkflowTaskFailedCauseR\x05\x63\x61use*\xa2\x02\n\x17WorkflowTaskFailedCause\x12*\n&WORKFLOW_TASK_FAILED_CAUSE_UNSPECIFIED\x10\x00\x12@\n<WORKFLOW_TASK_FAILED_CAUSE_WORKFLOW_WORKER_UNHANDLED_FAILURE\x10\x0e\x12\x36\n2WORKFLOW_TASK_FAILED_CAUSE_NON_DETERMINISTIC_ERROR\x10\x18\x12\x30\n,WORKFLOW_TASK_FAILED_CAUSE_UNHANDLED_COMMAND\x10\x01\x12/\n+WORKFLOW_TASK_FAILED_CAUSE_UNHANDLED_UPDATE\x10\x1f\x42\xdd\x01\n\x15\x63om.sidecar.bridge.v1B\x17WorkflowCompletionProtoP\x01ZEgithub.com/temporal-sidecar/sidecar/gen/go/sidecar/bridge/v1;bridgev1\xa2\x02\x03SBX\xaa\x02\x11Sidecar.Bridge.V1\xca\x02\x11Sidecar\\Bridge\\V1\xe2\x02\x1dSidecar\\Bridge\\V1\\GPBMetadata\xea\x02\x13Sidecar::Bridge::V1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -34,12 +34,12 @@ _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'temporal_sidecar.proto.side
 if not _descriptor._USE_C_DESCRIPTORS:
   _globals['DESCRIPTOR']._loaded_options = None
   _globals['DESCRIPTOR']._serialized_options = b'\n\025com.sidecar.bridge.v1B\027WorkflowCompletionProtoP\001ZEgithub.com/temporal-sidecar/sidecar/gen/go/sidecar/bridge/v1;bridgev1\242\002\003SBX\252\002\021Sidecar.Bridge.V1\312\002\021Sidecar\\Bridge\\V1\342\002\035Sidecar\\Bridge\\V1\\GPBMetadata\352\002\023Sidecar::Bridge::V1'
-  _globals['_WORKFLOWTASKFAILEDCAUSE']._serialized_start=692
-  _globals['_WORKFLOWTASKFAILEDCAUSE']._serialized_end=982
+  _globals['_WORKFLOWTASKFAILEDCAUSE']._serialized_start=740
+  _globals['_WORKFLOWTASKFAILEDCAUSE']._serialized_end=1030
   _globals['_WORKFLOWACTIVATIONCOMPLETION']._serialized_start=142
   _globals['_WORKFLOWACTIVATIONCOMPLETION']._serialized_end=357
   _globals['_WORKFLOWACTIVATIONSUCCESS']._serialized_start=360
-  _globals['_WORKFLOWACTIVATIONSUCCESS']._serialized_end=539
-  _globals['_WORKFLOWACTIVATIONFAILURE']._serialized_start=542
-  _globals['_WORKFLOWACTIVATIONFAILURE']._serialized_end=689
+  _globals['_WORKFLOWACTIVATIONSUCCESS']._serialized_end=587
+  _globals['_WORKFLOWACTIVATIONFAILURE']._serialized_start=590
+  _globals['_WORKFLOWACTIVATIONFAILURE']._serialized_end=737
 # @@protoc_insertion_point(module_scope)

@@ -33,12 +33,14 @@ class WorkflowActivationCompletion(_message.Message):
     def __init__(self, run_id: _Optional[str] = ..., successful: _Optional[_Union[WorkflowActivationSuccess, _Mapping]] = ..., failed: _Optional[_Union[WorkflowActivationFailure, _Mapping]] = ...) -> None: ...
 
 class WorkflowActivationSuccess(_message.Message):
-    __slots__ = ("commands", "versioning_behavior")
+    __slots__ = ("commands", "versioning_behavior", "used_internal_flags")
     COMMANDS_FIELD_NUMBER: _ClassVar[int]
     VERSIONING_BEHAVIOR_FIELD_NUMBER: _ClassVar[int]
+    USED_INTERNAL_FLAGS_FIELD_NUMBER: _ClassVar[int]
     commands: _containers.RepeatedCompositeFieldContainer[_workflow_commands_pb2.WorkflowCommand]
     versioning_behavior: _common_pb2.VersioningBehavior
-    def __init__(self, commands: _Optional[_Iterable[_Union[_workflow_commands_pb2.WorkflowCommand, _Mapping]]] = ..., versioning_behavior: _Optional[_Union[_common_pb2.VersioningBehavior, str]] = ...) -> None: ...
+    used_internal_flags: _containers.RepeatedScalarFieldContainer[int]
+    def __init__(self, commands: _Optional[_Iterable[_Union[_workflow_commands_pb2.WorkflowCommand, _Mapping]]] = ..., versioning_behavior: _Optional[_Union[_common_pb2.VersioningBehavior, str]] = ..., used_internal_flags: _Optional[_Iterable[int]] = ...) -> None: ...
 
 class WorkflowActivationFailure(_message.Message):
     __slots__ = ("failure", "cause")
