@@ -68,7 +68,7 @@ func (d *Dispatcher) Deliver(ctx context.Context, t *workflowservice.PollNexusTa
 	defer cancel()
 
 	nt := &bridgev1.NexusTask{TaskToken: t.GetTaskToken(), Headers: req.GetHeader(), ScheduledTime: req.GetScheduledTime(),
-		Deadline: timestamppb.New(deadline)}
+		Deadline: timestamppb.New(deadline), Endpoint: req.GetEndpoint()}
 	service := ""
 	switch v := req.GetVariant().(type) {
 	case *nexuspb.Request_StartOperation:

@@ -32,10 +32,11 @@ func malformed(cause enumspb.WorkflowTaskFailedCause, format string, args ...any
 
 // batch is what one activation's commands add to the workflow task.
 type batch struct {
-	out      []*commandpb.Command              // commands for the server
-	now      []*bridgev1.WorkflowActivationJob // resolutions due at once, without the server
-	answers  []*bridgev1.QueryResult           // answers to queries
-	messages []*protocolpb.Message             // protocol messages (update responses)
+	out       []*commandpb.Command              // commands for the server
+	now       []*bridgev1.WorkflowActivationJob // resolutions due at once, without the server
+	answers   []*bridgev1.QueryResult           // answers to queries
+	messages  []*protocolpb.Message             // protocol messages (update responses)
+	langFlags []uint32                          // the app's internal flags its activations used
 }
 
 // take validates the commands of a successful activation and adds them to b.
@@ -57,17 +58,23 @@ func (r *run) take(cmds []*bridgev1.WorkflowCommand, b *batch) error {
 	return nil
 }
 
-// summary is a command's user metadata for a summary shown in Temporal's UI.
-func summary(s string) *sdkpb.UserMetadata {
+// userMetadata is a command's user metadata for Temporal's UI: the app's
+// encoded payloads, else a summary string as json/plain; nil for none.
+func userMetadata(c *bridgev1.WorkflowCommand) *sdkpb.UserMetadata {
+	if m := c.GetUserMetadata(); m != nil {
+		return apiconv.Recode(m, &sdkpb.UserMetadata{})
+	}
+	s := c.GetUserMetadataSummary()
+	if s == "" {
+		return nil
+	}
 	data, _ := json.Marshal(s)
 	return &sdkpb.UserMetadata{Summary: &commonpb.Payload{Metadata: map[string][]byte{"encoding": []byte("json/plain")}, Data: data}}
 }
 
 func (r *run) take1(i int, c *bridgev1.WorkflowCommand, b *batch) error {
 	add := func(seq uint32, cmd *commandpb.Command) {
-		if s := c.GetUserMetadataSummary(); s != "" {
-			cmd.UserMetadata = summary(s)
-		}
+		cmd.UserMetadata = userMetadata(c)
 		b.out = append(b.out, cmd)
 		r.pending = append(r.pending, pending{cmd: cmd, seq: seq})
 	}
@@ -195,7 +202,8 @@ func (r *run) take1(i int, c *bridgev1.WorkflowCommand, b *batch) error {
 	case *bridgev1.WorkflowCommand_CancelWorkflowExecution:
 		r.closed = true
 		add(0, &commandpb.Command{CommandType: enumspb.COMMAND_TYPE_CANCEL_WORKFLOW_EXECUTION,
-			Attributes: &commandpb.Command_CancelWorkflowExecutionCommandAttributes{CancelWorkflowExecutionCommandAttributes: &commandpb.CancelWorkflowExecutionCommandAttributes{}}})
+			Attributes: &commandpb.Command_CancelWorkflowExecutionCommandAttributes{CancelWorkflowExecutionCommandAttributes: &commandpb.CancelWorkflowExecutionCommandAttributes{
+				Details: apiconv.Payloads(v.CancelWorkflowExecution.GetDetails())}}})
 
 	case *bridgev1.WorkflowCommand_ContinueAsNewWorkflowExecution:
 		r.closed = true
@@ -208,12 +216,13 @@ func (r *run) take1(i int, c *bridgev1.WorkflowCommand, b *batch) error {
 			queue = r.taskQueue
 		}
 		attrs := &commandpb.ContinueAsNewWorkflowExecutionCommandAttributes{
-			WorkflowType:        &commonpb.WorkflowType{Name: typ},
-			TaskQueue:           &taskqueuepb.TaskQueue{Name: queue, Kind: enumspb.TASK_QUEUE_KIND_NORMAL},
-			Input:               apiconv.Payloads(c.GetArguments()),
-			WorkflowRunTimeout:  c.GetWorkflowRunTimeout(),
-			WorkflowTaskTimeout: c.GetWorkflowTaskTimeout(),
-			Header:              header(c.GetHeaders()),
+			WorkflowType:         &commonpb.WorkflowType{Name: typ},
+			TaskQueue:            &taskqueuepb.TaskQueue{Name: queue, Kind: enumspb.TASK_QUEUE_KIND_NORMAL},
+			Input:                apiconv.Payloads(c.GetArguments()),
+			WorkflowRunTimeout:   c.GetWorkflowRunTimeout(),
+			WorkflowTaskTimeout:  c.GetWorkflowTaskTimeout(),
+			Header:               header(c.GetHeaders()),
+			BackoffStartInterval: c.GetBackoffStartInterval(),
 		}
 		if c.GetInitialVersioningBehavior() == bridgev1.VersioningBehavior_VERSIONING_BEHAVIOR_AUTO_UPGRADE {
 			attrs.InitialVersioningBehavior = enumspb.CONTINUE_AS_NEW_VERSIONING_BEHAVIOR_AUTO_UPGRADE

@@ -430,7 +430,9 @@ func activation(r *run, ev *historypb.HistoryEvent, replaying bool, jobs []*brid
 		HistorySizeBytes:       a.GetHistorySizeBytes(),
 		ContinueAsNewSuggested: a.GetSuggestContinueAsNew(),
 		Jobs:                   jobs,
+		AvailableInternalFlags: flagList(r.langFlags),
 	}
+	act.TargetWorkerDeploymentVersionChanged = a.GetTargetWorkerDeploymentVersionChanged()
 	for _, reason := range a.GetSuggestContinueAsNewReasons() {
 		act.SuggestContinueAsNewReasons = append(act.SuggestContinueAsNewReasons, bridgev1.SuggestContinueAsNewReason(reason))
 	}
@@ -462,6 +464,7 @@ func (e *Engine) activationsInto(ctx context.Context, ent *entry, act *bridgev1.
 			if err := ent.run.take(s.Successful.GetCommands(), b); err != nil {
 				return err
 			}
+			b.langFlags = append(b.langFlags, s.Successful.GetUsedInternalFlags()...)
 		default:
 			return malformed(enumspb.WORKFLOW_TASK_FAILED_CAUSE_WORKFLOW_WORKER_UNHANDLED_FAILURE,
 				"workflow_completion for run %s has no status: set successful or failed", ent.run.id)
@@ -480,7 +483,9 @@ func followUp(act *bridgev1.WorkflowActivation, jobs []*bridgev1.WorkflowActivat
 		RunId: act.GetRunId(), Timestamp: act.GetTimestamp(), IsReplaying: act.GetIsReplaying(),
 		HistoryLength: act.GetHistoryLength(), HistorySizeBytes: act.GetHistorySizeBytes(),
 		ContinueAsNewSuggested: act.GetContinueAsNewSuggested(), SuggestContinueAsNewReasons: act.GetSuggestContinueAsNewReasons(),
-		Jobs: jobs,
+		AvailableInternalFlags:               act.GetAvailableInternalFlags(),
+		TargetWorkerDeploymentVersionChanged: act.GetTargetWorkerDeploymentVersionChanged(),
+		Jobs:                                 jobs,
 	}
 }
 

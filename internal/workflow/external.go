@@ -396,7 +396,8 @@ func (r *run) applyExternal(ev *historypb.HistoryEvent) ([]*bridgev1.WorkflowAct
 			return nil, true, nondeterminism("history resolves a signal initiated at event %d (event %d) that the workflow never sent", initiated, ev.GetEventId())
 		}
 		return jobs(&bridgev1.WorkflowActivationJob{Variant: &bridgev1.WorkflowActivationJob_ResolveSignalExternalWorkflow{
-			ResolveSignalExternalWorkflow: &bridgev1.ResolveSignalExternalWorkflow{Seq: seq, Failure: f}}}), true, nil
+			ResolveSignalExternalWorkflow: &bridgev1.ResolveSignalExternalWorkflow{Seq: seq, Failure: f,
+				Cause: bridgev1.SignalExternalWorkflowExecutionFailedCause(ev.GetSignalExternalWorkflowExecutionFailedEventAttributes().GetCause())}}}), true, nil
 
 	case enumspb.EVENT_TYPE_EXTERNAL_WORKFLOW_EXECUTION_CANCEL_REQUESTED, enumspb.EVENT_TYPE_REQUEST_CANCEL_EXTERNAL_WORKFLOW_EXECUTION_FAILED:
 		initiated := ev.GetExternalWorkflowExecutionCancelRequestedEventAttributes().GetInitiatedEventId()
@@ -420,7 +421,8 @@ func (r *run) applyExternal(ev *historypb.HistoryEvent) ([]*bridgev1.WorkflowAct
 			return b.now, true, nil
 		}
 		return jobs(&bridgev1.WorkflowActivationJob{Variant: &bridgev1.WorkflowActivationJob_ResolveRequestCancelExternalWorkflow{
-			ResolveRequestCancelExternalWorkflow: &bridgev1.ResolveRequestCancelExternalWorkflow{Seq: c.seq, Failure: f}}}), true, nil
+			ResolveRequestCancelExternalWorkflow: &bridgev1.ResolveRequestCancelExternalWorkflow{Seq: c.seq, Failure: f,
+				Cause: bridgev1.CancelExternalWorkflowExecutionFailedCause(ev.GetRequestCancelExternalWorkflowExecutionFailedEventAttributes().GetCause())}}}), true, nil
 	}
 	return nil, false, nil
 }

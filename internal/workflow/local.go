@@ -22,6 +22,7 @@ import (
 	enumspb "go.temporal.io/api/enums/v1"
 	failurepb "go.temporal.io/api/failure/v1"
 	historypb "go.temporal.io/api/history/v1"
+	sdkpb "go.temporal.io/api/sdk/v1"
 	"google.golang.org/protobuf/types/known/durationpb"
 	"google.golang.org/protobuf/types/known/timestamppb"
 )
@@ -93,8 +94,8 @@ func (p *protoTime) UnmarshalJSON(b []byte) error {
 
 // local is a local activity the run scheduled.
 type local struct {
-	cmd     *bridgev1.ScheduleLocalActivity
-	summary string // the command's user metadata summary, for the marker
+	cmd      *bridgev1.ScheduleLocalActivity
+	metadata *sdkpb.UserMetadata // the command's user metadata, for the marker
 	// lastFailure is the failure of the attempt that ended in a DoBackoff.
 	lastFailure *failurepb.Failure
 	attempt     uint32
@@ -179,10 +180,8 @@ func (r *run) markerFor(seq uint32, l *local, res *bridgev1.ActivityResolution) 
 	attrs.Details["data"] = &commonpb.Payloads{Payloads: []*commonpb.Payload{{Metadata: map[string][]byte{"encoding": []byte("json/plain")}, Data: data}}}
 	cmd := &commandpb.Command{CommandType: enumspb.COMMAND_TYPE_RECORD_MARKER,
 		Attributes: &commandpb.Command_RecordMarkerCommandAttributes{RecordMarkerCommandAttributes: attrs}}
-	if l.summary != "" {
-		// Also when it resolves later, in another activation than its command's.
-		cmd.UserMetadata = summary(l.summary)
-	}
+	// Also when it resolves later, in another activation than its command's.
+	cmd.UserMetadata = l.metadata
 	return cmd
 }
 
@@ -209,7 +208,7 @@ func (r *run) takeLocal(i int, c *bridgev1.WorkflowCommand, b *batch, add func(u
 			return true, malformed(enumspb.WORKFLOW_TASK_FAILED_CAUSE_BAD_RECORD_MARKER_ATTRIBUTES,
 				"commands[%d].schedule_local_activity needs schedule_to_close_timeout or start_to_close_timeout", i)
 		}
-		l := &local{cmd: s, summary: c.GetUserMetadataSummary(), attempt: max(1, s.GetAttempt()), scheduled: time.Now()}
+		l := &local{cmd: s, metadata: userMetadata(c), attempt: max(1, s.GetAttempt()), scheduled: time.Now()}
 		if t := s.GetOriginalScheduleTime(); t != nil {
 			l.scheduled = t.AsTime()
 		}

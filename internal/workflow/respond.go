@@ -40,8 +40,9 @@ func (e *Engine) respond(ctx context.Context, ent *entry, t *workflowservice.Pol
 		WorkerVersionStamp:         e.versionStamp(),
 		VersioningBehavior:         e.versioningBehavior(ent.session, t.GetWorkflowType().GetName()),
 	}
-	if flags := ent.run.newCoreFlags(b.out); len(flags) > 0 {
-		req.SdkMetadata = &sdkpb.WorkflowTaskCompletedMetadata{CoreUsedFlags: flags}
+	core, lang := ent.run.newCoreFlags(b.out), ent.run.newLangFlags(b.langFlags)
+	if len(core)+len(lang) > 0 {
+		req.SdkMetadata = &sdkpb.WorkflowTaskCompletedMetadata{CoreUsedFlags: core, LangUsedFlags: lang}
 	}
 	if e.opts.StickyQueue != "" {
 		req.StickyAttributes = &taskqueuepb.StickyExecutionAttributes{

@@ -66,6 +66,7 @@ type run struct {
 	// sent so far; local activity markers record it, as sdk-core's do.
 	taskActivations uint32
 	coreFlags       uint64        // sdk-core flags the history records (bit n: flag n)
+	langFlags       uint64        // the app's own flags the history records (sdk-core's lang flags)
 	taskTimeout     time.Duration // the workflow task timeout
 }
 
@@ -176,11 +177,9 @@ func (r *run) apply(ev *historypb.HistoryEvent) ([]*bridgev1.WorkflowActivationJ
 		return jobs(r.initialize(ev)), nil
 	case enumspb.EVENT_TYPE_WORKFLOW_TASK_COMPLETED:
 		r.afterCompleted = true
-		for _, f := range ev.GetWorkflowTaskCompletedEventAttributes().GetSdkMetadata().GetCoreUsedFlags() {
-			if f < 64 {
-				r.coreFlags |= 1 << f
-			}
-		}
+		md := ev.GetWorkflowTaskCompletedEventAttributes().GetSdkMetadata()
+		r.coreFlags |= flagBits(md.GetCoreUsedFlags())
+		r.langFlags |= flagBits(md.GetLangUsedFlags())
 	case enumspb.EVENT_TYPE_WORKFLOW_TASK_FAILED:
 		a := ev.GetWorkflowTaskFailedEventAttributes()
 		if a.GetCause() == enumspb.WORKFLOW_TASK_FAILED_CAUSE_RESET_WORKFLOW && a.GetNewRunId() != "" {
@@ -196,7 +195,7 @@ func (r *run) apply(ev *historypb.HistoryEvent) ([]*bridgev1.WorkflowActivationJ
 		a := ev.GetWorkflowExecutionSignaledEventAttributes()
 		return jobs(&bridgev1.WorkflowActivationJob{Variant: &bridgev1.WorkflowActivationJob_SignalWorkflow{SignalWorkflow: &bridgev1.SignalWorkflow{
 			SignalName: a.GetSignalName(), Input: apiconv.BridgePayloads(a.GetInput()), Identity: a.GetIdentity(),
-			Headers: apiconv.BridgePayloadMap(a.GetHeader().GetFields())}}}), nil
+			Headers: apiconv.BridgePayloadMap(a.GetHeader().GetFields()), OriginatingEventId: ev.GetEventId()}}}), nil
 	case enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_CANCEL_REQUESTED:
 		return jobs(&bridgev1.WorkflowActivationJob{Variant: &bridgev1.WorkflowActivationJob_CancelWorkflow{CancelWorkflow: &bridgev1.CancelWorkflow{
 			Reason: ev.GetWorkflowExecutionCancelRequestedEventAttributes().GetCause()}}}), nil
@@ -205,6 +204,37 @@ func (r *run) apply(ev *historypb.HistoryEvent) ([]*bridgev1.WorkflowActivationJ
 }
 
 func jobs(j ...*bridgev1.WorkflowActivationJob) []*bridgev1.WorkflowActivationJob { return j }
+
+// flagBits sets bit n for each flag n; flags past 63 are not recorded, as
+// sdk-core defines none that high.
+func flagBits(flags []uint32) uint64 {
+	var bits uint64
+	for _, f := range flags {
+		if f < 64 {
+			bits |= 1 << f
+		}
+	}
+	return bits
+}
+
+// flagList lists the flags set in bits, lowest first.
+func flagList(bits uint64) []uint32 {
+	var out []uint32
+	for f := uint32(0); bits != 0; f, bits = f+1, bits>>1 {
+		if bits&1 != 0 {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// newLangFlags returns the app's used flags the run's history does not
+// record yet, and notes them as recorded, as newCoreFlags does.
+func (r *run) newLangFlags(used []uint32) []uint32 {
+	bits := flagBits(used) &^ r.langFlags
+	r.langFlags |= bits
+	return flagList(bits)
+}
 
 // match pairs a command's event with the oldest pending command.
 func (r *run) match(ev *historypb.HistoryEvent, want enumspb.CommandType) error {
@@ -372,6 +402,7 @@ func (r *run) initialize(ev *historypb.HistoryEvent) *bridgev1.WorkflowActivatio
 		ContinuedInitiator:              bridgev1.ContinueAsNewInitiator(a.GetInitiator()),
 		ContinuedFailure:                apiconv.BridgeFailure(a.GetContinuedFailure()),
 		FirstExecutionRunId:             a.GetFirstExecutionRunId(),
+		OriginalExecutionRunId:          a.GetOriginalExecutionRunId(),
 		Attempt:                         a.GetAttempt(),
 		CronSchedule:                    a.GetCronSchedule(),
 		WorkflowExecutionExpirationTime: a.GetWorkflowExecutionExpirationTime(),
