@@ -17,6 +17,7 @@ type update struct {
 	messageID  string // the request message, for acceptance and rejection
 	sequencing int64  // the request's sequencing event id
 	request    *updatepb.Request
+	accepted   bool // the app accepted it: a rejection now means its handler failed
 }
 
 // doUpdate is the job for an update request.
@@ -73,8 +74,14 @@ func (r *run) takeUpdate(i int, u *bridgev1.UpdateResponse, b *batch, add func(u
 	}
 	var msg *protocolpb.Message
 	record := true
+	if rej, ok := u.GetResponse().(*bridgev1.UpdateResponse_Rejected); ok && up.accepted {
+		// sdk-core's protocol has no failed: a handler that fails after
+		// accepting rejects, and core completes the update with the failure.
+		u = &bridgev1.UpdateResponse{ProtocolInstanceId: pid, Response: &bridgev1.UpdateResponse_Failed{Failed: rej.Rejected}}
+	}
 	switch v := u.GetResponse().(type) {
 	case *bridgev1.UpdateResponse_Accepted:
+		up.accepted = true
 		msg = protocolMessage(pid, pid+"/accept", &updatepb.Acceptance{AcceptedRequestMessageId: up.messageID,
 			AcceptedRequestSequencingEventId: up.sequencing, AcceptedRequest: up.request})
 	case *bridgev1.UpdateResponse_Rejected:
