@@ -1,6 +1,7 @@
 package coreconv
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/temporal-sidecar/sidecar/gen/go/coresdk/childworkflow"
@@ -11,6 +12,7 @@ import (
 	"github.com/temporal-sidecar/sidecar/internal/apiconv"
 	commonpb "go.temporal.io/api/common/v1"
 	enumspb "go.temporal.io/api/enums/v1"
+	"google.golang.org/protobuf/reflect/protoreflect"
 )
 
 // Completion decodes core's WorkflowActivationCompletion and converts it.
@@ -70,7 +72,11 @@ func commands(cs []*wfcmd.WorkflowCommand) ([]*bridgev1.WorkflowCommand, error) 
 	for i, c := range cs {
 		bc, err := command(c)
 		if err != nil {
-			return nil, fmt.Errorf("commands[%d]%s", i, err.Error())
+			var r *RefusedError
+			if errors.As(err, &r) {
+				return nil, &RefusedError{What: fmt.Sprintf("commands[%d]%s", i, r.What), Why: r.Why}
+			}
+			return nil, fmt.Errorf("commands[%d]%s", i, err)
 		}
 		out = append(out, bc)
 	}
@@ -145,7 +151,7 @@ func command(c *wfcmd.WorkflowCommand) (*bridgev1.WorkflowCommand, error) {
 	case nil:
 		// Left empty: the engine refuses an empty command with its own message.
 	default:
-		err = refused(fmt.Sprintf(" %T", v), "this sidecar does not know the command")
+		err = refused(fmt.Sprintf(" (%T)", v), "this sidecar does not know the command")
 	}
 	if err != nil {
 		return nil, err
@@ -242,7 +248,7 @@ func continueAsNew(c *wfcmd.ContinueAsNewWorkflowExecution) (*bridgev1.ContinueA
 	case enumspb.CONTINUE_AS_NEW_VERSIONING_BEHAVIOR_AUTO_UPGRADE:
 		out.InitialVersioningBehavior = bridgev1.VersioningBehavior_VERSIONING_BEHAVIOR_AUTO_UPGRADE
 	default:
-		return nil, refused(".continue_as_new_workflow_execution.initial_versioning_behavior "+b.String(),
+		return nil, refused(".continue_as_new_workflow_execution.initial_versioning_behavior "+enumName(b),
 			"the sidecar starts a new run as unspecified or auto-upgrade only")
 	}
 	return out, nil
@@ -325,3 +331,11 @@ var (
 		corenexus.NexusOperationCancellationType_WAIT_CANCELLATION_REQUESTED: bridgev1.CancellationType_CANCELLATION_TYPE_WAIT_CANCELLATION_REQUESTED,
 	}
 )
+
+// enumName is an enum value's name in the .proto, as apps write it.
+func enumName(e protoreflect.Enum) string {
+	if v := e.Descriptor().Values().ByNumber(e.Number()); v != nil {
+		return string(v.Name())
+	}
+	return fmt.Sprintf("%s(%d)", e.Descriptor().Name(), e.Number())
+}
