@@ -21,16 +21,20 @@ import (
 	"time"
 
 	"github.com/grpc-ecosystem/go-grpc-middleware/v2/interceptors/retry"
+	"github.com/prometheus/client_golang/prometheus"
 	bridgev1 "github.com/temporal-sidecar/sidecar/gen/go/sidecar/bridge/v1"
 	"github.com/temporal-sidecar/sidecar/internal/bridge"
 	"github.com/temporal-sidecar/sidecar/internal/client"
 	"github.com/temporal-sidecar/sidecar/internal/config"
+	"github.com/temporal-sidecar/sidecar/internal/coreconv"
 	"github.com/temporal-sidecar/sidecar/internal/frontend"
 	"github.com/temporal-sidecar/sidecar/internal/poller"
 	"github.com/temporal-sidecar/sidecar/internal/proxy"
+	"github.com/temporal-sidecar/sidecar/internal/queues"
 	"github.com/temporal-sidecar/sidecar/internal/slots"
 	"github.com/temporal-sidecar/sidecar/internal/telemetry"
 	"github.com/temporal-sidecar/sidecar/internal/worker"
+	"github.com/temporal-sidecar/sidecar/internal/workflow"
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/workflowservice/v1"
 	"google.golang.org/protobuf/types/known/durationpb"
@@ -117,80 +121,92 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer, si
 	}
 	w := cfg.Worker
 	registry := telemetry.NewRegistry()
-	metrics := telemetry.NewWorkerMetrics(registry, cfg.Frontend.Namespace, w.TaskQueue)
-	fe.OnFailure(metrics.RequestFailure)
+	fe.OnFailure(telemetry.NewFrontendMetrics(registry, cfg.Frontend.Namespace).RequestFailure)
 	var tuner *slots.Tuner
 	if w.Tuner == "resource-based" {
 		tuner = slots.NewTuner(w.TunerTargetMemory, w.TunerTargetCPU, nil)
 	}
-	wk := worker.New(worker.Options{
-		Tuner:     tuner,
-		Metrics:   metrics,
-		Namespace: cfg.Frontend.Namespace,
-		TaskQueue: w.TaskQueue,
-		Identity:  w.Identity,
-		Service:   fe.WorkflowService(),
-
-		BuildID:                   w.BuildID,
-		DeploymentName:            w.DeploymentName,
-		UseVersioning:             w.UseVersioning,
-		DefaultVersioningBehavior: versioningBehaviors[w.DefaultVersioningBehavior],
-
-		Bridge: bridge.Options{
+	cache := workflow.NewCache(w.MaxCachedWorkflows) // one sticky cache for every queue
+	newWorker := func(taskQueue string, reg prometheus.Registerer) *worker.Worker {
+		return worker.New(worker.Options{
+			Tuner:     tuner,
+			Metrics:   telemetry.NewWorkerMetrics(reg, cfg.Frontend.Namespace, taskQueue),
 			Namespace: cfg.Frontend.Namespace,
-			TaskQueue: w.TaskQueue,
+			TaskQueue: taskQueue,
 			Identity:  w.Identity,
-			Version:   version,
-			Capabilities: &bridgev1.Capabilities{
-				StickyExecution:      w.MaxCachedWorkflows > 0,
-				EagerActivities:      w.EagerActivities,
-				ClientService:        true,
-				Replay:               true,
-				WorkflowServiceProxy: cfg.Bridge.WorkflowServiceProxy,
-				ServerVersion:        fe.ServerVersion(),
-			},
-			Limits: &bridgev1.Limits{
-				MaxMessageBytes:    maxMessageBytes,
-				MaxCachedWorkflows: uint32(w.MaxCachedWorkflows),
-				MaxConcurrent: &bridgev1.Capacity{
-					WorkflowActivations: uint32(w.MaxConcurrentWorkflowTasks),
-					Activities:          uint32(w.MaxConcurrentActivities),
-					LocalActivities:     uint32(w.MaxConcurrentLocalActivities),
-					NexusTasks:          uint32(w.MaxConcurrentNexusTasks),
+			Service:   fe.WorkflowService(),
+
+			BuildID:                   w.BuildID,
+			DeploymentName:            w.DeploymentName,
+			UseVersioning:             w.UseVersioning,
+			DefaultVersioningBehavior: versioningBehaviors[w.DefaultVersioningBehavior],
+
+			Bridge: bridge.Options{
+				Namespace: cfg.Frontend.Namespace,
+				TaskQueue: taskQueue,
+				Identity:  w.Identity,
+				Version:   version,
+				Capabilities: &bridgev1.Capabilities{
+					StickyExecution:      w.MaxCachedWorkflows > 0,
+					EagerActivities:      w.EagerActivities,
+					ClientService:        true,
+					Replay:               true,
+					WorkflowServiceProxy: cfg.Bridge.WorkflowServiceProxy,
+					ServerVersion:        fe.ServerVersion(),
 				},
-				GracefulShutdownTimeout: durationpb.New(w.GracefulShutdownTimeout),
-				MaxPayloadBlobBytes:     uint32(cfg.Frontend.BlobSizeLimit),
+				Limits: &bridgev1.Limits{
+					MaxMessageBytes:    maxMessageBytes,
+					MaxCachedWorkflows: uint32(w.MaxCachedWorkflows),
+					MaxConcurrent: &bridgev1.Capacity{
+						WorkflowActivations: uint32(w.MaxConcurrentWorkflowTasks),
+						Activities:          uint32(w.MaxConcurrentActivities),
+						LocalActivities:     uint32(w.MaxConcurrentLocalActivities),
+						NexusTasks:          uint32(w.MaxConcurrentNexusTasks),
+					},
+					GracefulShutdownTimeout: durationpb.New(w.GracefulShutdownTimeout),
+					MaxPayloadBlobBytes:     uint32(cfg.Frontend.BlobSizeLimit),
+				},
+				Core:   coreconv.Codec{}, // Temporal's own SDKs, through adapters
+				Logger: log,
 			},
-			Logger: log,
-		},
-		MaxConcurrentWorkflowTasks:   w.MaxConcurrentWorkflowTasks,
-		WorkflowPollers:              pollers(w, w.MaxWorkflowTaskPollers),
-		NonstickyToStickyPollRatio:   w.NonstickyToStickyPollRatio,
-		MaxCachedWorkflows:           w.MaxCachedWorkflows,
-		StickyScheduleToStartTimeout: w.StickyScheduleToStartTimeout,
-		MaxConcurrentNexusTasks:      w.MaxConcurrentNexusTasks,
-		NexusPollers:                 pollers(w, w.MaxNexusTaskPollers),
-		MaxConcurrentActivities:      w.MaxConcurrentActivities,
-		MaxConcurrentLocalActivities: w.MaxConcurrentLocalActivities,
-		ActivityPollers:              pollers(w, w.MaxActivityTaskPollers),
-		ActivitiesPerSecond:          w.ActivitiesPerSecond,
-		TaskQueueActivitiesPerSecond: w.TaskQueueActivitiesPerSecond,
-		NoRemoteActivities:           w.NoRemoteActivities,
-		EagerActivities:              w.EagerActivities,
-		DefaultHeartbeatThrottle:     w.DefaultHeartbeatThrottleInterval,
-		MaxHeartbeatThrottle:         w.MaxHeartbeatThrottleInterval,
-		Logger:                       log,
+			MaxConcurrentWorkflowTasks:   w.MaxConcurrentWorkflowTasks,
+			WorkflowPollers:              pollers(w, w.MaxWorkflowTaskPollers),
+			NonstickyToStickyPollRatio:   w.NonstickyToStickyPollRatio,
+			Cache:                        cache,
+			StickyScheduleToStartTimeout: w.StickyScheduleToStartTimeout,
+			MaxConcurrentNexusTasks:      w.MaxConcurrentNexusTasks,
+			NexusPollers:                 pollers(w, w.MaxNexusTaskPollers),
+			MaxConcurrentActivities:      w.MaxConcurrentActivities,
+			MaxConcurrentLocalActivities: w.MaxConcurrentLocalActivities,
+			ActivityPollers:              pollers(w, w.MaxActivityTaskPollers),
+			ActivitiesPerSecond:          w.ActivitiesPerSecond,
+			TaskQueueActivitiesPerSecond: w.TaskQueueActivitiesPerSecond,
+			NoRemoteActivities:           w.NoRemoteActivities,
+			EagerActivities:              w.EagerActivities,
+			DefaultHeartbeatThrottle:     w.DefaultHeartbeatThrottleInterval,
+			MaxHeartbeatThrottle:         w.MaxHeartbeatThrottleInterval,
+			Logger:                       log.With("task_queue", taskQueue),
+		})
+	}
+	set := queues.New(queues.Options{
+		Only:        w.TaskQueue,
+		Patterns:    w.Patterns(),
+		Max:         w.MaxTaskQueues,
+		IdleTimeout: w.TaskQueueIdleTimeout,
+		Grace:       w.GracefulShutdownTimeout,
+		New:         newWorker,
+		Logger:      log,
 	})
-	srv := wk.Bridge()
+	svc := bridge.NewService(bridge.ServiceOptions{Namespace: cfg.Frontend.Namespace, Router: set, Logger: log})
 	g := bridge.NewGRPCServer(sec, maxMessageBytes)
-	srv.Register(g)
+	svc.Register(g)
 	client.New(client.Options{
 		Service:       fe.WorkflowService(),
 		Namespace:     cfg.Frontend.Namespace,
 		TaskQueue:     w.TaskQueue,
 		Identity:      w.Identity,
 		BlobSizeLimit: cfg.Frontend.BlobSizeLimit,
-		Nexus:         wk.Nexus(),
+		Nexus:         set.Nexus(),
 		Context:       ctx, // cancelled by the first signal
 	}).Register(g)
 	if cfg.Bridge.WorkflowServiceProxy {
@@ -208,11 +224,15 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer, si
 			g.Stop()
 			return exitFailure
 		}
-		httpSrv = &http.Server{Handler: telemetry.Handler(registry, func() error {
-			if err := fe.Ready(); err != nil {
-				return err
+		httpSrv = &http.Server{Handler: telemetry.Handler(prometheus.Gatherers{registry, set}, func() telemetry.Readiness {
+			qs, err := set.Ready()
+			if ferr := fe.Ready(); ferr != nil {
+				err = ferr
 			}
-			return wk.Ready()
+			if err != nil {
+				return telemetry.Readiness{Reason: err.Error(), TaskQueues: qs}
+			}
+			return telemetry.Readiness{Ready: true, TaskQueues: qs}
 		}), ReadHeaderTimeout: 10 * time.Second}
 		go httpSrv.Serve(hl)
 		go telemetry.ReadinessProbe{
@@ -231,10 +251,16 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer, si
 	}
 
 	running := make(chan error, 1)
-	go func() { running <- wk.Run(ctx) }()
+	go func() { running <- set.Run(ctx) }()
 
+	queuesServed := "those apps register"
+	if w.TaskQueue != "" {
+		queuesServed = w.TaskQueue
+	} else if w.TaskQueues != "" {
+		queuesServed = "those apps register matching " + w.TaskQueues
+	}
 	log.Info("sidecar ready", "bridge", lis.Addr().String(), "frontend", cfg.Frontend.Address,
-		"namespace", cfg.Frontend.Namespace, "task_queue", w.TaskQueue, "server_version", fe.ServerVersion())
+		"namespace", cfg.Frontend.Namespace, "task_queues", queuesServed, "server_version", fe.ServerVersion())
 
 	select {
 	case <-ctx.Done():
@@ -246,7 +272,7 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer, si
 		// The apps were told; exit so the orchestrator restarts or alerts.
 		log.Error("worker stopped", "err", err)
 		cancel()
-		shutdown(log, wk, g, httpSrv, w.GracefulShutdownTimeout)
+		shutdown(log, svc, set, g, httpSrv, w.GracefulShutdownTimeout)
 		return exitFailure
 	}
 
@@ -263,7 +289,7 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer, si
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		shutdown(log, wk, g, httpSrv, w.GracefulShutdownTimeout)
+		shutdown(log, svc, set, g, httpSrv, w.GracefulShutdownTimeout)
 	}()
 	select {
 	case <-done:
@@ -277,13 +303,14 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer, si
 
 // shutdown follows DESIGN.md: stop polling, let apps finish in-flight
 // tasks within the graceful timeout, then close the listeners.
-func shutdown(log *slog.Logger, wk *worker.Worker, g interface {
+func shutdown(log *slog.Logger, svc *bridge.Service, set *queues.Set, g interface {
 	GracefulStop()
 	Stop()
 }, httpSrv *http.Server, grace time.Duration) {
 	ctx, cancel := context.WithTimeout(context.Background(), grace)
 	defer cancel()
-	if err := wk.Shutdown(ctx, grace); err != nil {
+	svc.Stop()
+	if err := set.Shutdown(ctx); err != nil {
 		log.Warn("graceful timeout passed with tasks still in flight", "err", err)
 	}
 	stopped := make(chan struct{})

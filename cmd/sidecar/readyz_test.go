@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"net"
@@ -9,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	bridgev1 "github.com/temporal-sidecar/sidecar/gen/go/sidecar/bridge/v1"
 	"github.com/temporal-sidecar/sidecar/internal/devserver"
 )
 
@@ -109,4 +111,54 @@ func TestReadyzFollowsTheFrontendWithoutApps(t *testing.T) {
 	readyz(t, p, url, http.StatusServiceUnavailable, "Temporal frontend at "+proxy.Addr())
 	proxy.Restore()
 	readyz(t, p, url, http.StatusServiceUnavailable, "no app is registered on the bridge")
+}
+
+// TestReadyzAndMetricsNameEveryQueueServed runs a sidecar with no
+// --task-queue: each app's queue shows in /readyz and, labelled, in
+// /metrics while served, and leaves both once its app is gone past the
+// idle timeout.
+func TestReadyzAndMetricsNameEveryQueueServed(t *testing.T) {
+	srv := devserver.Shared(t)
+	httpAddr := freeAddr(t)
+	p := start(t, nil, "--address", srv.Address(), "--http-listen", httpAddr, "--task-queue-idle-timeout", "100ms")
+	conn := serving(t, p)
+	base := devserver.TaskQueue(t)
+	url := "http://" + httpAddr
+	readyz(t, p, url+"/readyz", http.StatusServiceUnavailable, "no app is registered on the bridge")
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var streams []context.CancelFunc
+	for _, q := range []string{base + "-a", base + "-b"} {
+		sctx, stop := context.WithCancel(ctx)
+		st, err := bridgev1.NewBridgeServiceClient(conn).Connect(sctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := st.Send(register(q, 1)); err != nil {
+			t.Fatal(err)
+		}
+		if m, err := st.Recv(); err != nil || m.GetRegistered().GetTaskQueue() != q {
+			t.Fatalf("register %s: %v %v", q, m, err)
+		}
+		streams = append(streams, stop)
+	}
+	both := fmt.Sprintf(`"task_queues":[{"name":%q,"apps":1,"polling":true},{"name":%q,"apps":1,"polling":true}]`, base+"-a", base+"-b")
+	readyz(t, p, url+"/readyz", http.StatusOK, both)
+	_, metrics, err := get(url + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{base + "-a", base + "-b"} {
+		want := fmt.Sprintf(`temporal_worker_task_slots_available{namespace="default",task_queue=%q,worker_type="ActivityWorker"}`, q)
+		if !strings.Contains(metrics, want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
+	}
+
+	streams[0]() // the first queue's only app leaves
+	readyz(t, p, url+"/readyz", http.StatusOK, fmt.Sprintf(`"task_queues":[{"name":%q,"apps":1,"polling":true}]`, base+"-b"))
+	if _, metrics, _ = get(url + "/metrics"); strings.Contains(metrics, base+"-a") {
+		t.Errorf("/metrics still has the stopped queue %s", base+"-a")
+	}
 }

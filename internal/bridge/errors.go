@@ -23,6 +23,9 @@ func UnknownTask(m *bridgev1.ConnectRequest) *bridgev1.ConnectResponse {
 	case *bridgev1.ConnectRequest_NexusCompletion:
 		e.Task = &bridgev1.CompletionError_TaskToken{TaskToken: msg.NexusCompletion.GetTaskToken()}
 		e.Message = "no Nexus task with this task_token is outstanding on this session; it was answered already, timed out, or never sent"
+	case *bridgev1.ConnectRequest_RequestEviction:
+		e.Task = &bridgev1.CompletionError_RunId{RunId: msg.RequestEviction.GetRunId()}
+		e.Message = fmt.Sprintf("request_eviction: run %q is not cached on this session; it was evicted already, or never sent to it", msg.RequestEviction.GetRunId())
 	default:
 		e.Message = fmt.Sprintf("%s is not a completion", kindOf(m))
 	}

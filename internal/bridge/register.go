@@ -10,10 +10,10 @@ import (
 // ProtocolVersion is the bridge protocol version this sidecar speaks.
 const ProtocolVersion = 1
 
-// checkRegister validates an app's registration against the sidecar's task
-// queue. Its errors are gRPC statuses whose messages tell the app's author
-// what to fix.
-func checkRegister(r *bridgev1.Register, taskQueue string, needBehavior bool) error {
+// checkRegister validates an app's registration on its own and against the
+// sidecar's namespace. Its errors are gRPC statuses whose messages tell the
+// app's author what to fix.
+func checkRegister(r *bridgev1.Register, namespace string) error {
 	switch v := r.GetProtocolVersion(); {
 	case v == 0:
 		return status.Errorf(codes.InvalidArgument,
@@ -26,8 +26,10 @@ func checkRegister(r *bridgev1.Register, taskQueue string, needBehavior bool) er
 	if r.GetIdentity() == "" {
 		return invalid("register.identity is required (for example \"<pid>@<host>\")")
 	}
-	if q := r.GetTaskQueue(); q != "" && q != taskQueue {
-		return invalid("register.task_queue %q does not match the sidecar's task queue %q; point the app at a sidecar for %q or change the app's task queue", q, taskQueue, q)
+	if ns := r.GetNamespace(); ns != "" && ns != namespace {
+		return status.Errorf(codes.FailedPrecondition,
+			"register.namespace %q is not the sidecar's namespace %q; a sidecar works in the one namespace of its --namespace (TEMPORAL_NAMESPACE): point the app at a sidecar for %q",
+			ns, namespace, ns)
 	}
 	if err := uniqueNames("register.workflows", r.GetWorkflows(), (*bridgev1.WorkflowRegistration).GetName); err != nil {
 		return err
@@ -37,11 +39,6 @@ func checkRegister(r *bridgev1.Register, taskQueue string, needBehavior bool) er
 	}
 	if err := uniqueNames("register.nexus_services", r.GetNexusServices(), (*bridgev1.NexusServiceRegistration).GetName); err != nil {
 		return err
-	}
-	if needBehavior && !r.GetReplayOnly() {
-		if err := checkVersioningBehaviors(r); err != nil {
-			return err
-		}
 	}
 	wf := len(r.GetWorkflows()) > 0 || r.GetDynamicWorkflow()
 	act := len(r.GetActivities()) > 0 || r.GetDynamicActivity()
@@ -71,6 +68,31 @@ func checkRegister(r *bridgev1.Register, taskQueue string, needBehavior bool) er
 		if need.serves && need.n == 0 {
 			return invalid("register.capacity.%s must be at least 1 when %s are registered", need.field, need.what)
 		}
+	}
+	return nil
+}
+
+// checkQueue refuses a registration for another queue than taskQueue.
+func checkQueue(r *bridgev1.Register, taskQueue string) error {
+	if q := r.GetTaskQueue(); q != "" && q != taskQueue {
+		return invalid("register.task_queue %q does not match the sidecar's task queue %q; point the app at a sidecar for %q or change the app's task queue", q, taskQueue, q)
+	}
+	return nil
+}
+
+// checkCore refuses a core protocol version the sidecar does not speak.
+func checkCore(r *bridgev1.Register, core CoreCodec) error {
+	v := r.GetCoreProtocolVersion()
+	switch {
+	case v == 0:
+		return nil
+	case core == nil:
+		return status.Errorf(codes.FailedPrecondition,
+			"register.core_protocol_version %d: this sidecar does not speak sdk-core's messages; register without core_protocol_version or use a sidecar that does", v)
+	case v != core.Version():
+		return status.Errorf(codes.FailedPrecondition,
+			"register.core_protocol_version %d is not supported: this sidecar speaks core protocol version %d; use an adapter built for version %d",
+			v, core.Version(), core.Version())
 	}
 	return nil
 }

@@ -4,6 +4,7 @@
 package bridge
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -50,8 +51,11 @@ type Options struct {
 	// (or dynamic workflow) lack a versioning behavior: the sidecar uses
 	// versioning and has no default behavior.
 	RequireVersioningBehavior bool
-	Handler                   Handler // default: every completion refers to an unknown task
-	Logger                    *slog.Logger
+	// Core converts the messages of sessions registered with
+	// core_protocol_version; nil refuses such sessions.
+	Core    CoreCodec
+	Handler Handler // default: every completion refers to an unknown task
+	Logger  *slog.Logger
 }
 
 // Server implements BridgeService.
@@ -181,19 +185,38 @@ func (s *Server) Shutdown(ctx context.Context, grace time.Duration) error {
 	}
 }
 
-// Connect serves one app session.
+// Connect serves one app session of this server's task queue.
 func (s *Server) Connect(stream grpc.BidiStreamingServer[bridgev1.ConnectRequest, bridgev1.ConnectResponse]) error {
 	if s.shutdownNotice() != nil {
-		return status.Error(codes.Unavailable, "the sidecar is shutting down; connect to its replacement")
+		return unavailableShutdown
 	}
-	reg, err := s.awaitRegister(stream)
+	reg, err := awaitRegister(stream, s.opts.RegisterTimeout)
 	if err != nil {
 		return err
 	}
+	return s.Serve(stream, reg)
+}
+
+var unavailableShutdown = status.Error(codes.Unavailable, "the sidecar is shutting down; connect to its replacement")
+
+// Serve runs a session whose registration was already read from stream:
+// it checks the registration against this server, then carries tasks and
+// completions until the stream ends.
+func (s *Server) Serve(stream grpc.BidiStreamingServer[bridgev1.ConnectRequest, bridgev1.ConnectResponse], reg *bridgev1.Register) error {
+	if s.shutdownNotice() != nil {
+		return unavailableShutdown
+	}
+	if err := s.admit(reg); err != nil {
+		s.log.Warn("registration refused", "app", reg.GetIdentity(), "err", err)
+		return err
+	}
 	ss := newSession(newID(), reg, s.notify)
+	if reg.GetCoreProtocolVersion() != 0 {
+		ss.core = s.opts.Core
+	}
 	s.add(ss)
 	log := s.log.With("session", ss.id, "app", reg.GetIdentity(), "sdk", reg.GetSdkName()+"/"+reg.GetSdkVersion())
-	log.Info("app registered",
+	log.Info("app registered", "task_queue", s.opts.TaskQueue, "core_protocol_version", reg.GetCoreProtocolVersion(),
 		"workflows", len(reg.GetWorkflows()), "activities", len(reg.GetActivities()), "nexus_services", len(reg.GetNexusServices()))
 
 	ctx, cancel := context.WithCancelCause(stream.Context())
@@ -201,7 +224,7 @@ func (s *Server) Connect(stream grpc.BidiStreamingServer[bridgev1.ConnectRequest
 	writerDone := make(chan struct{})
 	go func() {
 		defer close(writerDone)
-		s.write(ctx, cancel, stream, ss)
+		s.write(ctx, cancel, stream, ss, log)
 	}()
 
 	_ = ss.Send(&bridgev1.ConnectResponse{Message: &bridgev1.ConnectResponse_Registered{Registered: s.registered(ss)}})
@@ -211,7 +234,18 @@ func (s *Server) Connect(stream grpc.BidiStreamingServer[bridgev1.ConnectRequest
 		ss.drain()
 	}
 
-	err = s.read(stream, ss)
+	// The reader runs on its own so that a writer that gives up ends the
+	// session too: returning ends the stream, and with it the reader's Recv.
+	readDone := make(chan error, 1)
+	go func() { readDone <- s.read(stream, ss) }()
+	var err error
+	select {
+	case err = <-readDone:
+	case <-ctx.Done():
+		if err = context.Cause(ctx); errors.Is(err, context.Canceled) {
+			err = nil // the app went away
+		}
+	}
 	cancel(err)
 	s.remove(ss)
 	<-writerDone
@@ -224,8 +258,25 @@ func (s *Server) Connect(stream grpc.BidiStreamingServer[bridgev1.ConnectRequest
 	return nil
 }
 
-// awaitRegister reads the first message, which must be a valid Register.
-func (s *Server) awaitRegister(stream grpc.BidiStreamingServer[bridgev1.ConnectRequest, bridgev1.ConnectResponse]) (*bridgev1.Register, error) {
+// admit checks a registration against what this server serves.
+func (s *Server) admit(reg *bridgev1.Register) error {
+	if err := checkRegister(reg, s.opts.Namespace); err != nil {
+		return err
+	}
+	if err := checkQueue(reg, s.opts.TaskQueue); err != nil {
+		return err
+	}
+	if err := checkCore(reg, s.opts.Core); err != nil {
+		return err
+	}
+	if s.opts.RequireVersioningBehavior && !reg.GetReplayOnly() {
+		return checkVersioningBehaviors(reg)
+	}
+	return nil
+}
+
+// awaitRegister reads the first message, which must be a Register.
+func awaitRegister(stream grpc.BidiStreamingServer[bridgev1.ConnectRequest, bridgev1.ConnectResponse], timeout time.Duration) (*bridgev1.Register, error) {
 	type result struct {
 		m   *bridgev1.ConnectRequest
 		err error
@@ -238,9 +289,9 @@ func (s *Server) awaitRegister(stream grpc.BidiStreamingServer[bridgev1.ConnectR
 	var r result
 	select {
 	case r = <-got:
-	case <-time.After(s.opts.RegisterTimeout):
+	case <-time.After(timeout):
 		return nil, status.Errorf(codes.DeadlineExceeded,
-			"no register message within %s of connecting; the first message on a Connect stream must be register", s.opts.RegisterTimeout)
+			"no register message within %s of connecting; the first message on a Connect stream must be register", timeout)
 	}
 	if r.err != nil {
 		return nil, r.err
@@ -248,10 +299,6 @@ func (s *Server) awaitRegister(stream grpc.BidiStreamingServer[bridgev1.ConnectR
 	reg := r.m.GetRegister()
 	if reg == nil {
 		return nil, invalid("the first message on a Connect stream must be register, got %s", kindOf(r.m))
-	}
-	if err := checkRegister(reg, s.opts.TaskQueue, s.opts.RequireVersioningBehavior); err != nil {
-		s.log.Warn("registration refused", "app", reg.GetIdentity(), "err", err)
-		return nil, err
 	}
 	return reg, nil
 }
@@ -263,7 +310,7 @@ func (s *Server) registered(ss *Session) *bridgev1.Registered {
 		SidecarIdentity: s.opts.Identity,
 		SidecarVersion:  s.opts.Version,
 		Namespace:       s.opts.Namespace,
-		TaskQueue:       s.opts.TaskQueue,
+		TaskQueue:       cmp.Or(ss.reg.GetTaskQueue(), s.opts.TaskQueue),
 		Capabilities:    s.opts.Capabilities,
 		Limits:          s.opts.Limits,
 	}
@@ -296,20 +343,61 @@ func (s *Server) read(stream grpc.BidiStreamingServer[bridgev1.ConnectRequest, b
 			ss.drain()
 		case nil:
 			return invalid("received an empty ConnectRequest; set one of its message fields")
+		case *bridgev1.ConnectRequest_CoreWorkflowCompletion, *bridgev1.ConnectRequest_CoreActivityCompletion,
+			*bridgev1.ConnectRequest_CoreActivityHeartbeat, *bridgev1.ConnectRequest_CoreNexusCompletion:
+			if ss.core == nil {
+				return invalid("%s needs a session registered with core_protocol_version; this one speaks the bridge protocol's own messages", kindOf(m))
+			}
+			s.receiveCore(ss, m)
 		default:
 			s.opts.Handler.Received(ss, m)
 		}
 	}
 }
 
-// write sends queued messages until the session ends. A send error ends the
-// session.
-func (s *Server) write(ctx context.Context, cancel context.CancelCauseFunc, stream grpc.BidiStreamingServer[bridgev1.ConnectRequest, bridgev1.ConnectResponse], ss *Session) {
+// receiveCore converts a core session's completion or heartbeat into the
+// bridge protocol's and hands it on. One that cannot be honoured goes back
+// to the app as a CompletionError, after what it converted to (a failure
+// of the task, say) was handed on.
+func (s *Server) receiveCore(ss *Session, m *bridgev1.ConnectRequest) {
+	conv, err := ss.core.Decode(m)
+	if conv != nil {
+		s.opts.Handler.Received(ss, conv)
+	}
+	if err != nil {
+		ce := &bridgev1.CompletionError{Message: err.Error(), Kind: bridgev1.CompletionErrorKind_COMPLETION_ERROR_KIND_MALFORMED}
+		switch {
+		case conv.GetWorkflowCompletion() != nil:
+			ce.Task = &bridgev1.CompletionError_RunId{RunId: conv.GetWorkflowCompletion().GetRunId()}
+		case conv.GetActivityCompletion() != nil:
+			ce.Task = &bridgev1.CompletionError_TaskToken{TaskToken: conv.GetActivityCompletion().GetTaskToken()}
+		case conv.GetActivityHeartbeat() != nil:
+			ce.Task = &bridgev1.CompletionError_TaskToken{TaskToken: conv.GetActivityHeartbeat().GetTaskToken()}
+		case conv.GetNexusCompletion() != nil:
+			ce.Task = &bridgev1.CompletionError_TaskToken{TaskToken: conv.GetNexusCompletion().GetTaskToken()}
+		}
+		_ = ss.Send(&bridgev1.ConnectResponse{Message: &bridgev1.ConnectResponse_CompletionError{CompletionError: ce}})
+	}
+}
+
+// write sends queued messages until the session ends, in the core form on
+// a core session. A send error ends the session; so does a message the
+// codec cannot express, so that the session's work moves to another app
+// instead of waiting for an answer that cannot come.
+func (s *Server) write(ctx context.Context, cancel context.CancelCauseFunc, stream grpc.BidiStreamingServer[bridgev1.ConnectRequest, bridgev1.ConnectResponse], ss *Session, log *slog.Logger) {
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case m := <-ss.out:
+			if ss.core != nil {
+				var err error
+				if m, err = ss.core.Encode(m); err != nil {
+					log.Error("cannot express a message in sdk-core's form; ending the session", "err", err)
+					cancel(status.Errorf(codes.Internal, "the sidecar cannot express a message in core protocol version %d: %v", ss.core.Version(), err))
+					return
+				}
+			}
 			if err := stream.Send(m); err != nil {
 				cancel(err)
 				return

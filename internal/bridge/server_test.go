@@ -145,6 +145,10 @@ func TestBadRegistrationEndsStreamWithClearError(t *testing.T) {
 			"register.replay_only: a replay-only session runs no activities or Nexus operations"},
 		{"replay-only session without workflows", mod(func(r *bridgev1.Register) { r.ReplayOnly, r.Workflows = true, nil }), codes.InvalidArgument,
 			"register.replay_only: a replay-only session replays workflow code; register at least one workflow type"},
+		{"core messages the sidecar does not speak", mod(func(r *bridgev1.Register) { r.CoreProtocolVersion = 1 }), codes.FailedPrecondition,
+			"register.core_protocol_version 1: this sidecar does not speak sdk-core's messages"},
+		{"another namespace", mod(func(r *bridgev1.Register) { r.Namespace = "billing" }), codes.FailedPrecondition,
+			`register.namespace "billing" is not the sidecar's namespace "default"`},
 		{"completion before register", &bridgev1.ConnectRequest{Message: &bridgev1.ConnectRequest_Drain{Drain: &bridgev1.Drain{}}},
 			codes.InvalidArgument, "the first message on a Connect stream must be register, got drain"},
 	}
@@ -158,6 +162,27 @@ func TestBadRegistrationEndsStreamWithClearError(t *testing.T) {
 				t.Fatalf("got %v, want %s containing %q", err, tt.code, tt.msg)
 			}
 		})
+	}
+}
+
+// A core message on a session that registered the bridge protocol's own
+// messages ends it with an error naming the message.
+func TestCoreMessageOnANativeSessionEndsIt(t *testing.T) {
+	_, conn := serve(t, Options{}, Security{})
+	st, _ := registered(t, conn, validRegister())
+	if err := st.Send(&bridgev1.ConnectRequest{Message: &bridgev1.ConnectRequest_CoreWorkflowCompletion{CoreWorkflowCompletion: []byte{1}}}); err != nil {
+		t.Fatal(err)
+	}
+	for {
+		_, err := st.Recv()
+		if err == nil {
+			continue
+		}
+		want := "core_workflow_completion needs a session registered with core_protocol_version"
+		if status.Code(err) != codes.InvalidArgument || !strings.Contains(status.Convert(err).Message(), want) {
+			t.Fatalf("stream ended with %v, want InvalidArgument containing %q", err, want)
+		}
+		break
 	}
 }
 

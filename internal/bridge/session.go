@@ -26,6 +26,7 @@ type Session struct {
 	types   [task.NumKinds]map[string]struct{}
 	dynamic [task.NumKinds]bool
 
+	core    CoreCodec // converts to and from sdk-core's messages; nil for a native session
 	out     chan *bridgev1.ConnectResponse
 	done    chan struct{}
 	changed func() // tells the server that free credits changed

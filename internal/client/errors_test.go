@@ -277,3 +277,15 @@ func TestPayloadsOverTheBlobSizeLimitAreRefusedBeforeSending(t *testing.T) {
 		})
 	}
 }
+
+func TestStartWithoutATaskQueueNeedsOneWhenTheSidecarServesSeveral(t *testing.T) {
+	// A sidecar with no --task-queue has no queue to default to; the
+	// request is refused before any call to the server.
+	cs := client.New(client.Options{Namespace: "default"})
+	o := &bridgev1.WorkflowOptions{WorkflowId: "w", WorkflowType: "Ledger"}
+	_, err := cs.StartWorkflow(ctx(t), &bridgev1.StartWorkflowRequest{Options: o})
+	wantCode(t, err, codes.InvalidArgument,
+		"StartWorkflowRequest.options.task_queue is required: this sidecar serves the task queues its apps register (it has no --task-queue to default to)")
+	_, err = cs.SignalWithStartWorkflow(ctx(t), &bridgev1.SignalWithStartWorkflowRequest{Options: o, SignalName: "add"})
+	wantCode(t, err, codes.InvalidArgument, "SignalWithStartWorkflowRequest.options.task_queue is required")
+}

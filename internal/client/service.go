@@ -34,7 +34,8 @@ type Options struct {
 	Service workflowservice.WorkflowServiceClient
 	// Namespace is the sidecar's; every call is made in it.
 	Namespace string
-	// TaskQueue is the sidecar's, where workflows start when the app names none.
+	// TaskQueue is the sidecar's --task-queue, where workflows start when the
+	// app names none; empty requires the app to name one.
 	TaskQueue string
 	// Identity is reported to the server as the caller.
 	Identity string

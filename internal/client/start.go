@@ -26,7 +26,7 @@ import (
 // request id starts one run.
 func (s *Service) StartWorkflow(ctx context.Context, req *bridgev1.StartWorkflowRequest) (*bridgev1.StartWorkflowResponse, error) {
 	o := req.GetOptions()
-	if err := checkWorkflowOptions(req, o); err != nil {
+	if err := s.checkWorkflowOptions(req, o); err != nil {
 		return nil, err
 	}
 	w := s.newRun(o)
@@ -131,7 +131,7 @@ func attachOperation(start *workflowservice.StartWorkflowExecutionRequest, op *n
 // and signals it, atomically on the server.
 func (s *Service) SignalWithStartWorkflow(ctx context.Context, req *bridgev1.SignalWithStartWorkflowRequest) (*bridgev1.SignalWithStartWorkflowResponse, error) {
 	o := req.GetOptions()
-	if err := checkWorkflowOptions(req, o); err != nil {
+	if err := s.checkWorkflowOptions(req, o); err != nil {
 		return nil, err
 	}
 	if req.GetSignalName() == "" {

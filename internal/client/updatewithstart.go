@@ -22,7 +22,7 @@ import (
 // safe.
 func (s *Service) UpdateWithStartWorkflow(ctx context.Context, req *bridgev1.UpdateWithStartWorkflowRequest) (*bridgev1.UpdateWithStartWorkflowResponse, error) {
 	o := req.GetOptions()
-	if err := checkWorkflowOptions(req, o); err != nil {
+	if err := s.checkWorkflowOptions(req, o); err != nil {
 		return nil, err
 	}
 	// The SDKs require a conflict policy here: the server's default (FAIL)

@@ -37,9 +37,12 @@ func checkExecution(req proto.Message, e *bridgev1.WorkflowExecution) error {
 }
 
 // checkWorkflowOptions checks what a new run needs.
-func checkWorkflowOptions(req proto.Message, o *bridgev1.WorkflowOptions) error {
+func (s *Service) checkWorkflowOptions(req proto.Message, o *bridgev1.WorkflowOptions) error {
 	if o == nil {
 		return required(req, "options")
+	}
+	if o.GetTaskQueue() == "" && s.taskQueue == "" {
+		return invalid(req, "options.task_queue", "is required: this sidecar serves the task queues its apps register (it has no --task-queue to default to)")
 	}
 	if o.GetWorkflowId() == "" {
 		return required(req, "options.workflow_id")

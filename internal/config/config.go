@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"path"
 	"strconv"
 	"strings"
 	"time"
@@ -64,9 +65,15 @@ type TLS struct {
 
 // Worker is what the sidecar polls and how much work it takes on.
 type Worker struct {
-	TaskQueue string
-	Identity  string // reported to the server in polls and responses
-	BuildID   string
+	// TaskQueue, when set, is the only queue served. Otherwise apps may
+	// register any queue TaskQueues allows, up to MaxTaskQueues at once; a
+	// queue stops TaskQueueIdleTimeout after its last app left.
+	TaskQueue            string
+	TaskQueues           string // comma-separated patterns; see Patterns
+	MaxTaskQueues        int
+	TaskQueueIdleTimeout time.Duration
+	Identity             string // reported to the server in polls and responses
+	BuildID              string
 
 	// Worker deployment versioning.
 	DeploymentName            string
@@ -149,7 +156,7 @@ func (t Telemetry) Level() slog.Level {
 }
 
 // Default returns the configuration the sidecar runs with when nothing is
-// set. It is not valid on its own: a task queue is required.
+// set: it serves whatever task queues its apps register.
 func Default() Config {
 	return Config{
 		Frontend: Frontend{
@@ -162,6 +169,8 @@ func Default() Config {
 		Worker: Worker{
 			Identity:                         defaultIdentity(),
 			DefaultVersioningBehavior:        "unspecified",
+			MaxTaskQueues:                    100,
+			TaskQueueIdleTimeout:             time.Minute,
 			MaxCachedWorkflows:               1000,
 			MaxConcurrentWorkflowTasks:       200,
 			MaxConcurrentActivities:          200,
@@ -253,4 +262,26 @@ func (b Bridge) private() bool {
 	}
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
+}
+
+// Patterns are the task queue patterns of TaskQueues (path.Match syntax),
+// or nil when every queue is allowed.
+func (w Worker) Patterns() []string {
+	var out []string
+	for p := range strings.SplitSeq(w.TaskQueues, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// validPatterns accepts comma-separated path.Match patterns.
+func validPatterns(s string) bool {
+	for _, p := range (Worker{TaskQueues: s}).Patterns() {
+		if _, err := path.Match(p, ""); err != nil {
+			return false
+		}
+	}
+	return true
 }

@@ -3,6 +3,7 @@ package config
 import (
 	"errors"
 	"flag"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -31,6 +32,8 @@ func TestDefaultsAreDocumentedValues(t *testing.T) {
 			BlobSizeLimit:  2 << 20,
 		},
 		Worker: Worker{
+			MaxTaskQueues:                    100,
+			TaskQueueIdleTimeout:             time.Minute,
 			TaskQueue:                        "q",
 			Identity:                         defaultIdentity(),
 			DefaultVersioningBehavior:        "unspecified",
@@ -84,6 +87,9 @@ var twins = []struct{ flag, env, value string }{
 	{"connect-timeout", "SIDECAR_CONNECT_TIMEOUT", "3s"},
 	{"blob-size-limit", "SIDECAR_BLOB_SIZE_LIMIT", "4194304"},
 	{"task-queue", "SIDECAR_TASK_QUEUE", "orders"},
+	{"task-queues", "SIDECAR_TASK_QUEUES", "orders,payments-*"},
+	{"max-task-queues", "SIDECAR_MAX_TASK_QUEUES", "7"},
+	{"task-queue-idle-timeout", "SIDECAR_TASK_QUEUE_IDLE_TIMEOUT", "5s"},
 	{"identity", "SIDECAR_IDENTITY", "me"},
 	{"build-id", "SIDECAR_BUILD_ID", "b1"},
 	{"deployment-name", "SIDECAR_DEPLOYMENT_NAME", "d"},
@@ -153,11 +159,7 @@ func TestEnvTwinSetsOption(t *testing.T) {
 	for _, tw := range twins {
 		t.Run(tw.env, func(t *testing.T) {
 			args := companions[tw.flag]
-			getenv := env(tw.env, tw.value)
-			if tw.flag != "task-queue" {
-				getenv = env(tw.env, tw.value, "SIDECAR_TASK_QUEUE", "q")
-			}
-			c, err := Parse(args, getenv)
+			c, err := Parse(args, env(tw.env, tw.value))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -171,10 +173,7 @@ func TestEnvTwinSetsOption(t *testing.T) {
 func TestFlagSetsOption(t *testing.T) {
 	for _, tw := range twins {
 		t.Run(tw.flag, func(t *testing.T) {
-			args := append([]string{"--task-queue=q", "--" + tw.flag + "=" + tw.value}, companions[tw.flag]...)
-			if tw.flag == "task-queue" {
-				args = args[1:]
-			}
+			args := append([]string{"--" + tw.flag + "=" + tw.value}, companions[tw.flag]...)
 			c, err := Parse(args, env())
 			if err != nil {
 				t.Fatal(err)
@@ -296,6 +295,14 @@ func TestErrorsNameFlagAndEnv(t *testing.T) {
 			`invalid value "0" for --max-concurrent-local-activities (SIDECAR_MAX_CONCURRENT_LOCAL_ACTIVITIES): must be an integer >= 1`},
 		{"zero nexus slots", []string{"--max-concurrent-nexus-tasks=0"}, env(),
 			`invalid value "0" for --max-concurrent-nexus-tasks (SIDECAR_MAX_CONCURRENT_NEXUS_TASKS): must be an integer >= 1`},
+		{"task queue and patterns together", []string{"--task-queues=orders-*"}, env(),
+			"--task-queue (SIDECAR_TASK_QUEUE) and --task-queues (SIDECAR_TASK_QUEUES) exclude each other: set --task-queue (SIDECAR_TASK_QUEUE) to serve one queue, or --task-queues (SIDECAR_TASK_QUEUES) to allow several"},
+		{"malformed queue pattern", nil, env("SIDECAR_TASK_QUEUES", "orders,[a-"),
+			`invalid value "orders,[a-" for --task-queues (SIDECAR_TASK_QUEUES): must be comma-separated names or patterns such as orders,payments-*`},
+		{"zero queues", []string{"--max-task-queues=0"}, env(),
+			`invalid value "0" for --max-task-queues (SIDECAR_MAX_TASK_QUEUES): must be an integer >= 1`},
+		{"negative idle timeout", []string{"--task-queue-idle-timeout=-1s"}, env(),
+			`invalid value "-1s" for --task-queue-idle-timeout (SIDECAR_TASK_QUEUE_IDLE_TIMEOUT): must be a duration >= 0, such as 1m`},
 		{"zero pollers", []string{"--max-activity-task-pollers=0"}, env(),
 			`invalid value "0" for --max-activity-task-pollers (SIDECAR_MAX_ACTIVITY_TASK_POLLERS): must be an integer >= 1`},
 		{"poll ratio zero", []string{"--nonsticky-to-sticky-poll-ratio=0"}, env(),
@@ -386,12 +393,33 @@ func TestErrorsNameFlagAndEnv(t *testing.T) {
 	}
 }
 
-func TestMissingTaskQueueIsRequired(t *testing.T) {
-	for _, getenv := range []func(string) string{env(), env("SIDECAR_TASK_QUEUE", "")} {
-		_, err := Parse(nil, getenv)
-		if want := "--task-queue (SIDECAR_TASK_QUEUE) is required"; err == nil || err.Error() != want {
-			t.Errorf("error = %v, want %s", err, want)
+func TestTaskQueuePatterns(t *testing.T) {
+	tests := []struct {
+		value string
+		want  []string
+	}{
+		{"", nil},
+		{"orders", []string{"orders"}},
+		{" orders , payments-* ,,", []string{"orders", "payments-*"}},
+	}
+	for _, tt := range tests {
+		c, err := Parse([]string{"--task-queues=" + tt.value}, env())
+		if err != nil {
+			t.Fatal(err)
 		}
+		if got := c.Worker.Patterns(); !slices.Equal(got, tt.want) {
+			t.Errorf("--task-queues=%q: Patterns() = %q, want %q", tt.value, got, tt.want)
+		}
+	}
+}
+
+func TestNoTaskQueueServesWhatAppsRegister(t *testing.T) {
+	c, err := Parse(nil, env())
+	if err != nil {
+		t.Fatalf("Parse with no task queue: %v", err)
+	}
+	if c.Worker.TaskQueue != "" || c.Worker.Patterns() != nil {
+		t.Errorf("task queue %q, patterns %q: want none", c.Worker.TaskQueue, c.Worker.Patterns())
 	}
 }
 
@@ -476,7 +504,10 @@ func TestHelpGroupsOptionsWithEnvAndDefault(t *testing.T) {
 		"  --address host:port (TEMPORAL_ADDRESS, default 127.0.0.1:7233)\n",
 		"  --tls-ca-path path (TEMPORAL_TLS_SERVER_CA_CERT_PATH or TEMPORAL_TLS_CA_PATH)\n",
 		"  --tls (TEMPORAL_TLS)\n",
-		"  --task-queue name (SIDECAR_TASK_QUEUE, required)\n",
+		"  --task-queue name (SIDECAR_TASK_QUEUE)\n",
+		"  --task-queues patterns (SIDECAR_TASK_QUEUES)\n",
+		"  --max-task-queues n (SIDECAR_MAX_TASK_QUEUES, default 100)\n",
+		"  --task-queue-idle-timeout duration (SIDECAR_TASK_QUEUE_IDLE_TIMEOUT, default 1m0s)\n",
 		"  --identity name (SIDECAR_IDENTITY, default <pid>@<hostname>)\n",
 		"  --max-cached-workflows n (SIDECAR_MAX_CACHED_WORKFLOWS, default 1000)\n",
 		"  --nonsticky-to-sticky-poll-ratio number (SIDECAR_NONSTICKY_TO_STICKY_POLL_RATIO, default 0.2)\n",
@@ -493,12 +524,8 @@ func TestHelpGroupsOptionsWithEnvAndDefault(t *testing.T) {
 
 func TestValidateChecksConfigBuiltInCode(t *testing.T) {
 	c := Default()
-	if err := c.Validate(); err == nil || err.Error() != "--task-queue (SIDECAR_TASK_QUEUE) is required" {
-		t.Errorf("Validate(Default()) = %v", err)
-	}
-	c.Worker.TaskQueue = "q"
 	if err := c.Validate(); err != nil {
-		t.Errorf("Validate with a task queue = %v", err)
+		t.Errorf("Validate(Default()) = %v", err)
 	}
 	c.Worker.MaxConcurrentActivities = 0
 	want := `invalid value "0" for --max-concurrent-activities (SIDECAR_MAX_CONCURRENT_ACTIVITIES): must be an integer >= 1`

@@ -163,6 +163,10 @@ func (c Config) validate(envOf func(name string) string) error {
 	}
 
 	w := c.Worker
+	if w.TaskQueue != "" && w.TaskQueues != "" {
+		add("%s and %s exclude each other: set %s to serve one queue, or %s to allow several",
+			ref("task-queue"), ref("task-queues"), ref("task-queue"), ref("task-queues"))
+	}
 	if w.DefaultHeartbeatThrottleInterval > w.MaxHeartbeatThrottleInterval {
 		add("%s (%v) must not exceed %s (%v)",
 			ref("default-heartbeat-throttle-interval"), w.DefaultHeartbeatThrottleInterval,

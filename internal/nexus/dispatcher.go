@@ -134,6 +134,9 @@ func (d *Dispatcher) Deliver(ctx context.Context, t *workflowservice.PollNexusTa
 	}
 }
 
+// ErrNoTask says a task token names no Nexus task in progress.
+var ErrNoTask = errors.New("nexus_task_token names no Nexus task in progress on this sidecar: start the workflow while handling the task, before answering it")
+
 // StartRequest is the start request of a Nexus task in progress, for a
 // workflow the app starts to back the operation.
 func (d *Dispatcher) StartRequest(token []byte) (*nexuspb.StartOperationRequest, error) {
@@ -142,7 +145,7 @@ func (d *Dispatcher) StartRequest(token []byte) (*nexuspb.StartOperationRequest,
 	d.mu.Unlock()
 	switch {
 	case r == nil:
-		return nil, errors.New("nexus_task_token names no Nexus task in progress on this sidecar: start the workflow while handling the task, before answering it")
+		return nil, ErrNoTask
 	case r.start == nil:
 		return nil, errors.New("nexus_task_token names a cancel request; only a start request can start a workflow for its operation")
 	}

@@ -24,8 +24,27 @@ type WorkerMetrics struct {
 	pollEmpty       map[string]prometheus.Counter
 	scheduleToStart map[string]prometheus.Observer
 	roundTrip       *prometheus.HistogramVec
-	requestFailure  *prometheus.CounterVec
-	longFailure     *prometheus.CounterVec
+}
+
+// FrontendMetrics count the sidecar's failed calls to the frontend, which
+// every task queue shares.
+type FrontendMetrics struct {
+	requestFailure *prometheus.CounterVec
+	longFailure    *prometheus.CounterVec
+}
+
+// NewFrontendMetrics registers the frontend call metrics on reg, labelled
+// with the namespace.
+func NewFrontendMetrics(reg prometheus.Registerer, namespace string) *FrontendMetrics {
+	labels := prometheus.Labels{"namespace": namespace}
+	m := &FrontendMetrics{
+		requestFailure: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "temporal_request_failure",
+			Help: "Calls to the Temporal frontend that failed after retries, by operation.", ConstLabels: labels}, []string{"operation"}),
+		longFailure: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "temporal_long_request_failure",
+			Help: "Long polls to the Temporal frontend that failed, by operation.", ConstLabels: labels}, []string{"operation"}),
+	}
+	reg.MustRegister(m.requestFailure, m.longFailure)
+	return m
 }
 
 var latencyBuckets = []float64{.001, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30, 60}
@@ -60,16 +79,11 @@ func NewWorkerMetrics(reg prometheus.Registerer, namespace, taskQueue string) *W
 		ConstLabels: labels, Buckets: []float64{.00005, .0001, .00025, .0005, .001, .0025, .005, .01, .025, .05, .1, .25, 1, 5}},
 		[]string{"kind"})
 	reg.MustRegister(m.roundTrip)
-	m.requestFailure = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "temporal_request_failure",
-		Help: "Calls to the Temporal frontend that failed after retries, by operation.", ConstLabels: labels}, []string{"operation"})
-	m.longFailure = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "temporal_long_request_failure",
-		Help: "Long polls to the Temporal frontend that failed, by operation.", ConstLabels: labels}, []string{"operation"})
-	reg.MustRegister(m.requestFailure, m.longFailure)
 	return m
 }
 
 // RequestFailure counts a failed call to the frontend.
-func (m *WorkerMetrics) RequestFailure(operation string, long bool, _ error) {
+func (m *FrontendMetrics) RequestFailure(operation string, long bool, _ error) {
 	if m == nil {
 		return
 	}

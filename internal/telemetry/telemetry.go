@@ -35,30 +35,42 @@ func NewRegistry() *prometheus.Registry {
 
 // Handler serves:
 //   - /healthz: liveness; 200 while the process serves HTTP at all;
-//   - /readyz: readiness; 200 when ready returns nil, else 503 with the reason;
-//   - /metrics: the registry in Prometheus text format.
-func Handler(reg *prometheus.Registry, ready func() error) http.Handler {
+//   - /readyz: readiness as JSON; 200 when ready says so, else 503 with the reason;
+//   - /metrics: what g gathers, in Prometheus text format.
+func Handler(g prometheus.Gatherer, ready func() Readiness) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		io.WriteString(w, "ok\n")
 	})
 	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
-		if err := ready(); err != nil {
+		r := ready()
+		if !r.Ready {
 			w.WriteHeader(http.StatusServiceUnavailable)
-			_ = json.NewEncoder(w).Encode(readiness{Ready: false, Reason: err.Error()})
-			return
 		}
-		_ = json.NewEncoder(w).Encode(readiness{Ready: true})
+		_ = json.NewEncoder(w).Encode(r)
 	})
-	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
+	mux.Handle("GET /metrics", promhttp.HandlerFor(g, promhttp.HandlerOpts{}))
 	return mux
 }
 
-// readiness is the JSON body of /readyz.
-type readiness struct {
+// Readiness is the JSON body of /readyz.
+type Readiness struct {
 	Ready  bool   `json:"ready"`
 	Reason string `json:"reason,omitempty"`
+	// TaskQueues are the queues served, each with its state.
+	TaskQueues []QueueStatus `json:"task_queues,omitempty"`
+}
+
+// QueueStatus is one served task queue's state.
+type QueueStatus struct {
+	Name string `json:"name"`
+	// Apps is the number of app sessions registered on the queue.
+	Apps int `json:"apps"`
+	// Polling is true when the queue's pollers run and an app can take its
+	// tasks; a queue whose apps all left is not polled.
+	Polling bool   `json:"polling"`
+	Reason  string `json:"reason,omitempty"`
 }
 
 // A ReadinessProbe keeps a passive readiness check current between the

@@ -16,7 +16,12 @@ import (
 
 func TestHandlerEndpoints(t *testing.T) {
 	var readyErr error
-	srv := httptest.NewServer(Handler(NewRegistry(), func() error { return readyErr }))
+	srv := httptest.NewServer(Handler(NewRegistry(), func() Readiness {
+		if readyErr != nil {
+			return Readiness{Reason: readyErr.Error()}
+		}
+		return Readiness{Ready: true, TaskQueues: []QueueStatus{{Name: "orders", Apps: 1, Polling: true}}}
+	}))
 	defer srv.Close()
 	get := func(path string) (int, string) {
 		resp, err := http.Get(srv.URL + path)
@@ -35,7 +40,7 @@ func TestHandlerEndpoints(t *testing.T) {
 		body     string
 	}{
 		{"liveness", "/healthz", errors.New("frontend down"), 200, "ok"},
-		{"ready", "/readyz", nil, 200, `{"ready":true}`},
+		{"ready names the queues", "/readyz", nil, 200, `{"ready":true,"task_queues":[{"name":"orders","apps":1,"polling":true}]}`},
 		{"not ready says why", "/readyz", errors.New("frontend unreachable"), 503, `{"ready":false,"reason":"frontend unreachable"}`},
 		{"metrics", "/metrics", nil, 200, "go_goroutines"},
 		{"unknown path", "/nope", nil, 404, ""},
@@ -154,10 +159,10 @@ func TestReadinessProbeStopsWithItsContext(t *testing.T) {
 
 func TestRequestFailuresAreCountedByOperation(t *testing.T) {
 	reg := NewRegistry()
-	m := NewWorkerMetrics(reg, "default", "q")
+	m := NewFrontendMetrics(reg, "default")
 	m.RequestFailure("RespondActivityTaskCompleted", false, errors.New("x"))
 	m.RequestFailure("PollActivityTaskQueue", true, errors.New("y"))
-	srv := httptest.NewServer(Handler(reg, func() error { return nil }))
+	srv := httptest.NewServer(Handler(reg, func() Readiness { return Readiness{Ready: true} }))
 	defer srv.Close()
 	resp, err := http.Get(srv.URL + "/metrics")
 	if err != nil {
@@ -166,8 +171,8 @@ func TestRequestFailuresAreCountedByOperation(t *testing.T) {
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
 	for _, want := range []string{
-		`temporal_request_failure{namespace="default",operation="RespondActivityTaskCompleted",task_queue="q"} 1`,
-		`temporal_long_request_failure{namespace="default",operation="PollActivityTaskQueue",task_queue="q"} 1`,
+		`temporal_request_failure{namespace="default",operation="RespondActivityTaskCompleted"} 1`,
+		`temporal_long_request_failure{namespace="default",operation="PollActivityTaskQueue"} 1`,
 	} {
 		if !strings.Contains(string(b), want) {
 			t.Errorf("/metrics lacks %s", want)

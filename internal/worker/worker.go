@@ -49,9 +49,12 @@ type Options struct {
 	MaxConcurrentWorkflowTasks int
 	// WorkflowPollers covers the normal and sticky queues together; the
 	// normal queue gets NonstickyToStickyPollRatio of them.
-	WorkflowPollers              poller.Behaviour
-	NonstickyToStickyPollRatio   float64
-	MaxCachedWorkflows           int // 0 turns sticky execution off
+	WorkflowPollers            poller.Behaviour
+	NonstickyToStickyPollRatio float64
+	MaxCachedWorkflows         int // 0 turns sticky execution off
+	// Cache, if set, is the sticky cache shared with the workers of other
+	// task queues; its size then replaces MaxCachedWorkflows.
+	Cache                        *workflow.Cache
 	StickyScheduleToStartTimeout time.Duration
 
 	MaxConcurrentNexusTasks int
@@ -138,7 +141,11 @@ func New(opts Options) *Worker {
 	})
 	w.wfSlots = w.slotsFor(opts.MaxConcurrentWorkflowTasks, 0)
 	w.laSlots = w.slotsFor(max(1, opts.MaxConcurrentLocalActivities), activityRamp)
-	if opts.MaxCachedWorkflows > 0 {
+	if opts.Cache == nil {
+		opts.Cache = workflow.NewCache(opts.MaxCachedWorkflows)
+	}
+	w.opts.Cache = opts.Cache
+	if opts.Cache.Size() > 0 {
 		w.sticky = opts.Identity + "-" + w.instanceKey
 	}
 	var eagerActivities workflow.EagerActivities
@@ -152,7 +159,7 @@ func New(opts Options) *Worker {
 		Identity:                     opts.Identity,
 		StickyQueue:                  w.sticky,
 		StickyScheduleToStartTimeout: opts.StickyScheduleToStartTimeout,
-		CacheSize:                    opts.MaxCachedWorkflows,
+		Cache:                        opts.Cache,
 		InstanceKey:                  w.instanceKey,
 		Service:                      opts.Service,
 		Bridge:                       w.bridge,
@@ -233,12 +240,21 @@ func (w *Worker) Ready() error {
 	if err := w.Err(); err != nil {
 		return fmt.Errorf("polling stopped: %w", err)
 	}
+	if w.Apps() == 0 { // a Replayer runs no tasks
+		return errors.New("no app is registered on the bridge")
+	}
+	return nil
+}
+
+// Apps is the number of app sessions that take tasks (not replay-only).
+func (w *Worker) Apps() int {
+	n := 0
 	for _, ss := range w.bridge.Sessions() {
-		if !ss.ReplayOnly() { // a Replayer runs no tasks
-			return nil
+		if !ss.ReplayOnly() {
+			n++
 		}
 	}
-	return errors.New("no app is registered on the bridge")
+	return n
 }
 
 // Run polls until ctx ends or Shutdown is called, then returns once every
@@ -347,6 +363,7 @@ func (w *Worker) Shutdown(ctx context.Context, grace time.Duration) error {
 		err = errors.Join(err, fmt.Errorf("workflow tasks still running at the graceful timeout: %w", werr))
 	}
 	w.shutdownWorker()
+	w.workflows.Close()
 	return err
 }
 
@@ -392,6 +409,8 @@ func (w *Worker) Received(ss *bridge.Session, m *bridgev1.ConnectRequest) {
 		w.activities.Heartbeat(ss, msg.ActivityHeartbeat)
 	case *bridgev1.ConnectRequest_WorkflowCompletion:
 		w.workflows.Complete(ss, msg.WorkflowCompletion)
+	case *bridgev1.ConnectRequest_RequestEviction:
+		w.workflows.RequestEviction(ss, msg.RequestEviction)
 	case *bridgev1.ConnectRequest_NexusCompletion:
 		w.nexus.Complete(ss, msg.NexusCompletion)
 	case *bridgev1.ConnectRequest_ReplayHistory:

@@ -30,15 +30,18 @@ type Options struct {
 	Namespace string
 	TaskQueue string
 	Identity  string
-	// StickyQueue is this process's sticky queue; empty turns sticky
-	// execution off (CacheSize 0).
+	// StickyQueue is this worker's sticky queue; empty turns sticky
+	// execution off (a Cache of size 0).
 	StickyQueue                  string
 	StickyScheduleToStartTimeout time.Duration
-	CacheSize                    int
-	InstanceKey                  string
-	Service                      workflowservice.WorkflowServiceClient
-	Bridge                       *bridge.Server
-	Slots                        slots.Supplier
+	// Cache bounds the runs this engine keeps together with the engines
+	// sharing it; nil gives the engine a cache of CacheSize runs of its own.
+	Cache       *Cache
+	CacheSize   int
+	InstanceKey string
+	Service     workflowservice.WorkflowServiceClient
+	Bridge      *bridge.Server
+	Slots       slots.Supplier
 	// LocalSlots bounds the local activities running at once.
 	LocalSlots slots.Supplier
 	// RoundTrip, if set, is told how long each activation took the app.
@@ -66,8 +69,9 @@ type EagerActivities interface {
 
 // Engine runs workflow tasks.
 type Engine struct {
-	opts Options
-	log  *slog.Logger
+	opts   Options
+	log    *slog.Logger
+	shared *Cache // the size this engine's runs count against
 
 	mu    sync.Mutex
 	cache map[string]*entry // run id -> cached run
@@ -89,7 +93,8 @@ type entry struct {
 	run     *run
 	session *bridge.Session
 	elem    *list.Element
-	held    bool // a credit for the next activation is already reserved
+	used    uint64 // Cache.tick at the last use, to order runs across engines
+	held    bool   // a credit for the next activation is already reserved
 	// localDone receives the outcomes of the run's local activities, which
 	// may finish during a later workflow task than the one that started them.
 	localDone *localOutcomes
@@ -115,10 +120,19 @@ func New(opts Options) *Engine {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Engine{opts: opts, log: opts.Logger, cache: map[string]*entry{}, lru: list.New(), waiting: map[sessionRun]*waiter{},
+	if opts.Cache == nil {
+		opts.Cache = NewCache(opts.CacheSize)
+	}
+	e := &Engine{opts: opts, log: opts.Logger, shared: opts.Cache, cache: map[string]*entry{}, lru: list.New(), waiting: map[sessionRun]*waiter{},
 		replaying: map[sessionRun]bool{}, replayIDs: map[sessionRun]bool{},
 		localWaiting: map[string]*localWaiter{}, filled: make(chan struct{})}
+	e.shared.join(e)
+	return e
 }
+
+// Close takes the engine out of its shared cache; call it once the engine's
+// runs are gone (its apps left).
+func (e *Engine) Close() { e.shared.leave(e) }
 
 func newEntry(r *run, ss *bridge.Session) *entry {
 	return &entry{run: r, session: ss, held: true, localDone: newLocalOutcomes()}
@@ -255,6 +269,7 @@ func (e *Engine) acquire(ctx context.Context, t *workflowservice.PollWorkflowTas
 		e.lru.Remove(old.elem) // replaced: its app is gone or its state was stale
 	}
 	ent.elem = e.lru.PushFront(ent)
+	ent.used = e.shared.tick.Add(1)
 	e.cache[runID] = ent
 	close(e.filled)
 	e.filled = make(chan struct{})
@@ -283,6 +298,7 @@ func (e *Engine) touch(ent *entry) {
 	defer e.mu.Unlock()
 	if e.cache[ent.run.id] == ent {
 		e.lru.MoveToFront(ent.elem)
+		ent.used = e.shared.tick.Add(1)
 	}
 }
 
@@ -594,31 +610,6 @@ func (e *Engine) evict(ctx context.Context, ent *entry, reason bridgev1.Eviction
 		Variant: &bridgev1.WorkflowActivationJob_RemoveFromCache{RemoveFromCache: &bridgev1.RemoveFromCache{Message: msg, Reason: reason}}}}}
 	if _, err := e.activate(ctx, ent, act); err != nil && !errors.Is(err, errSessionLost) {
 		e.log.Warn("eviction not acknowledged", "run_id", ent.run.id, "err", err)
-	}
-}
-
-// shrink evicts least recently used runs that are idle until the cache fits.
-func (e *Engine) shrink(ctx context.Context) {
-	for {
-		e.mu.Lock()
-		if len(e.cache) <= e.opts.CacheSize {
-			e.mu.Unlock()
-			return
-		}
-		var victim *entry
-		for el := e.lru.Back(); el != nil; el = el.Prev() {
-			if ent := el.Value.(*entry); ent.mu.TryLock() {
-				victim = ent
-				break
-			}
-		}
-		e.mu.Unlock()
-		if victim == nil {
-			return // every run is busy; the next finished task shrinks again
-		}
-		e.stats.ForcedEvictions.Add(1)
-		e.evict(ctx, victim, bridgev1.EvictionReason_EVICTION_REASON_CACHE_FULL, "the sticky cache is full")
-		victim.mu.Unlock()
 	}
 }
 

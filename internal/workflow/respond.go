@@ -70,10 +70,10 @@ func (e *Engine) respond(ctx context.Context, ent *entry, t *workflowservice.Pol
 	switch {
 	case ent.run.closed:
 		e.evict(ctx, ent, bridgev1.EvictionReason_EVICTION_REASON_COMPLETED, "the workflow closed")
-	case e.opts.CacheSize == 0:
+	case e.shared.Size() == 0:
 		e.evict(ctx, ent, bridgev1.EvictionReason_EVICTION_REASON_CACHE_FULL, "sticky execution is off (max cached workflows is 0)")
 	default:
-		go e.shrink(context.WithoutCancel(ctx))
+		go e.shared.shrink(context.WithoutCancel(ctx))
 	}
 	return resp.GetWorkflowTask(), nil
 }
