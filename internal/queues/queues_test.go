@@ -90,6 +90,12 @@ type sidecar struct {
 }
 
 func newSidecar(t *testing.T, mod func(*queues.Options)) *sidecar {
+	return newSidecarWithCache(t, 10, mod)
+}
+
+// newSidecarWithCache is newSidecar with a sticky cache of size runs
+// shared by every queue.
+func newSidecarWithCache(t *testing.T, size int, mod func(*queues.Options)) *sidecar {
 	t.Helper()
 	srv := devserver.Shared(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -101,7 +107,7 @@ func newSidecar(t *testing.T, mod func(*queues.Options)) *sidecar {
 	t.Cleanup(func() { fe.Close() })
 	rec := &recording{WorkflowServiceClient: fe.WorkflowService(), polls: map[string]int{}, shutdowns: map[string]int{}}
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	cache := workflow.NewCache(10)
+	cache := workflow.NewCache(size)
 	opts := queues.Options{
 		Max:         100,
 		IdleTimeout: 200 * time.Millisecond,
@@ -460,5 +466,42 @@ func TestFiftyQueuesComeAndGoWithFlatGoroutinesAndMemory(t *testing.T) {
 	t.Logf("after warm-up: %d goroutines, %d KiB heap; after three more rounds: %d goroutines, %d KiB heap", g0, h0>>10, g1, h1>>10)
 	if n := s.svc.get(s.svc.shutdowns, fmt.Sprintf("%s-3-49", base)); n != 1 {
 		t.Errorf("ShutdownWorker for a released queue sent %d times, want 1", n)
+	}
+}
+
+func TestStickyCacheIsSharedAcrossQueues(t *testing.T) {
+	// One cached run across both queues: a run on the second queue evicts
+	// the first queue's, least recently used, as one SDK process's cache
+	// would.
+	s := newSidecarWithCache(t, 1, nil)
+	qa, qb := devserver.TaskQueue(t)+"-a", devserver.TaskQueue(t)+"-b"
+	a := s.dial(t, workflowApp(qa, "Wait"))
+	b := s.dial(t, workflowApp(qb, "Wait"))
+	first := func(app *bridgetest.App, q string) string {
+		t.Helper()
+		if _, err := s.client.ExecuteWorkflow(context.Background(), client.StartWorkflowOptions{TaskQueue: q}, "Wait"); err != nil {
+			t.Fatal(err)
+		}
+		act, err := app.NextActivation(30 * time.Second)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := app.CompleteActivation(act.GetRunId()); err != nil { // waits for a signal that never comes
+			t.Fatal(err)
+		}
+		return act.GetRunId()
+	}
+	runA := first(a, qa)
+	first(b, qb)
+	evict, err := a.NextActivation(30 * time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rm := evict.GetJobs()[0].GetRemoveFromCache()
+	if evict.GetRunId() != runA || rm.GetReason() != bridgev1.EvictionReason_EVICTION_REASON_CACHE_FULL {
+		t.Fatalf("queue A's app got %v, want its run %s evicted with CACHE_FULL", evict, runA)
+	}
+	if err := a.CompleteActivation(runA); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -39,15 +39,6 @@ func (c *Cache) leave(e *Engine) {
 	c.engines = slices.DeleteFunc(c.engines, func(x *Engine) bool { return x == e })
 }
 
-// Cached is the number of runs cached by every engine.
-func (c *Cache) Cached() int {
-	n := 0
-	for _, e := range c.members() {
-		n += e.Cached()
-	}
-	return n
-}
-
 func (c *Cache) members() []*Engine {
 	c.mu.Lock()
 	defer c.mu.Unlock()
