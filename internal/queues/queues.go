@@ -151,7 +151,7 @@ func (s *Set) Route(reg *bridgev1.Register) (*bridge.Server, func(), error) {
 func (s *Set) allowed(name string) error {
 	if s.opts.Only != "" {
 		if name != s.opts.Only {
-			return status.Errorf(codes.PermissionDenied,
+			return status.Errorf(codes.FailedPrecondition,
 				"register.task_queue %q is not served here: this sidecar serves only %s = %q; point the app at a sidecar for %q, or start this one with %s instead",
 				name, config.Ref("task-queue"), s.opts.Only, name, config.Ref("task-queues"))
 		}
@@ -165,7 +165,7 @@ func (s *Set) allowed(name string) error {
 			return nil
 		}
 	}
-	return status.Errorf(codes.PermissionDenied,
+	return status.Errorf(codes.FailedPrecondition,
 		"register.task_queue %q is not allowed: %s = %q does not match it; add it (or a pattern) there",
 		name, config.Ref("task-queues"), strings.Join(s.opts.Patterns, ","))
 }

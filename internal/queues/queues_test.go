@@ -381,11 +381,11 @@ func TestRegistrationsOutsideTheAllowListOrOverTheCapAreRefused(t *testing.T) {
 	}{
 		{"queue outside --task-queue", func(o *queues.Options) { o.Only = "orders" },
 			func(q string) *bridgev1.Register { return activityApp("payments", "Echo") },
-			codes.PermissionDenied,
+			codes.FailedPrecondition,
 			`register.task_queue "payments" is not served here: this sidecar serves only --task-queue (SIDECAR_TASK_QUEUE) = "orders"; point the app at a sidecar for "payments", or start this one with --task-queues (SIDECAR_TASK_QUEUES) instead`},
 		{"queue outside --task-queues", func(o *queues.Options) { o.Patterns = []string{"orders", "pay-*"} },
 			func(q string) *bridgev1.Register { return activityApp("shipping", "Echo") },
-			codes.PermissionDenied,
+			codes.FailedPrecondition,
 			`register.task_queue "shipping" is not allowed: --task-queues (SIDECAR_TASK_QUEUES) = "orders,pay-*" does not match it; add it (or a pattern) there`},
 		{"queue over --max-task-queues", func(o *queues.Options) { o.Max = 1 },
 			func(q string) *bridgev1.Register { return activityApp(q+"-second", "Echo") },

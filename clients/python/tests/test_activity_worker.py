@@ -671,7 +671,7 @@ async def test_sidecar_refuses_registration(env: Env, monkeypatch: pytest.Monkey
         return "pong"
 
     w = Worker(env.connection, task_queue="another-queue", activities=[ping])
-    with pytest.raises(RegistrationError, match="does not match the sidecar's task queue"):
+    with pytest.raises(RegistrationError, match="is not served here: this sidecar serves only --task-queue"):
         async with w:
             pass
     assert w.is_shutdown

@@ -104,7 +104,12 @@ _BACKOFF_INITIAL = 0.1
 _BACKOFF_MAX = 5.0
 
 # Registration errors: the sidecar's answer will not change by retrying.
-_REGISTRATION_CODES = {grpc.StatusCode.INVALID_ARGUMENT, grpc.StatusCode.FAILED_PRECONDITION}
+# RESOURCE_EXHAUSTED: the sidecar serves as many task queues as --max-task-queues allows.
+_REGISTRATION_CODES = {
+    grpc.StatusCode.INVALID_ARGUMENT,
+    grpc.StatusCode.FAILED_PRECONDITION,
+    grpc.StatusCode.RESOURCE_EXHAUSTED,
+}
 _AUTH_CODES = {grpc.StatusCode.UNAUTHENTICATED, grpc.StatusCode.PERMISSION_DENIED, grpc.StatusCode.UNIMPLEMENTED}
 
 
