@@ -24,7 +24,12 @@ BENCH_FLAGS ?=
 # the bench:ceiling section of BENCHMARKS.md.
 CEILING_FLAGS ?=
 
-.PHONY: bench bench-build
+# The hidden-cost check of issue 13: one sidecar with N task queues against
+# N sidecars with one each (RSS, goroutines, frontend connections, and a
+# short workload): the bench:queues section. About 3 minutes on 2 cores.
+QUEUES_FLAGS ?=
+
+.PHONY: bench bench-build bench-queues
 
 bench-build:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "-X main.version=$(VERSION)" -o $(BENCH_BIN)/sidecar ./cmd/sidecar
@@ -35,3 +40,6 @@ bench-build:
 bench: bin/temporal bench-build
 	$(BENCH_BIN)/bench -bin $(BENCH_BIN) -logs $(BENCH_OUT)/logs -plots $(BENCH_OUT)/plots -results bench/results -out BENCHMARKS.md $(BENCH_FLAGS)
 	$(GO) run ./bench/ceiling -write BENCHMARKS.md $(CEILING_FLAGS)
+
+bench-queues: bin/temporal bench-build
+	$(BENCH_BIN)/bench -queue-cost 1,10,50 -bin $(BENCH_BIN) -logs $(BENCH_OUT)/logs -out BENCHMARKS.md $(QUEUES_FLAGS)

@@ -27,6 +27,10 @@
 // and PNG plots (via the gonum/plot module in bench/plot) into bench/out,
 // copied to bench/results when small. Run it with `make bench`, which
 // builds the binaries it starts. Speed is measured here and never asserted.
+//
+// With -queue-cost it instead compares one sidecar serving N task queues
+// with N sidecars serving one each (queuecost.go), and writes the
+// bench:queues section; `make bench-queues` runs it.
 package main
 
 import (
@@ -66,6 +70,9 @@ type config struct {
 	partitions                int
 	serverConfig              kvFlag
 	serverDefaults            bool
+	// The queue-cost mode (queuecost.go).
+	queueSettle    time.Duration
+	queueWorkflows int
 }
 
 // tunedServer is the dynamic config the dev server gets unless
@@ -137,6 +144,10 @@ func main() {
 	contenders := flag.String("contenders", strings.Join(allContenders, ","), "contenders to run, comma-separated, from "+strings.Join(allContenders, ", "))
 	wls := flag.String("workloads", strings.Join(allWorkloads, ","), "workloads to run, comma-separated, from "+strings.Join(allWorkloads, ", ")+
 		" (activities runs only the go-sdk and sidecar contenders)")
+	queueCost := flag.String("queue-cost", "", "instead of the rounds, run the hidden-cost check of one sidecar with N task queues against N sidecars, "+
+		"for each comma-separated `N` (such as 1,10,50), and write the bench:queues section of -out")
+	flag.DurationVar(&cfg.queueSettle, "queue-settle", 3*time.Second, "with -queue-cost: how long every setup idles, once all its queues are polled, before it is measured")
+	flag.IntVar(&cfg.queueWorkflows, "queue-workflows", 100, "with -queue-cost: Chain workflows run through each setup after the idle measure, spread over its queues; 0 runs none")
 	flag.Parse()
 	if cfg.serverDefaults {
 		setFlags := map[string]bool{}
@@ -147,6 +158,17 @@ func main() {
 	}
 	cfg.contenders = strings.Split(*contenders, ",")
 	cfg.workloads = strings.Split(*wls, ",")
+	if *queueCost != "" {
+		sizes, err := parseSizes(*queueCost)
+		if err == nil {
+			err = runQueueCost(cfg, sizes)
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "bench:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if err := run(cfg); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
@@ -217,53 +239,12 @@ func run(cfg config) error {
 			return err
 		}
 	}
-	if err := os.MkdirAll(cfg.logDir, 0o755); err != nil {
-		return err
-	}
-	sock, err := os.MkdirTemp("", "bench")
-	if err != nil {
-		return err
-	}
-	defer os.RemoveAll(sock)
-
 	began, load := time.Now(), loadAvg()
-	fmt.Fprintf(os.Stderr, "starting the Temporal dev server...\n")
-	srvLog, err := os.Create(filepath.Join(cfg.logDir, "devserver.log"))
+	b, closeBench, err := startBench(cfg)
 	if err != nil {
 		return err
 	}
-	defer srvLog.Close()
-	opts := devserver.Options{Output: srvLog, DynamicConfig: map[string]string{}}
-	if !cfg.serverDefaults {
-		maps.Copy(opts.DynamicConfig, tunedServer)
-	}
-	if cfg.partitions > 0 {
-		n := strconv.Itoa(cfg.partitions)
-		opts.DynamicConfig["matching.numTaskqueueReadPartitions"] = n
-		opts.DynamicConfig["matching.numTaskqueueWritePartitions"] = n
-	}
-	maps.Copy(opts.DynamicConfig, cfg.serverConfig)
-	srv, err := devserver.Start(context.Background(), opts)
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err := srv.Stop(); err != nil {
-			fmt.Fprintln(os.Stderr, "bench:", err)
-		}
-	}()
-	serverPID, err := childByName("temporal")
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "bench: server CPU will not be reported: %v\n", err)
-	}
-
-	logger := log.NewStructuredLogger(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
-	c, err := client.Dial(client.Options{HostPort: srv.Address(), Namespace: srv.Namespace(), Logger: logger})
-	if err != nil {
-		return err
-	}
-	defer c.Close()
-	b := &bench{cfg: cfg, addr: srv.Address(), client: c, logger: logger, sock: sock, server: serverPID}
+	defer closeBench()
 
 	var results []*roundResult
 	for r := 1; r <= cfg.Rounds; r++ {
@@ -316,6 +297,63 @@ func run(cfg config) error {
 	}
 	fmt.Fprintf(os.Stderr, "total %s\n", time.Since(began).Round(time.Second))
 	return nil
+}
+
+// startBench creates the log directory, starts the dev server and dials a
+// Go SDK client to it; the returned func stops them.
+func startBench(cfg config) (*bench, func(), error) {
+	if err := os.MkdirAll(cfg.logDir, 0o755); err != nil {
+		return nil, nil, err
+	}
+	closeAll := func() {}
+	fail := func(err error) (*bench, func(), error) {
+		closeAll()
+		return nil, nil, err
+	}
+	sock, err := os.MkdirTemp("", "bench")
+	if err != nil {
+		return nil, nil, err
+	}
+	closeAll = func() { os.RemoveAll(sock) }
+	fmt.Fprintf(os.Stderr, "starting the Temporal dev server...\n")
+	srvLog, err := os.Create(filepath.Join(cfg.logDir, "devserver.log"))
+	if err != nil {
+		return fail(err)
+	}
+	closeAll = func() { srvLog.Close(); os.RemoveAll(sock) }
+	opts := devserver.Options{Output: srvLog, DynamicConfig: map[string]string{}}
+	if !cfg.serverDefaults {
+		maps.Copy(opts.DynamicConfig, tunedServer)
+	}
+	if cfg.partitions > 0 {
+		n := strconv.Itoa(cfg.partitions)
+		opts.DynamicConfig["matching.numTaskqueueReadPartitions"] = n
+		opts.DynamicConfig["matching.numTaskqueueWritePartitions"] = n
+	}
+	maps.Copy(opts.DynamicConfig, cfg.serverConfig)
+	srv, err := devserver.Start(context.Background(), opts)
+	if err != nil {
+		return fail(err)
+	}
+	closeAll = func() {
+		if err := srv.Stop(); err != nil {
+			fmt.Fprintln(os.Stderr, "bench:", err)
+		}
+		srvLog.Close()
+		os.RemoveAll(sock)
+	}
+	serverPID, err := childByName("temporal")
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "bench: server CPU will not be reported: %v\n", err)
+	}
+
+	logger := log.NewStructuredLogger(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
+	c, err := client.Dial(client.Options{HostPort: srv.Address(), Namespace: srv.Namespace(), Logger: logger})
+	if err != nil {
+		return fail(err)
+	}
+	b := &bench{cfg: cfg, addr: srv.Address(), client: c, logger: logger, sock: sock, server: serverPID}
+	return b, func() { c.Close(); closeAll() }, nil
 }
 
 // roundResult is one measured batch of one contender on one workload, and

@@ -4,9 +4,14 @@
 // the workflows "Chain" and "TimerSignal" of bench/internal/workloads, as
 // scripted answers to workflow activations (workflows.go).
 //
+// With -task-queues it serves several queues, each on its own Connect
+// stream (the bridge takes one registration per stream), the same types on
+// each, so one process can stand for an app running one Worker per queue.
+//
 // It is a separate process so the benchmark can measure its CPU and memory
-// apart from the driver's. It prints "ready" on stdout once registered, and
-// exits when the sidecar shuts down, the stream ends, or on SIGTERM.
+// apart from the driver's. It prints "ready" on stdout once every queue is
+// registered, and exits when the sidecar shuts down, a stream ends, or on
+// SIGTERM.
 package main
 
 import (
@@ -16,6 +21,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime/pprof"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -28,6 +34,7 @@ import (
 
 type options struct {
 	target, taskQueue    string
+	taskQueues           string
 	capacity             uint
 	workers              int
 	activitiesOnly       bool
@@ -38,8 +45,9 @@ func main() {
 	var o options
 	flag.StringVar(&o.target, "bridge", "unix:///tmp/temporal-sidecar.sock", "bridge address of the sidecar (gRPC target)")
 	flag.StringVar(&o.taskQueue, "task-queue", "", "task queue the sidecar serves (checked at registration)")
+	flag.StringVar(&o.taskQueues, "task-queues", "", "comma-separated task queues to serve, one Connect stream each, instead of -task-queue")
 	flag.UintVar(&o.capacity, "capacity", 100, "activity tasks, and workflow activations, the app offers to run at once")
-	flag.IntVar(&o.workers, "workers", 4, "goroutines answering activity tasks, and as many answering workflow activations")
+	flag.IntVar(&o.workers, "workers", 4, "goroutines answering activity tasks, and as many answering workflow activations, per queue")
 	flag.BoolVar(&o.activitiesOnly, "activities-only", false, "register the activity only, no workflows")
 	flag.StringVar(&o.timeline, "timeline", "", "write the time of every activity completion to this file at exit")
 	flag.StringVar(&o.cpuProfile, "cpuprofile", "", "write a Go CPU profile to this file")
@@ -63,29 +71,23 @@ func run(o options) error {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	host, _ := os.Hostname()
-	capacity := uint32(o.capacity)
-	reg := &bridgev1.Register{
-		ProtocolVersion: 1,
-		Identity:        fmt.Sprintf("%d@%s", os.Getpid(), host),
-		SdkName:         "bench-echoapp",
-		SdkVersion:      "0",
-		TaskQueue:       o.taskQueue,
-		Activities:      []*bridgev1.ActivityRegistration{{Name: workloads.Echo}},
-		Capacity:        &bridgev1.Capacity{Activities: capacity, LocalActivities: capacity},
+	queues := []string{o.taskQueue}
+	if o.taskQueues != "" {
+		queues = strings.Split(o.taskQueues, ",")
 	}
-	if !o.activitiesOnly {
-		reg.Workflows = []*bridgev1.WorkflowRegistration{
-			{Name: workloads.Chain},
-			{Name: workloads.TimerSignal, Signals: []string{workloads.Signal}},
+	var apps []*bridgetest.App
+	defer func() {
+		for _, a := range apps {
+			a.Close()
 		}
-		reg.Capacity.WorkflowActivations = capacity
+	}()
+	for _, q := range queues {
+		app, err := bridgetest.Dial(ctx, o.target, register(o, q))
+		if err != nil {
+			return fmt.Errorf("connecting to %s for task queue %q: %w", o.target, q, err)
+		}
+		apps = append(apps, app)
 	}
-	app, err := bridgetest.Dial(ctx, o.target, reg)
-	if err != nil {
-		return fmt.Errorf("connecting to %s: %w", o.target, err)
-	}
-	defer app.Close()
 	fmt.Println("ready")
 
 	var rec timeline.Recorder
@@ -99,6 +101,42 @@ func run(o options) error {
 		<-sigs
 		end()
 	}()
+	wf := newWorkflows()
+	for _, app := range apps {
+		serve(app, o, wf, &rec, end)
+	}
+	<-stop
+	fmt.Fprintf(os.Stderr, "echoapp: answered %d activities and %d activations (%d evictions); %d runs still cached\n",
+		rec.Len(), wf.activations.Load(), wf.evictions.Load(), wf.cached())
+	return rec.WriteFile(o.timeline)
+}
+
+// register is the registration of one queue's stream.
+func register(o options, queue string) *bridgev1.Register {
+	host, _ := os.Hostname()
+	capacity := uint32(o.capacity)
+	reg := &bridgev1.Register{
+		ProtocolVersion: 1,
+		Identity:        fmt.Sprintf("%d@%s", os.Getpid(), host),
+		SdkName:         "bench-echoapp",
+		SdkVersion:      "0",
+		TaskQueue:       queue,
+		Activities:      []*bridgev1.ActivityRegistration{{Name: workloads.Echo}},
+		Capacity:        &bridgev1.Capacity{Activities: capacity, LocalActivities: capacity},
+	}
+	if !o.activitiesOnly {
+		reg.Workflows = []*bridgev1.WorkflowRegistration{
+			{Name: workloads.Chain},
+			{Name: workloads.TimerSignal, Signals: []string{workloads.Signal}},
+		}
+		reg.Capacity.WorkflowActivations = capacity
+	}
+	return reg
+}
+
+// serve starts the goroutines answering one stream; end is called when the
+// stream ends or the sidecar says it is shutting down.
+func serve(app *bridgetest.App, o options, wf *workflows, rec *timeline.Recorder, end func()) {
 	// Everything that is neither an activity task nor an activation: the end
 	// of the run is the sidecar's shutdown notice; a completion error is a
 	// bug worth a line.
@@ -144,7 +182,6 @@ func run(o options) error {
 			}
 		}()
 	}
-	wf := newWorkflows()
 	if !o.activitiesOnly {
 		for range o.workers {
 			go func() {
@@ -168,8 +205,4 @@ func run(o options) error {
 			}()
 		}
 	}
-	<-stop
-	fmt.Fprintf(os.Stderr, "echoapp: answered %d activities and %d activations (%d evictions); %d runs still cached\n",
-		rec.Len(), wf.activations.Load(), wf.evictions.Load(), wf.cached())
-	return rec.WriteFile(o.timeline)
 }
