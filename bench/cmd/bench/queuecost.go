@@ -17,6 +17,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -86,6 +87,9 @@ func runQueueCost(cfg config, sizes []int) error {
 		}
 	}
 	cfg.logDir = filepath.Join(cfg.logDir, "queues")
+	// The tree as the binaries were just built from it: others may edit it
+	// during the run.
+	rev := revision()
 	began, load := time.Now(), loadAvg()
 	b, closeBench, err := startBench(cfg)
 	if err != nil {
@@ -114,7 +118,7 @@ func runQueueCost(cfg config, sizes []int) error {
 			results = append(results, res)
 		}
 	}
-	md := queueCostMarkdown(cfg, results, began, time.Since(began), load, baseConns)
+	md := queueCostMarkdown(cfg, results, began, time.Since(began), load, baseConns, rev)
 	fmt.Println(md)
 	raw, _ := json.MarshalIndent(results, "", "  ")
 	rawPath := filepath.Join(cfg.logDir, "results.json")
@@ -517,7 +521,7 @@ func countConns(table []byte, port int, remote bool, inodes map[string]bool) int
 }
 
 // queueCostMarkdown is the bench:queues section.
-func queueCostMarkdown(cfg config, results []*queueCostResult, date time.Time, took time.Duration, load string, baseConns int) string {
+func queueCostMarkdown(cfg config, results []*queueCostResult, date time.Time, took time.Duration, load string, baseConns int, rev string) string {
 	var b strings.Builder
 	p := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
 	p("## One sidecar, many task queues: the hidden cost\n\n")
@@ -545,7 +549,7 @@ func queueCostMarkdown(cfg config, results []*queueCostResult, date time.Time, t
 	p("\n\n")
 	p("- **Machine:** %s; 1-minute load average %s at start, %s at end.\n", machine(), load, loadAvg())
 	p("- **Server:** one Temporal CLI dev server (%s), SQLite in memory, the benchmark's tuned dynamic config (see above).\n", cliVersion())
-	p("- **Sidecar:** %s, built with the toolchain of `make bench-build`.\n\n", revision())
+	p("- **Sidecar:** %s, built with %s.\n\n", rev, runtime.Version())
 
 	byKey := map[string]*queueCostResult{}
 	var sizes []int
