@@ -1,0 +1,260 @@
+"""A temporalio Worker's options as the sidecar's Register, and the options the
+sidecar owns.
+
+sdk-core takes its worker options from temporalio's ``WorkerConfig``; on the
+sidecar some of them become the registration (types, capacity, identity,
+versioning behaviours), some stay in the app (the cache bound, the graceful
+shutdown timeout, both enforced by the adapter) and the rest are the
+sidecar's flags (pollers, rate limits, sticky and heartbeat timing).
+"""
+
+from __future__ import annotations
+
+import inspect
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+import nexusrpc
+import temporalio.activity
+import temporalio.bridge.worker
+import temporalio.common
+import temporalio.service
+import temporalio.worker
+import temporalio.workflow
+
+from temporal_sidecar.proto.sidecar.bridge.v1 import bridge_pb2, common_pb2
+from temporal_sidecar.sdk._version import CORE_PROTOCOL_VERSION, temporalio_version
+
+logger = logging.getLogger("temporal_sidecar.sdk")
+
+#: What the sidecar's bridge protocol calls this language layer (the SDK name
+#: temporalio itself reports to the server).
+SDK_NAME = "temporal-python"
+
+#: temporalio's default for every max_concurrent_* (WorkerTuner.create_fixed).
+_DEFAULT_SLOTS = 100
+
+#: Options the sidecar sets for every app on a task queue, with the sidecar
+#: flag that sets them. An app setting one differently gets a log line: the
+#: sidecar's value is in force.
+_SIDECAR_OWNED: Mapping[str, str] = {
+    "max_concurrent_workflow_task_polls": "--max-workflow-task-pollers",
+    "max_concurrent_activity_task_polls": "--max-activity-task-pollers",
+    "workflow_task_poller_behavior": "--poller-behavior and --max-workflow-task-pollers",
+    "activity_task_poller_behavior": "--poller-behavior and --max-activity-task-pollers",
+    "nexus_task_poller_behavior": "--poller-behavior and --max-nexus-task-pollers",
+    "nonsticky_to_sticky_poll_ratio": "--nonsticky-to-sticky-poll-ratio",
+    "sticky_queue_schedule_to_start_timeout": "--sticky-schedule-to-start-timeout",
+    "max_heartbeat_throttle_interval": "--max-heartbeat-throttle-interval",
+    "default_heartbeat_throttle_interval": "--default-heartbeat-throttle-interval",
+    "max_eager_activity_reservations_per_workflow_task": "--eager-activities",
+    "build_id": "--build-id",
+    "use_worker_versioning": "--use-versioning",
+}
+
+#: Options whose silent loss would surprise (a rate limit protects something
+#: downstream): refused, naming the sidecar flag to set instead.
+_REFUSED: Mapping[str, str] = {
+    "max_activities_per_second": "--activities-per-second",
+    "max_task_queue_activities_per_second": "--task-queue-activities-per-second",
+}
+
+
+class UnsupportedWorkerOption(ValueError):
+    """A temporalio Worker option the sidecar cannot honour for this app."""
+
+
+def _defaults() -> dict[str, Any]:
+    return {
+        k: p.default
+        for k, p in inspect.signature(temporalio.worker.Worker.__init__).parameters.items()
+        if p.default is not inspect.Parameter.empty
+    }
+
+
+def check_worker_config(config: Mapping[str, Any]) -> None:
+    """Refuses, at Worker construction, the options the sidecar cannot honour."""
+    for opt, flag in _REFUSED.items():
+        if config.get(opt) is not None:
+            raise UnsupportedWorkerOption(
+                f"Worker({opt}={config.get(opt)!r}) cannot apply to a worker on the sidecar: the sidecar polls "
+                f"for every app on the task queue, so set its {flag} flag instead and drop {opt}"
+            )
+    tuner = config.get("tuner")
+    if tuner is not None:
+        for kind, supplier in zip(_KINDS, _bridge_suppliers(tuner)):
+            if not isinstance(
+                supplier,
+                (temporalio.bridge.worker.FixedSizeSlotSupplier, temporalio.bridge.worker.ResourceBasedSlotSupplier),
+            ):
+                raise UnsupportedWorkerOption(
+                    f"the Worker's tuner has a custom slot supplier for {kind}: on the sidecar, slots are reserved "
+                    "by the sidecar before it polls, so only fixed-size and resource-based tuners apply "
+                    "(the sidecar's --tuner and --max-concurrent-* flags)"
+                )
+
+
+_KINDS = ("workflow tasks", "activities", "local activities", "Nexus tasks")
+
+
+def _bridge_suppliers(tuner: temporalio.worker.WorkerTuner) -> list[object]:
+    holder = tuner._to_bridge_tuner()
+    return [
+        holder.workflow_slot_supplier,
+        holder.activity_slot_supplier,
+        holder.local_activity_slot_supplier,
+        holder.nexus_slot_supplier,
+    ]
+
+
+def _slots(config: Mapping[str, Any]) -> tuple[list[int], bool]:
+    """The app's slots per kind (workflow, activity, local activity, Nexus),
+    and whether a resource-based supplier gave any of them (its maximum)."""
+    tuner = config.get("tuner")
+    if tuner is None:
+        return [
+            config.get("max_concurrent_workflow_tasks") or _DEFAULT_SLOTS,
+            config.get("max_concurrent_activities") or _DEFAULT_SLOTS,
+            config.get("max_concurrent_local_activities") or _DEFAULT_SLOTS,
+            config.get("max_concurrent_nexus_tasks") or _DEFAULT_SLOTS,
+        ], False
+    out: list[int] = []
+    resource_based = False
+    for s in _bridge_suppliers(tuner):
+        if isinstance(s, temporalio.bridge.worker.FixedSizeSlotSupplier):
+            out.append(s.num_slots)
+        elif isinstance(s, temporalio.bridge.worker.ResourceBasedSlotSupplier):
+            out.append(s.maximum_slots)
+            resource_based = True
+        else:  # refused by check_worker_config
+            raise UnsupportedWorkerOption("custom slot suppliers cannot run on the sidecar")
+    return out, resource_based
+
+
+@dataclass
+class AppSettings:
+    """What the adapter enforces on the app's side, from the Worker's options."""
+
+    task_queue: str
+    namespace: str
+    max_cached_workflows: int
+    graceful_shutdown_timeout: timedelta
+    # Logged once the sidecar's limits are known (see Registered).
+    notes: list[str] = field(default_factory=list)
+    resource_based: bool = False
+
+
+def _versioning_behavior(b: temporalio.common.VersioningBehavior | None) -> Any:
+    # temporalio's VersioningBehavior values are temporal.api's, as are the sidecar's.
+    return int(b or 0)
+
+
+def build_registration(worker: temporalio.worker.Worker, identity: str) -> tuple[bridge_pb2.Register, AppSettings]:
+    """The Register a temporalio Worker's options make, and what the adapter keeps."""
+    config: Mapping[str, Any] = worker.config(active_config=True)
+    client = worker.client
+    defaults = _defaults()
+
+    deployment = config.get("deployment_config")
+    default_behavior = temporalio.common.VersioningBehavior.UNSPECIFIED
+    if deployment is not None and deployment.use_worker_versioning:
+        default_behavior = deployment.default_versioning_behavior
+
+    workflows: list[bridge_pb2.WorkflowRegistration] = []
+    dynamic_workflow = False
+    dynamic_behavior = common_pb2.VERSIONING_BEHAVIOR_UNSPECIFIED
+    for cls in config.get("workflows") or []:
+        defn = temporalio.workflow._Definition.must_from_class(cls)
+        behavior = defn.versioning_behavior or default_behavior
+        if defn.name is None:
+            dynamic_workflow = True
+            # A dynamic workflow may choose its behaviour per run (dynamic_config);
+            # the deployment's default covers the registration.
+            dynamic_behavior = _versioning_behavior(behavior)
+            continue
+        workflows.append(
+            bridge_pb2.WorkflowRegistration(
+                name=defn.name,
+                signals=sorted(k for k in defn.signals if k),
+                queries=sorted(k for k in defn.queries if k),
+                updates=sorted(k for k in defn.updates if k),
+                versioning_behavior=_versioning_behavior(behavior),
+            )
+        )
+
+    activities: list[bridge_pb2.ActivityRegistration] = []
+    dynamic_activity = False
+    for fn in config.get("activities") or []:
+        adefn = temporalio.activity._Definition.must_from_callable(fn)
+        if adefn.name is None:
+            dynamic_activity = True
+        else:
+            activities.append(bridge_pb2.ActivityRegistration(name=adefn.name))
+
+    nexus_services: list[bridge_pb2.NexusServiceRegistration] = []
+    for handler in config.get("nexus_service_handlers") or []:
+        sdefn = nexusrpc.get_service_definition(type(handler))
+        if sdefn is None:
+            raise UnsupportedWorkerOption(f"{type(handler).__name__} is not a Nexus service handler")
+        nexus_services.append(
+            bridge_pb2.NexusServiceRegistration(name=sdefn.name, operations=sorted(sdefn.operation_definitions))
+        )
+
+    serves_workflows = bool(config.get("workflows"))
+    serves_activities = bool(config.get("activities"))
+    no_remote = bool(config.get("no_remote_activities"))
+    slots, resource_based = _slots(config)
+    capacity = bridge_pb2.Capacity(
+        workflow_activations=slots[0] if serves_workflows else 0,
+        # As temporalio tells sdk-core: remote activities only with activities
+        # and not no_remote_activities; local ones only with workflows too.
+        activities=slots[1] if serves_activities and not no_remote else 0,
+        local_activities=slots[2] if serves_activities and serves_workflows else 0,
+        nexus_tasks=slots[3] if nexus_services else 0,
+    )
+    if no_remote:
+        # The sidecar routes remote activities by registered type: with none
+        # registered, it sends this session local activities only.
+        activities, dynamic_activity = [], False
+
+    register = bridge_pb2.Register(
+        protocol_version=1,
+        core_protocol_version=CORE_PROTOCOL_VERSION,
+        identity=config.get("identity") or identity,
+        sdk_name=SDK_NAME,
+        sdk_version=temporalio_version(),
+        task_queue=config["task_queue"],
+        namespace=client.namespace,
+        workflows=workflows,
+        activities=activities,
+        nexus_services=nexus_services,
+        capacity=capacity,
+        dynamic_workflow=dynamic_workflow,
+        dynamic_activity=dynamic_activity,
+        dynamic_workflow_versioning_behavior=dynamic_behavior,
+    )
+
+    settings = AppSettings(
+        task_queue=config["task_queue"],
+        namespace=client.namespace,
+        max_cached_workflows=int(config.get("max_cached_workflows", defaults.get("max_cached_workflows", 1000))),
+        graceful_shutdown_timeout=config.get("graceful_shutdown_timeout") or timedelta(),
+        resource_based=resource_based,
+    )
+    for opt, flag in _SIDECAR_OWNED.items():
+        if opt in config and opt in defaults and config[opt] != defaults[opt]:
+            settings.notes.append(f"{opt}={config[opt]!r} is the sidecar's to set ({flag}); the sidecar's value is in force")
+    if deployment is not None:
+        settings.notes.append(
+            f"deployment_config (deployment {deployment.version.deployment_name!r}, build {deployment.version.build_id!r}) "
+            "is the sidecar's to set (--deployment-name, --build-id, --use-versioning); the sidecar's is in force, "
+            "and the Worker's default_versioning_behavior applies to its workflow types"
+        )
+    if resource_based:
+        settings.notes.append(
+            "the Worker's resource-based tuner offers its maximum slots; the sidecar's --tuner decides how many are used"
+        )
+    return register, settings
