@@ -18,6 +18,7 @@ VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 include mk/codegen.mk
 include mk/bench.mk
 include mk/ops.mk
+include mk/upstream.mk
 
 .PHONY: help build temporal-cli test go-test go-vet demo clean
 
