@@ -26,6 +26,7 @@ import pytest
 import temporalio.api.enums.v1
 import temporalio.client
 import temporalio.converter
+import temporalio.service
 import temporalio.worker
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
@@ -352,7 +353,8 @@ async def test_an_unedited_app_runs_on_the_sidecar(
         )
         assert res.returncode == 0, f"{res.stdout}\n{res.stderr}"
         assert "RESULT Hello, Zed!" in res.stdout, res.stdout + res.stderr
-        assert "temporalio 1.35.0 (supported: 1.31.0 to 1.35.x) on sidecar" in res.stderr, res.stderr
+        running = temporalio.service.__version__
+        assert f"temporalio {running} (supported: 1.31.0 to 1.35.x) on sidecar" in res.stderr, res.stderr
     finally:
         sc.stop()
 
