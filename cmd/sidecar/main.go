@@ -43,9 +43,6 @@ import (
 // version is set at build time with -ldflags "-X main.version=...".
 var version = "dev"
 
-// maxMessageBytes bounds one bridge message; Temporal's own gRPC limit.
-const maxMessageBytes = 128 << 20
-
 // /readyz follows the frontend between the worker's own calls with a
 // GetSystemInfo this often while ready, and while not (telemetry.ReadinessProbe).
 const (
@@ -155,7 +152,7 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer, si
 					ServerVersion:        fe.ServerVersion(),
 				},
 				Limits: &bridgev1.Limits{
-					MaxMessageBytes:    maxMessageBytes,
+					MaxMessageBytes:    uint32(cfg.Bridge.MaxMessageSize),
 					MaxCachedWorkflows: uint32(w.MaxCachedWorkflows),
 					MaxConcurrent: &bridgev1.Capacity{
 						WorkflowActivations: uint32(w.MaxConcurrentWorkflowTasks),
@@ -166,8 +163,9 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer, si
 					GracefulShutdownTimeout: durationpb.New(w.GracefulShutdownTimeout),
 					MaxPayloadBlobBytes:     uint32(cfg.Frontend.BlobSizeLimit),
 				},
-				Core:   coreconv.Codec{}, // Temporal's own SDKs, through adapters
-				Logger: log,
+				MaxMissedDeadlines: w.MaxMissedDeadlines,
+				Core:               coreconv.Codec{}, // Temporal's own SDKs, through adapters
+				Logger:             log,
 			},
 			MaxConcurrentWorkflowTasks:   w.MaxConcurrentWorkflowTasks,
 			WorkflowPollers:              pollers(w, w.MaxWorkflowTaskPollers),
@@ -198,7 +196,7 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer, si
 		Logger:      log,
 	})
 	svc := bridge.NewService(bridge.ServiceOptions{Namespace: cfg.Frontend.Namespace, Router: set, Logger: log})
-	g := bridge.NewGRPCServer(sec, maxMessageBytes)
+	g := bridge.NewGRPCServer(sec, cfg.Bridge.MaxMessageSize)
 	svc.Register(g)
 	client.New(client.Options{
 		Service:       fe.WorkflowService(),

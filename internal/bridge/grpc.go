@@ -9,6 +9,7 @@ import (
 	"os"
 
 	"github.com/grpc-ecosystem/go-grpc-middleware/v2/interceptors/auth"
+	"github.com/temporal-sidecar/sidecar/internal/config"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials"
@@ -22,12 +23,22 @@ type Security struct {
 	TLS   *tls.Config // server TLS, with client CAs for mTLS
 }
 
+// maxSendBytes bounds a message the sidecar sends an app: as large as what
+// the sidecar itself accepts from the Temporal frontend (a history, a
+// payload), which the app's limit is not meant to cut.
+const maxSendBytes = 128 << 20
+
 // NewGRPCServer returns the gRPC server the bridge listener is served by,
-// with the bridge's security and message limit applied.
+// with the bridge's security and the limit on one message an app sends.
+// gRPC refuses a larger message from its length prefix, before reading it,
+// so memory stays bounded by maxMessageBytes per stream whatever apps send.
 func NewGRPCServer(sec Security, maxMessageBytes int) *grpc.Server {
 	opts := []grpc.ServerOption{
 		grpc.MaxRecvMsgSize(maxMessageBytes),
-		grpc.MaxSendMsgSize(maxMessageBytes),
+		grpc.MaxSendMsgSize(max(maxMessageBytes, maxSendBytes)),
+		grpc.ChainStreamInterceptor(func(srv any, ss grpc.ServerStream, info *grpc.StreamServerInfo, handler grpc.StreamHandler) error {
+			return handler(srv, limitedStream{ServerStream: ss, limit: maxMessageBytes})
+		}),
 	}
 	if sec.TLS != nil {
 		opts = append(opts, grpc.Creds(credentials.NewTLS(sec.TLS)))
@@ -39,6 +50,22 @@ func NewGRPCServer(sec Security, maxMessageBytes int) *grpc.Server {
 			grpc.ChainStreamInterceptor(auth.StreamServerInterceptor(check)))
 	}
 	return grpc.NewServer(opts...)
+}
+
+// limitedStream says which setting to change when a message is over the
+// limit: gRPC's own error names only the sizes.
+type limitedStream struct {
+	grpc.ServerStream
+	limit int
+}
+
+func (s limitedStream) RecvMsg(m any) error {
+	err := s.ServerStream.RecvMsg(m)
+	if st, ok := status.FromError(err); ok && st.Code() == codes.ResourceExhausted {
+		return status.Errorf(codes.ResourceExhausted, "%s: a message to the bridge may be at most %d bytes; send less per message, or raise %s",
+			st.Message(), s.limit, config.Ref("bridge-max-message-size"))
+	}
+	return err
 }
 
 func tokenCheck(want string) auth.AuthFunc {

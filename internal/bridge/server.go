@@ -12,9 +12,11 @@ import (
 	"io"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	bridgev1 "github.com/temporal-sidecar/sidecar/gen/go/sidecar/bridge/v1"
+	"github.com/temporal-sidecar/sidecar/internal/config"
 	"github.com/temporal-sidecar/sidecar/internal/task"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
@@ -47,6 +49,9 @@ type Options struct {
 	Capabilities    *bridgev1.Capabilities
 	Limits          *bridgev1.Limits
 	RegisterTimeout time.Duration // how long an app has to send Register; default 10s
+	// MaxMissedDeadlines closes a session whose app misses this many task
+	// deadlines in a row (see MissedDeadline); 0 never closes one.
+	MaxMissedDeadlines int
 	// RequireVersioningBehavior refuses a registration whose workflow types
 	// (or dynamic workflow) lack a versioning behavior: the sidecar uses
 	// versioning and has no default behavior.
@@ -71,6 +76,8 @@ type Server struct {
 	claimed  [task.NumKinds]int       // capacity claimed by pollers, not yet assigned to a session
 	shutdown *bridgev1.ShutdownNotice // set once shutdown began
 	changed  chan struct{}            // closed and replaced when sessions change
+
+	missedDeadlines atomic.Uint64 // by every session, for metrics
 }
 
 // New returns a Server. Register it on a grpc.Server with Register.
@@ -151,6 +158,33 @@ func (s *Server) Pick(k task.Kind, name string) *Session {
 	}
 }
 
+// MissedDeadline records that the app of ss let a task (what names it)
+// pass its deadline. The caller keeps the task's credit taken until the app
+// answers (Session.AnsweredLate) or leaves, and meanwhile the session gets
+// no new work, so the task's next attempt goes to another app. A session
+// missing MaxMissedDeadlines in a row is closed: its app is hung.
+func (s *Server) MissedDeadline(ss *Session, what string) {
+	s.missedDeadlines.Add(1)
+	ss.mu.Lock()
+	ss.overdue++
+	ss.missed++
+	missed := ss.missed
+	ss.mu.Unlock()
+	s.notify()
+	log := s.log.With("session", ss.id, "app", ss.Identity())
+	if limit := s.opts.MaxMissedDeadlines; limit > 0 && missed >= limit {
+		log.Error("closing the session of a hung app", "missed_deadlines", missed, "last", what)
+		ss.abort(status.Errorf(codes.DeadlineExceeded,
+			"the app missed %d task deadlines in a row (the last: %s), so the sidecar closed its session and moved its work to other apps; answer every workflow activation within 80%% of its workflow task timeout, or raise %s",
+			missed, what, config.Ref("max-missed-deadlines")))
+		return
+	}
+	log.Warn("app missed a task deadline; it gets no new work until it answers", "missed_deadlines", missed, "task", what)
+}
+
+// MissedDeadlines counts the task deadlines apps missed.
+func (s *Server) MissedDeadlines() uint64 { return s.missedDeadlines.Load() }
+
 // Shutdown tells every session the sidecar is stopping, stops new credits,
 // and waits until every session has nothing outstanding or ctx ends.
 // Health turns NOT_SERVING at once.
@@ -221,6 +255,7 @@ func (s *Server) Serve(stream grpc.BidiStreamingServer[bridgev1.ConnectRequest, 
 
 	ctx, cancel := context.WithCancelCause(stream.Context())
 	defer cancel(nil)
+	ss.abort = cancel
 	writerDone := make(chan struct{})
 	go func() {
 		defer close(writerDone)

@@ -37,6 +37,12 @@ type Session struct {
 	draining    bool // no new credits; send Drained when outstanding reaches 0
 	drained     bool // Drained was sent
 	closed      bool
+	// overdue counts tasks the app holds past their deadline; while any is,
+	// the session gets no new work (see Server.MissedDeadline).
+	overdue int
+	missed  int // deadlines missed since the app last answered one in time
+
+	abort func(error) // ends the session with an error for the app; set by Serve
 }
 
 func newSession(id string, reg *bridgev1.Register, changed func()) *Session {
@@ -118,7 +124,7 @@ func (s *Session) Free(k task.Kind) int {
 }
 
 func (s *Session) free(k task.Kind) int {
-	if s.draining || s.closed || s.outstanding[k] >= s.capacity[k] {
+	if s.draining || s.closed || s.overdue > 0 || s.outstanding[k] >= s.capacity[k] {
 		return 0
 	}
 	return int(s.capacity[k] - s.outstanding[k])
@@ -211,6 +217,30 @@ func (s *Session) setCapacity(c *bridgev1.Capacity) {
 		task.LocalActivity: c.GetLocalActivities(),
 		task.Nexus:         c.GetNexusTasks(),
 	}
+}
+
+// Overdue is the number of tasks the app holds past their deadline.
+func (s *Session) Overdue() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.overdue
+}
+
+// AnsweredLate records the late answer of a task counted by
+// Server.MissedDeadline: the session may take new work again once none is
+// overdue.
+func (s *Session) AnsweredLate() {
+	s.mu.Lock()
+	s.overdue--
+	s.mu.Unlock()
+	s.changed()
+}
+
+// AnsweredInTime ends a run of missed deadlines.
+func (s *Session) AnsweredInTime() {
+	s.mu.Lock()
+	s.missed = 0
+	s.mu.Unlock()
 }
 
 // Send queues a message for the app. It blocks while the outbox is full and

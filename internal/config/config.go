@@ -72,8 +72,15 @@ type Worker struct {
 	TaskQueues           string // comma-separated patterns; see Patterns
 	MaxTaskQueues        int
 	TaskQueueIdleTimeout time.Duration
-	Identity             string // reported to the server in polls and responses
-	BuildID              string
+	// TaskHandbackGrace is how long tasks taken for a queue wait for an
+	// app once its last app left, before they are handed back to the
+	// server; capped at TaskQueueIdleTimeout (HandbackGrace).
+	TaskHandbackGrace time.Duration
+	// MaxMissedDeadlines closes an app session that misses this many
+	// activation deadlines in a row; 0 never does.
+	MaxMissedDeadlines int
+	Identity           string // reported to the server in polls and responses
+	BuildID            string
 
 	// Worker deployment versioning.
 	DeploymentName            string
@@ -118,6 +125,10 @@ type Worker struct {
 	GracefulShutdownTimeout time.Duration
 }
 
+// HandbackGrace is TaskHandbackGrace capped at TaskQueueIdleTimeout: a
+// queue's tasks are handed back by the time its pollers stop.
+func (w Worker) HandbackGrace() time.Duration { return min(w.TaskHandbackGrace, w.TaskQueueIdleTimeout) }
+
 // Bridge is where applications connect.
 type Bridge struct {
 	// Listen is unix:/path, unix:///path or host:port. See Endpoint.
@@ -129,6 +140,8 @@ type Bridge struct {
 	// too (internal/proxy). Off by default: it gives whoever reaches the
 	// bridge everything the sidecar's credentials allow in its namespace.
 	WorkflowServiceProxy bool
+	// MaxMessageSize bounds one message an application sends, in bytes.
+	MaxMessageSize int
 }
 
 // BridgeTLS is the server side of the bridge. ClientCAPath turns on mTLS.
@@ -171,6 +184,8 @@ func Default() Config {
 			DefaultVersioningBehavior:        "unspecified",
 			MaxTaskQueues:                    100,
 			TaskQueueIdleTimeout:             time.Minute,
+			TaskHandbackGrace:                5 * time.Second,
+			MaxMissedDeadlines:               3,
 			MaxCachedWorkflows:               1000,
 			MaxConcurrentWorkflowTasks:       200,
 			MaxConcurrentActivities:          200,
@@ -195,6 +210,9 @@ func Default() Config {
 		},
 		Bridge: Bridge{
 			Listen: "unix:///tmp/temporal-sidecar.sock",
+			// The frontend's gRPC receive limit (gRPC's default of 4 MiB):
+			// what an app sends becomes one request to it.
+			MaxMessageSize: 4 << 20,
 		},
 		Telemetry: Telemetry{
 			Listen:    "127.0.0.1:9090",

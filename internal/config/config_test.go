@@ -34,6 +34,8 @@ func TestDefaultsAreDocumentedValues(t *testing.T) {
 		Worker: Worker{
 			MaxTaskQueues:                    100,
 			TaskQueueIdleTimeout:             time.Minute,
+			TaskHandbackGrace:                5 * time.Second,
+			MaxMissedDeadlines:               3,
 			TaskQueue:                        "q",
 			Identity:                         defaultIdentity(),
 			DefaultVersioningBehavior:        "unspecified",
@@ -59,7 +61,7 @@ func TestDefaultsAreDocumentedValues(t *testing.T) {
 			EagerActivities:                  true,
 			GracefulShutdownTimeout:          30 * time.Second,
 		},
-		Bridge:    Bridge{Listen: "unix:///tmp/temporal-sidecar.sock"},
+		Bridge:    Bridge{Listen: "unix:///tmp/temporal-sidecar.sock", MaxMessageSize: 4 << 20},
 		Telemetry: Telemetry{Listen: "127.0.0.1:9090", LogLevel: "info", LogFormat: "text"},
 	}
 	if c != want {
@@ -90,6 +92,8 @@ var twins = []struct{ flag, env, value string }{
 	{"task-queues", "SIDECAR_TASK_QUEUES", "orders,payments-*"},
 	{"max-task-queues", "SIDECAR_MAX_TASK_QUEUES", "7"},
 	{"task-queue-idle-timeout", "SIDECAR_TASK_QUEUE_IDLE_TIMEOUT", "5s"},
+	{"task-handback-grace", "SIDECAR_TASK_HANDBACK_GRACE", "2s"},
+	{"max-missed-deadlines", "SIDECAR_MAX_MISSED_DEADLINES", "0"},
 	{"identity", "SIDECAR_IDENTITY", "me"},
 	{"build-id", "SIDECAR_BUILD_ID", "b1"},
 	{"deployment-name", "SIDECAR_DEPLOYMENT_NAME", "d"},
@@ -120,6 +124,7 @@ var twins = []struct{ flag, env, value string }{
 	{"eager-activities", "SIDECAR_EAGER_ACTIVITIES", "false"},
 	{"graceful-shutdown-timeout", "SIDECAR_GRACEFUL_SHUTDOWN_TIMEOUT", "0s"},
 	{"bridge-listen", "SIDECAR_BRIDGE_LISTEN", "127.0.0.1:7000"},
+	{"bridge-max-message-size", "SIDECAR_BRIDGE_MAX_MESSAGE_SIZE", "1048576"},
 	{"bridge-token", "SIDECAR_BRIDGE_TOKEN", "tok"},
 	{"bridge-tls-cert-path", "SIDECAR_BRIDGE_TLS_CERT_PATH", "/b.pem"},
 	{"bridge-tls-key-path", "SIDECAR_BRIDGE_TLS_KEY_PATH", "/bk.pem"},
@@ -303,6 +308,8 @@ func TestErrorsNameFlagAndEnv(t *testing.T) {
 			`invalid value "0" for --max-task-queues (SIDECAR_MAX_TASK_QUEUES): must be an integer >= 1`},
 		{"negative idle timeout", []string{"--task-queue-idle-timeout=-1s"}, env(),
 			`invalid value "-1s" for --task-queue-idle-timeout (SIDECAR_TASK_QUEUE_IDLE_TIMEOUT): must be a duration >= 0, such as 1m`},
+		{"tiny bridge messages", []string{"--bridge-max-message-size=100"}, env(),
+			`invalid value "100" for --bridge-max-message-size (SIDECAR_BRIDGE_MAX_MESSAGE_SIZE): must be an integer >= 65536`},
 		{"zero pollers", []string{"--max-activity-task-pollers=0"}, env(),
 			`invalid value "0" for --max-activity-task-pollers (SIDECAR_MAX_ACTIVITY_TASK_POLLERS): must be an integer >= 1`},
 		{"poll ratio zero", []string{"--nonsticky-to-sticky-poll-ratio=0"}, env(),

@@ -290,7 +290,7 @@ func (s *Set) Ready() ([]telemetry.QueueStatus, error) {
 	var errs []error
 	polled := 0
 	for _, q := range all {
-		st := telemetry.QueueStatus{Name: q.name, Apps: q.w.Apps()}
+		st := telemetry.QueueStatus{Name: q.name, Apps: q.w.Apps(), HungApps: q.w.HungApps()}
 		if err := q.w.Ready(); err != nil {
 			st.Reason = err.Error()
 			if q.name == s.opts.Only || q.w.Err() != nil {

@@ -71,6 +71,9 @@ type QueueStatus struct {
 	// tasks; a queue whose apps all left is not polled.
 	Polling bool   `json:"polling"`
 	Reason  string `json:"reason,omitempty"`
+	// HungApps are the apps holding a workflow activation past its
+	// deadline; they get no new work until they answer.
+	HungApps []string `json:"hung_apps,omitempty"`
 }
 
 // A ReadinessProbe keeps a passive readiness check current between the

@@ -31,6 +31,8 @@ func (w *Worker) register(m *telemetry.WorkerMetrics) {
 	m.Counter("temporal_sticky_cache_miss", "Sticky workflow tasks whose run was no longer cached.", func() float64 { return float64(e.Stats().Misses.Load()) })
 	m.Counter("temporal_sticky_cache_total_forced_eviction", "Runs evicted because the cache was full.",
 		func() float64 { return float64(e.Stats().ForcedEvictions.Load()) })
+	m.Counter("sidecar_workflow_activation_deadline_missed", "Workflow activations an app did not answer by their deadline (80% of the workflow task timeout); each run moved to another app.",
+		func() float64 { return float64(w.bridge.MissedDeadlines()) })
 	m.Gauge("sidecar_connected_apps", "App sessions connected to the bridge.", nil, func() float64 { return float64(len(w.bridge.Sessions())) })
 	m.Collector(&inFlight{w: w, desc: prometheus.NewDesc("sidecar_session_tasks_in_flight",
 		"Tasks sent to an app session and not yet answered, by session and kind.", []string{"session", "app", "kind"}, m.Labels())})

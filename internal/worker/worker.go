@@ -246,6 +246,18 @@ func (w *Worker) Ready() error {
 	return nil
 }
 
+// HungApps names the apps holding a workflow activation past its deadline,
+// which get no new work until they answer.
+func (w *Worker) HungApps() []string {
+	var out []string
+	for _, ss := range w.bridge.Sessions() {
+		if ss.Overdue() > 0 {
+			out = append(out, ss.Identity()+" (session "+ss.ID()+")")
+		}
+	}
+	return out
+}
+
 // Apps is the number of app sessions that take tasks (not replay-only).
 func (w *Worker) Apps() int {
 	n := 0

@@ -21,6 +21,7 @@ import (
 	"github.com/temporal-sidecar/sidecar/internal/frontend"
 	"github.com/temporal-sidecar/sidecar/internal/poller"
 	"github.com/temporal-sidecar/sidecar/internal/slots"
+	"github.com/temporal-sidecar/sidecar/internal/task"
 	"github.com/temporal-sidecar/sidecar/internal/worker"
 	commonpb "go.temporal.io/api/common/v1"
 	enumspb "go.temporal.io/api/enums/v1"
@@ -256,10 +257,18 @@ func next(t *testing.T, a *bridgetest.App) *bridgev1.ActivityTask {
 	return task
 }
 
-// waitIdle waits until every activity and workflow slot is back.
+// waitIdle waits until every activity and workflow slot, and every app's
+// credit, is back.
 func (e *env) waitIdle(apps ...*bridgetest.App) {
 	e.t.Helper()
-	waitFor(e.t, "every slot released", func() bool {
+	waitFor(e.t, "every slot and credit released", func() bool {
+		for _, ss := range e.w.Bridge().Sessions() {
+			for k := range task.NumKinds {
+				if ss.Outstanding(k) > 0 {
+					return false
+				}
+			}
+		}
 		return e.w.ActivitySlots().InUse() == 0 && e.w.Activities().Running() == 0 && e.w.WorkflowSlots().InUse() == 0
 	})
 }

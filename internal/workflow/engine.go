@@ -102,11 +102,26 @@ type entry struct {
 	live *bridgev1.WorkflowActivation
 	// activated is set once an activation was sent: the app holds the run.
 	activated bool
+	// taskStart is when the sidecar received the workflow task being
+	// answered; activations are due by activationDeadline after it. Zero
+	// for a replay an app asked for, which has no deadline.
+	taskStart time.Time
+	// overdue is set once the app let an activation of the run pass its
+	// deadline: the run has left this session, which is sent its eviction
+	// only once it answers.
+	overdue bool
 }
 
+// waiter receives the completion of an activation in flight, or stands in
+// for one the app holds past its deadline.
 type waiter struct {
 	session *bridge.Session
 	ch      chan *bridgev1.WorkflowActivationCompletion
+	sent    time.Time
+	// late marks an activation past its deadline: its answer is refused and
+	// its credit carries the run's eviction. evicting marks that eviction,
+	// whose answer only returns the credit.
+	late, evicting bool
 }
 
 // sessionRun names something (a run, a request) of one session.
@@ -163,7 +178,7 @@ func (e *Engine) Deliver(ctx context.Context, t *workflowservice.PollWorkflowTas
 		// A normal poll claimed app capacity; a sticky one did not (see StickyGate).
 		claimed := !permit.Info.Sticky
 		for t != nil {
-			t = e.handle(ctx, t, &claimed)
+			t = e.handle(ctx, t, time.Now(), &claimed)
 		}
 		if claimed {
 			e.opts.Bridge.Return(task.Workflow)
@@ -188,15 +203,21 @@ var errSessionLost = errors.New("the app session holding the run ended")
 // waitForApp bounds the wait for app capacity for a task that holds no claim.
 const waitForApp = 10 * time.Second
 
-// handle processes one task and returns the task the server handed back in
-// its place, if any.
-func (e *Engine) handle(ctx context.Context, t *workflowservice.PollWorkflowTaskQueueResponse, claimed *bool) *workflowservice.PollWorkflowTaskQueueResponse {
+// activationDeadline is how long after the sidecar received a workflow task
+// its activations must be answered: 80% of the task's start-to-close timeout,
+// the point where sdk-core heartbeats a task waiting on local activities.
+// Past it the task cannot be answered reliably before the server times it out.
+func activationDeadline(taskTimeout time.Duration) time.Duration { return taskTimeout * 4 / 5 }
+
+// handle processes one task, received at received, and returns the task
+// the server handed back in its place, if any.
+func (e *Engine) handle(ctx context.Context, t *workflowservice.PollWorkflowTaskQueueResponse, received time.Time, claimed *bool) *workflowservice.PollWorkflowTaskQueueResponse {
 	if t.GetQuery() != nil {
-		e.legacyQuery(ctx, t, claimed)
+		e.legacyQuery(ctx, t, received, claimed)
 		return nil
 	}
 	for range 3 { // a lost app session moves the task to another app, a few times at most
-		next, err := e.workflowTask(ctx, t, claimed)
+		next, err := e.workflowTask(ctx, t, received, claimed)
 		if !errors.Is(err, errSessionLost) {
 			if err != nil {
 				e.log.Warn("workflow task not completed", "run_id", t.GetWorkflowExecution().GetRunId(), "err", err)
@@ -314,7 +335,7 @@ func (e *Engine) drop(ent *entry) {
 }
 
 // workflowTask runs one workflow task through the app and answers the server.
-func (e *Engine) workflowTask(ctx context.Context, t *workflowservice.PollWorkflowTaskQueueResponse, claimed *bool) (*workflowservice.PollWorkflowTaskQueueResponse, error) {
+func (e *Engine) workflowTask(ctx context.Context, t *workflowservice.PollWorkflowTaskQueueResponse, received time.Time, claimed *bool) (*workflowservice.PollWorkflowTaskQueueResponse, error) {
 	ent, events, err := e.prepare(ctx, t, claimed)
 	switch {
 	case errors.Is(err, bridge.ErrNotServed):
@@ -333,6 +354,7 @@ func (e *Engine) workflowTask(ctx context.Context, t *workflowservice.PollWorkfl
 	defer ent.mu.Unlock()
 	defer e.releaseHeld(ent)
 
+	ent.taskStart = received
 	started := time.Now()
 	b, err := e.replay(ctx, ent, events, t.GetStartedEventId(), t.GetMessages())
 	heartbeat := false
@@ -514,8 +536,18 @@ func (e *appFailure) Error() string {
 	return "the app failed the activation: " + e.f.GetFailure().GetMessage()
 }
 
-// activate sends one activation to the run's app and waits for its completion.
+// activate sends one activation to the run's app and waits for its
+// completion, until the activation's deadline (see activationDeadline).
 func (e *Engine) activate(ctx context.Context, ent *entry, act *bridgev1.WorkflowActivation) (*bridgev1.WorkflowActivationCompletion, error) {
+	var deadline time.Time
+	if !ent.taskStart.IsZero() {
+		deadline = ent.taskStart.Add(activationDeadline(ent.run.taskTimeout))
+	}
+	return e.activateBy(ctx, ent, act, deadline)
+}
+
+// activateBy is activate with the deadline given; zero means none.
+func (e *Engine) activateBy(ctx context.Context, ent *entry, act *bridgev1.WorkflowActivation, deadline time.Time) (*bridgev1.WorkflowActivationCompletion, error) {
 	ss := ent.session
 	if !ent.held {
 		if err := e.opts.Bridge.ReserveOn(ctx, task.Workflow, ss); err != nil {
@@ -526,36 +558,89 @@ func (e *Engine) activate(ctx context.Context, ent *entry, act *bridgev1.Workflo
 		}
 	}
 	ent.held = false
-	defer ss.Release(task.Workflow)
 
-	w := &waiter{session: ss, ch: make(chan *bridgev1.WorkflowActivationCompletion, 1)}
+	w := &waiter{session: ss, ch: make(chan *bridgev1.WorkflowActivationCompletion, 1), sent: time.Now()}
 	key := sessionRun{ss, act.GetRunId()}
 	e.mu.Lock()
+	if old := e.waiting[key]; old != nil && (old.late || old.evicting) {
+		// The app still holds an earlier activation of the run past its
+		// deadline: the run must go to another app.
+		e.mu.Unlock()
+		ss.Release(task.Workflow)
+		return nil, errSessionLost
+	}
 	e.waiting[key] = w
 	e.mu.Unlock()
 	ent.activated = true
+	overdue := false
 	defer func() {
+		if overdue { // the waiter stays, holding the credit, until the app answers
+			return
+		}
 		e.mu.Lock()
 		if e.waiting[key] == w {
 			delete(e.waiting, key)
 		}
 		e.mu.Unlock()
+		ss.Release(task.Workflow)
 	}()
-	sent := time.Now()
+	var expired <-chan time.Time
+	if !deadline.IsZero() {
+		timer := time.NewTimer(time.Until(deadline))
+		defer timer.Stop()
+		expired = timer.C
+	}
 	if err := ss.Send(&bridgev1.ConnectResponse{Message: &bridgev1.ConnectResponse_WorkflowActivation{WorkflowActivation: act}}); err != nil {
 		return nil, errSessionLost
 	}
 	select {
 	case c := <-w.ch:
-		if e.opts.RoundTrip != nil {
-			e.opts.RoundTrip(time.Since(sent))
-		}
+		e.answered(ss, w)
 		return c, nil
 	case <-ss.Done():
 		return nil, errSessionLost
 	case <-ctx.Done():
 		return nil, ctx.Err()
+	case <-expired:
 	}
+	e.mu.Lock()
+	if e.waiting[key] != w { // answered as the deadline passed
+		e.mu.Unlock()
+		e.answered(ss, w)
+		return <-w.ch, nil
+	}
+	w.late, overdue = true, true
+	e.mu.Unlock()
+	// The run leaves the app now: its next task goes to another app, and
+	// this one is told to drop it once it answers (see Complete).
+	ent.overdue = true
+	e.drop(ent)
+	ent.run.stopLocals()
+	err := &DeadlineError{RunID: ent.run.id, App: ss.Identity(), After: time.Since(w.sent), TaskTimeout: ent.run.taskTimeout}
+	e.log.Warn("app missed an activation deadline; moving the run to another app", "run_id", ent.run.id,
+		"session", ss.ID(), "app", ss.Identity(), "waited", err.After.Round(time.Millisecond), "workflow_task_timeout", ent.run.taskTimeout)
+	e.opts.Bridge.MissedDeadline(ss, "activation of run "+ent.run.id)
+	return nil, err
+}
+
+// answered records an activation answered in time.
+func (e *Engine) answered(ss *bridge.Session, w *waiter) {
+	ss.AnsweredInTime()
+	if e.opts.RoundTrip != nil {
+		e.opts.RoundTrip(time.Since(w.sent))
+	}
+}
+
+// DeadlineError is an activation its app did not answer by its deadline.
+type DeadlineError struct {
+	RunID, App  string
+	After       time.Duration
+	TaskTimeout time.Duration
+}
+
+func (e *DeadlineError) Error() string {
+	return fmt.Sprintf("app %s did not answer the activation of run %s within %s (80%% of the workflow task timeout %s); the run moves to another app",
+		e.App, e.RunID, e.After.Round(time.Millisecond), e.TaskTimeout)
 }
 
 func (e *Engine) releaseHeld(ent *entry) {
@@ -571,12 +656,37 @@ func (e *Engine) Complete(ss *bridge.Session, c *bridgev1.WorkflowActivationComp
 	e.mu.Lock()
 	w := e.waiting[key]
 	delete(e.waiting, key)
-	e.mu.Unlock()
-	if w == nil {
-		_ = ss.Send(bridge.UnknownTask(&bridgev1.ConnectRequest{Message: &bridgev1.ConnectRequest_WorkflowCompletion{WorkflowCompletion: c}}))
-		return
+	var evict *waiter
+	if w != nil && w.late {
+		// Its credit carries the run's eviction, the app's next activation
+		// of the run, sent now that it answered the last one.
+		evict = &waiter{session: ss, evicting: true, sent: time.Now()}
+		e.waiting[key] = evict
 	}
-	w.ch <- c
+	e.mu.Unlock()
+	switch {
+	case w == nil:
+		_ = ss.Send(bridge.UnknownTask(&bridgev1.ConnectRequest{Message: &bridgev1.ConnectRequest_WorkflowCompletion{WorkflowCompletion: c}}))
+	case w.late:
+		refused := bridge.UnknownTask(&bridgev1.ConnectRequest{Message: &bridgev1.ConnectRequest_WorkflowCompletion{WorkflowCompletion: c}})
+		refused.GetCompletionError().Message = fmt.Sprintf(
+			"the activation of run %q was answered %s after it was sent, past its deadline (80%% of the workflow task timeout): the task was failed and the run moved to another app; drop the run (its eviction follows)",
+			c.GetRunId(), time.Since(w.sent).Round(time.Millisecond))
+		_ = ss.Send(refused)
+		ss.AnsweredLate()
+		_ = ss.Send(&bridgev1.ConnectResponse{Message: &bridgev1.ConnectResponse_WorkflowActivation{WorkflowActivation: evictionOf(c.GetRunId(),
+			bridgev1.EvictionReason_EVICTION_REASON_FATAL, "the activation before this one was answered past its deadline; the run moved to another app")}})
+	case w.evicting:
+		ss.Release(task.Workflow)
+	default:
+		w.ch <- c
+	}
+}
+
+// evictionOf is the activation that tells an app to drop a run.
+func evictionOf(runID string, reason bridgev1.EvictionReason, msg string) *bridgev1.WorkflowActivation {
+	return &bridgev1.WorkflowActivation{RunId: runID, Jobs: []*bridgev1.WorkflowActivationJob{{
+		Variant: &bridgev1.WorkflowActivationJob_RemoveFromCache{RemoveFromCache: &bridgev1.RemoveFromCache{Message: msg, Reason: reason}}}}}
 }
 
 // SessionClosed forgets the runs a lost app held. Tasks in progress on it
@@ -590,6 +700,11 @@ func (e *Engine) SessionClosed(ss *bridge.Session) {
 			e.lru.Remove(ent.elem)
 		}
 	}
+	for key, w := range e.waiting {
+		if key.ss == ss && (w.late || w.evicting) {
+			delete(e.waiting, key)
+		}
+	}
 }
 
 // evict removes the run from the cache and tells its app, which answers
@@ -601,14 +716,21 @@ func (e *Engine) evict(ctx context.Context, ent *entry, reason bridgev1.Eviction
 	defer e.drop(ent)
 	ent.run.stopLocals()
 	e.log.Debug("evicting run", "run_id", ent.run.id, "reason", reason.String(), "message", msg)
+	if ent.overdue {
+		return // the app is sent the eviction once it answers (see Complete)
+	}
 	select {
 	case <-ent.session.Done():
 		return
 	default:
 	}
-	act := &bridgev1.WorkflowActivation{RunId: ent.run.id, Jobs: []*bridgev1.WorkflowActivationJob{{
-		Variant: &bridgev1.WorkflowActivationJob_RemoveFromCache{RemoveFromCache: &bridgev1.RemoveFromCache{Message: msg, Reason: reason}}}}}
-	if _, err := e.activate(ctx, ent, act); err != nil && !errors.Is(err, errSessionLost) {
+	// An eviction is due within the same time as a task's activations,
+	// counted from now: it may follow a task that used its own.
+	var deadline time.Time
+	if !ent.taskStart.IsZero() {
+		deadline = time.Now().Add(activationDeadline(ent.run.taskTimeout))
+	}
+	if _, err := e.activateBy(ctx, ent, evictionOf(ent.run.id, reason, msg), deadline); err != nil && !errors.Is(err, errSessionLost) {
 		e.log.Warn("eviction not acknowledged", "run_id", ent.run.id, "err", err)
 	}
 }

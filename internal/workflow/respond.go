@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	bridgev1 "github.com/temporal-sidecar/sidecar/gen/go/sidecar/bridge/v1"
 	"github.com/temporal-sidecar/sidecar/internal/apiconv"
@@ -130,8 +131,14 @@ func (e *Engine) taskFailed(ctx context.Context, ent *entry, t *workflowservice.
 		nd  *NondeterminismError
 		bad *MalformedError
 		app *appFailure
+		dl  *DeadlineError
 	)
 	switch {
+	case errors.As(err, &dl):
+		// As Temporal's SDKs fail a task whose workflow code deadlocked:
+		// the server retries it at once, and the run is no longer on the
+		// hung app, so the retry goes to another.
+		e.failTask(ctx, t, enumspb.WORKFLOW_TASK_FAILED_CAUSE_WORKFLOW_WORKER_UNHANDLED_FAILURE, dl.Error())
 	case errors.As(err, &nd):
 		e.tellApp(ent, bridgev1.CompletionErrorKind_COMPLETION_ERROR_KIND_NONDETERMINISM, nd.Error())
 		e.evict(ctx, ent, bridgev1.EvictionReason_EVICTION_REASON_NONDETERMINISM, nd.Error())
@@ -186,8 +193,8 @@ func (e *Engine) failTaskWith(ctx context.Context, t *workflowservice.PollWorkfl
 
 // legacyQuery answers a query task. A run that is not cached is replayed
 // into an app only to answer it, then evicted, so the cache is unchanged.
-func (e *Engine) legacyQuery(ctx context.Context, t *workflowservice.PollWorkflowTaskQueueResponse, claimed *bool) {
-	answer, err := e.query(ctx, t, claimed)
+func (e *Engine) legacyQuery(ctx context.Context, t *workflowservice.PollWorkflowTaskQueueResponse, received time.Time, claimed *bool) {
+	answer, err := e.query(ctx, t, received, claimed)
 	req := &workflowservice.RespondQueryTaskCompletedRequest{Namespace: e.opts.Namespace, TaskToken: t.GetTaskToken()}
 	switch {
 	case err != nil:
@@ -205,13 +212,16 @@ func (e *Engine) legacyQuery(ctx context.Context, t *workflowservice.PollWorkflo
 
 const legacyQueryID = "legacy_query"
 
-func (e *Engine) query(ctx context.Context, t *workflowservice.PollWorkflowTaskQueueResponse, claimed *bool) (*bridgev1.QueryResult, error) {
+func (e *Engine) query(ctx context.Context, t *workflowservice.PollWorkflowTaskQueueResponse, received time.Time, claimed *bool) (*bridgev1.QueryResult, error) {
 	ent, err := e.acquire(ctx, t, claimed)
 	if err != nil {
 		return nil, err
 	}
 	defer ent.mu.Unlock()
 	defer e.releaseHeld(ent)
+	// A query task has no timeout of its own; its client waits about as
+	// long as a workflow task's, so its activations are due as a task's.
+	ent.taskStart = received
 	if ent.run.lastEventID == 0 {
 		// Not cached: replay only to answer, then evict so the cache is as
 		// it was. The run sits in the cache meanwhile, so a workflow task
