@@ -373,3 +373,68 @@ async def test_a_refused_registration_fails_the_worker_at_start(
         await asyncio.wait_for(worker.run(), 30)
 
 
+
+
+async def test_process_pool_activities_across_workers(sidecar: SidecarProcess, tmp_path: Path) -> None:
+    """Synchronous activities in a forking ProcessPoolExecutor, with a second
+    Worker after the first: gRPC's fork handlers would kill the children
+    (the adapter turns them off when it is imported before grpc, as
+    ``python -m temporal_sidecar.sdk run`` does)."""
+    app = tmp_path / "proc_app.py"
+    app.write_text(
+        textwrap.dedent(
+            """
+            import asyncio, concurrent.futures, multiprocessing, uuid
+            from datetime import timedelta
+            from temporalio import activity, workflow
+            from temporalio.client import Client
+            from temporalio.worker import SharedStateManager, Worker
+
+            @activity.defn
+            def double(x: int) -> int:
+                activity.heartbeat()
+                return 2 * x
+
+            @workflow.defn
+            class Sum:
+                @workflow.run
+                async def run(self) -> int:
+                    total = 0
+                    for i in range(3):
+                        total += await workflow.execute_activity(
+                            double, i, start_to_close_timeout=timedelta(seconds=20),
+                            heartbeat_timeout=timedelta(seconds=10),
+                        )
+                    return total
+
+            async def main() -> None:
+                client = await Client.connect("127.0.0.1:1")
+                tq = "proc-" + uuid.uuid4().hex[:8]
+                for n in range(2):
+                    with concurrent.futures.ProcessPoolExecutor(2) as executor:
+                        async with Worker(
+                            client, task_queue=tq, workflows=[Sum], activities=[double],
+                            activity_executor=executor, max_concurrent_activities=2,
+                            shared_state_manager=SharedStateManager.create_from_multiprocessing(
+                                multiprocessing.Manager()
+                            ),
+                        ):
+                            print("RESULT", await client.execute_workflow(Sum.run, id=f"{tq}-{n}", task_queue=tq))
+
+            if __name__ == "__main__":
+                asyncio.run(main())
+            """
+        )
+    )
+    env = {k: v for k, v in os.environ.items() if k != "GRPC_ENABLE_FORK_SUPPORT"}
+    env["TEMPORAL_SIDECAR_ADDRESS"] = sidecar.target
+    env["PYTHONPATH"] = os.pathsep.join([str(REPO_ROOT / "clients" / "python" / "src"), env.get("PYTHONPATH", "")])
+    res = await asyncio.get_running_loop().run_in_executor(
+        None,
+        lambda: subprocess.run(
+            [sys.executable, "-m", "temporal_sidecar.sdk", "run", str(app)],
+            env=env, capture_output=True, text=True, timeout=120,
+        ),
+    )  # fmt: skip
+    assert res.returncode == 0, f"{res.stdout}\n{res.stderr}"
+    assert res.stdout.count("RESULT 6") == 2, res.stdout + res.stderr

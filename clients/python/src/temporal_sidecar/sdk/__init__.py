@@ -26,15 +26,29 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
+import concurrent.futures
 import os
+import sys
 import warnings
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
 from datetime import timedelta
 from typing import Any, cast
 
-import grpc
-import grpc.aio
+# gRPC's fork handlers (on by default) break a process forked while a
+# Connect stream is open: the children of a ProcessPoolExecutor, which
+# temporalio runs synchronous activities in, die at start ("Other threads are
+# currently calling into gRPC, skipping fork() handlers"). sdk-core's Rust
+# client has no such handlers, so under temporalio forking is safe; the
+# children never use the parent's channels, so the handlers are turned off
+# here unless the app chose otherwise. gRPC reads it when first imported:
+# an app that imported temporalio (which imports grpc) before this module
+# must set it in its environment; run_worker warns when that matters.
+_FORK_SUPPORT_SET_TOO_LATE = "grpc" in sys.modules and "GRPC_ENABLE_FORK_SUPPORT" not in os.environ
+os.environ.setdefault("GRPC_ENABLE_FORK_SUPPORT", "0")
+
+import grpc  # noqa: E402
+import grpc.aio  # noqa: E402
 import temporalio.bridge.worker
 import temporalio.client
 import temporalio.service
@@ -165,6 +179,13 @@ class SidecarPlugin(temporalio.client.Plugin, temporalio.worker.Plugin):
         self, worker: temporalio.worker.Worker, next: Callable[[temporalio.worker.Worker], Awaitable[None]]
     ) -> None:
         bridge: temporalio.bridge.worker.Worker = worker._bridge_worker
+        executor = worker.config(active_config=True).get("activity_executor")
+        if _FORK_SUPPORT_SET_TOO_LATE and isinstance(executor, concurrent.futures.ProcessPoolExecutor):
+            self._warn_once(
+                "fork",
+                "activities run in a ProcessPoolExecutor and grpc was imported before temporal_sidecar.sdk: "
+                "set GRPC_ENABLE_FORK_SUPPORT=0 in the environment, or forked activity processes may die at start",
+            )
         if not isinstance(bridge._ref, CoreWorker):
             # temporalio built its Rust worker with the Worker; it has not
             # polled yet. Shut it down (it would otherwise stay registered with
