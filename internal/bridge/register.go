@@ -54,22 +54,7 @@ func checkRegister(r *bridgev1.Register, namespace string) error {
 	if !wf && !act && !nx {
 		return invalid("the registration offers no work: register at least one workflow type, activity type or Nexus service")
 	}
-	c := r.GetCapacity()
-	for _, need := range []struct {
-		serves bool
-		n      uint32
-		field  string
-		what   string
-	}{
-		{wf, c.GetWorkflowActivations(), "workflow_activations", "workflow types"},
-		{act, c.GetActivities(), "activities", "activity types"},
-		{nx, c.GetNexusTasks(), "nexus_tasks", "Nexus services"},
-	} {
-		if need.serves && need.n == 0 {
-			return invalid("register.capacity.%s must be at least 1 when %s are registered", need.field, need.what)
-		}
-	}
-	return nil
+	return checkOffer("register.capacity", wf, act, nx, r.GetCapacity(), "")
 }
 
 // checkQueue refuses a registration for another queue than taskQueue.
@@ -97,21 +82,24 @@ func checkCore(r *bridgev1.Register, core CoreCodec) error {
 	return nil
 }
 
-// checkCapacity validates a capacity change against what the session serves.
+// checkCapacity validates a capacity change by the rules of registration.
 func checkCapacity(s *Session, c *bridgev1.Capacity) error {
-	for _, need := range []struct {
-		k     task.Kind
-		n     uint32
-		field string
-	}{
-		{task.Workflow, c.GetWorkflowActivations(), "workflow_activations"},
-		{task.Activity, c.GetActivities(), "activities"},
-		{task.LocalActivity, c.GetLocalActivities(), "local_activities"},
-		{task.Nexus, c.GetNexusTasks(), "nexus_tasks"},
-	} {
-		if s.ServesKind(need.k) && need.n == 0 {
-			return invalid("capacity.%s must be at least 1 while the session serves %s tasks; send drain to stop receiving work", need.field, need.k)
-		}
+	return checkOffer("capacity", s.ServesKind(task.Workflow), s.ServesKind(task.Activity), s.ServesKind(task.Nexus), c,
+		"; send drain to stop receiving work")
+}
+
+// checkOffer checks that capacity c offers work of every kind the app
+// serves. Activity types with no remote capacity run only as local
+// activities, as a worker with no_remote_activities does; local_activities
+// may be 0 for an app that runs none.
+func checkOffer(field string, wf, act, nx bool, c *bridgev1.Capacity, hint string) error {
+	switch {
+	case wf && c.GetWorkflowActivations() == 0:
+		return invalid("%s.workflow_activations must be at least 1 when workflow types are registered%s", field, hint)
+	case nx && c.GetNexusTasks() == 0:
+		return invalid("%s.nexus_tasks must be at least 1 when Nexus services are registered%s", field, hint)
+	case act && c.GetActivities() == 0 && c.GetLocalActivities() == 0:
+		return invalid("%s.activities (or local_activities, for an app that runs its activities only as local activities) must be at least 1 when activity types are registered%s", field, hint)
 	}
 	return nil
 }

@@ -139,8 +139,8 @@ func TestBadRegistrationEndsStreamWithClearError(t *testing.T) {
 		}), codes.InvalidArgument, "register.activities[1].name is empty"},
 		{"zero workflow capacity", mod(func(r *bridgev1.Register) { r.Capacity.WorkflowActivations = 0 }), codes.InvalidArgument,
 			"register.capacity.workflow_activations must be at least 1 when workflow types are registered"},
-		{"zero activity capacity", mod(func(r *bridgev1.Register) { r.Capacity.Activities = 0 }), codes.InvalidArgument,
-			"register.capacity.activities must be at least 1 when activity types are registered"},
+		{"zero activity capacity", mod(func(r *bridgev1.Register) { r.Capacity.Activities, r.Capacity.LocalActivities = 0, 0 }), codes.InvalidArgument,
+			"register.capacity.activities (or local_activities, for an app that runs its activities only as local activities) must be at least 1 when activity types are registered"},
 		{"replay-only session with activities", mod(func(r *bridgev1.Register) { r.ReplayOnly = true }), codes.InvalidArgument,
 			"register.replay_only: a replay-only session runs no activities or Nexus operations"},
 		{"replay-only session without workflows", mod(func(r *bridgev1.Register) { r.ReplayOnly, r.Workflows = true, nil }), codes.InvalidArgument,
@@ -410,13 +410,28 @@ func TestCapacityUpdateChangesCredits(t *testing.T) {
 		t.Fatalf("free = %d activities, %d workflows", ss.Free(task.Activity), ss.Free(task.Workflow))
 	}
 
+	// Local activities alone keep the session's activity types served;
+	// neither is refused, with the same words as at registration.
+	ch = srv.Changed()
 	if err := st.Send(&bridgev1.ConnectRequest{Message: &bridgev1.ConnectRequest_Capacity{Capacity: &bridgev1.Capacity{
 		WorkflowActivations: 1, LocalActivities: 1}}}); err != nil {
 		t.Fatal(err)
 	}
+	select {
+	case <-ch:
+	case <-time.After(10 * time.Second):
+		t.Fatal("capacity change not applied")
+	}
+	if ss.Free(task.Activity) != 0 || ss.Free(task.LocalActivity) != 1 {
+		t.Fatalf("free = %d activities, %d local activities; want 0 and 1", ss.Free(task.Activity), ss.Free(task.LocalActivity))
+	}
+	if err := st.Send(&bridgev1.ConnectRequest{Message: &bridgev1.ConnectRequest_Capacity{Capacity: &bridgev1.Capacity{
+		WorkflowActivations: 1}}}); err != nil {
+		t.Fatal(err)
+	}
 	_, err := st.Recv()
 	if status.Code(err) != codes.InvalidArgument || !strings.Contains(err.Error(),
-		"capacity.activities must be at least 1 while the session serves activity tasks; send drain to stop receiving work") {
+		"capacity.activities (or local_activities, for an app that runs its activities only as local activities) must be at least 1 when activity types are registered; send drain to stop receiving work") {
 		t.Fatalf("got %v", err)
 	}
 }
