@@ -5,7 +5,13 @@
 //     alone (what any language needs), started through the client API by
 //     examples/python/start_greeting.py;
 //  2. clients/python/examples/hello, Temporal's Python hello example ported to
-//     the Python client (only its imports and Worker constructor change).
+//     the Python client (only its imports and Worker constructor change);
+//  3. examples/temporalio, plain temporalio apps (an activity; signals, a
+//     query and an update) run unmodified through the temporalio adapter
+//     (python -m temporal_sidecar.sdk run), each on its own task queue.
+//
+// The sidecar is started without --task-queue: it serves every queue its
+// apps register.
 //
 //	make demo
 package main
@@ -57,7 +63,7 @@ func run() error {
 	defer os.RemoveAll(dir)
 	sock := filepath.Join(dir, "bridge.sock")
 
-	sidecar := exec.Command("bin/sidecar", "--address", srv.Address(), "--task-queue", taskQueue,
+	sidecar := exec.Command("bin/sidecar", "--address", srv.Address(), "--workflow-service-proxy",
 		"--bridge-listen", "unix:"+sock, "--http-listen", "127.0.0.1:0", "--graceful-shutdown-timeout", "5s")
 	sidecar.Stdout, sidecar.Stderr = prefixed("sidecar"), prefixed("sidecar")
 	if err := sidecar.Start(); err != nil {
@@ -75,7 +81,7 @@ func run() error {
 	}
 	defer app.Process.Kill()
 
-	starter := exec.CommandContext(ctx, ".venv/bin/python", "examples/python/start_greeting.py", "unix://"+sock, "Temporal")
+	starter := exec.CommandContext(ctx, ".venv/bin/python", "examples/python/start_greeting.py", "unix://"+sock, "Temporal", taskQueue)
 	starter.Stdout, starter.Stderr = prefixed("client"), prefixed("client")
 	if err := starter.Run(); err != nil {
 		return fmt.Errorf("the workflow did not complete: %w", err)
@@ -87,6 +93,16 @@ func run() error {
 	hello.Stdout, hello.Stderr = prefixed("hello"), prefixed("hello")
 	if err := hello.Run(); err != nil {
 		return fmt.Errorf("the hello example did not complete: %w", err)
+	}
+
+	for _, sample := range []string{"hello_activity.py", "hello_signal_update.py"} {
+		log.Printf("running the temporalio app examples/temporalio/%s unmodified, through the adapter", sample)
+		app := exec.CommandContext(ctx, ".venv/bin/python", "-m", "temporal_sidecar.sdk", "run", "examples/temporalio/"+sample)
+		app.Env = append(os.Environ(), "TEMPORAL_SIDECAR_ADDRESS=unix://"+sock)
+		app.Stdout, app.Stderr = prefixed("temporalio"), prefixed("temporalio")
+		if err := app.Run(); err != nil {
+			return fmt.Errorf("the temporalio app %s did not complete: %w", sample, err)
+		}
 	}
 
 	log.Print("sending SIGTERM to the sidecar")
