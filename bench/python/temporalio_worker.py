@@ -1,8 +1,15 @@
-"""The native Python contender of the end-to-end benchmark: a temporalio
+"""The temporalio contenders of the end-to-end benchmark: a temporalio
 (official Temporal Python SDK) worker running the benchmark's workflows
 (Chain, TimerSignal; see bench/internal/workloads) and its activity (Echo)
 with the same logic as the other contenders. Workflows run in the SDK's
 default sandboxed runner unless --unsandboxed.
+
+Natively (the "Python SDK worker (temporalio)" contender) the worker runs on
+temporalio's own Rust core against --address. With --sidecar it is the
+"sidecar + temporalio (adapter)" contender: the same code, with one change,
+the client gets temporal_sidecar.sdk's SidecarPlugin, so its Worker runs on
+the sidecar at that bridge address and its client talks to the sidecar's
+WorkflowService proxy (--address is then unused).
 
 It prints "ready" on stdout once the worker runs and stops on SIGTERM. Run
 it with the repository's .venv/bin/python (temporalio is pinned in
@@ -70,7 +77,13 @@ class TimerSignal:
 
 async def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--address", required=True)
+    ap.add_argument("--address", default="", help="the Temporal frontend (native); unused with --sidecar")
+    ap.add_argument(
+        "--sidecar",
+        default="",
+        help="run the Worker on the sidecar at this bridge address (unix:///path or host:port) through "
+        "temporal_sidecar.sdk.SidecarPlugin; the sidecar needs --workflow-service-proxy",
+    )
     ap.add_argument("--namespace", default="default")
     ap.add_argument("--task-queue", required=True)
     ap.add_argument("--capacity", type=int, default=100, help="max concurrent activities and workflow tasks")
@@ -86,7 +99,16 @@ async def main() -> None:
     loop = asyncio.get_running_loop()
     for s in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(s, stop.set)
-    client = await Client.connect(a.address, namespace=a.namespace)
+    if a.sidecar:
+        # The one line a temporalio app changes to run on the sidecar.
+        from temporal_sidecar.sdk import SidecarPlugin
+
+        logging.getLogger("temporal_sidecar").setLevel(logging.INFO)
+        client = await Client.connect("sidecar", namespace=a.namespace, plugins=[SidecarPlugin(a.sidecar)])
+    elif a.address:
+        client = await Client.connect(a.address, namespace=a.namespace)
+    else:
+        ap.error("one of --address and --sidecar is required")
     kwargs = {}
     if a.unsandboxed:
         kwargs["workflow_runner"] = UnsandboxedWorkflowRunner()

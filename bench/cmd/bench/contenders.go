@@ -24,15 +24,22 @@ const (
 	sidecar      = "sidecar"
 	sidecarPy    = "sidecar-py"
 	temporalioPy = "temporalio-py"
+	// temporalioSC is temporalio's own worker, the same script as
+	// temporalioPy, on the sidecar through temporal_sidecar.sdk's plugin.
+	temporalioSC = "temporalio-adapter"
 )
 
-var allContenders = []string{goSDK, sidecar, sidecarPy, temporalioPy}
+var allContenders = []string{goSDK, sidecar, sidecarPy, temporalioPy, temporalioSC}
+
+// pythonContenders need .venv.
+var pythonContenders = []string{sidecarPy, temporalioPy, temporalioSC}
 
 var labels = map[string]string{
 	goSDK:        "Go SDK worker",
 	sidecar:      "sidecar + Go bridge app",
 	sidecarPy:    "sidecar + Python app (temporal_sidecar)",
 	temporalioPy: "Python SDK worker (temporalio)",
+	temporalioSC: "sidecar + temporalio (adapter)",
 }
 
 // shortLabels name the contenders on plot axes.
@@ -41,6 +48,7 @@ var shortLabels = map[string]string{
 	sidecar:      "sidecar+Go",
 	sidecarPy:    "sidecar+Python",
 	temporalioPy: "temporalio",
+	temporalioSC: "sidecar+temporalio",
 }
 
 // workers is the running worker side of one contender.
@@ -95,13 +103,17 @@ func (b *bench) launch(ctx context.Context, name, wl, tq, prefix string) (*worke
 			return nil, err
 		}
 		return w, nil
-	case sidecar, sidecarPy:
+	case sidecar, sidecarPy, temporalioSC:
 		sock := filepath.Join(b.sock, prefix+".sock")
 		args := []string{"--address", b.addr, "--namespace", "default", "--task-queue", tq,
 			"--bridge-listen", "unix:" + sock, "--http-listen", "",
 			"--max-concurrent-activities", capacity, "--max-activity-task-pollers", pollers,
 			"--max-concurrent-workflow-tasks", capacity, "--max-workflow-task-pollers", pollers,
 			"--identity", "bench-sidecar-" + prefix, "--log-level", "info"}
+		if name == temporalioSC {
+			// temporalio's Client talks to Temporal only through the sidecar.
+			args = append(args, "--workflow-service-proxy")
+		}
 		sc, err := startProc("sidecar", logf("sidecar"), bin("sidecar"), args...)
 		if err != nil {
 			return nil, err
@@ -111,13 +123,9 @@ func (b *bench) launch(ctx context.Context, name, wl, tq, prefix string) (*worke
 		w.stop = func() (map[string]time.Duration, []string) {
 			took := map[string]time.Duration{}
 			var errs []string
-			// SIGTERM to the sidecar first. The Go app leaves on the
-			// sidecar's shutdown notice; the Python worker would reconnect,
-			// so it gets its own SIGTERM once the sidecar is gone.
-			d, err := sc.stop(cfg.shutdownGrace)
-			took["sidecar"] = d
-			errs = append(errs, errStrings(err)...)
-			if app != nil {
+			stopApp := func() {
+				var d time.Duration
+				var err error
 				if app.name == "echoapp" {
 					d, err = app.waitExit(5 * time.Second)
 				} else {
@@ -126,20 +134,46 @@ func (b *bench) launch(ctx context.Context, name, wl, tq, prefix string) (*worke
 				took[app.name] = d
 				errs = append(errs, errStrings(err)...)
 			}
+			// temporalio's worker on the adapter shuts down as it does on its
+			// own core, draining its session: SIGTERM to it first, then to the
+			// sidecar.
+			if app != nil && name == temporalioSC {
+				stopApp()
+			}
+			// The others: SIGTERM to the sidecar first. The Go app leaves on
+			// the sidecar's shutdown notice; the Python worker would
+			// reconnect, so it gets its own SIGTERM once the sidecar is gone.
+			d, err := sc.stop(cfg.shutdownGrace)
+			took["sidecar"] = d
+			errs = append(errs, errStrings(err)...)
+			if app != nil && name != temporalioSC {
+				stopApp()
+			}
 			return took, errs
 		}
 		if err := sc.waitFile(ctx, sock); err != nil {
 			w.stop()
 			return nil, err
 		}
-		if name == sidecar {
+		switch name {
+		case sidecar:
 			args := []string{"-bridge", "unix://" + sock, "-task-queue", tq, "-capacity", capacity,
 				"-workers", strconv.Itoa(cfg.AppWorkers), "-timeline", tl}
 			if actOnly {
 				args = append(args, "-activities-only")
 			}
 			app, err = startProc("echoapp", logf("echoapp"), bin("echoapp"), args...)
-		} else {
+		case temporalioSC:
+			args := []string{filepath.Join(cfg.pyDir, "temporalio_worker.py"), "--sidecar", "unix://" + sock, "--namespace", "default",
+				"--task-queue", tq, "--capacity", capacity, "--pollers", pollers, "--timeline", tl}
+			if actOnly {
+				args = append(args, "--activities-only")
+			}
+			if cfg.unsandboxed {
+				args = append(args, "--unsandboxed")
+			}
+			app, err = startProc("temporalio", logf("temporalio"), cfg.python, args...)
+		default:
 			args := []string{filepath.Join(cfg.pyDir, "sidecar_app.py"), "--bridge", "unix://" + sock, "--task-queue", tq,
 				"--capacity", capacity, "--timeline", tl}
 			if actOnly {

@@ -14,8 +14,9 @@
 //     version of this benchmark).
 //
 // The contenders are a native Go SDK worker, the sidecar with a Go bridge
-// app, the sidecar with the Python client (temporal_sidecar), and a native
-// Python SDK worker (temporalio). After each concurrent batch the same
+// app, the sidecar with the Python client (temporal_sidecar), a native
+// Python SDK worker (temporalio), and the same temporalio worker on the
+// sidecar through temporal_sidecar.sdk's plugin (the adapter). After each concurrent batch the same
 // worker processes run a few workflows one at a time, for the latency at
 // concurrency 1.
 //
@@ -234,7 +235,7 @@ func run(cfg config) error {
 			return fmt.Errorf("%v; build the binaries first (make bench does)", err)
 		}
 	}
-	if slices.Contains(cfg.contenders, sidecarPy) || slices.Contains(cfg.contenders, temporalioPy) {
+	if slices.ContainsFunc(cfg.contenders, isPython) {
 		if err := checkPython(cfg); err != nil {
 			return err
 		}
@@ -452,6 +453,8 @@ func (r *roundResult) summary(cfg config) string {
 	}
 	return s
 }
+
+func isPython(c string) bool { return slices.Contains(pythonContenders, c) }
 
 // checkPython makes sure the Python contenders can start.
 func checkPython(cfg config) error {

@@ -192,9 +192,14 @@ func (r *report) contenders(wl string) []string {
 // workload wl: the median and range of the per-round ratios of f, and in
 // how many rounds c's value was below the Go SDK's.
 func (r *report) paired(wl, c string, f func(*roundResult) float64) (median, lo, hi float64, below, n int) {
+	return r.pairedWith(wl, c, goSDK, f)
+}
+
+// pairedWith is paired against contender against instead of the Go SDK worker.
+func (r *report) pairedWith(wl, c, against string, f func(*roundResult) float64) (median, lo, hi float64, below, n int) {
 	base := map[int]*roundResult{}
 	for _, rr := range r.rounds {
-		if rr.Workload == wl && rr.Contender == goSDK && rr.Error == "" {
+		if rr.Workload == wl && rr.Contender == against && rr.Error == "" {
 			base[rr.Round] = rr
 		}
 	}
@@ -338,6 +343,10 @@ func (r *report) workersMarkdown() string {
 	p("  - *%s*: `bench/python/temporalio_worker.py`: a `temporalio.worker.Worker` with the same workflow and activity code, %s, "+
 		"`max_concurrent_workflow_tasks` and `max_concurrent_activities` %d, `max_concurrent_workflow_task_polls` and "+
 		"`max_concurrent_activity_task_polls` %d.\n", labels[temporalioPy], runner, cfg.Capacity, cfg.Pollers)
+	p("  - *%s*: the same sidecar (its flags as above, plus `--workflow-service-proxy`), plus the same `bench/python/temporalio_worker.py` "+
+		"with `--sidecar`: the same Worker, options and code, whose client gets `temporal_sidecar.sdk.SidecarPlugin` (the one line an app "+
+		"changes), so the Worker runs on the sidecar and the client talks to Temporal through the sidecar's WorkflowService proxy. "+
+		"It is stopped before its sidecar (it drains its session, as temporalio drains sdk-core).\n", labels[temporalioSC])
 	p("- **Rounds:** %d. In each round every contender runs workload A, then every contender runs workload B; even rounds take the "+
 		"contenders in reverse order (the dev server slows down as its database grows, and this spreads that evenly). "+
 		"Each batch has a fresh task queue and fresh worker processes.\n", cfg.Rounds)
@@ -350,6 +359,7 @@ func (r *report) workersMarkdown() string {
 			r.workloadTable(&b, wl)
 		}
 	}
+	r.adapterTable(&b, []string{chain, timer})
 	r.latencyTable(&b)
 	r.taskTable(&b, []string{chain, timer})
 	r.plotsMarkdown(&b)
@@ -362,6 +372,7 @@ func (r *report) workersMarkdown() string {
 	p("make bench BENCH_FLAGS=\"-contenders go-sdk,sidecar\"     # without the Python contenders (they need .venv: make venv)\n")
 	p("make bench BENCH_FLAGS=-server-defaults                 # the stock dev server configuration\n")
 	p("make bench BENCH_FLAGS=-perf                            # plus one perf-profiled chain batch per contender\n")
+	p("make bench BENCH_FLAGS=\"-contenders go-sdk,temporalio-py,temporalio-adapter\"   # temporalio natively and through the adapter\n")
 	p("go run ./bench/cmd/bench -h                             # every flag\n")
 	p("```\n\n")
 	p("`make bench` builds the sidecar, the Go bridge app (`bench/cmd/echoapp`) and the Go SDK worker (`bench/cmd/goworker`) into " +
@@ -430,6 +441,140 @@ func (r *report) workloadTable(b *strings.Builder, wl string) {
 			labels[sidecarPy], labels[temporalioPy], ratio(s.wfPerSec(), t.wfPerSec()), ratio(s.cpuMsPerWF(), t.cpuMsPerWF()),
 			ratio(float64(s.rss), float64(t.rss)))
 	}
+	r.adapterVerdict(b, wl)
+}
+
+// adapterVerdict judges the adapter against native temporalio on wl: the
+// DESIGN.md targets for an adapter (the language layer is the same, the
+// sidecar replaces sdk-core).
+func (r *report) adapterVerdict(b *strings.Builder, wl string) {
+	a, n := r.totals[key{wl, temporalioSC}], r.totals[key{wl, temporalioPy}]
+	if a == nil || n == nil {
+		return
+	}
+	tp, cpu := a.wfPerSec()/n.wfPerSec(), a.cpuMsPerWF()/n.cpuMsPerWF()
+	tpm, tplo, tphi, tpBelow, rounds := r.pairedWith(wl, temporalioSC, temporalioPy, wfPerSec)
+	cpum, cpulo, cpuhi, cpuBelow, _ := r.pairedWith(wl, temporalioSC, temporalioPy, cpuPerWF)
+	fmt.Fprintf(b, "\nDESIGN.md targets for an adapter, %s ÷ %s (the same workflow and activity code): throughput ≥ 1.0× — **%s** "+
+		"(%.2f× over all rounds; per round median %.2f× (%.2f–%.2f), ahead in %d of %d rounds); worker-side CPU per workflow ≤ 1.0× — **%s** "+
+		"(%.2f× over all rounds; per round median %.2f× (%.2f–%.2f), less CPU in %d of %d rounds). Where its CPU goes: see *The temporalio adapter against native temporalio*.\n",
+		labels[temporalioSC], labels[temporalioPy], verdict2(tp >= 1, tpm >= 1), tp, tpm, tplo, tphi, rounds-tpBelow, rounds,
+		verdict2(cpu <= 1, cpum <= 1), cpu, cpum, cpulo, cpuhi, cpuBelow, rounds)
+}
+
+// procCPU is the CPU of worker-side process proc of contender c on wl over
+// all rounds, per workflow of the batches, in ms; seq is the same for the
+// sequential runs (per sequential workflow).
+func (r *report) procCPU(wl, c, proc string) (batch, seq float64) {
+	var cpu, seqCPU time.Duration
+	var n, seqN int
+	for _, rr := range r.rounds {
+		if rr.Workload != wl || rr.Contender != c || rr.Error != "" {
+			continue
+		}
+		cpu += rr.CPU[proc]
+		n += rr.N
+		seqCPU += rr.SeqCPU[proc]
+		seqN += rr.SeqN
+	}
+	if n > 0 {
+		batch = 1000 * cpu.Seconds() / float64(n)
+	}
+	if seqN > 0 {
+		seq = 1000 * seqCPU.Seconds() / float64(seqN)
+	}
+	return batch, seq
+}
+
+// adapterTable compares the adapter with native temporalio workload by
+// workload, and splits the adapter's CPU between the sidecar and the
+// temporalio process.
+func (r *report) adapterTable(b *strings.Builder, wls []string) {
+	var ran []string
+	for _, wl := range wls {
+		if r.totals[key{wl, temporalioSC}] != nil && r.totals[key{wl, temporalioPy}] != nil {
+			ran = append(ran, wl)
+		}
+	}
+	if len(ran) == 0 {
+		return
+	}
+	p := func(format string, args ...any) { fmt.Fprintf(b, format, args...) }
+	p("\n### The temporalio adapter against native temporalio\n\n")
+	p("%s runs `bench/python/temporalio_worker.py`, the script of %s, with `--sidecar`: its one difference is the client plugin "+
+		"`temporal_sidecar.sdk.SidecarPlugin`, so the same `temporalio.worker.Worker` (sandbox, workflow and activity code, options) "+
+		"gets its activations and activity tasks from the sidecar instead of from sdk-core inside the process. Ratios are adapter ÷ native "+
+		"temporalio; *per round* is their median over the rounds, each adapter batch against the native batch of the same round, with the range. "+
+		"The CPU split is over all rounds. The machine has 2 cores and other work ran on it during the run, so only ratios taken side by side "+
+		"in this run mean anything; absolute times move from run to run.\n\n", labels[temporalioSC], labels[temporalioPy])
+	p("| | %s |\n|---|%s\n", strings.Join(mapTitles(ran), " | "), strings.Repeat("--:|", len(ran)))
+	row := func(name string, f func(wl string) string) {
+		p("| %s |", name)
+		for _, wl := range ran {
+			p(" %s |", f(wl))
+		}
+		p("\n")
+	}
+	a := func(wl string) *total { return r.totals[key{wl, temporalioSC}] }
+	n := func(wl string) *total { return r.totals[key{wl, temporalioPy}] }
+	perRound := func(wl string, f func(*roundResult) float64) string {
+		m, lo, hi, _, k := r.pairedWith(wl, temporalioSC, temporalioPy, f)
+		if k == 0 {
+			return "–"
+		}
+		return fmt.Sprintf("%.2f× (%.2f–%.2f)", m, lo, hi)
+	}
+	row("throughput ×, all rounds", func(wl string) string { return ratio(a(wl).wfPerSec(), n(wl).wfPerSec()) })
+	row("throughput ×, per round", func(wl string) string { return perRound(wl, wfPerSec) })
+	row("worker CPU per workflow ×, all rounds", func(wl string) string { return ratio(a(wl).cpuMsPerWF(), n(wl).cpuMsPerWF()) })
+	row("worker CPU per workflow ×, per round", func(wl string) string { return perRound(wl, cpuPerWF) })
+	row("native temporalio: process CPU ms/workflow", func(wl string) string { return fmt.Sprintf("%.2f", n(wl).cpuMsPerWF()) })
+	row("adapter: worker CPU ms/workflow (sidecar + temporalio process)", func(wl string) string { return fmt.Sprintf("%.2f", a(wl).cpuMsPerWF()) })
+	row("adapter: sidecar ms/workflow (share of the adapter's)", func(wl string) string {
+		sc, _ := r.procCPU(wl, temporalioSC, "sidecar")
+		return fmt.Sprintf("%.2f (%.0f%%)", sc, 100*sc/a(wl).cpuMsPerWF())
+	})
+	row("adapter: temporalio process ms/workflow (share)", func(wl string) string {
+		py, _ := r.procCPU(wl, temporalioSC, "temporalio")
+		return fmt.Sprintf("%.2f (%.0f%%)", py, 100*py/a(wl).cpuMsPerWF())
+	})
+	row("adapter's temporalio process ÷ native temporalio process", func(wl string) string {
+		py, _ := r.procCPU(wl, temporalioSC, "temporalio")
+		return ratio(py, n(wl).cpuMsPerWF())
+	})
+	row("adapter's sidecar ÷ native temporalio process", func(wl string) string {
+		sc, _ := r.procCPU(wl, temporalioSC, "sidecar")
+		return ratio(sc, n(wl).cpuMsPerWF())
+	})
+	row("at c=1: worker CPU ms/workflow, adapter (sidecar + temporalio) / native", func(wl string) string {
+		if a(wl).seqN == 0 || n(wl).seqN == 0 {
+			return "–"
+		}
+		_, scSeq := r.procCPU(wl, temporalioSC, "sidecar")
+		_, pySeq := r.procCPU(wl, temporalioSC, "temporalio")
+		_, nSeq := r.procCPU(wl, temporalioPy, "temporalio")
+		return fmt.Sprintf("%.2f (%.2f + %.2f) / %.2f", scSeq+pySeq, scSeq, pySeq, nSeq)
+	})
+	row("latency p50 ×, c=100", func(wl string) string {
+		return ratio(float64(percentile(a(wl).latencies, 50)), float64(percentile(n(wl).latencies, 50)))
+	})
+	row("latency p50 ×, c=1", func(wl string) string {
+		if len(a(wl).seq) == 0 || len(n(wl).seq) == 0 {
+			return "–"
+		}
+		return ratio(float64(percentile(a(wl).seq, 50)), float64(percentile(n(wl).seq, 50)))
+	})
+	row("peak RSS MiB, adapter (sidecar + temporalio) / native", func(wl string) string {
+		return fmt.Sprintf("%.1f / %.1f", float64(a(wl).rss)/(1<<20), float64(n(wl).rss)/(1<<20))
+	})
+}
+
+func mapTitles(wls []string) []string {
+	out := make([]string, len(wls))
+	for i, wl := range wls {
+		out[i] = workloadTitles[wl]
+	}
+	return out
 }
 
 // idleSidecarRSS is the largest idle RSS of the sidecar process over the
@@ -827,7 +972,7 @@ func cliVersion() string {
 // pythonVersions names the interpreter and the packages the Python
 // contenders use.
 func pythonVersions(cfg config) string {
-	if !slices.Contains(cfg.contenders, sidecarPy) && !slices.Contains(cfg.contenders, temporalioPy) {
+	if !slices.ContainsFunc(cfg.contenders, isPython) {
 		return ""
 	}
 	out, err := exec.Command(cfg.python, "-c",
