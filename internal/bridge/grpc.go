@@ -9,7 +9,6 @@ import (
 	"os"
 
 	"github.com/grpc-ecosystem/go-grpc-middleware/v2/interceptors/auth"
-	"github.com/temporal-sidecar/sidecar/internal/config"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials"
@@ -28,17 +27,26 @@ type Security struct {
 // payload), which the app's limit is not meant to cut.
 const maxSendBytes = 128 << 20
 
+// windowBytes is the flow-control window of a bridge stream and connection:
+// on a local socket, far more than a round trip carries.
+const windowBytes = 1 << 20
+
 // NewGRPCServer returns the gRPC server the bridge listener is served by,
 // with the bridge's security and the limit on one message an app sends.
 // gRPC refuses a larger message from its length prefix, before reading it,
 // so memory stays bounded by maxMessageBytes per stream whatever apps send.
+// It answers RESOURCE_EXHAUSTED with both sizes itself, before any handler
+// or interceptor can reword it; apps learn the limit from Registered.limits,
+// and the session's log line names the flag (see Server.read).
 func NewGRPCServer(sec Security, maxMessageBytes int) *grpc.Server {
 	opts := []grpc.ServerOption{
 		grpc.MaxRecvMsgSize(maxMessageBytes),
 		grpc.MaxSendMsgSize(max(maxMessageBytes, maxSendBytes)),
-		grpc.ChainStreamInterceptor(func(srv any, ss grpc.ServerStream, info *grpc.StreamServerInfo, handler grpc.StreamHandler) error {
-			return handler(srv, limitedStream{ServerStream: ss, limit: maxMessageBytes})
-		}),
+		// Fixed flow-control windows: gRPC's default grows them with the
+		// measured bandwidth-delay product, up to 16 MiB a stream, which lets
+		// an app push that much into the sidecar's buffers ahead of reads.
+		grpc.InitialWindowSize(windowBytes),
+		grpc.InitialConnWindowSize(windowBytes),
 	}
 	if sec.TLS != nil {
 		opts = append(opts, grpc.Creds(credentials.NewTLS(sec.TLS)))
@@ -50,22 +58,6 @@ func NewGRPCServer(sec Security, maxMessageBytes int) *grpc.Server {
 			grpc.ChainStreamInterceptor(auth.StreamServerInterceptor(check)))
 	}
 	return grpc.NewServer(opts...)
-}
-
-// limitedStream says which setting to change when a message is over the
-// limit: gRPC's own error names only the sizes.
-type limitedStream struct {
-	grpc.ServerStream
-	limit int
-}
-
-func (s limitedStream) RecvMsg(m any) error {
-	err := s.ServerStream.RecvMsg(m)
-	if st, ok := status.FromError(err); ok && st.Code() == codes.ResourceExhausted {
-		return status.Errorf(codes.ResourceExhausted, "%s: a message to the bridge may be at most %d bytes; send less per message, or raise %s",
-			st.Message(), s.limit, config.Ref("bridge-max-message-size"))
-	}
-	return err
 }
 
 func tokenCheck(want string) auth.AuthFunc {

@@ -9,6 +9,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"sync"
@@ -278,7 +279,10 @@ func (s *Server) Serve(stream grpc.BidiStreamingServer[bridgev1.ConnectRequest, 
 	case err = <-readDone:
 	case <-ctx.Done():
 		if err = context.Cause(ctx); errors.Is(err, context.Canceled) {
-			err = nil // the app went away
+			// The stream ended, so the reader returns at once, with why
+			// if gRPC ended it (a message over the limit): nil if the app
+			// went away.
+			err = <-readDone
 		}
 	}
 	cancel(err)
@@ -360,8 +364,11 @@ func (s *Server) read(stream grpc.BidiStreamingServer[bridgev1.ConnectRequest, b
 			return nil
 		}
 		if err != nil {
-			if status.Code(err) == codes.Canceled {
+			switch status.Code(err) {
+			case codes.Canceled:
 				return nil // the app went away; not an error of the session
+			case codes.ResourceExhausted: // gRPC already told the app, with the sizes
+				return fmt.Errorf("%w; the app sent a message over the bridge's limit: send less per message, or raise %s", err, config.Ref("bridge-max-message-size"))
 			}
 			return err
 		}
