@@ -127,7 +127,9 @@ type Worker struct {
 
 // HandbackGrace is TaskHandbackGrace capped at TaskQueueIdleTimeout: a
 // queue's tasks are handed back by the time its pollers stop.
-func (w Worker) HandbackGrace() time.Duration { return min(w.TaskHandbackGrace, w.TaskQueueIdleTimeout) }
+func (w Worker) HandbackGrace() time.Duration {
+	return min(w.TaskHandbackGrace, w.TaskQueueIdleTimeout)
+}
 
 // Bridge is where applications connect.
 type Bridge struct {
