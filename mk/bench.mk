@@ -1,7 +1,9 @@
 # End-to-end benchmark: whole workers side by side on one Temporal dev
 # server, interleaved rounds. Contenders: a native Go SDK worker, the
 # sidecar + a Go bridge app, the sidecar + the Python client
-# (temporal_sidecar), and a native Python SDK worker (temporalio). Workloads:
+# (temporal_sidecar), a native Python SDK worker (temporalio), and the same
+# temporalio worker on the sidecar through temporal_sidecar.sdk (the
+# adapter). Workloads:
 # a chain of activities, a timer + signal, and (the first version of this
 # benchmark) activities only with the workflows in the driver. It rewrites
 # the bench:workers and bench:activities sections of BENCHMARKS.md and
@@ -13,6 +15,9 @@
 #   make bench BENCH_FLAGS="-contenders go-sdk,sidecar"   without the Python contenders
 #   make bench BENCH_FLAGS=-server-defaults  the stock dev server configuration
 #   make bench BENCH_FLAGS=-perf             plus one perf-profiled chain batch per contender
+#   make bench BENCH_FLAGS="-perf -py-spy .venv/bin/py-spy"   ... and py-spy summaries of the Python ones
+#   make bench BENCH_FLAGS="-contenders go-sdk,temporalio-py,temporalio-adapter"
+#                                            temporalio natively and on the sidecar through its adapter
 #
 # The Python contenders need .venv (make venv). Binaries are built with
 # symbols (no -s -w) so perf can name functions.

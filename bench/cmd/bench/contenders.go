@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -273,6 +274,14 @@ func (b *bench) round(r, pos int, wl, name string, profile bool) (*roundResult, 
 		}
 	}
 
+	var spies []*exec.Cmd
+	var spyFiles []string
+	if profile && cfg.pyspy != "" {
+		if spies, spyFiles, err = startPySpy(cfg.pyspy, filepath.Join(cfg.logDir, prefix), w.procs); err != nil {
+			return nil, err
+		}
+	}
+
 	cpu0, err := b.cpuSnapshot(w.procs)
 	if err != nil {
 		return nil, err
@@ -287,6 +296,17 @@ func (b *bench) round(r, pos int, wl, name string, profile bool) (*roundResult, 
 	if perf != nil {
 		if err := stopPerf(perf, filepath.Join(cfg.logDir, prefix+".perf.data"), filepath.Join(cfg.logDir, prefix+".perf.txt")); err != nil {
 			fmt.Fprintf(os.Stderr, "bench: perf: %v\n", err)
+		}
+	}
+	if len(spies) > 0 {
+		stopPySpy(spies)
+		for _, f := range spyFiles {
+			sum := strings.TrimSuffix(f, ".txt") + ".summary.txt"
+			if err := summarizePySpy(f, sum); err != nil {
+				fmt.Fprintf(os.Stderr, "bench: py-spy: %v\n", err)
+			} else {
+				fmt.Fprintf(os.Stderr, "py-spy summary: %s\n", sum)
+			}
 		}
 	}
 	res.Wall, res.Latencies, res.Failed = batch.wall, batch.lat, batch.failed

@@ -64,6 +64,7 @@ type config struct {
 	plotDir, plotOut, results string
 	unsandboxed               bool
 	perf                      bool
+	pyspy                     string
 	roundTimeout              time.Duration
 	shutdownGrace             time.Duration
 	contenders                []string
@@ -135,6 +136,8 @@ func main() {
 	flag.StringVar(&cfg.plotOut, "plots", "bench/out/plots", "directory for the summary CSV and the PNG plots")
 	flag.StringVar(&cfg.results, "results", "bench/results", "directory the plots are copied to, to be committed, when each is under 100 KB (else the CSV is); empty copies nothing")
 	flag.BoolVar(&cfg.perf, "perf", false, "after the measured rounds, run one more chain batch per contender under `perf record` and write the reports to -logs")
+	flag.StringVar(&cfg.pyspy, "py-spy", "", "with -perf: also sample the Python contenders' stacks with this py-spy binary (such as .venv/bin/py-spy, "+
+		"pinned in clients/python/requirements-dev.txt) and write a self/inclusive summary per process to -logs")
 	flag.DurationVar(&cfg.roundTimeout, "round-timeout", 4*time.Minute, "give up on a batch that takes longer")
 	flag.DurationVar(&cfg.shutdownGrace, "shutdown-grace", 45*time.Second, "how long a worker process may take to exit after SIGTERM")
 	flag.IntVar(&cfg.partitions, "partitions", 1, "task queue partitions on the dev server (matching.numTaskqueue{Read,Write}Partitions); 0 keeps the server default, 4")
