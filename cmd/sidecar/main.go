@@ -164,6 +164,7 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer, si
 					MaxPayloadBlobBytes:     uint32(cfg.Frontend.BlobSizeLimit),
 				},
 				MaxMissedDeadlines: w.MaxMissedDeadlines,
+				HandbackGrace:      w.HandbackGrace(),
 				Core:               coreconv.Codec{}, // Temporal's own SDKs, through adapters
 				Logger:             log,
 			},

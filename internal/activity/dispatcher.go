@@ -102,6 +102,8 @@ func (d *Dispatcher) Deliver(ctx context.Context, t *workflowservice.PollActivit
 			d.respondFailed(t.GetTaskToken(), notRegistered(start.GetActivityType()), nil)
 		case errors.Is(err, bridge.ErrShuttingDown):
 			d.respondFailed(t.GetTaskToken(), workerLost("the sidecar is shutting down"), nil)
+		case errors.Is(err, bridge.ErrNoApp):
+			d.respondFailed(t.GetTaskToken(), workerLost("every app serving this task queue left the sidecar"), nil)
 		default:
 			d.log.Warn("no app took the activity before its deadline; the server will retry it",
 				"activity_id", start.GetActivityId(), "activity_type", start.GetActivityType())

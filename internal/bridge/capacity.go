@@ -3,12 +3,18 @@ package bridge
 import (
 	"context"
 	"errors"
+	"time"
 
 	"github.com/temporal-sidecar/sidecar/internal/task"
 )
 
 // ErrNotServed is returned by Assign when no connected app serves the type.
 var ErrNotServed = errors.New("bridge: no connected app serves this type")
+
+// ErrNoApp is returned by Assign and AcquireForTask once no app serving the
+// task's kind has been connected for Options.HandbackGrace: the caller hands
+// the task back to the server, which retries it on another worker at once.
+var ErrNoApp = errors.New("bridge: no app serving this kind of task has been connected for the hand-back grace")
 
 // ErrShuttingDown is returned by Assign once shutdown began: apps were told
 // no new work follows, so a task polled before must be handed back.
@@ -79,10 +85,45 @@ func (s *Server) Assign(ctx context.Context, k task.Kind, name string) (*Session
 		if s.shutdownNotice() != nil {
 			return nil, ErrShuttingDown
 		}
-		select {
-		case <-ch:
-		case <-ctx.Done():
-			return nil, ctx.Err()
+		if err := s.waitChange(ctx, k, ch); err != nil {
+			return nil, err
+		}
+	}
+}
+
+// waitChange waits for ch (a change of sessions) or ctx, or, while no app
+// serves kind k, the end of the hand-back grace (ErrNoApp).
+func (s *Server) waitChange(ctx context.Context, k task.Kind, ch <-chan struct{}) error {
+	var handback <-chan time.Time
+	switch d := s.handbackIn(k); {
+	case d < 0:
+		return ErrNoApp
+	case d > 0:
+		t := time.NewTimer(d)
+		defer t.Stop()
+		handback = t.C
+	}
+	select {
+	case <-ch:
+		return nil
+	case <-handback:
+		return ErrNoApp
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// AcquireForTask is Acquire for a task already taken from the server (one
+// the server handed back in a response, or moved off a lost app): it fails
+// with ErrNoApp once no app has served kind k for the hand-back grace.
+func (s *Server) AcquireForTask(ctx context.Context, k task.Kind) error {
+	for {
+		ch := s.Changed()
+		if s.TryAcquire(k) {
+			return nil
+		}
+		if err := s.waitChange(ctx, k, ch); err != nil {
+			return err
 		}
 	}
 }
@@ -92,6 +133,10 @@ func (s *Server) Assign(ctx context.Context, k task.Kind, name string) (*Session
 func (s *Server) served(k task.Kind, name string) (served, kind bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	return s.servedLocked(k, name)
+}
+
+func (s *Server) servedLocked(k task.Kind, name string) (served, kind bool) {
 	for _, ss := range s.sessions {
 		if ss.ReplayOnly() {
 			continue

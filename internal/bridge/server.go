@@ -50,6 +50,11 @@ type Options struct {
 	Capabilities    *bridgev1.Capabilities
 	Limits          *bridgev1.Limits
 	RegisterTimeout time.Duration // how long an app has to send Register; default 10s
+	// HandbackGrace is how long a task taken for this queue waits for an
+	// app once no app serving its kind is connected, so a restarting app
+	// still finds it; then Assign fails with ErrNoApp and the task goes
+	// back to the server. Negative waits until the caller's deadline.
+	HandbackGrace time.Duration
 	// MaxMissedDeadlines closes a session whose app misses this many task
 	// deadlines in a row (see MissedDeadline); 0 never closes one.
 	MaxMissedDeadlines int
@@ -77,6 +82,9 @@ type Server struct {
 	claimed  [task.NumKinds]int       // capacity claimed by pollers, not yet assigned to a session
 	shutdown *bridgev1.ShutdownNotice // set once shutdown began
 	changed  chan struct{}            // closed and replaced when sessions change
+	// left[k] is when the last session serving kind k ended; zero while
+	// one is connected.
+	left [task.NumKinds]time.Time
 
 	missedDeadlines atomic.Uint64 // by every session, for metrics
 }
@@ -98,6 +106,10 @@ func New(opts Options) *Server {
 		health:   health.NewServer(),
 		sessions: map[string]*Session{},
 		changed:  make(chan struct{}),
+	}
+	now := time.Now() // a task taken before any app registered waits the grace too
+	for k := range s.left {
+		s.left[k] = now
 	}
 	s.health.SetServingStatus(bridgev1.BridgeService_ServiceDesc.ServiceName, healthpb.HealthCheckResponse_SERVING)
 	return s
@@ -452,6 +464,13 @@ func (s *Server) add(ss *Session) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.sessions[ss.id] = ss
+	if !ss.ReplayOnly() {
+		for k := range task.NumKinds {
+			if ss.ServesKind(k) {
+				s.left[k] = time.Time{}
+			}
+		}
+	}
 	s.notifyLocked()
 }
 
@@ -460,7 +479,31 @@ func (s *Server) remove(ss *Session) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	delete(s.sessions, ss.id)
+	for k := range task.NumKinds {
+		if _, kind := s.servedLocked(k, ""); !kind && s.left[k].IsZero() {
+			s.left[k] = time.Now()
+		}
+	}
 	s.notifyLocked()
+}
+
+// handbackIn is how long a task of kind k may still wait for an app: 0
+// while an app serving k is connected (no limit), negative once the grace
+// since the last one left is over.
+func (s *Server) handbackIn(k task.Kind) time.Duration {
+	if s.opts.HandbackGrace < 0 {
+		return 0
+	}
+	s.mu.Lock()
+	left := s.left[k]
+	s.mu.Unlock()
+	if left.IsZero() {
+		return 0
+	}
+	if d := time.Until(left.Add(s.opts.HandbackGrace)); d > 0 {
+		return d
+	}
+	return -1
 }
 
 func (s *Server) shutdownNotice() *bridgev1.ShutdownNotice {

@@ -103,6 +103,9 @@ func (d *Dispatcher) Deliver(ctx context.Context, t *workflowservice.PollNexusTa
 	case errors.Is(err, bridge.ErrShuttingDown):
 		d.fail(t.GetTaskToken(), "UNAVAILABLE", "the sidecar is shutting down")
 		return
+	case errors.Is(err, bridge.ErrNoApp):
+		d.fail(t.GetTaskToken(), "UNAVAILABLE", "every app serving this task queue left the sidecar")
+		return
 	}
 	if err != nil {
 		return // the deadline passed with no app: the caller retries

@@ -440,6 +440,32 @@ func (w *Worker) Received(ss *bridge.Session, m *bridgev1.ConnectRequest) {
 func (w *Worker) Closed(ss *bridge.Session) {
 	w.activities.SessionClosed(ss)
 	w.workflows.SessionClosed(ss)
+	if grace := w.opts.Bridge.HandbackGrace; grace >= 0 && w.sticky != "" && !ss.ReplayOnly() && w.Apps() == 0 {
+		// The runs of this worker's sticky queue left with their apps. Once
+		// the tasks held here are handed back, release the queue as SDKs do
+		// at shutdown, so the server sends those runs' next tasks to the
+		// normal queue at once rather than after the sticky timeout.
+		time.AfterFunc(grace, func() {
+			if w.Apps() == 0 {
+				w.releaseSticky()
+			}
+		})
+	}
+}
+
+// releaseSticky tells the server this worker's sticky queue is gone; its
+// polls on the normal queue go on (the server ends none of them).
+func (w *Worker) releaseSticky() {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_, err := w.opts.Service.ShutdownWorker(ctx, &workflowservice.ShutdownWorkerRequest{
+		Namespace: w.opts.Namespace, Identity: w.opts.Identity, StickyTaskQueue: w.sticky,
+		Reason: "every app serving the task queue left"})
+	if err != nil {
+		w.log.Warn("ShutdownWorker for the sticky queue failed", "err", err)
+		return
+	}
+	w.log.Info("every app left: sticky queue released", "sticky_queue", w.sticky)
 }
 
 // eager runs eagerly started activities like polled ones: on an activity

@@ -120,7 +120,8 @@ func newEnv(t *testing.T, mod func(*worker.Options)) *env {
 	svc := &counting{WorkflowServiceClient: fe.WorkflowService()}
 	opts := worker.Options{
 		Namespace: srv.Namespace(), TaskQueue: queue, Identity: "sidecar-test", Service: svc,
-		Bridge:                       bridge.Options{Namespace: srv.Namespace(), TaskQueue: queue, Identity: "sidecar-test"},
+		Bridge: bridge.Options{Namespace: srv.Namespace(), TaskQueue: queue, Identity: "sidecar-test",
+			HandbackGrace: 10 * time.Second}, // long enough for a test's next app
 		MaxConcurrentActivities:      10,
 		ActivityPollers:              poller.Behaviour{Maximum: 2},
 		MaxConcurrentWorkflowTasks:   10,

@@ -266,10 +266,14 @@ func (e *Engine) acquire(ctx context.Context, t *workflowservice.PollWorkflowTas
 		// A sticky task for a run no longer cached, a task the server handed
 		// back, or one moved off a lost app: wait for app capacity, but not
 		// past the default workflow task timeout, after which the server
-		// retries the task anyway.
+		// retries the task anyway, nor past the hand-back grace once every
+		// app left.
 		wctx, cancel := context.WithTimeout(ctx, waitForApp)
-		err := e.opts.Bridge.Acquire(wctx, task.Workflow)
+		err := e.opts.Bridge.AcquireForTask(wctx, task.Workflow)
 		cancel()
+		if errors.Is(err, bridge.ErrNoApp) {
+			return nil, err
+		}
 		if err != nil {
 			return nil, fmt.Errorf("no app capacity for workflow type %q: %w", typ, err)
 		}
@@ -345,7 +349,10 @@ func (e *Engine) workflowTask(ctx context.Context, t *workflowservice.PollWorkfl
 	case errors.Is(err, bridge.ErrShuttingDown):
 		// Hand the task back at once rather than let it time out: the
 		// server schedules it again for another worker.
-		e.failTask(ctx, t, enumspb.WORKFLOW_TASK_FAILED_CAUSE_WORKFLOW_WORKER_UNHANDLED_FAILURE, "the sidecar is shutting down")
+		e.handBack(ctx, t, "the sidecar is shutting down")
+		return nil, nil
+	case errors.Is(err, bridge.ErrNoApp):
+		e.handBack(ctx, t, "every app serving this task queue left this sidecar")
 		return nil, nil
 	}
 	if err != nil {

@@ -174,6 +174,21 @@ func (e *Engine) failTask(ctx context.Context, t *workflowservice.PollWorkflowTa
 		FailureInfo: &failurepb.Failure_ApplicationFailureInfo{ApplicationFailureInfo: &failurepb.ApplicationFailureInfo{}}})
 }
 
+// handBack fails a task no app here can run, whatever its attempt, so the
+// server schedules it again at once (off this worker's sticky queue, which
+// a failure clears) instead of after its timeout.
+func (e *Engine) handBack(ctx context.Context, t *workflowservice.PollWorkflowTaskQueueResponse, why string) {
+	e.log.Info("handing a workflow task back to the server", "run_id", t.GetWorkflowExecution().GetRunId(), "attempt", t.GetAttempt(), "reason", why)
+	_, err := e.opts.Service.RespondWorkflowTaskFailed(context.WithoutCancel(ctx), &workflowservice.RespondWorkflowTaskFailedRequest{
+		Namespace: e.opts.Namespace, TaskToken: t.GetTaskToken(), Cause: enumspb.WORKFLOW_TASK_FAILED_CAUSE_WORKFLOW_WORKER_UNHANDLED_FAILURE,
+		Failure: &failurepb.Failure{Message: why, Source: "TemporalSidecar",
+			FailureInfo: &failurepb.Failure_ApplicationFailureInfo{ApplicationFailureInfo: &failurepb.ApplicationFailureInfo{}}},
+		Identity: e.opts.Identity, DeploymentOptions: e.opts.Deployment, WorkerVersion: e.versionStamp()})
+	if err != nil {
+		e.log.Warn("RespondWorkflowTaskFailed failed", "err", err)
+	}
+}
+
 // failTaskWith fails the workflow task on its first attempt only, as
 // Temporal's SDKs do: later attempts would only repeat the same failure in
 // history; they time out instead and are retried.
