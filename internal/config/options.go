@@ -28,8 +28,6 @@ type option struct {
 	arg   string   // placeholder in --help; empty derives one from the type
 	help  string
 	def   string // --help default when the real one is computed at run time
-	// required options must end up non-empty.
-	required bool
 	// field points into c. It is *string, *bool, *int, *float64 or
 	// *time.Duration, and that type decides how text is parsed.
 	field func(c *Config) any
@@ -372,9 +370,6 @@ func (o *option) set(c *Config, s, env string) error {
 
 // check applies o's rule to the value already in c; s is how to quote it.
 func (o *option) check(c *Config, s, env string) error {
-	if o.required && *o.field(c).(*string) == "" {
-		return fmt.Errorf("%s is required", o.ref(env))
-	}
 	if o.rule.ok != nil && !o.rule.ok(value(o.field(c))) {
 		return o.invalid(s, env)
 	}

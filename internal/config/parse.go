@@ -250,10 +250,7 @@ default.
 				b.WriteString(" " + arg)
 			}
 			b.WriteString(" (" + strings.Join(o.envs(), " or "))
-			switch d := o.defaultText(def); {
-			case o.required:
-				b.WriteString(", required")
-			case d != "" && d != "false":
+			if d := o.defaultText(def); d != "" && d != "false" {
 				b.WriteString(", default " + d)
 			}
 			b.WriteString(")\n      " + o.help + "\n")
@@ -273,13 +270,12 @@ func (o *option) defaultText(def Config) string {
 
 // A Doc describes one option for generated documentation.
 type Doc struct {
-	Group    string   // the --help section
-	Flag     string   // without dashes
-	Arg      string   // the value's placeholder; empty for booleans
-	Env      []string // environment variables, in the order they are read
-	Default  string   // as typed; empty when there is none
-	Required bool
-	Help     string
+	Group   string   // the --help section
+	Flag    string   // without dashes
+	Arg     string   // the value's placeholder; empty for booleans
+	Env     []string // environment variables, in the order they are read
+	Default string   // as typed; empty when there is none
+	Help    string
 }
 
 // Docs describes every option in --help order, from the same table that
@@ -294,7 +290,7 @@ func Docs() []Doc {
 				continue
 			}
 			docs = append(docs, Doc{Group: g, Flag: o.name, Arg: o.placeholder(), Env: o.envs(),
-				Default: o.defaultText(def), Required: o.required, Help: o.help})
+				Default: o.defaultText(def), Help: o.help})
 		}
 	}
 	return docs

@@ -87,10 +87,7 @@ func Render(docs []config.Doc) string {
 			envs[i] = code(e)
 		}
 		def := ""
-		switch {
-		case d.Required:
-			def = "required"
-		case d.Default != "":
+		if d.Default != "" {
 			def = code(d.Default)
 		}
 		fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", code(flagText), strings.Join(envs, " or "), def, cell(d.Help))

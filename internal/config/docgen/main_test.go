@@ -38,7 +38,7 @@ func TestRenderListsEveryOptionUnderItsGroup(t *testing.T) {
 	}
 	for _, want := range []string{
 		"| `--address host:port` | `TEMPORAL_ADDRESS` | `127.0.0.1:7233` | Temporal frontend to connect to |\n",
-		"| `--task-queue name` | `SIDECAR_TASK_QUEUE` | required | task queue to poll |\n",
+		"| `--max-task-queues n` | `SIDECAR_MAX_TASK_QUEUES` | `100` | task queues served at once; an app registering one more is refused |\n",
 		"| `--tls-ca-path path` | `TEMPORAL_TLS_SERVER_CA_CERT_PATH` or `TEMPORAL_TLS_CA_PATH` |  |",
 		"| `--identity name` | `SIDECAR_IDENTITY` | `<pid>@<hostname>` |",
 		"| `--eager-activities` | `SIDECAR_EAGER_ACTIVITIES` | `true` |",
