@@ -261,21 +261,23 @@ func (s *Server) Serve(stream grpc.BidiStreamingServer[bridgev1.ConnectRequest, 
 	if reg.GetCoreProtocolVersion() != 0 {
 		ss.core = s.opts.Core
 	}
+	ctx, cancel := context.WithCancelCause(stream.Context())
+	defer cancel(nil)
+	ss.abort = cancel
+	// Registered is queued before the session can be picked for a task, so
+	// it is always the app's first message.
+	_ = ss.Send(&bridgev1.ConnectResponse{Message: &bridgev1.ConnectResponse_Registered{Registered: s.registered(ss)}})
 	s.add(ss)
 	log := s.log.With("session", ss.id, "app", reg.GetIdentity(), "sdk", reg.GetSdkName()+"/"+reg.GetSdkVersion())
 	log.Info("app registered", "task_queue", s.opts.TaskQueue, "core_protocol_version", reg.GetCoreProtocolVersion(),
 		"workflows", len(reg.GetWorkflows()), "activities", len(reg.GetActivities()), "nexus_services", len(reg.GetNexusServices()))
 
-	ctx, cancel := context.WithCancelCause(stream.Context())
-	defer cancel(nil)
-	ss.abort = cancel
 	writerDone := make(chan struct{})
 	go func() {
 		defer close(writerDone)
 		s.write(ctx, cancel, stream, ss, log)
 	}()
 
-	_ = ss.Send(&bridgev1.ConnectResponse{Message: &bridgev1.ConnectResponse_Registered{Registered: s.registered(ss)}})
 	s.opts.Handler.Opened(ss)
 	if notice := s.shutdownNotice(); notice != nil { // shutdown began while it registered
 		_ = ss.Send(&bridgev1.ConnectResponse{Message: &bridgev1.ConnectResponse_Shutdown{Shutdown: notice}})
