@@ -256,8 +256,8 @@ func TestPatchMarkersAreFollowedByChangeVersionAsSDKCoreRecordsThem(t *testing.T
 	if !slices.Equal(got, want) {
 		t.Fatalf("history has %q, want %q as sdk-core records", got, want)
 	}
-	if !slices.Equal(flags, []uint32{1, 2}) {
-		t.Fatalf("the first completion recorded core flags %v, want IdAndTypeDeterminismChecks (1) and UpsertSearchAttributeOnPatch (2)", flags)
+	if !slices.Equal(flags, []uint32{1, 2, 3}) {
+		t.Fatalf("the first completion recorded core flags %v, want IdAndTypeDeterminismChecks (1), UpsertSearchAttributeOnPatch (2) and MoveTerminalCommands (3)", flags)
 	}
 }
 

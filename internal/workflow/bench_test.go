@@ -91,7 +91,7 @@ func benchStickyRun(tb testing.TB, n int) (*run, uint32) {
 	r.workflowID, r.workflowType, r.taskQueue, r.namespace = "wf-bench", "Bench", "q", "default"
 	benchApply(tb, r, benchFirstTask(r.id))
 	seq := uint32(1)
-	if err := r.take([]*bridgev1.WorkflowCommand{benchStartTimer(seq)}, &batch{}); err != nil {
+	if err := r.take([]*bridgev1.WorkflowCommand{benchStartTimer(seq)}, false, &batch{}); err != nil {
 		tb.Fatal(err)
 	}
 	for r.lastEventID < int64(n) {
@@ -105,7 +105,7 @@ func benchStickyRun(tb testing.TB, n int) (*run, uint32) {
 		events = append(events, benchWFTScheduled(id+1), benchWFTStarted(id+2))
 		benchApply(tb, r, events)
 		seq++
-		if err := r.take([]*bridgev1.WorkflowCommand{benchStartTimer(seq)}, &batch{}); err != nil {
+		if err := r.take([]*bridgev1.WorkflowCommand{benchStartTimer(seq)}, false, &batch{}); err != nil {
 			tb.Fatal(err)
 		}
 	}
@@ -153,7 +153,7 @@ func BenchmarkStickyHit(b *testing.B) {
 				}
 				seq++
 				cmd.GetStartTimer().Seq = seq
-				if err := r.take([]*bridgev1.WorkflowCommand{cmd}, &batch{}); err != nil {
+				if err := r.take([]*bridgev1.WorkflowCommand{cmd}, false, &batch{}); err != nil {
 					b.Fatal(err)
 				}
 			}
@@ -212,7 +212,7 @@ func BenchmarkTake(b *testing.B) {
 					refill()
 					b.StartTimer()
 				}
-				if err := runs[k/n].take(cmds[k], &batch{}); err != nil {
+				if err := runs[k/n].take(cmds[k], false, &batch{}); err != nil {
 					b.Fatal(err)
 				}
 			}

@@ -41,21 +41,60 @@ type batch struct {
 
 // take validates the commands of a successful activation and adds them to b.
 // An error leaves the run unusable: the caller evicts it.
-func (r *run) take(cmds []*bridgev1.WorkflowCommand, b *batch) error {
+func (r *run) take(cmds []*bridgev1.WorkflowCommand, replaying bool, b *batch) error {
+	cmds = r.closingLast(cmds, replaying)
 	for i, c := range cmds {
 		if r.closed {
+			// What follows the close in a later activation of the task
+			// cannot reach the server; answers to queries still do.
 			if c.GetRespondToQuery() != nil {
 				b.answers = append(b.answers, c.GetRespondToQuery())
-				continue
 			}
-			return malformed(enumspb.WORKFLOW_TASK_FAILED_CAUSE_UNHANDLED_COMMAND,
-				"commands[%d] follows a command that closes the workflow; closing must be the last command", i)
+			continue
 		}
 		if err := r.take1(i, c, b); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// moveTerminalFlag is sdk-core's MoveTerminalCommands flag.
+const moveTerminalFlag = 3
+
+// closingLast orders an activation's commands as sdk-core does, where
+// several coroutines of a workflow may add commands after one closed it: the
+// other commands go first and the first closing command last; later closing
+// commands are dropped (temporalio/features#481). Replaying a history that
+// does not record MoveTerminalCommands, sdk-core truncates at the first
+// closing command instead, as it did when that history was made.
+func (r *run) closingLast(cmds []*bridgev1.WorkflowCommand, replaying bool) []*bridgev1.WorkflowCommand {
+	first := slices.IndexFunc(cmds, closes)
+	if first < 0 || first == len(cmds)-1 {
+		return cmds
+	}
+	truncate := replaying && r.coreFlags&(1<<moveTerminalFlag) == 0
+	out := make([]*bridgev1.WorkflowCommand, 0, len(cmds))
+	for i, c := range cmds {
+		switch {
+		case i == first:
+		case i < first, c.GetRespondToQuery() != nil:
+			out = append(out, c)
+		case !truncate && !closes(c):
+			out = append(out, c)
+		}
+	}
+	return append(out, cmds[first])
+}
+
+// closes reports a command that closes the workflow run.
+func closes(c *bridgev1.WorkflowCommand) bool {
+	switch c.GetVariant().(type) {
+	case *bridgev1.WorkflowCommand_CompleteWorkflowExecution, *bridgev1.WorkflowCommand_FailWorkflowExecution,
+		*bridgev1.WorkflowCommand_CancelWorkflowExecution, *bridgev1.WorkflowCommand_ContinueAsNewWorkflowExecution:
+		return true
+	}
+	return false
 }
 
 // userMetadata is a command's user metadata for Temporal's UI: the app's
@@ -234,7 +273,7 @@ func (r *run) take1(i int, c *bridgev1.WorkflowCommand, b *batch) error {
 			Attributes: &commandpb.Command_ContinueAsNewWorkflowExecutionCommandAttributes{ContinueAsNewWorkflowExecutionCommandAttributes: attrs}})
 
 	case nil:
-		return malformed(enumspb.WORKFLOW_TASK_FAILED_CAUSE_UNHANDLED_COMMAND, "commands[%d] is empty; set one of its variant fields", i)
+		return malformed(enumspb.WORKFLOW_TASK_FAILED_CAUSE_WORKFLOW_WORKER_UNHANDLED_FAILURE, "commands[%d] is empty; set one of its variant fields", i)
 
 	default:
 		if ok, err := r.takeLocal(i, c, b, add); ok {
@@ -247,7 +286,7 @@ func (r *run) take1(i int, c *bridgev1.WorkflowCommand, b *batch) error {
 			return err
 		}
 		name := string(c.ProtoReflect().WhichOneof(c.ProtoReflect().Descriptor().Oneofs().ByName("variant")).Name())
-		return malformed(enumspb.WORKFLOW_TASK_FAILED_CAUSE_UNHANDLED_COMMAND,
+		return malformed(enumspb.WORKFLOW_TASK_FAILED_CAUSE_WORKFLOW_WORKER_UNHANDLED_FAILURE,
 			"commands[%d].%s is not supported by this sidecar version yet", i, name)
 	}
 	return nil

@@ -433,6 +433,11 @@ func (e *Engine) replay(ctx context.Context, ent *entry, events []*historypb.His
 		if !live && (i+1 >= len(events) || events[i+1].GetEventType() != enumspb.EVENT_TYPE_WORKFLOW_TASK_COMPLETED) {
 			continue
 		}
+		if !live {
+			// The flags this task recorded were on while it ran, as
+			// sdk-core reads them ahead of replaying it.
+			r.learnFlags(events[i+1])
+		}
 		if live {
 			ups, err := r.updateRequests(msgs)
 			if err != nil {
@@ -506,7 +511,7 @@ func (e *Engine) activationsInto(ctx context.Context, ent *entry, act *bridgev1.
 		case *bridgev1.WorkflowActivationCompletion_Failed:
 			return &appFailure{s.Failed}
 		case *bridgev1.WorkflowActivationCompletion_Successful:
-			if err := ent.run.take(s.Successful.GetCommands(), b); err != nil {
+			if err := ent.run.take(s.Successful.GetCommands(), act.GetIsReplaying(), b); err != nil {
 				return err
 			}
 			b.langFlags = append(b.langFlags, s.Successful.GetUsedInternalFlags()...)

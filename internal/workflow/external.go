@@ -78,6 +78,9 @@ func (r *run) newCoreFlags(cmds []*commandpb.Command) []uint32 {
 	if usesUpsertOnPatch(cmds) {
 		flags = append(flags, upsertOnPatchFlag)
 	}
+	// Commands after a closing one are ordered as with this flag on (see
+	// closingLast), so a replay by either side orders them the same way.
+	flags = append(flags, moveTerminalFlag)
 	var out []uint32
 	for _, f := range flags {
 		if r.coreFlags&(1<<f) == 0 {

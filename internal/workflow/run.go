@@ -177,9 +177,7 @@ func (r *run) apply(ev *historypb.HistoryEvent) ([]*bridgev1.WorkflowActivationJ
 		return jobs(r.initialize(ev)), nil
 	case enumspb.EVENT_TYPE_WORKFLOW_TASK_COMPLETED:
 		r.afterCompleted = true
-		md := ev.GetWorkflowTaskCompletedEventAttributes().GetSdkMetadata()
-		r.coreFlags |= flagBits(md.GetCoreUsedFlags())
-		r.langFlags |= flagBits(md.GetLangUsedFlags())
+		r.learnFlags(ev)
 	case enumspb.EVENT_TYPE_WORKFLOW_TASK_FAILED:
 		a := ev.GetWorkflowTaskFailedEventAttributes()
 		if a.GetCause() == enumspb.WORKFLOW_TASK_FAILED_CAUSE_RESET_WORKFLOW && a.GetNewRunId() != "" {
@@ -204,6 +202,14 @@ func (r *run) apply(ev *historypb.HistoryEvent) ([]*bridgev1.WorkflowActivationJ
 }
 
 func jobs(j ...*bridgev1.WorkflowActivationJob) []*bridgev1.WorkflowActivationJob { return j }
+
+// learnFlags notes the sdk-core and lang flags a WorkflowTaskCompleted
+// event recorded.
+func (r *run) learnFlags(ev *historypb.HistoryEvent) {
+	md := ev.GetWorkflowTaskCompletedEventAttributes().GetSdkMetadata()
+	r.coreFlags |= flagBits(md.GetCoreUsedFlags())
+	r.langFlags |= flagBits(md.GetLangUsedFlags())
+}
 
 // flagBits sets bit n for each flag n; flags past 63 are not recorded, as
 // sdk-core defines none that high.

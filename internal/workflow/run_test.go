@@ -68,7 +68,7 @@ func replayFirstTask(t *testing.T, cmds ...*bridgev1.WorkflowCommand) ([]*bridge
 			t.Fatal(err)
 		}
 	}
-	if err := r.take(cmds, &batch{}); err != nil {
+	if err := r.take(cmds, false, &batch{}); err != nil {
 		return nil, err
 	}
 	var jobs []*bridgev1.WorkflowActivationJob
@@ -153,7 +153,7 @@ func TestStartAndCancelInOneTaskSendsNothing(t *testing.T) {
 	r := newRun("run-1")
 	b := &batch{}
 	cancel := &bridgev1.WorkflowCommand{Variant: &bridgev1.WorkflowCommand_CancelTimer{CancelTimer: &bridgev1.CancelTimer{Seq: 1}}}
-	if err := r.take([]*bridgev1.WorkflowCommand{timerCmd(1), cancel}, b); err != nil {
+	if err := r.take([]*bridgev1.WorkflowCommand{timerCmd(1), cancel}, false, b); err != nil {
 		t.Fatal(err)
 	}
 	if len(b.out) != 0 || len(r.pending) != 0 {
@@ -217,9 +217,9 @@ func TestCoreFlagsAreRecordedOncePerRun(t *testing.T) {
 		tasks   [][]*commandpb.Command
 		want    [][]uint32
 	}{
-		{"new run: ids and types checked from the first task, upserts on patch from the first patch",
+		{"new run: ids and types checked and closing commands moved last from the first task, upserts on patch from the first patch",
 			history(started()), [][]*commandpb.Command{{timer}, {timer}, {changeVersion}, {changeVersion}},
-			[][]uint32{{idAndTypeFlag}, nil, {upsertOnPatchFlag}, nil}},
+			[][]uint32{{idAndTypeFlag, moveTerminalFlag}, nil, {upsertOnPatchFlag}, nil}},
 		{"history that has the flags already",
 			history(started(), ev(enumspb.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED), ev(enumspb.EVENT_TYPE_WORKFLOW_TASK_STARTED), completedWith(1, 2, 3)),
 			[][]*commandpb.Command{{changeVersion}}, [][]uint32{nil}},
