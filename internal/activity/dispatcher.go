@@ -359,6 +359,9 @@ func (d *Dispatcher) Drain(ctx context.Context) error {
 		left = append(left, r)
 	}
 	d.mu.Unlock()
+	if len(left) == 0 { // idle as ctx ended: select picked either
+		return nil
+	}
 	for _, r := range left {
 		d.cancel(r, bridgev1.ActivityCancelReason_ACTIVITY_CANCEL_REASON_WORKER_SHUTDOWN, "the sidecar is shutting down and the graceful timeout passed")
 		d.lost(r)

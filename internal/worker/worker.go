@@ -372,7 +372,7 @@ func (w *Worker) Shutdown(ctx context.Context, grace time.Duration) error {
 		err = w.activities.Drain(ctx)
 	}
 	if werr := w.workflows.Wait(ctx); werr != nil {
-		err = errors.Join(err, fmt.Errorf("workflow tasks still running at the graceful timeout: %w", werr))
+		err = errors.Join(err, fmt.Errorf("at the graceful timeout: %w", werr))
 	}
 	w.shutdownWorker()
 	w.workflows.Close()

@@ -84,7 +84,9 @@ type Engine struct {
 	localWaiting map[string]*localWaiter // by local activity task token
 	filled       chan struct{}           // closed and replaced when a run enters the cache
 	stats        CacheStats
-	busy         sync.WaitGroup // tasks in progress
+	busy         sync.WaitGroup // tasks and replays in progress
+	// tasks and replays count what busy waits for, for Wait's error.
+	tasks, replays atomic.Int64
 }
 
 // entry is a run and the app session that holds it.
@@ -172,8 +174,10 @@ func (e *Engine) Cached() int {
 // (and any task the server returns in its place) has been answered.
 func (e *Engine) Deliver(ctx context.Context, t *workflowservice.PollWorkflowTaskQueueResponse, permit *slots.Permit) {
 	e.busy.Add(1)
+	e.tasks.Add(1)
 	go func() {
 		defer e.busy.Done()
+		defer e.tasks.Add(-1)
 		defer e.opts.Slots.Release(permit)
 		// A normal poll claimed app capacity; a sticky one did not (see StickyGate).
 		claimed := !permit.Info.Sticky
@@ -186,7 +190,8 @@ func (e *Engine) Deliver(ctx context.Context, t *workflowservice.PollWorkflowTas
 	}()
 }
 
-// Wait waits until every delivered task has been answered or ctx ends.
+// Wait waits until every delivered task and replay has been answered or
+// ctx ends, and then says how many were left.
 func (e *Engine) Wait(ctx context.Context) error {
 	done := make(chan struct{})
 	go func() { e.busy.Wait(); close(done) }()
@@ -194,8 +199,14 @@ func (e *Engine) Wait(ctx context.Context) error {
 	case <-done:
 		return nil
 	case <-ctx.Done():
-		return ctx.Err()
 	}
+	// Counted, not read off done: a select on two ready channels picks
+	// either, which once reported tasks running when none were.
+	tasks, replays := e.tasks.Load(), e.replays.Load()
+	if tasks == 0 && replays == 0 {
+		return nil
+	}
+	return fmt.Errorf("%d workflow tasks and %d replays still running: %w", tasks, replays, ctx.Err())
 }
 
 var errSessionLost = errors.New("the app session holding the run ended")

@@ -55,7 +55,9 @@ func (e *Engine) Replay(ctx context.Context, workflowID, runID string, events []
 // session ended before the replay did: there is no one to answer.
 func (e *Engine) ReplayHistory(ctx context.Context, ss *bridge.Session, req *bridgev1.ReplayHistory) *bridgev1.ReplayResult {
 	e.busy.Add(1) // a graceful shutdown lets the replay finish
+	e.replays.Add(1)
 	defer e.busy.Done()
+	defer e.replays.Add(-1)
 	res := &bridgev1.ReplayResult{RequestId: req.GetRequestId()}
 	fail := func(err *ReplayError) *bridgev1.ReplayResult {
 		res.Failure = &bridgev1.ReplayFailure{Kind: err.Kind, Message: err.Error(), EventId: err.EventID, Failure: err.Failure}
