@@ -2,6 +2,10 @@ module github.com/temporal-sidecar/sidecar
 
 go 1.26.0
 
+// npm packages (@temporalio/core-bridge ships sdk-core's sources, Go files
+// among them) are not part of this module.
+ignore ./clients/typescript/node_modules
+
 require (
 	github.com/google/uuid v1.6.0
 	github.com/grpc-ecosystem/go-grpc-middleware/v2 v2.3.4
