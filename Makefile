@@ -4,6 +4,7 @@
 #   make test    every test in every language, against a real Temporal dev server
 #   make tools   install every pinned tool (Go tools, Temporal CLI, Python venv, npm packages)
 #   make build   build bin/sidecar
+#   make chaos   the fault suite (see mk/chaos.mk)
 #   make generate / make proto-check   see mk/codegen.mk
 
 SHELL := /bin/bash
@@ -19,6 +20,7 @@ include mk/codegen.mk
 include mk/bench.mk
 include mk/ops.mk
 include mk/upstream.mk
+include mk/chaos.mk
 
 .PHONY: help build temporal-cli test go-test go-vet demo clean
 
@@ -44,7 +46,7 @@ go-vet:
 go-test: bin/temporal
 	$(GO) test -count=1 -p 2 -timeout 15m ./...
 
-test: tools proto-check go-vet go-test codegen-test docs-check
+test: tools proto-check go-vet go-test codegen-test docs-check chaos-short
 
 demo: tools build
 	go run ./examples/demo

@@ -77,6 +77,10 @@ type Options struct {
 	// without a field here, e.g. "--search-attribute", "Color=Keyword".
 	Args []string
 
+	// Port, if set, is the frontend's port, so that a server restarted on
+	// the same database keeps its address; otherwise a free one is picked.
+	Port int
+
 	// Output, if set, receives the server's stdout and stderr as they are
 	// written (os.Stderr is handy when debugging). The tail is always kept
 	// for error messages regardless.
@@ -161,6 +165,9 @@ func start(ctx context.Context, bin string, opts Options) (*Server, error) {
 	ports, err := freePorts(3)
 	if err != nil {
 		return nil, err
+	}
+	if opts.Port != 0 {
+		ports[0] = opts.Port
 	}
 	addr := net.JoinHostPort(host, strconv.Itoa(ports[0]))
 	args := []string{
