@@ -9,6 +9,7 @@ import (
 	bridgev1 "github.com/temporal-sidecar/sidecar/gen/go/sidecar/bridge/v1"
 	"github.com/temporal-sidecar/sidecar/internal/apiconv"
 	commonpb "go.temporal.io/api/common/v1"
+	"google.golang.org/protobuf/types/known/durationpb"
 )
 
 // ActivityTask converts an activity task, remote or local, to core's.
@@ -50,6 +51,17 @@ func start(s *bridgev1.StartActivity) *activitytask.Start {
 	}
 	if we := s.GetWorkflowExecution(); we != nil {
 		out.WorkflowExecution = apiconv.Recode(we, &commonpb.WorkflowExecution{})
+	}
+	if out.IsLocal {
+		// sdk-core always sets both on a local activity, and
+		// @temporalio/worker requires them: no schedule-to-close is zero
+		// (none), no start-to-close is the schedule-to-close.
+		if out.StartToCloseTimeout == nil {
+			out.StartToCloseTimeout = out.ScheduleToCloseTimeout
+		}
+		if out.ScheduleToCloseTimeout == nil {
+			out.ScheduleToCloseTimeout = durationpb.New(0)
+		}
 	}
 	return out
 }

@@ -2,6 +2,7 @@ package coreconv
 
 import (
 	"testing"
+	"time"
 
 	"github.com/temporal-sidecar/sidecar/gen/go/coresdk"
 	"github.com/temporal-sidecar/sidecar/gen/go/coresdk/activityresult"
@@ -14,6 +15,7 @@ import (
 	nexuspb "go.temporal.io/api/nexus/v1"
 	"go.temporal.io/api/workflowservice/v1"
 	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/durationpb"
 )
 
 // fullActivityTask is a local activity start with every field set.
@@ -264,6 +266,35 @@ func TestNexusStartResponsesKeepResultsAndLinks(t *testing.T) {
 				t.Fatal(err)
 			}
 			diff(t, tt.want, got)
+		})
+	}
+}
+
+func TestLocalActivityStartCarriesBothCloseTimeoutsAsSdkCoreDoes(t *testing.T) {
+	minute := durationpb.New(time.Minute)
+	tests := []struct {
+		name                 string
+		startToClose         *durationpb.Duration
+		scheduleToClose      *durationpb.Duration
+		wantStart, wantSched time.Duration
+	}{
+		{"start-to-close only: no schedule-to-close is zero", minute, nil, time.Minute, 0},
+		{"schedule-to-close only: it bounds each attempt too", nil, minute, time.Minute, time.Minute},
+		{"both: kept", durationpb.New(time.Second), minute, time.Second, time.Minute},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := ActivityTask(&bridgev1.ActivityTask{TaskToken: []byte("t"), Variant: &bridgev1.ActivityTask_Start{Start: &bridgev1.StartActivity{
+				IsLocal: true, StartToCloseTimeout: tt.startToClose, ScheduleToCloseTimeout: tt.scheduleToClose}}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			st := got.GetStart()
+			if st.GetStartToCloseTimeout() == nil || st.GetScheduleToCloseTimeout() == nil ||
+				st.GetStartToCloseTimeout().AsDuration() != tt.wantStart || st.GetScheduleToCloseTimeout().AsDuration() != tt.wantSched {
+				t.Errorf("start-to-close %v, schedule-to-close %v; want %v and %v",
+					st.GetStartToCloseTimeout(), st.GetScheduleToCloseTimeout(), tt.wantStart, tt.wantSched)
+			}
 		})
 	}
 }
