@@ -122,8 +122,11 @@ type waiter struct {
 	sent    time.Time
 	// late marks an activation past its deadline: its answer is refused and
 	// its credit carries the run's eviction. evicting marks that eviction,
-	// whose answer only returns the credit.
-	late, evicting bool
+	// whose answer only returns the credit. blamed marks a late activation
+	// counted against its app (see activateBy).
+	late, evicting, blamed bool
+	// gone is closed when a late or evicting waiter leaves the map.
+	gone chan struct{}
 }
 
 // sessionRun names something (a run, a request) of one session.
@@ -582,18 +585,36 @@ func (e *Engine) activateBy(ctx context.Context, ent *entry, act *bridgev1.Workf
 	}
 	ent.held = false
 
-	w := &waiter{session: ss, ch: make(chan *bridgev1.WorkflowActivationCompletion, 1), sent: time.Now()}
+	var expired <-chan time.Time
+	if !deadline.IsZero() {
+		timer := time.NewTimer(time.Until(deadline))
+		defer timer.Stop()
+		expired = timer.C
+	}
+	w := &waiter{session: ss, ch: make(chan *bridgev1.WorkflowActivationCompletion, 1)}
 	key := sessionRun{ss, act.GetRunId()}
-	e.mu.Lock()
-	if old := e.waiting[key]; old != nil && (old.late || old.evicting) {
-		// The app still holds an earlier activation of the run past its
-		// deadline: the run must go to another app.
+	for {
+		e.mu.Lock()
+		old := e.waiting[key]
+		if old == nil || !old.late && !old.evicting {
+			e.waiting[key] = w
+			e.mu.Unlock()
+			break
+		}
+		// The app still holds an earlier activation of the run that ran
+		// out of time, or its eviction: one activation per run at a time.
 		e.mu.Unlock()
+		select {
+		case <-old.gone:
+			continue
+		case <-ss.Done():
+		case <-ctx.Done():
+		case <-expired:
+		}
 		ss.Release(task.Workflow)
 		return nil, errSessionLost
 	}
-	e.waiting[key] = w
-	e.mu.Unlock()
+	w.sent = time.Now()
 	ent.activated = true
 	overdue := false
 	defer func() {
@@ -607,12 +628,6 @@ func (e *Engine) activateBy(ctx context.Context, ent *entry, act *bridgev1.Workf
 		e.mu.Unlock()
 		ss.Release(task.Workflow)
 	}()
-	var expired <-chan time.Time
-	if !deadline.IsZero() {
-		timer := time.NewTimer(time.Until(deadline))
-		defer timer.Stop()
-		expired = timer.C
-	}
 	if err := ss.Send(&bridgev1.ConnectResponse{Message: &bridgev1.ConnectResponse_WorkflowActivation{WorkflowActivation: act}}); err != nil {
 		return nil, errSessionLost
 	}
@@ -632,16 +647,26 @@ func (e *Engine) activateBy(ctx context.Context, ent *entry, act *bridgev1.Workf
 		e.answered(ss, w)
 		return <-w.ch, nil
 	}
-	w.late, overdue = true, true
+	// The app is blamed only if it had a fair share of the time: a task
+	// that waited for the run (held by a hung app) or for capacity may
+	// reach a healthy app with little of its time left.
+	held := time.Since(w.sent)
+	w.late, w.blamed, overdue = true, held >= activationDeadline(ent.run.taskTimeout)/2, true
+	w.gone = make(chan struct{})
 	e.mu.Unlock()
 	// The run leaves the app now: its next task goes to another app, and
 	// this one is told to drop it once it answers (see Complete).
 	ent.overdue = true
 	e.drop(ent)
 	ent.run.stopLocals()
-	err := &DeadlineError{RunID: ent.run.id, App: ss.Identity(), After: time.Since(w.sent), TaskTimeout: ent.run.taskTimeout}
+	err := &DeadlineError{RunID: ent.run.id, App: ss.Identity(), After: held, TaskTimeout: ent.run.taskTimeout}
+	if !w.blamed {
+		e.log.Info("workflow task out of time before its app could answer; retrying it", "run_id", ent.run.id,
+			"session", ss.ID(), "app", ss.Identity(), "held", held.Round(time.Millisecond), "workflow_task_timeout", ent.run.taskTimeout)
+		return nil, err
+	}
 	e.log.Warn("app missed an activation deadline; moving the run to another app", "run_id", ent.run.id,
-		"session", ss.ID(), "app", ss.Identity(), "waited", err.After.Round(time.Millisecond), "workflow_task_timeout", ent.run.taskTimeout)
+		"session", ss.ID(), "app", ss.Identity(), "held", held.Round(time.Millisecond), "workflow_task_timeout", ent.run.taskTimeout)
 	e.opts.Bridge.MissedDeadline(ss, "activation of run "+ent.run.id)
 	return nil, err
 }
@@ -662,8 +687,8 @@ type DeadlineError struct {
 }
 
 func (e *DeadlineError) Error() string {
-	return fmt.Sprintf("app %s did not answer the activation of run %s within %s (80%% of the workflow task timeout %s); the run moves to another app",
-		e.App, e.RunID, e.After.Round(time.Millisecond), e.TaskTimeout)
+	return fmt.Sprintf("app %s did not answer the activation of run %s within its deadline, 80%% of the workflow task timeout %s after the task arrived (it held it %s); the run moves to another app",
+		e.App, e.RunID, e.TaskTimeout, e.After.Round(time.Millisecond))
 }
 
 func (e *Engine) releaseHeld(ent *entry) {
@@ -679,12 +704,13 @@ func (e *Engine) Complete(ss *bridge.Session, c *bridgev1.WorkflowActivationComp
 	e.mu.Lock()
 	w := e.waiting[key]
 	delete(e.waiting, key)
-	var evict *waiter
 	if w != nil && w.late {
 		// Its credit carries the run's eviction, the app's next activation
 		// of the run, sent now that it answered the last one.
-		evict = &waiter{session: ss, evicting: true, sent: time.Now()}
-		e.waiting[key] = evict
+		e.waiting[key] = &waiter{session: ss, evicting: true, sent: time.Now(), gone: make(chan struct{})}
+	}
+	if w != nil && w.gone != nil {
+		close(w.gone)
 	}
 	e.mu.Unlock()
 	switch {
@@ -696,7 +722,9 @@ func (e *Engine) Complete(ss *bridge.Session, c *bridgev1.WorkflowActivationComp
 			"the activation of run %q was answered %s after it was sent, past its deadline (80%% of the workflow task timeout): the task was failed and the run moved to another app; drop the run (its eviction follows)",
 			c.GetRunId(), time.Since(w.sent).Round(time.Millisecond))
 		_ = ss.Send(refused)
-		ss.AnsweredLate()
+		if w.blamed {
+			ss.AnsweredLate()
+		}
 		_ = ss.Send(&bridgev1.ConnectResponse{Message: &bridgev1.ConnectResponse_WorkflowActivation{WorkflowActivation: evictionOf(c.GetRunId(),
 			bridgev1.EvictionReason_EVICTION_REASON_FATAL, "the activation before this one was answered past its deadline; the run moved to another app")}})
 	case w.evicting:
@@ -726,6 +754,7 @@ func (e *Engine) SessionClosed(ss *bridge.Session) {
 	for key, w := range e.waiting {
 		if key.ss == ss && (w.late || w.evicting) {
 			delete(e.waiting, key)
+			close(w.gone)
 		}
 	}
 }
