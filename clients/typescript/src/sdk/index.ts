@@ -12,9 +12,11 @@
 
 import { AsyncLocalStorage } from "node:async_hooks";
 
-import { type NativeConnection, Runtime, Worker, type WorkerOptions } from "@temporalio/worker";
+import { type Logger, type NativeConnection, Runtime, Worker, type WorkerOptions } from "@temporalio/worker";
 import { NativeWorker, type NativeReplayHandle, type NativeWorkerLike } from "@temporalio/worker/lib/worker";
-import type { CompiledWorkerOptionsWithBuildId } from "@temporalio/worker/lib/worker-options";
+import type { CompiledWorkerOptions, CompiledWorkerOptionsWithBuildId } from "@temporalio/worker/lib/worker-options";
+import type { WorkflowCreator } from "@temporalio/worker/lib/workflow/interface";
+import type { WorkflowBundleWithSourceMapAndFilename } from "@temporalio/worker/lib/workflow/workflow-worker-thread/input";
 import { InternalNativeConnection } from "@temporalio/worker/lib/connection";
 
 import { SidecarCoreWorker } from "./core-worker.js";
@@ -65,6 +67,8 @@ interface Pending {
   sidecar: SidecarOptions;
   raw: WorkerOptions;
   sdkVersion: string;
+  /** The workflow threads Worker.create started, stopped here if the sidecar refuses. */
+  workflowCreator?: WorkflowCreator;
 }
 
 // Worker.create calls the native worker's constructor with compiled options only; the
@@ -140,9 +144,41 @@ export class SidecarWorker extends Worker {
         );
       }
       workerOptions.connection = await InternalNativeConnection.connect({ address });
+      try {
+        return await this.createOnSidecar(workerOptions, sidecar, address, sdkVersion);
+      } catch (err) {
+        // Worker.create closes only a connection it made itself.
+        await workerOptions.connection.close();
+        throw err;
+      }
     }
-    return (await pending.run({ sidecar: { ...sidecar, address }, raw: workerOptions, sdkVersion }, () =>
-      super.create(workerOptions),
-    )) as SidecarWorker;
+    return await this.createOnSidecar(workerOptions, sidecar, address, sdkVersion);
+  }
+
+  private static async createOnSidecar(
+    workerOptions: WorkerOptions,
+    sidecar: SidecarOptions,
+    address: string,
+    sdkVersion: string,
+  ): Promise<SidecarWorker> {
+    const store: Pending = { sidecar: { ...sidecar, address }, raw: workerOptions, sdkVersion };
+    try {
+      return (await pending.run(store, () => super.create(workerOptions))) as SidecarWorker;
+    } catch (err) {
+      // Worker.create leaves its workflow threads running when the native worker fails.
+      await store.workflowCreator?.destroy();
+      throw err;
+    }
+  }
+
+  protected static override async createWorkflowCreator(
+    workflowBundle: WorkflowBundleWithSourceMapAndFilename,
+    compiledOptions: CompiledWorkerOptions,
+    logger: Logger,
+  ): Promise<WorkflowCreator> {
+    const creator = await super.createWorkflowCreator(workflowBundle, compiledOptions, logger);
+    const store = pending.getStore();
+    if (store !== undefined) store.workflowCreator = creator;
+    return creator;
   }
 }

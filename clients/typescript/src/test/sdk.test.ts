@@ -8,7 +8,7 @@ import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "no
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
 
-import { Client, Connection, WorkflowFailedError } from "@temporalio/client";
+import { Client, Connection, WorkflowFailedError, WorkflowUpdateFailedError } from "@temporalio/client";
 import { ApplicationFailure } from "@temporalio/common";
 import { DeterminismViolationError } from "@temporalio/workflow";
 import { coresdk } from "@temporalio/proto";
@@ -140,7 +140,10 @@ describe("through the sidecar", () => {
       assert.equal(await handle.executeUpdate("setPrefix", { args: [">"] }), "");
       assert.deepEqual(await handle.query("items"), [">a", ">b"]);
       // The validator rejects; the workflow goes on.
-      await assert.rejects(handle.executeUpdate("setPrefix", { args: [""] }), /the prefix must not be empty/);
+      await assert.rejects(
+        handle.executeUpdate("setPrefix", { args: [""] }),
+        (err: Error) => err instanceof WorkflowUpdateFailedError && /the prefix must not be empty/.test(String(err.cause)),
+      );
       await handle.signal("add", "c");
       await handle.signal("done");
       assert.deepEqual(await handle.result(), [">a", ">b", ">c"]);
