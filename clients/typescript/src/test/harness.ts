@@ -80,6 +80,13 @@ class Proc {
     }
   }
 
+  /** SIGKILL: a crash. */
+  async kill(): Promise<void> {
+    if (!this.running || this.child.pid === undefined) return;
+    process.kill(-this.child.pid, "SIGKILL");
+    await this.exited;
+  }
+
   /** SIGTERM (graceful), then SIGKILL after timeoutMs; resolves with the exit code. */
   async stop(timeoutMs = 15_000): Promise<number | null> {
     if (!this.running || this.child.pid === undefined) return this.exitCode;

@@ -207,6 +207,30 @@ describe("through the sidecar", () => {
         );
   });
 
+  test("a run survives the sidecar crashing and coming back: the adapter registers again", async () => {
+    const { address, proc } = await env.startSidecar();
+    const port = Number(new URL(`http://${address}`).port);
+    const direct = new Client({ connection: await Connection.connect({ address: env.devServer }), namespace: NAMESPACE });
+    try {
+      await withWorker(
+        async (taskQueue) => {
+          const handle = await direct.workflow.start("collector", { taskQueue, workflowId: randomUUID() });
+          await handle.signal("add", "before");
+          assert.deepEqual(await handle.query("items"), ["before"]);
+          await proc.kill();
+          // The run the SDK held is evicted locally; the new sidecar replays it from history.
+          await env.startSidecar({ port });
+          await handle.signal("add", "after");
+          await handle.signal("done");
+          assert.deepEqual(await handle.result(), ["before", "after"]);
+        },
+        { sidecar: { address, workflowTypes } },
+      );
+    } finally {
+      await direct.connection.close();
+    }
+  });
+
   test("the sidecar's refusal fails SidecarWorker.create with its reason", async () => {
     await assert.rejects(
       SidecarWorker.create({
