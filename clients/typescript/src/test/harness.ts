@@ -217,9 +217,13 @@ export class Env {
     return { address, proc };
   }
 
-  /** Starts a node program (an example app) with its output in the test directory. */
-  startNode(script: string, env: NodeJS.ProcessEnv, name: string): Proc {
-    const proc = start(process.execPath, [script], path.join(this.dir, `${name}.log`), { ...process.env, ...env });
+  /**
+   * Starts an example app (node by default; `runner` is another interpreter and its
+   * arguments before the script) with its output in the test directory.
+   */
+  startApp(script: string, env: NodeJS.ProcessEnv, name: string, runner: string[] = [process.execPath], args: string[] = []): Proc {
+    const [cmd, ...pre] = runner as [string, ...string[]];
+    const proc = start(cmd, [...pre, script, ...args], path.join(this.dir, `${name}.log`), { ...process.env, ...env });
     this.procs.push(proc);
     return proc;
   }

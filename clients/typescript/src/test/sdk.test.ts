@@ -4,7 +4,7 @@
 
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
-import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
 
@@ -30,7 +30,7 @@ import {
 } from "../sdk/index.js";
 import { runIdOf, taskTokenOf, undelimit } from "../sdk/wire.js";
 import * as activities from "./fixtures/activities.js";
-import { Env, NAMESPACE, portIsFree, waitUntil } from "./harness.js";
+import { Env, NAMESPACE, REPO_ROOT, portIsFree, waitUntil } from "./harness.js";
 
 // The SDK's logs at WARN and above, so that a failure shows what the worker saw.
 Runtime.install({ logger: new DefaultLogger("WARN") });
@@ -72,7 +72,7 @@ describe("version and options", () => {
 
   test("workflow types are read from the workflows module", () => {
     assert.deepEqual(discoverWorkflows(FIXTURE_WORKFLOWS), {
-      names: ["cancellable", "child", "collector", "failing", "greeter", "localShouter", "parent"],
+      names: ["cancellable", "child", "collector", "failing", "greeter", "localShouter", "parent", "tsGreeter"],
       dynamic: false,
     });
     assert.equal(discoverWorkflows("/nonexistent/workflows.js"), undefined);
@@ -243,6 +243,46 @@ describe("through the sidecar", () => {
     );
   });
 
+  test("polyglot: a Python workflow calls a TypeScript activity and a TypeScript workflow a Python one, on one queue", async () => {
+    const python = path.join(REPO_ROOT, ".venv", "bin", "python");
+    assert.ok(existsSync(python), `no ${python}: run \`make venv\` (temporalio and temporal_sidecar for the Python app)`);
+    const taskQueue = `polyglot-${randomUUID()}`;
+    const app = env.startApp(
+      path.join(REPO_ROOT, "examples", "polyglot", "python_app.py"),
+      { TEMPORAL_SIDECAR_ADDRESS: bridge },
+      "polyglot-python",
+      [python, "-m", "temporal_sidecar.sdk", "run"],
+      [taskQueue],
+    );
+    try {
+      await waitUntil(
+        () => {
+          if (!app.running) throw new Error(`the Python app exited with ${app.exitCode}:\n${env.tail(app.log)}`);
+          return app.logSays("on sidecar");
+        },
+        60_000,
+        () => `the Python app did not register within 60s:\n${env.tail(app.log)}`,
+      );
+      const worker = await SidecarWorker.create({
+        workflowBundle: bundle,
+        activities: { ts_greet: activities.ts_greet },
+        taskQueue,
+        namespace: NAMESPACE,
+        sidecar: { address: bridge, workflowTypes },
+      });
+      await worker.runUntil(async () => {
+        const [fromPython, fromTs] = await Promise.all([
+          client.workflow.execute("PyGreeter", { taskQueue, workflowId: randomUUID(), args: ["Ada"] }),
+          client.workflow.execute("tsGreeter", { taskQueue, workflowId: randomUUID(), args: ["Grace"] }),
+        ]);
+        assert.equal(fromPython, "Hello, Ada, from TypeScript! (via a Python workflow)");
+        assert.equal(fromTs, "GRACE (from Python) (via a TypeScript workflow)");
+      });
+    } finally {
+      await app.stop();
+    }
+  });
+
   test("the hello sample, unchanged but for the worker line", async () => {
     // The sample dials localhost:7233, where the sidecar sits in the app's pod. If that
     // port is taken here, run a copy that names another port instead.
@@ -261,7 +301,7 @@ describe("through the sidecar", () => {
       writeFileSync(path.join(dir, "worker.js"), src.replace("'localhost:7233'", `'localhost:${port}'`));
     }
     const sidecar = await env.startSidecar({ port });
-    const worker = env.startNode(path.join(dir, "worker.js"), {}, "hello-worker");
+    const worker = env.startApp(path.join(dir, "worker.js"), {}, "hello-worker");
     try {
       const result = await client.workflow.execute("example", {
         taskQueue: "hello-world",
