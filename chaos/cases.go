@@ -205,7 +205,7 @@ func (r *rig) runCase(ctx context.Context, c spec) (res result) {
 	if c.id == "soak" {
 		return r.soak(c, res)
 	}
-	if res.err = r.startWorkflows(r.queue, c.workflows, c.steps, c.stepMS); res.err != nil {
+	if res.err = r.startWorkflows(r.queue, 0, c.workflows, c.steps, c.stepMS); res.err != nil {
 		return res
 	}
 	res.notes, res.err = c.fault(r)
@@ -229,27 +229,19 @@ func (r *rig) soak(c spec, res result) result {
 	rss0, gor0 := r.rss(), r.metric("go_goroutines")
 	s := r.sample()
 	var gorPeak float64
-	n := 0
 	for time.Now().Before(end) {
-		if res.err = r.startWorkflows(fmt.Sprintf("%s-%d", r.queue, n), batch, c.steps, c.stepMS); res.err != nil {
+		if res.err = r.startWorkflows(r.queue, res.workflows, batch, c.steps, c.stepMS); res.err != nil {
 			return res
 		}
-		n++
+		res.workflows += batch
 		gorPeak = max(gorPeak, r.metric("go_goroutines"))
 		time.Sleep(2 * time.Second) // the soak's load rhythm
 	}
-	for i := range n {
-		cnt, err := r.check(fmt.Sprintf("%s-%d", r.queue, i), batch, 2*time.Minute)
-		if err != nil && res.err == nil {
-			res.err = err
-		}
-		res.workflows += batch
-		res.completed += cnt.Completed
-		res.lost += cnt.Lost
-		res.stuck += cnt.Stuck
-		res.lostIDs = append(res.lostIDs, cnt.LostIDs...)
-		res.stuckIDs = append(res.stuckIDs, cnt.StuckIDs...)
+	cnt, err := r.check(r.queue, res.workflows, 3*time.Minute)
+	if err != nil && res.err == nil {
+		res.err = err
 	}
+	res.completed, res.lost, res.stuck, res.lostIDs, res.stuckIDs = cnt.Completed, cnt.Lost, cnt.Stuck, cnt.LostIDs, cnt.StuckIDs
 	peak := s.end()
 	res.notes = fmt.Sprintf("RSS %d MiB at start, %d MiB peak, %d MiB at end; goroutines %.0f at start, %.0f peak, %.0f at end",
 		rss0>>20, peak>>20, r.rss()>>20, gor0, gorPeak, r.metric("go_goroutines"))

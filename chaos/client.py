@@ -2,7 +2,7 @@
 server): starts a batch of Chaos workflows, or waits for a batch and counts
 how it ended. It prints one JSON line.
 
-    client.py start --address A --task-queue Q --prefix P --count N --steps S --step-ms MS
+    client.py start --address A --task-queue Q --prefix P --count N [--first I] --steps S --step-ms MS
     client.py check --address A --prefix P --count N --timeout SECONDS
 """
 
@@ -23,7 +23,9 @@ from temporalio.service import RPCError
 async def start(c: Client, a: argparse.Namespace) -> dict:
     async def one(i: int) -> None:
         try:
-            await c.start_workflow("Chaos", args=[a.steps, a.step_ms], id=f"{a.prefix}-{i}", task_queue=a.task_queue)
+            await c.start_workflow(
+                "Chaos", args=[a.steps, a.step_ms], id=f"{a.prefix}-{a.first + i}", task_queue=a.task_queue
+            )
         except WorkflowAlreadyStartedError:
             pass  # a retried start: the first got this far
 
@@ -71,6 +73,7 @@ async def main() -> None:
     ap.add_argument("--task-queue", default="")
     ap.add_argument("--prefix", required=True)
     ap.add_argument("--count", type=int, required=True)
+    ap.add_argument("--first", type=int, default=0, help="start: the index of the first workflow id")
     ap.add_argument("--steps", type=int, default=4)
     ap.add_argument("--step-ms", type=int, default=200)
     ap.add_argument("--timeout", type=float, default=120)

@@ -272,10 +272,11 @@ func (r *rig) client(v any, args ...string) error {
 	return decode(lines[len(lines)-1], v)
 }
 
-func (r *rig) startWorkflows(prefix string, count, steps, stepMS int) error {
+// startWorkflows starts workflows prefix-first ... prefix-(first+count-1).
+func (r *rig) startWorkflows(prefix string, first, count, steps, stepMS int) error {
 	var started struct{ Started int }
 	return r.client(&started, "start", "--address", r.address(), "--task-queue", r.queue, "--prefix", prefix,
-		"--count", strconv.Itoa(count), "--steps", strconv.Itoa(steps), "--step-ms", strconv.Itoa(stepMS))
+		"--first", strconv.Itoa(first), "--count", strconv.Itoa(count), "--steps", strconv.Itoa(steps), "--step-ms", strconv.Itoa(stepMS))
 }
 
 func (r *rig) check(prefix string, count int, timeout time.Duration) (counts, error) {
