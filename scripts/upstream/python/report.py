@@ -187,7 +187,8 @@ def render(work: Path, repo: Path) -> str:
         "`clients/python` installed editable with `--no-deps`), starts `bin/temporal server start-dev`\n"
         "on free loopback ports with the dynamic config of UPSTREAM.md, waits for `GetSystemInfo`,\n"
         "starts `bin/sidecar --workflow-service-proxy --bridge-listen 127.0.0.1:PORT\n"
-        "--task-queue-idle-timeout 5s --max-task-queues 100000`, waits for `/healthz` and for\n"
+        "--max-task-queues 100000 --task-queue-idle-timeout 0s --task-handback-grace 0s` (those two\n"
+        "from `$UPSTREAM_SIDECAR_FLAGS` when set), waits for `/healthz` and for\n"
         "`GetSystemInfo` through the proxy, and runs pytest with `--workflow-environment=<proxy>`\n"
         "`--timeout 120 --reruns 3 --only-rerun \"RuntimeError: Failed validating workflow\"` and the\n"
         "pytest plugin `scripts/upstream/python/sidecar_workers.py`, which adds the adapter's\n"
@@ -207,8 +208,10 @@ def render(work: Path, repo: Path) -> str:
         wn = sum(c.workers_native for c in s.cases)
         dur = s.meta.get("duration_s")
         dur_txt = f"{dur // 60}m{dur % 60:02d}s" if isinstance(dur, int) else "?"
+        flags = " ".join(s.meta.get("sidecar_flags") or [])
+        what = MODE_TEXT[s.mode] + (f" (`{flags}`)" if flags else "")
         out.append(
-            f"| {s.mode} | {MODE_TEXT[s.mode]} | `{_md(sel)}` | {s.passed} | {s.failed} | {s.skipped} | "
+            f"| {s.mode} | {what} | `{_md(sel)}` | {s.passed} | {s.failed} | {s.skipped} | "
             f"{ws} / {wn} | {dur_txt} | {s.meta.get('date', '?')}, sidecar {s.meta.get('sidecar_commit', '?')} |"
         )
     first = sums[0].meta

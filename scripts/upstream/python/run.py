@@ -23,6 +23,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -197,6 +198,13 @@ def main() -> int:
     for f in (junit, meta_file):
         f.unlink(missing_ok=True)
 
+    # temporalio's tests make a Worker on a fresh queue per test (some reuse
+    # one, e.g. "tq"): serve them all, and stop polling a queue as soon as its
+    # last worker left, as temporalio's own worker does at shutdown. (With a
+    # longer idle timeout the sidecar keeps polling a queue no app serves, and
+    # takes the next test's first workflow task before that test's worker
+    # registers: see docs/upstream-python.md.)
+    queue_flags = os.environ.get("UPSTREAM_SIDECAR_FLAGS", "--task-queue-idle-timeout 0s --task-handback-grace 0s").split()
     procs: list[Proc] = []
     started = time.monotonic()
     rc = None
@@ -223,9 +231,8 @@ def main() -> int:
                 str(args.sidecar), "--config-file=", "--address", server_addr, "--namespace", "default",
                 "--bridge-listen", bridge, "--workflow-service-proxy",
                 "--http-listen", f"127.0.0.1:{sc_http_port}",
-                # temporalio's tests make a Worker on a fresh queue per test:
-                # serve them all, and stop a queue's pollers soon after its worker.
-                "--task-queue-idle-timeout", "5s", "--max-task-queues", "100000",
+                "--max-task-queues", "100000",
+                *queue_flags,
             ]  # fmt: skip
             sidecar = Proc("sidecar", argv, work / f"sidecar-{args.mode}.log")
             procs.append(sidecar)
@@ -241,18 +248,27 @@ def main() -> int:
             f"--workflow-environment={env_addr}", "--timeout", args.timeout,
             f"--junit-xml={junit}", "-o", "junit_logging=no",
             "--reruns", "3", "--only-rerun", "RuntimeError: Failed validating workflow",
-            "-rfE", *select,
+            "-rfE", "--tb=native", *select,
         ]  # fmt: skip
         log(f"running in {sdk}: {' '.join(cmd)}")
         pytest_log = work / f"pytest-{args.mode}.log"
         with open(pytest_log, "wb") as out:
             p = subprocess.Popen(cmd, cwd=sdk, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-            assert p.stdout is not None
-            for line in p.stdout:
-                out.write(line)
-                sys.stdout.buffer.write(line)
-                sys.stdout.flush()
+
+            def tee() -> None:
+                assert p.stdout is not None
+                for line in p.stdout:
+                    out.write(line)
+                    out.flush()
+                    sys.stdout.buffer.write(line)
+                    sys.stdout.flush()
+
+            # A process the tests forked may outlive pytest holding its
+            # stdout: wait for pytest, not for the end of its output.
+            reader = threading.Thread(target=tee, daemon=True)
+            reader.start()
             rc = p.wait()
+            reader.join(10)
         log(f"pytest exited with {rc} (read the XML, not the exit code: the interpreter may abort at exit)")
         for proc in procs:
             proc.check_alive()
@@ -269,6 +285,7 @@ def main() -> int:
             "python": sys.version.split()[0],
             "pytest_rc": rc,
             "sidecar_commit": report.git_describe(REPO),
+            "sidecar_flags": queue_flags if args.mode != "native" else [],
         }
         meta_file.write_text(json.dumps(meta, indent=2) + "\n")
     if not junit.exists():

@@ -21,12 +21,18 @@ from __future__ import annotations
 
 import functools
 import os
+import threading
 from typing import Any
 
-import pytest
-import temporalio.worker
-
 _mode = os.environ.get("UPSTREAM_WORKERS", "sidecar")
+if _mode == "sidecar":
+    # First, as an app adding the plugin would: the adapter sets gRPC's
+    # process-wide options (GRPC_ENABLE_FORK_SUPPORT) before grpc is imported.
+    import temporal_sidecar.sdk  # noqa: F401
+
+import pytest  # noqa: E402
+import temporalio.worker  # noqa: E402
+
 _counts = {"sidecar": 0, "native": 0}
 _plugin: Any = None
 
@@ -70,9 +76,29 @@ def _install() -> None:
     Worker.__init__ = __init__  # type: ignore[method-assign]
 
 
+def _bound_selector_waits() -> None:
+    """Python runs a signal's handler only in the main thread, when that
+    thread next runs bytecode. A signal that another thread receives (the
+    Rust runtime's, gRPC's) leaves an asyncio loop idle in epoll with no
+    timer never noticing it: pytest-timeout's SIGALRM and ^C then do nothing
+    and one hung test stops the run. Bounding each epoll wait to a second lets
+    the handler run; asyncio just goes round its loop once more."""
+    import selectors
+
+    original = selectors.EpollSelector.select
+
+    def select(self: selectors.EpollSelector, timeout: float | None = None) -> Any:
+        if timeout is None or timeout < 0 or timeout > 1.0:
+            timeout = 1.0
+        return original(self, timeout)
+
+    selectors.EpollSelector.select = select  # type: ignore[method-assign]
+
+
 def pytest_configure(config: pytest.Config) -> None:
     if _mode not in ("sidecar", "native"):
         raise pytest.UsageError(f"UPSTREAM_WORKERS must be sidecar or native, not {_mode!r}")
+    _bound_selector_waits()
     _install()
 
 
@@ -86,9 +112,40 @@ def pytest_report_header(config: pytest.Config) -> str:
 _start_key = pytest.StashKey[dict[str, int]]()
 
 
+_watchdog_key = pytest.StashKey[threading.Timer]()
+# A test whose forked child hangs (e.g. a Worker used across a fork) blocks
+# its parent in a pipe read where pytest-timeout does not reach it: past this
+# deadline the children the test forked are killed, so the test fails and the
+# run goes on.
+_WATCHDOG_S = float(os.environ.get("UPSTREAM_CHILD_DEADLINE", "150"))
+
+
+def _kill_new_children(before: set[int], name: str) -> None:
+    import psutil
+
+    for child in psutil.Process().children(recursive=True):
+        if child.pid not in before:
+            print(f"\nsidecar_workers: {name} still running after {_WATCHDOG_S:.0f}s: killing its child {child.pid}", flush=True)
+            child.kill()
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtest_setup(item: pytest.Item) -> None:
+    import psutil
+
     item.stash[_start_key] = dict(_counts)
+    before = {c.pid for c in psutil.Process().children(recursive=True)}
+    timer = threading.Timer(_WATCHDOG_S, _kill_new_children, (before, item.nodeid))
+    timer.daemon = True
+    timer.start()
+    item.stash[_watchdog_key] = timer
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_runtest_teardown(item: pytest.Item) -> None:
+    timer = item.stash.get(_watchdog_key, None)
+    if timer is not None:
+        timer.cancel()
 
 
 @pytest.hookimpl(wrapper=True)
