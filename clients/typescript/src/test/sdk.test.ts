@@ -310,7 +310,9 @@ describe("through the sidecar", () => {
       });
       assert.equal(result, "Hello, Temporal!");
       assert.ok(worker.logSays("@temporalio/worker 1.24.0"), env.tail(worker.log));
+      // The workflow type was read from workflowsPath: no dynamic workflow on the queue.
       assert.ok(worker.logSays("task queue hello-world"), env.tail(worker.log));
+      assert.ok(worker.logSays("1 workflow types, 1 activity types"), env.tail(worker.log));
       // SIGTERM: the SDK shuts the Worker down (drain through the sidecar) and the sample exits 0.
       assert.equal(await worker.stop(), 0, env.tail(worker.log));
     } finally {
