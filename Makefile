@@ -1,6 +1,6 @@
 # The Temporal worker sidecar. Run make from the repository root.
 #
-#   make demo    dev server + sidecar + example app running a real workflow
+#   make demo    dev server + sidecar + example apps (Python, temporalio, and a Python + TypeScript polyglot pod)
 #   make test    every test in every language, against a real Temporal dev server
 #   make tools   install every pinned tool (Go tools, Temporal CLI, Python venv, npm packages)
 #   make build   build bin/sidecar
@@ -22,7 +22,7 @@ include mk/ops.mk
 include mk/upstream.mk
 include mk/chaos.mk
 
-.PHONY: help build temporal-cli test go-test go-vet demo clean
+.PHONY: help build temporal-cli test go-test go-vet demo ts-build clean
 
 help:
 	@sed -n 's/^#   //p' Makefile
@@ -48,8 +48,13 @@ go-test: bin/temporal
 
 test: tools proto-check go-vet go-test codegen-test docs-check chaos-short
 
-demo: tools build
+# The demo's TypeScript app (the polyglot pod) runs from clients/typescript/dist.
+demo: tools build ts-build
 	go run ./examples/demo
+
+# tsc -> clients/typescript/dist (the adapter, its examples and the bench worker).
+ts-build: ts-deps
+	cd $(TS_CLIENT_DIR) && $(NPM) run build
 
 clean:
 	rm -rf bin

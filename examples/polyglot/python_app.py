@@ -7,9 +7,12 @@ task queue of one sidecar, which routes each task by its type.
         python -m temporal_sidecar.sdk run examples/polyglot/python_app.py TASK_QUEUE
 
 Nothing here knows about the sidecar or TypeScript beyond the activity's name.
+Its TypeScript partner is clients/typescript/src/examples/polyglot; ``make demo``
+runs the two.
 """
 
 import asyncio
+import signal
 import sys
 from datetime import timedelta
 
@@ -37,7 +40,12 @@ class PyGreeter:
 async def main(task_queue: str) -> None:
     client = await Client.connect("localhost:7233")
     worker = Worker(client, task_queue=task_queue, workflows=[PyGreeter], activities=[py_shout])
-    await worker.run()
+    # Runs until SIGTERM or SIGINT, then shuts the worker down (draining) and exits 0.
+    stop = asyncio.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        asyncio.get_running_loop().add_signal_handler(sig, stop.set)
+    async with worker:
+        await stop.wait()
 
 
 if __name__ == "__main__":
