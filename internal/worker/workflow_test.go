@@ -47,6 +47,15 @@ type scriptedApp struct {
 	errors    chan *bridgev1.CompletionError
 	gate      chan struct{} // "Gate" activities complete once it is closed
 	results   chan *bridgev1.ReplayResult
+	// behavior is the versioning behavior every completion declares; under mu.
+	behavior bridgev1.VersioningBehavior
+}
+
+// declare makes every later completion declare versioning behavior b.
+func (s *scriptedApp) declare(b bridgev1.VersioningBehavior) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.behavior = b
 }
 
 // workflowApp connects an app serving the given scripted workflow types, and
@@ -163,8 +172,11 @@ func (s *scriptedApp) serve(scripts map[string]script) {
 		default:
 			cmds = scripts[typ](st, act)
 		}
+		vb := s.behavior
 		s.mu.Unlock()
-		_ = s.CompleteActivation(act.GetRunId(), cmds...)
+		_ = s.Send(&bridgev1.ConnectRequest{Message: &bridgev1.ConnectRequest_WorkflowCompletion{WorkflowCompletion: &bridgev1.WorkflowActivationCompletion{
+			RunId: act.GetRunId(), Status: &bridgev1.WorkflowActivationCompletion_Successful{Successful: &bridgev1.WorkflowActivationSuccess{
+				Commands: cmds, VersioningBehavior: vb}}}}})
 		s.completed <- act
 	}
 }

@@ -37,6 +37,9 @@ type batch struct {
 	answers   []*bridgev1.QueryResult           // answers to queries
 	messages  []*protocolpb.Message             // protocol messages (update responses)
 	langFlags []uint32                          // the app's internal flags its activations used
+	// behavior is the run's versioning behavior as the task's completions
+	// declared it (the SDK's per-type setting); unspecified when none did.
+	behavior bridgev1.VersioningBehavior
 }
 
 // take validates the commands of a successful activation and adds them to b.

@@ -529,6 +529,9 @@ func (e *Engine) activationsInto(ctx context.Context, ent *entry, act *bridgev1.
 				return err
 			}
 			b.langFlags = append(b.langFlags, s.Successful.GetUsedInternalFlags()...)
+			if vb := s.Successful.GetVersioningBehavior(); vb != bridgev1.VersioningBehavior_VERSIONING_BEHAVIOR_UNSPECIFIED {
+				b.behavior = vb
+			}
 		default:
 			return malformed(enumspb.WORKFLOW_TASK_FAILED_CAUSE_WORKFLOW_WORKER_UNHANDLED_FAILURE,
 				"workflow_completion for run %s has no status: set successful or failed", ent.run.id)

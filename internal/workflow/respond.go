@@ -39,7 +39,7 @@ func (e *Engine) respond(ctx context.Context, ent *entry, t *workflowservice.Pol
 		WorkerInstanceKey:          e.opts.InstanceKey,
 		DeploymentOptions:          e.opts.Deployment,
 		WorkerVersionStamp:         e.versionStamp(),
-		VersioningBehavior:         e.versioningBehavior(ent.session, t.GetWorkflowType().GetName()),
+		VersioningBehavior:         e.versioningBehavior(ent.session, t.GetWorkflowType().GetName(), b.behavior),
 	}
 	core, lang := ent.run.newCoreFlags(b.out), ent.run.newLangFlags(b.langFlags)
 	if len(core)+len(lang) > 0 {
@@ -301,14 +301,19 @@ func (e *Engine) runEager(ctx context.Context, tasks []*workflowservice.PollActi
 }
 
 // versioningBehavior is what a versioned worker reports for a run of type
-// typ: the behavior its app registered for the type, else the sidecar's
-// default. An unversioned worker reports none: UNSPECIFIED tells the
-// server that versioning is off.
-func (e *Engine) versioningBehavior(ss *bridge.Session, typ string) enumspb.VersioningBehavior {
+// typ: the behavior the task's completions declared (as Temporal's SDKs
+// declare it with each completion, from the workflow's definition), else
+// the one its app registered for the type, else the sidecar's default. An
+// unversioned worker reports none: UNSPECIFIED tells the server that
+// versioning is off.
+func (e *Engine) versioningBehavior(ss *bridge.Session, typ string, declared bridgev1.VersioningBehavior) enumspb.VersioningBehavior {
 	if e.opts.Deployment.GetWorkerVersioningMode() != enumspb.WORKER_VERSIONING_MODE_VERSIONED {
 		return enumspb.VERSIONING_BEHAVIOR_UNSPECIFIED
 	}
 	// The protocol's values match Temporal's.
+	if declared != bridgev1.VersioningBehavior_VERSIONING_BEHAVIOR_UNSPECIFIED {
+		return enumspb.VersioningBehavior(declared)
+	}
 	if b := enumspb.VersioningBehavior(ss.VersioningBehavior(typ)); b != enumspb.VERSIONING_BEHAVIOR_UNSPECIFIED {
 		return b
 	}
