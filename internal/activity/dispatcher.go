@@ -236,6 +236,13 @@ func (d *Dispatcher) respond(r *run, res *bridgev1.ActivityExecutionResult) erro
 		r.mu.Lock()
 		asked := r.cancelled
 		r.mu.Unlock()
+		if !asked && r.session.Draining() {
+			// An app shutting down cancels what its graceful timeout did not
+			// let finish, as sdk-core does; like sdk-core, report a retryable
+			// failure so the next attempt starts at once rather than after
+			// the attempt times out.
+			return d.respondFailedCtx(ctx, r.token, workerShutdownFailure, details)
+		}
 		if !asked {
 			// Temporal only records a cancellation it asked for; anything
 			// else is the activity failing. The app's cancellation is not
@@ -265,6 +272,14 @@ func (d *Dispatcher) respond(r *run, res *bridgev1.ActivityExecutionResult) erro
 		return nil // the app completes it later by task token; the slot is free now
 	}
 	return nil
+}
+
+// workerShutdownFailure fails an attempt its app gave up on while shutting
+// down, in sdk-core's words, so that SDKs and users see what they see natively.
+var workerShutdownFailure = &failurepb.Failure{
+	Message: "Worker is shutting down and this activity did not complete in time",
+	FailureInfo: &failurepb.Failure_ApplicationFailureInfo{ApplicationFailureInfo: &failurepb.ApplicationFailureInfo{
+		Type: "WorkerShutdown"}},
 }
 
 func (d *Dispatcher) respondFailed(token []byte, f *failurepb.Failure, details []*bridgev1.Payload) {

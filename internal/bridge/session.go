@@ -130,6 +130,14 @@ func (s *Session) free(k task.Kind) int {
 	return int(s.capacity[k] - s.outstanding[k])
 }
 
+// Draining reports a session that asked to drain, or was told the sidecar
+// is shutting down: it finishes what it has and gets no new work.
+func (s *Session) Draining() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.draining
+}
+
 // Outstanding is the number of tasks of kind k sent and not yet answered.
 func (s *Session) Outstanding(k task.Kind) int {
 	s.mu.Lock()

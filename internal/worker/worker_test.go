@@ -404,20 +404,46 @@ func TestHeartbeatsAreThrottledAndCoalesced(t *testing.T) {
 	e.waitIdle()
 }
 
+// An activity the app reports cancelled without a cancel request is a
+// failure; while the app drains (it is shutting down and gave up on the
+// activity at its graceful timeout) it is sdk-core's retryable
+// WorkerShutdown failure.
 func TestCancelledWithoutRequestIsAFailure(t *testing.T) {
-	e := newEnv(t, nil)
-	a := e.app(4, "Echo")
-	run := e.start(Call{Type: "Echo", MaxAttempts: 1})
-	task := next(t, a)
-	if err := a.CompleteActivity(task.GetTaskToken(), bridgetest.Cancelled()); err != nil {
-		t.Fatal(err)
+	tests := []struct {
+		name     string
+		draining bool
+		typ, msg string
+	}{
+		{"running", false, "CancelledWithoutRequest", "the activity reported cancelled, but no cancellation was requested"},
+		{"draining", true, "WorkerShutdown", "Worker is shutting down and this activity did not complete in time"},
 	}
-	_, err := result(t, run)
-	var appErr *temporal.ApplicationError
-	if !errors.As(err, &appErr) || appErr.Type() != "CancelledWithoutRequest" {
-		t.Fatalf("workflow error = %v", err)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newEnv(t, nil)
+			a := e.app(4, "Echo")
+			run := e.start(Call{Type: "Echo", MaxAttempts: 1})
+			task := next(t, a)
+			if tt.draining {
+				if err := a.Send(&bridgev1.ConnectRequest{Message: &bridgev1.ConnectRequest_Drain{Drain: &bridgev1.Drain{}}}); err != nil {
+					t.Fatal(err)
+				}
+				ss := e.w.Bridge().Sessions()[0]
+				waitFor(t, "the session drains", ss.Draining)
+			}
+			if err := a.CompleteActivity(task.GetTaskToken(), bridgetest.Cancelled()); err != nil {
+				t.Fatal(err)
+			}
+			_, err := result(t, run)
+			var appErr *temporal.ApplicationError
+			if !errors.As(err, &appErr) || appErr.Type() != tt.typ || !strings.Contains(appErr.Error(), tt.msg) {
+				t.Fatalf("workflow error = %v, want an ApplicationError %s: %s", err, tt.typ, tt.msg)
+			}
+			if appErr.NonRetryable() {
+				t.Errorf("%s failure is non-retryable; the next attempt must start at once", tt.typ)
+			}
+			e.waitIdle()
+		})
 	}
-	e.waitIdle()
 }
 
 func TestMalformedCompletionIsRejectedAndTaskKeepsRunning(t *testing.T) {
