@@ -29,7 +29,7 @@ func (p *Proxy) admission(m protoreflect.MethodDescriptor) func(*frame) error {
 		if serverWide[m.Name()] {
 			return func(*frame) error { return nil }
 		}
-		msg := fmt.Sprintf("the sidecar's WorkflowService proxy serves namespace %q only, and %s is not confined to one namespace; call the Temporal frontend directly with credentials of your own",
+		msg := fmt.Sprintf("the sidecar's proxy of Temporal's API serves namespace %q only, and %s is not confined to one namespace; call the Temporal frontend directly with credentials of your own",
 			p.namespace, m.Name())
 		return func(*frame) error { return status.Error(codes.PermissionDenied, msg) }
 	}
@@ -46,7 +46,7 @@ func (p *Proxy) admission(m protoreflect.MethodDescriptor) func(*frame) error {
 			req.b = protowire.AppendString(protowire.AppendTag(req.b, num, protowire.BytesType), p.namespace)
 		case !bytes.Equal(ns, []byte(p.namespace)):
 			return status.Errorf(codes.PermissionDenied,
-				"the sidecar's WorkflowService proxy serves namespace %q only; this %s request is for namespace %q: set the namespace to %q, leave it empty, or call the Temporal frontend directly with credentials of your own",
+				"the sidecar's proxy of Temporal's API serves namespace %q only; this %s request is for namespace %q: set the namespace to %q, leave it empty, or call the Temporal frontend directly with credentials of your own",
 				p.namespace, m.Name(), ns, p.namespace)
 		}
 		req.ns = p.namespace

@@ -1,5 +1,6 @@
-// Package proxy serves Temporal's own WorkflowService on the bridge listener
-// and forwards every call, undecoded, to the frontend with the sidecar's
+// Package proxy serves Temporal's own WorkflowService (and OperatorService's
+// namespace-confined calls: search attributes) on the bridge listener and
+// forwards every call, undecoded, to the frontend with the sidecar's
 // credentials. Tools that speak Temporal's API, such as the temporal CLI or a
 // Temporal SDK client, can then work without credentials of their own.
 //
@@ -15,6 +16,7 @@ import (
 	"context"
 	"fmt"
 
+	"go.temporal.io/api/operatorservice/v1"
 	"go.temporal.io/api/workflowservice/v1"
 	"google.golang.org/grpc"
 	"google.golang.org/protobuf/reflect/protoreflect"
@@ -26,11 +28,11 @@ type Forwarder interface {
 	Forward(ctx context.Context, method string, req, reply any) error
 }
 
-// Proxy is the WorkflowService proxy for one namespace.
+// Proxy is the proxy of Temporal's services for one namespace.
 type Proxy struct {
 	fwd       Forwarder
 	namespace string
-	desc      protoreflect.ServiceDescriptor
+	services  []protoreflect.ServiceDescriptor
 }
 
 // New returns a proxy that forwards through fwd and admits requests for
@@ -39,11 +41,18 @@ func New(fwd Forwarder, namespace string) *Proxy {
 	return &Proxy{
 		fwd:       fwd,
 		namespace: namespace,
-		desc:      workflowservice.File_temporal_api_workflowservice_v1_service_proto.Services().ByName("WorkflowService"),
+		services: []protoreflect.ServiceDescriptor{
+			workflowservice.File_temporal_api_workflowservice_v1_service_proto.Services().ByName("WorkflowService"),
+			// SDKs' clients expose it beside WorkflowService; its calls that
+			// name a namespace (search attributes) are confined like the rest,
+			// and the cluster-wide ones refused.
+			operatorservice.File_temporal_api_operatorservice_v1_service_proto.Services().ByName("OperatorService"),
+		},
 	}
 }
 
-// Register adds the proxy to s as temporal.api.workflowservice.v1.WorkflowService.
+// Register adds the proxy to s as temporal.api.workflowservice.v1.WorkflowService
+// and temporal.api.operatorservice.v1.OperatorService.
 //
 // The service is registered under its real name, method by method from the
 // API's descriptor, rather than through grpc.UnknownServiceHandler: the
@@ -52,16 +61,22 @@ func New(fwd Forwarder, namespace string) *Proxy {
 // they should. A method newer than the API module here is unknown to the
 // proxy and also gets Unimplemented.
 func (p *Proxy) Register(s grpc.ServiceRegistrar) {
-	sd := &grpc.ServiceDesc{
-		ServiceName: string(p.desc.FullName()),
-		HandlerType: (*any)(nil),
-		Metadata:    p.desc.ParentFile().Path(),
+	for _, desc := range p.services {
+		p.register(s, desc)
 	}
-	methods := p.desc.Methods()
+}
+
+func (p *Proxy) register(s grpc.ServiceRegistrar, desc protoreflect.ServiceDescriptor) {
+	sd := &grpc.ServiceDesc{
+		ServiceName: string(desc.FullName()),
+		HandlerType: (*any)(nil),
+		Metadata:    desc.ParentFile().Path(),
+	}
+	methods := desc.Methods()
 	for i := range methods.Len() {
 		m := methods.Get(i)
 		if m.IsStreamingClient() || m.IsStreamingServer() {
-			// WorkflowService has none; a future one would need its own handler.
+			// Neither service has one; a future one would need its own handler.
 			continue
 		}
 		sd.Methods = append(sd.Methods, grpc.MethodDesc{MethodName: string(m.Name()), Handler: p.handler(m)})
@@ -71,7 +86,7 @@ func (p *Proxy) Register(s grpc.ServiceRegistrar) {
 
 // handler forwards calls to one unary method.
 func (p *Proxy) handler(m protoreflect.MethodDescriptor) grpc.MethodHandler {
-	full := fmt.Sprintf("/%s/%s", p.desc.FullName(), m.Name())
+	full := fmt.Sprintf("/%s/%s", m.Parent().FullName(), m.Name())
 	admit := p.admission(m)
 	call := func(ctx context.Context, in any) (any, error) {
 		req := in.(*frame)

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	commonpb "go.temporal.io/api/common/v1"
+	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/errordetails/v1"
 	"go.temporal.io/api/operatorservice/v1"
 	taskqueuepb "go.temporal.io/api/taskqueue/v1"
@@ -22,6 +23,7 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials/insecure"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/status"
 
 	bridgev1 "github.com/temporal-sidecar/sidecar/gen/go/sidecar/bridge/v1"
@@ -162,7 +164,7 @@ func TestTemporalCLIWorksThroughTheProxy(t *testing.T) {
 			t.Fatalf("temporal workflow list --namespace %s succeeded:\n%s", other, out)
 		}
 		// The CLI logs the message with its quotes escaped.
-		for _, want := range []string{"proxy serves namespace", "ListWorkflowExecutions request is for namespace"} {
+		for _, want := range []string{"proxy of Temporal's API serves namespace", "ListWorkflowExecutions request is for namespace"} {
 			if !strings.Contains(errOut, want) {
 				t.Errorf("stderr does not say %q:\n%s", want, errOut)
 			}
@@ -366,10 +368,35 @@ func TestOtherServicesOnTheBridgeAreUnaffected(t *testing.T) {
 	if err != nil || d.GetExecution().GetWorkflowId() != id {
 		t.Fatalf("ClientService.DescribeWorkflow = %v, %v", d, err)
 	}
-	// Temporal services other than WorkflowService are not proxied.
-	_, err = operatorservice.NewOperatorServiceClient(e.conn).ListSearchAttributes(ctx(t), &operatorservice.ListSearchAttributesRequest{Namespace: "default"})
+	// Temporal services other than WorkflowService and OperatorService are not proxied.
+	_, err = healthpb.NewHealthClient(e.conn).Check(ctx(t), &healthpb.HealthCheckRequest{})
 	if status.Code(err) != codes.Unimplemented {
-		t.Errorf("OperatorService call: %v, want Unimplemented", err)
+		t.Errorf("grpc.health.v1 call: %v, want Unimplemented", err)
+	}
+}
+
+// OperatorService's calls that name a namespace are served for the
+// sidecar's, as SDK test helpers use them to add search attributes; the
+// cluster-wide ones are refused.
+func TestOperatorServiceIsConfinedToTheSidecarsNamespace(t *testing.T) {
+	e := newEnv(t)
+	ops := operatorservice.NewOperatorServiceClient(e.conn)
+	const key = "ProxyAddedKeyword"
+	if _, err := ops.AddSearchAttributes(ctx(t), &operatorservice.AddSearchAttributesRequest{Namespace: "default",
+		SearchAttributes: map[string]enumspb.IndexedValueType{key: enumspb.INDEXED_VALUE_TYPE_KEYWORD}}); err != nil {
+		t.Fatalf("AddSearchAttributes: %v", err)
+	}
+	eventually(t, "the search attribute is listed", func() bool {
+		r, err := ops.ListSearchAttributes(ctx(t), &operatorservice.ListSearchAttributesRequest{})
+		return err == nil && r.GetCustomAttributes()[key] == enumspb.INDEXED_VALUE_TYPE_KEYWORD
+	})
+	_, err := ops.ListSearchAttributes(ctx(t), &operatorservice.ListSearchAttributesRequest{Namespace: other})
+	if st := status.Convert(err); st.Code() != codes.PermissionDenied || !strings.Contains(st.Message(), `request is for namespace "other"`) {
+		t.Errorf("ListSearchAttributes for another namespace: %v, want PermissionDenied naming it", err)
+	}
+	_, err = ops.ListNexusEndpoints(ctx(t), &operatorservice.ListNexusEndpointsRequest{})
+	if st := status.Convert(err); st.Code() != codes.PermissionDenied || !strings.Contains(st.Message(), "ListNexusEndpoints is not confined to one namespace") {
+		t.Errorf("ListNexusEndpoints: %v, want PermissionDenied", err)
 	}
 }
 
