@@ -252,7 +252,7 @@ var options = []option{
 		help:  "PEM CAs that sign application certificates; requires them (mTLS)",
 		field: func(c *Config) any { return &c.Bridge.TLS.ClientCAPath }},
 	{group: groupBridge, name: "workflow-service-proxy",
-		help:  "also serve Temporal's WorkflowService on the bridge, for the temporal CLI and SDK clients: calls are forwarded with the sidecar's credentials, confined to its namespace, so whoever reaches the bridge gets that access",
+		help:  "also serve Temporal's WorkflowService (and OperatorService's search-attribute calls) on the bridge, for the temporal CLI and SDK clients: calls are forwarded with the sidecar's credentials, confined to its namespace, so whoever reaches the bridge gets that access",
 		field: func(c *Config) any { return &c.Bridge.WorkflowServiceProxy }},
 
 	// Telemetry.
