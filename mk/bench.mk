@@ -1,9 +1,10 @@
 # End-to-end benchmark: whole workers side by side on one Temporal dev
 # server, interleaved rounds. Contenders: a native Go SDK worker, the
 # sidecar + a Go bridge app, the sidecar + the Python client
-# (temporal_sidecar), a native Python SDK worker (temporalio), and the same
+# (temporal_sidecar), a native Python SDK worker (temporalio), the same
 # temporalio worker on the sidecar through temporal_sidecar.sdk (the
-# adapter). Workloads:
+# adapter), a native TypeScript SDK worker (@temporalio/worker) and the same
+# worker on the sidecar through SidecarWorker (the TypeScript adapter). Workloads:
 # a chain of activities, a timer + signal, and (the first version of this
 # benchmark) activities only with the workflows in the driver. It rewrites
 # the bench:workers and bench:activities sections of BENCHMARKS.md and
@@ -18,8 +19,11 @@
 #   make bench BENCH_FLAGS="-perf -py-spy .venv/bin/py-spy"   ... and py-spy summaries of the Python ones
 #   make bench BENCH_FLAGS="-contenders go-sdk,temporalio-py,temporalio-adapter"
 #                                            temporalio natively and on the sidecar through its adapter
+#   make bench BENCH_FLAGS="-contenders go-sdk,ts-worker,ts-adapter"
+#                                            @temporalio/worker natively and through its adapter
 #
-# The Python contenders need .venv (make venv). Binaries are built with
+# The Python contenders need .venv (make venv); the TypeScript ones node and
+# clients/typescript/dist (make ts-build, which make bench runs). Binaries are built with
 # symbols (no -s -w) so perf can name functions.
 
 BENCH_OUT   := bench/out
@@ -42,7 +46,7 @@ bench-build:
 	CGO_ENABLED=0 $(GO) build -trimpath -o $(BENCH_BIN)/goworker ./bench/cmd/goworker
 	$(GO) build -o $(BENCH_BIN)/bench ./bench/cmd/bench
 
-bench: bin/temporal bench-build
+bench: bin/temporal bench-build ts-build
 	$(BENCH_BIN)/bench -bin $(BENCH_BIN) -logs $(BENCH_OUT)/logs -plots $(BENCH_OUT)/plots -results bench/results -out BENCHMARKS.md $(BENCH_FLAGS)
 	$(GO) run ./bench/ceiling -write BENCHMARKS.md $(CEILING_FLAGS)
 

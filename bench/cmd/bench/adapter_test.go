@@ -45,6 +45,32 @@ func TestAdapterAgainstNativeTemporalio(t *testing.T) {
 		}
 	}
 
+	// The @temporalio/worker pair is judged the same way, its SDK process being node.
+	ts := []*roundResult{
+		batch(1, tsNative, 10*time.Second, map[string]time.Duration{"node": ms(3000)}),
+		batch(1, tsSC, 10*time.Second, map[string]time.Duration{"node": ms(2000), "sidecar": ms(1000)}),
+	}
+	r = newReport(config{N: 100, K: 10, Rounds: 1}, ts, time.Now(), "0")
+	b.Reset()
+	r.workloadTable(&b, chain)
+	r.adapterTable(&b, []string{chain})
+	out = b.String()
+	for _, want := range []string{
+		"DESIGN.md targets for an adapter, sidecar + @temporalio/worker (adapter) ÷ TypeScript SDK worker (@temporalio/worker)",
+		"throughput ≥ 1.0× — **met** (1.00× over all rounds; per round median 1.00× (1.00–1.00), ahead in 1 of 1 rounds)",
+		"### The @temporalio/worker adapter against native @temporalio/worker",
+		"| native @temporalio/worker: process CPU ms/workflow | 30.00 |",
+		"| adapter: node process ms/workflow (share) | 20.00 (67%) |",
+		"| adapter's sidecar ÷ native node process | 0.33× |",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("missing %q in\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "### The temporalio adapter") {
+		t.Errorf("a temporalio section without temporalio contenders:\n%s", out)
+	}
+
 	// Without the native contender there is nothing to judge against.
 	r = newReport(config{N: 100, K: 10, Rounds: 3}, rounds[1:2], time.Now(), "0")
 	b.Reset()

@@ -28,9 +28,18 @@ const (
 	// temporalioSC is temporalio's own worker, the same script as
 	// temporalioPy, on the sidecar through temporal_sidecar.sdk's plugin.
 	temporalioSC = "temporalio-adapter"
+	// tsNative is a native @temporalio/worker worker (on its own
+	// sdk-core), clients/typescript/src/bench/worker.ts with --address.
+	tsNative = "ts-worker"
+	// tsSC is the same script on the sidecar through SidecarWorker
+	// (@temporal-sidecar/client/sdk), with --sidecar.
+	tsSC = "ts-adapter"
 )
 
-var allContenders = []string{goSDK, sidecar, sidecarPy, temporalioPy, temporalioSC}
+var allContenders = []string{goSDK, sidecar, sidecarPy, temporalioPy, temporalioSC, tsNative, tsSC}
+
+// tsContenders need node and the built TypeScript package (make ts-build).
+var tsContenders = []string{tsNative, tsSC}
 
 // pythonContenders need .venv.
 var pythonContenders = []string{sidecarPy, temporalioPy, temporalioSC}
@@ -41,6 +50,8 @@ var labels = map[string]string{
 	sidecarPy:    "sidecar + Python app (temporal_sidecar)",
 	temporalioPy: "Python SDK worker (temporalio)",
 	temporalioSC: "sidecar + temporalio (adapter)",
+	tsNative:     "TypeScript SDK worker (@temporalio/worker)",
+	tsSC:         "sidecar + @temporalio/worker (adapter)",
 }
 
 // shortLabels name the contenders on plot axes.
@@ -50,6 +61,8 @@ var shortLabels = map[string]string{
 	sidecarPy:    "sidecar+Python",
 	temporalioPy: "temporalio",
 	temporalioSC: "sidecar+temporalio",
+	tsNative:     "TS SDK",
+	tsSC:         "sidecar+TS",
 }
 
 // workers is the running worker side of one contender.
@@ -70,17 +83,20 @@ func (b *bench) launch(ctx context.Context, name, wl, tq, prefix string) (*worke
 	capacity, pollers := strconv.Itoa(cfg.Capacity), strconv.Itoa(cfg.Pollers)
 	actOnly := wl == activities
 	switch name {
-	case goSDK, temporalioPy:
+	case goSDK, temporalioPy, tsNative:
 		var p *proc
 		var err error
-		if name == goSDK {
+		switch name {
+		case goSDK:
 			args := []string{"-address", b.addr, "-namespace", "default", "-task-queue", tq,
 				"-capacity", capacity, "-pollers", pollers, "-timeline", tl}
 			if actOnly {
 				args = append(args, "-activities-only")
 			}
 			p, err = startProc("goworker", logf("goworker"), bin("goworker"), args...)
-		} else {
+		case tsNative:
+			p, err = startProc("node", logf("node"), cfg.node, b.tsArgs(wl, tq, tl, "--address", b.addr)...)
+		default:
 			args := []string{filepath.Join(cfg.pyDir, "temporalio_worker.py"), "--address", b.addr, "--namespace", "default",
 				"--task-queue", tq, "--capacity", capacity, "--pollers", pollers, "--timeline", tl}
 			if actOnly {
@@ -104,15 +120,21 @@ func (b *bench) launch(ctx context.Context, name, wl, tq, prefix string) (*worke
 			return nil, err
 		}
 		return w, nil
-	case sidecar, sidecarPy, temporalioSC:
+	case sidecar, sidecarPy, temporalioSC, tsSC:
 		sock := filepath.Join(b.sock, prefix+".sock")
+		listen := "unix:" + sock
+		if name == tsSC {
+			// sdk-core's client, which the TypeScript SDK's connections use, dials
+			// no unix socket: a loopback TCP bridge on a port the sidecar picks.
+			listen = "127.0.0.1:0"
+		}
 		args := []string{"--address", b.addr, "--namespace", "default", "--task-queue", tq,
-			"--bridge-listen", "unix:" + sock, "--http-listen", "",
+			"--bridge-listen", listen, "--http-listen", "",
 			"--max-concurrent-activities", capacity, "--max-activity-task-pollers", pollers,
 			"--max-concurrent-workflow-tasks", capacity, "--max-workflow-task-pollers", pollers,
 			"--identity", "bench-sidecar-" + prefix, "--log-level", "info"}
-		if name == temporalioSC {
-			// temporalio's Client talks to Temporal only through the sidecar.
+		if name == temporalioSC || name == tsSC {
+			// The SDK's clients talk to Temporal only through the sidecar.
 			args = append(args, "--workflow-service-proxy")
 		}
 		sc, err := startProc("sidecar", logf("sidecar"), bin("sidecar"), args...)
@@ -135,10 +157,11 @@ func (b *bench) launch(ctx context.Context, name, wl, tq, prefix string) (*worke
 				took[app.name] = d
 				errs = append(errs, errStrings(err)...)
 			}
-			// temporalio's worker on the adapter shuts down as it does on its
-			// own core, draining its session: SIGTERM to it first, then to the
-			// sidecar.
-			if app != nil && name == temporalioSC {
+			// temporalio's and @temporalio/worker's workers on the adapters
+			// shut down as they do on their own core, draining their session:
+			// SIGTERM to them first, then to the sidecar.
+			adapter := name == temporalioSC || name == tsSC
+			if app != nil && adapter {
 				stopApp()
 			}
 			// The others: SIGTERM to the sidecar first. The Go app leaves on
@@ -147,12 +170,18 @@ func (b *bench) launch(ctx context.Context, name, wl, tq, prefix string) (*worke
 			d, err := sc.stop(cfg.shutdownGrace)
 			took["sidecar"] = d
 			errs = append(errs, errStrings(err)...)
-			if app != nil && name != temporalioSC {
+			if app != nil && !adapter {
 				stopApp()
 			}
 			return took, errs
 		}
-		if err := sc.waitFile(ctx, sock); err != nil {
+		var bridge string // the TCP bridge of tsSC
+		if name == tsSC {
+			bridge, err = sc.waitBridge(ctx)
+		} else {
+			err = sc.waitFile(ctx, sock)
+		}
+		if err != nil {
 			w.stop()
 			return nil, err
 		}
@@ -174,6 +203,8 @@ func (b *bench) launch(ctx context.Context, name, wl, tq, prefix string) (*worke
 				args = append(args, "--unsandboxed")
 			}
 			app, err = startProc("temporalio", logf("temporalio"), cfg.python, args...)
+		case tsSC:
+			app, err = startProc("node", logf("node"), cfg.node, b.tsArgs(wl, tq, tl, "--sidecar", bridge)...)
 		default:
 			args := []string{filepath.Join(cfg.pyDir, "sidecar_app.py"), "--bridge", "unix://" + sock, "--task-queue", tq,
 				"--capacity", capacity, "--timeline", tl}
@@ -195,6 +226,23 @@ func (b *bench) launch(ctx context.Context, name, wl, tq, prefix string) (*worke
 	}
 	return nil, fmt.Errorf("unknown contender %q", name)
 }
+
+// tsArgs are node's arguments for the @temporalio/worker script, natively
+// (--address) or on the sidecar (--sidecar): the same options otherwise.
+func (b *bench) tsArgs(wl, tq, tl, where, addr string) []string {
+	cfg := b.cfg
+	args := []string{filepath.Join(cfg.tsDir, "worker.js"), where, addr, "--namespace", "default",
+		"--task-queue", tq, "--capacity", strconv.Itoa(cfg.Capacity), "--pollers", strconv.Itoa(cfg.Pollers),
+		"--timeline", tl, "--bundle", filepath.Join(cfg.logDir, tsBundle)}
+	if wl == activities {
+		args = append(args, "--activities-only")
+	}
+	return args
+}
+
+// tsBundle is the workflow bundle the first TypeScript worker of a run
+// writes to the log directory and the others load (removed at the start).
+const tsBundle = "ts-workflows-bundle.js"
 
 func errStrings(err error) []string {
 	if err == nil {

@@ -15,8 +15,10 @@
 //
 // The contenders are a native Go SDK worker, the sidecar with a Go bridge
 // app, the sidecar with the Python client (temporal_sidecar), a native
-// Python SDK worker (temporalio), and the same temporalio worker on the
-// sidecar through temporal_sidecar.sdk's plugin (the adapter). After each concurrent batch the same
+// Python SDK worker (temporalio), the same temporalio worker on the
+// sidecar through temporal_sidecar.sdk's plugin (the adapter), a native
+// TypeScript SDK worker (@temporalio/worker), and the same TypeScript
+// worker on the sidecar through SidecarWorker (the TypeScript adapter). After each concurrent batch the same
 // worker processes run a few workflows one at a time, for the latency at
 // concurrency 1.
 //
@@ -42,6 +44,7 @@ import (
 	"log/slog"
 	"maps"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -61,6 +64,7 @@ type config struct {
 	AppWorkers                int
 	binDir, out, logDir       string
 	python, pyDir             string
+	node, tsDir               string
 	plotDir, plotOut, results string
 	unsandboxed               bool
 	perf                      bool
@@ -129,6 +133,8 @@ func main() {
 	flag.StringVar(&cfg.binDir, "bin", "bench/out/bin", "directory holding the sidecar, echoapp and goworker binaries")
 	flag.StringVar(&cfg.python, "python", ".venv/bin/python", "Python with temporal_sidecar (clients/python) and temporalio installed (make venv)")
 	flag.StringVar(&cfg.pyDir, "pydir", "bench/python", "directory of the Python contenders' scripts")
+	flag.StringVar(&cfg.node, "node", "node", "Node.js (20 or later) for the @temporalio/worker contenders")
+	flag.StringVar(&cfg.tsDir, "tsdir", "clients/typescript/dist/bench", "directory of the built @temporalio/worker contender script (make ts-build)")
 	flag.BoolVar(&cfg.unsandboxed, "unsandboxed", false, "run the temporalio contender's workflows with UnsandboxedWorkflowRunner instead of the default sandbox")
 	flag.StringVar(&cfg.out, "out", "BENCHMARKS.md", "markdown file whose bench:workers and bench:activities sections are replaced; empty prints only")
 	flag.StringVar(&cfg.logDir, "logs", "bench/out/logs", "directory for process logs, timelines, raw results and profiles")
@@ -243,6 +249,11 @@ func run(cfg config) error {
 			return err
 		}
 	}
+	if slices.ContainsFunc(cfg.contenders, isTS) {
+		if err := checkTS(cfg); err != nil {
+			return err
+		}
+	}
 	began, load := time.Now(), loadAvg()
 	b, closeBench, err := startBench(cfg)
 	if err != nil {
@@ -273,6 +284,7 @@ func run(cfg config) error {
 	}
 	rep := newReport(cfg, results, began, load)
 	rep.python = pythonVersions(cfg)
+	rep.node = nodeVersions(cfg)
 	rep.plots = b.renderPlots(rep)
 	workersMD, activitiesMD := rep.workersMarkdown(), rep.activitiesMarkdown()
 	fmt.Println(workersMD)
@@ -458,6 +470,26 @@ func (r *roundResult) summary(cfg config) string {
 }
 
 func isPython(c string) bool { return slices.Contains(pythonContenders, c) }
+
+func isTS(c string) bool { return slices.Contains(tsContenders, c) }
+
+// checkTS makes sure the @temporalio/worker contenders can start, and
+// removes a workflow bundle an earlier run left (the code may have changed).
+func checkTS(cfg config) error {
+	if _, err := exec.LookPath(cfg.node); err != nil {
+		return fmt.Errorf("the @temporalio/worker contenders need Node.js 20 (-node): %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(cfg.tsDir, "worker.js")); err != nil {
+		return fmt.Errorf("%v: build the TypeScript package first (make ts-build), or pass -tsdir", err)
+	}
+	if err := os.MkdirAll(cfg.logDir, 0o755); err != nil {
+		return err
+	}
+	if err := os.Remove(filepath.Join(cfg.logDir, tsBundle)); err != nil && !os.IsNotExist(err) {
+		return err
+	}
+	return nil
+}
 
 // checkPython makes sure the Python contenders can start.
 func checkPython(cfg config) error {

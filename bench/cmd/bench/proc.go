@@ -237,6 +237,32 @@ func (p *proc) waitFile(ctx context.Context, path string) error {
 	}
 }
 
+// waitBridge waits until the sidecar's log says "sidecar ready" and
+// returns the bridge address it names (its --bridge-listen may say port 0).
+func (p *proc) waitBridge(ctx context.Context) (string, error) {
+	for {
+		b, _ := os.ReadFile(p.logPath)
+		for l := range strings.Lines(string(b)) {
+			if !strings.Contains(l, "sidecar ready") {
+				continue
+			}
+			for _, f := range strings.Fields(l) {
+				if v, ok := strings.CutPrefix(f, "bridge="); ok {
+					return strings.Trim(v, `"`), nil
+				}
+			}
+			return "", fmt.Errorf("no bridge= in the sidecar's line %q", strings.TrimSpace(l))
+		}
+		select {
+		case <-p.done:
+			return "", fmt.Errorf("%s exited before it was ready (%v); see %s%s", p.name, p.waitErr, p.logPath, p.tail())
+		case <-ctx.Done():
+			return "", fmt.Errorf("%s not ready: %w; see %s%s", p.name, ctx.Err(), p.logPath, p.tail())
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+}
+
 // stop sends SIGTERM and waits up to grace for the exit, then kills. It
 // returns how long the process took to exit and an error if it had to be
 // killed or exited with a failure.

@@ -109,6 +109,7 @@ type report struct {
 	machine string
 	load    string // 1-minute load averages at start and end
 	python  string // interpreter and package versions
+	node    string // node and @temporalio/worker versions
 	plots   plots
 }
 
@@ -309,6 +310,9 @@ func (r *report) workersMarkdown() string {
 	if r.python != "" {
 		p("- **Python:** %s.\n", r.python)
 	}
+	if r.node != "" {
+		p("- **Node:** %s.\n", r.node)
+	}
 	p("- **Driver:** one Go SDK client in `bench/cmd/bench` starts the workflows and waits for their results; it runs no worker. Latency is start request → result.\n")
 	p("- **Workloads:**\n")
 	if r.ran(chain) {
@@ -347,6 +351,16 @@ func (r *report) workersMarkdown() string {
 		"with `--sidecar`: the same Worker, options and code, whose client gets `temporal_sidecar.sdk.SidecarPlugin` (the one line an app "+
 		"changes), so the Worker runs on the sidecar and the client talks to Temporal through the sidecar's WorkflowService proxy. "+
 		"It is stopped before its sidecar (it drains its session, as temporalio drains sdk-core).\n", labels[temporalioSC])
+	if slices.ContainsFunc(cfg.contenders, isTS) {
+		p("  - *%s*: `clients/typescript/src/bench/worker.ts` (built to `dist/bench`, run with node): a `@temporalio/worker` `Worker.create` "+
+			"with the same workflows (`./workflows`, bundled once per run and loaded by every worker) and activity, "+
+			"`maxConcurrentWorkflowTaskExecutions` and `maxConcurrentActivityTaskExecutions` %d, `maxConcurrentWorkflowTaskPolls` and "+
+			"`maxConcurrentActivityTaskPolls` %d, other options default (its sdk-core runs in the node process).\n", labels[tsNative], cfg.Capacity, cfg.Pollers)
+		p("  - *%s*: the same sidecar (its flags as above, but `--bridge-listen 127.0.0.1:0`, a loopback TCP port, since sdk-core's client "+
+			"dials no unix socket, plus `--workflow-service-proxy`), plus the same `worker.ts` with `--sidecar`: the same options and code, "+
+			"`SidecarWorker.create` instead of `Worker.create` (the one line an app changes), its connection on the sidecar's WorkflowService "+
+			"proxy. It is stopped before its sidecar (it drains its session, as the SDK drains sdk-core).\n", labels[tsSC])
+	}
 	p("- **Rounds:** %d. In each round every contender runs workload A, then every contender runs workload B; even rounds take the "+
 		"contenders in reverse order (the dev server slows down as its database grows, and this spreads that evenly). "+
 		"Each batch has a fresh task queue and fresh worker processes.\n", cfg.Rounds)
@@ -373,6 +387,7 @@ func (r *report) workersMarkdown() string {
 	p("make bench BENCH_FLAGS=-server-defaults                 # the stock dev server configuration\n")
 	p("make bench BENCH_FLAGS=-perf                            # plus one perf-profiled chain batch per contender\n")
 	p("make bench BENCH_FLAGS=\"-contenders go-sdk,temporalio-py,temporalio-adapter\"   # temporalio natively and through the adapter\n")
+	p("make bench BENCH_FLAGS=\"-contenders go-sdk,ts-worker,ts-adapter\"   # @temporalio/worker natively and through the adapter\n")
 	p("go run ./bench/cmd/bench -h                             # every flag\n")
 	p("```\n\n")
 	p("`make bench` builds the sidecar, the Go bridge app (`bench/cmd/echoapp`) and the Go SDK worker (`bench/cmd/goworker`) into " +
@@ -444,22 +459,57 @@ func (r *report) workloadTable(b *strings.Builder, wl string) {
 	r.adapterVerdict(b, wl)
 }
 
-// adapterVerdict judges the adapter against native temporalio on wl: the
-// DESIGN.md targets for an adapter (the language layer is the same, the
-// sidecar replaces sdk-core).
+// adapterPair is an SDK adapter contender and the same SDK running natively.
+type adapterPair struct {
+	adapter, native string
+	// proc names the SDK's process in roundResult.CPU, the same in both.
+	proc string
+	// sdk names the SDK.
+	sdk string
+	// title heads the pair's comparison section.
+	title string
+	// intro is the section's opening paragraph.
+	intro string
+}
+
+var adapterPairs = []adapterPair{
+	{
+		adapter: temporalioSC, native: temporalioPy, proc: "temporalio", sdk: "temporalio",
+		title: "The temporalio adapter against native temporalio",
+		intro: labels[temporalioSC] + " runs `bench/python/temporalio_worker.py`, the script of " + labels[temporalioPy] + ", with `--sidecar`: " +
+			"its one difference is the client plugin `temporal_sidecar.sdk.SidecarPlugin`, so the same `temporalio.worker.Worker` (sandbox, " +
+			"workflow and activity code, options) gets its activations and activity tasks from the sidecar instead of from sdk-core inside the " +
+			"process. Ratios are adapter ÷ native temporalio",
+	},
+	{
+		adapter: tsSC, native: tsNative, proc: "node", sdk: "@temporalio/worker",
+		title: "The @temporalio/worker adapter against native @temporalio/worker",
+		intro: labels[tsSC] + " runs `clients/typescript/src/bench/worker.ts`, the script of " + labels[tsNative] + ", with `--sidecar`: " +
+			"its one difference is `SidecarWorker.create` for `Worker.create` (with its connection on the sidecar's WorkflowService proxy), so " +
+			"the same Worker (workflow bundle and isolates, activity code, options) gets its activations and activity tasks from the sidecar " +
+			"instead of from sdk-core inside the node process. Native's node process includes its sdk-core threads. Ratios are adapter ÷ native " +
+			"@temporalio/worker",
+	},
+}
+
+// adapterVerdict judges each SDK adapter against the same SDK natively on
+// wl: the DESIGN.md targets for an adapter (the language layer is the same,
+// the sidecar replaces sdk-core).
 func (r *report) adapterVerdict(b *strings.Builder, wl string) {
-	a, n := r.totals[key{wl, temporalioSC}], r.totals[key{wl, temporalioPy}]
-	if a == nil || n == nil {
-		return
+	for _, ap := range adapterPairs {
+		a, n := r.totals[key{wl, ap.adapter}], r.totals[key{wl, ap.native}]
+		if a == nil || n == nil {
+			continue
+		}
+		tp, cpu := a.wfPerSec()/n.wfPerSec(), a.cpuMsPerWF()/n.cpuMsPerWF()
+		tpm, tplo, tphi, tpBelow, rounds := r.pairedWith(wl, ap.adapter, ap.native, wfPerSec)
+		cpum, cpulo, cpuhi, cpuBelow, _ := r.pairedWith(wl, ap.adapter, ap.native, cpuPerWF)
+		fmt.Fprintf(b, "\nDESIGN.md targets for an adapter, %s ÷ %s (the same workflow and activity code): throughput ≥ 1.0× — **%s** "+
+			"(%.2f× over all rounds; per round median %.2f× (%.2f–%.2f), ahead in %d of %d rounds); worker-side CPU per workflow ≤ 1.0× — **%s** "+
+			"(%.2f× over all rounds; per round median %.2f× (%.2f–%.2f), less CPU in %d of %d rounds). Where its CPU goes: see *%s*.\n",
+			labels[ap.adapter], labels[ap.native], verdict2(tp >= 1, tpm >= 1), tp, tpm, tplo, tphi, rounds-tpBelow, rounds,
+			verdict2(cpu <= 1, cpum <= 1), cpu, cpum, cpulo, cpuhi, cpuBelow, rounds, ap.title)
 	}
-	tp, cpu := a.wfPerSec()/n.wfPerSec(), a.cpuMsPerWF()/n.cpuMsPerWF()
-	tpm, tplo, tphi, tpBelow, rounds := r.pairedWith(wl, temporalioSC, temporalioPy, wfPerSec)
-	cpum, cpulo, cpuhi, cpuBelow, _ := r.pairedWith(wl, temporalioSC, temporalioPy, cpuPerWF)
-	fmt.Fprintf(b, "\nDESIGN.md targets for an adapter, %s ÷ %s (the same workflow and activity code): throughput ≥ 1.0× — **%s** "+
-		"(%.2f× over all rounds; per round median %.2f× (%.2f–%.2f), ahead in %d of %d rounds); worker-side CPU per workflow ≤ 1.0× — **%s** "+
-		"(%.2f× over all rounds; per round median %.2f× (%.2f–%.2f), less CPU in %d of %d rounds). Where its CPU goes: see *The temporalio adapter against native temporalio*.\n",
-		labels[temporalioSC], labels[temporalioPy], verdict2(tp >= 1, tpm >= 1), tp, tpm, tplo, tphi, rounds-tpBelow, rounds,
-		verdict2(cpu <= 1, cpum <= 1), cpu, cpum, cpulo, cpuhi, cpuBelow, rounds)
 }
 
 // procCPU is the CPU of worker-side process proc of contender c on wl over
@@ -486,13 +536,19 @@ func (r *report) procCPU(wl, c, proc string) (batch, seq float64) {
 	return batch, seq
 }
 
-// adapterTable compares the adapter with native temporalio workload by
-// workload, and splits the adapter's CPU between the sidecar and the
-// temporalio process.
+// adapterTable compares each SDK adapter with the same SDK natively,
+// workload by workload, and splits the adapter's CPU between the sidecar
+// and the SDK's process.
 func (r *report) adapterTable(b *strings.Builder, wls []string) {
+	for _, ap := range adapterPairs {
+		r.adapterPairTable(b, ap, wls)
+	}
+}
+
+func (r *report) adapterPairTable(b *strings.Builder, ap adapterPair, wls []string) {
 	var ran []string
 	for _, wl := range wls {
-		if r.totals[key{wl, temporalioSC}] != nil && r.totals[key{wl, temporalioPy}] != nil {
+		if r.totals[key{wl, ap.adapter}] != nil && r.totals[key{wl, ap.native}] != nil {
 			ran = append(ran, wl)
 		}
 	}
@@ -500,13 +556,10 @@ func (r *report) adapterTable(b *strings.Builder, wls []string) {
 		return
 	}
 	p := func(format string, args ...any) { fmt.Fprintf(b, format, args...) }
-	p("\n### The temporalio adapter against native temporalio\n\n")
-	p("%s runs `bench/python/temporalio_worker.py`, the script of %s, with `--sidecar`: its one difference is the client plugin "+
-		"`temporal_sidecar.sdk.SidecarPlugin`, so the same `temporalio.worker.Worker` (sandbox, workflow and activity code, options) "+
-		"gets its activations and activity tasks from the sidecar instead of from sdk-core inside the process. Ratios are adapter ÷ native "+
-		"temporalio; *per round* is their median over the rounds, each adapter batch against the native batch of the same round, with the range. "+
+	p("\n### %s\n\n", ap.title)
+	p("%s; *per round* is their median over the rounds, each adapter batch against the native batch of the same round, with the range. "+
 		"The CPU split is over all rounds. The machine has 2 cores and other work ran on it during the run, so only ratios taken side by side "+
-		"in this run mean anything; absolute times move from run to run.\n\n", labels[temporalioSC], labels[temporalioPy])
+		"in this run mean anything; absolute times move from run to run.\n\n", ap.intro)
 	p("| | %s |\n|---|%s\n", strings.Join(mapTitles(ran), " | "), strings.Repeat("--:|", len(ran)))
 	row := func(name string, f func(wl string) string) {
 		p("| %s |", name)
@@ -515,45 +568,46 @@ func (r *report) adapterTable(b *strings.Builder, wls []string) {
 		}
 		p("\n")
 	}
-	a := func(wl string) *total { return r.totals[key{wl, temporalioSC}] }
-	n := func(wl string) *total { return r.totals[key{wl, temporalioPy}] }
+	a := func(wl string) *total { return r.totals[key{wl, ap.adapter}] }
+	n := func(wl string) *total { return r.totals[key{wl, ap.native}] }
 	perRound := func(wl string, f func(*roundResult) float64) string {
-		m, lo, hi, _, k := r.pairedWith(wl, temporalioSC, temporalioPy, f)
+		m, lo, hi, _, k := r.pairedWith(wl, ap.adapter, ap.native, f)
 		if k == 0 {
 			return "–"
 		}
 		return fmt.Sprintf("%.2f× (%.2f–%.2f)", m, lo, hi)
 	}
+	sdk := ap.proc
 	row("throughput ×, all rounds", func(wl string) string { return ratio(a(wl).wfPerSec(), n(wl).wfPerSec()) })
 	row("throughput ×, per round", func(wl string) string { return perRound(wl, wfPerSec) })
 	row("worker CPU per workflow ×, all rounds", func(wl string) string { return ratio(a(wl).cpuMsPerWF(), n(wl).cpuMsPerWF()) })
 	row("worker CPU per workflow ×, per round", func(wl string) string { return perRound(wl, cpuPerWF) })
-	row("native temporalio: process CPU ms/workflow", func(wl string) string { return fmt.Sprintf("%.2f", n(wl).cpuMsPerWF()) })
-	row("adapter: worker CPU ms/workflow (sidecar + temporalio process)", func(wl string) string { return fmt.Sprintf("%.2f", a(wl).cpuMsPerWF()) })
+	row(fmt.Sprintf("native %s: process CPU ms/workflow", ap.sdk), func(wl string) string { return fmt.Sprintf("%.2f", n(wl).cpuMsPerWF()) })
+	row(fmt.Sprintf("adapter: worker CPU ms/workflow (sidecar + %s process)", sdk), func(wl string) string { return fmt.Sprintf("%.2f", a(wl).cpuMsPerWF()) })
 	row("adapter: sidecar ms/workflow (share of the adapter's)", func(wl string) string {
-		sc, _ := r.procCPU(wl, temporalioSC, "sidecar")
+		sc, _ := r.procCPU(wl, ap.adapter, "sidecar")
 		return fmt.Sprintf("%.2f (%.0f%%)", sc, 100*sc/a(wl).cpuMsPerWF())
 	})
-	row("adapter: temporalio process ms/workflow (share)", func(wl string) string {
-		py, _ := r.procCPU(wl, temporalioSC, "temporalio")
-		return fmt.Sprintf("%.2f (%.0f%%)", py, 100*py/a(wl).cpuMsPerWF())
+	row(fmt.Sprintf("adapter: %s process ms/workflow (share)", sdk), func(wl string) string {
+		v, _ := r.procCPU(wl, ap.adapter, ap.proc)
+		return fmt.Sprintf("%.2f (%.0f%%)", v, 100*v/a(wl).cpuMsPerWF())
 	})
-	row("adapter's temporalio process ÷ native temporalio process", func(wl string) string {
-		py, _ := r.procCPU(wl, temporalioSC, "temporalio")
-		return ratio(py, n(wl).cpuMsPerWF())
+	row(fmt.Sprintf("adapter's %s process ÷ native %s process", sdk, sdk), func(wl string) string {
+		v, _ := r.procCPU(wl, ap.adapter, ap.proc)
+		return ratio(v, n(wl).cpuMsPerWF())
 	})
-	row("adapter's sidecar ÷ native temporalio process", func(wl string) string {
-		sc, _ := r.procCPU(wl, temporalioSC, "sidecar")
+	row(fmt.Sprintf("adapter's sidecar ÷ native %s process", sdk), func(wl string) string {
+		sc, _ := r.procCPU(wl, ap.adapter, "sidecar")
 		return ratio(sc, n(wl).cpuMsPerWF())
 	})
-	row("at c=1: worker CPU ms/workflow, adapter (sidecar + temporalio) / native", func(wl string) string {
+	row(fmt.Sprintf("at c=1: worker CPU ms/workflow, adapter (sidecar + %s) / native", sdk), func(wl string) string {
 		if a(wl).seqN == 0 || n(wl).seqN == 0 {
 			return "–"
 		}
-		_, scSeq := r.procCPU(wl, temporalioSC, "sidecar")
-		_, pySeq := r.procCPU(wl, temporalioSC, "temporalio")
-		_, nSeq := r.procCPU(wl, temporalioPy, "temporalio")
-		return fmt.Sprintf("%.2f (%.2f + %.2f) / %.2f", scSeq+pySeq, scSeq, pySeq, nSeq)
+		_, scSeq := r.procCPU(wl, ap.adapter, "sidecar")
+		_, appSeq := r.procCPU(wl, ap.adapter, ap.proc)
+		_, nSeq := r.procCPU(wl, ap.native, ap.proc)
+		return fmt.Sprintf("%.2f (%.2f + %.2f) / %.2f", scSeq+appSeq, scSeq, appSeq, nSeq)
 	})
 	row("latency p50 ×, c=100", func(wl string) string {
 		return ratio(float64(percentile(a(wl).latencies, 50)), float64(percentile(n(wl).latencies, 50)))
@@ -564,7 +618,7 @@ func (r *report) adapterTable(b *strings.Builder, wls []string) {
 		}
 		return ratio(float64(percentile(a(wl).seq, 50)), float64(percentile(n(wl).seq, 50)))
 	})
-	row("peak RSS MiB, adapter (sidecar + temporalio) / native", func(wl string) string {
+	row(fmt.Sprintf("peak RSS MiB, adapter (sidecar + %s) / native", sdk), func(wl string) string {
 		return fmt.Sprintf("%.1f / %.1f", float64(a(wl).rss)/(1<<20), float64(n(wl).rss)/(1<<20))
 	})
 }
@@ -894,7 +948,7 @@ func (r *report) activitiesMarkdown() string {
 // procNames lists a round's worker processes in a fixed order.
 func procNames(rr *roundResult) []string {
 	var names []string
-	for _, n := range []string{"goworker", "temporalio", "sidecar", "echoapp", "pyapp"} {
+	for _, n := range []string{"goworker", "temporalio", "node", "sidecar", "echoapp", "pyapp"} {
 		if _, ok := rr.CPU[n]; ok {
 			names = append(names, n)
 		}
@@ -965,6 +1019,21 @@ func cliVersion() string {
 	out, err := exec.Command(bin, "--version").Output()
 	if err != nil {
 		return "version unknown"
+	}
+	return strings.TrimSpace(string(out))
+}
+
+// nodeVersions names node and the @temporalio/worker the TypeScript
+// contenders run.
+func nodeVersions(cfg config) string {
+	if !slices.ContainsFunc(cfg.contenders, isTS) {
+		return ""
+	}
+	out, err := exec.Command(cfg.node, "-e",
+		"const p = require.resolve('@temporalio/worker/package.json', { paths: [process.argv[1]] }); "+
+			"console.log(`node ${process.versions.node}, @temporalio/worker ${require(p).version}`)", cfg.tsDir).Output()
+	if err != nil {
+		return "versions unknown"
 	}
 	return strings.TrimSpace(string(out))
 }
