@@ -65,6 +65,7 @@ type config struct {
 	binDir, out, logDir       string
 	python, pyDir             string
 	node, tsDir               string
+	section                   string // the -out section the whole-worker results go to
 	plotDir, plotOut, results string
 	unsandboxed               bool
 	perf                      bool
@@ -137,6 +138,9 @@ func main() {
 	flag.StringVar(&cfg.tsDir, "tsdir", "clients/typescript/dist/bench", "directory of the built @temporalio/worker contender script (make ts-build)")
 	flag.BoolVar(&cfg.unsandboxed, "unsandboxed", false, "run the temporalio contender's workflows with UnsandboxedWorkflowRunner instead of the default sandbox")
 	flag.StringVar(&cfg.out, "out", "BENCHMARKS.md", "markdown file whose bench:workers and bench:activities sections are replaced; empty prints only")
+	flag.StringVar(&cfg.section, "section", workersSection, "the section of -out (between <!-- bench:NAME:start --> and <!-- bench:NAME:end -->) "+
+		"that the whole-worker results replace; another `NAME` than workers keeps the full run's section and adds this run's after it "+
+		"(a run of a few contenders alone)")
 	flag.StringVar(&cfg.logDir, "logs", "bench/out/logs", "directory for process logs, timelines, raw results and profiles")
 	flag.StringVar(&cfg.plotDir, "plot-module", "bench/plot", "the gonum/plot module that renders the PNG plots; empty renders none")
 	flag.StringVar(&cfg.plotOut, "plots", "bench/out/plots", "directory for the summary CSV and the PNG plots")
@@ -296,7 +300,7 @@ func run(cfg config) error {
 		return err
 	}
 	if cfg.out != "" {
-		if err := updateFile(cfg.out, map[string]string{workersSection: workersMD, activitiesSection: activitiesMD}); err != nil {
+		if err := updateFile(cfg.out, map[string]string{cfg.section: workersMD, activitiesSection: activitiesMD}); err != nil {
 			return err
 		}
 		fmt.Fprintf(os.Stderr, "wrote %s (raw results in %s)\n", cfg.out, rawPath)

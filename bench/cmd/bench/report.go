@@ -45,7 +45,15 @@ func updateFile(path string, sections map[string]string) error {
 	if err != nil {
 		return err
 	}
-	order := []string{workersSection, activitiesSection}
+	order := []string{workersSection}
+	for name := range sections {
+		// Other sections (such as a run of a few contenders alone) go after
+		// the whole-worker one.
+		if name != workersSection && name != activitiesSection {
+			order = append(order, name)
+		}
+	}
+	order = append(order, activitiesSection)
 	for i, name := range order {
 		s := sections[name]
 		if strings.TrimSpace(s) == "" {
@@ -305,7 +313,17 @@ func (r *report) workersMarkdown() string {
 	var b strings.Builder
 	p := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
 
-	p("## End to end: whole workers\n\n")
+	if cfg.section == "" || cfg.section == workersSection {
+		p("## End to end: whole workers\n\n")
+	} else {
+		var names []string
+		for _, c := range cfg.contenders {
+			names = append(names, labels[c])
+		}
+		p("## End to end: whole workers, %s alone\n\n", strings.Join(names, ", "))
+		p("A run of these contenders alone (`-contenders %s -section %s`), beside the full run's section above, which it leaves as it is; "+
+			"compare within one section only.\n\n", strings.Join(cfg.contenders, ","), cfg.section)
+	}
 	r.header(&b)
 	if r.python != "" {
 		p("- **Python:** %s.\n", r.python)
