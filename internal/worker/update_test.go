@@ -88,7 +88,14 @@ func TestUpdateOnARunNoLongerCachedIsAnsweredInItsOwnTask(t *testing.T) {
 	e := newEnv(t, nil)
 	first := e.workflowApp(map[string]script{"Ledger": ledger})
 	run := e.startWorkflow("Ledger")
-	waitFor(t, "the run cached", func() bool { return e.w.Workflows().Cached() == 1 })
+	// The first task done: closing the app mid-task would move the task,
+	// and the run with it, to the next app.
+	select {
+	case <-first.completed:
+	case <-time.After(30 * time.Second):
+		t.Fatal("the first app never answered the run's first activation")
+	}
+	waitFor(t, "the run cached and idle", func() bool { return e.w.Workflows().Cached() == 1 && e.w.WorkflowSlots().InUse() == 0 })
 	first.Close() // the app restarts: its runs leave the cache, the server still routes sticky
 	e.workflowApp(map[string]script{"Ledger": ledger})
 	waitFor(t, "the old app's runs dropped", func() bool { return e.w.Workflows().Cached() == 0 })
