@@ -50,6 +50,7 @@ class Summary:
     meta: dict
     cases: list[Case]
     workers: dict[str, int]
+    errors: dict[str, list[str]] = dataclasses.field(default_factory=dict)
 
     def count(self, outcome: str) -> int:
         return sum(1 for c in self.cases if c.outcome == outcome)
@@ -84,16 +85,24 @@ def _first_line(diag: list[str]) -> str:
             bits[0] += f" ({a.group(1).strip()})"
         bits += [x.group(1).strip() for x in (minus, plus) if x]
         msg = " ".join(bits) if len(bits) > 1 or a else msg
-    # ava puts a thrown error's message under values:
-    m = re.search(r"^\s*'(?:Error thrown in test|Rejected promise returned by test|Function threw)[^']*':\s*(?:\|-)?\s*\n?\s*(.*)$", text, re.M)
-    if m and m.group(1).strip():
-        detail = m.group(1).strip().strip("'\"")
-        msg = f"{msg}: {detail}" if msg and detail not in msg else (detail or msg)
+    # ava puts a thrown or rejected error under values: as an object with a message.
+    m = re.search(r"^\s*'(?:Error thrown in test|Rejected promise returned by test|Function threw)[^']*':(.*)$", text, re.M)
+    if m:
+        rest = text[m.end() :]
+        inner = re.search(r"^\s*message:\s*(.*)$", rest, re.M)
+        first = next((ln.strip() for ln in rest.splitlines() if ln.strip() and ln.strip() not in ("|-", "|")), "")
+        detail = (inner.group(1) if inner else first).strip().strip("'\"")
+        cls = re.match(r"^(\w*Error)\b", first)
+        if cls and inner:
+            detail = f"{cls.group(1)}: {detail}"
+        if detail:
+            msg = f"{msg}: {detail}" if msg and detail not in msg else (detail or msg)
     return msg[:300]
 
 
 def parse_tap(file: str, text: str) -> Summary:
     cases: list[Case] = []
+    errors: list[str] = []
     lines = text.splitlines()
     i = 0
     while i < len(lines):
@@ -110,31 +119,41 @@ def parse_tap(file: str, text: str) -> Summary:
                 i += 1
             i += 1
         name = title.split(" › ", 1)[1] if " › " in title else title
+        if status == "not ok" and re.match(r"^(\w*Error|Uncaught exception|Unhandled rejection)\b", name):
+            # An error ava caught outside any test (uncaught exception, unhandled rejection):
+            # not a test; listed apart.
+            errors.append(name)
+            continue
         if directive:
             outcome = "skipped"
         elif status == "ok":
             outcome = "passed"
         else:
             outcome = "failed"
+        if any(c.name == name for c in cases):
+            continue  # ava reports a test twice when a timeout interrupts it: the first is the cause
         cases.append(Case(file, name, outcome, _first_line(diag) if outcome == "failed" else ""))
-    return Summary("", {}, cases, {})
+    return Summary("", {}, cases, {}, {file: errors} if errors else {})
 
 
 def load(work: Path, mode: str) -> Summary:
     d = work / f"results-{mode}"
     meta = json.loads((d / "run.json").read_text()) if (d / "run.json").exists() else {}
     cases: list[Case] = []
-    for f in meta.get("files", []):
+    errors: dict[str, list[str]] = {}
+    # Files the run finished (a run stopped early lists the rest in meta["files"] only).
+    for f in [x["file"] for x in meta.get("per_file", [])]:
         tap = d / f"{f}.tap"
         s = parse_tap(f, tap.read_text(errors="replace") if tap.exists() else "")
         cases += s.cases
+        errors.update(s.errors)
         info = next((x for x in meta.get("per_file", []) if x["file"] == f), None)
         if info is None:
             continue
         if not s.cases or (info.get("rc") not in (0, None) and not any(c.outcome == "failed" for c in s.cases)):
             # The file failed without a test failing: ava's own errors (timeouts, crashes).
             tail = tap.read_text(errors="replace").strip().splitlines()[-5:] if tap.exists() else []
-            why = "ran past the harness's per-file deadline" if info.get("deadline") else (
+            why = "ran past the harness's per-file deadline" if info.get("deadline") else "ava's test process did not exit after its last test or its timeout" if info.get("lingered") else (
                 " | ".join(ln.strip() for ln in tail if ln.strip())[:300] or f"ava exited {info.get('rc')}")
             cases.append(Case(f, "(file)", "failed", why))
     workers = {"sidecar": 0, "native": 0}
@@ -146,7 +165,7 @@ def load(work: Path, mode: str) -> Summary:
                 continue
             workers["sidecar"] += r.get("sidecar", 0)
             workers["native"] += r.get("native", 0)
-    return Summary(mode, meta, cases, workers)
+    return Summary(mode, meta, cases, workers, errors)
 
 
 def known_failures() -> list[tuple[str, str, str, str]]:
@@ -203,7 +222,7 @@ def write(work: Path, report_path: Path, repo: Path) -> None:
             f"{len(s.cases)} | {s.workers['sidecar']} / {s.workers['native'] if m == 'sidecar' else 'all'} | "
             f"{meta.get('duration_s', '?')}s | {meta.get('date', '?')}, sidecar {meta.get('sidecar_commit', '?')}, "
             f"tests {meta.get('sdk_typescript_tests', '?')}, @temporalio/worker {meta.get('temporalio_worker', '?')}, "
-            f"node {meta.get('node', '?')} |"
+            f"node {meta.get('node', '?')}, {len(meta.get('per_file', []))} of {len(meta.get('files', []))} files ran |"
         )
     out.append("")
     notes = HERE / "notes.md"
@@ -239,6 +258,16 @@ def write(work: Path, report_path: Path, repo: Path) -> None:
                 elsewhere.append(oc.outcome if oc else "not run")
             out.append(f"| `{_md(c.id)}` | {cls} | {_md(cause)} | {_md(c.message)} |" + "".join(f" {e} |" for e in elsewhere))
         out.append("")
+    for m, s in sums.items():
+        if s.errors:
+            out.append(f"## Errors outside tests ({m})")
+            out.append("")
+            out.append("Uncaught exceptions and unhandled rejections ava reported in a test file's process (not counted as tests).")
+            out.append("")
+            for f, errs in s.errors.items():
+                uniq = sorted(set(errs), key=errs.index)
+                out.append(f"- {f}: " + "; ".join(f"{_md(e)} (x{errs.count(e)})" for e in uniq))
+            out.append("")
     for m, s in sums.items():
         skipped = [c for c in s.cases if c.outcome == "skipped"]
         if skipped:

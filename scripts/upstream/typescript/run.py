@@ -141,6 +141,29 @@ def http_ok(url: str) -> None:
             raise RuntimeError(f"{url}: HTTP {resp.status}")
 
 
+def wait_ava(p: Proc, tap: Path, deadline_s: float, grace_s: float) -> tuple[int | None, bool]:
+    """Waits for one ava run: until it exits, or its deadline passes, or it printed its
+    TAP plan (every test reported) or hit its own inactivity timeout and then did not
+    exit within grace_s (a test process held open by handles the tests left)."""
+    end = time.monotonic() + deadline_s
+    planned_at: float | None = None
+    while True:
+        rc = p.wait(1.0)  # bounded wait: also the poll interval for the plan line
+        if rc is not None:
+            return rc, False
+        now = time.monotonic()
+        if now >= end:
+            return None, False
+        if planned_at is None:
+            text = tap.read_text(errors="replace")
+            # The plan line (every test reported), or ava's inactivity timeout, after which
+            # ava waits for the test process to exit, which it may never do.
+            if re.search(r"^1\.\.\d+$", text, re.M) or "no new tests completed within the last" in text:
+                planned_at = now
+        if planned_at is not None and now - planned_at >= grace_s:
+            return None, True
+
+
 def select_files(test_dir: Path, patterns: list[str]) -> list[str]:
     files: list[str] = []
     for pat in patterns:
@@ -164,6 +187,7 @@ def main() -> int:
     ap.add_argument("--temporal", type=Path, default=REPO / "bin" / "temporal")
     ap.add_argument("--sidecar", type=Path, default=REPO / "bin" / "sidecar")
     ap.add_argument("--file-deadline", type=float, default=900, help="seconds one test file may take")
+    ap.add_argument("--exit-grace", type=float, default=30, help="seconds ava may take to exit after its last test")
     ap.add_argument("--match", action="append", default=[], help="ava --match (repeatable)")
     ap.add_argument("--report-only", action="store_true")
     ap.add_argument("--skip-setup", action="store_true")
@@ -195,6 +219,9 @@ def main() -> int:
     sidecar_flags = os.environ.get(
         "UPSTREAM_SIDECAR_FLAGS", "--task-queue-idle-timeout 0s --task-handback-grace 0s"
     ).split()
+    # SIGTERM (make's, or a stop by hand) unwinds like ^C: the finally below stops the
+    # server, the sidecar and ava, and records the files that ran.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     procs: list[Proc] = []
     started = time.monotonic()
     per_file: list[dict] = []
@@ -248,12 +275,16 @@ def main() -> int:
             if args.mode == "sidecar":
                 env["UPSTREAM_TS_COUNTS"] = str(out_dir / f"{name}.workers.jsonl")
             p = Proc(f"ava {name}", cmd, out_dir / f"{name}.tap", cwd=test_dir, env=env)
-            rc = p.wait(args.file_deadline)
-            timed_out = rc is None
+            procs.append(p)
+            rc, lingered = wait_ava(p, out_dir / f"{name}.tap", args.file_deadline, args.exit_grace)
+            timed_out = rc is None and not lingered
             if timed_out:
                 log(f"{name} ran past {args.file_deadline}s: stopping it")
+            if lingered:
+                log(f"{name}: ava finished or timed out but did not exit within {args.exit_grace}s: stopping it")
             p.stop(10)
-            per_file.append({"file": name, "rc": p.p.returncode, "deadline": timed_out,
+            procs.remove(p)
+            per_file.append({"file": name, "rc": p.p.returncode, "deadline": timed_out, "lingered": lingered,
                              "seconds": round(time.monotonic() - t0, 1)})  # fmt: skip
             s = report.parse_tap(name, (out_dir / f"{name}.tap").read_text(errors="replace"))
             log(f"    {s.count('passed')} passed, {s.count('failed')} failed, {s.count('skipped')} skipped "
