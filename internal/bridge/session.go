@@ -108,6 +108,20 @@ func (s *Session) VersioningBehavior(name string) bridgev1.VersioningBehavior {
 	return s.reg.GetDynamicWorkflowVersioningBehavior()
 }
 
+// NondeterminismFailsWorkflow reports whether nondeterminism fails runs of
+// workflow type name instead of their task, as the app registered.
+func (s *Session) NondeterminismFailsWorkflow(name string) bool {
+	if s.reg.GetNondeterminismFailsWorkflow() {
+		return true
+	}
+	for _, w := range s.reg.GetWorkflows() {
+		if w.GetName() == name {
+			return w.GetNondeterminismFailsWorkflow()
+		}
+	}
+	return false
+}
+
 // ServesKind reports whether the app runs any task of this kind.
 func (s *Session) ServesKind(k task.Kind) bool {
 	return s.dynamic[k] || len(s.types[k]) > 0

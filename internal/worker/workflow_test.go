@@ -401,44 +401,71 @@ func TestContinueAsNewRunsAgain(t *testing.T) {
 	e.waitIdle()
 }
 
+// Nondeterminism fails the workflow task and tells the app; an app that
+// registered that nondeterminism fails the workflow (sdk-core's
+// workflow_failure_errors), for the type or for all, gets the run failed
+// with the same message instead.
 func TestNonDeterminismFailsTaskAndTellsApp(t *testing.T) {
-	e := newEnv(t, func(o *worker.Options) { o.MaxCachedWorkflows = 0 }) // every task replays
-	flip := false
-	var mu sync.Mutex
-	// The first time it runs, the workflow starts a timer; on replay it
-	// schedules an activity instead: code changed under a running workflow.
-	changing := func(st *wfState, act *bridgev1.WorkflowActivation) []*bridgev1.WorkflowCommand {
-		mu.Lock()
-		defer mu.Unlock()
-		for _, j := range act.GetJobs() {
-			if j.GetInitializeWorkflow() != nil {
-				if flip {
-					return []*bridgev1.WorkflowCommand{scheduleEcho(1, "x", 0)}
+	tests := []struct {
+		name         string
+		all, forType bool
+	}{
+		{"the task fails", false, false},
+		{"registered for every type: the workflow fails", true, false},
+		{"registered for the type: the workflow fails", false, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newEnv(t, func(o *worker.Options) { o.MaxCachedWorkflows = 0 }) // every task replays
+			flip := false
+			var mu sync.Mutex
+			// The first time it runs, the workflow starts a timer; on replay it
+			// schedules an activity instead: code changed under a running workflow.
+			changing := func(st *wfState, act *bridgev1.WorkflowActivation) []*bridgev1.WorkflowCommand {
+				mu.Lock()
+				defer mu.Unlock()
+				for _, j := range act.GetJobs() {
+					if j.GetInitializeWorkflow() != nil {
+						if flip {
+							return []*bridgev1.WorkflowCommand{scheduleEcho(1, "x", 0)}
+						}
+						flip = true
+						return []*bridgev1.WorkflowCommand{startTimer(1, 200*time.Millisecond)}
+					}
+					if j.GetFireTimer() != nil {
+						return []*bridgev1.WorkflowCommand{complete("never")}
+					}
 				}
-				flip = true
-				return []*bridgev1.WorkflowCommand{startTimer(1, 200*time.Millisecond)}
+				return nil
 			}
-			if j.GetFireTimer() != nil {
-				return []*bridgev1.WorkflowCommand{complete("never")}
+			app := e.scriptedApp(&bridgev1.Register{ProtocolVersion: 1, Identity: "wfapp@" + t.Name(), SdkName: "bridgetest", TaskQueue: e.queue,
+				NondeterminismFailsWorkflow: tt.all,
+				Workflows:                   []*bridgev1.WorkflowRegistration{{Name: "Changing", NondeterminismFailsWorkflow: tt.forType}},
+				Capacity:                    &bridgev1.Capacity{WorkflowActivations: 10}}, map[string]script{"Changing": changing})
+			run := e.startWorkflow("Changing")
+			const want = "the workflow issued ScheduleActivityTask (seq 1), but history has TimerStarted"
+			select {
+			case ce := <-app.errors:
+				if ce.GetKind() != bridgev1.CompletionErrorKind_COMPLETION_ERROR_KIND_NONDETERMINISM || !strings.Contains(ce.GetMessage(), want) {
+					t.Fatalf("completion error = %v", ce)
+				}
+			case <-time.After(30 * time.Second):
+				t.Fatal("app was not told about the nondeterminism")
 			}
-		}
-		return nil
+			if !tt.all && !tt.forType {
+				waitHistory(t, e, run.GetID(), func(ev map[enumspb.EventType]int, causes []enumspb.WorkflowTaskFailedCause) bool {
+					return len(causes) > 0 && causes[0] == enumspb.WORKFLOW_TASK_FAILED_CAUSE_NON_DETERMINISTIC_ERROR
+				})
+				_ = e.client.TerminateWorkflow(context.Background(), run.GetID(), "", "test over")
+				return
+			}
+			_, err := result(t, run)
+			var appErr *temporal.ApplicationError
+			if !errors.As(err, &appErr) || !strings.Contains(appErr.Error(), want) {
+				t.Fatalf("workflow error = %v, want it failed with the nondeterminism", err)
+			}
+		})
 	}
-	app := e.workflowApp(map[string]script{"Changing": changing})
-	run := e.startWorkflow("Changing")
-	select {
-	case ce := <-app.errors:
-		if ce.GetKind() != bridgev1.CompletionErrorKind_COMPLETION_ERROR_KIND_NONDETERMINISM ||
-			!strings.Contains(ce.GetMessage(), "the workflow issued ScheduleActivityTask (seq 1), but history has TimerStarted") {
-			t.Fatalf("completion error = %v", ce)
-		}
-	case <-time.After(30 * time.Second):
-		t.Fatal("app was not told about the nondeterminism")
-	}
-	waitHistory(t, e, run.GetID(), func(ev map[enumspb.EventType]int, causes []enumspb.WorkflowTaskFailedCause) bool {
-		return len(causes) > 0 && causes[0] == enumspb.WORKFLOW_TASK_FAILED_CAUSE_NON_DETERMINISTIC_ERROR
-	})
-	_ = e.client.TerminateWorkflow(context.Background(), run.GetID(), "", "test over")
 }
 
 // history is the workflow's history so far; an empty run id means the
@@ -1047,4 +1074,41 @@ func TestQueryArrivingDuringATaskIsAnsweredInTheCompletion(t *testing.T) {
 		}
 	}
 	_ = e.client.TerminateWorkflow(context.Background(), run.GetID(), "", "test over")
+}
+
+// Nondeterminism the app reports itself (a failed activation with cause
+// NON_DETERMINISTIC_ERROR, as temporalio's sandbox does) fails the
+// workflow when the app registered so, as sdk-core does.
+func TestAppReportedNondeterminismFailsTheWorkflowWhenRegistered(t *testing.T) {
+	e := newEnv(t, nil)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	a, err := bridgetest.Dial(ctx, e.target, &bridgev1.Register{ProtocolVersion: 1, Identity: "nd@" + t.Name(), TaskQueue: e.queue,
+		Workflows: []*bridgev1.WorkflowRegistration{{Name: "Drifting"}}, NondeterminismFailsWorkflow: true,
+		Capacity: &bridgev1.Capacity{WorkflowActivations: 1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(a.Close)
+	run := e.startWorkflow("Drifting")
+	act, err := a.NextActivation(30 * time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Send(&bridgev1.ConnectRequest{Message: &bridgev1.ConnectRequest_WorkflowCompletion{WorkflowCompletion: &bridgev1.WorkflowActivationCompletion{
+		RunId: act.GetRunId(), Status: &bridgev1.WorkflowActivationCompletion_Failed{Failed: &bridgev1.WorkflowActivationFailure{
+			Failure: &bridgev1.Failure{Message: "Nondeterminism error: the sandbox saw a different command"},
+			Cause:   bridgev1.WorkflowTaskFailedCause_WORKFLOW_TASK_FAILED_CAUSE_NON_DETERMINISTIC_ERROR}}}}}); err != nil {
+		t.Fatal(err)
+	}
+	if ev, err := a.NextActivation(30 * time.Second); err != nil || ev.GetJobs()[0].GetRemoveFromCache() == nil {
+		t.Fatalf("after its failure the app got %v, %v; want the run's eviction", ev, err)
+	} else if err := a.CompleteActivation(ev.GetRunId()); err != nil {
+		t.Fatal(err)
+	}
+	_, err = result(t, run)
+	var appErr *temporal.ApplicationError
+	if !errors.As(err, &appErr) || !strings.Contains(appErr.Error(), "the sandbox saw a different command") {
+		t.Fatalf("workflow error = %v, want it failed with the app's nondeterminism", err)
+	}
 }

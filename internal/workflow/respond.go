@@ -141,8 +141,11 @@ func (e *Engine) taskFailed(ctx context.Context, ent *entry, t *workflowservice.
 		e.failTask(ctx, t, enumspb.WORKFLOW_TASK_FAILED_CAUSE_WORKFLOW_WORKER_UNHANDLED_FAILURE, dl.Error())
 	case errors.As(err, &nd):
 		e.tellApp(ent, bridgev1.CompletionErrorKind_COMPLETION_ERROR_KIND_NONDETERMINISM, nd.Error())
+		ss := ent.session
 		e.evict(ctx, ent, bridgev1.EvictionReason_EVICTION_REASON_NONDETERMINISM, nd.Error())
-		e.failTask(ctx, t, enumspb.WORKFLOW_TASK_FAILED_CAUSE_NON_DETERMINISTIC_ERROR, nd.Error())
+		f := &failurepb.Failure{Message: nd.Error(), Source: "TemporalSidecar",
+			FailureInfo: &failurepb.Failure_ApplicationFailureInfo{ApplicationFailureInfo: &failurepb.ApplicationFailureInfo{}}}
+		e.failNondeterministic(ctx, ss, t, f)
 	case errors.As(err, &bad):
 		e.tellApp(ent, bridgev1.CompletionErrorKind_COMPLETION_ERROR_KIND_MALFORMED, bad.Error())
 		e.evict(ctx, ent, bridgev1.EvictionReason_EVICTION_REASON_FATAL, bad.Error())
@@ -150,8 +153,12 @@ func (e *Engine) taskFailed(ctx context.Context, ent *entry, t *workflowservice.
 	case errors.As(err, &app):
 		e.evict(ctx, ent, bridgev1.EvictionReason_EVICTION_REASON_WORKFLOW_EXECUTION_ERROR, app.Error())
 		cause := enumspb.WorkflowTaskFailedCause(app.f.GetCause())
-		if cause == enumspb.WORKFLOW_TASK_FAILED_CAUSE_UNSPECIFIED {
+		switch cause {
+		case enumspb.WORKFLOW_TASK_FAILED_CAUSE_UNSPECIFIED:
 			cause = enumspb.WORKFLOW_TASK_FAILED_CAUSE_WORKFLOW_WORKER_UNHANDLED_FAILURE
+		case enumspb.WORKFLOW_TASK_FAILED_CAUSE_NON_DETERMINISTIC_ERROR:
+			e.failNondeterministic(ctx, ent.session, t, apiconv.Failure(app.f.GetFailure()))
+			return nil
 		}
 		e.failTaskWith(ctx, t, cause, apiconv.Failure(app.f.GetFailure()))
 	case errors.Is(err, errSessionLost):
@@ -162,6 +169,27 @@ func (e *Engine) taskFailed(ctx context.Context, ent *entry, t *workflowservice.
 		return err
 	}
 	return nil
+}
+
+// failNondeterministic fails a task whose run went nondeterministic, or, on
+// its first attempt and when the app registered that nondeterminism fails
+// the workflow (for its type or all), the workflow execution itself with the
+// same failure, as sdk-core does for workflow_failure_errors.
+func (e *Engine) failNondeterministic(ctx context.Context, ss *bridge.Session, t *workflowservice.PollWorkflowTaskQueueResponse, f *failurepb.Failure) {
+	if t.GetAttempt() > 1 || !ss.NondeterminismFailsWorkflow(t.GetWorkflowType().GetName()) {
+		e.failTaskWith(ctx, t, enumspb.WORKFLOW_TASK_FAILED_CAUSE_NON_DETERMINISTIC_ERROR, f)
+		return
+	}
+	e.log.Warn("failing the workflow for nondeterminism, as its app registered", "run_id", t.GetWorkflowExecution().GetRunId(), "message", f.GetMessage())
+	_, err := e.opts.Service.RespondWorkflowTaskCompleted(context.WithoutCancel(ctx), &workflowservice.RespondWorkflowTaskCompletedRequest{
+		Namespace: e.opts.Namespace, TaskToken: t.GetTaskToken(), Identity: e.opts.Identity,
+		Commands: []*commandpb.Command{{CommandType: enumspb.COMMAND_TYPE_FAIL_WORKFLOW_EXECUTION,
+			Attributes: &commandpb.Command_FailWorkflowExecutionCommandAttributes{
+				FailWorkflowExecutionCommandAttributes: &commandpb.FailWorkflowExecutionCommandAttributes{Failure: f}}}},
+		WorkerInstanceKey: e.opts.InstanceKey, DeploymentOptions: e.opts.Deployment, WorkerVersionStamp: e.versionStamp()})
+	if err != nil {
+		e.log.Warn("failing the workflow for nondeterminism failed", "run_id", t.GetWorkflowExecution().GetRunId(), "err", err)
+	}
 }
 
 func (e *Engine) tellApp(ent *entry, kind bridgev1.CompletionErrorKind, msg string) {

@@ -110,7 +110,9 @@ func newRun(id string) *run {
 // NondeterminismError says the app's commands and the history disagree.
 type NondeterminismError struct{ msg string }
 
-func (e *NondeterminismError) Error() string { return "nondeterminism: " + e.msg }
+// Error reads as sdk-core's, code and all, so that what users search and
+// match on (in the UI, in SDK tests) is the same through the sidecar.
+func (e *NondeterminismError) Error() string { return "[TMPRL1100] Nondeterminism error: " + e.msg }
 
 func nondeterminism(format string, args ...any) error {
 	return &NondeterminismError{fmt.Sprintf(format, args...)}

@@ -169,3 +169,23 @@ class WaitsForActivity:
     @workflow.run
     async def run(self) -> str:
         return await workflow.execute_activity(wait_for_release, start_to_close_timeout=timedelta(seconds=30))
+
+
+@workflow.defn
+class Drifting:
+    """Sleeps only the first time it runs: replayed (with no cache), its
+    commands no longer match its history, as code changed under a running
+    workflow would."""
+
+    @workflow.run
+    async def run(self) -> str:
+        if not workflow.unsafe.is_replaying():
+            await workflow.sleep(timedelta(milliseconds=10))
+        return "done"
+
+
+@workflow.defn(failure_exception_types=[workflow.NondeterminismError])
+class DriftingFailsOnNondeterminism(Drifting):
+    @workflow.run
+    async def run(self) -> str:
+        return await super().run()

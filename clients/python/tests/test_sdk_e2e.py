@@ -28,6 +28,7 @@ import temporalio.client
 import temporalio.converter
 import temporalio.service
 import temporalio.worker
+import temporalio.workflow
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
@@ -38,7 +39,7 @@ from temporalio.contrib.opentelemetry import TracingInterceptor
 
 import sdk_workflows
 from conftest import NAMESPACE, REPO_ROOT, DevServer, _free_port, _tail
-from sdk_workflows import Child, EchoHandler, Everything, Hello, WaitsForActivity
+from sdk_workflows import Child, Drifting, DriftingFailsOnNondeterminism, EchoHandler, Everything, Hello, WaitsForActivity
 from temporal_sidecar.sdk import SidecarPlugin
 from temporal_sidecar.sdk._core_worker import CoreWorker
 
@@ -438,3 +439,40 @@ async def test_process_pool_activities_across_workers(sidecar: SidecarProcess, t
     )  # fmt: skip
     assert res.returncode == 0, f"{res.stdout}\n{res.stderr}"
     assert res.stdout.count("RESULT 6") == 2, res.stdout + res.stderr
+
+
+@pytest.mark.parametrize(
+    "workflow_cls, worker_types",
+    [
+        (Drifting, [temporalio.workflow.NondeterminismError]),  # the Worker's workflow_failure_exception_types
+        (DriftingFailsOnNondeterminism, []),  # the workflow's failure_exception_types
+        (Drifting, []),  # neither: the task fails and is retried
+    ],
+)
+async def test_nondeterminism_fails_the_workflow_where_temporalio_is_told_so(
+    app_client: temporalio.client.Client,
+    client: temporalio.client.Client,
+    workflow_cls: type[Drifting],
+    worker_types: list[type[BaseException]],
+) -> None:
+    tq = f"sdk-nd-{uuid.uuid4().hex[:8]}"
+    fails_workflow = bool(worker_types) or workflow_cls is DriftingFailsOnNondeterminism
+    async with temporalio.worker.Worker(
+        app_client, task_queue=tq, workflows=[workflow_cls], max_cached_workflows=0,
+        workflow_failure_exception_types=worker_types,
+    ):
+        handle = await app_client.start_workflow(workflow_cls.run, id=f"nd-{uuid.uuid4().hex[:8]}", task_queue=tq)
+        if fails_workflow:
+            with pytest.raises(temporalio.client.WorkflowFailureError) as err:
+                await asyncio.wait_for(handle.result(), 60)
+            assert "[TMPRL1100] Nondeterminism error" in str(err.value.cause)
+            return
+
+        async def task_failed_for_nondeterminism() -> bool:
+            async for e in handle.fetch_history_events():
+                if e.HasField("workflow_task_failed_event_attributes"):
+                    return "[TMPRL1100] Nondeterminism error" in e.workflow_task_failed_event_attributes.failure.message
+            return False
+
+        await _eventually(task_failed_for_nondeterminism, "a workflow task failed for nondeterminism")
+        await handle.terminate("test over")

@@ -163,6 +163,15 @@ def build_registration(worker: temporalio.worker.Worker, identity: str) -> tuple
     if deployment is not None and deployment.use_worker_versioning:
         default_behavior = deployment.default_versioning_behavior
 
+    # Which nondeterminism fails the workflow rather than its task, as
+    # temporalio computes it for sdk-core from workflow_failure_exception_types
+    # (the Worker's and each workflow's).
+    workflow_worker = getattr(worker, "_workflow_worker", None)
+    nondeterminism_fails_all = bool(workflow_worker and workflow_worker.nondeterminism_as_workflow_fail())
+    nondeterminism_fails_types: set[str] = (
+        set(workflow_worker.nondeterminism_as_workflow_fail_for_types()) if workflow_worker else set()
+    )
+
     workflows: list[bridge_pb2.WorkflowRegistration] = []
     dynamic_workflow = False
     dynamic_behavior = common_pb2.VERSIONING_BEHAVIOR_UNSPECIFIED
@@ -182,6 +191,7 @@ def build_registration(worker: temporalio.worker.Worker, identity: str) -> tuple
                 queries=sorted(k for k in defn.queries if k),
                 updates=sorted(k for k in defn.updates if k),
                 versioning_behavior=_versioning_behavior(behavior),
+                nondeterminism_fails_workflow=defn.name in nondeterminism_fails_types,
             )
         )
 
@@ -235,6 +245,7 @@ def build_registration(worker: temporalio.worker.Worker, identity: str) -> tuple
         dynamic_workflow=dynamic_workflow,
         dynamic_activity=dynamic_activity,
         dynamic_workflow_versioning_behavior=dynamic_behavior,
+        nondeterminism_fails_workflow=nondeterminism_fails_all,
     )
 
     settings = AppSettings(

@@ -683,8 +683,16 @@ type Register struct {
 	// releases from 1.31 to 1.35 ship it; a version the sidecar does not know
 	// is refused with FAILED_PRECONDITION.
 	CoreProtocolVersion uint32 `protobuf:"varint,15,opt,name=core_protocol_version,json=coreProtocolVersion,proto3" json:"core_protocol_version,omitempty"`
-	unknownFields       protoimpl.UnknownFields
-	sizeCache           protoimpl.SizeCache
+	// Nondeterminism fails the run instead of its workflow task, for every
+	// workflow type of the session, as sdk-core's workflow_failure_errors
+	// (temporalio's workflow_failure_exception_types with NondeterminismError,
+	// @temporalio/worker's workflowFailureErrorTypes): on a task's first
+	// attempt, nondeterminism the sidecar detects on replay, or that the app
+	// reports as a failed activation with cause NON_DETERMINISTIC_ERROR, fails
+	// the workflow execution with that failure.
+	NondeterminismFailsWorkflow bool `protobuf:"varint,16,opt,name=nondeterminism_fails_workflow,json=nondeterminismFailsWorkflow,proto3" json:"nondeterminism_fails_workflow,omitempty"`
+	unknownFields               protoimpl.UnknownFields
+	sizeCache                   protoimpl.SizeCache
 }
 
 func (x *Register) Reset() {
@@ -822,6 +830,13 @@ func (x *Register) GetCoreProtocolVersion() uint32 {
 	return 0
 }
 
+func (x *Register) GetNondeterminismFailsWorkflow() bool {
+	if x != nil {
+		return x.NondeterminismFailsWorkflow
+	}
+	return false
+}
+
 // WorkflowRegistration describes a workflow type the app runs.
 type WorkflowRegistration struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -840,8 +855,11 @@ type WorkflowRegistration struct {
 	// refuses the registration, as Temporal's SDKs refuse such a worker.
 	// Ignored when the sidecar does not use versioning.
 	VersioningBehavior VersioningBehavior `protobuf:"varint,5,opt,name=versioning_behavior,json=versioningBehavior,proto3,enum=sidecar.bridge.v1.VersioningBehavior" json:"versioning_behavior,omitempty"`
-	unknownFields      protoimpl.UnknownFields
-	sizeCache          protoimpl.SizeCache
+	// Nondeterminism fails runs of this type instead of their workflow task,
+	// as Register.nondeterminism_fails_workflow does for every type.
+	NondeterminismFailsWorkflow bool `protobuf:"varint,6,opt,name=nondeterminism_fails_workflow,json=nondeterminismFailsWorkflow,proto3" json:"nondeterminism_fails_workflow,omitempty"`
+	unknownFields               protoimpl.UnknownFields
+	sizeCache                   protoimpl.SizeCache
 }
 
 func (x *WorkflowRegistration) Reset() {
@@ -907,6 +925,13 @@ func (x *WorkflowRegistration) GetVersioningBehavior() VersioningBehavior {
 		return x.VersioningBehavior
 	}
 	return VersioningBehavior_VERSIONING_BEHAVIOR_UNSPECIFIED
+}
+
+func (x *WorkflowRegistration) GetNondeterminismFailsWorkflow() bool {
+	if x != nil {
+		return x.NondeterminismFailsWorkflow
+	}
+	return false
 }
 
 // ActivityRegistration describes an activity type the app runs.
@@ -1772,7 +1797,7 @@ const file_sidecar_bridge_v1_bridge_proto_rawDesc = "" +
 	" \x01(\fH\x00R\x16coreWorkflowActivation\x12.\n" +
 	"\x12core_activity_task\x18\v \x01(\fH\x00R\x10coreActivityTask\x12(\n" +
 	"\x0fcore_nexus_task\x18\f \x01(\fH\x00R\rcoreNexusTaskB\t\n" +
-	"\amessage\"\x8a\x06\n" +
+	"\amessage\"\xce\x06\n" +
 	"\bRegister\x12)\n" +
 	"\x10protocol_version\x18\x01 \x01(\rR\x0fprotocolVersion\x12\x1a\n" +
 	"\bidentity\x18\x02 \x01(\tR\bidentity\x12\x19\n" +
@@ -1794,13 +1819,15 @@ const file_sidecar_bridge_v1_bridge_proto_rawDesc = "" +
 	"replayOnly\x12v\n" +
 	"$dynamic_workflow_versioning_behavior\x18\r \x01(\x0e2%.sidecar.bridge.v1.VersioningBehaviorR!dynamicWorkflowVersioningBehavior\x12\x1c\n" +
 	"\tnamespace\x18\x0e \x01(\tR\tnamespace\x122\n" +
-	"\x15core_protocol_version\x18\x0f \x01(\rR\x13coreProtocolVersion\"\xd0\x01\n" +
+	"\x15core_protocol_version\x18\x0f \x01(\rR\x13coreProtocolVersion\x12B\n" +
+	"\x1dnondeterminism_fails_workflow\x18\x10 \x01(\bR\x1bnondeterminismFailsWorkflow\"\x94\x02\n" +
 	"\x14WorkflowRegistration\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x18\n" +
 	"\asignals\x18\x02 \x03(\tR\asignals\x12\x18\n" +
 	"\aqueries\x18\x03 \x03(\tR\aqueries\x12\x18\n" +
 	"\aupdates\x18\x04 \x03(\tR\aupdates\x12V\n" +
-	"\x13versioning_behavior\x18\x05 \x01(\x0e2%.sidecar.bridge.v1.VersioningBehaviorR\x12versioningBehavior\"*\n" +
+	"\x13versioning_behavior\x18\x05 \x01(\x0e2%.sidecar.bridge.v1.VersioningBehaviorR\x12versioningBehavior\x12B\n" +
+	"\x1dnondeterminism_fails_workflow\x18\x06 \x01(\bR\x1bnondeterminismFailsWorkflow\"*\n" +
 	"\x14ActivityRegistration\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\"N\n" +
 	"\x18NexusServiceRegistration\x12\x12\n" +

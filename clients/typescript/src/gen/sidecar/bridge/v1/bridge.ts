@@ -275,6 +275,16 @@ export interface Register {
    * is refused with FAILED_PRECONDITION.
    */
   coreProtocolVersion: number;
+  /**
+   * Nondeterminism fails the run instead of its workflow task, for every
+   * workflow type of the session, as sdk-core's workflow_failure_errors
+   * (temporalio's workflow_failure_exception_types with NondeterminismError,
+   * @temporalio/worker's workflowFailureErrorTypes): on a task's first
+   * attempt, nondeterminism the sidecar detects on replay, or that the app
+   * reports as a failed activation with cause NON_DETERMINISTIC_ERROR, fails
+   * the workflow execution with that failure.
+   */
+  nondeterminismFailsWorkflow: boolean;
 }
 
 /** WorkflowRegistration describes a workflow type the app runs. */
@@ -296,6 +306,11 @@ export interface WorkflowRegistration {
    * Ignored when the sidecar does not use versioning.
    */
   versioningBehavior: VersioningBehavior;
+  /**
+   * Nondeterminism fails runs of this type instead of their workflow task,
+   * as Register.nondeterminism_fails_workflow does for every type.
+   */
+  nondeterminismFailsWorkflow: boolean;
 }
 
 /** ActivityRegistration describes an activity type the app runs. */
@@ -1162,6 +1177,7 @@ function createBaseRegister(): Register {
     dynamicWorkflowVersioningBehavior: 0,
     namespace: "",
     coreProtocolVersion: 0,
+    nondeterminismFailsWorkflow: false,
   };
 }
 
@@ -1211,6 +1227,9 @@ export const Register: MessageFns<Register> = {
     }
     if (message.coreProtocolVersion !== 0) {
       writer.uint32(120).uint32(message.coreProtocolVersion);
+    }
+    if (message.nondeterminismFailsWorkflow !== false) {
+      writer.uint32(128).bool(message.nondeterminismFailsWorkflow);
     }
     return writer;
   },
@@ -1348,6 +1367,14 @@ export const Register: MessageFns<Register> = {
             message.coreProtocolVersion = reader.uint32();
             continue;
           }
+          case 16: {
+            if (tag !== 128) {
+              break;
+            }
+
+            message.nondeterminismFailsWorkflow = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1421,6 +1448,11 @@ export const Register: MessageFns<Register> = {
         : isSet(object.core_protocol_version)
         ? globalThis.Number(object.core_protocol_version)
         : 0,
+      nondeterminismFailsWorkflow: isSet(object.nondeterminismFailsWorkflow)
+        ? globalThis.Boolean(object.nondeterminismFailsWorkflow)
+        : isSet(object.nondeterminism_fails_workflow)
+        ? globalThis.Boolean(object.nondeterminism_fails_workflow)
+        : false,
     };
   },
 
@@ -1471,6 +1503,9 @@ export const Register: MessageFns<Register> = {
     if (message.coreProtocolVersion !== 0) {
       obj.coreProtocolVersion = Math.round(message.coreProtocolVersion);
     }
+    if (message.nondeterminismFailsWorkflow !== false) {
+      obj.nondeterminismFailsWorkflow = message.nondeterminismFailsWorkflow;
+    }
     return obj;
   },
 
@@ -1496,12 +1531,13 @@ export const Register: MessageFns<Register> = {
     message.dynamicWorkflowVersioningBehavior = object.dynamicWorkflowVersioningBehavior ?? 0;
     message.namespace = object.namespace ?? "";
     message.coreProtocolVersion = object.coreProtocolVersion ?? 0;
+    message.nondeterminismFailsWorkflow = object.nondeterminismFailsWorkflow ?? false;
     return message;
   },
 };
 
 function createBaseWorkflowRegistration(): WorkflowRegistration {
-  return { name: "", signals: [], queries: [], updates: [], versioningBehavior: 0 };
+  return { name: "", signals: [], queries: [], updates: [], versioningBehavior: 0, nondeterminismFailsWorkflow: false };
 }
 
 export const WorkflowRegistration: MessageFns<WorkflowRegistration> = {
@@ -1520,6 +1556,9 @@ export const WorkflowRegistration: MessageFns<WorkflowRegistration> = {
     }
     if (message.versioningBehavior !== 0) {
       writer.uint32(40).int32(message.versioningBehavior);
+    }
+    if (message.nondeterminismFailsWorkflow !== false) {
+      writer.uint32(48).bool(message.nondeterminismFailsWorkflow);
     }
     return writer;
   },
@@ -1577,6 +1616,14 @@ export const WorkflowRegistration: MessageFns<WorkflowRegistration> = {
             message.versioningBehavior = reader.int32() as any;
             continue;
           }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.nondeterminismFailsWorkflow = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1600,6 +1647,11 @@ export const WorkflowRegistration: MessageFns<WorkflowRegistration> = {
         : isSet(object.versioning_behavior)
         ? versioningBehaviorFromJSON(object.versioning_behavior)
         : 0,
+      nondeterminismFailsWorkflow: isSet(object.nondeterminismFailsWorkflow)
+        ? globalThis.Boolean(object.nondeterminismFailsWorkflow)
+        : isSet(object.nondeterminism_fails_workflow)
+        ? globalThis.Boolean(object.nondeterminism_fails_workflow)
+        : false,
     };
   },
 
@@ -1620,6 +1672,9 @@ export const WorkflowRegistration: MessageFns<WorkflowRegistration> = {
     if (message.versioningBehavior !== 0) {
       obj.versioningBehavior = versioningBehaviorToJSON(message.versioningBehavior);
     }
+    if (message.nondeterminismFailsWorkflow !== false) {
+      obj.nondeterminismFailsWorkflow = message.nondeterminismFailsWorkflow;
+    }
     return obj;
   },
 
@@ -1633,6 +1688,7 @@ export const WorkflowRegistration: MessageFns<WorkflowRegistration> = {
     message.queries = object.queries?.map((e) => e) || [];
     message.updates = object.updates?.map((e) => e) || [];
     message.versioningBehavior = object.versioningBehavior ?? 0;
+    message.nondeterminismFailsWorkflow = object.nondeterminismFailsWorkflow ?? false;
     return message;
   },
 };

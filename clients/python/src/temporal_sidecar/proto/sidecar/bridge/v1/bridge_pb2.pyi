@@ -88,7 +88,7 @@ class ConnectResponse(_message.Message):
     def __init__(self, registered: _Optional[_Union[Registered, _Mapping]] = ..., workflow_activation: _Optional[_Union[_workflow_activation_pb2.WorkflowActivation, _Mapping]] = ..., activity_task: _Optional[_Union[_activity_pb2.ActivityTask, _Mapping]] = ..., nexus_task: _Optional[_Union[_nexus_pb2.NexusTask, _Mapping]] = ..., completion_error: _Optional[_Union[CompletionError, _Mapping]] = ..., drained: _Optional[_Union[Drained, _Mapping]] = ..., shutdown: _Optional[_Union[ShutdownNotice, _Mapping]] = ..., worker_error: _Optional[_Union[WorkerError, _Mapping]] = ..., replay_result: _Optional[_Union[_history_pb2.ReplayResult, _Mapping]] = ..., core_workflow_activation: _Optional[bytes] = ..., core_activity_task: _Optional[bytes] = ..., core_nexus_task: _Optional[bytes] = ...) -> None: ...
 
 class Register(_message.Message):
-    __slots__ = ("protocol_version", "identity", "sdk_name", "sdk_version", "task_queue", "workflows", "activities", "nexus_services", "capacity", "dynamic_workflow", "dynamic_activity", "replay_only", "dynamic_workflow_versioning_behavior", "namespace", "core_protocol_version")
+    __slots__ = ("protocol_version", "identity", "sdk_name", "sdk_version", "task_queue", "workflows", "activities", "nexus_services", "capacity", "dynamic_workflow", "dynamic_activity", "replay_only", "dynamic_workflow_versioning_behavior", "namespace", "core_protocol_version", "nondeterminism_fails_workflow")
     PROTOCOL_VERSION_FIELD_NUMBER: _ClassVar[int]
     IDENTITY_FIELD_NUMBER: _ClassVar[int]
     SDK_NAME_FIELD_NUMBER: _ClassVar[int]
@@ -104,6 +104,7 @@ class Register(_message.Message):
     DYNAMIC_WORKFLOW_VERSIONING_BEHAVIOR_FIELD_NUMBER: _ClassVar[int]
     NAMESPACE_FIELD_NUMBER: _ClassVar[int]
     CORE_PROTOCOL_VERSION_FIELD_NUMBER: _ClassVar[int]
+    NONDETERMINISM_FAILS_WORKFLOW_FIELD_NUMBER: _ClassVar[int]
     protocol_version: int
     identity: str
     sdk_name: str
@@ -119,21 +120,24 @@ class Register(_message.Message):
     dynamic_workflow_versioning_behavior: _common_pb2.VersioningBehavior
     namespace: str
     core_protocol_version: int
-    def __init__(self, protocol_version: _Optional[int] = ..., identity: _Optional[str] = ..., sdk_name: _Optional[str] = ..., sdk_version: _Optional[str] = ..., task_queue: _Optional[str] = ..., workflows: _Optional[_Iterable[_Union[WorkflowRegistration, _Mapping]]] = ..., activities: _Optional[_Iterable[_Union[ActivityRegistration, _Mapping]]] = ..., nexus_services: _Optional[_Iterable[_Union[NexusServiceRegistration, _Mapping]]] = ..., capacity: _Optional[_Union[Capacity, _Mapping]] = ..., dynamic_workflow: _Optional[bool] = ..., dynamic_activity: _Optional[bool] = ..., replay_only: _Optional[bool] = ..., dynamic_workflow_versioning_behavior: _Optional[_Union[_common_pb2.VersioningBehavior, str]] = ..., namespace: _Optional[str] = ..., core_protocol_version: _Optional[int] = ...) -> None: ...
+    nondeterminism_fails_workflow: bool
+    def __init__(self, protocol_version: _Optional[int] = ..., identity: _Optional[str] = ..., sdk_name: _Optional[str] = ..., sdk_version: _Optional[str] = ..., task_queue: _Optional[str] = ..., workflows: _Optional[_Iterable[_Union[WorkflowRegistration, _Mapping]]] = ..., activities: _Optional[_Iterable[_Union[ActivityRegistration, _Mapping]]] = ..., nexus_services: _Optional[_Iterable[_Union[NexusServiceRegistration, _Mapping]]] = ..., capacity: _Optional[_Union[Capacity, _Mapping]] = ..., dynamic_workflow: _Optional[bool] = ..., dynamic_activity: _Optional[bool] = ..., replay_only: _Optional[bool] = ..., dynamic_workflow_versioning_behavior: _Optional[_Union[_common_pb2.VersioningBehavior, str]] = ..., namespace: _Optional[str] = ..., core_protocol_version: _Optional[int] = ..., nondeterminism_fails_workflow: _Optional[bool] = ...) -> None: ...
 
 class WorkflowRegistration(_message.Message):
-    __slots__ = ("name", "signals", "queries", "updates", "versioning_behavior")
+    __slots__ = ("name", "signals", "queries", "updates", "versioning_behavior", "nondeterminism_fails_workflow")
     NAME_FIELD_NUMBER: _ClassVar[int]
     SIGNALS_FIELD_NUMBER: _ClassVar[int]
     QUERIES_FIELD_NUMBER: _ClassVar[int]
     UPDATES_FIELD_NUMBER: _ClassVar[int]
     VERSIONING_BEHAVIOR_FIELD_NUMBER: _ClassVar[int]
+    NONDETERMINISM_FAILS_WORKFLOW_FIELD_NUMBER: _ClassVar[int]
     name: str
     signals: _containers.RepeatedScalarFieldContainer[str]
     queries: _containers.RepeatedScalarFieldContainer[str]
     updates: _containers.RepeatedScalarFieldContainer[str]
     versioning_behavior: _common_pb2.VersioningBehavior
-    def __init__(self, name: _Optional[str] = ..., signals: _Optional[_Iterable[str]] = ..., queries: _Optional[_Iterable[str]] = ..., updates: _Optional[_Iterable[str]] = ..., versioning_behavior: _Optional[_Union[_common_pb2.VersioningBehavior, str]] = ...) -> None: ...
+    nondeterminism_fails_workflow: bool
+    def __init__(self, name: _Optional[str] = ..., signals: _Optional[_Iterable[str]] = ..., queries: _Optional[_Iterable[str]] = ..., updates: _Optional[_Iterable[str]] = ..., versioning_behavior: _Optional[_Union[_common_pb2.VersioningBehavior, str]] = ..., nondeterminism_fails_workflow: _Optional[bool] = ...) -> None: ...
 
 class ActivityRegistration(_message.Message):
     __slots__ = ("name",)
