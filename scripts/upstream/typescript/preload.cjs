@@ -8,7 +8,7 @@
 //
 // Environment:
 //   UPSTREAM_TS_MODULES   the harness directory whose node_modules the tests use
-//   UPSTREAM_TS_COUNTS    a JSON-lines file: per process, workers created on the sidecar and natively
+//   UPSTREAM_TS_COUNTS    a JSON-lines file: a line per Worker created, on the sidecar or natively
 'use strict';
 
 const fs = require('node:fs');
@@ -24,7 +24,17 @@ const { Worker } = req('@temporalio/worker');
 const { SidecarWorker } = req('@temporal-sidecar/client/sdk');
 
 const original = Worker.create;
-const counts = { sidecar: 0, native: 0 };
+const countsFile = process.env.UPSTREAM_TS_COUNTS;
+
+// One line per Worker created, written at once (a test process may be killed).
+function count(kind) {
+  if (!countsFile) return;
+  try {
+    fs.appendFileSync(countsFile, JSON.stringify({ pid: process.pid, [kind]: 1 }) + '\n');
+  } catch {
+    // best effort
+  }
+}
 
 function isSidecarClass(cls) {
   return cls === SidecarWorker || (typeof cls === 'function' && cls.prototype instanceof SidecarWorker);
@@ -34,20 +44,9 @@ Worker.create = async function create(options) {
   // SidecarWorker.create ends in super.create, i.e. here with this = SidecarWorker.
   if (isSidecarClass(this)) return await original.call(this, options);
   if (this !== Worker) {
-    counts.native++;
+    count('native');
     return await original.call(this, options);
   }
-  counts.sidecar++;
+  count('sidecar');
   return await SidecarWorker.create(options);
 };
-
-const countsFile = process.env.UPSTREAM_TS_COUNTS;
-if (countsFile) {
-  process.on('exit', () => {
-    try {
-      fs.appendFileSync(countsFile, JSON.stringify({ pid: process.pid, ...counts }) + '\n');
-    } catch {
-      // best effort
-    }
-  });
-}

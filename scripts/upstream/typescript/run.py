@@ -265,6 +265,11 @@ def main() -> int:
             env["TEMPORAL_SIDECAR_ADDRESS"] = bridge
             env["UPSTREAM_TS_MODULES"] = str(work)
             node_args = [f"--node-arguments=--require={HERE / 'preload.cjs'}"]
+        # test-helpers' existing-server modes: TEMPORAL_SERVICE_ADDRESS drops the test's client
+        # options (the multi-codec tests' data converter), the env-config one keeps them.
+        env["TEMPORAL_TEST_ENV_CONFIG_SERVER"] = "true"
+        env["TEMPORAL_ADDRESS"] = target
+        env["TEMPORAL_NAMESPACE"] = "default"
         env["TEMPORAL_SERVICE_ADDRESS"] = target
 
         ava = str(work / "node_modules/.bin/ava")
