@@ -144,6 +144,29 @@ export interface RegistrationInput {
   workflowTypes?: readonly string[];
 }
 
+/**
+ * Which nondeterminism fails the workflow rather than its task, by the rule the SDK
+ * itself gives sdk-core (toNativeWorkerOptions): an error type list naming
+ * NondeterminismError, DeterminismViolationError or Error, for every type ('*') or one.
+ */
+function nondeterminismFailsWorkflow(errorTypes: Record<string, string[]> | undefined): {
+  all: boolean;
+  types: Set<string>;
+} {
+  const out = { all: false, types: new Set<string>() };
+  for (const [type, errors] of Object.entries(errorTypes ?? {})) {
+    if (!errors.some((e) => e === "NondeterminismError" || e === "DeterminismViolationError" || e === "Error")) {
+      continue;
+    }
+    if (type === "*") {
+      out.all = true;
+    } else {
+      out.types.add(type);
+    }
+  }
+  return out;
+}
+
 /** The Register a Worker's options make, and what the adapter keeps. */
 export function buildRegistration({ compiled, raw, sdkVersion, workflowTypes }: RegistrationInput): {
   register: Register;
@@ -189,13 +212,9 @@ export function buildRegistration({ compiled, raw, sdkVersion, workflowTypes }: 
   }
 
   const activities = [...compiled.activities.keys()].sort().map((name) => ({ name }));
-  if (!compiled.enableNonLocalActivities && activities.length > 0) {
-    // The registration has one list for both kinds and refuses activity types with no
-    // activity capacity, so a local-only worker cannot say so (docs/adapter-needs-typescript.md).
-    notes.push(
-      "enableNonLocalActivities=false: the sidecar's registration cannot offer activities as local-only, so " +
-        "remote activity tasks of these types may be routed here too",
-    );
+  const nondeterminism = nondeterminismFailsWorkflow(compiled.workflowFailureErrorTypes);
+  for (const w of workflows) {
+    w.nondeterminismFailsWorkflow = nondeterminism.types.has(w.name);
   }
   const nexusServices = [...(compiled.nexusServiceHandlers ?? new Map<string, unknown>()).entries()]
     .map(([name, h]) => ({ name, operations: nexusOperations(h) }))
@@ -215,9 +234,12 @@ export function buildRegistration({ compiled, raw, sdkVersion, workflowTypes }: 
     dynamicWorkflowVersioningBehavior: dynamicWorkflow ? defaultBehavior : VersioningBehavior.VERSIONING_BEHAVIOR_UNSPECIFIED,
     activities,
     nexusServices,
+    nondeterminismFailsWorkflow: nondeterminism.all,
     capacity: {
       workflowActivations: runsWorkflows ? slots("workflow tasks", tuner.workflowTaskSlotSupplier) : 0,
-      activities: activities.length > 0 ? slots("activities", tuner.activityTaskSlotSupplier) : 0,
+      // No remote capacity (enableNonLocalActivities: false) runs the types as local activities only.
+      activities:
+        activities.length > 0 && compiled.enableNonLocalActivities ? slots("activities", tuner.activityTaskSlotSupplier) : 0,
       // Local activities are scheduled by this app's own workflows.
       localActivities:
         runsWorkflows && activities.length > 0 ? slots("local activities", tuner.localActivityTaskSlotSupplier) : 0,

@@ -72,7 +72,7 @@ describe("version and options", () => {
 
   test("workflow types are read from the workflows module", () => {
     assert.deepEqual(discoverWorkflows(FIXTURE_WORKFLOWS), {
-      names: ["cancellable", "child", "collector", "failing", "greeter", "localShouter", "parent", "tsGreeter"],
+      names: ["cancellable", "child", "collector", "drifting", "failing", "greeter", "localShouter", "parent", "tsGreeter"],
       dynamic: false,
     });
     assert.equal(discoverWorkflows("/nonexistent/workflows.js"), undefined);
@@ -192,6 +192,19 @@ describe("through the sidecar", () => {
     assert.ok(cause instanceof ApplicationFailure, String(cause));
     assert.equal(cause.message, "failing: on purpose");
     assert.equal(cause.type, "FailingWorkflow");
+  });
+
+  test("nondeterminism fails the workflow where workflowFailureErrorTypes says so", async () => {
+    const err = await withWorker(
+      (taskQueue) =>
+        client.workflow.execute("drifting", { taskQueue, workflowId: randomUUID() }).then(
+          () => assert.fail("the workflow did not fail"),
+          (e: unknown) => e,
+        ),
+      { maxCachedWorkflows: 0, workflowFailureErrorTypes: { drifting: ["NondeterminismError"] } },
+    );
+    assert.ok(err instanceof WorkflowFailedError, String(err));
+    assert.match(String(err.cause?.message), /\[TMPRL1100\] Nondeterminism error/);
   });
 
   test("a history recorded through the sidecar replays in Worker.runReplayHistory", async () => {
