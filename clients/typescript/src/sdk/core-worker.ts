@@ -568,12 +568,6 @@ export class SidecarCoreWorker {
     const token = Buffer.from(t.taskToken).toString("base64");
     if (t.start != null) {
       this.tasks.set(token, { session: this.generation, local: t.start.isLocal === true, cancelSent: false });
-      if (t.start.isLocal && t.start.scheduleToCloseTimeout == null) {
-        // sdk-core sends a local activity with no schedule-to-close timeout as 0 (none),
-        // which the SDK requires; the sidecar leaves it unset (docs/adapter-needs-typescript.md).
-        t.start.scheduleToCloseTimeout = {};
-        b = Buffer.from(coresdk.activity_task.ActivityTask.encode(t).finish());
-      }
     } else if (t.cancel != null) {
       const task = this.tasks.get(token);
       if (task !== undefined) {
