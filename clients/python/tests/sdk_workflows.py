@@ -189,3 +189,10 @@ class DriftingFailsOnNondeterminism(Drifting):
     @workflow.run
     async def run(self) -> str:
         return await super().run()
+
+
+@workflow.defn
+class LocalOnly:
+    @workflow.run
+    async def run(self, name: str) -> str:
+        return await workflow.execute_local_activity(greet, name, start_to_close_timeout=timedelta(seconds=20))

@@ -39,7 +39,16 @@ from temporalio.contrib.opentelemetry import TracingInterceptor
 
 import sdk_workflows
 from conftest import NAMESPACE, REPO_ROOT, DevServer, _free_port, _tail
-from sdk_workflows import Child, Drifting, DriftingFailsOnNondeterminism, EchoHandler, Everything, Hello, WaitsForActivity
+from sdk_workflows import (
+    Child,
+    Drifting,
+    DriftingFailsOnNondeterminism,
+    EchoHandler,
+    Everything,
+    Hello,
+    LocalOnly,
+    WaitsForActivity,
+)
 from temporal_sidecar.sdk import SidecarPlugin
 from temporal_sidecar.sdk._core_worker import CoreWorker
 
@@ -476,3 +485,14 @@ async def test_nondeterminism_fails_the_workflow_where_temporalio_is_told_so(
 
         await _eventually(task_failed_for_nondeterminism, "a workflow task failed for nondeterminism")
         await handle.terminate("test over")
+
+
+async def test_a_worker_with_no_remote_activities_runs_its_local_ones(app_client: temporalio.client.Client) -> None:
+    tq = f"sdk-localonly-{uuid.uuid4().hex[:8]}"
+    async with temporalio.worker.Worker(
+        app_client, task_queue=tq, workflows=[LocalOnly], activities=[sdk_workflows.greet], no_remote_activities=True
+    ):
+        got = await asyncio.wait_for(
+            app_client.execute_workflow(LocalOnly.run, "lou", id=f"localonly-{uuid.uuid4().hex[:8]}", task_queue=tq), 60
+        )
+    assert got == "hello lou"

@@ -225,10 +225,8 @@ def build_registration(worker: temporalio.worker.Worker, identity: str) -> tuple
         local_activities=slots[2] if serves_activities and serves_workflows else 0,
         nexus_tasks=slots[3] if nexus_services else 0,
     )
-    if no_remote:
-        # The sidecar routes remote activities by registered type: with none
-        # registered, it sends this session local activities only.
-        activities, dynamic_activity = [], False
+    # With no_remote_activities the types stay registered with no remote
+    # capacity: the sidecar then sends this session their local activities only.
 
     register = bridge_pb2.Register(
         protocol_version=1,
