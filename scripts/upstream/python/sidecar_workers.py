@@ -121,12 +121,27 @@ _WATCHDOG_S = float(os.environ.get("UPSTREAM_CHILD_DEADLINE", "150"))
 
 
 def _kill_new_children(before: set[int], name: str) -> None:
+    import sys
+
     import psutil
 
-    for child in psutil.Process().children(recursive=True):
-        if child.pid not in before:
-            print(f"\nsidecar_workers: {name} still running after {_WATCHDOG_S:.0f}s: killing its child {child.pid}", flush=True)
+    try:
+        children = psutil.Process().children(recursive=True)
+    except psutil.Error as err:
+        print(f"sidecar_workers: watchdog of {name}: {err}", file=sys.__stderr__, flush=True)
+        return
+    for child in children:
+        if child.pid in before:
+            continue
+        print(
+            f"sidecar_workers: {name} still running after {_WATCHDOG_S:.0f}s: killing its child {child.pid}",
+            file=sys.__stderr__,
+            flush=True,
+        )
+        try:
             child.kill()
+        except psutil.Error:
+            pass
 
 
 @pytest.hookimpl(tryfirst=True)
