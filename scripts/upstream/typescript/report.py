@@ -225,6 +225,27 @@ def write(work: Path, report_path: Path, repo: Path) -> None:
             f"node {meta.get('node', '?')}, {len(meta.get('per_file', []))} of {len(meta.get('files', []))} files ran |"
         )
     out.append("")
+    split = "test-integration-split-*.js"
+    for m, s in sums.items():
+        rest = [c for c in s.cases if not fnmatch.fnmatchcase(c.file, split)]
+        out.append(
+            f"- {m}, without the multi-codec files ({split}, which cannot pass on one existing server): "
+            f"{sum(c.outcome == 'passed' for c in rest)} passed, {sum(c.outcome == 'failed' for c in rest)} failed, "
+            f"{sum(c.outcome == 'skipped' for c in rest)} skipped of {len(rest)}."
+        )
+    if "sidecar" in sums and "native" in sums:
+        nat = {c.id: c.outcome for c in sums["native"].cases}
+        base = [c for c in sums["sidecar"].cases if nat.get(c.id) == "passed"]
+        ok = sum(c.outcome == "passed" for c in base)
+        out.append(
+            f"- The adapter's target, the tests that pass natively in the same run: {ok} of {len(base)} pass on the "
+            f"sidecar ({len(base) - ok} fail there: the failures below that do not fail natively)."
+        )
+        worse = [c.id for c in sums["native"].cases if c.outcome == "failed" and any(
+            x.id == c.id and x.outcome == "passed" for x in sums["sidecar"].cases)]
+        if worse:
+            out.append(f"- Pass on the sidecar but fail natively: {len(worse)} (" + ", ".join(f"`{_md(w)}`" for w in worse) + ").")
+    out.append("")
     notes = HERE / "notes.md"
     if notes.exists():
         out.append(notes.read_text().rstrip())
@@ -250,8 +271,13 @@ def write(work: Path, report_path: Path, repo: Path) -> None:
         other = {k: v for k, v in sums.items() if k != m}
         out.append("| test | class | cause | first error line |" + "".join(f" in {k} |" for k in other))
         out.append("|---|---|---|---|" + "---|" * len(other))
+        native = sums.get("native") if m != "native" else None
         for c in failed:
             cls, cause = classify(m, c, rows)
+            if cls == "?" and native is not None:
+                nc = next((x for x in native.cases if x.id == c.id), None)
+                if nc is not None and nc.outcome == "failed":
+                    cls, cause = "environment", "fails natively too (same run's native baseline)"
             elsewhere = []
             for k, o in other.items():
                 oc = next((x for x in o.cases if x.id == c.id), None)
