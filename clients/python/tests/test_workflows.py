@@ -652,7 +652,7 @@ async def test_nondeterminism_is_reported_and_fails_the_task(
         handle = await _start_and_wait_started(env)
     async with new_worker(env, workflows=[VersionedBroken]):
         await handle.signal("proceed")
-        cause, msg = await wait_task_failure(env, handle.id, "nondeterminism")
+        cause, msg = await wait_task_failure(env, handle.id, "[TMPRL1100] Nondeterminism error")
         assert cause == temporalio.api.enums.v1.WorkflowTaskFailedCause.WORKFLOW_TASK_FAILED_CAUSE_NON_DETERMINISTIC_ERROR
         assert "TIMER" in msg.upper() and "ACTIVIT" in msg.upper(), msg
 
