@@ -3,12 +3,14 @@ package coreconv
 import (
 	"fmt"
 
+	"github.com/temporal-sidecar/sidecar/gen/go/coresdk/activityresult"
 	corecommon "github.com/temporal-sidecar/sidecar/gen/go/coresdk/common"
 	wfact "github.com/temporal-sidecar/sidecar/gen/go/coresdk/workflowactivation"
 	bridgev1 "github.com/temporal-sidecar/sidecar/gen/go/sidecar/bridge/v1"
 	"github.com/temporal-sidecar/sidecar/internal/apiconv"
 	commonpb "go.temporal.io/api/common/v1"
 	enumspb "go.temporal.io/api/enums/v1"
+	failurepb "go.temporal.io/api/failure/v1"
 	updatepb "go.temporal.io/api/update/v1"
 )
 
@@ -52,7 +54,11 @@ func job(j *bridgev1.WorkflowActivationJob) (*wfact.WorkflowActivationJob, error
 	case *bridgev1.WorkflowActivationJob_FireTimer:
 		out.Variant = &wfact.WorkflowActivationJob_FireTimer{FireTimer: apiconv.Recode(v.FireTimer, &wfact.FireTimer{})}
 	case *bridgev1.WorkflowActivationJob_ResolveActivity:
-		out.Variant = &wfact.WorkflowActivationJob_ResolveActivity{ResolveActivity: apiconv.Recode(v.ResolveActivity, &wfact.ResolveActivity{})}
+		ra := apiconv.Recode(v.ResolveActivity, &wfact.ResolveActivity{})
+		if ra.GetIsLocal() {
+			localResolution(ra.GetResult())
+		}
+		out.Variant = &wfact.WorkflowActivationJob_ResolveActivity{ResolveActivity: ra}
 	case *bridgev1.WorkflowActivationJob_SignalWorkflow:
 		s := v.SignalWorkflow
 		out.Variant = &wfact.WorkflowActivationJob_SignalWorkflow{SignalWorkflow: &wfact.SignalWorkflow{
@@ -187,4 +193,29 @@ func bridgePayloads(ps []*commonpb.Payload) []*bridgev1.Payload {
 		out[i] = apiconv.BridgePayload(p)
 	}
 	return out
+}
+
+// localResolution shapes a local activity's failure as sdk-core does: the
+// engine wraps every one in an ActivityFailure, core only its cancels and
+// timeouts (as "Local Activity cancelled" / "timed out") and hands an
+// activity's own failure over as it is; the SDKs wrap that themselves.
+func localResolution(res *activityresult.ActivityResolution) {
+	var f *failurepb.Failure
+	switch {
+	case res.GetFailed() != nil:
+		f = res.GetFailed().GetFailure()
+	case res.GetCancelled() != nil:
+		f = res.GetCancelled().GetFailure()
+	}
+	if f.GetActivityFailureInfo() == nil || f.GetCause() == nil {
+		return
+	}
+	switch {
+	case f.GetCause().GetCanceledFailureInfo() != nil:
+		f.Message = "Local Activity cancelled"
+	case f.GetCause().GetTimeoutFailureInfo() != nil:
+		f.Message = "Local Activity timed out"
+	case res.GetFailed() != nil:
+		res.GetFailed().Failure = f.GetCause()
+	}
 }

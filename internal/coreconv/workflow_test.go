@@ -556,3 +556,48 @@ func TestEncodedActivationDecodesAsCore(t *testing.T) {
 		t.Errorf("core activation = %v", got)
 	}
 }
+
+// A local activity's failure reaches core's SDKs as sdk-core shapes it: the
+// activity's own failure as it is, cancels and timeouts in sdk-core's
+// ActivityFailure wording; the engine's ActivityFailure wrapper goes.
+func TestLocalActivityFailuresAreShapedAsSdkCoreShapesThem(t *testing.T) {
+	wrap := func(cause *bridgev1.Failure) *bridgev1.Failure {
+		return &bridgev1.Failure{Message: "local activity error", Cause: cause,
+			FailureInfo: &bridgev1.Failure_ActivityFailureInfo{ActivityFailureInfo: &bridgev1.ActivityFailureInfo{ActivityId: "1"}}}
+	}
+	app := &bridgev1.Failure{Message: "tesssst", FailureInfo: &bridgev1.Failure_ApplicationFailureInfo{ApplicationFailureInfo: &bridgev1.ApplicationFailureInfo{Type: "Error"}}}
+	cancelled := &bridgev1.Failure{Message: "local activity cancelled", FailureInfo: &bridgev1.Failure_CanceledFailureInfo{CanceledFailureInfo: &bridgev1.CanceledFailureInfo{}}}
+	timedOut := &bridgev1.Failure{Message: "timed out", FailureInfo: &bridgev1.Failure_TimeoutFailureInfo{TimeoutFailureInfo: &bridgev1.TimeoutFailureInfo{}}}
+	tests := []struct {
+		name            string
+		res             *bridgev1.ActivityResolution
+		local           bool
+		wantMsg         string // of the failure core's SDK gets
+		wantCauseIsSame bool   // the wrapper stays, with the original cause
+	}{
+		{"local failure: the activity's own", &bridgev1.ActivityResolution{Status: &bridgev1.ActivityResolution_Failed{Failed: &bridgev1.ActivityResolutionFailed{Failure: wrap(app)}}}, true, "tesssst", false},
+		{"local timeout: wrapped as core words it", &bridgev1.ActivityResolution{Status: &bridgev1.ActivityResolution_Failed{Failed: &bridgev1.ActivityResolutionFailed{Failure: wrap(timedOut)}}}, true, "Local Activity timed out", true},
+		{"local cancel: wrapped as core words it", &bridgev1.ActivityResolution{Status: &bridgev1.ActivityResolution_Cancelled{Cancelled: &bridgev1.ActivityResolutionCancelled{Failure: wrap(cancelled)}}}, true, "Local Activity cancelled", true},
+		{"remote failure: untouched", &bridgev1.ActivityResolution{Status: &bridgev1.ActivityResolution_Failed{Failed: &bridgev1.ActivityResolutionFailed{Failure: wrap(app)}}}, false, "local activity error", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := Activation(&bridgev1.WorkflowActivation{Jobs: []*bridgev1.WorkflowActivationJob{{Variant: &bridgev1.WorkflowActivationJob_ResolveActivity{
+				ResolveActivity: &bridgev1.ResolveActivity{Seq: 1, Result: tt.res, IsLocal: tt.local}}}}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			res := got.GetJobs()[0].GetResolveActivity().GetResult()
+			f := res.GetFailed().GetFailure()
+			if f == nil {
+				f = res.GetCancelled().GetFailure()
+			}
+			if f.GetMessage() != tt.wantMsg {
+				t.Errorf("failure message %q, want %q", f.GetMessage(), tt.wantMsg)
+			}
+			if hasWrapper := f.GetActivityFailureInfo() != nil && f.GetCause() != nil; hasWrapper != tt.wantCauseIsSame {
+				t.Errorf("ActivityFailure wrapper kept = %v, want %v (%v)", hasWrapper, tt.wantCauseIsSame, f)
+			}
+		})
+	}
+}
