@@ -55,8 +55,10 @@ func start(s *bridgev1.StartActivity) *activitytask.Start {
 	if out.IsLocal {
 		// sdk-core always sets both on a local activity, and
 		// @temporalio/worker requires them: no schedule-to-close is zero
-		// (none), no start-to-close is the schedule-to-close.
-		if out.StartToCloseTimeout == nil {
+		// (none); the start-to-close is capped by the schedule-to-close,
+		// which stands in for it when it is unset.
+		s2c := out.ScheduleToCloseTimeout.AsDuration()
+		if out.StartToCloseTimeout == nil || (s2c > 0 && out.StartToCloseTimeout.AsDuration() > s2c) {
 			out.StartToCloseTimeout = out.ScheduleToCloseTimeout
 		}
 		if out.ScheduleToCloseTimeout == nil {

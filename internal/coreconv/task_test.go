@@ -281,6 +281,7 @@ func TestLocalActivityStartCarriesBothCloseTimeoutsAsSdkCoreDoes(t *testing.T) {
 		{"start-to-close only: no schedule-to-close is zero", minute, nil, time.Minute, 0},
 		{"schedule-to-close only: it bounds each attempt too", nil, minute, time.Minute, time.Minute},
 		{"both: kept", durationpb.New(time.Second), minute, time.Second, time.Minute},
+		{"start-to-close over the schedule-to-close: capped by it", durationpb.New(time.Hour), minute, time.Minute, time.Minute},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
