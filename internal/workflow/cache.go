@@ -46,16 +46,11 @@ func (c *Cache) members() []*Engine {
 }
 
 // shrink evicts least recently used idle runs, across engines, until the
-// cache fits.
+// cache fits. It runs after every workflow task, so a cache that fits costs
+// one count.
 func (c *Cache) shrink(ctx context.Context) {
-	for {
-		total, owner, victim := c.oldestIdle()
-		if total <= c.size {
-			if victim != nil {
-				victim.mu.Unlock()
-			}
-			return
-		}
+	for c.cached() > c.size {
+		owner, victim := c.oldestIdle()
 		if victim == nil {
 			return // every run is busy; the next finished task shrinks again
 		}
@@ -65,12 +60,20 @@ func (c *Cache) shrink(ctx context.Context) {
 	}
 }
 
-// oldestIdle counts the cached runs and finds, locked, the least recently
-// used run no task is processing, with its engine.
-func (c *Cache) oldestIdle() (total int, owner *Engine, victim *entry) {
+// cached counts the runs every engine caches.
+func (c *Cache) cached() int {
+	n := 0
+	for _, e := range c.members() {
+		n += e.Cached()
+	}
+	return n
+}
+
+// oldestIdle finds, locked, the least recently used run no task is
+// processing, with its engine.
+func (c *Cache) oldestIdle() (owner *Engine, victim *entry) {
 	for _, e := range c.members() {
 		e.mu.Lock()
-		total += len(e.cache)
 		// Each engine's list runs from most to least recently used, so its
 		// first idle run from the back is its candidate.
 		for el := e.lru.Back(); el != nil; el = el.Prev() {
@@ -88,5 +91,5 @@ func (c *Cache) oldestIdle() (total int, owner *Engine, victim *entry) {
 		}
 		e.mu.Unlock()
 	}
-	return total, owner, victim
+	return owner, victim
 }
