@@ -36,6 +36,7 @@ import (
 	"github.com/temporal-sidecar/sidecar/internal/worker"
 	"github.com/temporal-sidecar/sidecar/internal/workflow"
 	enumspb "go.temporal.io/api/enums/v1"
+	namespacepb "go.temporal.io/api/namespace/v1"
 	"go.temporal.io/api/workflowservice/v1"
 	"google.golang.org/protobuf/types/known/durationpb"
 )
@@ -146,6 +147,9 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer, si
 				Capabilities: &bridgev1.Capabilities{
 					StickyExecution:      w.MaxCachedWorkflows > 0,
 					EagerActivities:      w.EagerActivities,
+					LocalActivities:      true,
+					Nexus:                fe.Capabilities().GetNexus(),
+					Updates:              updates(fe.NamespaceInfo().GetCapabilities()),
 					ClientService:        true,
 					Replay:               true,
 					WorkflowServiceProxy: cfg.Bridge.WorkflowServiceProxy,
@@ -339,4 +343,10 @@ func pollers(w config.Worker, max int) poller.Behaviour {
 			Initial: w.PollerAutoscalingInitial, Maximum: w.PollerAutoscalingMaximum}
 	}
 	return poller.Behaviour{Maximum: max}
+}
+
+// updates says whether the namespace takes workflow updates, as
+// DescribeNamespace reports it (the sidecar itself supports them).
+func updates(c *namespacepb.NamespaceInfo_Capabilities) bool {
+	return c.GetSyncUpdate() || c.GetAsyncUpdate()
 }

@@ -207,6 +207,11 @@ func TestAppRegistersWithRealSidecar(t *testing.T) {
 	if r.GetCapabilities().GetServerVersion() == "" {
 		t.Error("registered carries no server version from GetSystemInfo")
 	}
+	// All of these work against the dev server; the reply must say so.
+	if c := r.GetCapabilities(); !c.GetLocalActivities() || !c.GetNexus() || !c.GetUpdates() ||
+		!c.GetStickyExecution() || !c.GetEagerActivities() || !c.GetClientService() || !c.GetReplay() {
+		t.Errorf("capabilities = %v, want local activities, Nexus, updates, sticky, eager, client service and replay", c)
+	}
 	if r.GetLimits().GetMaxConcurrent().GetActivities() != 200 {
 		t.Errorf("limits = %v, want default max concurrent activities 200", r.GetLimits())
 	}
