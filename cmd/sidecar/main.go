@@ -146,7 +146,7 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer, si
 				Version:   version,
 				Capabilities: &bridgev1.Capabilities{
 					StickyExecution:      w.MaxCachedWorkflows > 0,
-					EagerActivities:      w.EagerActivities,
+					EagerActivities:      w.EagerActivities && !w.NoRemoteActivities && w.TaskQueueActivitiesPerSecond <= 0,
 					LocalActivities:      true,
 					Nexus:                fe.Capabilities().GetNexus(),
 					Updates:              updates(fe.NamespaceInfo().GetCapabilities()),

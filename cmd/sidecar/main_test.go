@@ -224,6 +224,20 @@ func TestAppRegistersWithRealSidecar(t *testing.T) {
 	}
 }
 
+// A task-queue rate limit turns eager activities off (as sdk-core does),
+// and the registration reply says so.
+func TestTaskQueueRateLimitTurnsEagerActivitiesOff(t *testing.T) {
+	queue := devserver.TaskQueue(t)
+	_, conn := startReady(t, queue, "--task-queue-activities-per-second", "5")
+	m, err := connect(t, conn, register(queue, 1)).Recv()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := m.GetRegistered().GetCapabilities(); c == nil || c.GetEagerActivities() {
+		t.Fatalf("capabilities = %v, want eager activities off", c)
+	}
+}
+
 func TestWrongProtocolVersionIsRefusedClearly(t *testing.T) {
 	queue := devserver.TaskQueue(t)
 	_, conn := startReady(t, queue)

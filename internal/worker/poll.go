@@ -72,10 +72,6 @@ func runPoller[T polled](ctx context.Context, w *Worker, spec pollSpec[T]) {
 }
 
 func (w *Worker) pollActivities(ctx context.Context) {
-	var limiter *rate.Limiter
-	if aps := w.opts.ActivitiesPerSecond; aps > 0 {
-		limiter = rate.NewLimiter(rate.Limit(aps), max(1, int(aps)))
-	}
 	req := &workflowservice.PollActivityTaskQueueRequest{
 		Namespace:         w.opts.Namespace,
 		TaskQueue:         &taskqueuepb.TaskQueue{Name: w.opts.TaskQueue, Kind: enumspb.TASK_QUEUE_KIND_NORMAL},
@@ -88,7 +84,7 @@ func (w *Worker) pollActivities(ctx context.Context) {
 	}
 	runPoller(ctx, w, pollSpec[*workflowservice.PollActivityTaskQueueResponse]{
 		name: "activity_task", kind: telemetry.Activity, slot: slots.Info{Kind: task.Activity},
-		slots: slots.NewCapped(w.actSlots, w.bridge), behave: w.opts.ActivityPollers, limiter: limiter,
+		slots: slots.NewCapped(w.actSlots, w.bridge), behave: w.opts.ActivityPollers, limiter: w.actLimit,
 		poll: func(ctx context.Context) (*workflowservice.PollActivityTaskQueueResponse, error) {
 			return w.opts.Service.PollActivityTaskQueue(ctx, req)
 		},

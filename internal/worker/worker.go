@@ -25,6 +25,7 @@ import (
 	enumspb "go.temporal.io/api/enums/v1"
 	taskqueuepb "go.temporal.io/api/taskqueue/v1"
 	"go.temporal.io/api/workflowservice/v1"
+	"golang.org/x/time/rate"
 )
 
 // Options configure a Worker.
@@ -90,6 +91,7 @@ type Worker struct {
 	log        *slog.Logger
 	bridge     *bridge.Server
 	actSlots   slots.Counted
+	actLimit   *rate.Limiter // ActivitiesPerSecond, for polls and eager starts alike; nil: unlimited
 	activities *activity.Dispatcher
 	wfSlots    slots.Counted
 	workflows  *workflow.Engine
@@ -148,9 +150,14 @@ func New(opts Options) *Worker {
 	if opts.Cache.Size() > 0 {
 		w.sticky = opts.Identity + "-" + w.instanceKey
 	}
+	if aps := opts.ActivitiesPerSecond; aps > 0 {
+		w.actLimit = rate.NewLimiter(rate.Limit(aps), max(1, int(aps)))
+	}
 	var eagerActivities workflow.EagerActivities
-	if opts.EagerActivities && !opts.NoRemoteActivities {
-		eagerActivities = eager{slots: slots.NewCapped(w.actSlots, w.bridge), d: w.activities}
+	// A task-queue rate limit turns eager execution off, as in sdk-core: the
+	// server enforces that limit on polls only.
+	if opts.EagerActivities && !opts.NoRemoteActivities && opts.TaskQueueActivitiesPerSecond <= 0 {
+		eagerActivities = &eager{slots: slots.NewCapped(w.actSlots, w.bridge), d: w.activities, limit: w.actLimit}
 	}
 	w.workflows = workflow.New(workflow.Options{
 		Eager:                        eagerActivities,
@@ -473,14 +480,40 @@ func (w *Worker) releaseSticky() {
 type eager struct {
 	slots *slots.Capped
 	d     *activity.Dispatcher
+	// limit is the worker's ActivitiesPerSecond, shared with the activity
+	// poller: an eager start takes a token now or is not asked for, and a
+	// reservation the server leaves unused gives its token back.
+	limit  *rate.Limiter
+	tokens sync.Map // *slots.Permit -> *rate.Reservation
 }
 
-func (e eager) TryReserve() (*slots.Permit, bool) {
-	return e.slots.TryReserve(slots.Info{Kind: task.Activity})
+func (e *eager) TryReserve() (*slots.Permit, bool) {
+	var r *rate.Reservation
+	if e.limit != nil {
+		if r = e.limit.Reserve(); !r.OK() || r.Delay() > 0 {
+			r.Cancel()
+			return nil, false
+		}
+	}
+	p, ok := e.slots.TryReserve(slots.Info{Kind: task.Activity})
+	switch {
+	case !ok && r != nil:
+		r.Cancel()
+	case ok && r != nil:
+		e.tokens.Store(p, r)
+	}
+	return p, ok
 }
-func (e eager) Release(p *slots.Permit) { e.slots.Release(p) }
 
-func (e eager) Deliver(ctx context.Context, t *workflowservice.PollActivityTaskQueueResponse, p *slots.Permit) {
+func (e *eager) Release(p *slots.Permit) {
+	if r, ok := e.tokens.LoadAndDelete(p); ok {
+		r.(*rate.Reservation).Cancel()
+	}
+	e.slots.Release(p)
+}
+
+func (e *eager) Deliver(ctx context.Context, t *workflowservice.PollActivityTaskQueueResponse, p *slots.Permit) {
+	e.tokens.Delete(p)
 	e.slots.MarkUsed(p)
 	go e.d.Deliver(ctx, t, p)
 }

@@ -1005,14 +1005,20 @@ func TestUnregisteredWorkflowTypeFailsTask(t *testing.T) {
 func TestEagerActivitiesSkipThePoll(t *testing.T) {
 	tests := []struct {
 		eager      bool
+		queueRate  float64 // TaskQueueActivitiesPerSecond
 		wantPolled int64
 	}{
 		{eager: true, wantPolled: 0},
 		{eager: false, wantPolled: 2},
+		// A task-queue rate limit turns eager execution off, as in sdk-core,
+		// so the server's limit holds for every start.
+		{eager: true, queueRate: 1000, wantPolled: 2},
 	}
 	for _, tt := range tests {
-		t.Run(fmt.Sprintf("eager=%v", tt.eager), func(t *testing.T) {
-			e := newEnv(t, func(o *worker.Options) { o.EagerActivities = tt.eager })
+		t.Run(fmt.Sprintf("eager=%v,queueRate=%v", tt.eager, tt.queueRate), func(t *testing.T) {
+			e := newEnv(t, func(o *worker.Options) {
+				o.EagerActivities, o.TaskQueueActivitiesPerSecond = tt.eager, tt.queueRate
+			})
 			e.workflowApp(map[string]script{"EchoTwice": echoTwice})
 			run := e.startWorkflow("EchoTwice")
 			if out, err := result(t, run); err != nil || out != "ab" {
@@ -1024,6 +1030,24 @@ func TestEagerActivitiesSkipThePoll(t *testing.T) {
 			e.waitIdle()
 		})
 	}
+}
+
+// Eager starts take their tokens from the worker's own ActivitiesPerSecond,
+// as polled ones do: two activities in sequence on a worker limited to one a
+// second (burst one, the first token going to the first poll) cannot both
+// start within a second of the worker's creation.
+func TestEagerActivitiesKeepTheWorkersRateLimit(t *testing.T) {
+	created := time.Now()
+	e := newEnv(t, func(o *worker.Options) { o.EagerActivities, o.ActivitiesPerSecond = true, 1 })
+	e.workflowApp(map[string]script{"EchoTwice": echoTwice})
+	run := e.startWorkflow("EchoTwice")
+	if out, err := result(t, run); err != nil || out != "ab" {
+		t.Fatalf("workflow = %q, %v", out, err)
+	}
+	if took := time.Since(created); took < 950*time.Millisecond {
+		t.Fatalf("two activities ran %v after the worker was created, faster than its limit of one a second allows", took)
+	}
+	e.waitIdle()
 }
 
 func TestQueryArrivingDuringATaskIsAnsweredInTheCompletion(t *testing.T) {
