@@ -272,6 +272,7 @@ func (r *run) take1(i int, c *bridgev1.WorkflowCommand, b *batch) error {
 		attrs.Memo = apiconv.Memo(c.GetMemo())
 		attrs.SearchAttributes = apiconv.SearchAttributes(c.GetSearchAttributes())
 		attrs.RetryPolicy = apiconv.RetryPolicy(c.GetRetryPolicy())
+		r.inherited.fill(attrs)
 		add(0, &commandpb.Command{CommandType: enumspb.COMMAND_TYPE_CONTINUE_AS_NEW_WORKFLOW_EXECUTION,
 			Attributes: &commandpb.Command_ContinueAsNewWorkflowExecutionCommandAttributes{ContinueAsNewWorkflowExecutionCommandAttributes: attrs}})
 

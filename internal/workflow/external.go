@@ -206,9 +206,11 @@ func (r *run) takeExternal(i int, c *bridgev1.WorkflowCommand, b *batch, add fun
 		}
 
 	case *bridgev1.WorkflowCommand_UpsertWorkflowSearchAttributes:
+		fields := apiconv.PayloadMap(v.UpsertWorkflowSearchAttributes.GetSearchAttributes())
+		r.inherited.upserted(fields)
 		add(0, &commandpb.Command{CommandType: enumspb.COMMAND_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES,
 			Attributes: &commandpb.Command_UpsertWorkflowSearchAttributesCommandAttributes{UpsertWorkflowSearchAttributesCommandAttributes: &commandpb.UpsertWorkflowSearchAttributesCommandAttributes{
-				SearchAttributes: &commonpb.SearchAttributes{IndexedFields: apiconv.PayloadMap(v.UpsertWorkflowSearchAttributes.GetSearchAttributes())}}}})
+				SearchAttributes: &commonpb.SearchAttributes{IndexedFields: fields}}}})
 
 	case *bridgev1.WorkflowCommand_ModifyWorkflowProperties:
 		add(0, &commandpb.Command{CommandType: enumspb.COMMAND_TYPE_MODIFY_WORKFLOW_PROPERTIES,

@@ -56,6 +56,7 @@ type run struct {
 	cancelByEvent map[int64]cancelOf
 	updates       map[string]*update // by protocol instance id
 	patches       []string           // patches taken, for TemporalChangeVersion
+	inherited     inherited          // what a continue-as-new leaving it unset takes from this run
 
 	deferred     []*bridgev1.WorkflowActivationJob // jobs a command's own event produced
 	nexusOps     map[uint32]*nexusOp
@@ -396,6 +397,7 @@ func (r *run) initialize(ev *historypb.HistoryEvent) *bridgev1.WorkflowActivatio
 	if d := a.GetWorkflowTaskTimeout().AsDuration(); d > 0 {
 		r.taskTimeout = d
 	}
+	r.inherited.start(a)
 	init := &bridgev1.InitializeWorkflow{
 		WorkflowType:                    a.GetWorkflowType().GetName(),
 		WorkflowId:                      r.workflowID,

@@ -202,5 +202,24 @@ class LocalActivities:
         return [once, retried, timed]
 
 
-WORKFLOWS: list[type] = [TimersAndActivities, Signals, Child, Children, Updates, Patches, SearchAttributesAndMemo, LocalActivities]
+@workflow.defn
+class ContinueAsNewInherits:
+    """The first run changes its memo and search attributes, then continues
+    as new giving nothing but its argument: what the next run starts with
+    is what it inherited (test_cross_sdk compares it with temporalio's)."""
+
+    @workflow.run
+    async def run(self, n: int) -> int:
+        if n == 0:
+            workflow.upsert_memo({"note": "upserted"})
+            workflow.upsert_search_attributes({"CustomKeywordField": ["upserted"]})
+            await workflow.sleep(timedelta(milliseconds=10))
+            workflow.continue_as_new(1)
+        return n
+
+
+WORKFLOWS: list[type] = [
+    TimersAndActivities, Signals, Child, Children, Updates, Patches, SearchAttributesAndMemo, LocalActivities,
+    ContinueAsNewInherits,
+]  # fmt: skip
 ACTIVITIES: list[Callable[..., Any]] = [greet, greet_on_second_try]

@@ -19,17 +19,20 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
+import temporalio.common
 import temporalio.api.enums.v1
 import temporalio.client
 import temporalio.worker
 import temporalio.workflow
+from google.protobuf.json_format import MessageToDict
 from temporalio.api.history.v1 import HistoryEvent
 
 import cross_sdk
@@ -277,3 +280,71 @@ async def test_a_run_blocked_on_a_signal_moves_to_the_other_worker_and_completes
         (NATIVE_IDENTITY, SIDECAR_IDENTITY) if first == "temporalio" else (SIDECAR_IDENTITY, NATIVE_IDENTITY)
     )
     assert identities[:2] == [want_first] * 2 and identities[-1] == want_second, identities
+
+
+# ---------------------------------------------------------------- parity
+#
+# The same code runs once on temporalio's own Worker and once on this
+# package's Worker behind a sidecar, each on a queue of its own; the test
+# asserts both outcomes are the same.
+
+T = TypeVar("T")
+ParityBody = Callable[[str, Any], Awaitable[T]]
+
+
+async def under_both(
+    client: temporalio.client.Client, task_queue: str, sidecar_factory: SidecarFactory, body: ParityBody[T]
+) -> dict[str, T]:
+    """``body(queue, sdk_client)`` with temporalio serving ``queue`` (and
+    ``sdk_client`` temporalio's Client), then with the sidecar (and the
+    sidecar's Client); the outcomes by SDK."""
+    out: dict[str, T] = {}
+    queue = f"{task_queue}-native"
+    async with temporalio_worker(client, queue):
+        out["temporalio"] = await within(body(queue, client))
+    queue = f"{task_queue}-sidecar"
+    async with sidecar_worker(sidecar_factory, queue) as sidecar_client:
+        out["sidecar"] = await within(body(queue, sidecar_client))
+    return out
+
+
+def _decoded(fields: Any) -> dict[str, Any]:
+    return {k: json.loads(v.data) for k, v in fields.items()}
+
+
+async def test_continue_as_new_inherits_what_it_is_not_given(
+    client: temporalio.client.Client, task_queue: str, sidecar_factory: SidecarFactory
+) -> None:
+    """sdk-core fills an unset memo and retry policy from the run's start and
+    unset search attributes from the run's current ones (upserts included);
+    the server fills the task queue and timeouts; headers are not inherited."""
+    keyword = temporalio.common.SearchAttributeKey.for_keyword("CustomKeywordField")
+
+    async def body(queue: str, _: Any) -> dict[str, Any]:
+        wid = f"can-{uuid.uuid4().hex[:8]}"
+        h = await client.start_workflow(
+            "ContinueAsNewInherits", 0, id=wid, task_queue=queue,
+            memo={"note": "start"},
+            search_attributes=temporalio.common.TypedSearchAttributes([temporalio.common.SearchAttributePair(keyword, "start")]),
+            retry_policy=temporalio.common.RetryPolicy(maximum_attempts=3, initial_interval=timedelta(seconds=2)),
+            run_timeout=timedelta(minutes=2), task_timeout=timedelta(seconds=15),
+        )  # fmt: skip
+        assert await h.result() == 1
+        events = await history(client, wid)  # the last run's
+        a = events[0].workflow_execution_started_event_attributes
+        assert a.continued_execution_run_id, "the last run was not continued as new"
+        return {
+            "memo": _decoded(a.memo.fields),
+            "search_attributes": _decoded(a.search_attributes.indexed_fields),
+            "retry_policy": MessageToDict(a.retry_policy),
+            "run_timeout": a.workflow_run_timeout.ToTimedelta(),
+            "task_timeout": a.workflow_task_timeout.ToTimedelta(),
+            "task_queue": a.task_queue.name.replace(queue, "<queue>"),
+            "headers": sorted(a.header.fields),
+        }
+
+    got = await under_both(client, task_queue, sidecar_factory, body)
+    assert got["sidecar"] == got["temporalio"]
+    # What temporalio does, spelled out: the start's memo, the upserted search attribute.
+    assert got["temporalio"]["memo"] == {"note": "start"}
+    assert got["temporalio"]["search_attributes"] == {"CustomKeywordField": ["upserted"]}
