@@ -119,7 +119,7 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer, si
 	}
 	w := cfg.Worker
 	registry := telemetry.NewRegistry()
-	fe.OnFailure(telemetry.NewFrontendMetrics(registry, cfg.Frontend.Namespace).RequestFailure)
+	fe.OnCall(telemetry.NewFrontendMetrics(registry, cfg.Frontend.Namespace, cfg.Telemetry.MetricsDurationUnit).Request)
 	var tuner *slots.Tuner
 	if w.Tuner == "resource-based" {
 		tuner = slots.NewTuner(w.TunerTargetMemory, w.TunerTargetCPU, nil)
@@ -128,7 +128,7 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer, si
 	newWorker := func(taskQueue string, reg prometheus.Registerer) *worker.Worker {
 		return worker.New(worker.Options{
 			Tuner:     tuner,
-			Metrics:   telemetry.NewWorkerMetrics(reg, cfg.Frontend.Namespace, taskQueue),
+			Metrics:   telemetry.NewWorkerMetrics(reg, cfg.Frontend.Namespace, taskQueue, cfg.Telemetry.MetricsDurationUnit),
 			Namespace: cfg.Frontend.Namespace,
 			TaskQueue: taskQueue,
 			Identity:  w.Identity,

@@ -150,7 +150,7 @@ func TestReadyzAndMetricsNameEveryQueueServed(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, q := range []string{base + "-a", base + "-b"} {
-		want := fmt.Sprintf(`temporal_worker_task_slots_available{namespace="default",task_queue=%q,worker_type="ActivityWorker"}`, q)
+		want := fmt.Sprintf(`temporal_worker_task_slots_available{namespace="default",service_name="temporal-core-sdk",task_queue=%q,worker_type="ActivityWorker"}`, q)
 		if !strings.Contains(metrics, want) {
 			t.Errorf("/metrics lacks %s", want)
 		}

@@ -18,6 +18,7 @@ import (
 	"github.com/temporal-sidecar/sidecar/internal/bridge"
 	"github.com/temporal-sidecar/sidecar/internal/slots"
 	"github.com/temporal-sidecar/sidecar/internal/task"
+	"github.com/temporal-sidecar/sidecar/internal/telemetry"
 	deploymentpb "go.temporal.io/api/deployment/v1"
 	failurepb "go.temporal.io/api/failure/v1"
 	"go.temporal.io/api/workflowservice/v1"
@@ -40,6 +41,8 @@ type Options struct {
 	MaxHeartbeatThrottle     time.Duration
 	// RoundTrip, if set, is told how long each activity took the app.
 	RoundTrip func(time.Duration)
+	// Metrics, if set, receives sdk-core's activity metrics.
+	Metrics *telemetry.WorkerMetrics
 	// Deployment, if set, is this worker's deployment version, reported in
 	// every response as Temporal's SDKs do.
 	Deployment *deploymentpb.WorkerDeploymentOptions
@@ -85,7 +88,18 @@ type run struct {
 // Deliver takes a polled activity task and hands it to an app. The permit
 // is released when the server has been answered.
 func (d *Dispatcher) Deliver(ctx context.Context, t *workflowservice.PollActivityTaskQueueResponse, permit *slots.Permit) {
+	d.deliver(ctx, t, permit, false)
+}
+
+// DeliverEager is Deliver for a task the server handed out eagerly, in its
+// answer to a workflow task completion.
+func (d *Dispatcher) DeliverEager(ctx context.Context, t *workflowservice.PollActivityTaskQueueResponse, permit *slots.Permit) {
+	d.deliver(ctx, t, permit, true)
+}
+
+func (d *Dispatcher) deliver(ctx context.Context, t *workflowservice.PollActivityTaskQueueResponse, permit *slots.Permit, eager bool) {
 	start := startActivity(t, d.opts.Namespace, d.opts.TaskQueue)
+	d.opts.Metrics.ActivityReceived(start.GetActivityType(), start.GetWorkflowType(), eager)
 	// If every app left after the poll was claimed, wait for one to come
 	// back rather than burn the attempt, but not past the attempt's deadline,
 	// when the server retries it anyway.
@@ -188,9 +202,11 @@ func (d *Dispatcher) Complete(ss *bridge.Session, c *bridgev1.ActivityTaskComple
 		_ = ss.Send(bridge.UnknownTask(&bridgev1.ConnectRequest{Message: &bridgev1.ConnectRequest_ActivityCompletion{ActivityCompletion: c}}))
 		return
 	}
+	took := time.Since(r.sent)
 	if d.opts.RoundTrip != nil {
-		d.opts.RoundTrip(time.Since(r.sent))
+		d.opts.RoundTrip(took)
 	}
+	d.record(r, c.GetResult(), took)
 	// Respond off the session's reader so one slow call does not hold up
 	// the app's other completions.
 	go func() {
@@ -201,6 +217,26 @@ func (d *Dispatcher) Complete(ss *bridge.Session, c *bridgev1.ActivityTaskComple
 				fmt.Sprintf("the server refused the completion of activity %q: %v", r.start.GetActivityId(), err))
 		}
 	}()
+}
+
+// record gives sdk-core's activity metrics an app's answer: a failure
+// unless benign, and for a success the time since the activity was
+// scheduled.
+func (d *Dispatcher) record(r *run, res *bridgev1.ActivityExecutionResult, took time.Duration) {
+	if d.opts.Metrics == nil {
+		return
+	}
+	failed := false
+	var succeededAfter time.Duration
+	switch s := res.GetStatus().(type) {
+	case *bridgev1.ActivityExecutionResult_Completed:
+		if st := r.start.GetScheduledTime(); st != nil {
+			succeededAfter = max(time.Since(st.AsTime()), 1)
+		}
+	case *bridgev1.ActivityExecutionResult_Failed:
+		failed = s.Failed.GetFailure().GetApplicationFailureInfo().GetCategory() != bridgev1.ApplicationErrorCategory_APPLICATION_ERROR_CATEGORY_BENIGN
+	}
+	d.opts.Metrics.ActivityCompleted(r.start.GetActivityType(), r.start.GetWorkflowType(), took, failed, succeededAfter)
 }
 
 func (d *Dispatcher) respond(r *run, res *bridgev1.ActivityExecutionResult) error {

@@ -161,6 +161,9 @@ type Telemetry struct {
 	Listen    string // host:port; empty disables the endpoint
 	LogLevel  string // debug, info, warn or error
 	LogFormat string // text or json
+	// MetricsDurationUnit is the unit of duration histograms: milliseconds
+	// (the core SDKs' default) or seconds.
+	MetricsDurationUnit string
 }
 
 // Level is LogLevel as a slog.Level. Validate guarantees it is known.
@@ -217,9 +220,10 @@ func Default() Config {
 			MaxMessageSize: 4 << 20,
 		},
 		Telemetry: Telemetry{
-			Listen:    "127.0.0.1:9090",
-			LogLevel:  "info",
-			LogFormat: "text",
+			Listen:              "127.0.0.1:9090",
+			LogLevel:            "info",
+			LogFormat:           "text",
+			MetricsDurationUnit: "milliseconds",
 		},
 	}
 }

@@ -62,7 +62,7 @@ func TestDefaultsAreDocumentedValues(t *testing.T) {
 			GracefulShutdownTimeout:          30 * time.Second,
 		},
 		Bridge:    Bridge{Listen: "unix:///tmp/temporal-sidecar.sock", MaxMessageSize: 4 << 20},
-		Telemetry: Telemetry{Listen: "127.0.0.1:9090", LogLevel: "info", LogFormat: "text"},
+		Telemetry: Telemetry{Listen: "127.0.0.1:9090", LogLevel: "info", LogFormat: "text", MetricsDurationUnit: "milliseconds"},
 	}
 	if c != want {
 		t.Errorf("Parse defaults:\n got %+v\nwant %+v", c, want)
@@ -133,6 +133,7 @@ var twins = []struct{ flag, env, value string }{
 	{"http-listen", "SIDECAR_HTTP_LISTEN", "0.0.0.0:9999"},
 	{"log-level", "SIDECAR_LOG_LEVEL", "debug"},
 	{"log-format", "SIDECAR_LOG_FORMAT", "json"},
+	{"metrics-duration-unit", "SIDECAR_METRICS_DURATION_UNIT", "seconds"},
 }
 
 // companions makes a twin's value valid on its own: options that need
@@ -336,6 +337,8 @@ func TestErrorsNameFlagAndEnv(t *testing.T) {
 			`invalid value "verbose" for --log-level (SIDECAR_LOG_LEVEL): must be one of debug, info, warn, error`},
 		{"unknown log format", nil, env("SIDECAR_LOG_FORMAT", "xml"),
 			`invalid value "xml" for --log-format (SIDECAR_LOG_FORMAT): must be one of text, json`},
+		{"unknown metrics duration unit", nil, env("SIDECAR_METRICS_DURATION_UNIT", "ms"),
+			`invalid value "ms" for --metrics-duration-unit (SIDECAR_METRICS_DURATION_UNIT): must be one of milliseconds, seconds`},
 		{"unknown versioning behavior", []string{"--default-versioning-behavior=sticky"}, env(),
 			`invalid value "sticky" for --default-versioning-behavior (SIDECAR_DEFAULT_VERSIONING_BEHAVIOR): must be one of unspecified, pinned, auto-upgrade`},
 		{"address without port", nil, env("TEMPORAL_ADDRESS", "localhost"),

@@ -270,6 +270,10 @@ var options = []option{
 		help:  "text or json",
 		field: func(c *Config) any { return &c.Telemetry.LogFormat },
 		rule:  oneOf("text", "json")},
+	{group: groupTelemetry, name: "metrics-duration-unit", arg: "unit",
+		help:  "unit of the duration histograms on /metrics (temporal_*_latency): milliseconds, as the core SDKs' Prometheus exporter records them by default, or seconds (their use_seconds_for_durations)",
+		field: func(c *Config) any { return &c.Telemetry.MetricsDurationUnit },
+		rule:  oneOf("milliseconds", "seconds")},
 }
 
 func atLeast(n int) rule {

@@ -21,6 +21,7 @@ import (
 
 	"github.com/grpc-ecosystem/go-grpc-middleware/v2/interceptors/retry"
 	namespacepb "go.temporal.io/api/namespace/v1"
+	taskqueuepb "go.temporal.io/api/taskqueue/v1"
 	"go.temporal.io/api/workflowservice/v1"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/backoff"
@@ -65,7 +66,7 @@ type Client struct {
 	identity string
 	log      *slog.Logger
 
-	onFailure atomic.Pointer[func(operation string, long bool, err error)]
+	onCall atomic.Pointer[CallHook]
 
 	info atomic.Pointer[workflowservice.GetSystemInfoResponse]
 	ns   atomic.Pointer[namespacepb.NamespaceInfo]
@@ -303,8 +304,16 @@ func (c *Client) Ready() error {
 // one code that means the frontend could not be reached; any other result,
 // error or not, came from the server. A deadline or cancellation says
 // nothing about the server either way.
+//
+// It also tells the OnCall hook of each attempt, as sdk-core's client
+// metrics count attempts; one the sidecar cancelled (shutdown, its own
+// deadline on a long poll) is not the frontend's doing and is left out.
 func (c *Client) observe(ctx context.Context, method string, req, reply any, cc *grpc.ClientConn, invoke grpc.UnaryInvoker, opts ...grpc.CallOption) error {
+	began := time.Now()
 	err := invoke(ctx, method, req, reply, cc, opts...)
+	if f := c.onCall.Load(); f != nil && ctx.Err() == nil {
+		(*f)(method[strings.LastIndexByte(method, '/')+1:], longPoll(method, req), taskQueueOf(req), time.Since(began), status.Code(err))
+	}
 	switch status.Code(err) {
 	case codes.Unavailable:
 		c.down.Store(&err)
@@ -340,19 +349,30 @@ func (c *Client) retryPolicy(ctx context.Context, method string, req, reply any,
 			c.log.Debug("Temporal frontend call failed, retrying", "method", method, "attempt", attempt, "error", err)
 		})
 	}
-	err := invoke(ctx, method, req, reply, cc, append([]grpc.CallOption{policy}, opts...)...)
-	if err != nil && ctx.Err() == nil {
-		if f := c.onFailure.Load(); f != nil {
-			(*f)(method[strings.LastIndexByte(method, '/')+1:], longPoll(method, req), err)
-		}
-	}
-	return err
+	return invoke(ctx, method, req, reply, cc, append([]grpc.CallOption{policy}, opts...)...)
 }
 
-// OnFailure sets a function told of every call that failed for good (after
-// retries), by operation name; long says it was a long poll. It is for
-// metrics.
-func (c *Client) OnFailure(f func(operation string, long bool, err error)) { c.onFailure.Store(&f) }
+// A CallHook is told of every attempt of every call: the RPC's method name,
+// whether it is a long poll, the task queue its request names ("" if none;
+// a sticky queue's normal queue), how long it took and its status code.
+type CallHook func(operation string, long bool, taskQueue string, latency time.Duration, code codes.Code)
+
+// OnCall sets the hook told of each call attempt, for metrics.
+func (c *Client) OnCall(f CallHook) { c.onCall.Store(&f) }
+
+// taskQueueOf is the task queue a request names, as sdk-core labels its
+// client metrics: the normal queue of a sticky one.
+func taskQueueOf(req any) string {
+	r, ok := req.(interface{ GetTaskQueue() *taskqueuepb.TaskQueue })
+	if !ok {
+		return ""
+	}
+	tq := r.GetTaskQueue()
+	if n := tq.GetNormalName(); n != "" {
+		return n
+	}
+	return tq.GetName()
+}
 
 // longPoll reports whether a call may legitimately wait on the server for
 // about a minute: any Poll* method, and history reads that wait for new

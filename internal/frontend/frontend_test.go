@@ -13,14 +13,17 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/grpc-ecosystem/go-grpc-middleware/v2/interceptors/retry"
+	enumspb "go.temporal.io/api/enums/v1"
 	namespacepb "go.temporal.io/api/namespace/v1"
 	"go.temporal.io/api/serviceerror"
+	taskqueuepb "go.temporal.io/api/taskqueue/v1"
 	"go.temporal.io/api/workflowservice/v1"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
@@ -466,24 +469,50 @@ func TestReadyFollowsCallOutcomes(t *testing.T) {
 	}
 }
 
-func TestFailuresAreReportedOncePerCall(t *testing.T) {
+func TestEveryAttemptIsReportedWithItsCode(t *testing.T) {
 	f, addr := serve(t, nil)
 	c := dial(t, plain(addr))
-	type failure struct {
+	type call struct {
 		op   string
 		long bool
+		tq   string
+		code codes.Code
 	}
-	var got []failure
-	c.OnFailure(func(op string, long bool, _ error) { got = append(got, failure{op, long}) })
+	var mu sync.Mutex
+	var got []call
+	c.OnCall(func(op string, long bool, tq string, d time.Duration, code codes.Code) {
+		mu.Lock()
+		defer mu.Unlock()
+		if d <= 0 {
+			t.Errorf("%s took %v", op, d)
+		}
+		got = append(got, call{op, long, tq, code})
+	})
 	svc := c.WorkflowService()
-	// One retried failure then an answer that is an error: reported once.
+	// A retried failure then an answer that is an error: two attempts, as
+	// sdk-core counts them.
 	f.inject("RespondActivityTaskCompleted", codes.Unavailable, codes.InvalidArgument)
 	_, _ = svc.RespondActivityTaskCompleted(context.Background(), &workflowservice.RespondActivityTaskCompletedRequest{})
 	f.inject("PollActivityTaskQueue", codes.Unavailable)
-	_, _ = svc.PollActivityTaskQueue(context.Background(), &workflowservice.PollActivityTaskQueueRequest{Namespace: "default"})
+	_, _ = svc.PollActivityTaskQueue(context.Background(), &workflowservice.PollActivityTaskQueueRequest{Namespace: "default",
+		TaskQueue: &taskqueuepb.TaskQueue{Name: "orders"}})
+	_, _ = svc.PollWorkflowTaskQueue(context.Background(), &workflowservice.PollWorkflowTaskQueueRequest{Namespace: "default",
+		TaskQueue: &taskqueuepb.TaskQueue{Name: "sticky-1", Kind: enumspb.TASK_QUEUE_KIND_STICKY, NormalName: "orders"}})
 	_, _ = svc.RespondActivityTaskCompleted(context.Background(), &workflowservice.RespondActivityTaskCompletedRequest{})
-	want := []failure{{"RespondActivityTaskCompleted", false}, {"PollActivityTaskQueue", true}}
-	if len(got) != len(want) || got[0] != want[0] || got[1] != want[1] {
-		t.Fatalf("failures reported = %v, want %v (retried attempts and successes are not failures)", got, want)
+	// One the caller cancelled is not the frontend's failure.
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, _ = svc.RespondActivityTaskCompleted(ctx, &workflowservice.RespondActivityTaskCompletedRequest{})
+	want := []call{
+		{"RespondActivityTaskCompleted", false, "", codes.Unavailable},
+		{"RespondActivityTaskCompleted", false, "", codes.InvalidArgument},
+		{"PollActivityTaskQueue", true, "orders", codes.Unavailable},
+		{"PollWorkflowTaskQueue", true, "orders", codes.Unimplemented}, // the fake has no polls
+		{"RespondActivityTaskCompleted", false, "", codes.OK},
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if !slices.Equal(got, want) {
+		t.Fatalf("attempts reported = %v, want %v", got, want)
 	}
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/temporal-sidecar/sidecar/internal/bridge"
 	"github.com/temporal-sidecar/sidecar/internal/slots"
 	"github.com/temporal-sidecar/sidecar/internal/task"
+	"github.com/temporal-sidecar/sidecar/internal/telemetry"
 	enumspb "go.temporal.io/api/enums/v1"
 	nexuspb "go.temporal.io/api/nexus/v1"
 	"go.temporal.io/api/workflowservice/v1"
@@ -32,6 +33,8 @@ type Options struct {
 	Bridge    *bridge.Server
 	Slots     slots.Supplier
 	Logger    *slog.Logger
+	// Metrics, if set, receives sdk-core's Nexus task metrics.
+	Metrics *telemetry.WorkerMetrics
 }
 
 // Dispatcher tracks Nexus tasks between their poll and the server's answer.
@@ -63,6 +66,9 @@ const defaultDeadline = time.Minute
 func (d *Dispatcher) Deliver(ctx context.Context, t *workflowservice.PollNexusTaskQueueResponse, permit *slots.Permit) {
 	defer d.opts.Slots.Release(permit)
 	req := t.GetRequest()
+	if st := req.GetScheduledTime(); st != nil {
+		d.opts.Metrics.ScheduleToStart(telemetry.Nexus, time.Since(st.AsTime()))
+	}
 	deadline := time.Now().Add(requestTimeout(req.GetHeader()))
 	ctx, cancel := context.WithDeadline(ctx, deadline)
 	defer cancel()
@@ -125,12 +131,25 @@ func (d *Dispatcher) Deliver(ctx context.Context, t *workflowservice.PollNexusTa
 		d.fail(t.GetTaskToken(), "INTERNAL", "the app handling the request disconnected")
 		return
 	}
+	sent := time.Now()
 	select {
 	case c := <-r.ch:
-		d.answer(t.GetTaskToken(), c)
+		took := time.Since(sent)
+		if reason := failureReason(c); reason != "" {
+			d.opts.Metrics.NexusTaskFailed(reason)
+		}
+		var e2e time.Duration
+		if d.answer(t.GetTaskToken(), c) && req.GetScheduledTime() != nil {
+			e2e = max(time.Since(req.GetScheduledTime().AsTime()), 1)
+		}
+		d.opts.Metrics.NexusTaskCompleted(took, e2e)
 	case <-ss.Done():
+		d.opts.Metrics.NexusTaskCompleted(time.Since(sent), 0)
+		d.opts.Metrics.NexusTaskFailed("handler_error_INTERNAL")
 		d.fail(t.GetTaskToken(), "INTERNAL", "the app handling the request disconnected")
 	case <-ctx.Done():
+		d.opts.Metrics.NexusTaskCompleted(time.Since(sent), 0)
+		d.opts.Metrics.NexusTaskFailed("timeout")
 		_ = ss.Send(&bridgev1.ConnectResponse{Message: &bridgev1.ConnectResponse_NexusTask{NexusTask: &bridgev1.NexusTask{
 			TaskToken: t.GetTaskToken(), Variant: &bridgev1.NexusTask_CancelTask{CancelTask: &bridgev1.CancelNexusTask{
 				Reason: "the request's deadline passed"}}}}})
@@ -206,7 +225,28 @@ func mismatch(start bool, c *bridgev1.NexusTaskCompletion) string {
 	return ""
 }
 
-func (d *Dispatcher) answer(token []byte, c *bridgev1.NexusTaskCompletion) {
+// failureReason is how sdk-core labels a failed Nexus task
+// (temporal_nexus_task_execution_failed's failure_reason); "" for a success.
+func failureReason(c *bridgev1.NexusTaskCompletion) string {
+	switch s := c.GetStatus().(type) {
+	case *bridgev1.NexusTaskCompletion_OperationError:
+		if s.OperationError.GetCancelled() {
+			return "operation_canceled"
+		}
+		return "operation_failed"
+	case *bridgev1.NexusTaskCompletion_HandlerError:
+		t := s.HandlerError.GetErrorType()
+		if t == "" {
+			t = "INTERNAL"
+		}
+		return "handler_error_" + t
+	}
+	return ""
+}
+
+// answer answers the server with the app's completion, and says whether
+// the server took it.
+func (d *Dispatcher) answer(token []byte, c *bridgev1.NexusTaskCompletion) bool {
 	var links []*nexuspb.Link
 	for _, l := range c.GetLinks() {
 		links = append(links, &nexuspb.Link{Url: l.GetUrl(), Type: l.GetType()})
@@ -236,16 +276,17 @@ func (d *Dispatcher) answer(token []byte, c *bridgev1.NexusTaskCompletion) {
 		if errType == "" {
 			errType = "INTERNAL"
 		}
-		d.respondFailed(token, &nexuspb.HandlerError{ErrorType: errType, Failure: &nexuspb.Failure{Message: h.GetFailure().GetMessage()},
+		return d.respondFailed(token, &nexuspb.HandlerError{ErrorType: errType, Failure: &nexuspb.Failure{Message: h.GetFailure().GetMessage()},
 			RetryBehavior: enumspb.NexusHandlerErrorRetryBehavior(h.GetRetryBehavior())})
-		return
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	if _, err := d.opts.Service.RespondNexusTaskCompleted(ctx, &workflowservice.RespondNexusTaskCompletedRequest{
 		Namespace: d.opts.Namespace, Identity: d.opts.Identity, TaskToken: token, Response: resp}); err != nil {
 		d.opts.Logger.Warn("RespondNexusTaskCompleted failed", "err", err)
+		return false
 	}
+	return true
 }
 
 // temporalFailure carries a failure whole through Nexus, as Temporal's SDKs
@@ -274,11 +315,13 @@ func (d *Dispatcher) fail(token []byte, errType, msg string) {
 	d.respondFailed(token, &nexuspb.HandlerError{ErrorType: errType, Failure: &nexuspb.Failure{Message: msg}})
 }
 
-func (d *Dispatcher) respondFailed(token []byte, h *nexuspb.HandlerError) {
+func (d *Dispatcher) respondFailed(token []byte, h *nexuspb.HandlerError) bool {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	if _, err := d.opts.Service.RespondNexusTaskFailed(ctx, &workflowservice.RespondNexusTaskFailedRequest{
 		Namespace: d.opts.Namespace, Identity: d.opts.Identity, TaskToken: token, Error: h}); err != nil {
 		d.opts.Logger.Warn("RespondNexusTaskFailed failed", "err", err)
+		return false
 	}
+	return true
 }

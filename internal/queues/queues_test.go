@@ -117,7 +117,7 @@ func newSidecarWithCache(t *testing.T, size int, mod func(*queues.Options)) *sid
 			return worker.New(worker.Options{
 				Namespace: srv.Namespace(), TaskQueue: q, Identity: "queues-test", Service: rec,
 				Bridge:                       bridge.Options{Namespace: srv.Namespace(), TaskQueue: q, Identity: "queues-test"},
-				Metrics:                      telemetry.NewWorkerMetrics(reg, srv.Namespace(), q),
+				Metrics:                      telemetry.NewWorkerMetrics(reg, srv.Namespace(), q, telemetry.Milliseconds),
 				MaxConcurrentActivities:      10,
 				ActivityPollers:              poller.Behaviour{Maximum: 2},
 				MaxConcurrentWorkflowTasks:   10,

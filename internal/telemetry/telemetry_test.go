@@ -12,6 +12,9 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"google.golang.org/grpc/codes"
 )
 
 func TestHandlerEndpoints(t *testing.T) {
@@ -157,12 +160,9 @@ func TestReadinessProbeStopsWithItsContext(t *testing.T) {
 	recv(t, done, "return from Run")
 }
 
-func TestRequestFailuresAreCountedByOperation(t *testing.T) {
-	reg := NewRegistry()
-	m := NewFrontendMetrics(reg, "default")
-	m.RequestFailure("RespondActivityTaskCompleted", false, errors.New("x"))
-	m.RequestFailure("PollActivityTaskQueue", true, errors.New("y"))
-	srv := httptest.NewServer(Handler(reg, func() Readiness { return Readiness{Ready: true} }))
+func scrape(t *testing.T, g prometheus.Gatherer) string {
+	t.Helper()
+	srv := httptest.NewServer(Handler(g, func() Readiness { return Readiness{Ready: true} }))
 	defer srv.Close()
 	resp, err := http.Get(srv.URL + "/metrics")
 	if err != nil {
@@ -170,12 +170,55 @@ func TestRequestFailuresAreCountedByOperation(t *testing.T) {
 	}
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
+	return string(b)
+}
+
+func TestRequestsAreCountedAsSdkCoreCountsThem(t *testing.T) {
+	reg := NewRegistry()
+	m := NewFrontendMetrics(reg, "default", Milliseconds)
+	m.Request("RespondActivityTaskCompleted", false, "", 20*time.Millisecond, codes.OK)
+	m.Request("RespondActivityTaskCompleted", false, "", 70*time.Millisecond, codes.InvalidArgument)
+	m.Request("PollActivityTaskQueue", true, "orders", 2*time.Second, codes.Unavailable)
+	body := scrape(t, reg)
 	for _, want := range []string{
-		`temporal_request_failure{namespace="default",operation="RespondActivityTaskCompleted"} 1`,
-		`temporal_long_request_failure{namespace="default",operation="PollActivityTaskQueue"} 1`,
+		`temporal_request{namespace="default",operation="RespondActivityTaskCompleted",service_name="temporal-core-sdk"} 2`,
+		`temporal_request_failure{namespace="default",operation="RespondActivityTaskCompleted",service_name="temporal-core-sdk",status_code="INVALID_ARGUMENT"} 1`,
+		// milliseconds, in sdk-core's default buckets
+		`temporal_request_latency_bucket{namespace="default",operation="RespondActivityTaskCompleted",service_name="temporal-core-sdk",le="50"} 1`,
+		`temporal_request_latency_sum{namespace="default",operation="RespondActivityTaskCompleted",service_name="temporal-core-sdk"} 90`,
+		`temporal_long_request{namespace="default",operation="PollActivityTaskQueue",service_name="temporal-core-sdk",task_queue="orders"} 1`,
+		`temporal_long_request_failure{namespace="default",operation="PollActivityTaskQueue",service_name="temporal-core-sdk",status_code="UNAVAILABLE",task_queue="orders"} 1`,
+		`temporal_long_request_latency_count{namespace="default",operation="PollActivityTaskQueue",service_name="temporal-core-sdk",task_queue="orders"} 1`,
 	} {
-		if !strings.Contains(string(b), want) {
+		if !strings.Contains(body, want) {
 			t.Errorf("/metrics lacks %s", want)
+		}
+	}
+	if strings.Contains(body, "temporal_request_failure{namespace=\"default\",operation=\"RespondActivityTaskCompleted\",service_name=\"temporal-core-sdk\",status_code=\"OK\"}") {
+		t.Error("a success counted as a failure")
+	}
+}
+
+func TestDurationsAreMillisecondsOrSeconds(t *testing.T) {
+	for _, tt := range []struct {
+		unit, bucket, sum string
+	}{
+		{Milliseconds, `le="1"`, "1500"},
+		{Seconds, `le="0.001"`, "1.5"},
+	} {
+		reg := prometheus.NewRegistry()
+		m := NewWorkerMetrics(reg, "default", "orders", tt.unit)
+		m.WorkflowTaskExecuted("Greet", 1500*time.Millisecond)
+		body := scrape(t, reg)
+		prefix := `temporal_workflow_task_execution_latency_`
+		labels := `{namespace="default",service_name="temporal-core-sdk",task_queue="orders",workflow_type="Greet"`
+		for _, want := range []string{prefix + "bucket" + labels + "," + tt.bucket + "} 0", prefix + "sum" + labels + "} " + tt.sum} {
+			if !strings.Contains(body, want) {
+				t.Errorf("%s: /metrics lacks %s", tt.unit, want)
+			}
+		}
+		if !strings.Contains(body, "temporal_worker_start{") {
+			t.Errorf("%s: no temporal_worker_start", tt.unit)
 		}
 	}
 }

@@ -53,7 +53,7 @@ func TestMetricsMoveUnderRealLoad(t *testing.T) {
 	var queue string
 	e := newEnv(t, func(o *worker.Options) {
 		queue = o.TaskQueue
-		o.Metrics = telemetry.NewWorkerMetrics(reg, o.Namespace, o.TaskQueue)
+		o.Metrics = telemetry.NewWorkerMetrics(reg, o.Namespace, o.TaskQueue, telemetry.Milliseconds)
 	})
 	e.workflowApp(map[string]script{"EchoTwice": echoTwice})
 	for range 3 {
@@ -69,7 +69,11 @@ func TestMetricsMoveUnderRealLoad(t *testing.T) {
 		want   string
 	}{
 		{"temporal_workflow_task_queue_poll_succeed", map[string]string{"task_queue": queue}, func(v float64) bool { return v >= 3 }, ">= 3"},
-		{"temporal_activity_poll_succeed", nil, func(v float64) bool { return v >= 6 }, ">= 6"},
+		{"temporal_activity_task_received", map[string]string{"workflow_type": "EchoTwice", "eager": "false"}, func(v float64) bool { return v >= 6 }, ">= 6"},
+		{"temporal_activity_execution_latency", map[string]string{"workflow_type": "EchoTwice"}, func(v float64) bool { return v >= 6 }, ">= 6 samples"},
+		{"temporal_workflow_completed", map[string]string{"workflow_type": "EchoTwice"}, func(v float64) bool { return v == 3 }, "3"},
+		{"temporal_workflow_task_execution_latency", map[string]string{"workflow_type": "EchoTwice"}, func(v float64) bool { return v >= 9 }, ">= 9 samples"},
+		{"temporal_worker_start", nil, func(v float64) bool { return v == 1 }, "1"},
 		{"temporal_workflow_task_schedule_to_start_latency", nil, func(v float64) bool { return v >= 3 }, ">= 3 samples"},
 		{"temporal_activity_schedule_to_start_latency", nil, func(v float64) bool { return v >= 6 }, ">= 6 samples"},
 		{"sidecar_bridge_round_trip_seconds", map[string]string{"kind": "workflow"}, func(v float64) bool { return v >= 9 }, ">= 9 samples"},

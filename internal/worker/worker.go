@@ -138,6 +138,7 @@ func New(opts Options) *Worker {
 		DefaultHeartbeatThrottle: opts.DefaultHeartbeatThrottle,
 		MaxHeartbeatThrottle:     opts.MaxHeartbeatThrottle,
 		RoundTrip:                roundTrip(opts.Metrics, telemetry.Activity),
+		Metrics:                  opts.Metrics,
 		Deployment:               w.deployment,
 		Logger:                   opts.Logger,
 	})
@@ -173,13 +174,14 @@ func New(opts Options) *Worker {
 		Slots:                        w.wfSlots,
 		LocalSlots:                   w.laSlots,
 		RoundTrip:                    roundTrip(opts.Metrics, telemetry.Workflow),
+		Metrics:                      opts.Metrics,
 		Deployment:                   w.deployment,
 		DefaultVersioningBehavior:    opts.DefaultVersioningBehavior,
 		Logger:                       opts.Logger,
 	})
 	w.nxSlots = w.slotsFor(max(1, opts.MaxConcurrentNexusTasks), 0)
 	w.nexus = nexus.New(nexus.Options{Namespace: opts.Namespace, Identity: opts.Identity, Service: opts.Service,
-		Bridge: w.bridge, Slots: w.nxSlots, Logger: opts.Logger})
+		Bridge: w.bridge, Slots: w.nxSlots, Logger: opts.Logger, Metrics: opts.Metrics})
 	if opts.Metrics != nil {
 		w.register(opts.Metrics)
 	}
@@ -515,5 +517,5 @@ func (e *eager) Release(p *slots.Permit) {
 func (e *eager) Deliver(ctx context.Context, t *workflowservice.PollActivityTaskQueueResponse, p *slots.Permit) {
 	e.tokens.Delete(p)
 	e.slots.MarkUsed(p)
-	go e.d.Deliver(ctx, t, p)
+	go e.d.DeliverEager(ctx, t, p)
 }

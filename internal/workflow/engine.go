@@ -18,6 +18,7 @@ import (
 	"github.com/temporal-sidecar/sidecar/internal/bridge"
 	"github.com/temporal-sidecar/sidecar/internal/slots"
 	"github.com/temporal-sidecar/sidecar/internal/task"
+	"github.com/temporal-sidecar/sidecar/internal/telemetry"
 	deploymentpb "go.temporal.io/api/deployment/v1"
 	enumspb "go.temporal.io/api/enums/v1"
 	historypb "go.temporal.io/api/history/v1"
@@ -46,6 +47,9 @@ type Options struct {
 	LocalSlots slots.Supplier
 	// RoundTrip, if set, is told how long each activation took the app.
 	RoundTrip func(time.Duration)
+	// Metrics, if set, receives sdk-core's workflow and local activity
+	// metrics.
+	Metrics *telemetry.WorkerMetrics
 	// Eager, if set, runs activities the server hands out eagerly in its
 	// answer to a workflow task completion.
 	Eager EagerActivities
@@ -423,6 +427,9 @@ func (e *Engine) replay(ctx context.Context, ent *entry, events []*historypb.His
 	r := ent.run
 	var pendingJobs []*bridgev1.WorkflowActivationJob
 	b := &batch{}
+	// Replay is timed from here to the live task, when there was history
+	// to replay, as sdk-core times it.
+	began, replayed := time.Now(), false
 	for i, ev := range events {
 		js, err := r.apply(ev)
 		if err != nil {
@@ -434,6 +441,10 @@ func (e *Engine) replay(ctx context.Context, ent *entry, events []*historypb.His
 		}
 		r.taskActivations = 0
 		live := ev.GetEventId() == startedID
+		if live && replayed {
+			e.opts.Metrics.WorkflowTaskReplayed(r.workflowType, time.Since(began))
+		}
+		replayed = replayed || !live
 		if live {
 			ent.live = activation(r, ev, false, nil)
 			// Only the live task's commands are answered: a replayed task's

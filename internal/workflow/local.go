@@ -17,6 +17,7 @@ import (
 	"github.com/temporal-sidecar/sidecar/internal/bridge"
 	"github.com/temporal-sidecar/sidecar/internal/slots"
 	"github.com/temporal-sidecar/sidecar/internal/task"
+	"github.com/temporal-sidecar/sidecar/internal/telemetry"
 	commandpb "go.temporal.io/api/command/v1"
 	commonpb "go.temporal.io/api/common/v1"
 	enumspb "go.temporal.io/api/enums/v1"
@@ -525,8 +526,27 @@ func nextBackoff(p *bridgev1.RetryPolicy, attempt uint32, f *failurepb.Failure) 
 
 // attemptLocal runs one attempt in an app. It returns nil on success (the
 // result is in l.lastResult) or the attempt's failure.
-func (e *Engine) attemptLocal(ctx context.Context, r *run, seq uint32, l *local, attempt uint32) *failurepb.Failure {
+func (e *Engine) attemptLocal(ctx context.Context, r *run, seq uint32, l *local, attempt uint32) (failed *failurepb.Failure) {
 	c := l.cmd
+	// sdk-core's local activity metrics, for an attempt an app was sent.
+	var sent time.Time
+	cancelled := false
+	defer func() {
+		if sent.IsZero() {
+			return
+		}
+		outcome, since := telemetry.LocalSucceeded, time.Since(l.scheduled)
+		switch {
+		case failed == nil:
+		case cancelled:
+			outcome = telemetry.LocalCancelled
+		case failed.GetApplicationFailureInfo().GetCategory() == enumspb.APPLICATION_ERROR_CATEGORY_BENIGN:
+			outcome = -1 // neither succeeded nor counted as failed, as in sdk-core
+		default:
+			outcome = telemetry.LocalFailed
+		}
+		e.opts.Metrics.LocalActivityCompleted(c.GetActivityType(), r.workflowType, time.Since(sent), outcome, since)
+	}()
 	permit, err := e.opts.LocalSlots.Reserve(ctx, slots.Info{Kind: task.LocalActivity})
 	if err != nil {
 		return &failurepb.Failure{Message: "cancelled before it started"}
@@ -568,6 +588,8 @@ func (e *Engine) attemptLocal(ctx context.Context, r *run, seq uint32, l *local,
 		TaskToken: token, Variant: &bridgev1.ActivityTask_Start{Start: start}}}}); err != nil {
 		return workerLostFailure()
 	}
+	sent = now
+	e.opts.Metrics.LocalActivityStarted(c.GetActivityType(), r.workflowType)
 	limit, kind := c.GetStartToCloseTimeout().AsDuration(), enumspb.TIMEOUT_TYPE_START_TO_CLOSE
 	if s2c := c.GetScheduleToCloseTimeout().AsDuration(); s2c > 0 && (limit <= 0 || time.Until(l.scheduled.Add(s2c)) < limit) {
 		limit, kind = time.Until(l.scheduled.Add(s2c)), enumspb.TIMEOUT_TYPE_SCHEDULE_TO_CLOSE
@@ -616,6 +638,7 @@ func (e *Engine) attemptLocal(ctx context.Context, r *run, seq uint32, l *local,
 			case <-ss.Done():
 			}
 		}
+		cancelled = true
 		return &failurepb.Failure{Message: "local activity cancelled"}
 	}
 }

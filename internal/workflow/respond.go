@@ -10,6 +10,7 @@ import (
 	"github.com/temporal-sidecar/sidecar/internal/apiconv"
 	"github.com/temporal-sidecar/sidecar/internal/bridge"
 	"github.com/temporal-sidecar/sidecar/internal/slots"
+	"github.com/temporal-sidecar/sidecar/internal/telemetry"
 	commandpb "go.temporal.io/api/command/v1"
 	commonpb "go.temporal.io/api/common/v1"
 	enumspb "go.temporal.io/api/enums/v1"
@@ -62,6 +63,7 @@ func (e *Engine) respond(ctx context.Context, ent *entry, t *workflowservice.Pol
 		e.evict(ctx, ent, bridgev1.EvictionReason_EVICTION_REASON_TASK_NOT_FOUND, "the server refused the workflow task completion: "+err.Error())
 		return nil, err
 	}
+	e.recordCompleted(ent, b.out)
 	if reset := resp.GetResetHistoryEventId(); reset > 0 {
 		// The server dropped this speculative task (an update was rejected
 		// and nothing else happened): forget its two task events, so the
@@ -189,7 +191,57 @@ func (e *Engine) failNondeterministic(ctx context.Context, ss *bridge.Session, t
 		WorkerInstanceKey: e.opts.InstanceKey, DeploymentOptions: e.opts.Deployment, WorkerVersionStamp: e.versionStamp()})
 	if err != nil {
 		e.log.Warn("failing the workflow for nondeterminism failed", "run_id", t.GetWorkflowExecution().GetRunId(), "err", err)
+		return
 	}
+	e.opts.Metrics.WorkflowClosed(t.GetWorkflowType().GetName(), telemetry.WorkflowFailed, 0)
+}
+
+// recordCompleted records a completed workflow task in the metrics: how long
+// it took from its poll, and the outcome of a run it closed, as sdk-core
+// counts them (a failure the workflow marked benign is not counted).
+func (e *Engine) recordCompleted(ent *entry, cmds []*commandpb.Command) {
+	m := e.opts.Metrics
+	if m == nil {
+		return
+	}
+	r := ent.run
+	m.WorkflowTaskExecuted(r.workflowType, time.Since(ent.taskStart))
+	for _, c := range cmds {
+		var outcome string
+		switch c.GetCommandType() {
+		case enumspb.COMMAND_TYPE_COMPLETE_WORKFLOW_EXECUTION:
+			outcome = telemetry.WorkflowCompleted
+		case enumspb.COMMAND_TYPE_FAIL_WORKFLOW_EXECUTION:
+			if c.GetFailWorkflowExecutionCommandAttributes().GetFailure().GetApplicationFailureInfo().GetCategory() ==
+				enumspb.APPLICATION_ERROR_CATEGORY_BENIGN {
+				return
+			}
+			outcome = telemetry.WorkflowFailed
+		case enumspb.COMMAND_TYPE_CANCEL_WORKFLOW_EXECUTION:
+			outcome = telemetry.WorkflowCanceled
+		case enumspb.COMMAND_TYPE_CONTINUE_AS_NEW_WORKFLOW_EXECUTION:
+			outcome = telemetry.WorkflowContinueAsNew
+		default:
+			continue
+		}
+		var ran time.Duration
+		if !r.started.IsZero() {
+			ran = time.Since(r.started)
+		}
+		m.WorkflowClosed(r.workflowType, outcome, ran)
+		return
+	}
+}
+
+// failureReason is a workflow task failure's cause as sdk-core labels it.
+func failureReason(cause enumspb.WorkflowTaskFailedCause) string {
+	switch cause {
+	case enumspb.WORKFLOW_TASK_FAILED_CAUSE_NON_DETERMINISTIC_ERROR:
+		return telemetry.ReasonNondeterminism
+	case enumspb.WORKFLOW_TASK_FAILED_CAUSE_GRPC_MESSAGE_TOO_LARGE:
+		return telemetry.ReasonMessageTooLarge
+	}
+	return telemetry.ReasonWorkflow
 }
 
 func (e *Engine) tellApp(ent *entry, kind bridgev1.CompletionErrorKind, msg string) {
@@ -223,6 +275,7 @@ func (e *Engine) handBack(ctx context.Context, t *workflowservice.PollWorkflowTa
 func (e *Engine) failTaskWith(ctx context.Context, t *workflowservice.PollWorkflowTaskQueueResponse, cause enumspb.WorkflowTaskFailedCause, f *failurepb.Failure) {
 	e.log.Warn("workflow task failed", "run_id", t.GetWorkflowExecution().GetRunId(), "attempt", t.GetAttempt(),
 		"cause", cause.String(), "message", f.GetMessage())
+	e.opts.Metrics.WorkflowTaskFailed(t.GetWorkflowType().GetName(), failureReason(cause))
 	if t.GetAttempt() > 1 {
 		return
 	}

@@ -25,6 +25,7 @@ type run struct {
 	id           string
 	workflowID   string
 	workflowType string
+	started      time.Time // the start event's time, for the end-to-end latency metric
 	taskQueue    string
 	namespace    string
 
@@ -177,6 +178,7 @@ func (r *run) apply(ev *historypb.HistoryEvent) ([]*bridgev1.WorkflowActivationJ
 	}
 	switch ev.GetEventType() {
 	case enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED:
+		r.started = ev.GetEventTime().AsTime()
 		return jobs(r.initialize(ev)), nil
 	case enumspb.EVENT_TYPE_WORKFLOW_TASK_COMPLETED:
 		r.afterCompleted = true
