@@ -18,6 +18,7 @@ from typing import Any, cast
 import grpc
 import grpc.aio
 import pytest
+import temporalio.api.common.v1
 import temporalio.bridge.proto
 import temporalio.bridge.proto.activity_task
 import temporalio.bridge.proto.nexus
@@ -401,3 +402,187 @@ def test_unsupported_temporalio_is_refused_by_the_plugin(monkeypatch: pytest.Mon
         SidecarPlugin()
 
 
+
+
+@workflow.defn
+class BigResultWorkflow:
+    @workflow.run
+    async def run(self) -> str:
+        return "o" * 2048
+
+
+async def test_a_patch_of_the_bridge_worker_made_before_run_stays(
+    fake: FakeSidecar, socket_path: Path, client: temporalio.client.Client
+) -> None:
+    """temporalio's tests (and apps' instrumentation) wrap the bridge worker's
+    methods before run(): the sidecar goes in under temporalio's wrapper, so a
+    patched poll still runs, here failing the Worker as an sdk-core poll
+    failure does."""
+    worker = temporalio.worker.Worker(
+        client,
+        task_queue="tq-patched",
+        workflows=[SleepingWorkflow],
+        plugins=[SidecarPlugin(f"unix://{socket_path}")],
+    )
+    bridge = worker._bridge_worker
+    original = bridge.poll_workflow_activation
+    polls = 0
+
+    async def failing_once() -> Any:
+        nonlocal polls
+        polls += 1
+        if polls == 1:
+            raise RuntimeError("OH NO")
+        return await original()
+
+    setattr(bridge, "poll_workflow_activation", failing_once)
+    with pytest.raises(RuntimeError) as err:
+        await asyncio.wait_for(worker.run(), 30)
+    assert str(err.value) == "Workflow worker failed"
+    assert str(err.value.__cause__) == "OH NO"
+    assert worker._bridge_worker is bridge
+    # It ran on the sidecar: registered, then drained at the failure.
+    session = await fake.next_session()
+    assert session.register.task_queue == "tq-patched"
+    assert (await session.next_request("drain")) is not None
+    assert polls >= 2  # after the failure, temporalio polled (through the patch) until shut down
+
+
+def _run_in_forked_child(worker: temporalio.worker.Worker, conn: Any) -> None:
+    loop = asyncio.new_event_loop()
+    try:
+        loop.run_until_complete(asyncio.wait_for(worker.run(), 20))
+        conn.send(("ok", ""))
+    except BaseException as err:  # noqa: BLE001 - reported to the parent
+        conn.send((type(err).__name__, str(err)))
+    finally:
+        conn.close()
+
+
+async def test_a_worker_used_across_a_fork_refuses(
+    fake: FakeSidecar, socket_path: Path, client: temporalio.client.Client
+) -> None:
+    """A Worker built in one process and run in a forked child refuses as
+    temporalio's does (its Rust worker is on the parent's runtime), instead of
+    connecting to the sidecar from the child."""
+    import multiprocessing
+
+    worker = temporalio.worker.Worker(
+        client,
+        task_queue="tq-forked",
+        activities=[noop_activity],
+        plugins=[SidecarPlugin(f"unix://{socket_path}")],
+    )
+    ctx = multiprocessing.get_context("fork")
+    parent, child = ctx.Pipe(duplex=False)
+    proc = ctx.Process(target=_run_in_forked_child, args=(worker, child), daemon=True)
+    proc.start()
+    child.close()
+    try:
+        got = await asyncio.get_running_loop().run_in_executor(None, lambda: parent.poll(30) and parent.recv())
+    finally:
+        if proc.is_alive():
+            proc.kill()
+        proc.join(10)
+    assert got, "the forked child did not answer within 30s (did it run the worker?)"
+    name, message = got
+    assert name == "AssertionError" and "Cannot use worker across forks" in message, got
+    assert fake.sessions.empty(), "the child connected to the sidecar"
+
+
+async def test_payloads_over_the_clients_warn_size_log_sdk_cores_warning(
+    fake: FakeSidecar, socket_path: Path, dev_server: Any
+) -> None:
+    """sdk-core warns ([TMPRL1103]) of a completion whose payloads exceed the
+    client's payloads_warn_size, through the runtime's log forwarding; the
+    sidecar uploads the completion, so the adapter does."""
+    import logging
+
+    import temporalio.runtime
+    import temporalio.service
+
+    records: list[logging.LogRecord] = []
+
+    class Capture(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            records.append(record)
+
+    forwarded = logging.getLogger(f"fwd-{uuid.uuid4()}")
+    forwarded.addHandler(Capture())
+    forwarded.setLevel(logging.INFO)
+    runtime = temporalio.runtime.Runtime(
+        telemetry=temporalio.runtime.TelemetryConfig(
+            logging=temporalio.runtime.LoggingConfig(
+                filter=temporalio.runtime.TelemetryFilter(core_level="WARN", other_level="ERROR"),
+                forwarding=temporalio.runtime.LogForwardingConfig(logger=forwarded),
+            )
+        )
+    )
+    client = await temporalio.client.Client.connect(
+        dev_server.address,
+        runtime=runtime,
+        payload_limits=temporalio.service.PayloadLimitsConfig(payloads_warn_size=1024),
+    )
+    worker = temporalio.worker.Worker(
+        client, task_queue="tq-big", workflows=[BigResultWorkflow], plugins=[SidecarPlugin(f"unix://{socket_path}")]
+    )
+    async with worker:
+        session = await fake.next_session()
+        # temporalio's retired Rust worker is kept while the Worker runs: before
+        # temporalio 1.35, dropping it stopped the runtime's log forwarding.
+        core = worker._bridge_worker._ref
+        assert isinstance(core, CoreWorker) and core._retired is not None
+        act = wa.WorkflowActivation(run_id=str(uuid.uuid4()))
+        act.timestamp.GetCurrentTime()
+        init = act.jobs.add().initialize_workflow
+        init.workflow_type = "BigResultWorkflow"
+        init.workflow_id = "wf-big"
+        init.randomness_seed = 7
+        init.first_execution_run_id = act.run_id
+        session.send(core_workflow_activation=act.SerializeToString())
+        sent = await session.next_request("core_workflow_completion", timeout=30)
+        comp = wc.WorkflowActivationCompletion.FromString(sent.core_workflow_completion)
+        assert [c.WhichOneof("variant") for c in comp.successful.commands] == ["complete_workflow_execution"]
+    warnings = [r for r in records if "[TMPRL1103]" in r.getMessage()]
+    assert len(warnings) == 1, [r.getMessage() for r in records]
+    w = warnings[0]
+    assert w.levelno == logging.WARNING
+    assert w.name == f"{forwarded.name}-sdk_core::temporalio_common::payload_limits"
+    assert "[TMPRL1103] Attempted to upload payloads with size that exceeded the warning limit." in w.msg
+    # The workflow result's Payloads as the server gets it: JSON "ooo…" with its encoding.
+    assert getattr(w, "temporal_log").fields == {"size": 2080, "limit": 1024}
+
+
+def test_payload_limits_measure_each_field_as_sdk_core_does() -> None:
+    """Which fields count and how: a Payloads by its serialized size, a memo in
+    the memo class, small completions skipped before any measuring."""
+    from temporalio.api.common.v1 import Payload
+
+    from temporal_sidecar.sdk._payload_limits import PayloadLimits
+
+    got: list[tuple[str, int, int]] = []
+
+    class Recording(PayloadLimits):
+        def _warn(self, what: str, size: int, limit: int) -> None:
+            got.append((what, size, limit))
+
+    limits = Recording(payloads_warn_size=100, memo_warn_size=50, runtime=None)
+    big = Payload(metadata={"encoding": b"binary/plain"}, data=b"x" * 200)
+    comp = wc.WorkflowActivationCompletion(run_id="r")
+    cmds = comp.successful.commands
+    cmds.add().schedule_activity.arguments.append(big)
+    can = cmds.add().continue_as_new_workflow_execution
+    can.arguments.append(Payload(data=b"small"))
+    can.memo["k"].CopyFrom(Payload(data=b"m" * 60))
+    cmds.add().start_timer.seq = 1
+    limits.workflow_completion(comp, comp.ByteSize())
+    assert got == [
+        ("payloads", temporalio.api.common.v1.Payloads(payloads=[big]).ByteSize(), 100),
+        ("memo", temporalio.api.common.v1.Memo(fields={"k": Payload(data=b"m" * 60)}).ByteSize(), 50),
+    ]
+    got.clear()
+    limits.workflow_completion(comp, 40)  # the whole completion is under every threshold
+    assert got == []
+    off = Recording(payloads_warn_size=0, memo_warn_size=0, runtime=None)
+    off.workflow_completion(comp, comp.ByteSize())
+    assert got == []

@@ -379,8 +379,11 @@ async def test_a_refused_registration_fails_the_worker_at_start(
         plugins=[p for p in app_client.config()["plugins"] if isinstance(p, SidecarPlugin)],
     )
     worker = temporalio.worker.Worker(other, task_queue="refused", activities=[sdk_workflows.greet])
-    with pytest.raises(Exception, match="not-the-sidecars"):
+    with pytest.raises(RuntimeError, match="not-the-sidecars") as err:
         await asyncio.wait_for(worker.run(), 30)
+    # sdk-core's shape for a worker that cannot start (temporalio's test_worker_validate_fail).
+    assert str(err.value).startswith("Worker validation failed: ")
+    assert worker.is_shutdown
 
 
 

@@ -30,6 +30,7 @@ import concurrent.futures
 import os
 import sys
 import warnings
+import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
 from datetime import timedelta
@@ -56,6 +57,7 @@ import temporalio.worker
 
 from temporal_sidecar.sdk._core_worker import MAX_MESSAGE_BYTES, CoreWorker, SidecarRefused
 from temporal_sidecar.sdk._core_worker import PollShutdownError as CoreWorkerPollShutdown
+from temporal_sidecar.sdk._payload_limits import PayloadLimits, record_runtime_telemetry
 from temporal_sidecar.sdk._registration import UnsupportedWorkerOption, build_registration, check_worker_config
 from temporal_sidecar.sdk._version import (
     CORE_PROTOCOL_VERSION,
@@ -75,6 +77,14 @@ __all__ = [
 ]
 
 logger = logging.getLogger("temporal_sidecar.sdk")
+
+# Where sdk-core's warnings about a Worker's completions go is its runtime's
+# logging (see _payload_limits).
+record_runtime_telemetry()
+
+# The process each client was first given to a Worker in (configure_worker):
+# temporalio's Rust workers, and the runtime they are on, belong to it.
+_client_pids: weakref.WeakKeyDictionary[temporalio.client.Client, int] = weakref.WeakKeyDictionary()
 
 #: Where the sidecar's bridge is when neither the plugin nor the environment says.
 DEFAULT_TARGET = "unix:///tmp/temporal-sidecar.sock"
@@ -173,6 +183,11 @@ class SidecarPlugin(temporalio.client.Plugin, temporalio.worker.Plugin):
 
     def configure_worker(self, config: temporalio.worker.WorkerConfig) -> temporalio.worker.WorkerConfig:
         check_worker_config(cast(dict[str, Any], config))
+        client = config.get("client")
+        if client is not None:
+            # The Worker is built next, its Rust worker on this process's
+            # runtime: remember the process, for a Worker run in a forked child.
+            _client_pids.setdefault(client, os.getpid())
         return config
 
     async def run_worker(
@@ -186,10 +201,21 @@ class SidecarPlugin(temporalio.client.Plugin, temporalio.worker.Plugin):
                 "activities run in a ProcessPoolExecutor and grpc was imported before temporal_sidecar.sdk: "
                 "set GRPC_ENABLE_FORK_SUPPORT=0 in the environment, or forked activity processes may die at start",
             )
-        if not isinstance(bridge._ref, CoreWorker):
+        rust = bridge._ref
+        built_in = _client_pids.get(worker.client)
+        if rust is None or isinstance(rust, CoreWorker):
+            pass
+        elif built_in is not None and built_in != os.getpid():
+            # A Worker built before a fork and run in the child: its Rust
+            # worker is on the parent's runtime. Left in place, it refuses at
+            # validate as temporalio does ("Cannot use worker across forks").
+            pass
+        else:
             # temporalio built its Rust worker with the Worker; it has not
-            # polled yet. Shut it down (it would otherwise stay registered with
-            # the client, for eager workflow start) and put the sidecar in its place.
+            # polled yet. The sidecar takes its place inside temporalio's
+            # bridge worker (which the Worker and its parts keep, and tests may
+            # have patched); the Rust worker is shut down, or it would stay
+            # registered with the client for eager workflow start.
             register, settings = build_registration(worker, worker.client.service_client.config.identity)
             core = CoreWorker(
                 target=self._target,
@@ -198,9 +224,11 @@ class SidecarPlugin(temporalio.client.Plugin, temporalio.worker.Plugin):
                 register=register,
                 settings=settings,
                 connect_timeout=self._connect_timeout,
+                payload_limits=PayloadLimits.of_worker(worker),
+                retired=rust,
             )
-            worker._bridge_worker = temporalio.bridge.worker.Worker(cast(Any, core))
-            await _retire(bridge, worker.config(active_config=True))
+            bridge._ref = cast(Any, core)
+            await _retire(temporalio.bridge.worker.Worker(rust), worker.config(active_config=True))
         await next(worker)
 
     def _channel(self) -> grpc.aio.Channel:

@@ -46,6 +46,7 @@ import temporalio.bridge.proto.workflow_completion
 import temporalio.bridge.worker
 
 from temporal_sidecar.proto.sidecar.bridge.v1 import bridge_pb2
+from temporal_sidecar.sdk._payload_limits import PayloadLimits
 from temporal_sidecar.sdk._registration import AppSettings
 from temporal_sidecar.sdk._version import CORE_PROTOCOL_VERSION, supported_range_text, temporalio_version
 
@@ -179,6 +180,8 @@ class CoreWorker:
         register: bridge_pb2.Register,
         settings: AppSettings,
         connect_timeout: timedelta = timedelta(seconds=30),
+        payload_limits: PayloadLimits | None = None,
+        retired: object | None = None,
     ) -> None:
         self._target = target
         self._channel_factory = channel_factory
@@ -187,6 +190,11 @@ class CoreWorker:
         self._register = register
         self._settings = settings
         self._connect_timeout = connect_timeout
+        self._payload_limits = payload_limits
+        # temporalio's own (retired) Rust worker, kept as long as this one:
+        # before temporalio 1.35, dropping a worker's handle on the Runtime
+        # stopped the Runtime's log forwarding for every client and worker.
+        self._retired = retired
 
         self._workflows = _Inbox("workflow activation")
         self._activities = _Inbox("activity task")
@@ -218,7 +226,11 @@ class CoreWorker:
             self._registered = loop.create_future()
             self._serve_task = loop.create_task(self._serve())
         assert self._registered is not None
-        registered = await asyncio.shield(self._registered)
+        try:
+            registered = await asyncio.shield(self._registered)
+        except SidecarRefused as err:
+            # sdk-core's shape for a worker that cannot start (an unknown namespace, ...).
+            raise SidecarRefused(f"Worker validation failed: {err}") from None
         info = temporalio.bridge.proto.NamespaceInfo()
         info.limits.blob_size_limit_error = registered.limits.max_payload_blob_bytes
         return info.SerializeToString()
@@ -234,6 +246,8 @@ class CoreWorker:
 
     async def complete_workflow_activation(self, completion: bytes) -> None:
         c = _wc.WorkflowActivationCompletion.FromString(completion)
+        if self._payload_limits is not None:
+            self._payload_limits.workflow_completion(c, len(completion))
         run = self._runs.get(c.run_id)
         if run is None or not run.outstanding:
             # Not something this worker was given; the sidecar names the problem.
@@ -255,6 +269,8 @@ class CoreWorker:
 
     async def complete_activity_task(self, completion: bytes) -> None:
         c = temporalio.bridge.proto.ActivityTaskCompletion.FromString(completion)
+        if self._payload_limits is not None:
+            self._payload_limits.activity_completion(c, len(completion))
         task = self._tasks.pop(c.task_token, None)
         if task is None or task.session == self._generation:
             self._send(bridge_pb2.ConnectRequest(core_activity_completion=completion))
@@ -273,6 +289,8 @@ class CoreWorker:
 
     def record_activity_heartbeat(self, heartbeat: bytes) -> None:
         h = temporalio.bridge.proto.ActivityHeartbeat.FromString(heartbeat)
+        if self._payload_limits is not None:
+            self._payload_limits.heartbeat(h, len(heartbeat))
         task = self._tasks.get(h.task_token)
         if task is None or task.session == self._generation:
             self._send(bridge_pb2.ConnectRequest(core_activity_heartbeat=heartbeat))
