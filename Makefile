@@ -5,6 +5,7 @@
 #   make tools   install every pinned tool (Go tools, Temporal CLI, Python venv, npm packages)
 #   make build   build bin/sidecar
 #   make chaos   the fault suite (see mk/chaos.mk)
+#   make kit-check   the client kit against the Go test app and the Python client (see mk/kit.mk)
 #   make generate / make proto-check   see mk/codegen.mk
 
 SHELL := /bin/bash
@@ -21,6 +22,7 @@ include mk/bench.mk
 include mk/ops.mk
 include mk/upstream.mk
 include mk/chaos.mk
+include mk/kit.mk
 
 .PHONY: help build temporal-cli test go-test go-vet demo ts-build clean
 
@@ -46,7 +48,7 @@ go-vet:
 go-test: bin/temporal
 	$(GO) test -count=1 -p 2 -timeout 15m ./...
 
-test: tools proto-check go-vet go-test codegen-test docs-check chaos-short
+test: tools proto-check go-vet go-test codegen-test docs-check kit-check chaos-short
 
 # The demo's TypeScript app (the polyglot pod) runs from clients/typescript/dist.
 demo: tools build ts-build

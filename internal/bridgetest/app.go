@@ -167,6 +167,15 @@ func (a *App) Next(timeout time.Duration) (*bridgev1.ConnectResponse, error) {
 	}
 }
 
+// Done is closed when the stream has ended; Err then says how.
+func (a *App) Done() <-chan struct{} { return a.done }
+
+// Err is how the stream ended, once Done is closed.
+func (a *App) Err() error {
+	<-a.done
+	return a.err
+}
+
 // Close ends the session abruptly, as a crashing app would.
 func (a *App) Close() {
 	a.cancel()

@@ -312,8 +312,10 @@ func checkFailure(ctx context.Context, r *rig, nonRetryable bool) (string, error
 	return fmt.Sprintf("type, message, details, non_retryable=%v as sent; %d attempt(s)", nonRetryable, wantAttempts), nil
 }
 
-func scFailRetryable(ctx context.Context, r *rig) (string, error)    { return checkFailure(ctx, r, false) }
-func scFailNonRetryable(ctx context.Context, r *rig) (string, error) { return checkFailure(ctx, r, true) }
+func scFailRetryable(ctx context.Context, r *rig) (string, error) { return checkFailure(ctx, r, false) }
+func scFailNonRetryable(ctx context.Context, r *rig) (string, error) {
+	return checkFailure(ctx, r, true)
+}
 
 func scHeartbeat(ctx context.Context, r *rig) (string, error) {
 	if err := requireType(r, Heartbeat); err != nil {
@@ -676,6 +678,9 @@ func scSidecarRestart(ctx context.Context, r *rig) (string, error) {
 		problems = append(problems, fmt.Sprintf("the sidecar exited with status %d", code))
 	}
 	drained := time.Since(t0)
+	if exited && drained > 8*time.Second {
+		problems = append(problems, fmt.Sprintf("the sidecar took %s to exit: the app kept its stream open after drained, so the sidecar waited out its graceful timeout (close the stream once drained follows a shutdown notice)", drained.Round(100*time.Millisecond)))
+	}
 	if err := wait(); err != nil {
 		problems = append(problems, fmt.Sprintf("the work in flight at SIGTERM did not complete: %v", err))
 	}
