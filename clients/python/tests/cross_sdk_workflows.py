@@ -218,8 +218,29 @@ class ContinueAsNewInherits:
         return n
 
 
+@workflow.defn
+class TypedQuery:
+    """A query whose parameter is an int, called with other JSON values
+    (the converter decides what fits); "finish" ends the run."""
+
+    def __init__(self) -> None:
+        self.done = False
+
+    @workflow.query
+    def plus_one(self, n: int) -> int:
+        return n + 1
+
+    @workflow.signal
+    def finish(self) -> None:
+        self.done = True
+
+    @workflow.run
+    async def run(self) -> None:
+        await workflow.wait_condition(lambda: self.done)
+
+
 WORKFLOWS: list[type] = [
     TimersAndActivities, Signals, Child, Children, Updates, Patches, SearchAttributesAndMemo, LocalActivities,
-    ContinueAsNewInherits,
+    ContinueAsNewInherits, TypedQuery,
 ]  # fmt: skip
 ACTIVITIES: list[Callable[..., Any]] = [greet, greet_on_second_try]

@@ -18,16 +18,20 @@ cross_sdk_workflows.py and an entry here.
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
+import enum
 import json
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
-from typing import Any, TypeVar
+from datetime import datetime, timedelta
+from typing import Any, Literal, NewType, Optional, TypedDict, TypeVar, Union
 
 import pytest
+import temporalio.api.common.v1
 import temporalio.common
+import temporalio.converter
 import temporalio.api.enums.v1
 import temporalio.client
 import temporalio.worker
@@ -37,7 +41,7 @@ from temporalio.api.history.v1 import HistoryEvent
 
 import cross_sdk
 from conftest import SidecarFactory
-from temporal_sidecar import workflow
+from temporal_sidecar import converter, workflow
 from temporal_sidecar.client import Client, WorkflowHistory
 from temporal_sidecar.connection import Connection
 from temporal_sidecar.worker import Replayer, Worker
@@ -348,3 +352,89 @@ async def test_continue_as_new_inherits_what_it_is_not_given(
     # What temporalio does, spelled out: the start's memo, the upserted search attribute.
     assert got["temporalio"]["memo"] == {"note": "start"}
     assert got["temporalio"]["search_attributes"] == {"CustomKeywordField": ["upserted"]}
+
+
+# A table of JSON values × type hints, decoded by temporalio's converter and
+# by this package's: the same value (and type) or the same exception type.
+
+
+@dataclass
+class _Point:
+    x: int
+    y: str = "d"
+
+
+class _IntEnum(enum.IntEnum):
+    A = 1
+
+
+class _StrEnum(str, enum.Enum):
+    A = "a"
+
+
+class _PlainEnum(enum.Enum):
+    A = 1
+    B = "b"
+
+
+class _Dict(TypedDict):
+    x: int
+
+
+_UserId = NewType("_UserId", int)
+
+DECODE_HINTS: list[Any] = [
+    Any, object, bool, int, float, str, bytes, type(None), Optional[int], int | None, Union[int, str],
+    Union[str, int], Union[bool, int], list, list[int], list[str], tuple[int, ...], tuple[int, str], set[int],
+    frozenset[str], collections.deque[int], Sequence[int], dict, dict[str, int], dict[int, str], dict[bool, int],
+    dict[_IntEnum, str], dict[float, str], Mapping[str, Any], _Point, Optional[_Point], list[_Point], _IntEnum,
+    _StrEnum, _PlainEnum, Literal["a", "b"], Literal[1, True], datetime, uuid.UUID, _UserId, _Dict,
+]  # fmt: skip
+DECODE_VALUES: list[Any] = [
+    True, False, 0, 1, 1.5, -2, "1", "a", "abc", "b", None, [], [1, 2], [1, "a"], [True], [{"x": 1}], {},
+    {"x": 1}, {"x": 1, "y": "b"}, {"x": "1"}, {"1": "a"}, {"true": 1}, {"null": 1}, {"y": "no x"},
+    "2024-01-02T03:04:05+00:00", "12345678-1234-5678-1234-567812345678",
+]  # fmt: skip
+
+
+def _decoded_by(converter: Any, payload_type: Any, value: Any, hint: Any) -> tuple[str, ...]:
+    payload = payload_type(metadata={"encoding": b"json/plain"}, data=json.dumps(value).encode())
+    try:
+        got = converter.from_payloads([payload], [hint])[0]
+    except Exception as err:  # noqa: BLE001 - the outcome compared
+        return ("raises", type(err).__name__)
+    return ("decodes", type(got).__name__, repr(got))
+
+
+def test_json_values_decode_by_type_hint_as_temporalio_decodes_them() -> None:
+    native = temporalio.converter.DefaultPayloadConverter()
+    ours = converter.DefaultPayloadConverter()
+    differ = {
+        f"{hint} <- {value!r}": (want, got)
+        for hint in DECODE_HINTS
+        for value in DECODE_VALUES
+        if (want := _decoded_by(native, temporalio.api.common.v1.Payload, value, hint))
+        != (got := _decoded_by(ours, converter.Payload, value, hint))
+    }
+    assert differ == {}, f"{len(differ)} of {len(DECODE_HINTS) * len(DECODE_VALUES)} differ (temporalio, ours)"
+
+
+async def test_a_query_decodes_its_arguments_as_temporalio_does(
+    client: temporalio.client.Client, task_queue: str, sidecar_factory: SidecarFactory
+) -> None:
+    async def body(queue: str, _: Any) -> list[Any]:
+        wid = f"query-{uuid.uuid4().hex[:8]}"
+        h = await client.start_workflow("TypedQuery", id=wid, task_queue=queue)
+        out: list[Any] = []
+        for arg in [True, 2.5, 3, "4", None]:
+            try:
+                out.append(await h.query("plus_one", arg))
+            except temporalio.client.WorkflowQueryFailedError as err:
+                out.append(type(err).__name__)
+        await h.signal("finish")
+        await h.result()
+        return out
+
+    got = await under_both(client, task_queue, sidecar_factory, body)
+    assert got["sidecar"] == got["temporalio"]
+    assert got["temporalio"][:3] == [2, 3, 4]  # a bool and a float are numbers for an int, natively

@@ -346,18 +346,24 @@ def _parse_datetime(value: str) -> datetime:
 
 def value_to_type(hint: Any, value: Any, custom_converters: Sequence[JSONTypeConverter] = ()) -> Any:
     """Convert a value :py:func:`json.loads` returned to the type ``hint``
-    names: dataclasses, lists/tuples/sets/dicts of them, Optional and other
-    unions, Literal, enums, datetime, UUID, NewType and the JSON scalars.
+    names, by temporalio's rules (``temporalio.converter.value_to_type``),
+    value by value: numbers take bools and either of int and float; bytes
+    come from a list of numbers; dataclasses, TypedDicts and Pydantic v1
+    models from objects; int and str enums from their values (an enum of
+    neither is not convertible); any iterable (a string or an object
+    included) for a collection; Optional and other unions try each member in
+    order; Literal, datetime, UUID and NewType as their values.
 
     Raises:
-        TypeError: the value does not fit the hint.
+        TypeError: the value does not fit the hint (ValueError from an enum
+            or UUID that has no such value).
     """
     for conv in custom_converters:
         ret = conv.to_typed_value(hint, value)
         if ret is not JSONTypeConverter.Unhandled:
             return ret
 
-    if hint is Any or hint is object:
+    if hint is Any:
         return value
     if hint is datetime:
         if isinstance(value, datetime):
@@ -369,7 +375,7 @@ def value_to_type(hint: Any, value: Any, custom_converters: Sequence[JSONTypeCon
                 raise TypeError(f"cannot parse datetime from {value!r}") from err
         raise TypeError(f"expected an ISO 8601 string for datetime, got {type(value).__name__}")
     if hint is int or hint is float:
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
+        if not isinstance(value, (int, float)):  # a bool is an int, as in temporalio
             raise TypeError(f"expected a number for {hint.__name__}, got {type(value).__name__}")
         return hint(value)
     if hint is bool:
@@ -383,24 +389,26 @@ def value_to_type(hint: Any, value: Any, custom_converters: Sequence[JSONTypeCon
     if hint is bytes:
         if not isinstance(value, (str, bytes, list)):
             raise TypeError(f"expected bytes, got {type(value).__name__}")
-        return value.encode() if isinstance(value, str) else bytes(value)
-    if hint is type(None) or hint is None:
+        if isinstance(value, str):  # temporalio's bytes(value) raises for a str too
+            raise TypeError("expected bytes as a list of numbers, got a str")
+        return bytes(value)  # a list of numbers, as temporalio writes bytes in JSON
+    if hint is type(None):
         if value is not None:
             raise TypeError(f"expected None, got {type(value).__name__}")
         return None
 
     supertype = getattr(hint, "__supertype__", None)  # NewType
-    if supertype is not None:
+    if supertype:
         return value_to_type(supertype, value, custom_converters)
 
-    origin = typing.get_origin(hint) or hint
-    args: tuple[Any, ...] = typing.get_args(hint)
+    origin = getattr(hint, "__origin__", hint)
+    args: tuple[Any, ...] = getattr(hint, "__args__", ())
 
     if origin is Literal:
         if value not in args:
             raise TypeError(f"{value!r} is not one of {args}")
         return value
-    if origin is typing.Union or isinstance(hint, UnionType):
+    if origin is typing.Union or isinstance(origin, UnionType):
         for arg in args:
             try:
                 return value_to_type(arg, value, custom_converters)
@@ -409,31 +417,11 @@ def value_to_type(hint: Any, value: Any, custom_converters: Sequence[JSONTypeCon
         raise TypeError(f"{value!r} fits no member of {hint}")
 
     if inspect.isclass(origin) and issubclass(origin, collections.abc.Mapping):
-        if not isinstance(value, collections.abc.Mapping):
-            raise TypeError(f"expected an object for {hint}, got {type(value).__name__}")
-        per_key: dict[str, Any] | None = None
-        if getattr(origin, "__required_keys__", None) or getattr(origin, "__optional_keys__", None):
-            per_key = get_type_hints(origin)  # a TypedDict
-        key_type = args[0] if len(args) > 0 and args[0] is not Any and not isinstance(args[0], TypeVar) else None
-        val_type = args[1] if len(args) > 1 and args[1] is not Any and not isinstance(args[1], TypeVar) else None
-        out: dict[Any, Any] = {}
-        for k, v in value.items():
-            if key_type is not None and isinstance(k, str):
-                if key_type is int or key_type is float:
-                    k = key_type(k)
-                elif inspect.isclass(key_type) and issubclass(key_type, Enum) and issubclass(key_type, int):
-                    k = int(k)
-                elif key_type is bool:
-                    k = {"true": True, "false": False}[k]
-                if not (isinstance(key_type, type) and isinstance(k, key_type)):
-                    k = value_to_type(key_type, k, custom_converters)
-            vt = per_key.get(k) if per_key is not None else val_type
-            out[k] = value_to_type(vt, v, custom_converters) if vt is not None else v
-        return hint(**out) if per_key is not None else out
+        return _to_mapping(hint, origin, args, value, custom_converters)
 
-    if dataclasses.is_dataclass(hint) and isinstance(hint, type):
+    if dataclasses.is_dataclass(hint):
         if not isinstance(value, dict):
-            raise TypeError(f"expected an object for dataclass {hint.__name__}, got {type(value).__name__}")
+            raise TypeError(f"expected an object for dataclass {hint}, got {type(value).__name__}")
         field_hints = get_type_hints(hint)
         init: dict[str, Any] = {}
         later: dict[str, Any] = {}
@@ -443,24 +431,34 @@ def value_to_type(hint: Any, value: Any, custom_converters: Sequence[JSONTypeCon
             try:
                 converted = value_to_type(field_hints[f.name], value[f.name], custom_converters)
             except Exception as err:
-                raise TypeError(f"field {f.name} of dataclass {hint.__name__}: {err}") from err
+                raise TypeError(f"field {f.name} of dataclass {hint}: {err}") from err
             (init if f.init else later)[f.name] = converted
-        obj = hint(**init)
+        obj = hint(**init)  # type: ignore[operator]
         for name, v in later.items():
             object.__setattr__(obj, name, v)
         return obj
 
     parse_obj = inspect.getattr_static(hint, "parse_obj", None)  # Pydantic v1
     if isinstance(parse_obj, (classmethod, staticmethod)):
+        if not isinstance(value, dict):
+            raise TypeError(f"expected an object for {hint}, got {type(value).__name__}")
         return getattr(hint, "parse_obj")(value)
 
-    if inspect.isclass(hint) and issubclass(hint, Enum):
+    if inspect.isclass(hint) and issubclass(hint, Enum) and issubclass(hint, int):
+        if not isinstance(value, int):
+            raise TypeError(f"expected an integer for enum {hint.__name__}, got {type(value).__name__}")
+        return hint(value)
+    if inspect.isclass(hint) and issubclass(hint, Enum) and issubclass(hint, str):
+        if not isinstance(value, str):
+            raise TypeError(f"expected a string for enum {hint.__name__}, got {type(value).__name__}")
         return hint(value)
     if inspect.isclass(hint) and issubclass(hint, uuid.UUID):
         return hint(value)
 
+    # Last, as it takes several of the above: any iterable value, a string
+    # or an object (its keys) included, for any collection.
     if inspect.isclass(origin) and issubclass(origin, collections.abc.Iterable):
-        if not isinstance(value, collections.abc.Iterable) or isinstance(value, (str, bytes, dict)):
+        if not isinstance(value, collections.abc.Iterable):
             raise TypeError(f"expected an array for {hint}, got {type(value).__name__}")
         items: list[Any]
         if not args or (len(args) == 1 and (isinstance(args[0], TypeVar) or args[0] is Ellipsis)):
@@ -475,8 +473,11 @@ def value_to_type(hint: Any, value: Any, custom_converters: Sequence[JSONTypeCon
                 elif args[-1] is Ellipsis:
                     item_type = args[-2]
                 else:
-                    raise TypeError(f"{hint} takes {len(args)} items, got more")
-                items.append(value_to_type(item_type, item, custom_converters))
+                    raise TypeError(f"{hint} takes {len(args)} items, got at least {i + 1}")
+                try:
+                    items.append(value_to_type(item_type, item, custom_converters))
+                except Exception as err:
+                    raise TypeError(f"item {i} of {hint}: {err}") from err
         if origin is tuple:
             return tuple(items)
         if origin is set:
@@ -488,6 +489,45 @@ def value_to_type(hint: Any, value: Any, custom_converters: Sequence[JSONTypeCon
         return items
 
     raise TypeError(f"cannot convert JSON to {hint}")
+
+
+def _to_mapping(
+    hint: Any, origin: Any, args: tuple[Any, ...], value: Any, custom_converters: Sequence[JSONTypeConverter]
+) -> Any:
+    if not isinstance(value, collections.abc.Mapping):
+        raise TypeError(f"expected an object for {hint}, got {type(value).__name__}")
+    per_key: dict[str, Any] | None = None
+    if getattr(origin, "__required_keys__", None) or getattr(origin, "__optional_keys__", None):
+        per_key = get_type_hints(origin)  # a TypedDict
+    key_type = args[0] if len(args) > 0 and args[0] is not Any and not isinstance(args[0], TypeVar) else None
+    val_type = args[1] if len(args) > 1 and args[1] is not Any and not isinstance(args[1], TypeVar) else None
+    out: dict[Any, Any] = {}
+    for k, v in value.items():
+        vt = per_key.get(k) if per_key else val_type
+        if key_type:
+            # JSON writes int, float, bool and None keys as strings: the hint
+            # turns them back.
+            try:
+                if isinstance(k, str):
+                    if key_type is int or key_type is float:
+                        k = key_type(k)
+                    elif inspect.isclass(key_type) and issubclass(key_type, Enum) and issubclass(key_type, int):
+                        k = int(k)
+                    elif key_type is bool:
+                        k = {"true": True, "false": False}[k]
+                    elif key_type is type(None):
+                        k = {"null": None}[k]
+                if not isinstance(key_type, type) or not isinstance(k, key_type):
+                    k = value_to_type(key_type, k, custom_converters)
+            except Exception as err:
+                raise TypeError(f"key {k!r} of {hint}: {err}") from err
+        if vt:
+            try:
+                v = value_to_type(vt, v, custom_converters)
+            except Exception as err:
+                raise TypeError(f"value of key {k!r} of {hint}: {err}") from err
+        out[k] = v
+    return hint(**out) if per_key else out
 
 
 # ---------------------------------------------------------------- codecs
