@@ -117,6 +117,7 @@ type WorkerMetrics struct {
 // in temporal_worker_start.
 func NewWorkerMetrics(reg prometheus.Registerer, namespace, taskQueue, unit string) *WorkerMetrics {
 	labels := prometheus.Labels{"namespace": namespace, "task_queue": taskQueue, "service_name": ServiceName}
+	reg = recording{reg}
 	u := newDurations(unit)
 	m := &WorkerMetrics{reg: reg, labels: labels, unit: u, scheduleToStart: map[string]prometheus.Observer{}}
 	counter := func(name, help string) prometheus.Counter {

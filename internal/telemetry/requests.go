@@ -1,6 +1,9 @@
 package telemetry
 
 import (
+	"regexp"
+	"slices"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -42,6 +45,11 @@ func NewFrontendMetrics(reg prometheus.Registerer, namespace, unit string) *Fron
 		}
 	}
 	reg.MustRegister(all)
+	for _, prefix := range []string{"temporal_", "temporal_long_"} {
+		for _, n := range []string{"request", "request_failure", "request_latency"} {
+			names.Store(prefix+n, true)
+		}
+	}
 	return m
 }
 
@@ -98,4 +106,43 @@ func (u unchecked) Collect(ch chan<- prometheus.Metric) {
 	for _, c := range u {
 		c.Collect(ch)
 	}
+}
+
+// names are the metric names every worker and frontend metrics registered,
+// for checks that dashboards and alerts name metrics the sidecar exports.
+var names sync.Map
+
+var fqName = regexp.MustCompile(`fqName: "([^"]+)"`)
+
+// recording is a Registerer that notes the names it registers.
+type recording struct{ prometheus.Registerer }
+
+func (r recording) Register(c prometheus.Collector) error {
+	ch := make(chan *prometheus.Desc, 16)
+	go func() { c.Describe(ch); close(ch) }()
+	for d := range ch {
+		if m := fqName.FindStringSubmatch(d.String()); m != nil {
+			names.Store(m[1], true)
+		}
+	}
+	return r.Registerer.Register(c)
+}
+
+func (r recording) MustRegister(cs ...prometheus.Collector) {
+	for _, c := range cs {
+		if err := r.Register(c); err != nil {
+			panic(err)
+		}
+	}
+}
+
+// RegisteredNames are the names of the metrics registered so far by
+// NewWorkerMetrics (and what a worker adds through it) and
+// NewFrontendMetrics, sorted. A histogram's series add _bucket, _sum and
+// _count to its name.
+func RegisteredNames() []string {
+	var out []string
+	names.Range(func(k, _ any) bool { out = append(out, k.(string)); return true })
+	slices.Sort(out)
+	return out
 }
