@@ -42,6 +42,8 @@ from temporalio.api.history.v1 import HistoryEvent
 import cross_sdk
 from conftest import SidecarFactory
 from temporal_sidecar import converter, workflow
+from temporal_sidecar import client as sidecar_client_module
+from temporal_sidecar import service as sidecar_service
 from temporal_sidecar.client import Client, WorkflowHistory
 from temporal_sidecar.connection import Connection
 from temporal_sidecar.worker import Replayer, Worker
@@ -438,3 +440,61 @@ async def test_a_query_decodes_its_arguments_as_temporalio_does(
     got = await under_both(client, task_queue, sidecar_factory, body)
     assert got["sidecar"] == got["temporalio"]
     assert got["temporalio"][:3] == [2, 3, 4]  # a bool and a float are numbers for an int, natively
+
+
+async def _update_outcome(start: Callable[[], Awaitable[Any]]) -> tuple[Any, ...]:
+    """What start_update does (returns a handle or raises), then what the
+    handle's result() does: by type names, cause and message."""
+
+    def failed(err: BaseException) -> tuple[Any, ...]:
+        if isinstance(err, (temporalio.client.RPCTimeoutOrCancelledError, sidecar_service.RPCTimeoutOrCancelledError)):
+            return ("raises", type(err).__name__)  # its cause is each client's own transport error
+        cause = err.__cause__
+        return ("raises", type(err).__name__, type(cause).__name__ if cause else None, str(cause or "")[:60])
+
+    try:
+        handle = await start()
+    except Exception as err:  # noqa: BLE001 - the outcome compared
+        return ("start", *failed(err))
+    try:
+        return ("handle", "result", await handle.result())
+    except Exception as err:  # noqa: BLE001 - the outcome compared
+        return ("handle", *failed(err))
+
+
+async def test_start_update_returns_a_handle_whose_result_raises_as_temporalio_does(
+    client: temporalio.client.Client, task_queue: str, sidecar_factory: SidecarFactory
+) -> None:
+    """start_update(wait_for_stage=ACCEPTED) whose reply already carries the
+    outcome (a validator's rejection; an update id the server has completed,
+    after the run ended) returns the handle; result() raises or returns it.
+    An update no worker takes times out as WorkflowUpdateRPCTimeoutOrCancelledError."""
+    accepted = temporalio.client.WorkflowUpdateStage.ACCEPTED
+
+    async def body(queue: str, sdk_client: Any) -> list[tuple[Any, ...]]:
+        wid = f"updates-{uuid.uuid4().hex[:8]}"
+        await client.start_workflow("Updates", id=wid, task_queue=queue)
+        h = sdk_client.get_workflow_handle(wid)
+        out = [
+            await _update_outcome(lambda: h.start_update("add", -1, wait_for_stage=accepted)),
+            await _update_outcome(lambda: h.start_update("add", 2, id="two", wait_for_stage=accepted)),
+        ]
+        await h.signal("finish")
+        await h.result()
+        # The run is over; the server answers the same update id with its outcome.
+        out.append(await _update_outcome(lambda: h.start_update("add", 2, id="two", wait_for_stage=accepted)))
+
+        # No worker serves this queue: the update is never accepted.
+        idle = f"idle-{uuid.uuid4().hex[:8]}"
+        await client.start_workflow("Updates", id=idle, task_queue=f"{queue}-nobody")
+        stuck = sdk_client.get_workflow_handle(idle)
+        out.append(await _update_outcome(lambda: stuck.start_update(
+            "add", 1, wait_for_stage=accepted, rpc_timeout=timedelta(seconds=1))))  # fmt: skip
+        await client.get_workflow_handle(idle).terminate()
+        return out
+
+    got = await under_both(client, task_queue, sidecar_factory, body)
+    assert got["sidecar"] == got["temporalio"]
+    assert got["temporalio"][0][:4] == ("handle", "raises", "WorkflowUpdateFailedError", "ApplicationError")
+    assert got["temporalio"][3] == ("start", "raises", "WorkflowUpdateRPCTimeoutOrCancelledError")
+    assert issubclass(sidecar_client_module.WorkflowUpdateRPCTimeoutOrCancelledError, sidecar_service.RPCTimeoutOrCancelledError)

@@ -45,7 +45,7 @@ from temporal_sidecar.connection import Connection
 from temporal_sidecar.converter import DataConverter
 from temporal_sidecar.exceptions import CancelledError, TemporalError, WorkflowAlreadyStartedError
 from temporal_sidecar.proto.sidecar.bridge.v1 import activity_pb2, client_pb2, common_pb2, history_pb2
-from temporal_sidecar.service import RPCError, RPCStatusCode, _string_field
+from temporal_sidecar.service import RPCError, RPCStatusCode, RPCTimeoutOrCancelledError, _string_field
 
 __all__ = [
     "AsyncActivityCancelledError",
@@ -62,6 +62,7 @@ __all__ = [
     "WorkflowQueryRejectedError",
     "WorkflowUpdateFailedError",
     "WorkflowUpdateHandle",
+    "WorkflowUpdateRPCTimeoutOrCancelledError",
     "WorkflowUpdateStage",
     "WithStartWorkflowOperation",
 ]
@@ -173,6 +174,32 @@ class WorkflowUpdateFailedError(TemporalError):
     def __init__(self, cause: BaseException) -> None:
         super().__init__("Workflow update failed")
         self.__cause__ = cause
+
+    @property
+    def cause(self) -> BaseException:
+        """Why the update failed."""
+        assert self.__cause__ is not None
+        return self.__cause__
+
+
+class WorkflowUpdateRPCTimeoutOrCancelledError(RPCTimeoutOrCancelledError):
+    """The call sending an update or waiting for its outcome ran out of its
+    ``rpc_timeout`` or was cancelled, as temporalio's error of that name. It
+    says nothing of the update itself, which may still run."""
+
+    def __init__(self, status: RPCStatusCode = RPCStatusCode.CANCELLED, raw_grpc_status: bytes = b"") -> None:
+        super().__init__("Timeout or cancellation waiting for update", status, raw_grpc_status)
+
+
+async def _update_call(call: Awaitable[_Resp]) -> _Resp:
+    """An update call whose timeout or cancellation raises
+    :py:class:`WorkflowUpdateRPCTimeoutOrCancelledError`, as temporalio's."""
+    try:
+        return await call
+    except RPCTimeoutOrCancelledError as err:
+        raise WorkflowUpdateRPCTimeoutOrCancelledError(err.status, err.raw_grpc_status) from err
+    except asyncio.CancelledError as err:
+        raise WorkflowUpdateRPCTimeoutOrCancelledError() from err
 
 
 @dataclass(frozen=True)
@@ -703,9 +730,13 @@ class Client:
         :py:meth:`WithStartWorkflowOperation.workflow_handle` then gives the
         workflow's handle.
 
+        A rejection or a failure already known is not raised here: the
+        handle's :py:meth:`WorkflowUpdateHandle.result` raises it, as in
+        temporalio.
+
         Raises:
-            WorkflowUpdateFailedError: the validator rejected it (or, waiting
-                for completion, the handler failed).
+            WorkflowUpdateRPCTimeoutOrCancelledError: the call ran out of
+                ``rpc_timeout`` or was cancelled.
             temporal_sidecar.exceptions.WorkflowAlreadyStartedError: a run
                 with the id is open and the conflict policy is FAIL.
         """
@@ -727,7 +758,7 @@ class Client:
                 wait_for_stage=int(wait_for_stage),  # type: ignore[arg-type]
             )
             try:
-                resp = await self._long_call(self._update_with_start, req, rpc_timeout=rpc_timeout)
+                resp = await _update_call(self._long_call(self._update_with_start, req, rpc_timeout=rpc_timeout))
             except RPCError as err:
                 if err.status == RPCStatusCode.ALREADY_EXISTS:
                     raise _already_started(err, opts.workflow_id, name) from err
@@ -1347,10 +1378,14 @@ class WorkflowHandle(Generic[SelfType, ReturnType]):
     ) -> WorkflowUpdateHandle[Any]:
         """Send an update and wait until it is accepted (or, with
         ``wait_for_stage=COMPLETED``, done); its handle gives the result.
+        A rejection by the validator, or an outcome the server already has
+        (an update id it has seen), is not raised here: the handle's
+        :py:meth:`WorkflowUpdateHandle.result` raises or returns it, as in
+        temporalio.
 
         Raises:
-            WorkflowUpdateFailedError: the validator rejected it (or, waiting
-                for completion, the handler failed).
+            WorkflowUpdateRPCTimeoutOrCancelledError: the call ran out of
+                ``rpc_timeout`` or was cancelled.
         """
         c = self._client
         name, hint = _workflow._UpdateDefinition.must_from_fn_or_str(update)
@@ -1537,21 +1572,22 @@ class WorkflowUpdateHandle(Generic[LocalReturnType]):
 
     async def _send(self, rpc_timeout: timedelta | None) -> None:
         c = self._client
-        await self._take(await c._long_call(c._update, self._req, rpc_timeout=rpc_timeout))
+        await self._take(await _update_call(c._long_call(c._update, self._req, rpc_timeout=rpc_timeout)))
 
     async def _take(self, resp: client_pb2.UpdateWorkflowResponse) -> None:
-        """Keep the run and the outcome, if there is one; raise a failure."""
+        """Keep the run and the outcome, if the reply has one: a rejection or
+        a failure is raised by :py:meth:`result`, as temporalio's handle does."""
         self._run_id = resp.run_id or None
-        if resp.HasField("failure"):
-            raise WorkflowUpdateFailedError(await self._client._dc.decode_failure(resp.failure))
-        if resp.HasField("success"):
+        if resp.HasField("failure") or resp.HasField("success"):
             self._outcome = resp
 
     async def result(self, *, rpc_timeout: timedelta | None = None) -> LocalReturnType:
         """Wait for the update's handler to finish and return its result.
 
         Raises:
-            WorkflowUpdateFailedError: the handler failed.
+            WorkflowUpdateFailedError: the validator rejected it or the handler failed.
+            WorkflowUpdateRPCTimeoutOrCancelledError: the call ran out of
+                ``rpc_timeout`` or was cancelled.
         """
         c = self._client
         if self._outcome is None:
@@ -1560,10 +1596,9 @@ class WorkflowUpdateHandle(Generic[LocalReturnType]):
             req = client_pb2.UpdateWorkflowRequest()
             req.CopyFrom(self._req)
             req.wait_for_stage = client_pb2.UPDATE_WAIT_STAGE_COMPLETED
-            resp = await c._long_call(c._update, req, rpc_timeout=rpc_timeout)
-            if resp.HasField("failure"):
-                raise WorkflowUpdateFailedError(await c._dc.decode_failure(resp.failure))
-            self._outcome = resp
+            self._outcome = await _update_call(c._long_call(c._update, req, rpc_timeout=rpc_timeout))
+        if self._outcome.HasField("failure"):
+            raise WorkflowUpdateFailedError(await c._dc.decode_failure(self._outcome.failure))
         payloads = list(self._outcome.success.payloads)
         if not payloads:
             return None  # type: ignore[return-value]
