@@ -125,7 +125,11 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer, si
 		tuner = slots.NewTuner(w.TunerTargetMemory, w.TunerTargetCPU, nil)
 	}
 	cache := workflow.NewCache(w.MaxCachedWorkflows) // one sticky cache for every queue
-	newWorker := func(taskQueue string, reg prometheus.Registerer) *worker.Worker {
+	own := ownDeployment(w)
+	newWorker := func(taskQueue string, dep *bridgev1.WorkerDeployment, reg prometheus.Registerer) *worker.Worker {
+		if dep == nil {
+			dep = own
+		}
 		return worker.New(worker.Options{
 			Tuner:     tuner,
 			Metrics:   telemetry.NewWorkerMetrics(reg, cfg.Frontend.Namespace, taskQueue, cfg.Telemetry.MetricsDurationUnit),
@@ -134,10 +138,10 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer, si
 			Identity:  w.Identity,
 			Service:   fe.WorkflowService(),
 
-			BuildID:                   w.BuildID,
-			DeploymentName:            w.DeploymentName,
-			UseVersioning:             w.UseVersioning,
-			DefaultVersioningBehavior: versioningBehaviors[w.DefaultVersioningBehavior],
+			BuildID:                   dep.GetBuildId(),
+			DeploymentName:            dep.GetDeploymentName(),
+			UseVersioning:             dep.GetUseVersioning(),
+			DefaultVersioningBehavior: enumspb.VersioningBehavior(dep.GetDefaultVersioningBehavior()), // the protocol's values are Temporal's
 
 			Bridge: bridge.Options{
 				Namespace: cfg.Frontend.Namespace,
@@ -197,6 +201,7 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer, si
 		Max:         w.MaxTaskQueues,
 		IdleTimeout: w.TaskQueueIdleTimeout,
 		Grace:       w.GracefulShutdownTimeout,
+		Deployment:  own,
 		New:         newWorker,
 		Logger:      log,
 	})
@@ -343,6 +348,16 @@ func pollers(w config.Worker, max int) poller.Behaviour {
 			Initial: w.PollerAutoscalingInitial, Maximum: w.PollerAutoscalingMaximum}
 	}
 	return poller.Behaviour{Maximum: max}
+}
+
+// ownDeployment is the version of --deployment-name, --build-id and
+// --use-versioning; nil without --build-id, so that apps register theirs.
+func ownDeployment(w config.Worker) *bridgev1.WorkerDeployment {
+	if w.BuildID == "" {
+		return nil
+	}
+	return &bridgev1.WorkerDeployment{DeploymentName: w.DeploymentName, BuildId: w.BuildID, UseVersioning: w.UseVersioning,
+		DefaultVersioningBehavior: bridgev1.VersioningBehavior(versioningBehaviors[w.DefaultVersioningBehavior])}
 }
 
 // updates says whether the namespace takes workflow updates, as

@@ -5,6 +5,7 @@ import (
 	"github.com/temporal-sidecar/sidecar/internal/task"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+	"strings"
 )
 
 // ProtocolVersion is the bridge protocol version this sidecar speaks.
@@ -40,6 +41,9 @@ func checkRegister(r *bridgev1.Register, namespace string) error {
 	if err := uniqueNames("register.nexus_services", r.GetNexusServices(), (*bridgev1.NexusServiceRegistration).GetName); err != nil {
 		return err
 	}
+	if err := checkDeployment(r.GetDeployment()); err != nil {
+		return err
+	}
 	wf := len(r.GetWorkflows()) > 0 || r.GetDynamicWorkflow()
 	act := len(r.GetActivities()) > 0 || r.GetDynamicActivity()
 	nx := len(r.GetNexusServices()) > 0
@@ -55,6 +59,25 @@ func checkRegister(r *bridgev1.Register, namespace string) error {
 		return invalid("the registration offers no work: register at least one workflow type, activity type or Nexus service")
 	}
 	return checkOffer("register.capacity", wf, act, nx, r.GetCapacity(), "")
+}
+
+// checkDeployment refuses a version the server could not poll as, as
+// Temporal's SDKs refuse such deployment options.
+func checkDeployment(d *bridgev1.WorkerDeployment) error {
+	switch {
+	case d == nil:
+		return nil
+	case d.GetBuildId() == "":
+		return invalid("register.deployment.build_id is required: name the build of the app's code (or leave register.deployment unset for the sidecar's --build-id)")
+	case d.GetUseVersioning() && d.GetDeploymentName() == "":
+		return invalid("register.deployment.deployment_name is required with use_versioning: the server routes versioned tasks by deployment and build")
+	case !d.GetUseVersioning() && d.GetDefaultVersioningBehavior() != bridgev1.VersioningBehavior_VERSIONING_BEHAVIOR_UNSPECIFIED:
+		return invalid("register.deployment.default_versioning_behavior %s needs use_versioning: an unversioned worker reports no versioning behavior", d.GetDefaultVersioningBehavior())
+	case strings.Contains(d.GetDeploymentName(), "."):
+		// The server's canonical version string joins the two with a dot.
+		return invalid("register.deployment.deployment_name %q must not contain '.'", d.GetDeploymentName())
+	}
+	return nil
 }
 
 // checkQueue refuses a registration for another queue than taskQueue.

@@ -149,6 +149,19 @@ func TestBadRegistrationEndsStreamWithClearError(t *testing.T) {
 			"register.core_protocol_version 1: this sidecar does not speak sdk-core's messages"},
 		{"another namespace", mod(func(r *bridgev1.Register) { r.Namespace = "billing" }), codes.FailedPrecondition,
 			`register.namespace "billing" is not the sidecar's namespace "default"`},
+		{"deployment without build id", mod(func(r *bridgev1.Register) {
+			r.Deployment = &bridgev1.WorkerDeployment{DeploymentName: "shop"}
+		}), codes.InvalidArgument, "register.deployment.build_id is required: name the build of the app's code"},
+		{"versioning without deployment name", mod(func(r *bridgev1.Register) {
+			r.Deployment = &bridgev1.WorkerDeployment{BuildId: "1.0", UseVersioning: true}
+		}), codes.InvalidArgument, "register.deployment.deployment_name is required with use_versioning"},
+		{"default behavior without versioning", mod(func(r *bridgev1.Register) {
+			r.Deployment = &bridgev1.WorkerDeployment{DeploymentName: "shop", BuildId: "1.0",
+				DefaultVersioningBehavior: bridgev1.VersioningBehavior_VERSIONING_BEHAVIOR_PINNED}
+		}), codes.InvalidArgument, "register.deployment.default_versioning_behavior VERSIONING_BEHAVIOR_PINNED needs use_versioning"},
+		{"deployment name with a dot", mod(func(r *bridgev1.Register) {
+			r.Deployment = &bridgev1.WorkerDeployment{DeploymentName: "shop.eu", BuildId: "1.0"}
+		}), codes.InvalidArgument, `register.deployment.deployment_name "shop.eu" must not contain '.'`},
 		{"completion before register", &bridgev1.ConnectRequest{Message: &bridgev1.ConnectRequest_Drain{Drain: &bridgev1.Drain{}}},
 			codes.InvalidArgument, "the first message on a Connect stream must be register, got drain"},
 	}

@@ -31,7 +31,7 @@ func Activation(a *bridgev1.WorkflowActivation) (*wfact.WorkflowActivation, erro
 		out.SuggestContinueAsNewReasons = append(out.SuggestContinueAsNewReasons, enumspb.SuggestContinueAsNewReason(r))
 	}
 	if id := a.GetBuildId(); id != "" {
-		out.DeploymentVersionForCurrentTask = &corecommon.WorkerDeploymentVersion{BuildId: id}
+		out.DeploymentVersionForCurrentTask = &corecommon.WorkerDeploymentVersion{BuildId: id, DeploymentName: a.GetDeploymentName()}
 	}
 	for i, j := range a.GetJobs() {
 		cj, err := job(j)

@@ -224,7 +224,7 @@ func TestActivationCarriesTaskLevelFields(t *testing.T) {
 		ContinueAsNewSuggested:               true,
 		SuggestContinueAsNewReasons:          []enumspb.SuggestContinueAsNewReason{enumspb.SUGGEST_CONTINUE_AS_NEW_REASON_TOO_MANY_HISTORY_EVENTS},
 		AvailableInternalFlags:               []uint32{1, 2},
-		DeploymentVersionForCurrentTask:      &corecommon.WorkerDeploymentVersion{BuildId: "b-7"},
+		DeploymentVersionForCurrentTask:      &corecommon.WorkerDeploymentVersion{BuildId: "b-7", DeploymentName: "shop"},
 		TargetWorkerDeploymentVersionChanged: true,
 	}, got)
 }
@@ -236,7 +236,7 @@ func fullActivation() *bridgev1.WorkflowActivation {
 		RunId: "run-1", Timestamp: at, IsReplaying: true, HistoryLength: 12, HistorySizeBytes: 4096,
 		ContinueAsNewSuggested:      true,
 		SuggestContinueAsNewReasons: []bridgev1.SuggestContinueAsNewReason{bridgev1.SuggestContinueAsNewReason_SUGGEST_CONTINUE_AS_NEW_REASON_TOO_MANY_HISTORY_EVENTS},
-		BuildId:                     "b-7", AvailableInternalFlags: []uint32{1, 2}, TargetWorkerDeploymentVersionChanged: true,
+		BuildId:                     "b-7", DeploymentName: "shop", AvailableInternalFlags: []uint32{1, 2}, TargetWorkerDeploymentVersionChanged: true,
 		Jobs: []*bridgev1.WorkflowActivationJob{{Variant: &bridgev1.WorkflowActivationJob_InitializeWorkflow{InitializeWorkflow: &bridgev1.InitializeWorkflow{
 			WorkflowType: "Greeting", WorkflowId: "wf-1", Arguments: []*bridgev1.Payload{bp("Ada")}, RandomnessSeed: 42,
 			Headers: map[string]*bridgev1.Payload{"h": bp("v")}, Identity: "starter",

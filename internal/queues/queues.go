@@ -3,6 +3,11 @@
 // allow-list and the cap, and stops (ShutdownWorker) an idle timeout after
 // its last app left, so an app restarting does not churn pollers. Every
 // queue shares the sidecar's frontend connection and sticky cache.
+//
+// A worker serves one (task queue, worker deployment version) pair: apps
+// that register other versions of their code on one queue get pollers of
+// their own per version, as separate SDK workers would, since the server
+// routes versioned tasks by the poller's version.
 package queues
 
 import (
@@ -44,10 +49,14 @@ type Options struct {
 	IdleTimeout time.Duration
 	// Grace bounds how long a stopping queue waits for its tasks in flight.
 	Grace time.Duration
+	// Deployment is the sidecar's own version (--deployment-name,
+	// --build-id, --use-versioning); nil lets each app register its own.
+	Deployment *bridgev1.WorkerDeployment
 	// New assembles the worker of a queue, registering its metrics on reg.
+	// dep is the version an app registered, nil for the sidecar's own.
 	// The worker for replay-only sessions that name no queue is made with
 	// an empty queue name and never polls.
-	New    func(taskQueue string, reg prometheus.Registerer) *worker.Worker
+	New    func(taskQueue string, dep *bridgev1.WorkerDeployment, reg prometheus.Registerer) *worker.Worker
 	Logger *slog.Logger
 }
 
@@ -63,15 +72,28 @@ type Set struct {
 	fatal  chan error // the first fatal polling error of any queue
 
 	mu       sync.Mutex
-	queues   map[string]*queue
+	queues   map[key]*queue
 	replay   *queue // replay-only sessions that name no queue
 	stopping bool
 	stopped  sync.WaitGroup // queues stopping on their own
 }
 
-// queue is one served task queue.
+// key names a worker: a task queue and the deployment version it polls as
+// ("" for the sidecar's own).
+type key struct{ name, version string }
+
+// versionOf is dep's key part: Temporal's canonical "deployment.build" form.
+func versionOf(dep *bridgev1.WorkerDeployment) string {
+	if dep == nil {
+		return ""
+	}
+	return dep.GetDeploymentName() + "." + dep.GetBuildId()
+}
+
+// queue is one served task queue, as one deployment version.
 type queue struct {
-	name     string
+	key
+	dep      *bridgev1.WorkerDeployment // the app's version; nil for the sidecar's
 	w        *worker.Worker
 	metrics  *prometheus.Registry
 	sessions int         // app sessions registered on the queue
@@ -86,7 +108,7 @@ func New(opts Options) *Set {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	return &Set{opts: opts, log: opts.Logger, ctx: ctx, cancel: cancel, fatal: make(chan error, 1), queues: map[string]*queue{}}
+	return &Set{opts: opts, log: opts.Logger, ctx: ctx, cancel: cancel, fatal: make(chan error, 1), queues: map[key]*queue{}}
 }
 
 // Run serves the configured queue, if any, until ctx ends or a queue stops
@@ -95,7 +117,8 @@ func (s *Set) Run(ctx context.Context) error {
 	if s.opts.Only != "" {
 		s.mu.Lock()
 		if !s.stopping {
-			s.queues[s.opts.Only] = s.start(s.opts.Only)
+			k := key{name: s.opts.Only}
+			s.queues[k] = s.start(k, nil)
 		}
 		s.mu.Unlock()
 	}
@@ -122,22 +145,29 @@ func (s *Set) Route(reg *bridgev1.Register) (*bridge.Server, func(), error) {
 				"register.task_queue is required: this sidecar serves the task queues its apps register (it was started without %s)", config.Ref("task-queue"))
 		}
 		if s.replay == nil {
-			s.replay = &queue{w: s.opts.New("", prometheus.NewRegistry())}
+			s.replay = &queue{w: s.opts.New("", nil, prometheus.NewRegistry())}
 		}
 		return s.replay.w.Bridge(), func() {}, nil
 	}
 	if err := s.allowed(name); err != nil {
 		return nil, nil, err
 	}
-	q := s.queues[name]
+	dep, err := s.deployment(reg.GetDeployment())
+	if err != nil {
+		return nil, nil, err
+	}
+	k := key{name: name, version: versionOf(dep)}
+	q := s.queues[k]
 	if q == nil {
 		if len(s.queues) >= s.opts.Max {
 			return nil, nil, status.Errorf(codes.ResourceExhausted,
-				"register.task_queue %q would be task queue %d of this sidecar, over %s = %d (serving %s); raise it, or serve the queue from another sidecar",
+				"register.task_queue %q would be worker %d of this sidecar (one per task queue and deployment version), over %s = %d (serving %s); raise it, or serve the queue from another sidecar",
 				name, len(s.queues)+1, config.Ref("max-task-queues"), s.opts.Max, s.namesLocked())
 		}
-		q = s.start(name)
-		s.queues[name] = q
+		q = s.start(k, dep)
+		s.queues[k] = q
+	} else if err := sameUse(q, dep); err != nil {
+		return nil, nil, err
 	}
 	q.sessions++
 	if q.idle != nil {
@@ -145,6 +175,35 @@ func (s *Set) Route(reg *bridgev1.Register) (*bridge.Server, func(), error) {
 		q.idle = nil
 	}
 	return q.w.Bridge(), sync.OnceFunc(func() { s.release(q) }), nil
+}
+
+// deployment is the version a registration's worker polls as: nil for the
+// sidecar's own, which a sidecar with --build-id insists on.
+func (s *Set) deployment(dep *bridgev1.WorkerDeployment) (*bridgev1.WorkerDeployment, error) {
+	own := s.opts.Deployment
+	switch {
+	case dep == nil:
+		return nil, nil
+	case own == nil:
+		return dep, nil
+	case dep.GetDeploymentName() == own.GetDeploymentName() && dep.GetBuildId() == own.GetBuildId() && dep.GetUseVersioning() == own.GetUseVersioning():
+		return nil, nil
+	}
+	return nil, status.Errorf(codes.FailedPrecondition,
+		"register.deployment (deployment %q, build %q, use_versioning %v) is not this sidecar's version (%s %q, %s %q, %s %v): a sidecar started with %s polls only as its own; register without a deployment, or start the sidecar without %s so that each app's version is polled",
+		dep.GetDeploymentName(), dep.GetBuildId(), dep.GetUseVersioning(),
+		config.Ref("deployment-name"), own.GetDeploymentName(), config.Ref("build-id"), own.GetBuildId(), config.Ref("use-versioning"), own.GetUseVersioning(),
+		config.Ref("build-id"), config.Ref("build-id"))
+}
+
+// sameUse refuses a session of q's version that would poll it differently.
+func sameUse(q *queue, dep *bridgev1.WorkerDeployment) error {
+	if q.dep.GetUseVersioning() == dep.GetUseVersioning() && q.dep.GetDefaultVersioningBehavior() == dep.GetDefaultVersioningBehavior() {
+		return nil
+	}
+	return status.Errorf(codes.FailedPrecondition,
+		"register.deployment: task queue %q is polled as version %q with use_versioning %v and default_versioning_behavior %s by other apps; this app registers %v and %s; register the version as they do, or give it another build_id",
+		q.name, q.version, q.dep.GetUseVersioning(), q.dep.GetDefaultVersioningBehavior(), dep.GetUseVersioning(), dep.GetDefaultVersioningBehavior())
 }
 
 // allowed refuses a queue outside --task-queue or --task-queues.
@@ -171,16 +230,21 @@ func (s *Set) allowed(name string) error {
 }
 
 // start assembles and runs a queue's worker. The caller holds mu.
-func (s *Set) start(name string) *queue {
+func (s *Set) start(k key, dep *bridgev1.WorkerDeployment) *queue {
 	reg := prometheus.NewRegistry()
+	var metrics prometheus.Registerer = reg
+	if k.version != "" {
+		// Workers of one queue differ by version in their metrics.
+		metrics = prometheus.WrapRegistererWith(prometheus.Labels{"deployment_version": k.version}, reg)
+	}
 	ctx, cancel := context.WithCancel(s.ctx)
-	q := &queue{name: name, w: s.opts.New(name, reg), metrics: reg, cancel: cancel, ran: make(chan struct{})}
-	s.log.Info("serving task queue", "task_queue", name)
+	q := &queue{key: k, dep: dep, w: s.opts.New(k.name, dep, metrics), metrics: reg, cancel: cancel, ran: make(chan struct{})}
+	s.log.Info("serving task queue", "task_queue", k.name, "deployment_version", k.version)
 	go func() {
 		defer close(q.ran)
 		if err := q.w.Run(ctx); err != nil {
 			select {
-			case s.fatal <- fmt.Errorf("task queue %q: %w", name, err):
+			case s.fatal <- fmt.Errorf("task queue %q: %w", k.name, err):
 			default:
 			}
 		}
@@ -194,7 +258,7 @@ func (s *Set) release(q *queue) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	q.sessions--
-	if q.sessions > 0 || s.stopping || q.name == s.opts.Only {
+	if q.sessions > 0 || s.stopping || q.key == (key{name: s.opts.Only}) {
 		return
 	}
 	q.idle = time.AfterFunc(s.opts.IdleTimeout, func() { s.stopIdle(q) })
@@ -203,15 +267,15 @@ func (s *Set) release(q *queue) {
 // stopIdle stops q if no app registered it again meanwhile.
 func (s *Set) stopIdle(q *queue) {
 	s.mu.Lock()
-	if q.sessions > 0 || s.stopping || s.queues[q.name] != q {
+	if q.sessions > 0 || s.stopping || s.queues[q.key] != q {
 		s.mu.Unlock()
 		return
 	}
-	delete(s.queues, q.name)
+	delete(s.queues, q.key)
 	s.stopped.Add(1)
 	s.mu.Unlock()
 	defer s.stopped.Done()
-	s.log.Info("task queue idle: stopping its pollers", "task_queue", q.name, "idle_timeout", s.opts.IdleTimeout)
+	s.log.Info("task queue idle: stopping its pollers", "task_queue", q.name, "deployment_version", q.version, "idle_timeout", s.opts.IdleTimeout)
 	if err := s.stop(context.Background(), q); err != nil {
 		s.log.Warn("task queue stopped with tasks in flight", "task_queue", q.name, "err", err)
 	}
@@ -268,11 +332,11 @@ func (s *Set) Names() []string {
 
 func (s *Set) namesLocked() []string {
 	names := make([]string, 0, len(s.queues))
-	for n := range s.queues {
-		names = append(names, n)
+	for k := range s.queues {
+		names = append(names, k.name)
 	}
 	slices.Sort(names)
-	return names
+	return slices.Compact(names)
 }
 
 // Ready reports every queue's state, and why the sidecar is not ready: no
@@ -285,15 +349,17 @@ func (s *Set) Ready() ([]telemetry.QueueStatus, error) {
 		all = append(all, q)
 	}
 	s.mu.Unlock()
-	slices.SortFunc(all, func(a, b *queue) int { return strings.Compare(a.name, b.name) })
+	slices.SortFunc(all, func(a, b *queue) int {
+		return cmp.Or(strings.Compare(a.name, b.name), strings.Compare(a.version, b.version))
+	})
 	out := make([]telemetry.QueueStatus, 0, len(all))
 	var errs []error
 	polled := 0
 	for _, q := range all {
-		st := telemetry.QueueStatus{Name: q.name, Apps: q.w.Apps(), HungApps: q.w.HungApps()}
+		st := telemetry.QueueStatus{Name: q.name, DeploymentVersion: q.version, Apps: q.w.Apps(), HungApps: q.w.HungApps()}
 		if err := q.w.Ready(); err != nil {
 			st.Reason = err.Error()
-			if q.name == s.opts.Only || q.w.Err() != nil {
+			if q.key == (key{name: s.opts.Only}) || q.w.Err() != nil {
 				errs = append(errs, fmt.Errorf("task queue %q: %w", q.name, err))
 			}
 		} else {

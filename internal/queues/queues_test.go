@@ -26,6 +26,8 @@ import (
 	"github.com/temporal-sidecar/sidecar/internal/telemetry"
 	"github.com/temporal-sidecar/sidecar/internal/worker"
 	"github.com/temporal-sidecar/sidecar/internal/workflow"
+	commonpb "go.temporal.io/api/common/v1"
+	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
 	sdkworker "go.temporal.io/sdk/worker"
@@ -113,9 +115,11 @@ func newSidecarWithCache(t *testing.T, size int, mod func(*queues.Options)) *sid
 		IdleTimeout: 200 * time.Millisecond,
 		Grace:       5 * time.Second,
 		Logger:      log,
-		New: func(q string, reg prometheus.Registerer) *worker.Worker {
+		New: func(q string, dep *bridgev1.WorkerDeployment, reg prometheus.Registerer) *worker.Worker {
 			return worker.New(worker.Options{
 				Namespace: srv.Namespace(), TaskQueue: q, Identity: "queues-test", Service: rec,
+				BuildID: dep.GetBuildId(), DeploymentName: dep.GetDeploymentName(), UseVersioning: dep.GetUseVersioning(),
+				DefaultVersioningBehavior:    enumspb.VersioningBehavior(dep.GetDefaultVersioningBehavior()),
 				Bridge:                       bridge.Options{Namespace: srv.Namespace(), TaskQueue: q, Identity: "queues-test"},
 				Metrics:                      telemetry.NewWorkerMetrics(reg, srv.Namespace(), q, telemetry.Milliseconds),
 				MaxConcurrentActivities:      10,
@@ -372,33 +376,54 @@ func TestAppReturningWithinTheIdleTimeoutKeepsThePollers(t *testing.T) {
 }
 
 func TestRegistrationsOutsideTheAllowListOrOverTheCapAreRefused(t *testing.T) {
+	shop := func(build string, versioned bool) *bridgev1.WorkerDeployment {
+		return &bridgev1.WorkerDeployment{DeploymentName: "shop", BuildId: build, UseVersioning: versioned}
+	}
 	tests := []struct {
-		name string
-		opts func(*queues.Options)
-		reg  func(q string) *bridgev1.Register
-		code codes.Code
-		want string
+		name  string
+		opts  func(*queues.Options)
+		reg   func(q string) *bridgev1.Register
+		code  codes.Code
+		want  string
+		first func(r *bridgev1.Register) // the app registered before, if it differs
 	}{
 		{"queue outside --task-queue", func(o *queues.Options) { o.Only = "orders" },
 			func(q string) *bridgev1.Register { return activityApp("payments", "Echo") },
 			codes.FailedPrecondition,
-			`register.task_queue "payments" is not served here: this sidecar serves only --task-queue (SIDECAR_TASK_QUEUE) = "orders"; point the app at a sidecar for "payments", or start this one with --task-queues (SIDECAR_TASK_QUEUES) instead`},
+			`register.task_queue "payments" is not served here: this sidecar serves only --task-queue (SIDECAR_TASK_QUEUE) = "orders"; point the app at a sidecar for "payments", or start this one with --task-queues (SIDECAR_TASK_QUEUES) instead`, nil},
 		{"queue outside --task-queues", func(o *queues.Options) { o.Patterns = []string{"orders", "pay-*"} },
 			func(q string) *bridgev1.Register { return activityApp("shipping", "Echo") },
 			codes.FailedPrecondition,
-			`register.task_queue "shipping" is not allowed: --task-queues (SIDECAR_TASK_QUEUES) = "orders,pay-*" does not match it; add it (or a pattern) there`},
+			`register.task_queue "shipping" is not allowed: --task-queues (SIDECAR_TASK_QUEUES) = "orders,pay-*" does not match it; add it (or a pattern) there`, nil},
 		{"queue over --max-task-queues", func(o *queues.Options) { o.Max = 1 },
 			func(q string) *bridgev1.Register { return activityApp(q+"-second", "Echo") },
 			codes.ResourceExhausted,
-			`would be task queue 2 of this sidecar, over --max-task-queues (SIDECAR_MAX_TASK_QUEUES) = 1`},
+			`would be worker 2 of this sidecar (one per task queue and deployment version), over --max-task-queues (SIDECAR_MAX_TASK_QUEUES) = 1`, nil},
 		{"no queue without --task-queue", nil,
 			func(q string) *bridgev1.Register { return activityApp("", "Echo") },
 			codes.InvalidArgument,
-			"register.task_queue is required: this sidecar serves the task queues its apps register (it was started without --task-queue (SIDECAR_TASK_QUEUE))"},
+			"register.task_queue is required: this sidecar serves the task queues its apps register (it was started without --task-queue (SIDECAR_TASK_QUEUE))", nil},
 		{"another namespace", nil,
 			func(q string) *bridgev1.Register { r := activityApp(q, "Echo"); r.Namespace = "elsewhere"; return r },
 			codes.FailedPrecondition,
-			`register.namespace "elsewhere" is not the sidecar's namespace "default"; a sidecar works in the one namespace of its --namespace (TEMPORAL_NAMESPACE)`},
+			`register.namespace "elsewhere" is not the sidecar's namespace "default"; a sidecar works in the one namespace of its --namespace (TEMPORAL_NAMESPACE)`, nil},
+		{"another version than the sidecar's --build-id", func(o *queues.Options) { o.Deployment = shop("1.0", false) },
+			func(q string) *bridgev1.Register {
+				r := activityApp(q, "Echo")
+				r.Deployment = shop("2.0", false)
+				return r
+			},
+			codes.FailedPrecondition,
+			`register.deployment (deployment "shop", build "2.0", use_versioning false) is not this sidecar's version (--deployment-name (SIDECAR_DEPLOYMENT_NAME) "shop", --build-id (SIDECAR_BUILD_ID) "1.0", --use-versioning (SIDECAR_USE_VERSIONING) false): a sidecar started with --build-id (SIDECAR_BUILD_ID) polls only as its own`, nil},
+		{"one version polled two ways", nil,
+			func(q string) *bridgev1.Register {
+				r := activityApp(q, "Echo")
+				r.Deployment = shop("1.0", true)
+				return r
+			},
+			codes.FailedPrecondition,
+			`is polled as version "shop.1.0" with use_versioning false and default_versioning_behavior VERSIONING_BEHAVIOR_UNSPECIFIED by other apps; this app registers true and VERSIONING_BEHAVIOR_UNSPECIFIED`,
+			func(r *bridgev1.Register) { r.Deployment = shop("1.0", false) }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -411,6 +436,9 @@ func TestRegistrationsOutsideTheAllowListOrOverTheCapAreRefused(t *testing.T) {
 			}
 			if tt.name == "queue outside --task-queues" {
 				first.TaskQueue = "pay-" + q
+			}
+			if tt.first != nil {
+				tt.first(first)
 			}
 			good := s.dial(t, first)
 			_, err := s.tryDial(tt.reg(q))
@@ -503,5 +531,161 @@ func TestStickyCacheIsSharedAcrossQueues(t *testing.T) {
 	}
 	if err := a.CompleteActivation(runA); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// waitActivation is the app's next activation.
+func waitActivation(t *testing.T, a *bridgetest.App) *bridgev1.WorkflowActivation {
+	t.Helper()
+	act, err := a.NextActivation(30 * time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return act
+}
+
+// Each app registering its own deployment version on one queue gets a
+// worker polling as that version, as two SDK workers of different builds
+// would: the server routes each new run to the current version's pollers,
+// and activations carry the build that runs them.
+func TestEachDeploymentVersionOfAQueueIsPolledAsItself(t *testing.T) {
+	s := newSidecar(t, nil)
+	q := devserver.TaskQueue(t)
+	name := strings.ReplaceAll(q, ".", "-")
+	versioned := func(build string) *bridgev1.Register {
+		r := workflowApp(q, "Wait")
+		r.Deployment = &bridgev1.WorkerDeployment{DeploymentName: name, BuildId: build, UseVersioning: true,
+			DefaultVersioningBehavior: bridgev1.VersioningBehavior_VERSIONING_BEHAVIOR_PINNED}
+		return r
+	}
+	v1, v2 := s.dial(t, versioned("1.0")), s.dial(t, versioned("2.0"))
+	current := func(build string) {
+		t.Helper()
+		// The server knows a version once its pollers have polled.
+		var err error
+		waitFor(t, "version "+build+" made current", func() bool {
+			_, err = s.client.WorkflowService().SetWorkerDeploymentCurrentVersion(context.Background(),
+				&workflowservice.SetWorkerDeploymentCurrentVersionRequest{Namespace: "default", DeploymentName: name, BuildId: build})
+			return err == nil
+		})
+	}
+	start := func(app *bridgetest.App, build string) {
+		t.Helper()
+		if _, err := s.client.ExecuteWorkflow(context.Background(), client.StartWorkflowOptions{TaskQueue: q}, "Wait"); err != nil {
+			t.Fatal(err)
+		}
+		act := waitActivation(t, app)
+		if act.GetBuildId() != build {
+			t.Errorf("activation build_id = %q, want %q", act.GetBuildId(), build)
+		}
+		if err := app.CompleteActivation(act.GetRunId()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	current("1.0")
+	start(v1, "1.0")
+	current("2.0")
+	start(v2, "2.0")
+
+	qs, err := s.set.Ready()
+	var versions []string
+	for _, st := range qs {
+		versions = append(versions, st.DeploymentVersion)
+	}
+	if err != nil || !slices.Equal(versions, []string{name + ".1.0", name + ".2.0"}) {
+		t.Errorf("Ready() = %+v, %v; want the queue twice, as %s.1.0 and %s.2.0", qs, err, name, name)
+	}
+	if names := s.set.Names(); !slices.Equal(names, []string{q}) {
+		t.Errorf("Names() = %q, want the queue once", names)
+	}
+	mfs, err := s.set.Gather()
+	if err != nil {
+		t.Fatalf("gathering the metrics of two versions of one queue: %v", err)
+	}
+	seen := map[string]bool{}
+	for _, mf := range mfs {
+		for _, m := range mf.GetMetric() {
+			for _, l := range m.GetLabel() {
+				if l.GetName() == "deployment_version" {
+					seen[l.GetValue()] = true
+				}
+			}
+		}
+	}
+	if !seen[name+".1.0"] || !seen[name+".2.0"] {
+		t.Errorf("deployment_version labels in the metrics = %v, want both versions", seen)
+	}
+}
+
+// A run moved to a worker of another build (unversioned, as an SDK worker's
+// build id) replays with the build that ran each task and runs its new
+// task as the new build; a query reads the last task's build and history
+// length, as workflow.info() does under Temporal's SDKs.
+func TestActivationsCarryTheBuildOfTheWorkerThatRanTheTask(t *testing.T) {
+	s := newSidecar(t, nil)
+	q := devserver.TaskQueue(t)
+	app := func(build string) *bridgev1.Register {
+		r := workflowApp(q, "Wait")
+		r.Deployment = &bridgev1.WorkerDeployment{BuildId: build}
+		return r
+	}
+	old := s.dial(t, app("1.0"))
+	run, err := s.client.ExecuteWorkflow(context.Background(), client.StartWorkflowOptions{TaskQueue: q}, "Wait")
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := waitActivation(t, old)
+	if first.GetBuildId() != "1.0" || first.GetIsReplaying() {
+		t.Fatalf("first activation: build_id %q, replaying %v; want 1.0, live", first.GetBuildId(), first.GetIsReplaying())
+	}
+	if err := old.CompleteActivation(first.GetRunId()); err != nil {
+		t.Fatal(err)
+	}
+	old.Close()
+	waitFor(t, "the old build's worker stopped", func() bool { return len(s.set.Names()) == 0 })
+	if _, err := s.client.WorkflowService().ResetStickyTaskQueue(context.Background(), &workflowservice.ResetStickyTaskQueueRequest{
+		Namespace: "default", Execution: &commonpb.WorkflowExecution{WorkflowId: run.GetID()}}); err != nil {
+		t.Fatal(err)
+	}
+
+	next := s.dial(t, app("2.0"))
+	if err := s.client.SignalWorkflow(context.Background(), run.GetID(), "", "go", nil); err != nil {
+		t.Fatal(err)
+	}
+	replayed := waitActivation(t, next)
+	if replayed.GetBuildId() != "1.0" || !replayed.GetIsReplaying() {
+		t.Errorf("replayed activation: build_id %q, replaying %v; want 1.0, replaying", replayed.GetBuildId(), replayed.GetIsReplaying())
+	}
+	if err := next.CompleteActivation(replayed.GetRunId()); err != nil {
+		t.Fatal(err)
+	}
+	live := waitActivation(t, next)
+	if live.GetBuildId() != "2.0" || live.GetIsReplaying() || live.GetJobs()[0].GetSignalWorkflow() == nil {
+		t.Errorf("signal's activation: build_id %q, replaying %v, jobs %v; want 2.0, live, the signal", live.GetBuildId(), live.GetIsReplaying(), live.GetJobs())
+	}
+	if err := next.CompleteActivation(live.GetRunId()); err != nil {
+		t.Fatal(err)
+	}
+
+	// A query reads the run as of its last task.
+	got := make(chan error, 1)
+	go func() {
+		_, err := s.client.QueryWorkflow(context.Background(), run.GetID(), "", "info")
+		got <- err
+	}()
+	query := waitActivation(t, next)
+	qj := query.GetJobs()[0].GetQueryWorkflow()
+	if qj == nil || query.GetBuildId() != "2.0" || query.GetHistoryLength() != live.GetHistoryLength() || query.GetHistorySizeBytes() == 0 {
+		t.Errorf("query activation: build_id %q, history length %d, size %d, jobs %v; want 2.0, %d, the task's size, a query",
+			query.GetBuildId(), query.GetHistoryLength(), query.GetHistorySizeBytes(), query.GetJobs(), live.GetHistoryLength())
+	}
+	if qj != nil {
+		if err := next.CompleteActivation(query.GetRunId(), &bridgev1.WorkflowCommand{Variant: &bridgev1.WorkflowCommand_RespondToQuery{
+			RespondToQuery: &bridgev1.QueryResult{QueryId: qj.GetQueryId(), Variant: &bridgev1.QueryResult_Succeeded{Succeeded: js("ok")}}}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := <-got; err != nil {
+		t.Errorf("query: %v", err)
 	}
 }

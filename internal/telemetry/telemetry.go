@@ -65,6 +65,9 @@ type Readiness struct {
 // QueueStatus is one served task queue's state.
 type QueueStatus struct {
 	Name string `json:"name"`
+	// DeploymentVersion is the version the queue is polled as when an app
+	// registered its own ("deployment.build"); empty for the sidecar's.
+	DeploymentVersion string `json:"deployment_version,omitempty"`
 	// Apps is the number of app sessions registered on the queue.
 	Apps int `json:"apps"`
 	// Polling is true when the queue's pollers run and an app can take its

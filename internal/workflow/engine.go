@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -24,6 +25,7 @@ import (
 	historypb "go.temporal.io/api/history/v1"
 	protocolpb "go.temporal.io/api/protocol/v1"
 	"go.temporal.io/api/workflowservice/v1"
+	"google.golang.org/protobuf/types/known/timestamppb"
 )
 
 // Options configure an Engine.
@@ -446,6 +448,8 @@ func (e *Engine) replay(ctx context.Context, ent *entry, events []*historypb.His
 		}
 		replayed = replayed || !live
 		if live {
+			r.task, r.version = ev, &deploymentpb.WorkerDeploymentVersion{
+				DeploymentName: e.opts.Deployment.GetDeploymentName(), BuildId: e.opts.Deployment.GetBuildId()}
 			ent.live = activation(r, ev, false, nil)
 			// Only the live task's commands are answered: a replayed task's
 			// are in history already, matched by the events applied since.
@@ -460,8 +464,10 @@ func (e *Engine) replay(ctx context.Context, ent *entry, events []*historypb.His
 		}
 		if !live {
 			// The flags this task recorded were on while it ran, as
-			// sdk-core reads them ahead of replaying it.
+			// sdk-core reads them ahead of replaying it; so was the build
+			// of the worker that ran it.
 			r.learnFlags(events[i+1])
+			r.task, r.version = ev, completedVersion(events[i+1])
 		}
 		if live {
 			ups, err := r.updateRequests(msgs)
@@ -506,12 +512,45 @@ func activation(r *run, ev *historypb.HistoryEvent, replaying bool, jobs []*brid
 		ContinueAsNewSuggested: a.GetSuggestContinueAsNew(),
 		Jobs:                   jobs,
 		AvailableInternalFlags: flagList(r.langFlags),
+		BuildId:                r.version.GetBuildId(),
+		DeploymentName:         r.version.GetDeploymentName(),
 	}
 	act.TargetWorkerDeploymentVersionChanged = a.GetTargetWorkerDeploymentVersionChanged()
 	for _, reason := range a.GetSuggestContinueAsNewReasons() {
 		act.SuggestContinueAsNewReasons = append(act.SuggestContinueAsNewReasons, bridgev1.SuggestContinueAsNewReason(reason))
 	}
 	return act
+}
+
+// queryActivation is an activation that only answers queries: it reads the
+// history as of the run's last workflow task, as the workflow saw it then
+// (workflow.info()'s history length, size and build id).
+func queryActivation(r *run, at *timestamppb.Timestamp, jobs []*bridgev1.WorkflowActivationJob) *bridgev1.WorkflowActivation {
+	act := &bridgev1.WorkflowActivation{RunId: r.id, Jobs: jobs}
+	if r.task != nil {
+		act = activation(r, r.task, false, jobs)
+	}
+	act.Timestamp = at
+	return act
+}
+
+// completedVersion is the deployment version of the worker that completed
+// a workflow task, in whichever field its server recorded it.
+func completedVersion(ev *historypb.HistoryEvent) *deploymentpb.WorkerDeploymentVersion {
+	a := ev.GetWorkflowTaskCompletedEventAttributes()
+	if v := a.GetDeploymentVersion(); v.GetBuildId() != "" {
+		return v
+	}
+	if v := a.GetWorkerDeploymentVersion(); v != "" {
+		// "deployment.build", as servers of 1.27 wrote it.
+		if name, id, ok := strings.Cut(v, "."); ok {
+			return &deploymentpb.WorkerDeploymentVersion{DeploymentName: name, BuildId: id}
+		}
+	}
+	if d := a.GetDeployment(); d.GetBuildId() != "" {
+		return &deploymentpb.WorkerDeploymentVersion{DeploymentName: d.GetSeriesName(), BuildId: d.GetBuildId()}
+	}
+	return &deploymentpb.WorkerDeploymentVersion{BuildId: a.GetWorkerVersion().GetBuildId()}
 }
 
 // activations sends an activation and, while its commands resolve things at
@@ -563,6 +602,8 @@ func followUp(act *bridgev1.WorkflowActivation, jobs []*bridgev1.WorkflowActivat
 		ContinueAsNewSuggested: act.GetContinueAsNewSuggested(), SuggestContinueAsNewReasons: act.GetSuggestContinueAsNewReasons(),
 		AvailableInternalFlags:               act.GetAvailableInternalFlags(),
 		TargetWorkerDeploymentVersionChanged: act.GetTargetWorkerDeploymentVersionChanged(),
+		BuildId:                              act.GetBuildId(),
+		DeploymentName:                       act.GetDeploymentName(),
 		Jobs:                                 jobs,
 	}
 }

@@ -107,8 +107,7 @@ func (e *Engine) queries(ctx context.Context, ent *entry, t *workflowservice.Pol
 	for id, q := range t.GetQueries() {
 		jobs = append(jobs, queryJob(id, q))
 	}
-	qb, err := e.activations(ctx, ent, &bridgev1.WorkflowActivation{RunId: ent.run.id, Timestamp: t.GetStartedTime(),
-		HistoryLength: t.GetStartedEventId(), Jobs: jobs})
+	qb, err := e.activations(ctx, ent, queryActivation(ent.run, t.GetStartedTime(), jobs))
 	if err != nil {
 		return err
 	}
@@ -331,8 +330,8 @@ func (e *Engine) query(ctx context.Context, t *workflowservice.PollWorkflowTaskQ
 			return nil, err
 		}
 	}
-	b, err := e.activations(ctx, ent, &bridgev1.WorkflowActivation{RunId: ent.run.id, Timestamp: timestamppb.Now(),
-		Jobs: []*bridgev1.WorkflowActivationJob{queryJob(legacyQueryID, t.GetQuery())}})
+	b, err := e.activations(ctx, ent, queryActivation(ent.run, timestamppb.Now(),
+		[]*bridgev1.WorkflowActivationJob{queryJob(legacyQueryID, t.GetQuery())}))
 	if err != nil {
 		return nil, err
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/temporal-sidecar/sidecar/internal/apiconv"
 	commandpb "go.temporal.io/api/command/v1"
 	commonpb "go.temporal.io/api/common/v1"
+	deploymentpb "go.temporal.io/api/deployment/v1"
 	enumspb "go.temporal.io/api/enums/v1"
 	failurepb "go.temporal.io/api/failure/v1"
 	historypb "go.temporal.io/api/history/v1"
@@ -70,6 +71,11 @@ type run struct {
 	coreFlags       uint64        // sdk-core flags the history records (bit n: flag n)
 	langFlags       uint64        // the app's own flags the history records (sdk-core's lang flags)
 	taskTimeout     time.Duration // the workflow task timeout
+	// task is the WorkflowTaskStarted of the last task the workflow ran,
+	// and version the deployment version of the worker that ran it: what
+	// query activations report.
+	task    *historypb.HistoryEvent
+	version *deploymentpb.WorkerDeploymentVersion
 }
 
 type activity struct {

@@ -146,6 +146,16 @@ class Hello:
         return f"{remote}/{local}"
 
 
+@workflow.defn
+class CurrentBuild:
+    """Returns the deployment version workflow.info() reports."""
+
+    @workflow.run
+    async def run(self) -> str:
+        v = workflow.info().get_current_deployment_version()
+        return f"{v.deployment_name}.{v.build_id}" if v else ""
+
+
 @activity.defn
 async def wait_for_release() -> str:
     """Holds until the test releases it, then returns."""

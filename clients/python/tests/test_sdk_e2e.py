@@ -41,6 +41,7 @@ import sdk_workflows
 from conftest import NAMESPACE, REPO_ROOT, DevServer, _free_port, _tail
 from sdk_workflows import (
     Child,
+    CurrentBuild,
     Drifting,
     DriftingFailsOnNondeterminism,
     EchoHandler,
@@ -499,3 +500,44 @@ async def test_a_worker_with_no_remote_activities_runs_its_local_ones(app_client
             app_client.execute_workflow(LocalOnly.run, "lou", id=f"localonly-{uuid.uuid4().hex[:8]}", task_queue=tq), 60
         )
     assert got == "hello lou"
+
+
+async def test_workers_of_two_deployment_versions_each_run_their_own(app_client: temporalio.client.Client) -> None:
+    """Each Worker's deployment_config is its own on the sidecar, as natively:
+    two versioned Workers of one queue poll as their versions, and each new
+    run goes to the version the deployment makes current."""
+    from temporalio.api.workflowservice.v1 import SetWorkerDeploymentCurrentVersionRequest
+    from temporalio.common import VersioningBehavior, WorkerDeploymentVersion
+    from temporalio.worker import WorkerDeploymentConfig
+
+    tq, name = f"sdk-versions-{uuid.uuid4().hex[:8]}", f"deploy-{uuid.uuid4().hex[:8]}"
+
+    def worker(build: str) -> temporalio.worker.Worker:
+        return temporalio.worker.Worker(
+            app_client,
+            task_queue=tq,
+            workflows=[CurrentBuild],
+            deployment_config=WorkerDeploymentConfig(
+                version=WorkerDeploymentVersion(deployment_name=name, build_id=build),
+                use_worker_versioning=True,
+                default_versioning_behavior=VersioningBehavior.PINNED,
+            ),
+        )
+
+    async def make_current(build: str) -> bool:
+        # The server knows a version once its Worker has polled.
+        try:
+            await app_client.workflow_service.set_worker_deployment_current_version(
+                SetWorkerDeploymentCurrentVersionRequest(namespace=NAMESPACE, deployment_name=name, build_id=build)
+            )
+        except temporalio.service.RPCError:
+            return False
+        return True
+
+    async with worker("1.0"), worker("2.0"):
+        for build in ("1.0", "2.0"):
+            await _eventually(lambda: make_current(build), f"version {build} made current")
+            got = await asyncio.wait_for(
+                app_client.execute_workflow(CurrentBuild.run, id=f"versions-{uuid.uuid4().hex[:8]}", task_queue=tq), 60
+            )
+            assert got == f"{name}.{build}"

@@ -10,7 +10,7 @@ import { createRequire } from "node:module";
 import type { WorkerOptions } from "@temporalio/worker";
 import type { CompiledWorkerOptionsWithBuildId } from "@temporalio/worker/lib/worker-options";
 
-import { Register, WorkflowRegistration } from "../gen/sidecar/bridge/v1/bridge.js";
+import { Register, WorkerDeployment, WorkflowRegistration } from "../gen/sidecar/bridge/v1/bridge.js";
 import { VersioningBehavior } from "../gen/sidecar/bridge/v1/common.js";
 import { CORE_PROTOCOL_VERSION } from "./version.js";
 
@@ -38,8 +38,7 @@ const SIDECAR_OWNED: Readonly<Record<string, string>> = {
   maxHeartbeatThrottleInterval: "--max-heartbeat-throttle-interval",
   defaultHeartbeatThrottleInterval: "--default-heartbeat-throttle-interval",
   maxEagerActivityReservationsPerWorkflowTask: "--eager-activities",
-  buildId: "--build-id",
-  useVersioning: "--use-versioning",
+  useVersioning: "--use-versioning (build-id based versioning is deprecated: use workerDeploymentOptions)",
 };
 
 /** Options whose silent loss would surprise (a rate limit protects something downstream). */
@@ -167,6 +166,29 @@ function nondeterminismFailsWorkflow(errorTypes: Record<string, string[]> | unde
   return out;
 }
 
+/**
+ * The Worker's deployment version, as @temporalio/worker gives it to sdk-core: from
+ * workerDeploymentOptions, else the buildId the app set; undefined (the sidecar's own)
+ * when it set neither.
+ */
+function deploymentOf(raw: Record<string, unknown>, defaultBehavior: VersioningBehavior): WorkerDeployment | undefined {
+  const d = raw.workerDeploymentOptions as
+    | { version: { deploymentName: string; buildId: string }; useWorkerVersioning: boolean }
+    | undefined;
+  if (d !== undefined) {
+    return WorkerDeployment.fromPartial({
+      deploymentName: d.version.deploymentName,
+      buildId: d.version.buildId,
+      useVersioning: d.useWorkerVersioning,
+      defaultVersioningBehavior: defaultBehavior,
+    });
+  }
+  if (typeof raw.buildId === "string" && raw.buildId !== "") {
+    return WorkerDeployment.fromPartial({ buildId: raw.buildId });
+  }
+  return undefined;
+}
+
 /** The Register a Worker's options make, and what the adapter keeps. */
 export function buildRegistration({ compiled, raw, sdkVersion, workflowTypes }: RegistrationInput): {
   register: Register;
@@ -235,6 +257,7 @@ export function buildRegistration({ compiled, raw, sdkVersion, workflowTypes }: 
     activities,
     nexusServices,
     nondeterminismFailsWorkflow: nondeterminism.all,
+    deployment: deploymentOf(raw as unknown as Record<string, unknown>, defaultBehavior),
     capacity: {
       workflowActivations: runsWorkflows ? slots("workflow tasks", tuner.workflowTaskSlotSupplier) : 0,
       // No remote capacity (enableNonLocalActivities: false) runs the types as local activities only.

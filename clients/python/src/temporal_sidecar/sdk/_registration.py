@@ -51,8 +51,7 @@ _SIDECAR_OWNED: Mapping[str, str] = {
     "max_heartbeat_throttle_interval": "--max-heartbeat-throttle-interval",
     "default_heartbeat_throttle_interval": "--default-heartbeat-throttle-interval",
     "max_eager_activity_reservations_per_workflow_task": "--eager-activities",
-    "build_id": "--build-id",
-    "use_worker_versioning": "--use-versioning",
+    "use_worker_versioning": "--use-versioning (build-id based versioning is deprecated: use deployment_config)",
 }
 
 #: Options whose silent loss would surprise (a rate limit protects something
@@ -152,6 +151,26 @@ def _versioning_behavior(b: temporalio.common.VersioningBehavior | None) -> Any:
     return int(b or 0)
 
 
+def _deployment(config: Mapping[str, Any]) -> bridge_pb2.WorkerDeployment | None:
+    """The Worker's deployment version, as temporalio gives it to sdk-core;
+    None (the sidecar's own) when the Worker sets neither deployment_config
+    nor build_id."""
+    deployment = config.get("deployment_config")
+    if deployment is not None:
+        versioned = bool(deployment.use_worker_versioning)
+        return bridge_pb2.WorkerDeployment(
+            deployment_name=deployment.version.deployment_name,
+            build_id=deployment.version.build_id,
+            use_versioning=versioned,
+            default_versioning_behavior=_versioning_behavior(deployment.default_versioning_behavior)
+            if versioned
+            else common_pb2.VERSIONING_BEHAVIOR_UNSPECIFIED,
+        )
+    if config.get("build_id"):
+        return bridge_pb2.WorkerDeployment(build_id=config["build_id"])
+    return None
+
+
 def build_registration(worker: temporalio.worker.Worker, identity: str) -> tuple[bridge_pb2.Register, AppSettings]:
     """The Register a temporalio Worker's options make, and what the adapter keeps."""
     config: Mapping[str, Any] = worker.config(active_config=True)
@@ -244,6 +263,7 @@ def build_registration(worker: temporalio.worker.Worker, identity: str) -> tuple
         dynamic_activity=dynamic_activity,
         dynamic_workflow_versioning_behavior=dynamic_behavior,
         nondeterminism_fails_workflow=nondeterminism_fails_all,
+        deployment=_deployment(config),
     )
 
     settings = AppSettings(
@@ -256,12 +276,6 @@ def build_registration(worker: temporalio.worker.Worker, identity: str) -> tuple
     for opt, flag in _SIDECAR_OWNED.items():
         if opt in config and opt in defaults and config[opt] != defaults[opt]:
             settings.notes.append(f"{opt}={config[opt]!r} is the sidecar's to set ({flag}); the sidecar's value is in force")
-    if deployment is not None:
-        settings.notes.append(
-            f"deployment_config (deployment {deployment.version.deployment_name!r}, build {deployment.version.build_id!r}) "
-            "is the sidecar's to set (--deployment-name, --build-id, --use-versioning); the sidecar's is in force, "
-            "and the Worker's default_versioning_behavior applies to its workflow types"
-        )
     if resource_based:
         settings.notes.append(
             "the Worker's resource-based tuner offers its maximum slots; the sidecar's --tuner decides how many are used"

@@ -691,8 +691,17 @@ type Register struct {
 	// reports as a failed activation with cause NON_DETERMINISTIC_ERROR, fails
 	// the workflow execution with that failure.
 	NondeterminismFailsWorkflow bool `protobuf:"varint,16,opt,name=nondeterminism_fails_workflow,json=nondeterminismFailsWorkflow,proto3" json:"nondeterminism_fails_workflow,omitempty"`
-	unknownFields               protoimpl.UnknownFields
-	sizeCache                   protoimpl.SizeCache
+	// The worker deployment version the app's code is, as the deployment
+	// options (or build id) of a Temporal SDK worker. Unset: the sidecar's
+	// --deployment-name, --build-id and --use-versioning. A sidecar started
+	// with --build-id serves only its own version and refuses a session that
+	// names another (FAILED_PRECONDITION). Otherwise the sidecar polls the
+	// queue as each version its apps register, with pollers of their own per
+	// version, as separate SDK workers would: sessions of one version share a
+	// worker, and --max-task-queues counts each (queue, version) pair.
+	Deployment    *WorkerDeployment `protobuf:"bytes,17,opt,name=deployment,proto3" json:"deployment,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Register) Reset() {
@@ -837,6 +846,92 @@ func (x *Register) GetNondeterminismFailsWorkflow() bool {
 	return false
 }
 
+func (x *Register) GetDeployment() *WorkerDeployment {
+	if x != nil {
+		return x.Deployment
+	}
+	return nil
+}
+
+// WorkerDeployment is a worker deployment version and how the worker uses it.
+type WorkerDeployment struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The deployment the version belongs to. Required with use_versioning.
+	DeploymentName string `protobuf:"bytes,1,opt,name=deployment_name,json=deploymentName,proto3" json:"deployment_name,omitempty"`
+	// The build of the app's code. Required when deployment_name is set.
+	// Without use_versioning it is only recorded (in polls, in the history of
+	// each workflow task the worker completes, and in activations'
+	// build_id), as an SDK worker's build id is.
+	BuildId string `protobuf:"bytes,2,opt,name=build_id,json=buildId,proto3" json:"build_id,omitempty"`
+	// The server routes tasks by deployment version: it sends the worker only
+	// tasks of its version, and each workflow task completion carries the
+	// run's versioning behavior.
+	UseVersioning bool `protobuf:"varint,3,opt,name=use_versioning,json=useVersioning,proto3" json:"use_versioning,omitempty"`
+	// With use_versioning: the versioning behavior of workflow types that
+	// register none. UNSPECIFIED requires every type to name one.
+	DefaultVersioningBehavior VersioningBehavior `protobuf:"varint,4,opt,name=default_versioning_behavior,json=defaultVersioningBehavior,proto3,enum=sidecar.bridge.v1.VersioningBehavior" json:"default_versioning_behavior,omitempty"`
+	unknownFields             protoimpl.UnknownFields
+	sizeCache                 protoimpl.SizeCache
+}
+
+func (x *WorkerDeployment) Reset() {
+	*x = WorkerDeployment{}
+	mi := &file_sidecar_bridge_v1_bridge_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WorkerDeployment) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WorkerDeployment) ProtoMessage() {}
+
+func (x *WorkerDeployment) ProtoReflect() protoreflect.Message {
+	mi := &file_sidecar_bridge_v1_bridge_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WorkerDeployment.ProtoReflect.Descriptor instead.
+func (*WorkerDeployment) Descriptor() ([]byte, []int) {
+	return file_sidecar_bridge_v1_bridge_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *WorkerDeployment) GetDeploymentName() string {
+	if x != nil {
+		return x.DeploymentName
+	}
+	return ""
+}
+
+func (x *WorkerDeployment) GetBuildId() string {
+	if x != nil {
+		return x.BuildId
+	}
+	return ""
+}
+
+func (x *WorkerDeployment) GetUseVersioning() bool {
+	if x != nil {
+		return x.UseVersioning
+	}
+	return false
+}
+
+func (x *WorkerDeployment) GetDefaultVersioningBehavior() VersioningBehavior {
+	if x != nil {
+		return x.DefaultVersioningBehavior
+	}
+	return VersioningBehavior_VERSIONING_BEHAVIOR_UNSPECIFIED
+}
+
 // WorkflowRegistration describes a workflow type the app runs.
 type WorkflowRegistration struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -864,7 +959,7 @@ type WorkflowRegistration struct {
 
 func (x *WorkflowRegistration) Reset() {
 	*x = WorkflowRegistration{}
-	mi := &file_sidecar_bridge_v1_bridge_proto_msgTypes[3]
+	mi := &file_sidecar_bridge_v1_bridge_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -876,7 +971,7 @@ func (x *WorkflowRegistration) String() string {
 func (*WorkflowRegistration) ProtoMessage() {}
 
 func (x *WorkflowRegistration) ProtoReflect() protoreflect.Message {
-	mi := &file_sidecar_bridge_v1_bridge_proto_msgTypes[3]
+	mi := &file_sidecar_bridge_v1_bridge_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -889,7 +984,7 @@ func (x *WorkflowRegistration) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WorkflowRegistration.ProtoReflect.Descriptor instead.
 func (*WorkflowRegistration) Descriptor() ([]byte, []int) {
-	return file_sidecar_bridge_v1_bridge_proto_rawDescGZIP(), []int{3}
+	return file_sidecar_bridge_v1_bridge_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *WorkflowRegistration) GetName() string {
@@ -945,7 +1040,7 @@ type ActivityRegistration struct {
 
 func (x *ActivityRegistration) Reset() {
 	*x = ActivityRegistration{}
-	mi := &file_sidecar_bridge_v1_bridge_proto_msgTypes[4]
+	mi := &file_sidecar_bridge_v1_bridge_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -957,7 +1052,7 @@ func (x *ActivityRegistration) String() string {
 func (*ActivityRegistration) ProtoMessage() {}
 
 func (x *ActivityRegistration) ProtoReflect() protoreflect.Message {
-	mi := &file_sidecar_bridge_v1_bridge_proto_msgTypes[4]
+	mi := &file_sidecar_bridge_v1_bridge_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -970,7 +1065,7 @@ func (x *ActivityRegistration) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ActivityRegistration.ProtoReflect.Descriptor instead.
 func (*ActivityRegistration) Descriptor() ([]byte, []int) {
-	return file_sidecar_bridge_v1_bridge_proto_rawDescGZIP(), []int{4}
+	return file_sidecar_bridge_v1_bridge_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *ActivityRegistration) GetName() string {
@@ -993,7 +1088,7 @@ type NexusServiceRegistration struct {
 
 func (x *NexusServiceRegistration) Reset() {
 	*x = NexusServiceRegistration{}
-	mi := &file_sidecar_bridge_v1_bridge_proto_msgTypes[5]
+	mi := &file_sidecar_bridge_v1_bridge_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1005,7 +1100,7 @@ func (x *NexusServiceRegistration) String() string {
 func (*NexusServiceRegistration) ProtoMessage() {}
 
 func (x *NexusServiceRegistration) ProtoReflect() protoreflect.Message {
-	mi := &file_sidecar_bridge_v1_bridge_proto_msgTypes[5]
+	mi := &file_sidecar_bridge_v1_bridge_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1018,7 +1113,7 @@ func (x *NexusServiceRegistration) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use NexusServiceRegistration.ProtoReflect.Descriptor instead.
 func (*NexusServiceRegistration) Descriptor() ([]byte, []int) {
-	return file_sidecar_bridge_v1_bridge_proto_rawDescGZIP(), []int{5}
+	return file_sidecar_bridge_v1_bridge_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *NexusServiceRegistration) GetName() string {
@@ -1056,7 +1151,7 @@ type Capacity struct {
 
 func (x *Capacity) Reset() {
 	*x = Capacity{}
-	mi := &file_sidecar_bridge_v1_bridge_proto_msgTypes[6]
+	mi := &file_sidecar_bridge_v1_bridge_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1068,7 +1163,7 @@ func (x *Capacity) String() string {
 func (*Capacity) ProtoMessage() {}
 
 func (x *Capacity) ProtoReflect() protoreflect.Message {
-	mi := &file_sidecar_bridge_v1_bridge_proto_msgTypes[6]
+	mi := &file_sidecar_bridge_v1_bridge_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1081,7 +1176,7 @@ func (x *Capacity) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Capacity.ProtoReflect.Descriptor instead.
 func (*Capacity) Descriptor() ([]byte, []int) {
-	return file_sidecar_bridge_v1_bridge_proto_rawDescGZIP(), []int{6}
+	return file_sidecar_bridge_v1_bridge_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *Capacity) GetWorkflowActivations() uint32 {
@@ -1121,7 +1216,7 @@ type Drain struct {
 
 func (x *Drain) Reset() {
 	*x = Drain{}
-	mi := &file_sidecar_bridge_v1_bridge_proto_msgTypes[7]
+	mi := &file_sidecar_bridge_v1_bridge_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1133,7 +1228,7 @@ func (x *Drain) String() string {
 func (*Drain) ProtoMessage() {}
 
 func (x *Drain) ProtoReflect() protoreflect.Message {
-	mi := &file_sidecar_bridge_v1_bridge_proto_msgTypes[7]
+	mi := &file_sidecar_bridge_v1_bridge_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1146,7 +1241,7 @@ func (x *Drain) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Drain.ProtoReflect.Descriptor instead.
 func (*Drain) Descriptor() ([]byte, []int) {
-	return file_sidecar_bridge_v1_bridge_proto_rawDescGZIP(), []int{7}
+	return file_sidecar_bridge_v1_bridge_proto_rawDescGZIP(), []int{8}
 }
 
 // RequestEviction asks the sidecar to evict one of the session's runs.
@@ -1162,7 +1257,7 @@ type RequestEviction struct {
 
 func (x *RequestEviction) Reset() {
 	*x = RequestEviction{}
-	mi := &file_sidecar_bridge_v1_bridge_proto_msgTypes[8]
+	mi := &file_sidecar_bridge_v1_bridge_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1174,7 +1269,7 @@ func (x *RequestEviction) String() string {
 func (*RequestEviction) ProtoMessage() {}
 
 func (x *RequestEviction) ProtoReflect() protoreflect.Message {
-	mi := &file_sidecar_bridge_v1_bridge_proto_msgTypes[8]
+	mi := &file_sidecar_bridge_v1_bridge_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1187,7 +1282,7 @@ func (x *RequestEviction) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RequestEviction.ProtoReflect.Descriptor instead.
 func (*RequestEviction) Descriptor() ([]byte, []int) {
-	return file_sidecar_bridge_v1_bridge_proto_rawDescGZIP(), []int{8}
+	return file_sidecar_bridge_v1_bridge_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *RequestEviction) GetRunId() string {
@@ -1229,7 +1324,7 @@ type Registered struct {
 
 func (x *Registered) Reset() {
 	*x = Registered{}
-	mi := &file_sidecar_bridge_v1_bridge_proto_msgTypes[9]
+	mi := &file_sidecar_bridge_v1_bridge_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1241,7 +1336,7 @@ func (x *Registered) String() string {
 func (*Registered) ProtoMessage() {}
 
 func (x *Registered) ProtoReflect() protoreflect.Message {
-	mi := &file_sidecar_bridge_v1_bridge_proto_msgTypes[9]
+	mi := &file_sidecar_bridge_v1_bridge_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1254,7 +1349,7 @@ func (x *Registered) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Registered.ProtoReflect.Descriptor instead.
 func (*Registered) Descriptor() ([]byte, []int) {
-	return file_sidecar_bridge_v1_bridge_proto_rawDescGZIP(), []int{9}
+	return file_sidecar_bridge_v1_bridge_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *Registered) GetProtocolVersion() uint32 {
@@ -1340,7 +1435,7 @@ type Capabilities struct {
 
 func (x *Capabilities) Reset() {
 	*x = Capabilities{}
-	mi := &file_sidecar_bridge_v1_bridge_proto_msgTypes[10]
+	mi := &file_sidecar_bridge_v1_bridge_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1352,7 +1447,7 @@ func (x *Capabilities) String() string {
 func (*Capabilities) ProtoMessage() {}
 
 func (x *Capabilities) ProtoReflect() protoreflect.Message {
-	mi := &file_sidecar_bridge_v1_bridge_proto_msgTypes[10]
+	mi := &file_sidecar_bridge_v1_bridge_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1365,7 +1460,7 @@ func (x *Capabilities) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Capabilities.ProtoReflect.Descriptor instead.
 func (*Capabilities) Descriptor() ([]byte, []int) {
-	return file_sidecar_bridge_v1_bridge_proto_rawDescGZIP(), []int{10}
+	return file_sidecar_bridge_v1_bridge_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *Capabilities) GetStickyExecution() bool {
@@ -1451,7 +1546,7 @@ type Limits struct {
 
 func (x *Limits) Reset() {
 	*x = Limits{}
-	mi := &file_sidecar_bridge_v1_bridge_proto_msgTypes[11]
+	mi := &file_sidecar_bridge_v1_bridge_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1463,7 +1558,7 @@ func (x *Limits) String() string {
 func (*Limits) ProtoMessage() {}
 
 func (x *Limits) ProtoReflect() protoreflect.Message {
-	mi := &file_sidecar_bridge_v1_bridge_proto_msgTypes[11]
+	mi := &file_sidecar_bridge_v1_bridge_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1476,7 +1571,7 @@ func (x *Limits) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Limits.ProtoReflect.Descriptor instead.
 func (*Limits) Descriptor() ([]byte, []int) {
-	return file_sidecar_bridge_v1_bridge_proto_rawDescGZIP(), []int{11}
+	return file_sidecar_bridge_v1_bridge_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *Limits) GetMaxMessageBytes() uint32 {
@@ -1536,7 +1631,7 @@ type CompletionError struct {
 
 func (x *CompletionError) Reset() {
 	*x = CompletionError{}
-	mi := &file_sidecar_bridge_v1_bridge_proto_msgTypes[12]
+	mi := &file_sidecar_bridge_v1_bridge_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1548,7 +1643,7 @@ func (x *CompletionError) String() string {
 func (*CompletionError) ProtoMessage() {}
 
 func (x *CompletionError) ProtoReflect() protoreflect.Message {
-	mi := &file_sidecar_bridge_v1_bridge_proto_msgTypes[12]
+	mi := &file_sidecar_bridge_v1_bridge_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1561,7 +1656,7 @@ func (x *CompletionError) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CompletionError.ProtoReflect.Descriptor instead.
 func (*CompletionError) Descriptor() ([]byte, []int) {
-	return file_sidecar_bridge_v1_bridge_proto_rawDescGZIP(), []int{12}
+	return file_sidecar_bridge_v1_bridge_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *CompletionError) GetTask() isCompletionError_Task {
@@ -1630,7 +1725,7 @@ type Drained struct {
 
 func (x *Drained) Reset() {
 	*x = Drained{}
-	mi := &file_sidecar_bridge_v1_bridge_proto_msgTypes[13]
+	mi := &file_sidecar_bridge_v1_bridge_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1642,7 +1737,7 @@ func (x *Drained) String() string {
 func (*Drained) ProtoMessage() {}
 
 func (x *Drained) ProtoReflect() protoreflect.Message {
-	mi := &file_sidecar_bridge_v1_bridge_proto_msgTypes[13]
+	mi := &file_sidecar_bridge_v1_bridge_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1655,7 +1750,7 @@ func (x *Drained) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Drained.ProtoReflect.Descriptor instead.
 func (*Drained) Descriptor() ([]byte, []int) {
-	return file_sidecar_bridge_v1_bridge_proto_rawDescGZIP(), []int{13}
+	return file_sidecar_bridge_v1_bridge_proto_rawDescGZIP(), []int{14}
 }
 
 // ShutdownNotice says the sidecar is shutting down.
@@ -1669,7 +1764,7 @@ type ShutdownNotice struct {
 
 func (x *ShutdownNotice) Reset() {
 	*x = ShutdownNotice{}
-	mi := &file_sidecar_bridge_v1_bridge_proto_msgTypes[14]
+	mi := &file_sidecar_bridge_v1_bridge_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1681,7 +1776,7 @@ func (x *ShutdownNotice) String() string {
 func (*ShutdownNotice) ProtoMessage() {}
 
 func (x *ShutdownNotice) ProtoReflect() protoreflect.Message {
-	mi := &file_sidecar_bridge_v1_bridge_proto_msgTypes[14]
+	mi := &file_sidecar_bridge_v1_bridge_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1694,7 +1789,7 @@ func (x *ShutdownNotice) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ShutdownNotice.ProtoReflect.Descriptor instead.
 func (*ShutdownNotice) Descriptor() ([]byte, []int) {
-	return file_sidecar_bridge_v1_bridge_proto_rawDescGZIP(), []int{14}
+	return file_sidecar_bridge_v1_bridge_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *ShutdownNotice) GetGracePeriod() *durationpb.Duration {
@@ -1717,7 +1812,7 @@ type WorkerError struct {
 
 func (x *WorkerError) Reset() {
 	*x = WorkerError{}
-	mi := &file_sidecar_bridge_v1_bridge_proto_msgTypes[15]
+	mi := &file_sidecar_bridge_v1_bridge_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1729,7 +1824,7 @@ func (x *WorkerError) String() string {
 func (*WorkerError) ProtoMessage() {}
 
 func (x *WorkerError) ProtoReflect() protoreflect.Message {
-	mi := &file_sidecar_bridge_v1_bridge_proto_msgTypes[15]
+	mi := &file_sidecar_bridge_v1_bridge_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1742,7 +1837,7 @@ func (x *WorkerError) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WorkerError.ProtoReflect.Descriptor instead.
 func (*WorkerError) Descriptor() ([]byte, []int) {
-	return file_sidecar_bridge_v1_bridge_proto_rawDescGZIP(), []int{15}
+	return file_sidecar_bridge_v1_bridge_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *WorkerError) GetMessage() string {
@@ -1797,7 +1892,7 @@ const file_sidecar_bridge_v1_bridge_proto_rawDesc = "" +
 	" \x01(\fH\x00R\x16coreWorkflowActivation\x12.\n" +
 	"\x12core_activity_task\x18\v \x01(\fH\x00R\x10coreActivityTask\x12(\n" +
 	"\x0fcore_nexus_task\x18\f \x01(\fH\x00R\rcoreNexusTaskB\t\n" +
-	"\amessage\"\xce\x06\n" +
+	"\amessage\"\x93\a\n" +
 	"\bRegister\x12)\n" +
 	"\x10protocol_version\x18\x01 \x01(\rR\x0fprotocolVersion\x12\x1a\n" +
 	"\bidentity\x18\x02 \x01(\tR\bidentity\x12\x19\n" +
@@ -1820,7 +1915,15 @@ const file_sidecar_bridge_v1_bridge_proto_rawDesc = "" +
 	"$dynamic_workflow_versioning_behavior\x18\r \x01(\x0e2%.sidecar.bridge.v1.VersioningBehaviorR!dynamicWorkflowVersioningBehavior\x12\x1c\n" +
 	"\tnamespace\x18\x0e \x01(\tR\tnamespace\x122\n" +
 	"\x15core_protocol_version\x18\x0f \x01(\rR\x13coreProtocolVersion\x12B\n" +
-	"\x1dnondeterminism_fails_workflow\x18\x10 \x01(\bR\x1bnondeterminismFailsWorkflow\"\x94\x02\n" +
+	"\x1dnondeterminism_fails_workflow\x18\x10 \x01(\bR\x1bnondeterminismFailsWorkflow\x12C\n" +
+	"\n" +
+	"deployment\x18\x11 \x01(\v2#.sidecar.bridge.v1.WorkerDeploymentR\n" +
+	"deployment\"\xe4\x01\n" +
+	"\x10WorkerDeployment\x12'\n" +
+	"\x0fdeployment_name\x18\x01 \x01(\tR\x0edeploymentName\x12\x19\n" +
+	"\bbuild_id\x18\x02 \x01(\tR\abuildId\x12%\n" +
+	"\x0euse_versioning\x18\x03 \x01(\bR\ruseVersioning\x12e\n" +
+	"\x1bdefault_versioning_behavior\x18\x04 \x01(\x0e2%.sidecar.bridge.v1.VersioningBehaviorR\x19defaultVersioningBehavior\"\x94\x02\n" +
 	"\x14WorkflowRegistration\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x18\n" +
 	"\asignals\x18\x02 \x03(\tR\asignals\x12\x18\n" +
@@ -1911,75 +2014,78 @@ func file_sidecar_bridge_v1_bridge_proto_rawDescGZIP() []byte {
 }
 
 var file_sidecar_bridge_v1_bridge_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_sidecar_bridge_v1_bridge_proto_msgTypes = make([]protoimpl.MessageInfo, 16)
+var file_sidecar_bridge_v1_bridge_proto_msgTypes = make([]protoimpl.MessageInfo, 17)
 var file_sidecar_bridge_v1_bridge_proto_goTypes = []any{
 	(CompletionErrorKind)(0),             // 0: sidecar.bridge.v1.CompletionErrorKind
 	(*ConnectRequest)(nil),               // 1: sidecar.bridge.v1.ConnectRequest
 	(*ConnectResponse)(nil),              // 2: sidecar.bridge.v1.ConnectResponse
 	(*Register)(nil),                     // 3: sidecar.bridge.v1.Register
-	(*WorkflowRegistration)(nil),         // 4: sidecar.bridge.v1.WorkflowRegistration
-	(*ActivityRegistration)(nil),         // 5: sidecar.bridge.v1.ActivityRegistration
-	(*NexusServiceRegistration)(nil),     // 6: sidecar.bridge.v1.NexusServiceRegistration
-	(*Capacity)(nil),                     // 7: sidecar.bridge.v1.Capacity
-	(*Drain)(nil),                        // 8: sidecar.bridge.v1.Drain
-	(*RequestEviction)(nil),              // 9: sidecar.bridge.v1.RequestEviction
-	(*Registered)(nil),                   // 10: sidecar.bridge.v1.Registered
-	(*Capabilities)(nil),                 // 11: sidecar.bridge.v1.Capabilities
-	(*Limits)(nil),                       // 12: sidecar.bridge.v1.Limits
-	(*CompletionError)(nil),              // 13: sidecar.bridge.v1.CompletionError
-	(*Drained)(nil),                      // 14: sidecar.bridge.v1.Drained
-	(*ShutdownNotice)(nil),               // 15: sidecar.bridge.v1.ShutdownNotice
-	(*WorkerError)(nil),                  // 16: sidecar.bridge.v1.WorkerError
-	(*WorkflowActivationCompletion)(nil), // 17: sidecar.bridge.v1.WorkflowActivationCompletion
-	(*ActivityTaskCompletion)(nil),       // 18: sidecar.bridge.v1.ActivityTaskCompletion
-	(*ActivityHeartbeat)(nil),            // 19: sidecar.bridge.v1.ActivityHeartbeat
-	(*NexusTaskCompletion)(nil),          // 20: sidecar.bridge.v1.NexusTaskCompletion
-	(*ReplayHistory)(nil),                // 21: sidecar.bridge.v1.ReplayHistory
-	(*WorkflowActivation)(nil),           // 22: sidecar.bridge.v1.WorkflowActivation
-	(*ActivityTask)(nil),                 // 23: sidecar.bridge.v1.ActivityTask
-	(*NexusTask)(nil),                    // 24: sidecar.bridge.v1.NexusTask
-	(*ReplayResult)(nil),                 // 25: sidecar.bridge.v1.ReplayResult
-	(VersioningBehavior)(0),              // 26: sidecar.bridge.v1.VersioningBehavior
-	(*durationpb.Duration)(nil),          // 27: google.protobuf.Duration
+	(*WorkerDeployment)(nil),             // 4: sidecar.bridge.v1.WorkerDeployment
+	(*WorkflowRegistration)(nil),         // 5: sidecar.bridge.v1.WorkflowRegistration
+	(*ActivityRegistration)(nil),         // 6: sidecar.bridge.v1.ActivityRegistration
+	(*NexusServiceRegistration)(nil),     // 7: sidecar.bridge.v1.NexusServiceRegistration
+	(*Capacity)(nil),                     // 8: sidecar.bridge.v1.Capacity
+	(*Drain)(nil),                        // 9: sidecar.bridge.v1.Drain
+	(*RequestEviction)(nil),              // 10: sidecar.bridge.v1.RequestEviction
+	(*Registered)(nil),                   // 11: sidecar.bridge.v1.Registered
+	(*Capabilities)(nil),                 // 12: sidecar.bridge.v1.Capabilities
+	(*Limits)(nil),                       // 13: sidecar.bridge.v1.Limits
+	(*CompletionError)(nil),              // 14: sidecar.bridge.v1.CompletionError
+	(*Drained)(nil),                      // 15: sidecar.bridge.v1.Drained
+	(*ShutdownNotice)(nil),               // 16: sidecar.bridge.v1.ShutdownNotice
+	(*WorkerError)(nil),                  // 17: sidecar.bridge.v1.WorkerError
+	(*WorkflowActivationCompletion)(nil), // 18: sidecar.bridge.v1.WorkflowActivationCompletion
+	(*ActivityTaskCompletion)(nil),       // 19: sidecar.bridge.v1.ActivityTaskCompletion
+	(*ActivityHeartbeat)(nil),            // 20: sidecar.bridge.v1.ActivityHeartbeat
+	(*NexusTaskCompletion)(nil),          // 21: sidecar.bridge.v1.NexusTaskCompletion
+	(*ReplayHistory)(nil),                // 22: sidecar.bridge.v1.ReplayHistory
+	(*WorkflowActivation)(nil),           // 23: sidecar.bridge.v1.WorkflowActivation
+	(*ActivityTask)(nil),                 // 24: sidecar.bridge.v1.ActivityTask
+	(*NexusTask)(nil),                    // 25: sidecar.bridge.v1.NexusTask
+	(*ReplayResult)(nil),                 // 26: sidecar.bridge.v1.ReplayResult
+	(VersioningBehavior)(0),              // 27: sidecar.bridge.v1.VersioningBehavior
+	(*durationpb.Duration)(nil),          // 28: google.protobuf.Duration
 }
 var file_sidecar_bridge_v1_bridge_proto_depIdxs = []int32{
 	3,  // 0: sidecar.bridge.v1.ConnectRequest.register:type_name -> sidecar.bridge.v1.Register
-	17, // 1: sidecar.bridge.v1.ConnectRequest.workflow_completion:type_name -> sidecar.bridge.v1.WorkflowActivationCompletion
-	18, // 2: sidecar.bridge.v1.ConnectRequest.activity_completion:type_name -> sidecar.bridge.v1.ActivityTaskCompletion
-	19, // 3: sidecar.bridge.v1.ConnectRequest.activity_heartbeat:type_name -> sidecar.bridge.v1.ActivityHeartbeat
-	20, // 4: sidecar.bridge.v1.ConnectRequest.nexus_completion:type_name -> sidecar.bridge.v1.NexusTaskCompletion
-	7,  // 5: sidecar.bridge.v1.ConnectRequest.capacity:type_name -> sidecar.bridge.v1.Capacity
-	8,  // 6: sidecar.bridge.v1.ConnectRequest.drain:type_name -> sidecar.bridge.v1.Drain
-	21, // 7: sidecar.bridge.v1.ConnectRequest.replay_history:type_name -> sidecar.bridge.v1.ReplayHistory
-	9,  // 8: sidecar.bridge.v1.ConnectRequest.request_eviction:type_name -> sidecar.bridge.v1.RequestEviction
-	10, // 9: sidecar.bridge.v1.ConnectResponse.registered:type_name -> sidecar.bridge.v1.Registered
-	22, // 10: sidecar.bridge.v1.ConnectResponse.workflow_activation:type_name -> sidecar.bridge.v1.WorkflowActivation
-	23, // 11: sidecar.bridge.v1.ConnectResponse.activity_task:type_name -> sidecar.bridge.v1.ActivityTask
-	24, // 12: sidecar.bridge.v1.ConnectResponse.nexus_task:type_name -> sidecar.bridge.v1.NexusTask
-	13, // 13: sidecar.bridge.v1.ConnectResponse.completion_error:type_name -> sidecar.bridge.v1.CompletionError
-	14, // 14: sidecar.bridge.v1.ConnectResponse.drained:type_name -> sidecar.bridge.v1.Drained
-	15, // 15: sidecar.bridge.v1.ConnectResponse.shutdown:type_name -> sidecar.bridge.v1.ShutdownNotice
-	16, // 16: sidecar.bridge.v1.ConnectResponse.worker_error:type_name -> sidecar.bridge.v1.WorkerError
-	25, // 17: sidecar.bridge.v1.ConnectResponse.replay_result:type_name -> sidecar.bridge.v1.ReplayResult
-	4,  // 18: sidecar.bridge.v1.Register.workflows:type_name -> sidecar.bridge.v1.WorkflowRegistration
-	5,  // 19: sidecar.bridge.v1.Register.activities:type_name -> sidecar.bridge.v1.ActivityRegistration
-	6,  // 20: sidecar.bridge.v1.Register.nexus_services:type_name -> sidecar.bridge.v1.NexusServiceRegistration
-	7,  // 21: sidecar.bridge.v1.Register.capacity:type_name -> sidecar.bridge.v1.Capacity
-	26, // 22: sidecar.bridge.v1.Register.dynamic_workflow_versioning_behavior:type_name -> sidecar.bridge.v1.VersioningBehavior
-	26, // 23: sidecar.bridge.v1.WorkflowRegistration.versioning_behavior:type_name -> sidecar.bridge.v1.VersioningBehavior
-	11, // 24: sidecar.bridge.v1.Registered.capabilities:type_name -> sidecar.bridge.v1.Capabilities
-	12, // 25: sidecar.bridge.v1.Registered.limits:type_name -> sidecar.bridge.v1.Limits
-	7,  // 26: sidecar.bridge.v1.Limits.max_concurrent:type_name -> sidecar.bridge.v1.Capacity
-	27, // 27: sidecar.bridge.v1.Limits.graceful_shutdown_timeout:type_name -> google.protobuf.Duration
-	0,  // 28: sidecar.bridge.v1.CompletionError.kind:type_name -> sidecar.bridge.v1.CompletionErrorKind
-	27, // 29: sidecar.bridge.v1.ShutdownNotice.grace_period:type_name -> google.protobuf.Duration
-	1,  // 30: sidecar.bridge.v1.BridgeService.Connect:input_type -> sidecar.bridge.v1.ConnectRequest
-	2,  // 31: sidecar.bridge.v1.BridgeService.Connect:output_type -> sidecar.bridge.v1.ConnectResponse
-	31, // [31:32] is the sub-list for method output_type
-	30, // [30:31] is the sub-list for method input_type
-	30, // [30:30] is the sub-list for extension type_name
-	30, // [30:30] is the sub-list for extension extendee
-	0,  // [0:30] is the sub-list for field type_name
+	18, // 1: sidecar.bridge.v1.ConnectRequest.workflow_completion:type_name -> sidecar.bridge.v1.WorkflowActivationCompletion
+	19, // 2: sidecar.bridge.v1.ConnectRequest.activity_completion:type_name -> sidecar.bridge.v1.ActivityTaskCompletion
+	20, // 3: sidecar.bridge.v1.ConnectRequest.activity_heartbeat:type_name -> sidecar.bridge.v1.ActivityHeartbeat
+	21, // 4: sidecar.bridge.v1.ConnectRequest.nexus_completion:type_name -> sidecar.bridge.v1.NexusTaskCompletion
+	8,  // 5: sidecar.bridge.v1.ConnectRequest.capacity:type_name -> sidecar.bridge.v1.Capacity
+	9,  // 6: sidecar.bridge.v1.ConnectRequest.drain:type_name -> sidecar.bridge.v1.Drain
+	22, // 7: sidecar.bridge.v1.ConnectRequest.replay_history:type_name -> sidecar.bridge.v1.ReplayHistory
+	10, // 8: sidecar.bridge.v1.ConnectRequest.request_eviction:type_name -> sidecar.bridge.v1.RequestEviction
+	11, // 9: sidecar.bridge.v1.ConnectResponse.registered:type_name -> sidecar.bridge.v1.Registered
+	23, // 10: sidecar.bridge.v1.ConnectResponse.workflow_activation:type_name -> sidecar.bridge.v1.WorkflowActivation
+	24, // 11: sidecar.bridge.v1.ConnectResponse.activity_task:type_name -> sidecar.bridge.v1.ActivityTask
+	25, // 12: sidecar.bridge.v1.ConnectResponse.nexus_task:type_name -> sidecar.bridge.v1.NexusTask
+	14, // 13: sidecar.bridge.v1.ConnectResponse.completion_error:type_name -> sidecar.bridge.v1.CompletionError
+	15, // 14: sidecar.bridge.v1.ConnectResponse.drained:type_name -> sidecar.bridge.v1.Drained
+	16, // 15: sidecar.bridge.v1.ConnectResponse.shutdown:type_name -> sidecar.bridge.v1.ShutdownNotice
+	17, // 16: sidecar.bridge.v1.ConnectResponse.worker_error:type_name -> sidecar.bridge.v1.WorkerError
+	26, // 17: sidecar.bridge.v1.ConnectResponse.replay_result:type_name -> sidecar.bridge.v1.ReplayResult
+	5,  // 18: sidecar.bridge.v1.Register.workflows:type_name -> sidecar.bridge.v1.WorkflowRegistration
+	6,  // 19: sidecar.bridge.v1.Register.activities:type_name -> sidecar.bridge.v1.ActivityRegistration
+	7,  // 20: sidecar.bridge.v1.Register.nexus_services:type_name -> sidecar.bridge.v1.NexusServiceRegistration
+	8,  // 21: sidecar.bridge.v1.Register.capacity:type_name -> sidecar.bridge.v1.Capacity
+	27, // 22: sidecar.bridge.v1.Register.dynamic_workflow_versioning_behavior:type_name -> sidecar.bridge.v1.VersioningBehavior
+	4,  // 23: sidecar.bridge.v1.Register.deployment:type_name -> sidecar.bridge.v1.WorkerDeployment
+	27, // 24: sidecar.bridge.v1.WorkerDeployment.default_versioning_behavior:type_name -> sidecar.bridge.v1.VersioningBehavior
+	27, // 25: sidecar.bridge.v1.WorkflowRegistration.versioning_behavior:type_name -> sidecar.bridge.v1.VersioningBehavior
+	12, // 26: sidecar.bridge.v1.Registered.capabilities:type_name -> sidecar.bridge.v1.Capabilities
+	13, // 27: sidecar.bridge.v1.Registered.limits:type_name -> sidecar.bridge.v1.Limits
+	8,  // 28: sidecar.bridge.v1.Limits.max_concurrent:type_name -> sidecar.bridge.v1.Capacity
+	28, // 29: sidecar.bridge.v1.Limits.graceful_shutdown_timeout:type_name -> google.protobuf.Duration
+	0,  // 30: sidecar.bridge.v1.CompletionError.kind:type_name -> sidecar.bridge.v1.CompletionErrorKind
+	28, // 31: sidecar.bridge.v1.ShutdownNotice.grace_period:type_name -> google.protobuf.Duration
+	1,  // 32: sidecar.bridge.v1.BridgeService.Connect:input_type -> sidecar.bridge.v1.ConnectRequest
+	2,  // 33: sidecar.bridge.v1.BridgeService.Connect:output_type -> sidecar.bridge.v1.ConnectResponse
+	33, // [33:34] is the sub-list for method output_type
+	32, // [32:33] is the sub-list for method input_type
+	32, // [32:32] is the sub-list for extension type_name
+	32, // [32:32] is the sub-list for extension extendee
+	0,  // [0:32] is the sub-list for field type_name
 }
 
 func init() { file_sidecar_bridge_v1_bridge_proto_init() }
@@ -2022,7 +2128,7 @@ func file_sidecar_bridge_v1_bridge_proto_init() {
 		(*ConnectResponse_CoreActivityTask)(nil),
 		(*ConnectResponse_CoreNexusTask)(nil),
 	}
-	file_sidecar_bridge_v1_bridge_proto_msgTypes[12].OneofWrappers = []any{
+	file_sidecar_bridge_v1_bridge_proto_msgTypes[13].OneofWrappers = []any{
 		(*CompletionError_RunId)(nil),
 		(*CompletionError_TaskToken)(nil),
 	}
@@ -2032,7 +2138,7 @@ func file_sidecar_bridge_v1_bridge_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_sidecar_bridge_v1_bridge_proto_rawDesc), len(file_sidecar_bridge_v1_bridge_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   16,
+			NumMessages:   17,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -372,7 +372,10 @@ type WorkflowActivation struct {
 	SuggestContinueAsNewReasons []SuggestContinueAsNewReason `protobuf:"varint,7,rep,packed,name=suggest_continue_as_new_reasons,json=suggestContinueAsNewReasons,proto3,enum=sidecar.bridge.v1.SuggestContinueAsNewReason" json:"suggest_continue_as_new_reasons,omitempty"`
 	// The jobs, in history order. Apply them all before running workflow code.
 	Jobs []*WorkflowActivationJob `protobuf:"bytes,8,rep,name=jobs,proto3" json:"jobs,omitempty"`
-	// The build id of the worker deployment version handling this task, if versioned.
+	// The build of the worker that runs this task (its --build-id or
+	// register.deployment), or for a task being replayed, the build that ran
+	// it as history records it: the workflow's current build id. Empty when
+	// there is none.
 	BuildId string `protobuf:"bytes,9,opt,name=build_id,json=buildId,proto3" json:"build_id,omitempty"`
 	// The app's own internal flags (lang flags, in sdk-core's words) that
 	// history records as used, from every WorkflowTaskCompleted so far. A flag
@@ -382,8 +385,10 @@ type WorkflowActivation struct {
 	// The server says the workflow's target worker deployment version changed
 	// since the run's last task (an auto-upgrade candidate may continue as new).
 	TargetWorkerDeploymentVersionChanged bool `protobuf:"varint,11,opt,name=target_worker_deployment_version_changed,json=targetWorkerDeploymentVersionChanged,proto3" json:"target_worker_deployment_version_changed,omitempty"`
-	unknownFields                        protoimpl.UnknownFields
-	sizeCache                            protoimpl.SizeCache
+	// The deployment build_id belongs to, when it belongs to one.
+	DeploymentName string `protobuf:"bytes,12,opt,name=deployment_name,json=deploymentName,proto3" json:"deployment_name,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
 }
 
 func (x *WorkflowActivation) Reset() {
@@ -491,6 +496,13 @@ func (x *WorkflowActivation) GetTargetWorkerDeploymentVersionChanged() bool {
 		return x.TargetWorkerDeploymentVersionChanged
 	}
 	return false
+}
+
+func (x *WorkflowActivation) GetDeploymentName() string {
+	if x != nil {
+		return x.DeploymentName
+	}
+	return ""
 }
 
 // WorkflowActivationJob is one thing that happened to a run.
@@ -3052,7 +3064,7 @@ var File_sidecar_bridge_v1_workflow_activation_proto protoreflect.FileDescriptor
 
 const file_sidecar_bridge_v1_workflow_activation_proto_rawDesc = "" +
 	"\n" +
-	"+sidecar/bridge/v1/workflow_activation.proto\x12\x11sidecar.bridge.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1esidecar/bridge/v1/common.proto\"\xf8\x04\n" +
+	"+sidecar/bridge/v1/workflow_activation.proto\x12\x11sidecar.bridge.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1esidecar/bridge/v1/common.proto\"\xa1\x05\n" +
 	"\x12WorkflowActivation\x12\x15\n" +
 	"\x06run_id\x18\x01 \x01(\tR\x05runId\x128\n" +
 	"\ttimestamp\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\ttimestamp\x12!\n" +
@@ -3065,7 +3077,8 @@ const file_sidecar_bridge_v1_workflow_activation_proto_rawDesc = "" +
 	"\bbuild_id\x18\t \x01(\tR\abuildId\x128\n" +
 	"\x18available_internal_flags\x18\n" +
 	" \x03(\rR\x16availableInternalFlags\x12V\n" +
-	"(target_worker_deployment_version_changed\x18\v \x01(\bR$targetWorkerDeploymentVersionChanged\"\x99\f\n" +
+	"(target_worker_deployment_version_changed\x18\v \x01(\bR$targetWorkerDeploymentVersionChanged\x12'\n" +
+	"\x0fdeployment_name\x18\f \x01(\tR\x0edeploymentName\"\x99\f\n" +
 	"\x15WorkflowActivationJob\x12X\n" +
 	"\x13initialize_workflow\x18\x01 \x01(\v2%.sidecar.bridge.v1.InitializeWorkflowH\x00R\x12initializeWorkflow\x12=\n" +
 	"\n" +

@@ -285,6 +285,41 @@ export interface Register {
    * the workflow execution with that failure.
    */
   nondeterminismFailsWorkflow: boolean;
+  /**
+   * The worker deployment version the app's code is, as the deployment
+   * options (or build id) of a Temporal SDK worker. Unset: the sidecar's
+   * --deployment-name, --build-id and --use-versioning. A sidecar started
+   * with --build-id serves only its own version and refuses a session that
+   * names another (FAILED_PRECONDITION). Otherwise the sidecar polls the
+   * queue as each version its apps register, with pollers of their own per
+   * version, as separate SDK workers would: sessions of one version share a
+   * worker, and --max-task-queues counts each (queue, version) pair.
+   */
+  deployment?: WorkerDeployment | undefined;
+}
+
+/** WorkerDeployment is a worker deployment version and how the worker uses it. */
+export interface WorkerDeployment {
+  /** The deployment the version belongs to. Required with use_versioning. */
+  deploymentName: string;
+  /**
+   * The build of the app's code. Required when deployment_name is set.
+   * Without use_versioning it is only recorded (in polls, in the history of
+   * each workflow task the worker completes, and in activations'
+   * build_id), as an SDK worker's build id is.
+   */
+  buildId: string;
+  /**
+   * The server routes tasks by deployment version: it sends the worker only
+   * tasks of its version, and each workflow task completion carries the
+   * run's versioning behavior.
+   */
+  useVersioning: boolean;
+  /**
+   * With use_versioning: the versioning behavior of workflow types that
+   * register none. UNSPECIFIED requires every type to name one.
+   */
+  defaultVersioningBehavior: VersioningBehavior;
 }
 
 /** WorkflowRegistration describes a workflow type the app runs. */
@@ -1178,6 +1213,7 @@ function createBaseRegister(): Register {
     namespace: "",
     coreProtocolVersion: 0,
     nondeterminismFailsWorkflow: false,
+    deployment: undefined,
   };
 }
 
@@ -1230,6 +1266,9 @@ export const Register: MessageFns<Register> = {
     }
     if (message.nondeterminismFailsWorkflow !== false) {
       writer.uint32(128).bool(message.nondeterminismFailsWorkflow);
+    }
+    if (message.deployment !== undefined) {
+      WorkerDeployment.encode(message.deployment, writer.uint32(138).fork()).join();
     }
     return writer;
   },
@@ -1375,6 +1414,14 @@ export const Register: MessageFns<Register> = {
             message.nondeterminismFailsWorkflow = reader.bool();
             continue;
           }
+          case 17: {
+            if (tag !== 138) {
+              break;
+            }
+
+            message.deployment = WorkerDeployment.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1453,6 +1500,7 @@ export const Register: MessageFns<Register> = {
         : isSet(object.nondeterminism_fails_workflow)
         ? globalThis.Boolean(object.nondeterminism_fails_workflow)
         : false,
+      deployment: isSet(object.deployment) ? WorkerDeployment.fromJSON(object.deployment) : undefined,
     };
   },
 
@@ -1506,6 +1554,9 @@ export const Register: MessageFns<Register> = {
     if (message.nondeterminismFailsWorkflow !== false) {
       obj.nondeterminismFailsWorkflow = message.nondeterminismFailsWorkflow;
     }
+    if (message.deployment !== undefined) {
+      obj.deployment = WorkerDeployment.toJSON(message.deployment);
+    }
     return obj;
   },
 
@@ -1532,6 +1583,142 @@ export const Register: MessageFns<Register> = {
     message.namespace = object.namespace ?? "";
     message.coreProtocolVersion = object.coreProtocolVersion ?? 0;
     message.nondeterminismFailsWorkflow = object.nondeterminismFailsWorkflow ?? false;
+    message.deployment = (object.deployment !== undefined && object.deployment !== null)
+      ? WorkerDeployment.fromPartial(object.deployment)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseWorkerDeployment(): WorkerDeployment {
+  return { deploymentName: "", buildId: "", useVersioning: false, defaultVersioningBehavior: 0 };
+}
+
+export const WorkerDeployment: MessageFns<WorkerDeployment> = {
+  encode(message: WorkerDeployment, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.deploymentName !== "") {
+      writer.uint32(10).string(message.deploymentName);
+    }
+    if (message.buildId !== "") {
+      writer.uint32(18).string(message.buildId);
+    }
+    if (message.useVersioning !== false) {
+      writer.uint32(24).bool(message.useVersioning);
+    }
+    if (message.defaultVersioningBehavior !== 0) {
+      writer.uint32(32).int32(message.defaultVersioningBehavior);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): WorkerDeployment {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseWorkerDeployment();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.deploymentName = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.buildId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.useVersioning = reader.bool();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.defaultVersioningBehavior = reader.int32() as any;
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): WorkerDeployment {
+    return {
+      deploymentName: isSet(object.deploymentName)
+        ? globalThis.String(object.deploymentName)
+        : isSet(object.deployment_name)
+        ? globalThis.String(object.deployment_name)
+        : "",
+      buildId: isSet(object.buildId)
+        ? globalThis.String(object.buildId)
+        : isSet(object.build_id)
+        ? globalThis.String(object.build_id)
+        : "",
+      useVersioning: isSet(object.useVersioning)
+        ? globalThis.Boolean(object.useVersioning)
+        : isSet(object.use_versioning)
+        ? globalThis.Boolean(object.use_versioning)
+        : false,
+      defaultVersioningBehavior: isSet(object.defaultVersioningBehavior)
+        ? versioningBehaviorFromJSON(object.defaultVersioningBehavior)
+        : isSet(object.default_versioning_behavior)
+        ? versioningBehaviorFromJSON(object.default_versioning_behavior)
+        : 0,
+    };
+  },
+
+  toJSON(message: WorkerDeployment): unknown {
+    const obj: any = {};
+    if (message.deploymentName !== "") {
+      obj.deploymentName = message.deploymentName;
+    }
+    if (message.buildId !== "") {
+      obj.buildId = message.buildId;
+    }
+    if (message.useVersioning !== false) {
+      obj.useVersioning = message.useVersioning;
+    }
+    if (message.defaultVersioningBehavior !== 0) {
+      obj.defaultVersioningBehavior = versioningBehaviorToJSON(message.defaultVersioningBehavior);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<WorkerDeployment>, I>>(base?: I): WorkerDeployment {
+    return WorkerDeployment.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<WorkerDeployment>, I>>(object: I): WorkerDeployment {
+    const message = createBaseWorkerDeployment();
+    message.deploymentName = object.deploymentName ?? "";
+    message.buildId = object.buildId ?? "";
+    message.useVersioning = object.useVersioning ?? false;
+    message.defaultVersioningBehavior = object.defaultVersioningBehavior ?? 0;
     return message;
   },
 };

@@ -392,7 +392,12 @@ export interface WorkflowActivation {
   suggestContinueAsNewReasons: SuggestContinueAsNewReason[];
   /** The jobs, in history order. Apply them all before running workflow code. */
   jobs: WorkflowActivationJob[];
-  /** The build id of the worker deployment version handling this task, if versioned. */
+  /**
+   * The build of the worker that runs this task (its --build-id or
+   * register.deployment), or for a task being replayed, the build that ran
+   * it as history records it: the workflow's current build id. Empty when
+   * there is none.
+   */
   buildId: string;
   /**
    * The app's own internal flags (lang flags, in sdk-core's words) that
@@ -406,6 +411,8 @@ export interface WorkflowActivation {
    * since the run's last task (an auto-upgrade candidate may continue as new).
    */
   targetWorkerDeploymentVersionChanged: boolean;
+  /** The deployment build_id belongs to, when it belongs to one. */
+  deploymentName: string;
 }
 
 /** WorkflowActivationJob is one thing that happened to a run. */
@@ -912,6 +919,7 @@ function createBaseWorkflowActivation(): WorkflowActivation {
     buildId: "",
     availableInternalFlags: [],
     targetWorkerDeploymentVersionChanged: false,
+    deploymentName: "",
   };
 }
 
@@ -963,6 +971,9 @@ export const WorkflowActivation: MessageFns<WorkflowActivation> = {
     }
     if (message.targetWorkerDeploymentVersionChanged !== false) {
       writer.uint32(88).bool(message.targetWorkerDeploymentVersionChanged);
+    }
+    if (message.deploymentName !== "") {
+      writer.uint32(98).string(message.deploymentName);
     }
     return writer;
   },
@@ -1088,6 +1099,14 @@ export const WorkflowActivation: MessageFns<WorkflowActivation> = {
             message.targetWorkerDeploymentVersionChanged = reader.bool();
             continue;
           }
+          case 12: {
+            if (tag !== 98) {
+              break;
+            }
+
+            message.deploymentName = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1151,6 +1170,11 @@ export const WorkflowActivation: MessageFns<WorkflowActivation> = {
         : isSet(object.target_worker_deployment_version_changed)
         ? globalThis.Boolean(object.target_worker_deployment_version_changed)
         : false,
+      deploymentName: isSet(object.deploymentName)
+        ? globalThis.String(object.deploymentName)
+        : isSet(object.deployment_name)
+        ? globalThis.String(object.deployment_name)
+        : "",
     };
   },
 
@@ -1191,6 +1215,9 @@ export const WorkflowActivation: MessageFns<WorkflowActivation> = {
     if (message.targetWorkerDeploymentVersionChanged !== false) {
       obj.targetWorkerDeploymentVersionChanged = message.targetWorkerDeploymentVersionChanged;
     }
+    if (message.deploymentName !== "") {
+      obj.deploymentName = message.deploymentName;
+    }
     return obj;
   },
 
@@ -1214,6 +1241,7 @@ export const WorkflowActivation: MessageFns<WorkflowActivation> = {
     message.buildId = object.buildId ?? "";
     message.availableInternalFlags = object.availableInternalFlags?.map((e) => e) || [];
     message.targetWorkerDeploymentVersionChanged = object.targetWorkerDeploymentVersionChanged ?? false;
+    message.deploymentName = object.deploymentName ?? "";
     return message;
   },
 };

@@ -88,7 +88,7 @@ class ConnectResponse(_message.Message):
     def __init__(self, registered: _Optional[_Union[Registered, _Mapping]] = ..., workflow_activation: _Optional[_Union[_workflow_activation_pb2.WorkflowActivation, _Mapping]] = ..., activity_task: _Optional[_Union[_activity_pb2.ActivityTask, _Mapping]] = ..., nexus_task: _Optional[_Union[_nexus_pb2.NexusTask, _Mapping]] = ..., completion_error: _Optional[_Union[CompletionError, _Mapping]] = ..., drained: _Optional[_Union[Drained, _Mapping]] = ..., shutdown: _Optional[_Union[ShutdownNotice, _Mapping]] = ..., worker_error: _Optional[_Union[WorkerError, _Mapping]] = ..., replay_result: _Optional[_Union[_history_pb2.ReplayResult, _Mapping]] = ..., core_workflow_activation: _Optional[bytes] = ..., core_activity_task: _Optional[bytes] = ..., core_nexus_task: _Optional[bytes] = ...) -> None: ...
 
 class Register(_message.Message):
-    __slots__ = ("protocol_version", "identity", "sdk_name", "sdk_version", "task_queue", "workflows", "activities", "nexus_services", "capacity", "dynamic_workflow", "dynamic_activity", "replay_only", "dynamic_workflow_versioning_behavior", "namespace", "core_protocol_version", "nondeterminism_fails_workflow")
+    __slots__ = ("protocol_version", "identity", "sdk_name", "sdk_version", "task_queue", "workflows", "activities", "nexus_services", "capacity", "dynamic_workflow", "dynamic_activity", "replay_only", "dynamic_workflow_versioning_behavior", "namespace", "core_protocol_version", "nondeterminism_fails_workflow", "deployment")
     PROTOCOL_VERSION_FIELD_NUMBER: _ClassVar[int]
     IDENTITY_FIELD_NUMBER: _ClassVar[int]
     SDK_NAME_FIELD_NUMBER: _ClassVar[int]
@@ -105,6 +105,7 @@ class Register(_message.Message):
     NAMESPACE_FIELD_NUMBER: _ClassVar[int]
     CORE_PROTOCOL_VERSION_FIELD_NUMBER: _ClassVar[int]
     NONDETERMINISM_FAILS_WORKFLOW_FIELD_NUMBER: _ClassVar[int]
+    DEPLOYMENT_FIELD_NUMBER: _ClassVar[int]
     protocol_version: int
     identity: str
     sdk_name: str
@@ -121,7 +122,20 @@ class Register(_message.Message):
     namespace: str
     core_protocol_version: int
     nondeterminism_fails_workflow: bool
-    def __init__(self, protocol_version: _Optional[int] = ..., identity: _Optional[str] = ..., sdk_name: _Optional[str] = ..., sdk_version: _Optional[str] = ..., task_queue: _Optional[str] = ..., workflows: _Optional[_Iterable[_Union[WorkflowRegistration, _Mapping]]] = ..., activities: _Optional[_Iterable[_Union[ActivityRegistration, _Mapping]]] = ..., nexus_services: _Optional[_Iterable[_Union[NexusServiceRegistration, _Mapping]]] = ..., capacity: _Optional[_Union[Capacity, _Mapping]] = ..., dynamic_workflow: _Optional[bool] = ..., dynamic_activity: _Optional[bool] = ..., replay_only: _Optional[bool] = ..., dynamic_workflow_versioning_behavior: _Optional[_Union[_common_pb2.VersioningBehavior, str]] = ..., namespace: _Optional[str] = ..., core_protocol_version: _Optional[int] = ..., nondeterminism_fails_workflow: _Optional[bool] = ...) -> None: ...
+    deployment: WorkerDeployment
+    def __init__(self, protocol_version: _Optional[int] = ..., identity: _Optional[str] = ..., sdk_name: _Optional[str] = ..., sdk_version: _Optional[str] = ..., task_queue: _Optional[str] = ..., workflows: _Optional[_Iterable[_Union[WorkflowRegistration, _Mapping]]] = ..., activities: _Optional[_Iterable[_Union[ActivityRegistration, _Mapping]]] = ..., nexus_services: _Optional[_Iterable[_Union[NexusServiceRegistration, _Mapping]]] = ..., capacity: _Optional[_Union[Capacity, _Mapping]] = ..., dynamic_workflow: _Optional[bool] = ..., dynamic_activity: _Optional[bool] = ..., replay_only: _Optional[bool] = ..., dynamic_workflow_versioning_behavior: _Optional[_Union[_common_pb2.VersioningBehavior, str]] = ..., namespace: _Optional[str] = ..., core_protocol_version: _Optional[int] = ..., nondeterminism_fails_workflow: _Optional[bool] = ..., deployment: _Optional[_Union[WorkerDeployment, _Mapping]] = ...) -> None: ...
+
+class WorkerDeployment(_message.Message):
+    __slots__ = ("deployment_name", "build_id", "use_versioning", "default_versioning_behavior")
+    DEPLOYMENT_NAME_FIELD_NUMBER: _ClassVar[int]
+    BUILD_ID_FIELD_NUMBER: _ClassVar[int]
+    USE_VERSIONING_FIELD_NUMBER: _ClassVar[int]
+    DEFAULT_VERSIONING_BEHAVIOR_FIELD_NUMBER: _ClassVar[int]
+    deployment_name: str
+    build_id: str
+    use_versioning: bool
+    default_versioning_behavior: _common_pb2.VersioningBehavior
+    def __init__(self, deployment_name: _Optional[str] = ..., build_id: _Optional[str] = ..., use_versioning: _Optional[bool] = ..., default_versioning_behavior: _Optional[_Union[_common_pb2.VersioningBehavior, str]] = ...) -> None: ...
 
 class WorkflowRegistration(_message.Message):
     __slots__ = ("name", "signals", "queries", "updates", "versioning_behavior", "nondeterminism_fails_workflow")

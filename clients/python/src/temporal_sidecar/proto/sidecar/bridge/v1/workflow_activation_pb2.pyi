@@ -84,7 +84,7 @@ EVICTION_REASON_QUERY_ONLY: EvictionReason
 EVICTION_REASON_SESSION_LOST: EvictionReason
 
 class WorkflowActivation(_message.Message):
-    __slots__ = ("run_id", "timestamp", "is_replaying", "history_length", "history_size_bytes", "continue_as_new_suggested", "suggest_continue_as_new_reasons", "jobs", "build_id", "available_internal_flags", "target_worker_deployment_version_changed")
+    __slots__ = ("run_id", "timestamp", "is_replaying", "history_length", "history_size_bytes", "continue_as_new_suggested", "suggest_continue_as_new_reasons", "jobs", "build_id", "available_internal_flags", "target_worker_deployment_version_changed", "deployment_name")
     RUN_ID_FIELD_NUMBER: _ClassVar[int]
     TIMESTAMP_FIELD_NUMBER: _ClassVar[int]
     IS_REPLAYING_FIELD_NUMBER: _ClassVar[int]
@@ -96,6 +96,7 @@ class WorkflowActivation(_message.Message):
     BUILD_ID_FIELD_NUMBER: _ClassVar[int]
     AVAILABLE_INTERNAL_FLAGS_FIELD_NUMBER: _ClassVar[int]
     TARGET_WORKER_DEPLOYMENT_VERSION_CHANGED_FIELD_NUMBER: _ClassVar[int]
+    DEPLOYMENT_NAME_FIELD_NUMBER: _ClassVar[int]
     run_id: str
     timestamp: _timestamp_pb2.Timestamp
     is_replaying: bool
@@ -107,7 +108,8 @@ class WorkflowActivation(_message.Message):
     build_id: str
     available_internal_flags: _containers.RepeatedScalarFieldContainer[int]
     target_worker_deployment_version_changed: bool
-    def __init__(self, run_id: _Optional[str] = ..., timestamp: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., is_replaying: _Optional[bool] = ..., history_length: _Optional[int] = ..., history_size_bytes: _Optional[int] = ..., continue_as_new_suggested: _Optional[bool] = ..., suggest_continue_as_new_reasons: _Optional[_Iterable[_Union[SuggestContinueAsNewReason, str]]] = ..., jobs: _Optional[_Iterable[_Union[WorkflowActivationJob, _Mapping]]] = ..., build_id: _Optional[str] = ..., available_internal_flags: _Optional[_Iterable[int]] = ..., target_worker_deployment_version_changed: _Optional[bool] = ...) -> None: ...
+    deployment_name: str
+    def __init__(self, run_id: _Optional[str] = ..., timestamp: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., is_replaying: _Optional[bool] = ..., history_length: _Optional[int] = ..., history_size_bytes: _Optional[int] = ..., continue_as_new_suggested: _Optional[bool] = ..., suggest_continue_as_new_reasons: _Optional[_Iterable[_Union[SuggestContinueAsNewReason, str]]] = ..., jobs: _Optional[_Iterable[_Union[WorkflowActivationJob, _Mapping]]] = ..., build_id: _Optional[str] = ..., available_internal_flags: _Optional[_Iterable[int]] = ..., target_worker_deployment_version_changed: _Optional[bool] = ..., deployment_name: _Optional[str] = ...) -> None: ...
 
 class WorkflowActivationJob(_message.Message):
     __slots__ = ("initialize_workflow", "fire_timer", "resolve_activity", "signal_workflow", "query_workflow", "cancel_workflow", "do_update", "notify_has_patch", "update_random_seed", "resolve_child_workflow_execution_start", "resolve_child_workflow_execution", "resolve_signal_external_workflow", "resolve_request_cancel_external_workflow", "resolve_nexus_operation_start", "resolve_nexus_operation", "remove_from_cache")
