@@ -6,6 +6,7 @@
 #   make build   build bin/sidecar
 #   make chaos   the fault suite (see mk/chaos.mk)
 #   make kit-check   the client kit against the Go test app and the Python client (see mk/kit.mk)
+#   make examples-cpp   build the C++ activity worker (examples/cpp); make cpp-check runs the kit and the polyglot test on it
 #   make generate / make proto-check   see mk/codegen.mk
 
 SHELL := /bin/bash
@@ -48,7 +49,7 @@ go-vet:
 go-test: bin/temporal
 	$(GO) test -count=1 -p 2 -timeout 15m ./...
 
-test: tools proto-check go-vet go-test codegen-test docs-check kit-check chaos-short
+test: tools proto-check go-vet go-test codegen-test docs-check kit-check cpp-check chaos-short
 
 # The demo's TypeScript app (the polyglot pod) runs from clients/typescript/dist.
 demo: tools build ts-build
