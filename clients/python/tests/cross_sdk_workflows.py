@@ -239,8 +239,75 @@ class TypedQuery:
         await workflow.wait_condition(lambda: self.done)
 
 
+@activity.defn
+async def fail_as(kind: str) -> str:
+    """Fails as ``kind`` says: "non-retryable", "retryable" (every
+    attempt), "value-error" (a plain exception), "slow" (sleeps past its
+    timeout, or until cancelled)."""
+    if kind == "non-retryable":
+        raise ApplicationError("bad input", "detail", type="BadInput", non_retryable=True)
+    if kind == "retryable":
+        raise ApplicationError(f"attempt {activity.info().attempt} failed", type="Flaky")
+    if kind == "value-error":
+        raise ValueError("not a value")
+    await asyncio.sleep(2)
+    return "slept"
+
+
+def _chain(err: BaseException | None) -> list[dict[str, Any]]:
+    """An exception and its causes, as both SDKs can compare them."""
+    out = []
+    while err is not None:
+        out.append({
+            "type": type(err).__name__, "message": getattr(err, "message", str(err)),
+            **{k: str(getattr(err, k)) for k in ("type", "non_retryable", "retry_state", "timeout_type")
+               if hasattr(err, k) and k != "type"},
+            **({"error_type": str(getattr(err, "type"))} if hasattr(err, "type") else {}),
+        })  # fmt: skip
+        err = err.__cause__
+    return out
+
+
+@workflow.defn
+class FailingLocalActivities:
+    """Local activities that fail each way; returns what each raised, with
+    its cause chain."""
+
+    @workflow.run
+    async def run(self) -> dict[str, Any]:
+        once = RetryPolicy(maximum_attempts=1)
+        cases: dict[str, Any] = {
+            "non-retryable": dict(retry_policy=RetryPolicy(maximum_attempts=5)),
+            "retryable": dict(retry_policy=RetryPolicy(maximum_attempts=2, initial_interval=timedelta(milliseconds=10))),
+            "value-error": dict(retry_policy=RetryPolicy(maximum_attempts=5, non_retryable_error_types=["ValueError"])),
+            "slow": dict(retry_policy=once, start_to_close_timeout=timedelta(milliseconds=300)),
+        }
+        out: dict[str, Any] = {}
+        for kind, opts in cases.items():
+            opts.setdefault("start_to_close_timeout", _ACTIVITY_TIMEOUT)
+            try:
+                await workflow.execute_local_activity(fail_as, kind, **opts)
+                out[kind] = "no error"
+            except Exception as err:  # noqa: BLE001 - what it raised is the result
+                out[kind] = _chain(err)
+        try:  # no close timeout: an error in its options
+            await workflow.execute_local_activity(fail_as, "non-retryable")
+            out["no timeout"] = "no error"
+        except Exception as err:  # noqa: BLE001
+            out["no timeout"] = _chain(err)
+        # Cancelled in the activation that schedules it.
+        h = workflow.start_local_activity(fail_as, "slow", start_to_close_timeout=_ACTIVITY_TIMEOUT, retry_policy=once)
+        h.cancel()
+        try:
+            await h
+            out["cancelled"] = "no error"
+        except BaseException as err:  # noqa: BLE001 - asyncio's CancelledError included
+            out["cancelled"] = _chain(err)
+        return out
+
+
 WORKFLOWS: list[type] = [
     TimersAndActivities, Signals, Child, Children, Updates, Patches, SearchAttributesAndMemo, LocalActivities,
-    ContinueAsNewInherits, TypedQuery,
+    ContinueAsNewInherits, TypedQuery, FailingLocalActivities,
 ]  # fmt: skip
-ACTIVITIES: list[Callable[..., Any]] = [greet, greet_on_second_try]
+ACTIVITIES: list[Callable[..., Any]] = [greet, greet_on_second_try, fail_as]

@@ -498,3 +498,21 @@ async def test_start_update_returns_a_handle_whose_result_raises_as_temporalio_d
     assert got["temporalio"][0][:4] == ("handle", "raises", "WorkflowUpdateFailedError", "ApplicationError")
     assert got["temporalio"][3] == ("start", "raises", "WorkflowUpdateRPCTimeoutOrCancelledError")
     assert issubclass(sidecar_client_module.WorkflowUpdateRPCTimeoutOrCancelledError, sidecar_service.RPCTimeoutOrCancelledError)
+
+
+async def test_failed_local_activities_raise_what_temporalio_raises(
+    client: temporalio.client.Client, task_queue: str, sidecar_factory: SidecarFactory
+) -> None:
+    """A local activity that fails (non-retryable, out of attempts, a
+    non-retryable error type, timed out, cancelled): the exception the
+    workflow sees and its cause chain, type by type and field by field."""
+
+    async def body(queue: str, _: Any) -> Any:
+        h = await client.start_workflow("FailingLocalActivities", id=f"la-{uuid.uuid4().hex[:8]}", task_queue=queue)
+        return await h.result()
+
+    got = await under_both(client, task_queue, sidecar_factory, body)
+    assert got["sidecar"] == got["temporalio"]
+    # Natively, an application failure is raised as it is, not inside an ActivityError.
+    assert [e["type"] for e in got["temporalio"]["non-retryable"]] == ["ApplicationError"]
+    assert [e["type"] for e in got["temporalio"]["slow"]] == ["ActivityError", "TimeoutError"]

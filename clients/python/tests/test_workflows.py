@@ -224,7 +224,7 @@ LOCAL_OUTCOMES = {
     "result": ("attempt 1 local True", 1, 0),
     "retry-local": ("attempt 3 local True", 1, 0),
     "retry-timer": ("attempt 2 local True", 2, 1),
-    "failure": ("ActivityError fail_activity: ApplicationError Deliberate", 1, 0),
+    "failure": ("ApplicationError Deliberate", 1, 0),  # raised as it is, as temporalio raises it
     "timeout": ("ActivityError run_until_cancelled: TimeoutError SCHEDULE_TO_CLOSE", 1, 0),
     "cancel-try": ("ActivityError run_until_cancelled: CancelledError", 2, 0),
     "cancel-wait": ("ActivityError run_until_cancelled: CancelledError", 2, 0),

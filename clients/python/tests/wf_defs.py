@@ -240,6 +240,8 @@ class LocalOutcomes:
             if isinstance(cause, exceptions.TimeoutError) and cause.type:
                 why = cause.type.name
             return f"{type(err).__name__} {err.activity_type}: {type(cause).__name__} {why}".strip()
+        except ApplicationError as err:  # a local activity's own failure, raised as it is (as in temporalio)
+            return f"{type(err).__name__} {err.type}"
         return "no error"
 
 

@@ -738,10 +738,11 @@ class WorkflowInstance(wf._Runtime, asyncio.AbstractEventLoop):
                 hints = [handle._result_type] if handle._result_type is not None else None
                 value = self._convert([r.result.completed.result], hints)[0]
             handle._resolve_success(value)
-        elif status == "failed":
-            handle._resolve_failure(self._fc.from_failure(r.result.failed.failure, self._pc))
-        elif status == "cancelled":
-            handle._resolve_failure(self._fc.from_failure(r.result.cancelled.failure, self._pc))
+        elif status in ("failed", "cancelled"):
+            f = r.result.failed.failure if status == "failed" else r.result.cancelled.failure
+            if r.is_local:
+                f = _local_failure_as_core(f)
+            handle._resolve_failure(self._fc.from_failure(f, self._pc))
         elif status == "backoff" and handle._local is not None:
             handle._resolve_failure(_DoBackoff(r.result.backoff))
         else:
@@ -1748,3 +1749,26 @@ class _ExternalWorkflowHandle(wf.ExternalWorkflowHandle[Any]):
 
     async def cancel(self, *, reason: str = "") -> None:
         await self._instance._cancel_external(self._id, self._run_id, reason)
+
+
+def _local_failure_as_core(f: common_pb2.Failure) -> common_pb2.Failure:
+    """A local activity's failure as sdk-core hands it to temporalio, so a
+    workflow sees what it sees natively: the activity's own failure as it is
+    (an ApplicationError, not an ActivityError around it); a timeout or a
+    cancellation wrapped in an ActivityFailure worded as core words it
+    ("Local Activity timed out" around "Activity timed out", "Local Activity
+    cancelled" around "Activity cancelled"), retry state CANCEL_REQUESTED.
+    The sidecar wraps every local activity failure in an ActivityFailure."""
+    if not f.HasField("activity_failure_info") or not f.HasField("cause"):
+        return f
+    kind = f.cause.WhichOneof("failure_info")
+    if kind not in ("timeout_failure_info", "canceled_failure_info"):
+        return f.cause
+    out = common_pb2.Failure()
+    out.CopyFrom(f)
+    timeout = kind == "timeout_failure_info"
+    out.message = "Local Activity timed out" if timeout else "Local Activity cancelled"
+    out.source = ""
+    out.cause.message = "Activity timed out" if timeout else "Activity cancelled"
+    out.activity_failure_info.retry_state = common_pb2.RETRY_STATE_CANCEL_REQUESTED
+    return out

@@ -1634,7 +1634,7 @@ def start_local_activity(
     """
     name, hint = _activity_name(activity)
     if schedule_to_close_timeout is None and start_to_close_timeout is None:
-        raise ValueError("a local activity needs start_to_close_timeout or schedule_to_close_timeout")
+        raise ValueError("Activity must have start_to_close_timeout or schedule_to_close_timeout")
     return _Runtime.current().workflow_start_local_activity(
         name,
         _arg_or_args(arg, args),
