@@ -30,6 +30,7 @@ from typing import Any, Literal, NewType, Optional, TypedDict, TypeVar, Union
 
 import pytest
 import temporalio.api.common.v1
+import temporalio.api.failure.v1
 import temporalio.common
 import temporalio.converter
 import temporalio.api.enums.v1
@@ -46,6 +47,7 @@ from temporal_sidecar import client as sidecar_client_module
 from temporal_sidecar import service as sidecar_service
 from temporal_sidecar.client import Client, WorkflowHistory
 from temporal_sidecar.connection import Connection
+from temporal_sidecar.proto.sidecar.bridge.v1 import common_pb2
 from temporal_sidecar.worker import Replayer, Worker
 
 # The shared workflows upsert search attributes as a dict, the one form the
@@ -516,3 +518,65 @@ async def test_failed_local_activities_raise_what_temporalio_raises(
     # Natively, an application failure is raised as it is, not inside an ActivityError.
     assert [e["type"] for e in got["temporalio"]["non-retryable"]] == ["ApplicationError"]
     assert [e["type"] for e in got["temporalio"]["slow"]] == ["ActivityError", "TimeoutError"]
+
+
+def _failure_levels(failure: Any, decode: Callable[[Any], Any]) -> list[dict[str, Any]]:
+    """Each failure of a chain: its message and stack trace as sent, what its
+    encoded attributes hold, its kind and application type."""
+    out = []
+    while True:
+        attrs = decode(failure.encoded_attributes) if failure.HasField("encoded_attributes") else None
+        out.append({
+            "message": failure.message, "stack_trace": bool(failure.stack_trace),
+            "encoded": None if attrs is None else {"message": attrs["message"], "stack_trace": bool(attrs["stack_trace"])},
+            "kind": failure.WhichOneof("failure_info"), "type": failure.application_failure_info.type,
+        })  # fmt: skip
+        if not failure.HasField("cause"):
+            return out
+        failure = failure.cause
+
+
+def _raised_chain(sdk: Any) -> BaseException:
+    """ApplicationError("outer") raised from ValueError("inner") raised from
+    KeyError("root"), with tracebacks, built from ``sdk``'s exceptions."""
+    try:
+        try:
+            try:
+                raise KeyError("root")
+            except KeyError as err:
+                raise ValueError("inner") from err
+        except ValueError as err:
+            raise sdk.ApplicationError("outer", type="Outer") from err
+    except sdk.ApplicationError as err:
+        caught: BaseException = err
+        return caught
+
+
+def test_encoded_attributes_cover_every_failure_of_the_chain_as_in_temporalio() -> None:
+    import temporalio.exceptions
+    from temporal_sidecar import exceptions as sidecar_exceptions
+
+    native = temporalio.converter.DefaultFailureConverterWithEncodedAttributes()
+    ours = converter.DefaultFailureConverterWithEncodedAttributes()
+    assert isinstance(ours, converter.DefaultFailureConverter)
+    native_pc, our_pc = temporalio.converter.DefaultPayloadConverter(), converter.DefaultPayloadConverter()
+
+    native_failure = temporalio.api.failure.v1.Failure()
+    native.to_failure(_raised_chain(temporalio.exceptions), native_pc, native_failure)
+    our_failure = ours.to_failure(_raised_chain(sidecar_exceptions), our_pc)
+    levels = _failure_levels(our_failure, our_pc.from_payload)
+    assert levels == _failure_levels(native_failure, native_pc.from_payload)
+    assert [lv["message"] for lv in levels] == ["Encoded failure"] * 3
+
+    # Each decodes the other's: the same messages back at every level.
+    def messages(err: BaseException | None) -> list[str]:
+        out = []
+        while err is not None:
+            out.append(getattr(err, "message", str(err)))
+            err = err.__cause__
+        return out
+
+    wire = temporalio.api.failure.v1.Failure.FromString(our_failure.SerializeToString())
+    assert messages(native.from_failure(wire, native_pc)) == ["outer", "inner", "'root'"]
+    ours_back = ours.from_failure(common_pb2.Failure.FromString(native_failure.SerializeToString()), our_pc)
+    assert messages(ours_back) == ["outer", "inner", "'root'"]

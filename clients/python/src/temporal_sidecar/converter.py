@@ -55,6 +55,7 @@ __all__ = [
     "CompositePayloadConverter",
     "DataConverter",
     "DefaultFailureConverter",
+    "DefaultFailureConverterWithEncodedAttributes",
     "DefaultPayloadConverter",
     "EncodingPayloadConverter",
     "FailureConverter",
@@ -596,7 +597,8 @@ class DefaultFailureConverter(FailureConverter):
     Causes (``raise ... from``, or the implicit context) nest as ``cause``.
 
     With ``encode_common_attributes``, message and stack trace move into
-    ``encoded_attributes`` so a codec can encrypt them.
+    ``encoded_attributes`` so a codec can encrypt them, in every failure of
+    the cause chain, as temporalio moves them.
     """
 
     def __init__(self, *, encode_common_attributes: bool = False) -> None:
@@ -605,15 +607,20 @@ class DefaultFailureConverter(FailureConverter):
     def to_failure(self, exception: BaseException, payload_converter: PayloadConverter) -> common_pb2.Failure:
         failure = common_pb2.Failure()
         self._to_failure(exception, payload_converter, failure, depth=0)
-        if self._encode_common_attributes:
-            failure.encoded_attributes.CopyFrom(
-                payload_converter.to_payload({"message": failure.message, "stack_trace": failure.stack_trace})
-            )
-            failure.message = "Encoded failure"
-            failure.stack_trace = ""
         return failure
 
     def _to_failure(
+        self, e: BaseException, pc: PayloadConverter, failure: common_pb2.Failure, depth: int
+    ) -> None:
+        self._to_failure_unencoded(e, pc, failure, depth)
+        if self._encode_common_attributes:
+            failure.encoded_attributes.CopyFrom(
+                pc.to_payload({"message": failure.message, "stack_trace": failure.stack_trace})
+            )
+            failure.message = "Encoded failure"
+            failure.stack_trace = ""
+
+    def _to_failure_unencoded(
         self, e: BaseException, pc: PayloadConverter, failure: common_pb2.Failure, depth: int
     ) -> None:
         if isinstance(e, exc.FailureError) and e.failure is not None:
@@ -819,6 +826,15 @@ class DefaultFailureConverter(FailureConverter):
         if failure.HasField("cause"):
             err.__cause__ = self.from_failure(failure.cause, payload_converter)
         return err
+
+
+class DefaultFailureConverterWithEncodedAttributes(DefaultFailureConverter):
+    """:py:class:`DefaultFailureConverter` with ``encode_common_attributes``:
+    every failure's message and stack trace go into its encoded attributes,
+    for a codec to encrypt, as temporalio's class of that name."""
+
+    def __init__(self) -> None:
+        super().__init__(encode_common_attributes=True)
 
 
 # ---------------------------------------------------------------- data converter
