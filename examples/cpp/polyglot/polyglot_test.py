@@ -88,26 +88,26 @@ def main() -> int:
     log_dir = tempfile.mkdtemp(prefix="cpp-polyglot-")
     port, http, queue = free_port(), f"127.0.0.1:{free_port()}", "cpp-polyglot"
     bridge = "unix://" + os.path.join(log_dir, "sidecar.sock")
-    procs: list[subprocess.Popen[bytes]] = []
+    procs: list[tuple[str, subprocess.Popen[bytes]]] = []
     ok = False
     try:
-        procs.append(start(log_dir, "server", [a.temporal, "server", "start-dev", "--headless", "--ip", "127.0.0.1",
-                                               "--port", str(port), "--log-level", "warn"]))
+        procs.append(("server", start(log_dir, "server", [a.temporal, "server", "start-dev", "--headless", "--ip", "127.0.0.1",
+                                               "--port", str(port), "--log-level", "warn"])))
         sidecar = start(log_dir, "sidecar", [a.sidecar, "--address", f"127.0.0.1:{port}", "--task-queue", queue,
                                              "--bridge-listen", bridge, "--http-listen", http, "--connect-timeout", "60s",
                                              "--config-file="])
-        procs.append(sidecar)
+        procs.append(("sidecar", sidecar))
         env = {"TEMPORAL_SIDECAR": bridge, "TASK_QUEUE": queue}
-        procs.append(start(log_dir, "cpp-worker", [a.worker], env))
-        procs.append(start(log_dir, "workflow-app", [sys.executable, str(HERE / "workflow_app.py")], env))
+        procs.append(("cpp-worker", start(log_dir, "cpp-worker", [a.worker], env)))
+        procs.append(("workflow-app", start(log_dir, "workflow-app", [sys.executable, str(HERE / "workflow_app.py")], env)))
         wait_ready(http, queue, 2, 90)
         asyncio.run(check(bridge, queue))
         ok = True
     finally:
-        for p in reversed(procs):
+        for name, p in reversed(procs):
             code = stop(p)
-            if ok and p is not procs[0] and code != 0:
-                print(f"polyglot: FAIL: {p.args[0]} exited with {code} at shutdown", file=sys.stderr)
+            if ok and name != "server" and code != 0:
+                print(f"polyglot: FAIL: {name} exited with {code} at shutdown", file=sys.stderr)
                 ok = False
         if not ok:
             print(f"polyglot: logs in {log_dir}", file=sys.stderr)

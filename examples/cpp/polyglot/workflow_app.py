@@ -23,11 +23,11 @@ from temporal_sidecar.worker import Worker
 class Polyglot:
     @workflow.run
     async def run(self, text: str) -> dict[str, object]:
-        opts = dict(start_to_close_timeout=timedelta(seconds=10), retry_policy=RetryPolicy(maximum_attempts=2))
+        timeout, retry = timedelta(seconds=10), RetryPolicy(maximum_attempts=2)
         # Both run in C++, at once.
         upper, words = await asyncio.gather(
-            workflow.execute_activity("cpp.upper", text, **opts),
-            workflow.execute_activity("cpp.word_count", text, **opts),
+            workflow.execute_activity("cpp.upper", text, start_to_close_timeout=timeout, retry_policy=retry),
+            workflow.execute_activity("cpp.word_count", text, start_to_close_timeout=timeout, retry_policy=retry),
         )
         return {"upper": upper, "words": words}
 
