@@ -119,7 +119,8 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer, si
 	}
 	w := cfg.Worker
 	registry := telemetry.NewRegistry()
-	fe.OnCall(telemetry.NewFrontendMetrics(registry, cfg.Frontend.Namespace, cfg.Telemetry.MetricsDurationUnit).Request)
+	requests := telemetry.NewFrontendMetrics(registry, cfg.Frontend.Namespace, cfg.Telemetry.MetricsDurationUnit)
+	fe.OnCall(requests.Request)
 	var tuner *slots.Tuner
 	if w.Tuner == "resource-based" {
 		tuner = slots.NewTuner(w.TunerTargetMemory, w.TunerTargetCPU, nil)
@@ -203,6 +204,7 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer, si
 		Grace:       w.GracefulShutdownTimeout,
 		Deployment:  own,
 		New:         newWorker,
+		Forget:      requests.ForgetTaskQueue,
 		Logger:      log,
 	})
 	svc := bridge.NewService(bridge.ServiceOptions{Namespace: cfg.Frontend.Namespace, Router: set, Logger: log})

@@ -56,7 +56,11 @@ type Options struct {
 	// dep is the version an app registered, nil for the sidecar's own.
 	// The worker for replay-only sessions that name no queue is made with
 	// an empty queue name and never polls.
-	New    func(taskQueue string, dep *bridgev1.WorkerDeployment, reg prometheus.Registerer) *worker.Worker
+	New func(taskQueue string, dep *bridgev1.WorkerDeployment, reg prometheus.Registerer) *worker.Worker
+	// Forget, if set, is called with a task queue whose last worker
+	// stopped, for what outlives the workers (sidecar-wide metrics
+	// labelled with the queue).
+	Forget func(taskQueue string)
 	Logger *slog.Logger
 }
 
@@ -272,8 +276,12 @@ func (s *Set) stopIdle(q *queue) {
 		return
 	}
 	delete(s.queues, q.key)
+	last := !slices.Contains(s.namesLocked(), q.name)
 	s.stopped.Add(1)
 	s.mu.Unlock()
+	if last && s.opts.Forget != nil {
+		defer s.opts.Forget(q.name)
+	}
 	defer s.stopped.Done()
 	s.log.Info("task queue idle: stopping its pollers", "task_queue", q.name, "deployment_version", q.version, "idle_timeout", s.opts.IdleTimeout)
 	if err := s.stop(context.Background(), q); err != nil {

@@ -77,6 +77,21 @@ func (m *FrontendMetrics) Request(operation string, long bool, taskQueue string,
 	}
 }
 
+// ForgetTaskQueue drops the series labelled with a task queue the sidecar
+// no longer serves, so that serving short-lived queues (one per test run,
+// say) does not grow /metrics and memory without bound.
+func (m *FrontendMetrics) ForgetTaskQueue(taskQueue string) {
+	if m == nil {
+		return
+	}
+	match := prometheus.Labels{"task_queue": taskQueue}
+	for l := range m.request {
+		m.request[l][1].DeletePartialMatch(match)
+		m.failure[l][1].DeletePartialMatch(match)
+		m.latency[l][1].DeletePartialMatch(match)
+	}
+}
+
 // statusCode is a gRPC code as sdk-core labels it.
 func statusCode(c codes.Code) string {
 	if s, ok := statusCodes[c]; ok {

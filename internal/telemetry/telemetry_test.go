@@ -199,6 +199,28 @@ func TestRequestsAreCountedAsSdkCoreCountsThem(t *testing.T) {
 	}
 }
 
+// A queue the sidecar stopped serving leaves /metrics: a sidecar serving
+// short-lived queues would otherwise keep a series for each forever.
+func TestRequestsOfAForgottenQueueLeave(t *testing.T) {
+	reg := NewRegistry()
+	m := NewFrontendMetrics(reg, "default", Milliseconds)
+	for _, q := range []string{"orders", "payments"} {
+		m.Request("PollActivityTaskQueue", true, q, time.Second, codes.OK)
+		m.Request("DescribeTaskQueue", false, q, time.Millisecond, codes.NotFound)
+	}
+	m.Request("GetSystemInfo", false, "", time.Millisecond, codes.OK)
+	m.ForgetTaskQueue("orders")
+	body := scrape(t, reg)
+	if strings.Contains(body, `task_queue="orders"`) {
+		t.Errorf("/metrics still has the forgotten queue:\n%s", body)
+	}
+	for _, want := range []string{`task_queue="payments"`, `operation="GetSystemInfo"`} {
+		if !strings.Contains(body, want) {
+			t.Errorf("/metrics lost %s", want)
+		}
+	}
+}
+
 func TestDurationsAreMillisecondsOrSeconds(t *testing.T) {
 	for _, tt := range []struct {
 		unit, bucket, sum string

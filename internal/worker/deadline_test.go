@@ -162,3 +162,77 @@ func TestHungAppLosesItsRunsToAHealthyApp(t *testing.T) {
 		})
 	}
 }
+
+// An app that fails a run's activation and never acknowledges the run's
+// eviction is not hung: temporalio does exactly that for a deadlocked run
+// (the eviction waits for the run's stuck thread) while its other runs go
+// on. The failure reaches the server without waiting for the eviction, the
+// eviction keeps only its own credit, and the app keeps its session and
+// gets new runs, even with --max-missed-deadlines 1.
+func TestUnacknowledgedEvictionsLeaveTheAppServing(t *testing.T) {
+	e := newEnv(t, func(o *worker.Options) { o.Bridge.MaxMissedDeadlines = 1 })
+	app := e.hungApp(10)
+	stuck := map[string]bool{}
+	var ids []string
+	for range 3 {
+		run := e.startTimer(hungTaskTimeout)
+		ids = append(ids, run.GetID())
+		act, err := app.NextActivation(30 * time.Second)
+		for err == nil && isEviction(act) { // an earlier run's: never answered
+			act, err = app.NextActivation(30 * time.Second)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		stuck[act.GetRunId()] = true
+		if err := app.FailActivation(act.GetRunId(), &bridgev1.Failure{Message: "[TMPRL1101] Potential deadlock detected"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// The evictions are never answered; each run's task failure is in its
+	// history, and its next attempt, which cannot reach the app past the
+	// eviction, times out (attempt 3 is pending: the evictions are past
+	// their deadlines).
+	for _, id := range ids {
+		waitHistory(t, e, id, func(c map[enumspb.EventType]int, _ []enumspb.WorkflowTaskFailedCause) bool {
+			return c[enumspb.EVENT_TYPE_WORKFLOW_TASK_FAILED] == 1
+		})
+		waitFor(t, "the run's third workflow task attempt", func() bool {
+			d, err := e.client.DescribeWorkflowExecution(context.Background(), id, "")
+			return err == nil && d.GetPendingWorkflowTask().GetAttempt() >= 3
+		})
+	}
+
+	healthy := e.startTimer(30 * time.Second)
+	go func() {
+		for {
+			act, err := app.NextActivation(time.Hour)
+			if err != nil || stuck[act.GetRunId()] {
+				if err != nil {
+					return
+				}
+				continue // a stuck run's eviction or retry: never answered
+			}
+			var cmds []*bridgev1.WorkflowCommand
+			for _, j := range act.GetJobs() {
+				switch {
+				case j.GetInitializeWorkflow() != nil:
+					cmds = append(cmds, startTimer(1, 10*time.Millisecond))
+				case j.GetFireTimer() != nil:
+					cmds = append(cmds, complete("fired"))
+				}
+			}
+			_ = app.CompleteActivation(act.GetRunId(), cmds...)
+		}
+	}()
+	if out, err := result(t, healthy); err != nil || out != "fired" {
+		t.Fatalf("a new run on the app holding unacknowledged evictions = %q, %v; want fired", out, err)
+	}
+	if missed, apps, hung := e.w.Bridge().MissedDeadlines(), e.w.Apps(), e.w.HungApps(); missed != 0 || apps != 1 || len(hung) != 0 {
+		t.Errorf("missed deadlines %d, apps %d, hung %q; want 0, the app, none", missed, apps, hung)
+	}
+}
+
+func isEviction(act *bridgev1.WorkflowActivation) bool {
+	return len(act.GetJobs()) == 1 && act.GetJobs()[0].GetRemoveFromCache() != nil
+}

@@ -704,9 +704,13 @@ func (e *Engine) activateBy(ctx context.Context, ent *entry, act *bridgev1.Workf
 	}
 	// The app is blamed only if it had a fair share of the time: a task
 	// that waited for the run (held by a hung app) or for capacity may
-	// reach a healthy app with little of its time left.
+	// reach a healthy app with little of its time left. Nor is it blamed
+	// for an eviction it has not acknowledged: no task waits on one, and
+	// temporalio holds a deadlocked run's eviction for as long as the
+	// run's thread is stuck, while its other runs go on; the credit stays
+	// taken until it answers, as sdk-core keeps the run's slot.
 	held := time.Since(w.sent)
-	w.late, w.blamed, overdue = true, held >= activationDeadline(ent.run.taskTimeout)/2, true
+	w.late, w.blamed, overdue = true, held >= activationDeadline(ent.run.taskTimeout)/2 && !isEviction(act), true
 	w.gone = make(chan struct{})
 	e.mu.Unlock()
 	// The run leaves the app now: its next task goes to another app, and
@@ -715,6 +719,9 @@ func (e *Engine) activateBy(ctx context.Context, ent *entry, act *bridgev1.Workf
 	e.drop(ent)
 	ent.run.stopLocals()
 	err := &DeadlineError{RunID: ent.run.id, App: ss.Identity(), After: held, TaskTimeout: ent.run.taskTimeout}
+	if isEviction(act) {
+		return nil, err // evict logs it
+	}
 	if !w.blamed {
 		e.log.Info("workflow task out of time before its app could answer; retrying it", "run_id", ent.run.id,
 			"session", ss.ID(), "app", ss.Identity(), "held", held.Round(time.Millisecond), "workflow_task_timeout", ent.run.taskTimeout)
@@ -724,6 +731,11 @@ func (e *Engine) activateBy(ctx context.Context, ent *entry, act *bridgev1.Workf
 		"session", ss.ID(), "app", ss.Identity(), "held", held.Round(time.Millisecond), "workflow_task_timeout", ent.run.taskTimeout)
 	e.opts.Bridge.MissedDeadline(ss, "activation of run "+ent.run.id)
 	return nil, err
+}
+
+// isEviction says whether act is a run's eviction (RemoveFromCache, alone).
+func isEviction(act *bridgev1.WorkflowActivation) bool {
+	return len(act.GetJobs()) == 1 && act.GetJobs()[0].GetRemoveFromCache() != nil
 }
 
 // answered records an activation answered in time.
@@ -838,7 +850,8 @@ func (e *Engine) evict(ctx context.Context, ent *entry, reason bridgev1.Eviction
 		deadline = time.Now().Add(activationDeadline(ent.run.taskTimeout))
 	}
 	if _, err := e.activateBy(ctx, ent, evictionOf(ent.run.id, reason, msg), deadline); err != nil && !errors.Is(err, errSessionLost) {
-		e.log.Warn("eviction not acknowledged", "run_id", ent.run.id, "err", err)
+		e.log.Warn("eviction not acknowledged in time; the run's app credit stays taken until the app answers", "run_id", ent.run.id,
+			"session", ent.session.ID(), "app", ent.session.Identity(), "err", err)
 	}
 }
 

@@ -126,7 +126,11 @@ func queryJob(id string, q *querypb.WorkflowQuery) *bridgev1.WorkflowActivationJ
 }
 
 // taskFailed reports a workflow task that could not be completed: to the
-// app (why), to the server (with the cause), and evicts the run.
+// app (why), to the server (with the cause), and evicts the run. The server
+// hears first, as sdk-core reports a failed task before it evicts: an app
+// may be slow to acknowledge the eviction, or never do (temporalio keeps a
+// deadlocked run's eviction until its thread returns), and the task must
+// not time out meanwhile.
 func (e *Engine) taskFailed(ctx context.Context, ent *entry, t *workflowservice.PollWorkflowTaskQueueResponse, err error) error {
 	var (
 		nd  *NondeterminismError
@@ -142,26 +146,25 @@ func (e *Engine) taskFailed(ctx context.Context, ent *entry, t *workflowservice.
 		e.failTask(ctx, t, enumspb.WORKFLOW_TASK_FAILED_CAUSE_WORKFLOW_WORKER_UNHANDLED_FAILURE, dl.Error())
 	case errors.As(err, &nd):
 		e.tellApp(ent, bridgev1.CompletionErrorKind_COMPLETION_ERROR_KIND_NONDETERMINISM, nd.Error())
-		ss := ent.session
-		e.evict(ctx, ent, bridgev1.EvictionReason_EVICTION_REASON_NONDETERMINISM, nd.Error())
 		f := &failurepb.Failure{Message: nd.Error(), Source: "TemporalSidecar",
 			FailureInfo: &failurepb.Failure_ApplicationFailureInfo{ApplicationFailureInfo: &failurepb.ApplicationFailureInfo{}}}
-		e.failNondeterministic(ctx, ss, t, f)
+		e.failNondeterministic(ctx, ent.session, t, f)
+		e.evict(ctx, ent, bridgev1.EvictionReason_EVICTION_REASON_NONDETERMINISM, nd.Error())
 	case errors.As(err, &bad):
 		e.tellApp(ent, bridgev1.CompletionErrorKind_COMPLETION_ERROR_KIND_MALFORMED, bad.Error())
-		e.evict(ctx, ent, bridgev1.EvictionReason_EVICTION_REASON_FATAL, bad.Error())
 		e.failTask(ctx, t, bad.Cause, bad.Error())
+		e.evict(ctx, ent, bridgev1.EvictionReason_EVICTION_REASON_FATAL, bad.Error())
 	case errors.As(err, &app):
-		e.evict(ctx, ent, bridgev1.EvictionReason_EVICTION_REASON_WORKFLOW_EXECUTION_ERROR, app.Error())
-		cause := enumspb.WorkflowTaskFailedCause(app.f.GetCause())
-		switch cause {
-		case enumspb.WORKFLOW_TASK_FAILED_CAUSE_UNSPECIFIED:
-			cause = enumspb.WORKFLOW_TASK_FAILED_CAUSE_WORKFLOW_WORKER_UNHANDLED_FAILURE
+		switch cause := enumspb.WorkflowTaskFailedCause(app.f.GetCause()); cause {
 		case enumspb.WORKFLOW_TASK_FAILED_CAUSE_NON_DETERMINISTIC_ERROR:
 			e.failNondeterministic(ctx, ent.session, t, apiconv.Failure(app.f.GetFailure()))
-			return nil
+		case enumspb.WORKFLOW_TASK_FAILED_CAUSE_UNSPECIFIED:
+			cause = enumspb.WORKFLOW_TASK_FAILED_CAUSE_WORKFLOW_WORKER_UNHANDLED_FAILURE
+			fallthrough
+		default:
+			e.failTaskWith(ctx, t, cause, apiconv.Failure(app.f.GetFailure()))
 		}
-		e.failTaskWith(ctx, t, cause, apiconv.Failure(app.f.GetFailure()))
+		e.evict(ctx, ent, bridgev1.EvictionReason_EVICTION_REASON_WORKFLOW_EXECUTION_ERROR, app.Error())
 	case errors.Is(err, errSessionLost):
 		e.drop(ent)
 		return err
