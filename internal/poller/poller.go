@@ -90,6 +90,16 @@ type Options[T any] struct {
 	// Limiter, if set, is waited on before each poll, holding the slot:
 	// the worker-side limit on tasks per second.
 	Limiter *rate.Limiter
+	// Stop, if set, ends polling gracefully once closed: no poller reserves
+	// a slot, waits on the limiter or starts a poll after that, while the
+	// polls in flight go on until they end by themselves or ctx ends, and
+	// what they bring is delivered; Run returns once they have ended. A
+	// worker that stops closes Stop, tells the server with ShutdownWorker
+	// (a server that cancels a stopping worker's polls then answers them
+	// at once, empty), and cancels ctx only after a bound: a poll
+	// cancelled client-side can race with the server handing it a task,
+	// which is then lost until it times out.
+	Stop <-chan struct{}
 	// Fatal, if set, is called once, after all pollers have stopped, when
 	// polling stopped for good because of an error retrying cannot fix.
 	Fatal  func(error)
@@ -152,9 +162,10 @@ func New[T any](o Options[T]) (*Poller[T], error) {
 	}, nil
 }
 
-// Run polls until ctx ends or an error retrying cannot fix. It returns
-// after every poller has stopped and released every slot that is not held
-// by a delivered task: nil when ctx ended, the error otherwise.
+// Run polls until ctx ends, Options.Stop closes or an error retrying
+// cannot fix. It returns after every poller has stopped and released every
+// slot that is not held by a delivered task: nil when ctx ended or Stop
+// closed, the error otherwise.
 func Run[T any](ctx context.Context, o Options[T]) error {
 	p, err := New(o)
 	if err != nil {
@@ -183,25 +194,44 @@ func (p *Poller[T]) targetPollers() int {
 	return p.target
 }
 
-// Run polls until ctx ends or an error retrying cannot fix; see the
-// package-level Run. A Poller runs once.
+// Run polls until ctx ends, Options.Stop closes or an error retrying
+// cannot fix; see the package-level Run. A Poller runs once.
 func (p *Poller[T]) Run(ctx context.Context) error {
 	if p.started.Swap(true) {
 		return fmt.Errorf("poller %q: Run called twice; make a new Poller", p.o.Name)
 	}
 	ctx, p.stop = context.WithCancel(ctx)
 	defer p.stop()
+	// wait is what pollers wait on before a poll (a slot, the limiter, a
+	// backoff): it ends with ctx and when Stop closes. The polls themselves
+	// run on ctx, so that Stop lets them end on their own.
+	wait, endWait := context.WithCancel(ctx)
+	defer endWait()
+	if p.o.Stop != nil {
+		select {
+		case <-p.o.Stop: // stopped before it started: poll nothing
+			endWait()
+		default:
+			go func() {
+				select {
+				case <-p.o.Stop:
+					endWait()
+				case <-wait.Done():
+				}
+			}()
+		}
+	}
 	var wg sync.WaitGroup
 	for {
 		p.mu.Lock()
 		for p.running < p.target {
 			p.running++
-			wg.Go(func() { p.loop(ctx) })
+			wg.Go(func() { p.loop(ctx, wait) })
 		}
 		p.mu.Unlock()
 		select {
 		case <-p.grow:
-		case <-ctx.Done():
+		case <-wait.Done():
 			wg.Wait()
 			if p.fatalErr != nil {
 				p.log.Error("Polling stopped for good", "error", p.fatalErr)
@@ -215,16 +245,17 @@ func (p *Poller[T]) Run(ctx context.Context) error {
 }
 
 // loop is one poller: reserve a slot, wait on the limiter, poll, hand the
-// task over or give the slot back, and back off after errors.
-func (p *Poller[T]) loop(ctx context.Context) {
+// task over or give the slot back, and back off after errors. It waits on
+// wait before each poll and polls on ctx (see Run).
+func (p *Poller[T]) loop(ctx, wait context.Context) {
 	var b backoff
-	for !p.retire() {
-		permit, err := p.o.Slots.Reserve(ctx, p.o.Slot)
+	for !p.halted(ctx, wait) && !p.retire() {
+		permit, err := p.o.Slots.Reserve(wait, p.o.Slot)
 		if err != nil {
-			if ctx.Err() != nil {
+			if p.halted(ctx, wait) {
 				return
 			}
-			if !p.pause(ctx, &b, false, "Reserving a slot failed", err) {
+			if !p.pause(wait, &b, false, "Reserving a slot failed", err) {
 				return
 			}
 			continue
@@ -235,18 +266,22 @@ func (p *Poller[T]) loop(ctx context.Context) {
 			return
 		}
 		if p.o.Limiter != nil {
-			if err := p.o.Limiter.Wait(ctx); err != nil {
+			if err := p.o.Limiter.Wait(wait); err != nil {
 				p.o.Slots.Release(permit)
-				if ctx.Err() != nil {
+				if p.halted(ctx, wait) {
 					return
 				}
 				// A limiter with a zero burst never lets anything through;
 				// say so now and then rather than spin.
-				if !p.pause(ctx, &b, false, "Waiting on the tasks-per-second limiter failed", err) {
+				if !p.pause(wait, &b, false, "Waiting on the tasks-per-second limiter failed", err) {
 					return
 				}
 				continue
 			}
+		}
+		if p.halted(ctx, wait) { // stopped while waiting: start no new poll
+			p.o.Slots.Release(permit)
+			return
 		}
 
 		p.polling.Add(1)
@@ -267,8 +302,10 @@ func (p *Poller[T]) loop(ctx context.Context) {
 			p.report(outcomeEmpty, scaling)
 		default:
 			p.o.Slots.Release(permit)
-			if ctx.Err() != nil {
-				return // cancelled by Run's ctx: shutting down, not failing
+			if p.halted(ctx, wait) {
+				// Cancelled by Run's ctx, or failed after Stop: shutting
+				// down, not failing.
+				return
 			}
 			if fatal(err) {
 				p.fail(err)
@@ -281,10 +318,25 @@ func (p *Poller[T]) loop(ctx context.Context) {
 			} else {
 				p.report(outcomeError, nil)
 			}
-			if !p.pause(ctx, &b, exhausted, "Poll failed", err) {
+			if !p.pause(wait, &b, exhausted, "Poll failed", err) {
 				return
 			}
 		}
+	}
+}
+
+// halted reports whether pollers must start no new poll: ctx or wait
+// ended, or Stop is closed. Each is read itself: a context's children, and
+// wait after Stop, end a moment after it.
+func (p *Poller[T]) halted(ctx, wait context.Context) bool {
+	if ctx.Err() != nil || wait.Err() != nil {
+		return true
+	}
+	select {
+	case <-p.o.Stop:
+		return true
+	default:
+		return false
 	}
 }
 

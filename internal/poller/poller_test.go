@@ -796,3 +796,129 @@ func TestRunTwice(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// answerPolls answers n polls in flight with r, failing the test if fewer
+// than n are waiting for an answer.
+func answerPolls(t *testing.T, e *env, n int, r reply) {
+	t.Helper()
+	for i := range n {
+		select {
+		case e.f.replies <- r:
+		case <-time.After(10 * time.Second):
+			t.Fatalf("poll %d of %d was not in flight to answer", i+1, n)
+		}
+	}
+}
+
+func TestStopEndsPollingButLetsPollsInFlightEnd(t *testing.T) {
+	tests := []struct {
+		name          string
+		size          int
+		preheld       int
+		keep          bool
+		answer        func(context.Context, int64) (reply, bool)
+		limiter       *rate.Limiter
+		stopEarly     bool              // Stop closed before Run starts
+		ready         func(e *env) bool // when to close Stop
+		after         func(t *testing.T, e *env)
+		wantCalls     int64
+		wantDelivered int
+	}{
+		{
+			name:      "polls in flight end empty and no new poll starts",
+			size:      10,
+			ready:     func(e *env) bool { return e.f.inPoll.Load() == 5 },
+			after:     func(t *testing.T, e *env) { answerPolls(t, e, 5, reply{}) },
+			wantCalls: 5,
+		},
+		{
+			name:          "tasks the polls in flight bring back are delivered",
+			size:          10,
+			keep:          true,
+			ready:         func(e *env) bool { return e.f.inPoll.Load() == 5 },
+			after:         func(t *testing.T, e *env) { answerPolls(t, e, 5, reply{task: 1, ok: true}) },
+			wantCalls:     5,
+			wantDelivered: 5,
+		},
+		{
+			name:  "polls failing after Stop are neither retried nor fatal",
+			size:  10,
+			ready: func(e *env) bool { return e.f.inPoll.Load() == 5 },
+			after: func(t *testing.T, e *env) {
+				answerPolls(t, e, 2, errReply(codes.Unavailable))
+				answerPolls(t, e, 3, errReply(codes.PermissionDenied))
+			},
+			wantCalls: 5,
+		},
+		{
+			name:  "cancelling ctx after Stop ends the polls still in flight",
+			size:  10,
+			ready: func(e *env) bool { return e.f.inPoll.Load() == 5 },
+			after: func(t *testing.T, e *env) {
+				answerPolls(t, e, 2, reply{})
+				e.cancel()
+			},
+			wantCalls: 5,
+		},
+		{
+			name:    "pollers waiting for a slot start no poll",
+			size:    2,
+			preheld: 2,
+			ready:   func(e *env) bool { return e.s.waiting.Load() == 5 },
+		},
+		{
+			name:      "pollers waiting on the limiter start no poll",
+			size:      10,
+			answer:    always(reply{}),
+			limiter:   rate.NewLimiter(rate.Every(time.Hour), 1),
+			ready:     func(e *env) bool { return e.f.calls.Load() == 1 && e.p.o.Limiter.Tokens() < -4.5 },
+			wantCalls: 1,
+		},
+		{
+			name:      "Stop closed before Run polls nothing",
+			size:      10,
+			stopEarly: true,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			stop := make(chan struct{})
+			e := newEnv(t, tt.size, func(o *Options[int]) { o.Limiter, o.Stop = tt.limiter, stop })
+			e.f.answer = tt.answer
+			e.r.keep = tt.keep
+			var mine []*slots.Permit
+			for range tt.preheld {
+				p, _ := e.s.Fixed.TryReserve(slots.Info{})
+				mine = append(mine, p)
+			}
+			if tt.stopEarly {
+				close(stop)
+			}
+			e.start()
+			defer e.cancel()
+			if !tt.stopEarly {
+				waitFor(t, "the pollers are busy", func() bool { return tt.ready(e) })
+				close(stop)
+			}
+			if tt.after != nil {
+				tt.after(t, e)
+			}
+			if err := e.wait(t); err != nil {
+				t.Fatalf("Run returned %v after Stop, want nil", err)
+			}
+			if n := e.f.calls.Load(); n != tt.wantCalls {
+				t.Errorf("%d polls, want %d: none may start after Stop", n, tt.wantCalls)
+			}
+			if n := e.r.count(); n != tt.wantDelivered {
+				t.Errorf("%d tasks delivered, want %d", n, tt.wantDelivered)
+			}
+			if e.fatals.Load() != 0 {
+				t.Errorf("Fatal called on a graceful stop")
+			}
+			e.checkNoLeak(t, tt.preheld)
+			for _, p := range mine {
+				e.s.Fixed.Release(p)
+			}
+		})
+	}
+}

@@ -289,18 +289,21 @@ func (s *Set) stopIdle(q *queue) {
 	}
 }
 
-// stop ends q's polling, drains its tasks within Grace and tells the
-// server the worker is gone.
+// stop ends q's polling, tells the server the worker is gone and drains
+// its tasks within Grace. Shutdown ends the polls itself, after
+// ShutdownWorker: cancelling Run's context first would cancel them
+// client-side, where one can race with the server handing it a task.
 func (s *Set) stop(ctx context.Context, q *queue) error {
 	ctx, cancel := context.WithTimeout(ctx, s.opts.Grace)
 	defer cancel()
+	err := q.w.Shutdown(ctx, s.opts.Grace)
 	q.cancel()
 	<-q.ran
-	return q.w.Shutdown(ctx, s.opts.Grace)
+	return err
 }
 
-// Shutdown stops every queue at once: polling ends, tasks in flight get
-// until ctx ends, and the server is told each worker is gone.
+// Shutdown stops every queue at once: the server is told each worker is
+// gone and polling ends, and tasks in flight get until ctx ends.
 func (s *Set) Shutdown(ctx context.Context) error {
 	s.mu.Lock()
 	s.stopping = true

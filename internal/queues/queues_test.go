@@ -472,6 +472,7 @@ func TestFiftyQueuesComeAndGoWithFlatGoroutinesAndMemory(t *testing.T) {
 			a.Close()
 		}
 		waitFor(t, "every queue stopped", func() bool { return len(s.set.Names()) == 0 })
+		queues.WaitStopped(s.set)
 	}
 	measure := func() (int, uint64) {
 		runtime.GC()

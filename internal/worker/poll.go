@@ -40,7 +40,8 @@ type pollSpec[T polled] struct {
 	waited  func(T) time.Duration // schedule-to-start, for the metric
 }
 
-// runPoller polls with spec until ctx ends; a fatal error stops the worker.
+// runPoller polls with spec until ctx ends or Shutdown stops polling; a
+// fatal error stops the worker.
 func runPoller[T polled](ctx context.Context, w *Worker, spec pollSpec[T]) {
 	p, err := poller.New(poller.Options[T]{
 		Name: spec.name, Slot: spec.slot, Slots: spec.slots, Behaviour: spec.behave, Limiter: spec.limiter,
@@ -59,6 +60,7 @@ func runPoller[T polled](ctx context.Context, w *Worker, spec pollSpec[T]) {
 			return t, ok, t.GetPollerScalingDecision(), nil
 		},
 		Deliver: spec.deliver,
+		Stop:    w.stopPolls,
 		Fatal:   w.fail,
 		Logger:  w.log,
 	})

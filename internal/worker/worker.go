@@ -110,10 +110,16 @@ type Worker struct {
 	laSlots slots.Counted
 	pollers sync.Map // poller_type -> func() int, the polls in flight
 
-	mu     sync.Mutex
-	fatal  error
-	cancel context.CancelFunc
-	done   chan struct{}
+	// stopPolls, closed by Shutdown, stops pollers from starting new polls
+	// while the polls in flight end on their own (see stopPolling).
+	stopPolls chan struct{}
+	stopOnce  sync.Once
+
+	mu       sync.Mutex
+	fatal    error
+	cancel   context.CancelFunc
+	done     chan struct{}
+	shutdown bool // ShutdownWorker was sent for the whole worker
 }
 
 // New assembles a Worker. Serve its Bridge on a gRPC server, then Run it.
@@ -121,7 +127,7 @@ func New(opts Options) *Worker {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	w := &Worker{opts: opts, log: opts.Logger, done: make(chan struct{}), instanceKey: uuid.NewString()}
+	w := &Worker{opts: opts, log: opts.Logger, done: make(chan struct{}), stopPolls: make(chan struct{}), instanceKey: uuid.NewString()}
 	w.deployment = deploymentOptions(opts)
 	bo := opts.Bridge
 	bo.Handler = w
@@ -279,7 +285,9 @@ func (w *Worker) Apps() int {
 }
 
 // Run polls until ctx ends or Shutdown is called, then returns once every
-// poller has stopped. It returns a fatal polling error if one stopped it.
+// poller has stopped: at once when ctx ends (polls in flight are cancelled),
+// once the polls in flight have ended after Shutdown. It returns a fatal
+// polling error if one stopped it.
 func (w *Worker) Run(ctx context.Context) error {
 	ctx, cancel := context.WithCancel(ctx)
 	w.mu.Lock()
@@ -364,16 +372,32 @@ func workerError(err error) *bridgev1.ConnectResponse {
 		Message: "the sidecar stopped polling: " + err.Error(), Fatal: true}}}
 }
 
-// Shutdown stops polling, lets apps finish in-flight tasks until ctx ends,
-// and tells the server this worker is gone.
+// pollDrain bounds how long Shutdown waits, after ShutdownWorker, for the
+// polls in flight to end on their own before it cancels them. A server
+// that cancels a stopping worker's polls (frontend.enableCancelWorkerPollsOnShutdown,
+// on in Temporal Cloud and recent servers) answers them at once, empty, so
+// the wait there is a round trip. A server without it holds them for its
+// long-poll window (about a minute); cancelling them after the bound is
+// what the sidecar always did, and the bound is all a shutdown costs there.
+// Two seconds leaves a loaded server room to answer, and a task matched
+// just before ShutdownWorker arrived room to come back, while taking little
+// of the graceful timeout (30s by default, and Kubernetes' own grace) that
+// the apps need to drain; ctx bounds it too.
+const pollDrain = 2 * time.Second
+
+// Shutdown stops polling, tells the server this worker is gone, lets apps
+// finish in-flight tasks until ctx ends, and closes the worker.
+//
+// Polls are not cancelled first: a poll cancelled client-side can race with
+// the server handing it a task, which is then recorded as started and lost
+// until its timeout. As sdk-core does, pollers start no new poll, then
+// ShutdownWorker asks the server to end this worker instance's polls
+// (normal and sticky queues alike), and the polls in flight get pollDrain
+// to end on their own. A task one of them brings back takes the normal
+// path: an app still connected runs it, or it is handed back to the server
+// like any task no app can take.
 func (w *Worker) Shutdown(ctx context.Context, grace time.Duration) error {
-	w.mu.Lock()
-	cancel := w.cancel
-	w.mu.Unlock()
-	if cancel != nil {
-		cancel()
-		<-w.done
-	}
+	w.stopPolling(ctx)
 	// The bridge tells apps to finish up and waits for their credits to come
 	// back; whatever is still running when ctx ends is failed for retry.
 	var err error
@@ -383,14 +407,45 @@ func (w *Worker) Shutdown(ctx context.Context, grace time.Duration) error {
 	if werr := w.workflows.Wait(ctx); werr != nil {
 		err = errors.Join(err, fmt.Errorf("at the graceful timeout: %w", werr))
 	}
-	w.shutdownWorker()
 	w.workflows.Close()
 	return err
 }
 
+// stopPolling stops the pollers in the order that loses no task: no new
+// polls, ShutdownWorker (once per worker), then up to pollDrain (or until
+// ctx ends) for the polls in flight to end before cancelling the rest. It
+// returns once Run has returned, or at once if Run never started (its
+// pollers then poll nothing).
+func (w *Worker) stopPolling(ctx context.Context) {
+	w.stopOnce.Do(func() {
+		close(w.stopPolls)
+		w.shutdownWorker()
+	})
+	w.mu.Lock()
+	cancel := w.cancel
+	w.mu.Unlock()
+	if cancel == nil {
+		return
+	}
+	t := time.NewTimer(pollDrain)
+	defer t.Stop()
+	select {
+	case <-w.done:
+	case <-t.C:
+		w.log.Info("polls still open after ShutdownWorker: cancelling them", "wait", pollDrain)
+	case <-ctx.Done():
+	}
+	cancel()
+	<-w.done
+}
+
 // shutdownWorker tells the server this worker is gone, so it stops routing
-// to it at once rather than after a timeout.
+// to it at once rather than after a timeout, and ends its polls where the
+// server does that.
 func (w *Worker) shutdownWorker() {
+	w.mu.Lock()
+	w.shutdown = true
+	w.mu.Unlock()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	_, err := w.opts.Service.ShutdownWorker(ctx, &workflowservice.ShutdownWorkerRequest{
@@ -455,11 +510,19 @@ func (w *Worker) Closed(ss *bridge.Session) {
 		// at shutdown, so the server sends those runs' next tasks to the
 		// normal queue at once rather than after the sticky timeout.
 		time.AfterFunc(grace, func() {
-			if w.Apps() == 0 {
+			if w.Apps() == 0 && !w.shutDown() {
 				w.releaseSticky()
 			}
 		})
 	}
+}
+
+// shutDown reports whether ShutdownWorker was sent for the whole worker,
+// which released its sticky queue too.
+func (w *Worker) shutDown() bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.shutdown
 }
 
 // releaseSticky tells the server this worker's sticky queue is gone; its

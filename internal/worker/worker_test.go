@@ -108,7 +108,12 @@ type env struct {
 // server, and a Go SDK worker that runs the test workflows (and no activities).
 func newEnv(t *testing.T, mod func(*worker.Options)) *env {
 	t.Helper()
-	srv := devserver.Shared(t)
+	return newEnvOn(t, devserver.Shared(t), mod)
+}
+
+// newEnvOn is newEnv against srv.
+func newEnvOn(t *testing.T, srv *devserver.Server, mod func(*worker.Options)) *env {
+	t.Helper()
 	queue := devserver.TaskQueue(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
