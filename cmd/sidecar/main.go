@@ -138,6 +138,8 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer, si
 			TaskQueue: taskQueue,
 			Identity:  w.Identity,
 			Service:   fe.WorkflowService(),
+			// Read once at start-up, as sdk-core reads it.
+			ServerEndsPolls: fe.NamespaceInfo().GetCapabilities().GetWorkerPollCompleteOnShutdown(),
 
 			BuildID:                   dep.GetBuildId(),
 			DeploymentName:            dep.GetDeploymentName(),

@@ -170,6 +170,7 @@ func TestShutdownTellsTheServerBeforeAnyPollIsCancelled(t *testing.T) {
 				// pinned one needs the wrapper to play that part.
 				log = newPollLog(o.Service, tt.serverEndsPolls && !endsPolls(t, o.Service, srv.Namespace()))
 				o.Service = log
+				o.ServerEndsPolls = tt.serverEndsPolls
 			})
 			e.workflowApp(map[string]script{"Collect": collect})
 			run := e.startWorkflow("Collect") // stays open, cached: the sticky queue is polled
@@ -294,6 +295,7 @@ func TestATaskPolledWhileTheWorkerStopsIsNotLost(t *testing.T) {
 				o.Bridge.HandbackGrace = handbackGrace
 				log = newPollLog(o.Service, false) // the pinned server holds the polls open until cancelled
 				o.Service = log
+				o.ServerEndsPolls = true // so the worker waits for its polls: the task comes back on one
 			})
 			app := e.workflowApp(map[string]script{"Done": done})
 			waitFor(t, "a workflow poll in flight", func() bool { return log.open()["workflow"] > 0 })

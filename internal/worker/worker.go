@@ -35,6 +35,11 @@ type Options struct {
 	Identity  string
 	Service   workflowservice.WorkflowServiceClient
 	Bridge    bridge.Options // Handler is set by the worker
+	// ServerEndsPolls: the server answers a stopping worker's polls at
+	// once after ShutdownWorker (the namespace's
+	// worker_poll_complete_on_shutdown capability, which sdk-core reads
+	// too), so Shutdown lets them end rather than cancelling them.
+	ServerEndsPolls bool
 
 	// BuildID, if set, is reported in every poll and task response, with
 	// DeploymentName, as Temporal's SDKs report their worker deployment
@@ -373,12 +378,12 @@ func workerError(err error) *bridgev1.ConnectResponse {
 }
 
 // pollDrain bounds how long Shutdown waits, after ShutdownWorker, for the
-// polls in flight to end on their own before it cancels them. A server
-// that cancels a stopping worker's polls (frontend.enableCancelWorkerPollsOnShutdown,
-// on in Temporal Cloud and recent servers) answers them at once, empty, so
-// the wait there is a round trip. A server without it holds them for its
-// long-poll window (about a minute); cancelling them after the bound is
-// what the sidecar always did, and the bound is all a shutdown costs there.
+// polls in flight to end on their own before it cancels them, on a server
+// that ends a stopping worker's polls (Options.ServerEndsPolls): it
+// answers them at once, empty, so the wait there is a round trip. A server
+// without it would hold them for its long-poll window (about a minute), so
+// there, as sdk-core does, they are cancelled as soon as ShutdownWorker is
+// sent.
 // Two seconds leaves a loaded server room to answer, and a task matched
 // just before ShutdownWorker arrived room to come back, while taking little
 // of the graceful timeout (30s by default, and Kubernetes' own grace) that
@@ -427,12 +432,18 @@ func (w *Worker) stopPolling(ctx context.Context) {
 	if cancel == nil {
 		return
 	}
-	t := time.NewTimer(pollDrain)
+	wait := time.Duration(0)
+	if w.opts.ServerEndsPolls {
+		wait = pollDrain
+	}
+	t := time.NewTimer(wait)
 	defer t.Stop()
 	select {
 	case <-w.done:
 	case <-t.C:
-		w.log.Info("polls still open after ShutdownWorker: cancelling them", "wait", pollDrain)
+		if wait > 0 {
+			w.log.Info("polls still open after ShutdownWorker: cancelling them", "wait", wait)
+		}
 	case <-ctx.Done():
 	}
 	cancel()
