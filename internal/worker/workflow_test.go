@@ -172,8 +172,20 @@ func (s *scriptedApp) serve(scripts map[string]script) {
 		default:
 			cmds = scripts[typ](st, act)
 		}
+		// A script fails the activation by setting vars["fail"].
+		fail := ""
+		if st != nil {
+			fail = st.vars["fail"]
+			delete(st.vars, "fail")
+		}
 		vb := s.behavior
 		s.mu.Unlock()
+		if fail != "" {
+			_ = s.FailActivation(act.GetRunId(), &bridgev1.Failure{Message: fail,
+				FailureInfo: &bridgev1.Failure_ApplicationFailureInfo{ApplicationFailureInfo: &bridgev1.ApplicationFailureInfo{Type: "TypeError"}}})
+			s.completed <- act
+			continue
+		}
 		_ = s.Send(&bridgev1.ConnectRequest{Message: &bridgev1.ConnectRequest_WorkflowCompletion{WorkflowCompletion: &bridgev1.WorkflowActivationCompletion{
 			RunId: act.GetRunId(), Status: &bridgev1.WorkflowActivationCompletion_Successful{Successful: &bridgev1.WorkflowActivationSuccess{
 				Commands: cmds, VersioningBehavior: vb}}}}})

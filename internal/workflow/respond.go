@@ -294,7 +294,18 @@ func (e *Engine) failTaskWith(ctx context.Context, t *workflowservice.PollWorkfl
 func (e *Engine) legacyQuery(ctx context.Context, t *workflowservice.PollWorkflowTaskQueueResponse, received time.Time, claimed *bool) {
 	answer, err := e.query(ctx, t, received, claimed)
 	req := &workflowservice.RespondQueryTaskCompletedRequest{Namespace: e.opts.Namespace, TaskToken: t.GetTaskToken()}
+	var app *appFailure
 	switch {
+	case errors.As(err, &app):
+		// As sdk-core answers a legacy query whose activation failed: with
+		// the app's failure as it is, and the cause the app gave.
+		f := app.f.GetFailure()
+		if f == nil {
+			f = &bridgev1.Failure{}
+		}
+		r := queryResult(&bridgev1.QueryResult{Variant: &bridgev1.QueryResult_Failed{Failed: f}})
+		req.CompletedType, req.ErrorMessage, req.Failure = r.GetResultType(), r.GetErrorMessage(), r.GetFailure()
+		req.Cause = enumspb.WorkflowTaskFailedCause(app.f.GetCause())
 	case err != nil:
 		req.CompletedType = enumspb.QUERY_RESULT_TYPE_FAILED
 		req.ErrorMessage = err.Error()
