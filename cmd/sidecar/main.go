@@ -62,11 +62,12 @@ const (
 func main() {
 	sigs := make(chan os.Signal, 2)
 	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT)
-	os.Exit(run(os.Args[1:], os.Getenv, os.Stdout, os.Stderr, sigs))
+	os.Exit(run(os.Args[1:], os.Environ(), os.Stdout, os.Stderr, sigs))
 }
 
-func run(args []string, getenv func(string) string, stdout, stderr io.Writer, sigs <-chan os.Signal) int {
-	cfg, err := config.Parse(args, getenv)
+// run is the sidecar with environ as its environment ("KEY=value" strings).
+func run(args []string, environ []string, stdout, stderr io.Writer, sigs <-chan os.Signal) int {
+	cfg, err := config.ParseEnviron(args, environ)
 	if errors.Is(err, flag.ErrHelp) {
 		config.Usage(stdout)
 		return exitOK
@@ -180,15 +181,15 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer, si
 				Logger:             log,
 			},
 			MaxConcurrentWorkflowTasks:   w.MaxConcurrentWorkflowTasks,
-			WorkflowPollers:              pollers(w, w.MaxWorkflowTaskPollers),
+			WorkflowPollers:              pollers(w.WorkflowTaskPollers, w.MaxWorkflowTaskPollers),
 			NonstickyToStickyPollRatio:   w.NonstickyToStickyPollRatio,
 			Cache:                        cache,
 			StickyScheduleToStartTimeout: w.StickyScheduleToStartTimeout,
 			MaxConcurrentNexusTasks:      w.MaxConcurrentNexusTasks,
-			NexusPollers:                 pollers(w, w.MaxNexusTaskPollers),
+			NexusPollers:                 pollers(w.NexusTaskPollers, w.MaxNexusTaskPollers),
 			MaxConcurrentActivities:      w.MaxConcurrentActivities,
 			MaxConcurrentLocalActivities: w.MaxConcurrentLocalActivities,
-			ActivityPollers:              pollers(w, w.MaxActivityTaskPollers),
+			ActivityPollers:              pollers(w.ActivityTaskPollers, w.MaxActivityTaskPollers),
 			ActivitiesPerSecond:          w.ActivitiesPerSecond,
 			TaskQueueActivitiesPerSecond: w.TaskQueueActivitiesPerSecond,
 			NoRemoteActivities:           w.NoRemoteActivities,
@@ -337,7 +338,6 @@ func shutdown(log *slog.Logger, svc *bridge.Service, set *queues.Set, g interfac
 	}
 }
 
-// pollers is the poller behaviour for a task kind whose simple maximum is max.
 // versioningBehaviors maps --default-versioning-behavior's values (checked
 // by config) to Temporal's.
 var versioningBehaviors = map[string]enumspb.VersioningBehavior{
@@ -346,10 +346,12 @@ var versioningBehaviors = map[string]enumspb.VersioningBehavior{
 	"auto-upgrade": enumspb.VERSIONING_BEHAVIOR_AUTO_UPGRADE,
 }
 
-func pollers(w config.Worker, max int) poller.Behaviour {
-	if w.PollerBehavior == "autoscaling" {
-		return poller.Behaviour{Autoscaling: true, Minimum: w.PollerAutoscalingMinimum,
-			Initial: w.PollerAutoscalingInitial, Maximum: w.PollerAutoscalingMaximum}
+// pollers is a task kind's poller behaviour: k's, with max its simple
+// maximum (--max-*-task-pollers).
+func pollers(k config.PollerKind, max int) poller.Behaviour {
+	if k.Behavior == "autoscaling" {
+		return poller.Behaviour{Autoscaling: true, Minimum: k.AutoscalingMinimum,
+			Initial: k.AutoscalingInitial, Maximum: k.AutoscalingMaximum}
 	}
 	return poller.Behaviour{Maximum: max}
 }

@@ -326,7 +326,7 @@ func TestHelpListsGroupedOptions(t *testing.T) {
 		t.Fatalf("exit code %d", code)
 	}
 	var out bytes.Buffer
-	if code := run([]string{"--help"}, func(string) string { return "" }, &out, &out, nil); code != exitOK {
+	if code := run([]string{"--help"}, nil, &out, &out, nil); code != exitOK {
 		t.Fatalf("run --help = %d", code)
 	}
 	for _, want := range []string{"Frontend", "Worker", "Bridge", "TEMPORAL_ADDRESS", "--task-queue"} {

@@ -44,6 +44,11 @@ type Frontend struct {
 	APIKey         string
 	TLS            TLS
 	ConnectTimeout time.Duration // bounds the initial dial and checks
+	// GRPCMeta are extra gRPC headers sent on every call to the frontend:
+	// the profile's grpc_meta table, then TEMPORAL_GRPC_META_<NAME>
+	// variables (the name lowercased, _ turned into -), as Temporal's
+	// env-config applies them. Keys are normalized; nil when there are none.
+	GRPCMeta map[string]string
 	// BlobSizeLimit is the server's limit on one payload blob in bytes
 	// (dynamic config limit.blobSize.error), which the client service
 	// checks before sending; the sidecar cannot ask the server for it.
@@ -55,10 +60,15 @@ type TLS struct {
 	// Enabled is the final decision. Parse sets it when any other TLS option
 	// or an API key is present, or the profile has a tls table, unless
 	// --tls=false (or the profile's tls.disabled) said otherwise.
-	Enabled                 bool
-	CAPath                  string // server CA; empty means the system pool
-	CertPath                string // client certificate for mTLS
-	KeyPath                 string // its private key
+	Enabled  bool
+	CAPath   string // server CA; empty means the system pool
+	CertPath string // client certificate for mTLS
+	KeyPath  string // its private key
+	// CAData, CertData and KeyData are the same as PEM text, as env-config's
+	// *_DATA variables and *_data keys give them; each excludes its path.
+	CAData                  string
+	CertData                string
+	KeyData                 string
 	ServerName              string // overrides the name checked against the certificate
 	DisableHostVerification bool
 }
@@ -97,16 +107,31 @@ type Worker struct {
 	MaxWorkflowTaskPollers int
 	MaxActivityTaskPollers int
 	MaxNexusTaskPollers    int
-	// Tuner is "fixed" or "resource-based" (TunerTarget* then apply).
+	// Tuner is "fixed" or "resource-based" (TunerTarget* then apply): the
+	// slot supplier of every kind that does not name its own below.
 	Tuner             string
 	TunerTargetMemory float64
 	TunerTargetCPU    float64
 	// PollerBehavior is "simple-maximum" (the Max*TaskPollers above) or
-	// "autoscaling" (between the PollerAutoscaling* bounds, per task kind).
+	// "autoscaling" (between the PollerAutoscaling* bounds): the behaviour
+	// of every kind that does not name its own below.
 	PollerBehavior           string
 	PollerAutoscalingMinimum int
 	PollerAutoscalingInitial int
 	PollerAutoscalingMaximum int
+
+	// Per task kind, as Temporal's SDK Worker takes them: a poller
+	// behaviour per polled kind and a slot supplier per kind (the
+	// composite tuner). Parse fills each field the user left unset from
+	// the setting above it (PollerBehavior, PollerAutoscaling*, Tuner); a
+	// Config built in code sets them itself (Default does).
+	WorkflowTaskPollers PollerKind
+	ActivityTaskPollers PollerKind
+	NexusTaskPollers    PollerKind
+	WorkflowTaskSlots   SlotKind
+	ActivityTaskSlots   SlotKind
+	LocalActivitySlots  SlotKind
+	NexusTaskSlots      SlotKind
 	// NonstickyToStickyPollRatio is the share of workflow pollers kept on the
 	// normal queue while a sticky queue is in use.
 	NonstickyToStickyPollRatio   float64
@@ -123,6 +148,24 @@ type Worker struct {
 	EagerActivities              bool
 
 	GracefulShutdownTimeout time.Duration
+}
+
+// PollerKind is one task kind's poller behaviour.
+type PollerKind struct {
+	Behavior string // simple-maximum (the kind's Max*TaskPollers) or autoscaling
+	// Autoscaling bounds.
+	AutoscalingMinimum, AutoscalingInitial, AutoscalingMaximum int
+}
+
+// SlotKind is one task kind's slot supplier. Its maximum is the kind's
+// MaxConcurrent* setting: the number of slots when fixed, the most the
+// resource-based supplier grants.
+type SlotKind struct {
+	Supplier string // fixed or resource-based
+	// Resource-based: slots granted whatever memory and CPU say, and the
+	// least time between two grants beyond them.
+	Minimum      int
+	RampThrottle time.Duration
 }
 
 // HandbackGrace is TaskHandbackGrace capped at TaskQueueIdleTimeout: a
@@ -206,6 +249,13 @@ func Default() Config {
 			PollerAutoscalingInitial:         5,
 			PollerAutoscalingMaximum:         100,
 			MaxNexusTaskPollers:              5,
+			WorkflowTaskPollers:              defaultPollers,
+			ActivityTaskPollers:              defaultPollers,
+			NexusTaskPollers:                 defaultPollers,
+			WorkflowTaskSlots:                SlotKind{Supplier: "fixed", Minimum: 1},
+			ActivityTaskSlots:                SlotKind{Supplier: "fixed", Minimum: 1, RampThrottle: 50 * time.Millisecond},
+			LocalActivitySlots:               SlotKind{Supplier: "fixed", Minimum: 1, RampThrottle: 50 * time.Millisecond},
+			NexusTaskSlots:                   SlotKind{Supplier: "fixed", Minimum: 1},
 			NonstickyToStickyPollRatio:       0.2,
 			StickyScheduleToStartTimeout:     10 * time.Second,
 			DefaultHeartbeatThrottleInterval: 30 * time.Second,
@@ -227,6 +277,10 @@ func Default() Config {
 		},
 	}
 }
+
+// defaultPollers is every kind's poller behaviour by default: the global
+// settings' defaults.
+var defaultPollers = PollerKind{Behavior: "simple-maximum", AutoscalingMinimum: 1, AutoscalingInitial: 5, AutoscalingMaximum: 100}
 
 // defaultIdentity follows the SDKs' "<pid>@<hostname>" so the sidecar is
 // recognisable in the UI next to native workers.

@@ -3,6 +3,7 @@ package config
 import (
 	"errors"
 	"flag"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -54,6 +55,13 @@ func TestDefaultsAreDocumentedValues(t *testing.T) {
 			PollerAutoscalingMinimum:         1,
 			PollerAutoscalingInitial:         5,
 			PollerAutoscalingMaximum:         100,
+			WorkflowTaskPollers:              PollerKind{Behavior: "simple-maximum", AutoscalingMinimum: 1, AutoscalingInitial: 5, AutoscalingMaximum: 100},
+			ActivityTaskPollers:              PollerKind{Behavior: "simple-maximum", AutoscalingMinimum: 1, AutoscalingInitial: 5, AutoscalingMaximum: 100},
+			NexusTaskPollers:                 PollerKind{Behavior: "simple-maximum", AutoscalingMinimum: 1, AutoscalingInitial: 5, AutoscalingMaximum: 100},
+			WorkflowTaskSlots:                SlotKind{Supplier: "fixed", Minimum: 1},
+			ActivityTaskSlots:                SlotKind{Supplier: "fixed", Minimum: 1, RampThrottle: 50 * time.Millisecond},
+			LocalActivitySlots:               SlotKind{Supplier: "fixed", Minimum: 1, RampThrottle: 50 * time.Millisecond},
+			NexusTaskSlots:                   SlotKind{Supplier: "fixed", Minimum: 1},
 			NonstickyToStickyPollRatio:       0.2,
 			StickyScheduleToStartTimeout:     10 * time.Second,
 			DefaultHeartbeatThrottleInterval: 30 * time.Second,
@@ -64,7 +72,7 @@ func TestDefaultsAreDocumentedValues(t *testing.T) {
 		Bridge:    Bridge{Listen: "unix:///tmp/temporal-sidecar.sock", MaxMessageSize: 4 << 20},
 		Telemetry: Telemetry{Listen: "127.0.0.1:9090", LogLevel: "info", LogFormat: "text", MetricsDurationUnit: "milliseconds"},
 	}
-	if c != want {
+	if !reflect.DeepEqual(c, want) {
 		t.Errorf("Parse defaults:\n got %+v\nwant %+v", c, want)
 	}
 	if !strings.Contains(c.Worker.Identity, "@") {
@@ -84,6 +92,9 @@ var twins = []struct{ flag, env, value string }{
 	{"tls-ca-path", "TEMPORAL_TLS_SERVER_CA_CERT_PATH", "/ca.pem"},
 	{"tls-cert-path", "TEMPORAL_TLS_CLIENT_CERT_PATH", "/c.pem"},
 	{"tls-key-path", "TEMPORAL_TLS_CLIENT_KEY_PATH", "/k.pem"},
+	{"tls-ca-data", "TEMPORAL_TLS_SERVER_CA_CERT_DATA", "-----BEGIN CERTIFICATE-----"},
+	{"tls-cert-data", "TEMPORAL_TLS_CLIENT_CERT_DATA", "-----BEGIN CERTIFICATE-----"},
+	{"tls-key-data", "TEMPORAL_TLS_CLIENT_KEY_DATA", "-----BEGIN PRIVATE KEY-----"},
 	{"tls-server-name", "TEMPORAL_TLS_SERVER_NAME", "frontend.internal"},
 	{"tls-disable-host-verification", "TEMPORAL_TLS_DISABLE_HOST_VERIFICATION", "true"},
 	{"connect-timeout", "SIDECAR_CONNECT_TIMEOUT", "3s"},
@@ -114,6 +125,30 @@ var twins = []struct{ flag, env, value string }{
 	{"poller-autoscaling-minimum", "SIDECAR_POLLER_AUTOSCALING_MINIMUM", "2"},
 	{"poller-autoscaling-initial", "SIDECAR_POLLER_AUTOSCALING_INITIAL", "6"},
 	{"poller-autoscaling-maximum", "SIDECAR_POLLER_AUTOSCALING_MAXIMUM", "50"},
+	{"workflow-task-poller-behavior", "SIDECAR_WORKFLOW_TASK_POLLER_BEHAVIOR", "autoscaling"},
+	{"workflow-task-poller-autoscaling-minimum", "SIDECAR_WORKFLOW_TASK_POLLER_AUTOSCALING_MINIMUM", "2"},
+	{"workflow-task-poller-autoscaling-initial", "SIDECAR_WORKFLOW_TASK_POLLER_AUTOSCALING_INITIAL", "7"},
+	{"workflow-task-poller-autoscaling-maximum", "SIDECAR_WORKFLOW_TASK_POLLER_AUTOSCALING_MAXIMUM", "20"},
+	{"activity-task-poller-behavior", "SIDECAR_ACTIVITY_TASK_POLLER_BEHAVIOR", "autoscaling"},
+	{"activity-task-poller-autoscaling-minimum", "SIDECAR_ACTIVITY_TASK_POLLER_AUTOSCALING_MINIMUM", "3"},
+	{"activity-task-poller-autoscaling-initial", "SIDECAR_ACTIVITY_TASK_POLLER_AUTOSCALING_INITIAL", "8"},
+	{"activity-task-poller-autoscaling-maximum", "SIDECAR_ACTIVITY_TASK_POLLER_AUTOSCALING_MAXIMUM", "30"},
+	{"nexus-task-poller-behavior", "SIDECAR_NEXUS_TASK_POLLER_BEHAVIOR", "autoscaling"},
+	{"nexus-task-poller-autoscaling-minimum", "SIDECAR_NEXUS_TASK_POLLER_AUTOSCALING_MINIMUM", "4"},
+	{"nexus-task-poller-autoscaling-initial", "SIDECAR_NEXUS_TASK_POLLER_AUTOSCALING_INITIAL", "9"},
+	{"nexus-task-poller-autoscaling-maximum", "SIDECAR_NEXUS_TASK_POLLER_AUTOSCALING_MAXIMUM", "40"},
+	{"workflow-task-slot-supplier", "SIDECAR_WORKFLOW_TASK_SLOT_SUPPLIER", "resource-based"},
+	{"workflow-task-slots-minimum", "SIDECAR_WORKFLOW_TASK_SLOTS_MINIMUM", "5"},
+	{"workflow-task-slots-ramp-throttle", "SIDECAR_WORKFLOW_TASK_SLOTS_RAMP_THROTTLE", "10ms"},
+	{"activity-task-slot-supplier", "SIDECAR_ACTIVITY_TASK_SLOT_SUPPLIER", "resource-based"},
+	{"activity-task-slots-minimum", "SIDECAR_ACTIVITY_TASK_SLOTS_MINIMUM", "2"},
+	{"activity-task-slots-ramp-throttle", "SIDECAR_ACTIVITY_TASK_SLOTS_RAMP_THROTTLE", "0s"},
+	{"local-activity-slot-supplier", "SIDECAR_LOCAL_ACTIVITY_SLOT_SUPPLIER", "resource-based"},
+	{"local-activity-slots-minimum", "SIDECAR_LOCAL_ACTIVITY_SLOTS_MINIMUM", "0"},
+	{"local-activity-slots-ramp-throttle", "SIDECAR_LOCAL_ACTIVITY_SLOTS_RAMP_THROTTLE", "1s"},
+	{"nexus-task-slot-supplier", "SIDECAR_NEXUS_TASK_SLOT_SUPPLIER", "resource-based"},
+	{"nexus-task-slots-minimum", "SIDECAR_NEXUS_TASK_SLOTS_MINIMUM", "3"},
+	{"nexus-task-slots-ramp-throttle", "SIDECAR_NEXUS_TASK_SLOTS_RAMP_THROTTLE", "100ms"},
 	{"nonsticky-to-sticky-poll-ratio", "SIDECAR_NONSTICKY_TO_STICKY_POLL_RATIO", "1"},
 	{"sticky-schedule-to-start-timeout", "SIDECAR_STICKY_SCHEDULE_TO_START_TIMEOUT", "5s"},
 	{"default-heartbeat-throttle-interval", "SIDECAR_DEFAULT_HEARTBEAT_THROTTLE_INTERVAL", "1s"},
@@ -142,6 +177,8 @@ var companions = map[string][]string{
 	"profile":                     {"--config-file=testdata/temporal.toml"},
 	"tls-cert-path":               {"--tls-key-path=/k.pem"},
 	"tls-key-path":                {"--tls-cert-path=/c.pem"},
+	"tls-cert-data":               {"--tls-key-data=k"},
+	"tls-key-data":                {"--tls-cert-data=c"},
 	"use-versioning":              {"--deployment-name=d", "--build-id=b"},
 	"default-versioning-behavior": {"--use-versioning", "--deployment-name=d", "--build-id=b"},
 	"bridge-tls-cert-path":        {"--bridge-tls-key-path=/bk.pem"},

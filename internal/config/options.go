@@ -28,6 +28,9 @@ type option struct {
 	arg   string   // placeholder in --help; empty derives one from the type
 	help  string
 	def   string // --help default when the real one is computed at run time
+	// parent, if set, is the option whose value this one takes when the
+	// user leaves it unset (a per-kind option and its global default).
+	parent string
 	// field points into c. It is *string, *bool, *int, *float64 or
 	// *time.Duration, and that type decides how text is parsed.
 	field func(c *Config) any
@@ -79,6 +82,15 @@ var options = []option{
 	{group: groupFrontend, name: "tls-key-path", env: []string{"TEMPORAL_TLS_CLIENT_KEY_PATH"}, arg: "path",
 		help:  "PEM private key of --tls-cert-path",
 		field: func(c *Config) any { return &c.Frontend.TLS.KeyPath }},
+	{group: groupFrontend, name: "tls-ca-data", env: []string{"TEMPORAL_TLS_SERVER_CA_CERT_DATA"}, arg: "pem",
+		help:  "the CAs of --tls-ca-path given as PEM text rather than a file; excludes --tls-ca-path; prefer the env var",
+		field: func(c *Config) any { return &c.Frontend.TLS.CAData }},
+	{group: groupFrontend, name: "tls-cert-data", env: []string{"TEMPORAL_TLS_CLIENT_CERT_DATA"}, arg: "pem",
+		help:  "the client certificate of --tls-cert-path given as PEM text; excludes --tls-cert-path; needs --tls-key-data",
+		field: func(c *Config) any { return &c.Frontend.TLS.CertData }},
+	{group: groupFrontend, name: "tls-key-data", env: []string{"TEMPORAL_TLS_CLIENT_KEY_DATA"}, arg: "pem",
+		help:  "the private key of --tls-cert-data as PEM text; excludes --tls-key-path; prefer the env var, flags show in ps",
+		field: func(c *Config) any { return &c.Frontend.TLS.KeyData }},
 	{group: groupFrontend, name: "tls-server-name", env: []string{"TEMPORAL_TLS_SERVER_NAME"}, arg: "name",
 		help:  "name to verify the server certificate against, instead of the address host",
 		field: func(c *Config) any { return &c.Frontend.TLS.ServerName }},

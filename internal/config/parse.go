@@ -5,6 +5,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 )
@@ -19,7 +21,27 @@ import (
 // Every problem found is reported, joined, each naming where to fix it: the
 // flag and environment variable, or the profile's file, key and line. On -h
 // or --help Parse returns flag.ErrHelp and the caller prints Usage.
+//
+// Parse cannot list the environment, so it applies no TEMPORAL_GRPC_META_*
+// variables; ParseEnviron does.
 func Parse(args []string, getenv func(string) string) (Config, error) {
+	return parse(args, getenv, nil)
+}
+
+// ParseEnviron is Parse reading the environment from environ, as
+// os.Environ returns it ("KEY=value" strings), which lets it apply the
+// TEMPORAL_GRPC_META_* variables as well.
+func ParseEnviron(args []string, environ []string) (Config, error) {
+	m := make(map[string]string, len(environ))
+	for _, kv := range environ {
+		if k, v, ok := strings.Cut(kv, "="); ok {
+			m[k] = v
+		}
+	}
+	return parse(args, func(k string) string { return m[k] }, environ)
+}
+
+func parse(args []string, getenv func(string) string, environ []string) (Config, error) {
 	c := Default()
 
 	fs := flag.NewFlagSet("sidecar", flag.ContinueOnError)
@@ -90,17 +112,25 @@ func Parse(args []string, getenv func(string) string) (Config, error) {
 			errs = append(errs, err)
 		}
 	}
+	errs = append(errs, refuseUnsupported(getenv)...)
+	meta, err := grpcMeta(prof.meta, environ)
+	if err != nil {
+		errs = append(errs, err)
+	}
 	if len(errs) > 0 {
 		return Config{}, errors.Join(errs...)
 	}
 	c.Frontend.ConfigFile = prof.file
+	c.Frontend.GRPCMeta = meta
+	inherit(&c, func(name string) bool { _, ok := src[name]; return ok })
 
 	// TLS follows from the other TLS settings unless set explicitly, as in
 	// Temporal's env-config: any --tls-* option or an API key turns it on.
 	if _, ok := src["tls"]; !ok {
 		t := c.Frontend.TLS
 		c.Frontend.TLS.Enabled = c.Frontend.APIKey != "" || t.CAPath != "" || t.CertPath != "" ||
-			t.KeyPath != "" || t.ServerName != "" || t.DisableHostVerification
+			t.KeyPath != "" || t.CAData != "" || t.CertData != "" || t.KeyData != "" ||
+			t.ServerName != "" || t.DisableHostVerification
 	}
 
 	envOf := func(name string) string {
@@ -139,11 +169,33 @@ func (c Config) validate(envOf func(name string) string) error {
 	needs := func(a, b string) { add("%s needs %s", ref(a), ref(b)) }
 
 	f := c.Frontend.TLS
-	if f.CertPath != "" && f.KeyPath == "" {
+	// A file or PEM text, never both, as env-config has it; and the
+	// certificate and key come the same way.
+	for _, p := range [][2]string{{"tls-ca-path", "tls-ca-data"}, {"tls-cert-path", "tls-cert-data"}, {"tls-key-path", "tls-key-data"}} {
+		if value(lookup(p[0]).field(&c)) != "" && value(lookup(p[1]).field(&c)) != "" {
+			add("%s and %s exclude each other: give the PEM as a file or as text, not both", ref(p[0]), ref(p[1]))
+		}
+	}
+	if f.CertPath != "" && f.KeyPath == "" && f.KeyData == "" {
 		needs("tls-cert-path", "tls-key-path")
 	}
-	if f.KeyPath != "" && f.CertPath == "" {
+	if f.KeyPath != "" && f.CertPath == "" && f.CertData == "" {
 		needs("tls-key-path", "tls-cert-path")
+	}
+	if f.CertData != "" && f.KeyData == "" && f.KeyPath == "" {
+		needs("tls-cert-data", "tls-key-data")
+	}
+	if f.KeyData != "" && f.CertData == "" && f.CertPath == "" {
+		needs("tls-key-data", "tls-cert-data")
+	}
+	if (f.CertData != "" && f.KeyPath != "" && f.CertPath == "" && f.KeyData == "") || (f.CertPath != "" && f.KeyData != "" && f.CertData == "" && f.KeyPath == "") {
+		add("%s and %s come together, as do %s and %s: give the client certificate and its key both as files or both as text",
+			ref("tls-cert-path"), ref("tls-key-path"), ref("tls-cert-data"), ref("tls-key-data"))
+	}
+	for _, k := range slices.Sorted(maps.Keys(c.Frontend.GRPCMeta)) {
+		if err := checkMeta(k, c.Frontend.GRPCMeta[k]); err != nil {
+			add("Frontend.GRPCMeta: %v", err)
+		}
 	}
 	if !f.Enabled {
 		for _, o := range []struct {
@@ -153,6 +205,9 @@ func (c Config) validate(envOf func(name string) string) error {
 			{"tls-ca-path", f.CAPath != ""},
 			{"tls-cert-path", f.CertPath != ""},
 			{"tls-key-path", f.KeyPath != ""},
+			{"tls-ca-data", f.CAData != ""},
+			{"tls-cert-data", f.CertData != ""},
+			{"tls-key-data", f.KeyData != ""},
 			{"tls-server-name", f.ServerName != ""},
 			{"tls-disable-host-verification", f.DisableHostVerification},
 		} {
@@ -178,6 +233,7 @@ func (c Config) validate(envOf func(name string) string) error {
 			ref("poller-autoscaling-initial"), w.PollerAutoscalingInitial,
 			ref("poller-autoscaling-maximum"), w.PollerAutoscalingMaximum)
 	}
+	c.validateKinds(ref, add)
 	if w.UseVersioning {
 		if w.DeploymentName == "" {
 			needs("use-versioning", "deployment-name")
@@ -264,6 +320,9 @@ default.
 func (o *option) defaultText(def Config) string {
 	if o.def != "" {
 		return o.def
+	}
+	if o.parent != "" {
+		return "--" + o.parent
 	}
 	return format(o.field(&def))
 }

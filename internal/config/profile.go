@@ -44,14 +44,17 @@ var profileKeys = map[string]string{
 	"tls.client_key_path":           "tls-key-path",
 	"tls.server_name":               "tls-server-name",
 	"tls.disable_host_verification": "tls-disable-host-verification",
+	"tls.server_ca_cert_data":       "tls-ca-data",
+	"tls.client_cert_data":          "tls-cert-data",
+	"tls.client_key_data":           "tls-key-data",
 }
 
-// profileInline are envconfig's inline PEM keys, with the key to use instead.
-var profileInline = map[string]string{
-	"tls.server_ca_cert_data": "tls.server_ca_cert_path",
-	"tls.client_cert_data":    "tls.client_cert_path",
-	"tls.client_key_data":     "tls.client_key_path",
-}
+// sidecarTable is the profile's table of the sidecar's own worker options,
+// which env-config does not have: [profile.<name>.sidecar], its keys the
+// Worker options' flag names with '_' for '-', such as
+// activity_task_slot_supplier = "resource-based". Temporal's readers ignore
+// a table they do not know unless asked to be strict.
+const sidecarTable = "sidecar"
 
 // profileValue is an option's text from a profile and where it came from,
 // which messages show in place of an environment variable.
@@ -63,6 +66,7 @@ type profileValue struct {
 type profileLayer struct {
 	file   string // the file read; empty when none was
 	values map[string]profileValue
+	meta   map[string]metaValue // grpc_meta, keys normalized
 }
 
 // profileRequest is what the user asked for. A name or file is set when a
@@ -150,7 +154,7 @@ func loadProfile(r profileRequest) (profileLayer, error) {
 	if err := p.profile(prof); err != nil {
 		return profileLayer{}, err
 	}
-	return profileLayer{file: path, values: p.values}, nil
+	return profileLayer{file: path, values: p.values, meta: p.meta}, nil
 }
 
 // profileParser turns one profile's table into option values.
@@ -159,6 +163,7 @@ type profileParser struct {
 	file   string
 	name   string
 	values map[string]profileValue
+	meta   map[string]metaValue
 }
 
 // where describes key of the profile for messages:
@@ -185,14 +190,16 @@ func (p *profileParser) profile(v any) error {
 		case "tls":
 			errs = append(errs, p.tls(v))
 		case "codec":
-			// A remote codec is for the CLI and UI; workers must not use
-			// one (envconfig leaves it off for them too). Nothing to do.
-		case "grpc_meta":
+			// Recognised but not applied, so refused rather than ignored.
 			if m, ok := v.(map[string]any); !ok || len(m) > 0 {
-				errs = append(errs, fmt.Errorf("%s: extra gRPC headers are not supported by the sidecar; remove them or use another profile", p.where(k)))
+				errs = append(errs, fmt.Errorf("%s: %s; remove it or use another profile", p.where(k), unsupportedEnv[0].why))
 			}
+		case "grpc_meta":
+			errs = append(errs, p.grpcMeta(v))
+		case sidecarTable:
+			errs = append(errs, p.sidecar(v))
 		default:
-			errs = append(errs, fmt.Errorf("%s: unknown key; a profile has address, namespace, api_key, tls, codec and grpc_meta", p.where(k)))
+			errs = append(errs, fmt.Errorf("%s: unknown key; a profile has address, namespace, api_key, tls, codec, grpc_meta and sidecar", p.where(k)))
 		}
 	}
 	return errors.Join(errs...)
@@ -218,12 +225,48 @@ func (p *profileParser) tls(v any) error {
 				continue
 			}
 			p.values["tls"] = profileValue{text: strconv.FormatBool(!b), where: p.where(key)}
-		case profileInline[key] != "":
-			errs = append(errs, fmt.Errorf("%s: inline PEM is not supported by the sidecar; write it to a file and set %s",
-				p.where(key), strings.TrimPrefix(profileInline[key], "tls.")))
 		default:
-			errs = append(errs, fmt.Errorf("%s: unknown key; a tls table has disabled, server_ca_cert_path, client_cert_path, client_key_path, server_name and disable_host_verification", p.where(key)))
+			errs = append(errs, fmt.Errorf("%s: unknown key; a tls table has disabled, server_ca_cert_path, server_ca_cert_data, client_cert_path, client_cert_data, client_key_path, client_key_data, server_name and disable_host_verification", p.where(key)))
 		}
+	}
+	return errors.Join(errs...)
+}
+
+// grpcMeta reads the grpc_meta table: header names to string values.
+func (p *profileParser) grpcMeta(v any) error {
+	m, ok := v.(map[string]any)
+	if !ok {
+		return fmt.Errorf("%s: must be a table such as [profile.%s.grpc_meta], not %s", p.where("grpc_meta"), p.name, tomlType(v))
+	}
+	var errs []error
+	p.meta = map[string]metaValue{}
+	for _, k := range sortedKeys(m) {
+		key := "grpc_meta." + k
+		s, ok := m[k].(string)
+		if !ok {
+			errs = append(errs, fmt.Errorf("%s: must be a string, not %s", p.where(key), tomlType(m[k])))
+			continue
+		}
+		p.meta[normalizeMetaKey(k)] = metaValue{value: s, where: p.where(key)}
+	}
+	return errors.Join(errs...)
+}
+
+// sidecar reads the sidecar table: the Worker options by flag name.
+func (p *profileParser) sidecar(v any) error {
+	m, ok := v.(map[string]any)
+	if !ok {
+		return fmt.Errorf("%s: must be a table such as [profile.%s.%s], not %s", p.where(sidecarTable), p.name, sidecarTable, tomlType(v))
+	}
+	var errs []error
+	for _, k := range sortedKeys(m) {
+		key := sidecarTable + "." + k
+		o := lookup(strings.ReplaceAll(k, "_", "-"))
+		if o == nil || o.group != groupWorker || strings.Contains(k, "-") {
+			errs = append(errs, fmt.Errorf("%s: unknown key; the %s table takes the Worker options of --help, named with _ for -, such as activity_task_slot_supplier", p.where(key), sidecarTable))
+			continue
+		}
+		errs = append(errs, p.setOption(o, key, m[k]))
 	}
 	return errors.Join(errs...)
 }
@@ -232,7 +275,13 @@ func (p *profileParser) tls(v any) error {
 // type of the option; an empty string counts as unset, as an empty
 // environment variable does.
 func (p *profileParser) set(key string, v any) error {
-	o := lookup(profileKeys[key])
+	return p.setOption(lookup(profileKeys[key]), key, v)
+}
+
+// setOption records key's value for option o: a TOML boolean for a
+// boolean, an integer for an integer, a float or integer for a number, and
+// a string otherwise (a duration such as "50ms").
+func (p *profileParser) setOption(o *option, key string, v any) error {
 	var text string
 	switch o.field(&Config{}).(type) {
 	case *bool:
@@ -241,6 +290,21 @@ func (p *profileParser) set(key string, v any) error {
 			return fmt.Errorf("%s: must be true or false, not %s", p.where(key), tomlType(v))
 		}
 		text = strconv.FormatBool(b)
+	case *int:
+		n, ok := v.(int64)
+		if !ok {
+			return fmt.Errorf("%s: must be an integer, not %s", p.where(key), tomlType(v))
+		}
+		text = strconv.FormatInt(n, 10)
+	case *float64:
+		switch n := v.(type) {
+		case float64:
+			text = strconv.FormatFloat(n, 'g', -1, 64)
+		case int64:
+			text = strconv.FormatInt(n, 10)
+		default:
+			return fmt.Errorf("%s: must be a number, not %s", p.where(key), tomlType(v))
+		}
 	default:
 		s, ok := v.(string)
 		if !ok {

@@ -3,6 +3,7 @@ package config
 import (
 	"os"
 	"path/filepath"
+	"reflect"
 	"runtime"
 	"strings"
 	"testing"
@@ -105,10 +106,9 @@ client_key_path = "/k.pem"
 server_name = "frontend.internal"
 disable_host_verification = true
 
-[profile.cloud.codec]
-endpoint = "https://codec.example"
-
 [profile.cloud.grpc_meta]
+X_Tenant = "t1"
+x-region = "eu"
 `)
 	c, err := Parse([]string{"--task-queue=q", "--config-file", file, "--profile", "cloud"}, env())
 	if err != nil {
@@ -120,8 +120,9 @@ endpoint = "https://codec.example"
 		TLS: TLS{Enabled: true, CAPath: "/ca.pem", CertPath: "/c.pem", KeyPath: "/k.pem",
 			ServerName: "frontend.internal", DisableHostVerification: true},
 		ConnectTimeout: Default().Frontend.ConnectTimeout, BlobSizeLimit: Default().Frontend.BlobSizeLimit,
+		GRPCMeta: map[string]string{"x-tenant": "t1", "x-region": "eu"},
 	}
-	if c.Frontend != want {
+	if !reflect.DeepEqual(c.Frontend, want) {
 		t.Errorf("Frontend:\n got %+v\nwant %+v", c.Frontend, want)
 	}
 }
@@ -232,16 +233,33 @@ func TestProfileErrorsNameFileKeyAndLine(t *testing.T) {
 		{"tls.disabled not a boolean", "[profile.default.tls]\ndisabled = 1\n", []string{"--config-file=$F"}, nil,
 			`tls.disabled of profile "default", $F line 2: must be true or false, not an integer`},
 		{"misspelt key", "[profile.default]\nadress = \"a:1\"\n", []string{"--config-file=$F"}, nil,
-			`adress of profile "default", $F line 2: unknown key; a profile has address, namespace, api_key, tls, codec and grpc_meta`},
+			`adress of profile "default", $F line 2: unknown key; a profile has address, namespace, api_key, tls, codec, grpc_meta and sidecar`},
 		{"misspelt tls key", "[profile.default.tls]\nca_path = \"/ca.pem\"\n", []string{"--config-file=$F"}, nil,
-			`tls.ca_path of profile "default", $F line 2: unknown key; a tls table has disabled, server_ca_cert_path, client_cert_path, client_key_path, server_name and disable_host_verification`},
-		{"inline key in an inline table", "[profile.default]\ntls = { server_ca_cert_data = \"-----BEGIN\" }\n", []string{"--config-file=$F"}, nil,
-			`tls.server_ca_cert_data of profile "default", $F line 2: inline PEM is not supported by the sidecar; write it to a file and set server_ca_cert_path`},
-		{"inline client certificate", "[profile.default.tls]\n\nclient_cert_data = \"x\"\nclient_key_data = \"y\"\n", []string{"--config-file=$F"}, nil,
-			`tls.client_cert_data of profile "default", $F line 3: inline PEM is not supported by the sidecar; write it to a file and set client_cert_path` + "\n" +
-				`tls.client_key_data of profile "default", $F line 4: inline PEM is not supported by the sidecar; write it to a file and set client_key_path`},
-		{"gRPC metadata", "[profile.default.grpc_meta]\nx-tenant = \"t\"\n", []string{"--config-file=$F"}, nil,
-			`grpc_meta of profile "default", $F line 1: extra gRPC headers are not supported by the sidecar; remove them or use another profile`},
+			`tls.ca_path of profile "default", $F line 2: unknown key; a tls table has disabled, server_ca_cert_path, server_ca_cert_data, client_cert_path, client_cert_data, client_key_path, client_key_data, server_name and disable_host_verification`},
+		{"CA as a path and as data", "[profile.default]\ntls = { server_ca_cert_data = \"-----BEGIN\", server_ca_cert_path = \"/ca.pem\" }\n", []string{"--config-file=$F"}, nil,
+			`--tls-ca-path (tls.server_ca_cert_path of profile "default", $F line 2) and --tls-ca-data (tls.server_ca_cert_data of profile "default", $F line 2) exclude each other: give the PEM as a file or as text, not both`},
+		{"profile data and env path", "[profile.default.tls]\n\nclient_cert_data = \"x\"\nclient_key_data = \"y\"\n", []string{"--config-file=$F"}, []string{"TEMPORAL_TLS_CLIENT_CERT_PATH", "/c.pem"},
+			`--tls-cert-path (TEMPORAL_TLS_CLIENT_CERT_PATH) and --tls-cert-data (tls.client_cert_data of profile "default", $F line 3) exclude each other: give the PEM as a file or as text, not both`},
+		{"codec", "[profile.default.codec]\nendpoint = \"https://codec.example\"\n", []string{"--config-file=$F"}, nil,
+			`codec of profile "default", $F line 1: the sidecar applies no remote codec: payloads pass through it as the apps encode them (Temporal's SDKs leave the codec off for workers too); give the apps' data converter the codec instead; remove it or use another profile`},
+		{"gRPC metadata not a string", "[profile.default.grpc_meta]\nx-tenant = 1\n", []string{"--config-file=$F"}, nil,
+			`grpc_meta.x-tenant of profile "default", $F line 2: must be a string, not an integer`},
+		{"gRPC metadata reserved name", "[profile.default.grpc_meta]\n\ngrpc-timeout = \"1s\"\n", []string{"--config-file=$F"}, nil,
+			`grpc_meta.grpc-timeout of profile "default", $F line 3: gRPC header "grpc-timeout": names starting with grpc- are reserved by gRPC`},
+		{"gRPC metadata bad name", "[profile.default.grpc_meta]\n\"x tenant\" = \"t\"\n", []string{"--config-file=$F"}, nil,
+			`grpc_meta.x tenant of profile "default", $F line 2: gRPC header "x tenant": a name takes only letters, digits, '-', '_' and '.'`},
+		{"gRPC metadata not a table", "[profile.default]\ngrpc_meta = \"x\"\n", []string{"--config-file=$F"}, nil,
+			`grpc_meta of profile "default", $F line 2: must be a table such as [profile.default.grpc_meta], not a string`},
+		{"sidecar table unknown key", "[profile.default.sidecar]\nactivity_slot_supplier = \"fixed\"\n", []string{"--config-file=$F"}, nil,
+			`sidecar.activity_slot_supplier of profile "default", $F line 2: unknown key; the sidecar table takes the Worker options of --help, named with _ for -, such as activity_task_slot_supplier`},
+		{"sidecar table takes no frontend option", "[profile.default.sidecar]\naddress = \"a:1\"\n", []string{"--config-file=$F"}, nil,
+			`sidecar.address of profile "default", $F line 2: unknown key; the sidecar table takes the Worker options of --help, named with _ for -, such as activity_task_slot_supplier`},
+		{"sidecar table wrong type", "[profile.default.sidecar]\nmax_concurrent_activities = \"5\"\n", []string{"--config-file=$F"}, nil,
+			`sidecar.max_concurrent_activities of profile "default", $F line 2: must be an integer, not a string`},
+		{"sidecar table invalid value", "[profile.default.sidecar]\nactivity_task_slot_supplier = \"magic\"\n", []string{"--config-file=$F"}, nil,
+			`invalid value "magic" for --activity-task-slot-supplier (sidecar.activity_task_slot_supplier of profile "default", $F line 2): must be one of fixed, resource-based`},
+		{"sidecar table bound out of order", "[profile.default.sidecar]\nactivity_task_poller_autoscaling_minimum = 9\n", []string{"--config-file=$F"}, nil,
+			`activity task poller autoscaling bounds must satisfy --activity-task-poller-autoscaling-minimum (sidecar.activity_task_poller_autoscaling_minimum of profile "default", $F line 2) (9) <= --activity-task-poller-autoscaling-initial (SIDECAR_ACTIVITY_TASK_POLLER_AUTOSCALING_INITIAL) (5) <= --activity-task-poller-autoscaling-maximum (SIDECAR_ACTIVITY_TASK_POLLER_AUTOSCALING_MAXIMUM) (100)`},
 		{"tls not a table", "[profile.default]\ntls = true\n", []string{"--config-file=$F"}, nil,
 			`tls of profile "default", $F line 2: must be a table such as [profile.default.tls], not a boolean`},
 		{"profile not a table", "[profile]\ndefault = \"prod\"\n", []string{"--config-file=$F"}, nil,

@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net"
 	"os"
 	"runtime/debug"
@@ -387,12 +388,16 @@ func longPoll(method string, req any) bool {
 }
 
 // headers adds the metadata every call carries: who we are, the API key,
-// and the namespace, which Temporal Cloud routes on before reading the
-// request body.
+// the extra headers of env-config's grpc_meta (TEMPORAL_GRPC_META_*), and
+// the namespace, which Temporal Cloud routes on before reading the request
+// body.
 func headers(cfg config.Frontend) grpc.UnaryClientInterceptor {
 	kv := []string{"client-name", clientName, "client-version", version()}
 	if cfg.APIKey != "" {
 		kv = append(kv, "authorization", "Bearer "+cfg.APIKey)
+	}
+	for _, k := range slices.Sorted(maps.Keys(cfg.GRPCMeta)) {
+		kv = append(kv, k, cfg.GRPCMeta[k])
 	}
 	return func(ctx context.Context, method string, req, reply any, cc *grpc.ClientConn, invoke grpc.UnaryInvoker, opts ...grpc.CallOption) error {
 		ctx = metadata.AppendToOutgoingContext(ctx, kv...)
@@ -465,7 +470,24 @@ func tlsConfig(t config.TLS) (*tls.Config, error) {
 		}
 		tc.RootCAs = pool
 	}
-	if t.CertPath != "" || t.KeyPath != "" {
+	if t.CAData != "" {
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM([]byte(t.CAData)) {
+			return nil, fmt.Errorf("%s holds no PEM certificate", config.Ref("tls-ca-data"))
+		}
+		tc.RootCAs = pool
+	}
+	if t.CertData != "" || t.KeyData != "" {
+		if t.CertData == "" || t.KeyData == "" {
+			return nil, errors.New(config.Ref("tls-cert-data") + " and " + config.Ref("tls-key-data") + " must be set together")
+		}
+		cert, err := tls.X509KeyPair([]byte(t.CertData), []byte(t.KeyData))
+		if err != nil {
+			return nil, fmt.Errorf("cannot load the client certificate from %s and %s: %w",
+				config.Ref("tls-cert-data"), config.Ref("tls-key-data"), err)
+		}
+		tc.Certificates = []tls.Certificate{cert}
+	} else if t.CertPath != "" || t.KeyPath != "" {
 		if t.CertPath == "" || t.KeyPath == "" {
 			return nil, errors.New(config.Ref("tls-cert-path") + " and " + config.Ref("tls-key-path") + " must be set together")
 		}

@@ -164,6 +164,46 @@ func TestNoAuthorizationHeaderWithoutAPIKey(t *testing.T) {
 	}
 }
 
+// TEMPORAL_GRPC_META_* variables, parsed as the sidecar parses its
+// environment, reach the frontend as headers on every call, as Temporal's
+// env-config sends them; the profile's grpc_meta too, under the variables.
+func TestGRPCMetaIsSentOnEveryCall(t *testing.T) {
+	f, addr := serve(t, nil)
+	file := filepath.Join(t.TempDir(), "temporal.toml")
+	if err := os.WriteFile(file, []byte("[profile.default.grpc_meta]\nx-tenant = \"profile\"\nx-region = \"eu\"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := config.ParseEnviron([]string{"--config-file", file}, []string{
+		"TEMPORAL_ADDRESS=" + addr,
+		"TEMPORAL_GRPC_META_X_TENANT=orders",
+		"TEMPORAL_GRPC_META_Trace_Id=abc=1",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := dial(t, cfg.Frontend)
+	if _, err := c.WorkflowService().RespondActivityTaskCompleted(context.Background(), &workflowservice.RespondActivityTaskCompletedRequest{Namespace: "default"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, method := range []string{"GetSystemInfo", "DescribeNamespace", "RespondActivityTaskCompleted"} {
+		md := f.metadata(method)
+		for key, want := range map[string]string{"x-tenant": "orders", "trace-id": "abc=1", "x-region": "eu"} {
+			if got := md.Get(key); len(got) != 1 || got[0] != want {
+				t.Errorf("%s: header %s = %q, want [%q]", method, key, got, want)
+			}
+		}
+	}
+}
+
+func readText(t *testing.T, path string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
 func TestTLS(t *testing.T) {
 	pki := newPKI(t)
 	tests := []struct {
@@ -181,6 +221,12 @@ func TestTLS(t *testing.T) {
 			name:   "mutual TLS",
 			server: pki.serverTLS(true),
 			client: config.TLS{Enabled: true, CAPath: pki.caPath, ServerName: "frontend.test", CertPath: pki.clientCert, KeyPath: pki.clientKey},
+		},
+		{
+			name:   "mutual TLS from PEM text, as env-config's *_DATA variables give it",
+			server: pki.serverTLS(true),
+			client: config.TLS{Enabled: true, CAData: readText(t, pki.caPath), ServerName: "frontend.test",
+				CertData: readText(t, pki.clientCert), KeyData: readText(t, pki.clientKey)},
 		},
 		{
 			name:   "disabled host verification accepts an unknown CA",
@@ -248,6 +294,12 @@ func TestTLSConfigErrorsNameTheOption(t *testing.T) {
 			"cannot load the client certificate from --tls-cert-path (TEMPORAL_TLS_CLIENT_CERT_PATH) and --tls-key-path (TEMPORAL_TLS_CLIENT_KEY_PATH): open /nonexistent/key.pem: no such file or directory"},
 		{"certificate without key", config.TLS{Enabled: true, CertPath: pki.clientCert},
 			"--tls-cert-path (TEMPORAL_TLS_CLIENT_CERT_PATH) and --tls-key-path (TEMPORAL_TLS_CLIENT_KEY_PATH) must be set together"},
+		{"CA text without PEM", config.TLS{Enabled: true, CAData: "not a certificate"},
+			"--tls-ca-data (TEMPORAL_TLS_SERVER_CA_CERT_DATA) holds no PEM certificate"},
+		{"key text that is not the certificate's", config.TLS{Enabled: true, CertData: readText(t, pki.clientCert), KeyData: readText(t, pki.caPath)},
+			"cannot load the client certificate from --tls-cert-data (TEMPORAL_TLS_CLIENT_CERT_DATA) and --tls-key-data (TEMPORAL_TLS_CLIENT_KEY_DATA): tls: found a certificate rather than a key in the PEM for the private key"},
+		{"certificate text without key", config.TLS{Enabled: true, CertData: readText(t, pki.clientCert)},
+			"--tls-cert-data (TEMPORAL_TLS_CLIENT_CERT_DATA) and --tls-key-data (TEMPORAL_TLS_CLIENT_KEY_DATA) must be set together"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
