@@ -7,10 +7,13 @@ import (
 	"time"
 
 	bridgev1 "github.com/temporal-sidecar/sidecar/gen/go/sidecar/bridge/v1"
+	"github.com/temporal-sidecar/sidecar/internal/worker"
 	commonpb "go.temporal.io/api/common/v1"
+	enumspb "go.temporal.io/api/enums/v1"
 	querypb "go.temporal.io/api/query/v1"
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/api/workflowservice/v1"
+	"go.temporal.io/sdk/client"
 )
 
 // queryOrFail answers the query "ok" and fails the activation of any other
@@ -80,4 +83,80 @@ func TestLegacyQueryFailedByTheAppKeepsTheFailureMessage(t *testing.T) {
 			}
 		})
 	}
+}
+
+// closeWithLocals schedules the local activity "Hang" (seq 1, cancellation
+// type input[0]) and "Echo" (seq 2); when Echo resolves it completes the
+// workflow, first cancelling Hang when input[1] says so ("cancel first":
+// before the completion in the activation; "cancel after": after it).
+var closeWithLocals script = func(st *wfState, act *bridgev1.WorkflowActivation) []*bridgev1.WorkflowCommand {
+	var out []*bridgev1.WorkflowCommand
+	for _, j := range act.GetJobs() {
+		switch r := j.GetResolveActivity(); {
+		case j.GetInitializeWorkflow() != nil:
+			hang := scheduleLocal(1, "Hang", 1, nil)
+			hang.GetScheduleLocalActivity().CancellationType = bridgev1.CancellationType(bridgev1.CancellationType_value[st.input[0]])
+			out = append(out, hang, scheduleLocal(2, "Echo", 1, nil))
+		case r != nil && r.GetSeq() == 2:
+			cancel := &bridgev1.WorkflowCommand{Variant: &bridgev1.WorkflowCommand_RequestCancelLocalActivity{
+				RequestCancelLocalActivity: &bridgev1.RequestCancelLocalActivity{Seq: 1}}}
+			switch st.input[1] {
+			case "cancel first":
+				out = append(out, cancel, complete("done"))
+			case "cancel after":
+				out = append(out, complete("done"), cancel)
+			default:
+				out = append(out, complete("done"))
+			}
+		}
+	}
+	return out
+}
+
+// A workflow that completes while a local activity runs, or in the activation
+// that cancels one, gets its markers before the completion, as sdk-core
+// orders them: the server accepts no command after the closing one. A local
+// activity still running when the workflow closes is cancelled and records no
+// marker (sdk-core cancels every local activity of a run that closes); one
+// resolved by the closing activation's cancel (try-cancel, abandon) does.
+func TestLocalActivityMarkersPrecedeTheClosingCommand(t *testing.T) {
+	tests := []struct {
+		name, cancelType, when string
+		markers                int
+	}{
+		{"still running", "CANCELLATION_TYPE_TRY_CANCEL", "", 1},
+		{"still running, wait-cancellation-completed", "CANCELLATION_TYPE_WAIT_CANCELLATION_COMPLETED", "", 1},
+		{"try-cancel before the completion", "CANCELLATION_TYPE_TRY_CANCEL", "cancel first", 2},
+		{"try-cancel after the completion", "CANCELLATION_TYPE_TRY_CANCEL", "cancel after", 2},
+		{"abandon before the completion", "CANCELLATION_TYPE_ABANDON", "cancel first", 2},
+		{"wait-cancellation-completed before the completion", "CANCELLATION_TYPE_WAIT_CANCELLATION_COMPLETED", "cancel first", 1},
+	}
+	e := newEnv(t, func(o *worker.Options) { o.MaxConcurrentLocalActivities = 20 })
+	e.workflowApp(map[string]script{"CloseWithLocals": closeWithLocals})
+	runs := make([]client.WorkflowRun, len(tests))
+	for i, tt := range tests {
+		runs[i] = e.startWorkflow("CloseWithLocals", tt.cancelType, tt.when)
+	}
+	for i, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if out, err := result(t, runs[i]); err != nil || out != "done" {
+				t.Fatalf("workflow = %q, %v", out, err)
+			}
+			var types []enumspb.EventType
+			markers := 0
+			for _, ev := range history(t, e, runs[i].GetID(), runs[i].GetRunID()) {
+				types = append(types, ev.GetEventType())
+				switch ev.GetEventType() {
+				case enumspb.EVENT_TYPE_MARKER_RECORDED:
+					markers++
+				case enumspb.EVENT_TYPE_WORKFLOW_TASK_FAILED:
+					t.Errorf("a workflow task failed: %v", ev.GetWorkflowTaskFailedEventAttributes().GetFailure().GetMessage())
+				}
+			}
+			if markers != tt.markers || types[len(types)-1] != enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED {
+				t.Fatalf("history %v: %d markers, want %d before the completion", types, markers, tt.markers)
+			}
+		})
+	}
+	e.waitIdle()
 }

@@ -385,7 +385,7 @@ func (e *Engine) workflowTask(ctx context.Context, t *workflowservice.PollWorkfl
 	started := time.Now()
 	b, err := e.replay(ctx, ent, events, t.GetStartedEventId(), t.GetMessages())
 	heartbeat := false
-	if err == nil && !ent.run.closed {
+	if err == nil {
 		heartbeat, err = e.awaitLocals(ctx, ent, started, ent.live, b)
 	}
 	if err == nil && len(t.GetQueries()) > 0 {

@@ -406,11 +406,25 @@ func (r *run) runningLocals() int {
 // resolving each into the workflow as it finishes. When the task has been
 // open for 80% of its timeout it returns heartbeat true: the caller
 // completes the task asking for a new one, and waiting goes on there.
+//
+// Once the workflow has closed (a follow-up activation completed it), the
+// task is answered at once and the local activities still running are
+// cancelled, as sdk-core cancels every local activity of a run that issued
+// its closing command: an outcome that came later could only add a marker
+// after the closing command, which the server refuses.
 func (e *Engine) awaitLocals(ctx context.Context, ent *entry, started time.Time, act *bridgev1.WorkflowActivation, b *batch) (heartbeat bool, err error) {
 	r := ent.run
+	defer func() {
+		if r.closed {
+			r.stopLocals()
+		}
+	}()
+	if r.closed {
+		return false, nil
+	}
 	e.startLocals(ent)
 	deadline := started.Add(r.taskTimeout * 4 / 5)
-	for r.runningLocals() > 0 {
+	for !r.closed && r.runningLocals() > 0 {
 		timer := time.NewTimer(time.Until(deadline))
 		select {
 		case <-ent.localDone.ready:
