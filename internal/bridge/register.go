@@ -58,7 +58,41 @@ func checkRegister(r *bridgev1.Register, namespace string) error {
 	if !wf && !act && !nx {
 		return invalid("the registration offers no work: register at least one workflow type, activity type or Nexus service")
 	}
-	return checkOffer("register.capacity", wf, act, nx, r.GetCapacity(), "")
+	if err := checkOffer("register.capacity", wf, act, nx, r.GetCapacity(), ""); err != nil {
+		return err
+	}
+	return checkSlotSuppliers(r)
+}
+
+// checkSlotSuppliers refuses slot_suppliers the sidecar cannot ask: an
+// unknown or repeated kind, a kind the session takes no work of, or any on a
+// replay-only session.
+func checkSlotSuppliers(r *bridgev1.Register) error {
+	kinds := r.GetSlotSuppliers()
+	if len(kinds) > 0 && r.GetReplayOnly() {
+		return invalid("register.slot_suppliers: a replay-only session takes no tasks, so it supplies no slots; register its slot supplier on a session that runs tasks")
+	}
+	c := r.GetCapacity()
+	offered := map[bridgev1.SlotKind]uint32{
+		bridgev1.SlotKind_SLOT_KIND_WORKFLOW:       c.GetWorkflowActivations(),
+		bridgev1.SlotKind_SLOT_KIND_ACTIVITY:       c.GetActivities(),
+		bridgev1.SlotKind_SLOT_KIND_LOCAL_ACTIVITY: c.GetLocalActivities(),
+		bridgev1.SlotKind_SLOT_KIND_NEXUS:          c.GetNexusTasks(),
+	}
+	seen := map[bridgev1.SlotKind]bool{}
+	for i, k := range kinds {
+		n, known := offered[k]
+		switch {
+		case !known:
+			return invalid("register.slot_suppliers[%d] is %s: name a slot kind (workflow, activity, local activity or Nexus)", i, k)
+		case seen[k]:
+			return invalid("register.slot_suppliers lists %s twice", k)
+		case n == 0:
+			return invalid("register.slot_suppliers[%d] is %s, but register.capacity offers none of that work: a session supplies slots only for the work it takes", i, k)
+		}
+		seen[k] = true
+	}
+	return nil
 }
 
 // checkDeployment refuses a version the server could not poll as, as

@@ -41,6 +41,15 @@ type Handler interface {
 	Closed(s *Session)
 }
 
+// Admitter is a Handler that may refuse a session the bridge's own checks
+// accepted, for a reason only it knows (another session already serves
+// its slot supplier's kinds, say). Admit runs before the session can take
+// work; a refused session ends with Admit's error and is never Opened or
+// Closed.
+type Admitter interface {
+	Admit(s *Session) error
+}
+
 // Options configure a Server.
 type Options struct {
 	Namespace       string
@@ -267,6 +276,12 @@ func (s *Server) Serve(stream grpc.BidiStreamingServer[bridgev1.ConnectRequest, 
 	// Registered is queued before the session can be picked for a task, so
 	// it is always the app's first message.
 	_ = ss.Send(&bridgev1.ConnectResponse{Message: &bridgev1.ConnectResponse_Registered{Registered: s.registered(ss)}})
+	if a, ok := s.opts.Handler.(Admitter); ok {
+		if err := a.Admit(ss); err != nil { // the writer never ran: Registered is not sent
+			s.log.Warn("registration refused", "app", reg.GetIdentity(), "err", err)
+			return err
+		}
+	}
 	s.add(ss)
 	log := s.log.With("session", ss.id, "app", reg.GetIdentity(), "sdk", reg.GetSdkName()+"/"+reg.GetSdkVersion())
 	log.Info("app registered", "task_queue", s.opts.TaskQueue, "core_protocol_version", reg.GetCoreProtocolVersion(),
@@ -397,6 +412,11 @@ func (s *Server) read(stream grpc.BidiStreamingServer[bridgev1.ConnectRequest, b
 			s.notify()
 		case *bridgev1.ConnectRequest_Drain:
 			ss.drain()
+		case *bridgev1.ConnectRequest_SlotResponse:
+			if len(ss.reg.GetSlotSuppliers()) == 0 {
+				return invalid("slot_response answers a slot request, which the sidecar sends only to a session that registered slot_suppliers")
+			}
+			s.opts.Handler.Received(ss, m)
 		case nil:
 			return invalid("received an empty ConnectRequest; set one of its message fields")
 		case *bridgev1.ConnectRequest_CoreWorkflowCompletion, *bridgev1.ConnectRequest_CoreActivityCompletion,

@@ -15,6 +15,10 @@ import (
 type Info struct {
 	Kind   task.Kind
 	Sticky bool // a workflow task from the sticky queue
+	// Type and Operation name the task that occupies the slot, once one
+	// does (set before MarkUsed): its workflow or activity type, or its
+	// Nexus service and operation. Empty while the slot is only reserved.
+	Type, Operation string
 }
 
 // Permit is one reserved slot. It is released exactly once.

@@ -38,13 +38,16 @@ type pollSpec[T polled] struct {
 	poll    func(context.Context) (T, error)
 	deliver func(T, *slots.Permit)
 	waited  func(T) time.Duration // schedule-to-start, for the metric
+	// describe records what task occupies a slot (slots.Info.Type and
+	// Operation) before the slot is marked used.
+	describe func(T, *slots.Info)
 }
 
 // runPoller polls with spec until ctx ends or Shutdown stops polling; a
 // fatal error stops the worker.
 func runPoller[T polled](ctx context.Context, w *Worker, spec pollSpec[T]) {
 	p, err := poller.New(poller.Options[T]{
-		Name: spec.name, Slot: spec.slot, Slots: spec.slots, Behaviour: spec.behave, Limiter: spec.limiter,
+		Name: spec.name, Slot: spec.slot, Slots: usedOnDelivery{spec.slots}, Behaviour: spec.behave, Limiter: spec.limiter,
 		Poll: func(ctx context.Context) (T, bool, *taskqueuepb.PollerScalingDecision, error) {
 			ctx, cancel := context.WithTimeout(ctx, longPollTimeout)
 			defer cancel()
@@ -59,10 +62,16 @@ func runPoller[T polled](ctx context.Context, w *Worker, spec pollSpec[T]) {
 			}
 			return t, ok, t.GetPollerScalingDecision(), nil
 		},
-		Deliver: spec.deliver,
-		Stop:    w.stopPolls,
-		Fatal:   w.fail,
-		Logger:  w.log,
+		Deliver: func(t T, p *slots.Permit) {
+			if spec.describe != nil {
+				spec.describe(t, &p.Info)
+			}
+			spec.slots.MarkUsed(p)
+			spec.deliver(t, p)
+		},
+		Stop:   w.stopPolls,
+		Fatal:  w.fail,
+		Logger: w.log,
 	})
 	if err == nil {
 		w.pollers.Store(spec.name, p.Pollers)
@@ -97,6 +106,7 @@ func (w *Worker) pollActivities(ctx context.Context) {
 		waited: func(t *workflowservice.PollActivityTaskQueueResponse) time.Duration {
 			return t.GetStartedTime().AsTime().Sub(t.GetCurrentAttemptScheduledTime().AsTime())
 		},
+		describe: describeActivitySlot,
 	})
 }
 
@@ -124,6 +134,7 @@ func (w *Worker) pollWorkflows(ctx context.Context, supplier slots.Supplier, que
 		waited: func(t *workflowservice.PollWorkflowTaskQueueResponse) time.Duration {
 			return t.GetStartedTime().AsTime().Sub(t.GetScheduledTime().AsTime())
 		},
+		describe: describeWorkflowSlot,
 	})
 }
 
@@ -144,5 +155,6 @@ func (w *Worker) pollNexus(ctx context.Context) {
 		deliver: func(t *workflowservice.PollNexusTaskQueueResponse, p *slots.Permit) {
 			go w.nexus.Deliver(context.WithoutCancel(ctx), t, p)
 		},
+		describe: describeNexusSlot,
 	})
 }

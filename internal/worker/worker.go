@@ -84,6 +84,10 @@ type Options struct {
 	// Tuner, if set, sizes every kind's slots by memory and CPU use between
 	// one and the kind's maximum; otherwise each kind has a fixed number.
 	Tuner *slots.Tuner
+	// AppSlotReserveTimeout bounds the wait for an app's slot supplier to
+	// answer a reserve before it is cancelled and asked again; 0 is
+	// slots.DefaultReserveTimeout.
+	AppSlotReserveTimeout time.Duration
 
 	// Metrics, if set, receives the worker's metrics.
 	Metrics *telemetry.WorkerMetrics
@@ -114,6 +118,9 @@ type Worker struct {
 
 	laSlots slots.Counted
 	pollers sync.Map // poller_type -> func() int, the polls in flight
+	// appSuppliers holds the slot supplier of each session that serves
+	// some kinds' slots (Register.slot_suppliers).
+	appSuppliers sync.Map // *bridge.Session -> *slots.AppSupplier
 
 	// stopPolls, closed by Shutdown, stops pollers from starting new polls
 	// while the polls in flight end on their own (see stopPolling).
@@ -138,7 +145,7 @@ func New(opts Options) *Worker {
 	bo.Handler = w
 	bo.RequireVersioningBehavior = opts.UseVersioning && opts.DefaultVersioningBehavior == enumspb.VERSIONING_BEHAVIOR_UNSPECIFIED
 	w.bridge = bridge.New(bo)
-	w.actSlots = w.slotsFor(opts.MaxConcurrentActivities, activityRamp)
+	w.actSlots = w.appServed(task.Activity, w.slotsFor(opts.MaxConcurrentActivities, activityRamp))
 	w.activities = activity.New(activity.Options{
 		Namespace:                opts.Namespace,
 		TaskQueue:                opts.TaskQueue,
@@ -153,8 +160,8 @@ func New(opts Options) *Worker {
 		Deployment:               w.deployment,
 		Logger:                   opts.Logger,
 	})
-	w.wfSlots = w.slotsFor(opts.MaxConcurrentWorkflowTasks, 0)
-	w.laSlots = w.slotsFor(max(1, opts.MaxConcurrentLocalActivities), activityRamp)
+	w.wfSlots = w.appServed(task.Workflow, w.slotsFor(opts.MaxConcurrentWorkflowTasks, 0))
+	w.laSlots = w.appServed(task.LocalActivity, w.slotsFor(max(1, opts.MaxConcurrentLocalActivities), activityRamp))
 	if opts.Cache == nil {
 		opts.Cache = workflow.NewCache(opts.MaxCachedWorkflows)
 	}
@@ -190,7 +197,7 @@ func New(opts Options) *Worker {
 		DefaultVersioningBehavior:    opts.DefaultVersioningBehavior,
 		Logger:                       opts.Logger,
 	})
-	w.nxSlots = w.slotsFor(max(1, opts.MaxConcurrentNexusTasks), 0)
+	w.nxSlots = w.appServed(task.Nexus, w.slotsFor(max(1, opts.MaxConcurrentNexusTasks), 0))
 	w.nexus = nexus.New(nexus.Options{Namespace: opts.Namespace, Identity: opts.Identity, Service: opts.Service,
 		Bridge: w.bridge, Slots: w.nxSlots, Logger: opts.Logger, Metrics: opts.Metrics})
 	if opts.Metrics != nil {
@@ -500,6 +507,8 @@ func (w *Worker) Received(ss *bridge.Session, m *bridgev1.ConnectRequest) {
 		w.workflows.RequestEviction(ss, msg.RequestEviction)
 	case *bridgev1.ConnectRequest_NexusCompletion:
 		w.nexus.Complete(ss, msg.NexusCompletion)
+	case *bridgev1.ConnectRequest_SlotResponse:
+		w.slotAnswer(ss, msg.SlotResponse)
 	case *bridgev1.ConnectRequest_ReplayHistory:
 		// A replay takes many round trips with the app; the session's
 		// reader must go on receiving its completions meanwhile.
@@ -513,6 +522,7 @@ func (w *Worker) Received(ss *bridge.Session, m *bridgev1.ConnectRequest) {
 
 // Closed implements bridge.Handler.
 func (w *Worker) Closed(ss *bridge.Session) {
+	w.slotsClosed(ss)
 	w.activities.SessionClosed(ss)
 	w.workflows.SessionClosed(ss)
 	if grace := w.opts.Bridge.HandbackGrace; grace >= 0 && w.sticky != "" && !ss.ReplayOnly() && w.Apps() == 0 {
@@ -590,6 +600,7 @@ func (e *eager) Release(p *slots.Permit) {
 
 func (e *eager) Deliver(ctx context.Context, t *workflowservice.PollActivityTaskQueueResponse, p *slots.Permit) {
 	e.tokens.Delete(p)
+	describeActivitySlot(t, &p.Info)
 	e.slots.MarkUsed(p)
 	go e.d.DeliverEager(ctx, t, p)
 }

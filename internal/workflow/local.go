@@ -578,6 +578,8 @@ func (e *Engine) attemptLocal(ctx context.Context, r *run, seq uint32, l *local,
 		return &failurepb.Failure{Message: "cancelled before an app took it"}
 	}
 	defer ss.Release(task.LocalActivity)
+	permit.Info.Type = c.GetActivityType() // an app's slot supplier learns which activity uses its slot
+	e.opts.LocalSlots.MarkUsed(permit)
 
 	token := []byte(fmt.Sprintf("%s%s/%d/%d", localTokenPrefix, r.id, seq, attempt))
 	w := &localWaiter{session: ss, ch: make(chan *bridgev1.ActivityExecutionResult, 1)}

@@ -22,6 +22,67 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
+// SlotKind is a kind of slot, as Temporal SDKs' slot types.
+type SlotKind int32
+
+const (
+	// Not set.
+	SlotKind_SLOT_KIND_UNSPECIFIED SlotKind = 0
+	// A workflow task ("workflow").
+	SlotKind_SLOT_KIND_WORKFLOW SlotKind = 1
+	// An activity task ("activity").
+	SlotKind_SLOT_KIND_ACTIVITY SlotKind = 2
+	// A local activity ("local-activity").
+	SlotKind_SLOT_KIND_LOCAL_ACTIVITY SlotKind = 3
+	// A Nexus task ("nexus").
+	SlotKind_SLOT_KIND_NEXUS SlotKind = 4
+)
+
+// Enum value maps for SlotKind.
+var (
+	SlotKind_name = map[int32]string{
+		0: "SLOT_KIND_UNSPECIFIED",
+		1: "SLOT_KIND_WORKFLOW",
+		2: "SLOT_KIND_ACTIVITY",
+		3: "SLOT_KIND_LOCAL_ACTIVITY",
+		4: "SLOT_KIND_NEXUS",
+	}
+	SlotKind_value = map[string]int32{
+		"SLOT_KIND_UNSPECIFIED":    0,
+		"SLOT_KIND_WORKFLOW":       1,
+		"SLOT_KIND_ACTIVITY":       2,
+		"SLOT_KIND_LOCAL_ACTIVITY": 3,
+		"SLOT_KIND_NEXUS":          4,
+	}
+)
+
+func (x SlotKind) Enum() *SlotKind {
+	p := new(SlotKind)
+	*p = x
+	return p
+}
+
+func (x SlotKind) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (SlotKind) Descriptor() protoreflect.EnumDescriptor {
+	return file_sidecar_bridge_v1_bridge_proto_enumTypes[0].Descriptor()
+}
+
+func (SlotKind) Type() protoreflect.EnumType {
+	return &file_sidecar_bridge_v1_bridge_proto_enumTypes[0]
+}
+
+func (x SlotKind) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use SlotKind.Descriptor instead.
+func (SlotKind) EnumDescriptor() ([]byte, []int) {
+	return file_sidecar_bridge_v1_bridge_proto_rawDescGZIP(), []int{0}
+}
+
 // CompletionErrorKind classifies a rejected completion.
 type CompletionErrorKind int32
 
@@ -67,11 +128,11 @@ func (x CompletionErrorKind) String() string {
 }
 
 func (CompletionErrorKind) Descriptor() protoreflect.EnumDescriptor {
-	return file_sidecar_bridge_v1_bridge_proto_enumTypes[0].Descriptor()
+	return file_sidecar_bridge_v1_bridge_proto_enumTypes[1].Descriptor()
 }
 
 func (CompletionErrorKind) Type() protoreflect.EnumType {
-	return &file_sidecar_bridge_v1_bridge_proto_enumTypes[0]
+	return &file_sidecar_bridge_v1_bridge_proto_enumTypes[1]
 }
 
 func (x CompletionErrorKind) Number() protoreflect.EnumNumber {
@@ -80,7 +141,7 @@ func (x CompletionErrorKind) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use CompletionErrorKind.Descriptor instead.
 func (CompletionErrorKind) EnumDescriptor() ([]byte, []int) {
-	return file_sidecar_bridge_v1_bridge_proto_rawDescGZIP(), []int{0}
+	return file_sidecar_bridge_v1_bridge_proto_rawDescGZIP(), []int{1}
 }
 
 // ConnectRequest is a message from the app to the sidecar.
@@ -103,6 +164,7 @@ type ConnectRequest struct {
 	//	*ConnectRequest_CoreActivityCompletion
 	//	*ConnectRequest_CoreActivityHeartbeat
 	//	*ConnectRequest_CoreNexusCompletion
+	//	*ConnectRequest_SlotResponse
 	Message       isConnectRequest_Message `protobuf_oneof:"message"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -262,6 +324,15 @@ func (x *ConnectRequest) GetCoreNexusCompletion() []byte {
 	return nil
 }
 
+func (x *ConnectRequest) GetSlotResponse() *SlotResponse {
+	if x != nil {
+		if x, ok := x.Message.(*ConnectRequest_SlotResponse); ok {
+			return x.SlotResponse
+		}
+	}
+	return nil
+}
+
 type isConnectRequest_Message interface {
 	isConnectRequest_Message()
 }
@@ -339,6 +410,12 @@ type ConnectRequest_CoreNexusCompletion struct {
 	CoreNexusCompletion []byte `protobuf:"bytes,13,opt,name=core_nexus_completion,json=coreNexusCompletion,proto3,oneof"`
 }
 
+type ConnectRequest_SlotResponse struct {
+	// Answers a SlotRequest's reserve or try_reserve, on a session that
+	// registered slot_suppliers.
+	SlotResponse *SlotResponse `protobuf:"bytes,14,opt,name=slot_response,json=slotResponse,proto3,oneof"`
+}
+
 func (*ConnectRequest_Register) isConnectRequest_Message() {}
 
 func (*ConnectRequest_WorkflowCompletion) isConnectRequest_Message() {}
@@ -365,6 +442,8 @@ func (*ConnectRequest_CoreActivityHeartbeat) isConnectRequest_Message() {}
 
 func (*ConnectRequest_CoreNexusCompletion) isConnectRequest_Message() {}
 
+func (*ConnectRequest_SlotResponse) isConnectRequest_Message() {}
+
 // ConnectResponse is a message from the sidecar to the app.
 type ConnectResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -384,6 +463,7 @@ type ConnectResponse struct {
 	//	*ConnectResponse_CoreWorkflowActivation
 	//	*ConnectResponse_CoreActivityTask
 	//	*ConnectResponse_CoreNexusTask
+	//	*ConnectResponse_SlotRequest
 	Message       isConnectResponse_Message `protobuf_oneof:"message"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -534,6 +614,15 @@ func (x *ConnectResponse) GetCoreNexusTask() []byte {
 	return nil
 }
 
+func (x *ConnectResponse) GetSlotRequest() *SlotRequest {
+	if x != nil {
+		if x, ok := x.Message.(*ConnectResponse_SlotRequest); ok {
+			return x.SlotRequest
+		}
+	}
+	return nil
+}
+
 type isConnectResponse_Message interface {
 	isConnectResponse_Message()
 }
@@ -605,6 +694,13 @@ type ConnectResponse_CoreNexusTask struct {
 	CoreNexusTask []byte `protobuf:"bytes,12,opt,name=core_nexus_task,json=coreNexusTask,proto3,oneof"`
 }
 
+type ConnectResponse_SlotRequest struct {
+	// Calls the app's slot supplier: reserve a slot, or a slot was used or
+	// released, or a reserve is no longer wanted. Only on a session that
+	// registered slot_suppliers, core sessions included.
+	SlotRequest *SlotRequest `protobuf:"bytes,13,opt,name=slot_request,json=slotRequest,proto3,oneof"`
+}
+
 func (*ConnectResponse_Registered) isConnectResponse_Message() {}
 
 func (*ConnectResponse_WorkflowActivation) isConnectResponse_Message() {}
@@ -628,6 +724,8 @@ func (*ConnectResponse_CoreWorkflowActivation) isConnectResponse_Message() {}
 func (*ConnectResponse_CoreActivityTask) isConnectResponse_Message() {}
 
 func (*ConnectResponse_CoreNexusTask) isConnectResponse_Message() {}
+
+func (*ConnectResponse_SlotRequest) isConnectResponse_Message() {}
 
 // Register is the first message of a session.
 type Register struct {
@@ -699,7 +797,20 @@ type Register struct {
 	// queue as each version its apps register, with pollers of their own per
 	// version, as separate SDK workers would: sessions of one version share a
 	// worker, and --max-task-queues counts each (queue, version) pair.
-	Deployment    *WorkerDeployment `protobuf:"bytes,17,opt,name=deployment,proto3" json:"deployment,omitempty"`
+	Deployment *WorkerDeployment `protobuf:"bytes,17,opt,name=deployment,proto3" json:"deployment,omitempty"`
+	// The kinds of slot the app's own slot supplier hands out, as a Temporal
+	// SDK worker's CustomSlotSupplier does (temporalio's CustomSlotSupplier,
+	// @temporalio/worker's CustomSlotSupplier). For each kind listed, the
+	// sidecar asks this session (SlotRequest) for a slot before each poll of
+	// that kind, and tells it when the slot is used and released, instead of
+	// taking slots from its own --max-concurrent-* or --tuner supplier; the
+	// session's capacity still bounds the tasks it gets. One session per task
+	// queue (and deployment version) supplies a kind: while it is connected,
+	// another session that lists the kind is refused (FAILED_PRECONDITION);
+	// sessions that list no supplier mix freely with it. When it leaves, the
+	// sidecar's own supplier serves the kind again. A kind must be one the
+	// session offers capacity for; replay-only sessions list none.
+	SlotSuppliers []SlotKind `protobuf:"varint,18,rep,packed,name=slot_suppliers,json=slotSuppliers,proto3,enum=sidecar.bridge.v1.SlotKind" json:"slot_suppliers,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -853,6 +964,672 @@ func (x *Register) GetDeployment() *WorkerDeployment {
 	return nil
 }
 
+func (x *Register) GetSlotSuppliers() []SlotKind {
+	if x != nil {
+		return x.SlotSuppliers
+	}
+	return nil
+}
+
+// SlotRequest is the sidecar calling the app's slot supplier. Reserve and
+// try_reserve are answered with a SlotResponse carrying the same
+// request_id; the other requests are notices and get no answer.
+//
+// The sidecar reserves before each poll of the kind, as sdk-core calls a
+// supplier's reserve_slot before it polls, and never polls without a slot.
+// Local activity slots are reserved one ahead, as sdk-core reserves one
+// before a local activity is waiting for it. A reserve may wait as long as
+// the supplier likes (it blocks until a slot is free), but the sidecar stops
+// waiting after 30 seconds without an answer (a hung app): it sends cancel
+// for that request_id and reserves again with a new one. A permit that
+// arrives for a request the sidecar no longer waits for (cancelled, timed
+// out, or at shutdown) is released at once, with no slot_info. A reserve the
+// supplier fails (SlotResponse.error) is logged and asked again after a
+// pause, as sdk-core retries a failing reserve_slot; a failed try_reserve
+// is no slot. Try_reserve is asked for eager activities and is answered
+// within a second, or counts as no slot.
+type SlotRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Identifies the request. For mark_used and release it is the request_id
+	// of the reserve or try_reserve that granted the slot.
+	RequestId uint64 `protobuf:"varint,1,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	// What the supplier is asked.
+	//
+	// Types that are valid to be assigned to Request:
+	//
+	//	*SlotRequest_Reserve
+	//	*SlotRequest_TryReserve
+	//	*SlotRequest_Cancel
+	//	*SlotRequest_MarkUsed
+	//	*SlotRequest_Release
+	Request       isSlotRequest_Request `protobuf_oneof:"request"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SlotRequest) Reset() {
+	*x = SlotRequest{}
+	mi := &file_sidecar_bridge_v1_bridge_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SlotRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SlotRequest) ProtoMessage() {}
+
+func (x *SlotRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_sidecar_bridge_v1_bridge_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SlotRequest.ProtoReflect.Descriptor instead.
+func (*SlotRequest) Descriptor() ([]byte, []int) {
+	return file_sidecar_bridge_v1_bridge_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *SlotRequest) GetRequestId() uint64 {
+	if x != nil {
+		return x.RequestId
+	}
+	return 0
+}
+
+func (x *SlotRequest) GetRequest() isSlotRequest_Request {
+	if x != nil {
+		return x.Request
+	}
+	return nil
+}
+
+func (x *SlotRequest) GetReserve() *SlotReserveContext {
+	if x != nil {
+		if x, ok := x.Request.(*SlotRequest_Reserve); ok {
+			return x.Reserve
+		}
+	}
+	return nil
+}
+
+func (x *SlotRequest) GetTryReserve() *SlotReserveContext {
+	if x != nil {
+		if x, ok := x.Request.(*SlotRequest_TryReserve); ok {
+			return x.TryReserve
+		}
+	}
+	return nil
+}
+
+func (x *SlotRequest) GetCancel() *SlotCancel {
+	if x != nil {
+		if x, ok := x.Request.(*SlotRequest_Cancel); ok {
+			return x.Cancel
+		}
+	}
+	return nil
+}
+
+func (x *SlotRequest) GetMarkUsed() *SlotMarkUsed {
+	if x != nil {
+		if x, ok := x.Request.(*SlotRequest_MarkUsed); ok {
+			return x.MarkUsed
+		}
+	}
+	return nil
+}
+
+func (x *SlotRequest) GetRelease() *SlotRelease {
+	if x != nil {
+		if x, ok := x.Request.(*SlotRequest_Release); ok {
+			return x.Release
+		}
+	}
+	return nil
+}
+
+type isSlotRequest_Request interface {
+	isSlotRequest_Request()
+}
+
+type SlotRequest_Reserve struct {
+	// Reserve a slot: answer when one is free (reserve_slot).
+	Reserve *SlotReserveContext `protobuf:"bytes,2,opt,name=reserve,proto3,oneof"`
+}
+
+type SlotRequest_TryReserve struct {
+	// Reserve a slot if one is free now, else refuse (try_reserve_slot).
+	TryReserve *SlotReserveContext `protobuf:"bytes,3,opt,name=try_reserve,json=tryReserve,proto3,oneof"`
+}
+
+type SlotRequest_Cancel struct {
+	// The sidecar no longer waits for the reserve with this request_id: stop
+	// waiting for a slot (cancel reserve_slot). An answer already on its way
+	// is released.
+	Cancel *SlotCancel `protobuf:"bytes,4,opt,name=cancel,proto3,oneof"`
+}
+
+type SlotRequest_MarkUsed struct {
+	// A task now occupies the slot (mark_slot_used).
+	MarkUsed *SlotMarkUsed `protobuf:"bytes,5,opt,name=mark_used,json=markUsed,proto3,oneof"`
+}
+
+type SlotRequest_Release struct {
+	// The slot is free again (release_slot): its task was answered or
+	// dropped, or its poll brought nothing.
+	Release *SlotRelease `protobuf:"bytes,6,opt,name=release,proto3,oneof"`
+}
+
+func (*SlotRequest_Reserve) isSlotRequest_Request() {}
+
+func (*SlotRequest_TryReserve) isSlotRequest_Request() {}
+
+func (*SlotRequest_Cancel) isSlotRequest_Request() {}
+
+func (*SlotRequest_MarkUsed) isSlotRequest_Request() {}
+
+func (*SlotRequest_Release) isSlotRequest_Request() {}
+
+// SlotReserveContext is what a slot is reserved for, as Temporal SDKs'
+// SlotReserveContext.
+type SlotReserveContext struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The kind of slot.
+	SlotKind SlotKind `protobuf:"varint,1,opt,name=slot_kind,json=slotKind,proto3,enum=sidecar.bridge.v1.SlotKind" json:"slot_kind,omitempty"`
+	// The task queue polled.
+	TaskQueue string `protobuf:"bytes,2,opt,name=task_queue,json=taskQueue,proto3" json:"task_queue,omitempty"`
+	// The worker identity the sidecar polls with.
+	WorkerIdentity string `protobuf:"bytes,3,opt,name=worker_identity,json=workerIdentity,proto3" json:"worker_identity,omitempty"`
+	// The build id of the worker deployment version the sidecar polls as, or
+	// empty.
+	WorkerBuildId string `protobuf:"bytes,4,opt,name=worker_build_id,json=workerBuildId,proto3" json:"worker_build_id,omitempty"`
+	// The deployment name of that version, or empty.
+	WorkerDeploymentName string `protobuf:"bytes,5,opt,name=worker_deployment_name,json=workerDeploymentName,proto3" json:"worker_deployment_name,omitempty"`
+	// The slot is for a poll of the sticky queue (workflow tasks only).
+	IsSticky      bool `protobuf:"varint,6,opt,name=is_sticky,json=isSticky,proto3" json:"is_sticky,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SlotReserveContext) Reset() {
+	*x = SlotReserveContext{}
+	mi := &file_sidecar_bridge_v1_bridge_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SlotReserveContext) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SlotReserveContext) ProtoMessage() {}
+
+func (x *SlotReserveContext) ProtoReflect() protoreflect.Message {
+	mi := &file_sidecar_bridge_v1_bridge_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SlotReserveContext.ProtoReflect.Descriptor instead.
+func (*SlotReserveContext) Descriptor() ([]byte, []int) {
+	return file_sidecar_bridge_v1_bridge_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *SlotReserveContext) GetSlotKind() SlotKind {
+	if x != nil {
+		return x.SlotKind
+	}
+	return SlotKind_SLOT_KIND_UNSPECIFIED
+}
+
+func (x *SlotReserveContext) GetTaskQueue() string {
+	if x != nil {
+		return x.TaskQueue
+	}
+	return ""
+}
+
+func (x *SlotReserveContext) GetWorkerIdentity() string {
+	if x != nil {
+		return x.WorkerIdentity
+	}
+	return ""
+}
+
+func (x *SlotReserveContext) GetWorkerBuildId() string {
+	if x != nil {
+		return x.WorkerBuildId
+	}
+	return ""
+}
+
+func (x *SlotReserveContext) GetWorkerDeploymentName() string {
+	if x != nil {
+		return x.WorkerDeploymentName
+	}
+	return ""
+}
+
+func (x *SlotReserveContext) GetIsSticky() bool {
+	if x != nil {
+		return x.IsSticky
+	}
+	return false
+}
+
+// SlotCancel withdraws a reserve.
+type SlotCancel struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SlotCancel) Reset() {
+	*x = SlotCancel{}
+	mi := &file_sidecar_bridge_v1_bridge_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SlotCancel) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SlotCancel) ProtoMessage() {}
+
+func (x *SlotCancel) ProtoReflect() protoreflect.Message {
+	mi := &file_sidecar_bridge_v1_bridge_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SlotCancel.ProtoReflect.Descriptor instead.
+func (*SlotCancel) Descriptor() ([]byte, []int) {
+	return file_sidecar_bridge_v1_bridge_proto_rawDescGZIP(), []int{5}
+}
+
+// SlotInfo describes the task occupying a slot, as Temporal SDKs' slot info
+// (WorkflowSlotInfo, ActivitySlotInfo, LocalActivitySlotInfo, NexusSlotInfo).
+type SlotInfo struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The kind of slot; it says which of the fields below are set.
+	SlotKind SlotKind `protobuf:"varint,1,opt,name=slot_kind,json=slotKind,proto3,enum=sidecar.bridge.v1.SlotKind" json:"slot_kind,omitempty"`
+	// Workflow slots: the workflow type of the task.
+	WorkflowType string `protobuf:"bytes,2,opt,name=workflow_type,json=workflowType,proto3" json:"workflow_type,omitempty"`
+	// Workflow slots: the task came from the sticky queue.
+	IsSticky bool `protobuf:"varint,3,opt,name=is_sticky,json=isSticky,proto3" json:"is_sticky,omitempty"`
+	// Activity and local activity slots: the activity type.
+	ActivityType string `protobuf:"bytes,4,opt,name=activity_type,json=activityType,proto3" json:"activity_type,omitempty"`
+	// Nexus slots: the service of the operation.
+	NexusService string `protobuf:"bytes,5,opt,name=nexus_service,json=nexusService,proto3" json:"nexus_service,omitempty"`
+	// Nexus slots: the operation.
+	NexusOperation string `protobuf:"bytes,6,opt,name=nexus_operation,json=nexusOperation,proto3" json:"nexus_operation,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
+func (x *SlotInfo) Reset() {
+	*x = SlotInfo{}
+	mi := &file_sidecar_bridge_v1_bridge_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SlotInfo) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SlotInfo) ProtoMessage() {}
+
+func (x *SlotInfo) ProtoReflect() protoreflect.Message {
+	mi := &file_sidecar_bridge_v1_bridge_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SlotInfo.ProtoReflect.Descriptor instead.
+func (*SlotInfo) Descriptor() ([]byte, []int) {
+	return file_sidecar_bridge_v1_bridge_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *SlotInfo) GetSlotKind() SlotKind {
+	if x != nil {
+		return x.SlotKind
+	}
+	return SlotKind_SLOT_KIND_UNSPECIFIED
+}
+
+func (x *SlotInfo) GetWorkflowType() string {
+	if x != nil {
+		return x.WorkflowType
+	}
+	return ""
+}
+
+func (x *SlotInfo) GetIsSticky() bool {
+	if x != nil {
+		return x.IsSticky
+	}
+	return false
+}
+
+func (x *SlotInfo) GetActivityType() string {
+	if x != nil {
+		return x.ActivityType
+	}
+	return ""
+}
+
+func (x *SlotInfo) GetNexusService() string {
+	if x != nil {
+		return x.NexusService
+	}
+	return ""
+}
+
+func (x *SlotInfo) GetNexusOperation() string {
+	if x != nil {
+		return x.NexusOperation
+	}
+	return ""
+}
+
+// SlotMarkUsed says a task occupies a slot.
+type SlotMarkUsed struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The permit the app granted for the slot.
+	Permit []byte `protobuf:"bytes,1,opt,name=permit,proto3" json:"permit,omitempty"`
+	// The task.
+	SlotInfo      *SlotInfo `protobuf:"bytes,2,opt,name=slot_info,json=slotInfo,proto3" json:"slot_info,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SlotMarkUsed) Reset() {
+	*x = SlotMarkUsed{}
+	mi := &file_sidecar_bridge_v1_bridge_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SlotMarkUsed) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SlotMarkUsed) ProtoMessage() {}
+
+func (x *SlotMarkUsed) ProtoReflect() protoreflect.Message {
+	mi := &file_sidecar_bridge_v1_bridge_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SlotMarkUsed.ProtoReflect.Descriptor instead.
+func (*SlotMarkUsed) Descriptor() ([]byte, []int) {
+	return file_sidecar_bridge_v1_bridge_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *SlotMarkUsed) GetPermit() []byte {
+	if x != nil {
+		return x.Permit
+	}
+	return nil
+}
+
+func (x *SlotMarkUsed) GetSlotInfo() *SlotInfo {
+	if x != nil {
+		return x.SlotInfo
+	}
+	return nil
+}
+
+// SlotRelease says a slot is free again.
+type SlotRelease struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The permit the app granted for the slot.
+	Permit []byte `protobuf:"bytes,1,opt,name=permit,proto3" json:"permit,omitempty"`
+	// The task that used the slot; unset if none did.
+	SlotInfo      *SlotInfo `protobuf:"bytes,2,opt,name=slot_info,json=slotInfo,proto3" json:"slot_info,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SlotRelease) Reset() {
+	*x = SlotRelease{}
+	mi := &file_sidecar_bridge_v1_bridge_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SlotRelease) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SlotRelease) ProtoMessage() {}
+
+func (x *SlotRelease) ProtoReflect() protoreflect.Message {
+	mi := &file_sidecar_bridge_v1_bridge_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SlotRelease.ProtoReflect.Descriptor instead.
+func (*SlotRelease) Descriptor() ([]byte, []int) {
+	return file_sidecar_bridge_v1_bridge_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *SlotRelease) GetPermit() []byte {
+	if x != nil {
+		return x.Permit
+	}
+	return nil
+}
+
+func (x *SlotRelease) GetSlotInfo() *SlotInfo {
+	if x != nil {
+		return x.SlotInfo
+	}
+	return nil
+}
+
+// SlotResponse answers a SlotRequest's reserve or try_reserve.
+type SlotResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The request_id of the SlotRequest answered.
+	RequestId uint64 `protobuf:"varint,1,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	// The answer.
+	//
+	// Types that are valid to be assigned to Result:
+	//
+	//	*SlotResponse_Permit
+	//	*SlotResponse_NoSlot
+	//	*SlotResponse_Error
+	Result        isSlotResponse_Result `protobuf_oneof:"result"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SlotResponse) Reset() {
+	*x = SlotResponse{}
+	mi := &file_sidecar_bridge_v1_bridge_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SlotResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SlotResponse) ProtoMessage() {}
+
+func (x *SlotResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_sidecar_bridge_v1_bridge_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SlotResponse.ProtoReflect.Descriptor instead.
+func (*SlotResponse) Descriptor() ([]byte, []int) {
+	return file_sidecar_bridge_v1_bridge_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *SlotResponse) GetRequestId() uint64 {
+	if x != nil {
+		return x.RequestId
+	}
+	return 0
+}
+
+func (x *SlotResponse) GetResult() isSlotResponse_Result {
+	if x != nil {
+		return x.Result
+	}
+	return nil
+}
+
+func (x *SlotResponse) GetPermit() *SlotPermit {
+	if x != nil {
+		if x, ok := x.Result.(*SlotResponse_Permit); ok {
+			return x.Permit
+		}
+	}
+	return nil
+}
+
+func (x *SlotResponse) GetNoSlot() bool {
+	if x != nil {
+		if x, ok := x.Result.(*SlotResponse_NoSlot); ok {
+			return x.NoSlot
+		}
+	}
+	return false
+}
+
+func (x *SlotResponse) GetError() string {
+	if x != nil {
+		if x, ok := x.Result.(*SlotResponse_Error); ok {
+			return x.Error
+		}
+	}
+	return ""
+}
+
+type isSlotResponse_Result interface {
+	isSlotResponse_Result()
+}
+
+type SlotResponse_Permit struct {
+	// A slot is reserved. Its permit (any bytes the app likes, or none)
+	// comes back in the slot's mark_used and release.
+	Permit *SlotPermit `protobuf:"bytes,2,opt,name=permit,proto3,oneof"`
+}
+
+type SlotResponse_NoSlot struct {
+	// No slot is free (try_reserve only).
+	NoSlot bool `protobuf:"varint,3,opt,name=no_slot,json=noSlot,proto3,oneof"`
+}
+
+type SlotResponse_Error struct {
+	// The supplier failed; what it said, for the sidecar's log.
+	Error string `protobuf:"bytes,4,opt,name=error,proto3,oneof"`
+}
+
+func (*SlotResponse_Permit) isSlotResponse_Result() {}
+
+func (*SlotResponse_NoSlot) isSlotResponse_Result() {}
+
+func (*SlotResponse_Error) isSlotResponse_Result() {}
+
+// SlotPermit is a slot the app's supplier granted.
+type SlotPermit struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The app's data for the permit, returned to it in mark_used and release.
+	Data          []byte `protobuf:"bytes,1,opt,name=data,proto3" json:"data,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SlotPermit) Reset() {
+	*x = SlotPermit{}
+	mi := &file_sidecar_bridge_v1_bridge_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SlotPermit) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SlotPermit) ProtoMessage() {}
+
+func (x *SlotPermit) ProtoReflect() protoreflect.Message {
+	mi := &file_sidecar_bridge_v1_bridge_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SlotPermit.ProtoReflect.Descriptor instead.
+func (*SlotPermit) Descriptor() ([]byte, []int) {
+	return file_sidecar_bridge_v1_bridge_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *SlotPermit) GetData() []byte {
+	if x != nil {
+		return x.Data
+	}
+	return nil
+}
+
 // WorkerDeployment is a worker deployment version and how the worker uses it.
 type WorkerDeployment struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -876,7 +1653,7 @@ type WorkerDeployment struct {
 
 func (x *WorkerDeployment) Reset() {
 	*x = WorkerDeployment{}
-	mi := &file_sidecar_bridge_v1_bridge_proto_msgTypes[3]
+	mi := &file_sidecar_bridge_v1_bridge_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -888,7 +1665,7 @@ func (x *WorkerDeployment) String() string {
 func (*WorkerDeployment) ProtoMessage() {}
 
 func (x *WorkerDeployment) ProtoReflect() protoreflect.Message {
-	mi := &file_sidecar_bridge_v1_bridge_proto_msgTypes[3]
+	mi := &file_sidecar_bridge_v1_bridge_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -901,7 +1678,7 @@ func (x *WorkerDeployment) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WorkerDeployment.ProtoReflect.Descriptor instead.
 func (*WorkerDeployment) Descriptor() ([]byte, []int) {
-	return file_sidecar_bridge_v1_bridge_proto_rawDescGZIP(), []int{3}
+	return file_sidecar_bridge_v1_bridge_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *WorkerDeployment) GetDeploymentName() string {
@@ -959,7 +1736,7 @@ type WorkflowRegistration struct {
 
 func (x *WorkflowRegistration) Reset() {
 	*x = WorkflowRegistration{}
-	mi := &file_sidecar_bridge_v1_bridge_proto_msgTypes[4]
+	mi := &file_sidecar_bridge_v1_bridge_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -971,7 +1748,7 @@ func (x *WorkflowRegistration) String() string {
 func (*WorkflowRegistration) ProtoMessage() {}
 
 func (x *WorkflowRegistration) ProtoReflect() protoreflect.Message {
-	mi := &file_sidecar_bridge_v1_bridge_proto_msgTypes[4]
+	mi := &file_sidecar_bridge_v1_bridge_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -984,7 +1761,7 @@ func (x *WorkflowRegistration) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WorkflowRegistration.ProtoReflect.Descriptor instead.
 func (*WorkflowRegistration) Descriptor() ([]byte, []int) {
-	return file_sidecar_bridge_v1_bridge_proto_rawDescGZIP(), []int{4}
+	return file_sidecar_bridge_v1_bridge_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *WorkflowRegistration) GetName() string {
@@ -1040,7 +1817,7 @@ type ActivityRegistration struct {
 
 func (x *ActivityRegistration) Reset() {
 	*x = ActivityRegistration{}
-	mi := &file_sidecar_bridge_v1_bridge_proto_msgTypes[5]
+	mi := &file_sidecar_bridge_v1_bridge_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1052,7 +1829,7 @@ func (x *ActivityRegistration) String() string {
 func (*ActivityRegistration) ProtoMessage() {}
 
 func (x *ActivityRegistration) ProtoReflect() protoreflect.Message {
-	mi := &file_sidecar_bridge_v1_bridge_proto_msgTypes[5]
+	mi := &file_sidecar_bridge_v1_bridge_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1065,7 +1842,7 @@ func (x *ActivityRegistration) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ActivityRegistration.ProtoReflect.Descriptor instead.
 func (*ActivityRegistration) Descriptor() ([]byte, []int) {
-	return file_sidecar_bridge_v1_bridge_proto_rawDescGZIP(), []int{5}
+	return file_sidecar_bridge_v1_bridge_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *ActivityRegistration) GetName() string {
@@ -1088,7 +1865,7 @@ type NexusServiceRegistration struct {
 
 func (x *NexusServiceRegistration) Reset() {
 	*x = NexusServiceRegistration{}
-	mi := &file_sidecar_bridge_v1_bridge_proto_msgTypes[6]
+	mi := &file_sidecar_bridge_v1_bridge_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1100,7 +1877,7 @@ func (x *NexusServiceRegistration) String() string {
 func (*NexusServiceRegistration) ProtoMessage() {}
 
 func (x *NexusServiceRegistration) ProtoReflect() protoreflect.Message {
-	mi := &file_sidecar_bridge_v1_bridge_proto_msgTypes[6]
+	mi := &file_sidecar_bridge_v1_bridge_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1113,7 +1890,7 @@ func (x *NexusServiceRegistration) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use NexusServiceRegistration.ProtoReflect.Descriptor instead.
 func (*NexusServiceRegistration) Descriptor() ([]byte, []int) {
-	return file_sidecar_bridge_v1_bridge_proto_rawDescGZIP(), []int{6}
+	return file_sidecar_bridge_v1_bridge_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *NexusServiceRegistration) GetName() string {
@@ -1151,7 +1928,7 @@ type Capacity struct {
 
 func (x *Capacity) Reset() {
 	*x = Capacity{}
-	mi := &file_sidecar_bridge_v1_bridge_proto_msgTypes[7]
+	mi := &file_sidecar_bridge_v1_bridge_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1163,7 +1940,7 @@ func (x *Capacity) String() string {
 func (*Capacity) ProtoMessage() {}
 
 func (x *Capacity) ProtoReflect() protoreflect.Message {
-	mi := &file_sidecar_bridge_v1_bridge_proto_msgTypes[7]
+	mi := &file_sidecar_bridge_v1_bridge_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1176,7 +1953,7 @@ func (x *Capacity) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Capacity.ProtoReflect.Descriptor instead.
 func (*Capacity) Descriptor() ([]byte, []int) {
-	return file_sidecar_bridge_v1_bridge_proto_rawDescGZIP(), []int{7}
+	return file_sidecar_bridge_v1_bridge_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *Capacity) GetWorkflowActivations() uint32 {
@@ -1216,7 +1993,7 @@ type Drain struct {
 
 func (x *Drain) Reset() {
 	*x = Drain{}
-	mi := &file_sidecar_bridge_v1_bridge_proto_msgTypes[8]
+	mi := &file_sidecar_bridge_v1_bridge_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1228,7 +2005,7 @@ func (x *Drain) String() string {
 func (*Drain) ProtoMessage() {}
 
 func (x *Drain) ProtoReflect() protoreflect.Message {
-	mi := &file_sidecar_bridge_v1_bridge_proto_msgTypes[8]
+	mi := &file_sidecar_bridge_v1_bridge_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1241,7 +2018,7 @@ func (x *Drain) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Drain.ProtoReflect.Descriptor instead.
 func (*Drain) Descriptor() ([]byte, []int) {
-	return file_sidecar_bridge_v1_bridge_proto_rawDescGZIP(), []int{8}
+	return file_sidecar_bridge_v1_bridge_proto_rawDescGZIP(), []int{16}
 }
 
 // RequestEviction asks the sidecar to evict one of the session's runs.
@@ -1257,7 +2034,7 @@ type RequestEviction struct {
 
 func (x *RequestEviction) Reset() {
 	*x = RequestEviction{}
-	mi := &file_sidecar_bridge_v1_bridge_proto_msgTypes[9]
+	mi := &file_sidecar_bridge_v1_bridge_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1269,7 +2046,7 @@ func (x *RequestEviction) String() string {
 func (*RequestEviction) ProtoMessage() {}
 
 func (x *RequestEviction) ProtoReflect() protoreflect.Message {
-	mi := &file_sidecar_bridge_v1_bridge_proto_msgTypes[9]
+	mi := &file_sidecar_bridge_v1_bridge_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1282,7 +2059,7 @@ func (x *RequestEviction) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RequestEviction.ProtoReflect.Descriptor instead.
 func (*RequestEviction) Descriptor() ([]byte, []int) {
-	return file_sidecar_bridge_v1_bridge_proto_rawDescGZIP(), []int{9}
+	return file_sidecar_bridge_v1_bridge_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *RequestEviction) GetRunId() string {
@@ -1324,7 +2101,7 @@ type Registered struct {
 
 func (x *Registered) Reset() {
 	*x = Registered{}
-	mi := &file_sidecar_bridge_v1_bridge_proto_msgTypes[10]
+	mi := &file_sidecar_bridge_v1_bridge_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1336,7 +2113,7 @@ func (x *Registered) String() string {
 func (*Registered) ProtoMessage() {}
 
 func (x *Registered) ProtoReflect() protoreflect.Message {
-	mi := &file_sidecar_bridge_v1_bridge_proto_msgTypes[10]
+	mi := &file_sidecar_bridge_v1_bridge_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1349,7 +2126,7 @@ func (x *Registered) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Registered.ProtoReflect.Descriptor instead.
 func (*Registered) Descriptor() ([]byte, []int) {
-	return file_sidecar_bridge_v1_bridge_proto_rawDescGZIP(), []int{10}
+	return file_sidecar_bridge_v1_bridge_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *Registered) GetProtocolVersion() uint32 {
@@ -1435,7 +2212,7 @@ type Capabilities struct {
 
 func (x *Capabilities) Reset() {
 	*x = Capabilities{}
-	mi := &file_sidecar_bridge_v1_bridge_proto_msgTypes[11]
+	mi := &file_sidecar_bridge_v1_bridge_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1447,7 +2224,7 @@ func (x *Capabilities) String() string {
 func (*Capabilities) ProtoMessage() {}
 
 func (x *Capabilities) ProtoReflect() protoreflect.Message {
-	mi := &file_sidecar_bridge_v1_bridge_proto_msgTypes[11]
+	mi := &file_sidecar_bridge_v1_bridge_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1460,7 +2237,7 @@ func (x *Capabilities) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Capabilities.ProtoReflect.Descriptor instead.
 func (*Capabilities) Descriptor() ([]byte, []int) {
-	return file_sidecar_bridge_v1_bridge_proto_rawDescGZIP(), []int{11}
+	return file_sidecar_bridge_v1_bridge_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *Capabilities) GetStickyExecution() bool {
@@ -1546,7 +2323,7 @@ type Limits struct {
 
 func (x *Limits) Reset() {
 	*x = Limits{}
-	mi := &file_sidecar_bridge_v1_bridge_proto_msgTypes[12]
+	mi := &file_sidecar_bridge_v1_bridge_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1558,7 +2335,7 @@ func (x *Limits) String() string {
 func (*Limits) ProtoMessage() {}
 
 func (x *Limits) ProtoReflect() protoreflect.Message {
-	mi := &file_sidecar_bridge_v1_bridge_proto_msgTypes[12]
+	mi := &file_sidecar_bridge_v1_bridge_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1571,7 +2348,7 @@ func (x *Limits) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Limits.ProtoReflect.Descriptor instead.
 func (*Limits) Descriptor() ([]byte, []int) {
-	return file_sidecar_bridge_v1_bridge_proto_rawDescGZIP(), []int{12}
+	return file_sidecar_bridge_v1_bridge_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *Limits) GetMaxMessageBytes() uint32 {
@@ -1631,7 +2408,7 @@ type CompletionError struct {
 
 func (x *CompletionError) Reset() {
 	*x = CompletionError{}
-	mi := &file_sidecar_bridge_v1_bridge_proto_msgTypes[13]
+	mi := &file_sidecar_bridge_v1_bridge_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1643,7 +2420,7 @@ func (x *CompletionError) String() string {
 func (*CompletionError) ProtoMessage() {}
 
 func (x *CompletionError) ProtoReflect() protoreflect.Message {
-	mi := &file_sidecar_bridge_v1_bridge_proto_msgTypes[13]
+	mi := &file_sidecar_bridge_v1_bridge_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1656,7 +2433,7 @@ func (x *CompletionError) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CompletionError.ProtoReflect.Descriptor instead.
 func (*CompletionError) Descriptor() ([]byte, []int) {
-	return file_sidecar_bridge_v1_bridge_proto_rawDescGZIP(), []int{13}
+	return file_sidecar_bridge_v1_bridge_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *CompletionError) GetTask() isCompletionError_Task {
@@ -1725,7 +2502,7 @@ type Drained struct {
 
 func (x *Drained) Reset() {
 	*x = Drained{}
-	mi := &file_sidecar_bridge_v1_bridge_proto_msgTypes[14]
+	mi := &file_sidecar_bridge_v1_bridge_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1737,7 +2514,7 @@ func (x *Drained) String() string {
 func (*Drained) ProtoMessage() {}
 
 func (x *Drained) ProtoReflect() protoreflect.Message {
-	mi := &file_sidecar_bridge_v1_bridge_proto_msgTypes[14]
+	mi := &file_sidecar_bridge_v1_bridge_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1750,7 +2527,7 @@ func (x *Drained) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Drained.ProtoReflect.Descriptor instead.
 func (*Drained) Descriptor() ([]byte, []int) {
-	return file_sidecar_bridge_v1_bridge_proto_rawDescGZIP(), []int{14}
+	return file_sidecar_bridge_v1_bridge_proto_rawDescGZIP(), []int{22}
 }
 
 // ShutdownNotice says the sidecar is shutting down.
@@ -1764,7 +2541,7 @@ type ShutdownNotice struct {
 
 func (x *ShutdownNotice) Reset() {
 	*x = ShutdownNotice{}
-	mi := &file_sidecar_bridge_v1_bridge_proto_msgTypes[15]
+	mi := &file_sidecar_bridge_v1_bridge_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1776,7 +2553,7 @@ func (x *ShutdownNotice) String() string {
 func (*ShutdownNotice) ProtoMessage() {}
 
 func (x *ShutdownNotice) ProtoReflect() protoreflect.Message {
-	mi := &file_sidecar_bridge_v1_bridge_proto_msgTypes[15]
+	mi := &file_sidecar_bridge_v1_bridge_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1789,7 +2566,7 @@ func (x *ShutdownNotice) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ShutdownNotice.ProtoReflect.Descriptor instead.
 func (*ShutdownNotice) Descriptor() ([]byte, []int) {
-	return file_sidecar_bridge_v1_bridge_proto_rawDescGZIP(), []int{15}
+	return file_sidecar_bridge_v1_bridge_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *ShutdownNotice) GetGracePeriod() *durationpb.Duration {
@@ -1812,7 +2589,7 @@ type WorkerError struct {
 
 func (x *WorkerError) Reset() {
 	*x = WorkerError{}
-	mi := &file_sidecar_bridge_v1_bridge_proto_msgTypes[16]
+	mi := &file_sidecar_bridge_v1_bridge_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1824,7 +2601,7 @@ func (x *WorkerError) String() string {
 func (*WorkerError) ProtoMessage() {}
 
 func (x *WorkerError) ProtoReflect() protoreflect.Message {
-	mi := &file_sidecar_bridge_v1_bridge_proto_msgTypes[16]
+	mi := &file_sidecar_bridge_v1_bridge_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1837,7 +2614,7 @@ func (x *WorkerError) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WorkerError.ProtoReflect.Descriptor instead.
 func (*WorkerError) Descriptor() ([]byte, []int) {
-	return file_sidecar_bridge_v1_bridge_proto_rawDescGZIP(), []int{16}
+	return file_sidecar_bridge_v1_bridge_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *WorkerError) GetMessage() string {
@@ -1858,7 +2635,7 @@ var File_sidecar_bridge_v1_bridge_proto protoreflect.FileDescriptor
 
 const file_sidecar_bridge_v1_bridge_proto_rawDesc = "" +
 	"\n" +
-	"\x1esidecar/bridge/v1/bridge.proto\x12\x11sidecar.bridge.v1\x1a\x1egoogle/protobuf/duration.proto\x1a sidecar/bridge/v1/activity.proto\x1a\x1esidecar/bridge/v1/common.proto\x1a\x1fsidecar/bridge/v1/history.proto\x1a\x1dsidecar/bridge/v1/nexus.proto\x1a+sidecar/bridge/v1/workflow_activation.proto\x1a+sidecar/bridge/v1/workflow_completion.proto\"\xb5\a\n" +
+	"\x1esidecar/bridge/v1/bridge.proto\x12\x11sidecar.bridge.v1\x1a\x1egoogle/protobuf/duration.proto\x1a sidecar/bridge/v1/activity.proto\x1a\x1esidecar/bridge/v1/common.proto\x1a\x1fsidecar/bridge/v1/history.proto\x1a\x1dsidecar/bridge/v1/nexus.proto\x1a+sidecar/bridge/v1/workflow_activation.proto\x1a+sidecar/bridge/v1/workflow_completion.proto\"\xfd\a\n" +
 	"\x0eConnectRequest\x129\n" +
 	"\bregister\x18\x01 \x01(\v2\x1b.sidecar.bridge.v1.RegisterH\x00R\bregister\x12b\n" +
 	"\x13workflow_completion\x18\x02 \x01(\v2/.sidecar.bridge.v1.WorkflowActivationCompletionH\x00R\x12workflowCompletion\x12\\\n" +
@@ -1873,8 +2650,9 @@ const file_sidecar_bridge_v1_bridge_proto_rawDesc = "" +
 	" \x01(\fH\x00R\x16coreWorkflowCompletion\x12:\n" +
 	"\x18core_activity_completion\x18\v \x01(\fH\x00R\x16coreActivityCompletion\x128\n" +
 	"\x17core_activity_heartbeat\x18\f \x01(\fH\x00R\x15coreActivityHeartbeat\x124\n" +
-	"\x15core_nexus_completion\x18\r \x01(\fH\x00R\x13coreNexusCompletionB\t\n" +
-	"\amessage\"\xab\x06\n" +
+	"\x15core_nexus_completion\x18\r \x01(\fH\x00R\x13coreNexusCompletion\x12F\n" +
+	"\rslot_response\x18\x0e \x01(\v2\x1f.sidecar.bridge.v1.SlotResponseH\x00R\fslotResponseB\t\n" +
+	"\amessage\"\xf0\x06\n" +
 	"\x0fConnectResponse\x12?\n" +
 	"\n" +
 	"registered\x18\x01 \x01(\v2\x1d.sidecar.bridge.v1.RegisteredH\x00R\n" +
@@ -1891,8 +2669,9 @@ const file_sidecar_bridge_v1_bridge_proto_rawDesc = "" +
 	"\x18core_workflow_activation\x18\n" +
 	" \x01(\fH\x00R\x16coreWorkflowActivation\x12.\n" +
 	"\x12core_activity_task\x18\v \x01(\fH\x00R\x10coreActivityTask\x12(\n" +
-	"\x0fcore_nexus_task\x18\f \x01(\fH\x00R\rcoreNexusTaskB\t\n" +
-	"\amessage\"\x93\a\n" +
+	"\x0fcore_nexus_task\x18\f \x01(\fH\x00R\rcoreNexusTask\x12C\n" +
+	"\fslot_request\x18\r \x01(\v2\x1e.sidecar.bridge.v1.SlotRequestH\x00R\vslotRequestB\t\n" +
+	"\amessage\"\xd7\a\n" +
 	"\bRegister\x12)\n" +
 	"\x10protocol_version\x18\x01 \x01(\rR\x0fprotocolVersion\x12\x1a\n" +
 	"\bidentity\x18\x02 \x01(\tR\bidentity\x12\x19\n" +
@@ -1918,7 +2697,51 @@ const file_sidecar_bridge_v1_bridge_proto_rawDesc = "" +
 	"\x1dnondeterminism_fails_workflow\x18\x10 \x01(\bR\x1bnondeterminismFailsWorkflow\x12C\n" +
 	"\n" +
 	"deployment\x18\x11 \x01(\v2#.sidecar.bridge.v1.WorkerDeploymentR\n" +
-	"deployment\"\xe4\x01\n" +
+	"deployment\x12B\n" +
+	"\x0eslot_suppliers\x18\x12 \x03(\x0e2\x1b.sidecar.bridge.v1.SlotKindR\rslotSuppliers\"\xf9\x02\n" +
+	"\vSlotRequest\x12\x1d\n" +
+	"\n" +
+	"request_id\x18\x01 \x01(\x04R\trequestId\x12A\n" +
+	"\areserve\x18\x02 \x01(\v2%.sidecar.bridge.v1.SlotReserveContextH\x00R\areserve\x12H\n" +
+	"\vtry_reserve\x18\x03 \x01(\v2%.sidecar.bridge.v1.SlotReserveContextH\x00R\n" +
+	"tryReserve\x127\n" +
+	"\x06cancel\x18\x04 \x01(\v2\x1d.sidecar.bridge.v1.SlotCancelH\x00R\x06cancel\x12>\n" +
+	"\tmark_used\x18\x05 \x01(\v2\x1f.sidecar.bridge.v1.SlotMarkUsedH\x00R\bmarkUsed\x12:\n" +
+	"\arelease\x18\x06 \x01(\v2\x1e.sidecar.bridge.v1.SlotReleaseH\x00R\areleaseB\t\n" +
+	"\arequest\"\x91\x02\n" +
+	"\x12SlotReserveContext\x128\n" +
+	"\tslot_kind\x18\x01 \x01(\x0e2\x1b.sidecar.bridge.v1.SlotKindR\bslotKind\x12\x1d\n" +
+	"\n" +
+	"task_queue\x18\x02 \x01(\tR\ttaskQueue\x12'\n" +
+	"\x0fworker_identity\x18\x03 \x01(\tR\x0eworkerIdentity\x12&\n" +
+	"\x0fworker_build_id\x18\x04 \x01(\tR\rworkerBuildId\x124\n" +
+	"\x16worker_deployment_name\x18\x05 \x01(\tR\x14workerDeploymentName\x12\x1b\n" +
+	"\tis_sticky\x18\x06 \x01(\bR\bisSticky\"\f\n" +
+	"\n" +
+	"SlotCancel\"\xf9\x01\n" +
+	"\bSlotInfo\x128\n" +
+	"\tslot_kind\x18\x01 \x01(\x0e2\x1b.sidecar.bridge.v1.SlotKindR\bslotKind\x12#\n" +
+	"\rworkflow_type\x18\x02 \x01(\tR\fworkflowType\x12\x1b\n" +
+	"\tis_sticky\x18\x03 \x01(\bR\bisSticky\x12#\n" +
+	"\ractivity_type\x18\x04 \x01(\tR\factivityType\x12#\n" +
+	"\rnexus_service\x18\x05 \x01(\tR\fnexusService\x12'\n" +
+	"\x0fnexus_operation\x18\x06 \x01(\tR\x0enexusOperation\"`\n" +
+	"\fSlotMarkUsed\x12\x16\n" +
+	"\x06permit\x18\x01 \x01(\fR\x06permit\x128\n" +
+	"\tslot_info\x18\x02 \x01(\v2\x1b.sidecar.bridge.v1.SlotInfoR\bslotInfo\"_\n" +
+	"\vSlotRelease\x12\x16\n" +
+	"\x06permit\x18\x01 \x01(\fR\x06permit\x128\n" +
+	"\tslot_info\x18\x02 \x01(\v2\x1b.sidecar.bridge.v1.SlotInfoR\bslotInfo\"\xa3\x01\n" +
+	"\fSlotResponse\x12\x1d\n" +
+	"\n" +
+	"request_id\x18\x01 \x01(\x04R\trequestId\x127\n" +
+	"\x06permit\x18\x02 \x01(\v2\x1d.sidecar.bridge.v1.SlotPermitH\x00R\x06permit\x12\x19\n" +
+	"\ano_slot\x18\x03 \x01(\bH\x00R\x06noSlot\x12\x16\n" +
+	"\x05error\x18\x04 \x01(\tH\x00R\x05errorB\b\n" +
+	"\x06result\" \n" +
+	"\n" +
+	"SlotPermit\x12\x12\n" +
+	"\x04data\x18\x01 \x01(\fR\x04data\"\xe4\x01\n" +
 	"\x10WorkerDeployment\x12'\n" +
 	"\x0fdeployment_name\x18\x01 \x01(\tR\x0edeploymentName\x12\x19\n" +
 	"\bbuild_id\x18\x02 \x01(\tR\abuildId\x12%\n" +
@@ -1990,7 +2813,13 @@ const file_sidecar_bridge_v1_bridge_proto_rawDesc = "" +
 	"\fgrace_period\x18\x01 \x01(\v2\x19.google.protobuf.DurationR\vgracePeriod\"=\n" +
 	"\vWorkerError\x12\x18\n" +
 	"\amessage\x18\x01 \x01(\tR\amessage\x12\x14\n" +
-	"\x05fatal\x18\x02 \x01(\bR\x05fatal*\xde\x01\n" +
+	"\x05fatal\x18\x02 \x01(\bR\x05fatal*\x88\x01\n" +
+	"\bSlotKind\x12\x19\n" +
+	"\x15SLOT_KIND_UNSPECIFIED\x10\x00\x12\x16\n" +
+	"\x12SLOT_KIND_WORKFLOW\x10\x01\x12\x16\n" +
+	"\x12SLOT_KIND_ACTIVITY\x10\x02\x12\x1c\n" +
+	"\x18SLOT_KIND_LOCAL_ACTIVITY\x10\x03\x12\x13\n" +
+	"\x0fSLOT_KIND_NEXUS\x10\x04*\xde\x01\n" +
 	"\x13CompletionErrorKind\x12%\n" +
 	"!COMPLETION_ERROR_KIND_UNSPECIFIED\x10\x00\x12&\n" +
 	"\"COMPLETION_ERROR_KIND_UNKNOWN_TASK\x10\x01\x12#\n" +
@@ -2013,79 +2842,101 @@ func file_sidecar_bridge_v1_bridge_proto_rawDescGZIP() []byte {
 	return file_sidecar_bridge_v1_bridge_proto_rawDescData
 }
 
-var file_sidecar_bridge_v1_bridge_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_sidecar_bridge_v1_bridge_proto_msgTypes = make([]protoimpl.MessageInfo, 17)
+var file_sidecar_bridge_v1_bridge_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
+var file_sidecar_bridge_v1_bridge_proto_msgTypes = make([]protoimpl.MessageInfo, 25)
 var file_sidecar_bridge_v1_bridge_proto_goTypes = []any{
-	(CompletionErrorKind)(0),             // 0: sidecar.bridge.v1.CompletionErrorKind
-	(*ConnectRequest)(nil),               // 1: sidecar.bridge.v1.ConnectRequest
-	(*ConnectResponse)(nil),              // 2: sidecar.bridge.v1.ConnectResponse
-	(*Register)(nil),                     // 3: sidecar.bridge.v1.Register
-	(*WorkerDeployment)(nil),             // 4: sidecar.bridge.v1.WorkerDeployment
-	(*WorkflowRegistration)(nil),         // 5: sidecar.bridge.v1.WorkflowRegistration
-	(*ActivityRegistration)(nil),         // 6: sidecar.bridge.v1.ActivityRegistration
-	(*NexusServiceRegistration)(nil),     // 7: sidecar.bridge.v1.NexusServiceRegistration
-	(*Capacity)(nil),                     // 8: sidecar.bridge.v1.Capacity
-	(*Drain)(nil),                        // 9: sidecar.bridge.v1.Drain
-	(*RequestEviction)(nil),              // 10: sidecar.bridge.v1.RequestEviction
-	(*Registered)(nil),                   // 11: sidecar.bridge.v1.Registered
-	(*Capabilities)(nil),                 // 12: sidecar.bridge.v1.Capabilities
-	(*Limits)(nil),                       // 13: sidecar.bridge.v1.Limits
-	(*CompletionError)(nil),              // 14: sidecar.bridge.v1.CompletionError
-	(*Drained)(nil),                      // 15: sidecar.bridge.v1.Drained
-	(*ShutdownNotice)(nil),               // 16: sidecar.bridge.v1.ShutdownNotice
-	(*WorkerError)(nil),                  // 17: sidecar.bridge.v1.WorkerError
-	(*WorkflowActivationCompletion)(nil), // 18: sidecar.bridge.v1.WorkflowActivationCompletion
-	(*ActivityTaskCompletion)(nil),       // 19: sidecar.bridge.v1.ActivityTaskCompletion
-	(*ActivityHeartbeat)(nil),            // 20: sidecar.bridge.v1.ActivityHeartbeat
-	(*NexusTaskCompletion)(nil),          // 21: sidecar.bridge.v1.NexusTaskCompletion
-	(*ReplayHistory)(nil),                // 22: sidecar.bridge.v1.ReplayHistory
-	(*WorkflowActivation)(nil),           // 23: sidecar.bridge.v1.WorkflowActivation
-	(*ActivityTask)(nil),                 // 24: sidecar.bridge.v1.ActivityTask
-	(*NexusTask)(nil),                    // 25: sidecar.bridge.v1.NexusTask
-	(*ReplayResult)(nil),                 // 26: sidecar.bridge.v1.ReplayResult
-	(VersioningBehavior)(0),              // 27: sidecar.bridge.v1.VersioningBehavior
-	(*durationpb.Duration)(nil),          // 28: google.protobuf.Duration
+	(SlotKind)(0),                        // 0: sidecar.bridge.v1.SlotKind
+	(CompletionErrorKind)(0),             // 1: sidecar.bridge.v1.CompletionErrorKind
+	(*ConnectRequest)(nil),               // 2: sidecar.bridge.v1.ConnectRequest
+	(*ConnectResponse)(nil),              // 3: sidecar.bridge.v1.ConnectResponse
+	(*Register)(nil),                     // 4: sidecar.bridge.v1.Register
+	(*SlotRequest)(nil),                  // 5: sidecar.bridge.v1.SlotRequest
+	(*SlotReserveContext)(nil),           // 6: sidecar.bridge.v1.SlotReserveContext
+	(*SlotCancel)(nil),                   // 7: sidecar.bridge.v1.SlotCancel
+	(*SlotInfo)(nil),                     // 8: sidecar.bridge.v1.SlotInfo
+	(*SlotMarkUsed)(nil),                 // 9: sidecar.bridge.v1.SlotMarkUsed
+	(*SlotRelease)(nil),                  // 10: sidecar.bridge.v1.SlotRelease
+	(*SlotResponse)(nil),                 // 11: sidecar.bridge.v1.SlotResponse
+	(*SlotPermit)(nil),                   // 12: sidecar.bridge.v1.SlotPermit
+	(*WorkerDeployment)(nil),             // 13: sidecar.bridge.v1.WorkerDeployment
+	(*WorkflowRegistration)(nil),         // 14: sidecar.bridge.v1.WorkflowRegistration
+	(*ActivityRegistration)(nil),         // 15: sidecar.bridge.v1.ActivityRegistration
+	(*NexusServiceRegistration)(nil),     // 16: sidecar.bridge.v1.NexusServiceRegistration
+	(*Capacity)(nil),                     // 17: sidecar.bridge.v1.Capacity
+	(*Drain)(nil),                        // 18: sidecar.bridge.v1.Drain
+	(*RequestEviction)(nil),              // 19: sidecar.bridge.v1.RequestEviction
+	(*Registered)(nil),                   // 20: sidecar.bridge.v1.Registered
+	(*Capabilities)(nil),                 // 21: sidecar.bridge.v1.Capabilities
+	(*Limits)(nil),                       // 22: sidecar.bridge.v1.Limits
+	(*CompletionError)(nil),              // 23: sidecar.bridge.v1.CompletionError
+	(*Drained)(nil),                      // 24: sidecar.bridge.v1.Drained
+	(*ShutdownNotice)(nil),               // 25: sidecar.bridge.v1.ShutdownNotice
+	(*WorkerError)(nil),                  // 26: sidecar.bridge.v1.WorkerError
+	(*WorkflowActivationCompletion)(nil), // 27: sidecar.bridge.v1.WorkflowActivationCompletion
+	(*ActivityTaskCompletion)(nil),       // 28: sidecar.bridge.v1.ActivityTaskCompletion
+	(*ActivityHeartbeat)(nil),            // 29: sidecar.bridge.v1.ActivityHeartbeat
+	(*NexusTaskCompletion)(nil),          // 30: sidecar.bridge.v1.NexusTaskCompletion
+	(*ReplayHistory)(nil),                // 31: sidecar.bridge.v1.ReplayHistory
+	(*WorkflowActivation)(nil),           // 32: sidecar.bridge.v1.WorkflowActivation
+	(*ActivityTask)(nil),                 // 33: sidecar.bridge.v1.ActivityTask
+	(*NexusTask)(nil),                    // 34: sidecar.bridge.v1.NexusTask
+	(*ReplayResult)(nil),                 // 35: sidecar.bridge.v1.ReplayResult
+	(VersioningBehavior)(0),              // 36: sidecar.bridge.v1.VersioningBehavior
+	(*durationpb.Duration)(nil),          // 37: google.protobuf.Duration
 }
 var file_sidecar_bridge_v1_bridge_proto_depIdxs = []int32{
-	3,  // 0: sidecar.bridge.v1.ConnectRequest.register:type_name -> sidecar.bridge.v1.Register
-	18, // 1: sidecar.bridge.v1.ConnectRequest.workflow_completion:type_name -> sidecar.bridge.v1.WorkflowActivationCompletion
-	19, // 2: sidecar.bridge.v1.ConnectRequest.activity_completion:type_name -> sidecar.bridge.v1.ActivityTaskCompletion
-	20, // 3: sidecar.bridge.v1.ConnectRequest.activity_heartbeat:type_name -> sidecar.bridge.v1.ActivityHeartbeat
-	21, // 4: sidecar.bridge.v1.ConnectRequest.nexus_completion:type_name -> sidecar.bridge.v1.NexusTaskCompletion
-	8,  // 5: sidecar.bridge.v1.ConnectRequest.capacity:type_name -> sidecar.bridge.v1.Capacity
-	9,  // 6: sidecar.bridge.v1.ConnectRequest.drain:type_name -> sidecar.bridge.v1.Drain
-	22, // 7: sidecar.bridge.v1.ConnectRequest.replay_history:type_name -> sidecar.bridge.v1.ReplayHistory
-	10, // 8: sidecar.bridge.v1.ConnectRequest.request_eviction:type_name -> sidecar.bridge.v1.RequestEviction
-	11, // 9: sidecar.bridge.v1.ConnectResponse.registered:type_name -> sidecar.bridge.v1.Registered
-	23, // 10: sidecar.bridge.v1.ConnectResponse.workflow_activation:type_name -> sidecar.bridge.v1.WorkflowActivation
-	24, // 11: sidecar.bridge.v1.ConnectResponse.activity_task:type_name -> sidecar.bridge.v1.ActivityTask
-	25, // 12: sidecar.bridge.v1.ConnectResponse.nexus_task:type_name -> sidecar.bridge.v1.NexusTask
-	14, // 13: sidecar.bridge.v1.ConnectResponse.completion_error:type_name -> sidecar.bridge.v1.CompletionError
-	15, // 14: sidecar.bridge.v1.ConnectResponse.drained:type_name -> sidecar.bridge.v1.Drained
-	16, // 15: sidecar.bridge.v1.ConnectResponse.shutdown:type_name -> sidecar.bridge.v1.ShutdownNotice
-	17, // 16: sidecar.bridge.v1.ConnectResponse.worker_error:type_name -> sidecar.bridge.v1.WorkerError
-	26, // 17: sidecar.bridge.v1.ConnectResponse.replay_result:type_name -> sidecar.bridge.v1.ReplayResult
-	5,  // 18: sidecar.bridge.v1.Register.workflows:type_name -> sidecar.bridge.v1.WorkflowRegistration
-	6,  // 19: sidecar.bridge.v1.Register.activities:type_name -> sidecar.bridge.v1.ActivityRegistration
-	7,  // 20: sidecar.bridge.v1.Register.nexus_services:type_name -> sidecar.bridge.v1.NexusServiceRegistration
-	8,  // 21: sidecar.bridge.v1.Register.capacity:type_name -> sidecar.bridge.v1.Capacity
-	27, // 22: sidecar.bridge.v1.Register.dynamic_workflow_versioning_behavior:type_name -> sidecar.bridge.v1.VersioningBehavior
-	4,  // 23: sidecar.bridge.v1.Register.deployment:type_name -> sidecar.bridge.v1.WorkerDeployment
-	27, // 24: sidecar.bridge.v1.WorkerDeployment.default_versioning_behavior:type_name -> sidecar.bridge.v1.VersioningBehavior
-	27, // 25: sidecar.bridge.v1.WorkflowRegistration.versioning_behavior:type_name -> sidecar.bridge.v1.VersioningBehavior
-	12, // 26: sidecar.bridge.v1.Registered.capabilities:type_name -> sidecar.bridge.v1.Capabilities
-	13, // 27: sidecar.bridge.v1.Registered.limits:type_name -> sidecar.bridge.v1.Limits
-	8,  // 28: sidecar.bridge.v1.Limits.max_concurrent:type_name -> sidecar.bridge.v1.Capacity
-	28, // 29: sidecar.bridge.v1.Limits.graceful_shutdown_timeout:type_name -> google.protobuf.Duration
-	0,  // 30: sidecar.bridge.v1.CompletionError.kind:type_name -> sidecar.bridge.v1.CompletionErrorKind
-	28, // 31: sidecar.bridge.v1.ShutdownNotice.grace_period:type_name -> google.protobuf.Duration
-	1,  // 32: sidecar.bridge.v1.BridgeService.Connect:input_type -> sidecar.bridge.v1.ConnectRequest
-	2,  // 33: sidecar.bridge.v1.BridgeService.Connect:output_type -> sidecar.bridge.v1.ConnectResponse
-	33, // [33:34] is the sub-list for method output_type
-	32, // [32:33] is the sub-list for method input_type
-	32, // [32:32] is the sub-list for extension type_name
-	32, // [32:32] is the sub-list for extension extendee
-	0,  // [0:32] is the sub-list for field type_name
+	4,  // 0: sidecar.bridge.v1.ConnectRequest.register:type_name -> sidecar.bridge.v1.Register
+	27, // 1: sidecar.bridge.v1.ConnectRequest.workflow_completion:type_name -> sidecar.bridge.v1.WorkflowActivationCompletion
+	28, // 2: sidecar.bridge.v1.ConnectRequest.activity_completion:type_name -> sidecar.bridge.v1.ActivityTaskCompletion
+	29, // 3: sidecar.bridge.v1.ConnectRequest.activity_heartbeat:type_name -> sidecar.bridge.v1.ActivityHeartbeat
+	30, // 4: sidecar.bridge.v1.ConnectRequest.nexus_completion:type_name -> sidecar.bridge.v1.NexusTaskCompletion
+	17, // 5: sidecar.bridge.v1.ConnectRequest.capacity:type_name -> sidecar.bridge.v1.Capacity
+	18, // 6: sidecar.bridge.v1.ConnectRequest.drain:type_name -> sidecar.bridge.v1.Drain
+	31, // 7: sidecar.bridge.v1.ConnectRequest.replay_history:type_name -> sidecar.bridge.v1.ReplayHistory
+	19, // 8: sidecar.bridge.v1.ConnectRequest.request_eviction:type_name -> sidecar.bridge.v1.RequestEviction
+	11, // 9: sidecar.bridge.v1.ConnectRequest.slot_response:type_name -> sidecar.bridge.v1.SlotResponse
+	20, // 10: sidecar.bridge.v1.ConnectResponse.registered:type_name -> sidecar.bridge.v1.Registered
+	32, // 11: sidecar.bridge.v1.ConnectResponse.workflow_activation:type_name -> sidecar.bridge.v1.WorkflowActivation
+	33, // 12: sidecar.bridge.v1.ConnectResponse.activity_task:type_name -> sidecar.bridge.v1.ActivityTask
+	34, // 13: sidecar.bridge.v1.ConnectResponse.nexus_task:type_name -> sidecar.bridge.v1.NexusTask
+	23, // 14: sidecar.bridge.v1.ConnectResponse.completion_error:type_name -> sidecar.bridge.v1.CompletionError
+	24, // 15: sidecar.bridge.v1.ConnectResponse.drained:type_name -> sidecar.bridge.v1.Drained
+	25, // 16: sidecar.bridge.v1.ConnectResponse.shutdown:type_name -> sidecar.bridge.v1.ShutdownNotice
+	26, // 17: sidecar.bridge.v1.ConnectResponse.worker_error:type_name -> sidecar.bridge.v1.WorkerError
+	35, // 18: sidecar.bridge.v1.ConnectResponse.replay_result:type_name -> sidecar.bridge.v1.ReplayResult
+	5,  // 19: sidecar.bridge.v1.ConnectResponse.slot_request:type_name -> sidecar.bridge.v1.SlotRequest
+	14, // 20: sidecar.bridge.v1.Register.workflows:type_name -> sidecar.bridge.v1.WorkflowRegistration
+	15, // 21: sidecar.bridge.v1.Register.activities:type_name -> sidecar.bridge.v1.ActivityRegistration
+	16, // 22: sidecar.bridge.v1.Register.nexus_services:type_name -> sidecar.bridge.v1.NexusServiceRegistration
+	17, // 23: sidecar.bridge.v1.Register.capacity:type_name -> sidecar.bridge.v1.Capacity
+	36, // 24: sidecar.bridge.v1.Register.dynamic_workflow_versioning_behavior:type_name -> sidecar.bridge.v1.VersioningBehavior
+	13, // 25: sidecar.bridge.v1.Register.deployment:type_name -> sidecar.bridge.v1.WorkerDeployment
+	0,  // 26: sidecar.bridge.v1.Register.slot_suppliers:type_name -> sidecar.bridge.v1.SlotKind
+	6,  // 27: sidecar.bridge.v1.SlotRequest.reserve:type_name -> sidecar.bridge.v1.SlotReserveContext
+	6,  // 28: sidecar.bridge.v1.SlotRequest.try_reserve:type_name -> sidecar.bridge.v1.SlotReserveContext
+	7,  // 29: sidecar.bridge.v1.SlotRequest.cancel:type_name -> sidecar.bridge.v1.SlotCancel
+	9,  // 30: sidecar.bridge.v1.SlotRequest.mark_used:type_name -> sidecar.bridge.v1.SlotMarkUsed
+	10, // 31: sidecar.bridge.v1.SlotRequest.release:type_name -> sidecar.bridge.v1.SlotRelease
+	0,  // 32: sidecar.bridge.v1.SlotReserveContext.slot_kind:type_name -> sidecar.bridge.v1.SlotKind
+	0,  // 33: sidecar.bridge.v1.SlotInfo.slot_kind:type_name -> sidecar.bridge.v1.SlotKind
+	8,  // 34: sidecar.bridge.v1.SlotMarkUsed.slot_info:type_name -> sidecar.bridge.v1.SlotInfo
+	8,  // 35: sidecar.bridge.v1.SlotRelease.slot_info:type_name -> sidecar.bridge.v1.SlotInfo
+	12, // 36: sidecar.bridge.v1.SlotResponse.permit:type_name -> sidecar.bridge.v1.SlotPermit
+	36, // 37: sidecar.bridge.v1.WorkerDeployment.default_versioning_behavior:type_name -> sidecar.bridge.v1.VersioningBehavior
+	36, // 38: sidecar.bridge.v1.WorkflowRegistration.versioning_behavior:type_name -> sidecar.bridge.v1.VersioningBehavior
+	21, // 39: sidecar.bridge.v1.Registered.capabilities:type_name -> sidecar.bridge.v1.Capabilities
+	22, // 40: sidecar.bridge.v1.Registered.limits:type_name -> sidecar.bridge.v1.Limits
+	17, // 41: sidecar.bridge.v1.Limits.max_concurrent:type_name -> sidecar.bridge.v1.Capacity
+	37, // 42: sidecar.bridge.v1.Limits.graceful_shutdown_timeout:type_name -> google.protobuf.Duration
+	1,  // 43: sidecar.bridge.v1.CompletionError.kind:type_name -> sidecar.bridge.v1.CompletionErrorKind
+	37, // 44: sidecar.bridge.v1.ShutdownNotice.grace_period:type_name -> google.protobuf.Duration
+	2,  // 45: sidecar.bridge.v1.BridgeService.Connect:input_type -> sidecar.bridge.v1.ConnectRequest
+	3,  // 46: sidecar.bridge.v1.BridgeService.Connect:output_type -> sidecar.bridge.v1.ConnectResponse
+	46, // [46:47] is the sub-list for method output_type
+	45, // [45:46] is the sub-list for method input_type
+	45, // [45:45] is the sub-list for extension type_name
+	45, // [45:45] is the sub-list for extension extendee
+	0,  // [0:45] is the sub-list for field type_name
 }
 
 func init() { file_sidecar_bridge_v1_bridge_proto_init() }
@@ -2113,6 +2964,7 @@ func file_sidecar_bridge_v1_bridge_proto_init() {
 		(*ConnectRequest_CoreActivityCompletion)(nil),
 		(*ConnectRequest_CoreActivityHeartbeat)(nil),
 		(*ConnectRequest_CoreNexusCompletion)(nil),
+		(*ConnectRequest_SlotResponse)(nil),
 	}
 	file_sidecar_bridge_v1_bridge_proto_msgTypes[1].OneofWrappers = []any{
 		(*ConnectResponse_Registered)(nil),
@@ -2127,8 +2979,21 @@ func file_sidecar_bridge_v1_bridge_proto_init() {
 		(*ConnectResponse_CoreWorkflowActivation)(nil),
 		(*ConnectResponse_CoreActivityTask)(nil),
 		(*ConnectResponse_CoreNexusTask)(nil),
+		(*ConnectResponse_SlotRequest)(nil),
 	}
-	file_sidecar_bridge_v1_bridge_proto_msgTypes[13].OneofWrappers = []any{
+	file_sidecar_bridge_v1_bridge_proto_msgTypes[3].OneofWrappers = []any{
+		(*SlotRequest_Reserve)(nil),
+		(*SlotRequest_TryReserve)(nil),
+		(*SlotRequest_Cancel)(nil),
+		(*SlotRequest_MarkUsed)(nil),
+		(*SlotRequest_Release)(nil),
+	}
+	file_sidecar_bridge_v1_bridge_proto_msgTypes[9].OneofWrappers = []any{
+		(*SlotResponse_Permit)(nil),
+		(*SlotResponse_NoSlot)(nil),
+		(*SlotResponse_Error)(nil),
+	}
+	file_sidecar_bridge_v1_bridge_proto_msgTypes[21].OneofWrappers = []any{
 		(*CompletionError_RunId)(nil),
 		(*CompletionError_TaskToken)(nil),
 	}
@@ -2137,8 +3002,8 @@ func file_sidecar_bridge_v1_bridge_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_sidecar_bridge_v1_bridge_proto_rawDesc), len(file_sidecar_bridge_v1_bridge_proto_rawDesc)),
-			NumEnums:      1,
-			NumMessages:   17,
+			NumEnums:      2,
+			NumMessages:   25,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -25,6 +25,63 @@ import { NexusTask, NexusTaskCompletion } from "./nexus.js";
 import { WorkflowActivation } from "./workflow_activation.js";
 import { WorkflowActivationCompletion } from "./workflow_completion.js";
 
+/** SlotKind is a kind of slot, as Temporal SDKs' slot types. */
+export enum SlotKind {
+  /** SLOT_KIND_UNSPECIFIED - Not set. */
+  SLOT_KIND_UNSPECIFIED = 0,
+  /** SLOT_KIND_WORKFLOW - A workflow task ("workflow"). */
+  SLOT_KIND_WORKFLOW = 1,
+  /** SLOT_KIND_ACTIVITY - An activity task ("activity"). */
+  SLOT_KIND_ACTIVITY = 2,
+  /** SLOT_KIND_LOCAL_ACTIVITY - A local activity ("local-activity"). */
+  SLOT_KIND_LOCAL_ACTIVITY = 3,
+  /** SLOT_KIND_NEXUS - A Nexus task ("nexus"). */
+  SLOT_KIND_NEXUS = 4,
+  UNRECOGNIZED = -1,
+}
+
+export function slotKindFromJSON(object: any): SlotKind {
+  switch (object) {
+    case 0:
+    case "SLOT_KIND_UNSPECIFIED":
+      return SlotKind.SLOT_KIND_UNSPECIFIED;
+    case 1:
+    case "SLOT_KIND_WORKFLOW":
+      return SlotKind.SLOT_KIND_WORKFLOW;
+    case 2:
+    case "SLOT_KIND_ACTIVITY":
+      return SlotKind.SLOT_KIND_ACTIVITY;
+    case 3:
+    case "SLOT_KIND_LOCAL_ACTIVITY":
+      return SlotKind.SLOT_KIND_LOCAL_ACTIVITY;
+    case 4:
+    case "SLOT_KIND_NEXUS":
+      return SlotKind.SLOT_KIND_NEXUS;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return SlotKind.UNRECOGNIZED;
+  }
+}
+
+export function slotKindToJSON(object: SlotKind): string {
+  switch (object) {
+    case SlotKind.SLOT_KIND_UNSPECIFIED:
+      return "SLOT_KIND_UNSPECIFIED";
+    case SlotKind.SLOT_KIND_WORKFLOW:
+      return "SLOT_KIND_WORKFLOW";
+    case SlotKind.SLOT_KIND_ACTIVITY:
+      return "SLOT_KIND_ACTIVITY";
+    case SlotKind.SLOT_KIND_LOCAL_ACTIVITY:
+      return "SLOT_KIND_LOCAL_ACTIVITY";
+    case SlotKind.SLOT_KIND_NEXUS:
+      return "SLOT_KIND_NEXUS";
+    case SlotKind.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
 /** CompletionErrorKind classifies a rejected completion. */
 export enum CompletionErrorKind {
   /** COMPLETION_ERROR_KIND_UNSPECIFIED - Not set. */
@@ -145,6 +202,12 @@ export interface ConnectRequest {
      * coresdk.nexus.NexusTaskCompletion, encoded.
      */
     { $case: "coreNexusCompletion"; value: Buffer }
+    | //
+    /**
+     * Answers a SlotRequest's reserve or try_reserve, on a session that
+     * registered slot_suppliers.
+     */
+    { $case: "slotResponse"; value: SlotResponse }
     | undefined;
 }
 
@@ -205,6 +268,13 @@ export interface ConnectResponse {
      * coresdk.nexus.NexusTask, encoded. Sent instead of nexus_task.
      */
     { $case: "coreNexusTask"; value: Buffer }
+    | //
+    /**
+     * Calls the app's slot supplier: reserve a slot, or a slot was used or
+     * released, or a reserve is no longer wanted. Only on a session that
+     * registered slot_suppliers, core sessions included.
+     */
+    { $case: "slotRequest"; value: SlotRequest }
     | undefined;
 }
 
@@ -295,7 +365,164 @@ export interface Register {
    * version, as separate SDK workers would: sessions of one version share a
    * worker, and --max-task-queues counts each (queue, version) pair.
    */
-  deployment?: WorkerDeployment | undefined;
+  deployment?:
+    | WorkerDeployment
+    | undefined;
+  /**
+   * The kinds of slot the app's own slot supplier hands out, as a Temporal
+   * SDK worker's CustomSlotSupplier does (temporalio's CustomSlotSupplier,
+   * @temporalio/worker's CustomSlotSupplier). For each kind listed, the
+   * sidecar asks this session (SlotRequest) for a slot before each poll of
+   * that kind, and tells it when the slot is used and released, instead of
+   * taking slots from its own --max-concurrent-* or --tuner supplier; the
+   * session's capacity still bounds the tasks it gets. One session per task
+   * queue (and deployment version) supplies a kind: while it is connected,
+   * another session that lists the kind is refused (FAILED_PRECONDITION);
+   * sessions that list no supplier mix freely with it. When it leaves, the
+   * sidecar's own supplier serves the kind again. A kind must be one the
+   * session offers capacity for; replay-only sessions list none.
+   */
+  slotSuppliers: SlotKind[];
+}
+
+/**
+ * SlotRequest is the sidecar calling the app's slot supplier. Reserve and
+ * try_reserve are answered with a SlotResponse carrying the same
+ * request_id; the other requests are notices and get no answer.
+ *
+ * The sidecar reserves before each poll of the kind, as sdk-core calls a
+ * supplier's reserve_slot before it polls, and never polls without a slot.
+ * Local activity slots are reserved one ahead, as sdk-core reserves one
+ * before a local activity is waiting for it. A reserve may wait as long as
+ * the supplier likes (it blocks until a slot is free), but the sidecar stops
+ * waiting after 30 seconds without an answer (a hung app): it sends cancel
+ * for that request_id and reserves again with a new one. A permit that
+ * arrives for a request the sidecar no longer waits for (cancelled, timed
+ * out, or at shutdown) is released at once, with no slot_info. A reserve the
+ * supplier fails (SlotResponse.error) is logged and asked again after a
+ * pause, as sdk-core retries a failing reserve_slot; a failed try_reserve
+ * is no slot. Try_reserve is asked for eager activities and is answered
+ * within a second, or counts as no slot.
+ */
+export interface SlotRequest {
+  /**
+   * Identifies the request. For mark_used and release it is the request_id
+   * of the reserve or try_reserve that granted the slot.
+   */
+  requestId: bigint;
+  /** What the supplier is asked. */
+  request?:
+    | //
+    /** Reserve a slot: answer when one is free (reserve_slot). */
+    { $case: "reserve"; value: SlotReserveContext }
+    | //
+    /** Reserve a slot if one is free now, else refuse (try_reserve_slot). */
+    { $case: "tryReserve"; value: SlotReserveContext }
+    | //
+    /**
+     * The sidecar no longer waits for the reserve with this request_id: stop
+     * waiting for a slot (cancel reserve_slot). An answer already on its way
+     * is released.
+     */
+    { $case: "cancel"; value: SlotCancel }
+    | //
+    /** A task now occupies the slot (mark_slot_used). */
+    { $case: "markUsed"; value: SlotMarkUsed }
+    | //
+    /**
+     * The slot is free again (release_slot): its task was answered or
+     * dropped, or its poll brought nothing.
+     */
+    { $case: "release"; value: SlotRelease }
+    | undefined;
+}
+
+/**
+ * SlotReserveContext is what a slot is reserved for, as Temporal SDKs'
+ * SlotReserveContext.
+ */
+export interface SlotReserveContext {
+  /** The kind of slot. */
+  slotKind: SlotKind;
+  /** The task queue polled. */
+  taskQueue: string;
+  /** The worker identity the sidecar polls with. */
+  workerIdentity: string;
+  /**
+   * The build id of the worker deployment version the sidecar polls as, or
+   * empty.
+   */
+  workerBuildId: string;
+  /** The deployment name of that version, or empty. */
+  workerDeploymentName: string;
+  /** The slot is for a poll of the sticky queue (workflow tasks only). */
+  isSticky: boolean;
+}
+
+/** SlotCancel withdraws a reserve. */
+export interface SlotCancel {
+}
+
+/**
+ * SlotInfo describes the task occupying a slot, as Temporal SDKs' slot info
+ * (WorkflowSlotInfo, ActivitySlotInfo, LocalActivitySlotInfo, NexusSlotInfo).
+ */
+export interface SlotInfo {
+  /** The kind of slot; it says which of the fields below are set. */
+  slotKind: SlotKind;
+  /** Workflow slots: the workflow type of the task. */
+  workflowType: string;
+  /** Workflow slots: the task came from the sticky queue. */
+  isSticky: boolean;
+  /** Activity and local activity slots: the activity type. */
+  activityType: string;
+  /** Nexus slots: the service of the operation. */
+  nexusService: string;
+  /** Nexus slots: the operation. */
+  nexusOperation: string;
+}
+
+/** SlotMarkUsed says a task occupies a slot. */
+export interface SlotMarkUsed {
+  /** The permit the app granted for the slot. */
+  permit: Buffer;
+  /** The task. */
+  slotInfo?: SlotInfo | undefined;
+}
+
+/** SlotRelease says a slot is free again. */
+export interface SlotRelease {
+  /** The permit the app granted for the slot. */
+  permit: Buffer;
+  /** The task that used the slot; unset if none did. */
+  slotInfo?: SlotInfo | undefined;
+}
+
+/** SlotResponse answers a SlotRequest's reserve or try_reserve. */
+export interface SlotResponse {
+  /** The request_id of the SlotRequest answered. */
+  requestId: bigint;
+  /** The answer. */
+  result?:
+    | //
+    /**
+     * A slot is reserved. Its permit (any bytes the app likes, or none)
+     * comes back in the slot's mark_used and release.
+     */
+    { $case: "permit"; value: SlotPermit }
+    | //
+    /** No slot is free (try_reserve only). */
+    { $case: "noSlot"; value: boolean }
+    | //
+    /** The supplier failed; what it said, for the sidecar's log. */
+    { $case: "error"; value: string }
+    | undefined;
+}
+
+/** SlotPermit is a slot the app's supplier granted. */
+export interface SlotPermit {
+  /** The app's data for the permit, returned to it in mark_used and release. */
+  data: Buffer;
 }
 
 /** WorkerDeployment is a worker deployment version and how the worker uses it. */
@@ -542,6 +769,9 @@ export const ConnectRequest: MessageFns<ConnectRequest> = {
       case "coreNexusCompletion":
         writer.uint32(106).bytes(message.message.value);
         break;
+      case "slotResponse":
+        SlotResponse.encode(message.message.value, writer.uint32(114).fork()).join();
+        break;
     }
     return writer;
   },
@@ -669,6 +899,14 @@ export const ConnectRequest: MessageFns<ConnectRequest> = {
             message.message = { $case: "coreNexusCompletion", value: Buffer.from(reader.bytes()) };
             continue;
           }
+          case 14: {
+            if (tag !== 114) {
+              break;
+            }
+
+            message.message = { $case: "slotResponse", value: SlotResponse.decode(reader, reader.uint32()) };
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -729,6 +967,10 @@ export const ConnectRequest: MessageFns<ConnectRequest> = {
         ? { $case: "coreNexusCompletion", value: Buffer.from(bytesFromBase64(object.coreNexusCompletion)) }
         : isSet(object.core_nexus_completion)
         ? { $case: "coreNexusCompletion", value: Buffer.from(bytesFromBase64(object.core_nexus_completion)) }
+        : isSet(object.slotResponse)
+        ? { $case: "slotResponse", value: SlotResponse.fromJSON(object.slotResponse) }
+        : isSet(object.slot_response)
+        ? { $case: "slotResponse", value: SlotResponse.fromJSON(object.slot_response) }
         : undefined,
     };
   },
@@ -761,6 +1003,8 @@ export const ConnectRequest: MessageFns<ConnectRequest> = {
       obj.coreActivityHeartbeat = base64FromBytes(message.message.value);
     } else if (message.message?.$case === "coreNexusCompletion") {
       obj.coreNexusCompletion = base64FromBytes(message.message.value);
+    } else if (message.message?.$case === "slotResponse") {
+      obj.slotResponse = SlotResponse.toJSON(message.message.value);
     }
     return obj;
   },
@@ -855,6 +1099,12 @@ export const ConnectRequest: MessageFns<ConnectRequest> = {
         }
         break;
       }
+      case "slotResponse": {
+        if (object.message?.value !== undefined && object.message?.value !== null) {
+          message.message = { $case: "slotResponse", value: SlotResponse.fromPartial(object.message.value) };
+        }
+        break;
+      }
     }
     return message;
   },
@@ -902,6 +1152,9 @@ export const ConnectResponse: MessageFns<ConnectResponse> = {
         break;
       case "coreNexusTask":
         writer.uint32(98).bytes(message.message.value);
+        break;
+      case "slotRequest":
+        SlotRequest.encode(message.message.value, writer.uint32(106).fork()).join();
         break;
     }
     return writer;
@@ -1019,6 +1272,14 @@ export const ConnectResponse: MessageFns<ConnectResponse> = {
             message.message = { $case: "coreNexusTask", value: Buffer.from(reader.bytes()) };
             continue;
           }
+          case 13: {
+            if (tag !== 106) {
+              break;
+            }
+
+            message.message = { $case: "slotRequest", value: SlotRequest.decode(reader, reader.uint32()) };
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1075,6 +1336,10 @@ export const ConnectResponse: MessageFns<ConnectResponse> = {
         ? { $case: "coreNexusTask", value: Buffer.from(bytesFromBase64(object.coreNexusTask)) }
         : isSet(object.core_nexus_task)
         ? { $case: "coreNexusTask", value: Buffer.from(bytesFromBase64(object.core_nexus_task)) }
+        : isSet(object.slotRequest)
+        ? { $case: "slotRequest", value: SlotRequest.fromJSON(object.slotRequest) }
+        : isSet(object.slot_request)
+        ? { $case: "slotRequest", value: SlotRequest.fromJSON(object.slot_request) }
         : undefined,
     };
   },
@@ -1105,6 +1370,8 @@ export const ConnectResponse: MessageFns<ConnectResponse> = {
       obj.coreActivityTask = base64FromBytes(message.message.value);
     } else if (message.message?.$case === "coreNexusTask") {
       obj.coreNexusTask = base64FromBytes(message.message.value);
+    } else if (message.message?.$case === "slotRequest") {
+      obj.slotRequest = SlotRequest.toJSON(message.message.value);
     }
     return obj;
   },
@@ -1190,6 +1457,12 @@ export const ConnectResponse: MessageFns<ConnectResponse> = {
         }
         break;
       }
+      case "slotRequest": {
+        if (object.message?.value !== undefined && object.message?.value !== null) {
+          message.message = { $case: "slotRequest", value: SlotRequest.fromPartial(object.message.value) };
+        }
+        break;
+      }
     }
     return message;
   },
@@ -1214,6 +1487,7 @@ function createBaseRegister(): Register {
     coreProtocolVersion: 0,
     nondeterminismFailsWorkflow: false,
     deployment: undefined,
+    slotSuppliers: [],
   };
 }
 
@@ -1269,6 +1543,13 @@ export const Register: MessageFns<Register> = {
     }
     if (message.deployment !== undefined) {
       WorkerDeployment.encode(message.deployment, writer.uint32(138).fork()).join();
+    }
+    if (message.slotSuppliers.length !== 0) {
+      writer.uint32(146).fork();
+      for (const v of message.slotSuppliers) {
+        writer.int32(v);
+      }
+      writer.join();
     }
     return writer;
   },
@@ -1422,6 +1703,24 @@ export const Register: MessageFns<Register> = {
             message.deployment = WorkerDeployment.decode(reader, reader.uint32());
             continue;
           }
+          case 18: {
+            if (tag === 144) {
+              message.slotSuppliers.push(reader.int32() as any);
+
+              continue;
+            }
+
+            if (tag === 146) {
+              const end2 = reader.uint32() + reader.pos;
+              while (reader.pos < end2) {
+                message.slotSuppliers.push(reader.int32() as any);
+              }
+
+              continue;
+            }
+
+            break;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1501,6 +1800,11 @@ export const Register: MessageFns<Register> = {
         ? globalThis.Boolean(object.nondeterminism_fails_workflow)
         : false,
       deployment: isSet(object.deployment) ? WorkerDeployment.fromJSON(object.deployment) : undefined,
+      slotSuppliers: globalThis.Array.isArray(object?.slotSuppliers)
+        ? object.slotSuppliers.map((e: any) => slotKindFromJSON(e))
+        : globalThis.Array.isArray(object?.slot_suppliers)
+        ? object.slot_suppliers.map((e: any) => slotKindFromJSON(e))
+        : [],
     };
   },
 
@@ -1557,6 +1861,9 @@ export const Register: MessageFns<Register> = {
     if (message.deployment !== undefined) {
       obj.deployment = WorkerDeployment.toJSON(message.deployment);
     }
+    if (message.slotSuppliers?.length) {
+      obj.slotSuppliers = message.slotSuppliers.map((e) => slotKindToJSON(e));
+    }
     return obj;
   },
 
@@ -1586,6 +1893,999 @@ export const Register: MessageFns<Register> = {
     message.deployment = (object.deployment !== undefined && object.deployment !== null)
       ? WorkerDeployment.fromPartial(object.deployment)
       : undefined;
+    message.slotSuppliers = object.slotSuppliers?.map((e) => e) || [];
+    return message;
+  },
+};
+
+function createBaseSlotRequest(): SlotRequest {
+  return { requestId: 0n, request: undefined };
+}
+
+export const SlotRequest: MessageFns<SlotRequest> = {
+  encode(message: SlotRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.requestId !== 0n) {
+      if (BigInt.asUintN(64, message.requestId) !== message.requestId) {
+        throw new globalThis.Error("value provided for field message.requestId of type uint64 too large");
+      }
+      writer.uint32(8).uint64(message.requestId);
+    }
+    switch (message.request?.$case) {
+      case "reserve":
+        SlotReserveContext.encode(message.request.value, writer.uint32(18).fork()).join();
+        break;
+      case "tryReserve":
+        SlotReserveContext.encode(message.request.value, writer.uint32(26).fork()).join();
+        break;
+      case "cancel":
+        SlotCancel.encode(message.request.value, writer.uint32(34).fork()).join();
+        break;
+      case "markUsed":
+        SlotMarkUsed.encode(message.request.value, writer.uint32(42).fork()).join();
+        break;
+      case "release":
+        SlotRelease.encode(message.request.value, writer.uint32(50).fork()).join();
+        break;
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SlotRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSlotRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.requestId = reader.uint64() as bigint;
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.request = { $case: "reserve", value: SlotReserveContext.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.request = { $case: "tryReserve", value: SlotReserveContext.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.request = { $case: "cancel", value: SlotCancel.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.request = { $case: "markUsed", value: SlotMarkUsed.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.request = { $case: "release", value: SlotRelease.decode(reader, reader.uint32()) };
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SlotRequest {
+    return {
+      requestId: isSet(object.requestId)
+        ? BigInt(object.requestId)
+        : isSet(object.request_id)
+        ? BigInt(object.request_id)
+        : 0n,
+      request: isSet(object.reserve)
+        ? { $case: "reserve", value: SlotReserveContext.fromJSON(object.reserve) }
+        : isSet(object.tryReserve)
+        ? { $case: "tryReserve", value: SlotReserveContext.fromJSON(object.tryReserve) }
+        : isSet(object.try_reserve)
+        ? { $case: "tryReserve", value: SlotReserveContext.fromJSON(object.try_reserve) }
+        : isSet(object.cancel)
+        ? { $case: "cancel", value: SlotCancel.fromJSON(object.cancel) }
+        : isSet(object.markUsed)
+        ? { $case: "markUsed", value: SlotMarkUsed.fromJSON(object.markUsed) }
+        : isSet(object.mark_used)
+        ? { $case: "markUsed", value: SlotMarkUsed.fromJSON(object.mark_used) }
+        : isSet(object.release)
+        ? { $case: "release", value: SlotRelease.fromJSON(object.release) }
+        : undefined,
+    };
+  },
+
+  toJSON(message: SlotRequest): unknown {
+    const obj: any = {};
+    if (message.requestId !== 0n) {
+      obj.requestId = message.requestId.toString();
+    }
+    if (message.request?.$case === "reserve") {
+      obj.reserve = SlotReserveContext.toJSON(message.request.value);
+    } else if (message.request?.$case === "tryReserve") {
+      obj.tryReserve = SlotReserveContext.toJSON(message.request.value);
+    } else if (message.request?.$case === "cancel") {
+      obj.cancel = SlotCancel.toJSON(message.request.value);
+    } else if (message.request?.$case === "markUsed") {
+      obj.markUsed = SlotMarkUsed.toJSON(message.request.value);
+    } else if (message.request?.$case === "release") {
+      obj.release = SlotRelease.toJSON(message.request.value);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<SlotRequest>, I>>(base?: I): SlotRequest {
+    return SlotRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SlotRequest>, I>>(object: I): SlotRequest {
+    const message = createBaseSlotRequest();
+    message.requestId = (object.requestId !== undefined && object.requestId !== null) ? BigInt(object.requestId) : 0n;
+    switch (object.request?.$case) {
+      case "reserve": {
+        if (object.request?.value !== undefined && object.request?.value !== null) {
+          message.request = { $case: "reserve", value: SlotReserveContext.fromPartial(object.request.value) };
+        }
+        break;
+      }
+      case "tryReserve": {
+        if (object.request?.value !== undefined && object.request?.value !== null) {
+          message.request = { $case: "tryReserve", value: SlotReserveContext.fromPartial(object.request.value) };
+        }
+        break;
+      }
+      case "cancel": {
+        if (object.request?.value !== undefined && object.request?.value !== null) {
+          message.request = { $case: "cancel", value: SlotCancel.fromPartial(object.request.value) };
+        }
+        break;
+      }
+      case "markUsed": {
+        if (object.request?.value !== undefined && object.request?.value !== null) {
+          message.request = { $case: "markUsed", value: SlotMarkUsed.fromPartial(object.request.value) };
+        }
+        break;
+      }
+      case "release": {
+        if (object.request?.value !== undefined && object.request?.value !== null) {
+          message.request = { $case: "release", value: SlotRelease.fromPartial(object.request.value) };
+        }
+        break;
+      }
+    }
+    return message;
+  },
+};
+
+function createBaseSlotReserveContext(): SlotReserveContext {
+  return {
+    slotKind: 0,
+    taskQueue: "",
+    workerIdentity: "",
+    workerBuildId: "",
+    workerDeploymentName: "",
+    isSticky: false,
+  };
+}
+
+export const SlotReserveContext: MessageFns<SlotReserveContext> = {
+  encode(message: SlotReserveContext, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.slotKind !== 0) {
+      writer.uint32(8).int32(message.slotKind);
+    }
+    if (message.taskQueue !== "") {
+      writer.uint32(18).string(message.taskQueue);
+    }
+    if (message.workerIdentity !== "") {
+      writer.uint32(26).string(message.workerIdentity);
+    }
+    if (message.workerBuildId !== "") {
+      writer.uint32(34).string(message.workerBuildId);
+    }
+    if (message.workerDeploymentName !== "") {
+      writer.uint32(42).string(message.workerDeploymentName);
+    }
+    if (message.isSticky !== false) {
+      writer.uint32(48).bool(message.isSticky);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SlotReserveContext {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSlotReserveContext();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.slotKind = reader.int32() as any;
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.taskQueue = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.workerIdentity = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.workerBuildId = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.workerDeploymentName = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.isSticky = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SlotReserveContext {
+    return {
+      slotKind: isSet(object.slotKind)
+        ? slotKindFromJSON(object.slotKind)
+        : isSet(object.slot_kind)
+        ? slotKindFromJSON(object.slot_kind)
+        : 0,
+      taskQueue: isSet(object.taskQueue)
+        ? globalThis.String(object.taskQueue)
+        : isSet(object.task_queue)
+        ? globalThis.String(object.task_queue)
+        : "",
+      workerIdentity: isSet(object.workerIdentity)
+        ? globalThis.String(object.workerIdentity)
+        : isSet(object.worker_identity)
+        ? globalThis.String(object.worker_identity)
+        : "",
+      workerBuildId: isSet(object.workerBuildId)
+        ? globalThis.String(object.workerBuildId)
+        : isSet(object.worker_build_id)
+        ? globalThis.String(object.worker_build_id)
+        : "",
+      workerDeploymentName: isSet(object.workerDeploymentName)
+        ? globalThis.String(object.workerDeploymentName)
+        : isSet(object.worker_deployment_name)
+        ? globalThis.String(object.worker_deployment_name)
+        : "",
+      isSticky: isSet(object.isSticky)
+        ? globalThis.Boolean(object.isSticky)
+        : isSet(object.is_sticky)
+        ? globalThis.Boolean(object.is_sticky)
+        : false,
+    };
+  },
+
+  toJSON(message: SlotReserveContext): unknown {
+    const obj: any = {};
+    if (message.slotKind !== 0) {
+      obj.slotKind = slotKindToJSON(message.slotKind);
+    }
+    if (message.taskQueue !== "") {
+      obj.taskQueue = message.taskQueue;
+    }
+    if (message.workerIdentity !== "") {
+      obj.workerIdentity = message.workerIdentity;
+    }
+    if (message.workerBuildId !== "") {
+      obj.workerBuildId = message.workerBuildId;
+    }
+    if (message.workerDeploymentName !== "") {
+      obj.workerDeploymentName = message.workerDeploymentName;
+    }
+    if (message.isSticky !== false) {
+      obj.isSticky = message.isSticky;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<SlotReserveContext>, I>>(base?: I): SlotReserveContext {
+    return SlotReserveContext.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SlotReserveContext>, I>>(object: I): SlotReserveContext {
+    const message = createBaseSlotReserveContext();
+    message.slotKind = object.slotKind ?? 0;
+    message.taskQueue = object.taskQueue ?? "";
+    message.workerIdentity = object.workerIdentity ?? "";
+    message.workerBuildId = object.workerBuildId ?? "";
+    message.workerDeploymentName = object.workerDeploymentName ?? "";
+    message.isSticky = object.isSticky ?? false;
+    return message;
+  },
+};
+
+function createBaseSlotCancel(): SlotCancel {
+  return {};
+}
+
+export const SlotCancel: MessageFns<SlotCancel> = {
+  encode(_: SlotCancel, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SlotCancel {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSlotCancel();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): SlotCancel {
+    return {};
+  },
+
+  toJSON(_: SlotCancel): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<SlotCancel>, I>>(base?: I): SlotCancel {
+    return SlotCancel.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SlotCancel>, I>>(_: I): SlotCancel {
+    const message = createBaseSlotCancel();
+    return message;
+  },
+};
+
+function createBaseSlotInfo(): SlotInfo {
+  return { slotKind: 0, workflowType: "", isSticky: false, activityType: "", nexusService: "", nexusOperation: "" };
+}
+
+export const SlotInfo: MessageFns<SlotInfo> = {
+  encode(message: SlotInfo, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.slotKind !== 0) {
+      writer.uint32(8).int32(message.slotKind);
+    }
+    if (message.workflowType !== "") {
+      writer.uint32(18).string(message.workflowType);
+    }
+    if (message.isSticky !== false) {
+      writer.uint32(24).bool(message.isSticky);
+    }
+    if (message.activityType !== "") {
+      writer.uint32(34).string(message.activityType);
+    }
+    if (message.nexusService !== "") {
+      writer.uint32(42).string(message.nexusService);
+    }
+    if (message.nexusOperation !== "") {
+      writer.uint32(50).string(message.nexusOperation);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SlotInfo {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSlotInfo();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.slotKind = reader.int32() as any;
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.workflowType = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.isSticky = reader.bool();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.activityType = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.nexusService = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.nexusOperation = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SlotInfo {
+    return {
+      slotKind: isSet(object.slotKind)
+        ? slotKindFromJSON(object.slotKind)
+        : isSet(object.slot_kind)
+        ? slotKindFromJSON(object.slot_kind)
+        : 0,
+      workflowType: isSet(object.workflowType)
+        ? globalThis.String(object.workflowType)
+        : isSet(object.workflow_type)
+        ? globalThis.String(object.workflow_type)
+        : "",
+      isSticky: isSet(object.isSticky)
+        ? globalThis.Boolean(object.isSticky)
+        : isSet(object.is_sticky)
+        ? globalThis.Boolean(object.is_sticky)
+        : false,
+      activityType: isSet(object.activityType)
+        ? globalThis.String(object.activityType)
+        : isSet(object.activity_type)
+        ? globalThis.String(object.activity_type)
+        : "",
+      nexusService: isSet(object.nexusService)
+        ? globalThis.String(object.nexusService)
+        : isSet(object.nexus_service)
+        ? globalThis.String(object.nexus_service)
+        : "",
+      nexusOperation: isSet(object.nexusOperation)
+        ? globalThis.String(object.nexusOperation)
+        : isSet(object.nexus_operation)
+        ? globalThis.String(object.nexus_operation)
+        : "",
+    };
+  },
+
+  toJSON(message: SlotInfo): unknown {
+    const obj: any = {};
+    if (message.slotKind !== 0) {
+      obj.slotKind = slotKindToJSON(message.slotKind);
+    }
+    if (message.workflowType !== "") {
+      obj.workflowType = message.workflowType;
+    }
+    if (message.isSticky !== false) {
+      obj.isSticky = message.isSticky;
+    }
+    if (message.activityType !== "") {
+      obj.activityType = message.activityType;
+    }
+    if (message.nexusService !== "") {
+      obj.nexusService = message.nexusService;
+    }
+    if (message.nexusOperation !== "") {
+      obj.nexusOperation = message.nexusOperation;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<SlotInfo>, I>>(base?: I): SlotInfo {
+    return SlotInfo.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SlotInfo>, I>>(object: I): SlotInfo {
+    const message = createBaseSlotInfo();
+    message.slotKind = object.slotKind ?? 0;
+    message.workflowType = object.workflowType ?? "";
+    message.isSticky = object.isSticky ?? false;
+    message.activityType = object.activityType ?? "";
+    message.nexusService = object.nexusService ?? "";
+    message.nexusOperation = object.nexusOperation ?? "";
+    return message;
+  },
+};
+
+function createBaseSlotMarkUsed(): SlotMarkUsed {
+  return { permit: Buffer.alloc(0), slotInfo: undefined };
+}
+
+export const SlotMarkUsed: MessageFns<SlotMarkUsed> = {
+  encode(message: SlotMarkUsed, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.permit.length !== 0) {
+      writer.uint32(10).bytes(message.permit);
+    }
+    if (message.slotInfo !== undefined) {
+      SlotInfo.encode(message.slotInfo, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SlotMarkUsed {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSlotMarkUsed();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.permit = Buffer.from(reader.bytes());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.slotInfo = SlotInfo.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SlotMarkUsed {
+    return {
+      permit: isSet(object.permit) ? Buffer.from(bytesFromBase64(object.permit)) : Buffer.alloc(0),
+      slotInfo: isSet(object.slotInfo)
+        ? SlotInfo.fromJSON(object.slotInfo)
+        : isSet(object.slot_info)
+        ? SlotInfo.fromJSON(object.slot_info)
+        : undefined,
+    };
+  },
+
+  toJSON(message: SlotMarkUsed): unknown {
+    const obj: any = {};
+    if (message.permit.length !== 0) {
+      obj.permit = base64FromBytes(message.permit);
+    }
+    if (message.slotInfo !== undefined) {
+      obj.slotInfo = SlotInfo.toJSON(message.slotInfo);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<SlotMarkUsed>, I>>(base?: I): SlotMarkUsed {
+    return SlotMarkUsed.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SlotMarkUsed>, I>>(object: I): SlotMarkUsed {
+    const message = createBaseSlotMarkUsed();
+    message.permit = object.permit ?? Buffer.alloc(0);
+    message.slotInfo = (object.slotInfo !== undefined && object.slotInfo !== null)
+      ? SlotInfo.fromPartial(object.slotInfo)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseSlotRelease(): SlotRelease {
+  return { permit: Buffer.alloc(0), slotInfo: undefined };
+}
+
+export const SlotRelease: MessageFns<SlotRelease> = {
+  encode(message: SlotRelease, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.permit.length !== 0) {
+      writer.uint32(10).bytes(message.permit);
+    }
+    if (message.slotInfo !== undefined) {
+      SlotInfo.encode(message.slotInfo, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SlotRelease {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSlotRelease();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.permit = Buffer.from(reader.bytes());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.slotInfo = SlotInfo.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SlotRelease {
+    return {
+      permit: isSet(object.permit) ? Buffer.from(bytesFromBase64(object.permit)) : Buffer.alloc(0),
+      slotInfo: isSet(object.slotInfo)
+        ? SlotInfo.fromJSON(object.slotInfo)
+        : isSet(object.slot_info)
+        ? SlotInfo.fromJSON(object.slot_info)
+        : undefined,
+    };
+  },
+
+  toJSON(message: SlotRelease): unknown {
+    const obj: any = {};
+    if (message.permit.length !== 0) {
+      obj.permit = base64FromBytes(message.permit);
+    }
+    if (message.slotInfo !== undefined) {
+      obj.slotInfo = SlotInfo.toJSON(message.slotInfo);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<SlotRelease>, I>>(base?: I): SlotRelease {
+    return SlotRelease.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SlotRelease>, I>>(object: I): SlotRelease {
+    const message = createBaseSlotRelease();
+    message.permit = object.permit ?? Buffer.alloc(0);
+    message.slotInfo = (object.slotInfo !== undefined && object.slotInfo !== null)
+      ? SlotInfo.fromPartial(object.slotInfo)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseSlotResponse(): SlotResponse {
+  return { requestId: 0n, result: undefined };
+}
+
+export const SlotResponse: MessageFns<SlotResponse> = {
+  encode(message: SlotResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.requestId !== 0n) {
+      if (BigInt.asUintN(64, message.requestId) !== message.requestId) {
+        throw new globalThis.Error("value provided for field message.requestId of type uint64 too large");
+      }
+      writer.uint32(8).uint64(message.requestId);
+    }
+    switch (message.result?.$case) {
+      case "permit":
+        SlotPermit.encode(message.result.value, writer.uint32(18).fork()).join();
+        break;
+      case "noSlot":
+        writer.uint32(24).bool(message.result.value);
+        break;
+      case "error":
+        writer.uint32(34).string(message.result.value);
+        break;
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SlotResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSlotResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.requestId = reader.uint64() as bigint;
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.result = { $case: "permit", value: SlotPermit.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.result = { $case: "noSlot", value: reader.bool() };
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.result = { $case: "error", value: reader.string() };
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SlotResponse {
+    return {
+      requestId: isSet(object.requestId)
+        ? BigInt(object.requestId)
+        : isSet(object.request_id)
+        ? BigInt(object.request_id)
+        : 0n,
+      result: isSet(object.permit)
+        ? { $case: "permit", value: SlotPermit.fromJSON(object.permit) }
+        : isSet(object.noSlot)
+        ? { $case: "noSlot", value: globalThis.Boolean(object.noSlot) }
+        : isSet(object.no_slot)
+        ? { $case: "noSlot", value: globalThis.Boolean(object.no_slot) }
+        : isSet(object.error)
+        ? { $case: "error", value: globalThis.String(object.error) }
+        : undefined,
+    };
+  },
+
+  toJSON(message: SlotResponse): unknown {
+    const obj: any = {};
+    if (message.requestId !== 0n) {
+      obj.requestId = message.requestId.toString();
+    }
+    if (message.result?.$case === "permit") {
+      obj.permit = SlotPermit.toJSON(message.result.value);
+    } else if (message.result?.$case === "noSlot") {
+      obj.noSlot = message.result.value;
+    } else if (message.result?.$case === "error") {
+      obj.error = message.result.value;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<SlotResponse>, I>>(base?: I): SlotResponse {
+    return SlotResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SlotResponse>, I>>(object: I): SlotResponse {
+    const message = createBaseSlotResponse();
+    message.requestId = (object.requestId !== undefined && object.requestId !== null) ? BigInt(object.requestId) : 0n;
+    switch (object.result?.$case) {
+      case "permit": {
+        if (object.result?.value !== undefined && object.result?.value !== null) {
+          message.result = { $case: "permit", value: SlotPermit.fromPartial(object.result.value) };
+        }
+        break;
+      }
+      case "noSlot": {
+        if (object.result?.value !== undefined && object.result?.value !== null) {
+          message.result = { $case: "noSlot", value: object.result.value };
+        }
+        break;
+      }
+      case "error": {
+        if (object.result?.value !== undefined && object.result?.value !== null) {
+          message.result = { $case: "error", value: object.result.value };
+        }
+        break;
+      }
+    }
+    return message;
+  },
+};
+
+function createBaseSlotPermit(): SlotPermit {
+  return { data: Buffer.alloc(0) };
+}
+
+export const SlotPermit: MessageFns<SlotPermit> = {
+  encode(message: SlotPermit, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.data.length !== 0) {
+      writer.uint32(10).bytes(message.data);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SlotPermit {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSlotPermit();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.data = Buffer.from(reader.bytes());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SlotPermit {
+    return { data: isSet(object.data) ? Buffer.from(bytesFromBase64(object.data)) : Buffer.alloc(0) };
+  },
+
+  toJSON(message: SlotPermit): unknown {
+    const obj: any = {};
+    if (message.data.length !== 0) {
+      obj.data = base64FromBytes(message.data);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<SlotPermit>, I>>(base?: I): SlotPermit {
+    return SlotPermit.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SlotPermit>, I>>(object: I): SlotPermit {
+    const message = createBaseSlotPermit();
+    message.data = object.data ?? Buffer.alloc(0);
     return message;
   },
 };

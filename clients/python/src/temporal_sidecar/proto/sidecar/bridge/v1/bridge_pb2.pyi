@@ -16,6 +16,14 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 
 DESCRIPTOR: _descriptor.FileDescriptor
 
+class SlotKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    SLOT_KIND_UNSPECIFIED: _ClassVar[SlotKind]
+    SLOT_KIND_WORKFLOW: _ClassVar[SlotKind]
+    SLOT_KIND_ACTIVITY: _ClassVar[SlotKind]
+    SLOT_KIND_LOCAL_ACTIVITY: _ClassVar[SlotKind]
+    SLOT_KIND_NEXUS: _ClassVar[SlotKind]
+
 class CompletionErrorKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
     COMPLETION_ERROR_KIND_UNSPECIFIED: _ClassVar[CompletionErrorKind]
@@ -23,6 +31,11 @@ class CompletionErrorKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     COMPLETION_ERROR_KIND_MALFORMED: _ClassVar[CompletionErrorKind]
     COMPLETION_ERROR_KIND_NONDETERMINISM: _ClassVar[CompletionErrorKind]
     COMPLETION_ERROR_KIND_SERVER_REJECTED: _ClassVar[CompletionErrorKind]
+SLOT_KIND_UNSPECIFIED: SlotKind
+SLOT_KIND_WORKFLOW: SlotKind
+SLOT_KIND_ACTIVITY: SlotKind
+SLOT_KIND_LOCAL_ACTIVITY: SlotKind
+SLOT_KIND_NEXUS: SlotKind
 COMPLETION_ERROR_KIND_UNSPECIFIED: CompletionErrorKind
 COMPLETION_ERROR_KIND_UNKNOWN_TASK: CompletionErrorKind
 COMPLETION_ERROR_KIND_MALFORMED: CompletionErrorKind
@@ -30,7 +43,7 @@ COMPLETION_ERROR_KIND_NONDETERMINISM: CompletionErrorKind
 COMPLETION_ERROR_KIND_SERVER_REJECTED: CompletionErrorKind
 
 class ConnectRequest(_message.Message):
-    __slots__ = ("register", "workflow_completion", "activity_completion", "activity_heartbeat", "nexus_completion", "capacity", "drain", "replay_history", "request_eviction", "core_workflow_completion", "core_activity_completion", "core_activity_heartbeat", "core_nexus_completion")
+    __slots__ = ("register", "workflow_completion", "activity_completion", "activity_heartbeat", "nexus_completion", "capacity", "drain", "replay_history", "request_eviction", "core_workflow_completion", "core_activity_completion", "core_activity_heartbeat", "core_nexus_completion", "slot_response")
     REGISTER_FIELD_NUMBER: _ClassVar[int]
     WORKFLOW_COMPLETION_FIELD_NUMBER: _ClassVar[int]
     ACTIVITY_COMPLETION_FIELD_NUMBER: _ClassVar[int]
@@ -44,6 +57,7 @@ class ConnectRequest(_message.Message):
     CORE_ACTIVITY_COMPLETION_FIELD_NUMBER: _ClassVar[int]
     CORE_ACTIVITY_HEARTBEAT_FIELD_NUMBER: _ClassVar[int]
     CORE_NEXUS_COMPLETION_FIELD_NUMBER: _ClassVar[int]
+    SLOT_RESPONSE_FIELD_NUMBER: _ClassVar[int]
     register: Register
     workflow_completion: _workflow_completion_pb2.WorkflowActivationCompletion
     activity_completion: _activity_pb2.ActivityTaskCompletion
@@ -57,10 +71,11 @@ class ConnectRequest(_message.Message):
     core_activity_completion: bytes
     core_activity_heartbeat: bytes
     core_nexus_completion: bytes
-    def __init__(self, register: _Optional[_Union[Register, _Mapping]] = ..., workflow_completion: _Optional[_Union[_workflow_completion_pb2.WorkflowActivationCompletion, _Mapping]] = ..., activity_completion: _Optional[_Union[_activity_pb2.ActivityTaskCompletion, _Mapping]] = ..., activity_heartbeat: _Optional[_Union[_activity_pb2.ActivityHeartbeat, _Mapping]] = ..., nexus_completion: _Optional[_Union[_nexus_pb2.NexusTaskCompletion, _Mapping]] = ..., capacity: _Optional[_Union[Capacity, _Mapping]] = ..., drain: _Optional[_Union[Drain, _Mapping]] = ..., replay_history: _Optional[_Union[_history_pb2.ReplayHistory, _Mapping]] = ..., request_eviction: _Optional[_Union[RequestEviction, _Mapping]] = ..., core_workflow_completion: _Optional[bytes] = ..., core_activity_completion: _Optional[bytes] = ..., core_activity_heartbeat: _Optional[bytes] = ..., core_nexus_completion: _Optional[bytes] = ...) -> None: ...
+    slot_response: SlotResponse
+    def __init__(self, register: _Optional[_Union[Register, _Mapping]] = ..., workflow_completion: _Optional[_Union[_workflow_completion_pb2.WorkflowActivationCompletion, _Mapping]] = ..., activity_completion: _Optional[_Union[_activity_pb2.ActivityTaskCompletion, _Mapping]] = ..., activity_heartbeat: _Optional[_Union[_activity_pb2.ActivityHeartbeat, _Mapping]] = ..., nexus_completion: _Optional[_Union[_nexus_pb2.NexusTaskCompletion, _Mapping]] = ..., capacity: _Optional[_Union[Capacity, _Mapping]] = ..., drain: _Optional[_Union[Drain, _Mapping]] = ..., replay_history: _Optional[_Union[_history_pb2.ReplayHistory, _Mapping]] = ..., request_eviction: _Optional[_Union[RequestEviction, _Mapping]] = ..., core_workflow_completion: _Optional[bytes] = ..., core_activity_completion: _Optional[bytes] = ..., core_activity_heartbeat: _Optional[bytes] = ..., core_nexus_completion: _Optional[bytes] = ..., slot_response: _Optional[_Union[SlotResponse, _Mapping]] = ...) -> None: ...
 
 class ConnectResponse(_message.Message):
-    __slots__ = ("registered", "workflow_activation", "activity_task", "nexus_task", "completion_error", "drained", "shutdown", "worker_error", "replay_result", "core_workflow_activation", "core_activity_task", "core_nexus_task")
+    __slots__ = ("registered", "workflow_activation", "activity_task", "nexus_task", "completion_error", "drained", "shutdown", "worker_error", "replay_result", "core_workflow_activation", "core_activity_task", "core_nexus_task", "slot_request")
     REGISTERED_FIELD_NUMBER: _ClassVar[int]
     WORKFLOW_ACTIVATION_FIELD_NUMBER: _ClassVar[int]
     ACTIVITY_TASK_FIELD_NUMBER: _ClassVar[int]
@@ -73,6 +88,7 @@ class ConnectResponse(_message.Message):
     CORE_WORKFLOW_ACTIVATION_FIELD_NUMBER: _ClassVar[int]
     CORE_ACTIVITY_TASK_FIELD_NUMBER: _ClassVar[int]
     CORE_NEXUS_TASK_FIELD_NUMBER: _ClassVar[int]
+    SLOT_REQUEST_FIELD_NUMBER: _ClassVar[int]
     registered: Registered
     workflow_activation: _workflow_activation_pb2.WorkflowActivation
     activity_task: _activity_pb2.ActivityTask
@@ -85,10 +101,11 @@ class ConnectResponse(_message.Message):
     core_workflow_activation: bytes
     core_activity_task: bytes
     core_nexus_task: bytes
-    def __init__(self, registered: _Optional[_Union[Registered, _Mapping]] = ..., workflow_activation: _Optional[_Union[_workflow_activation_pb2.WorkflowActivation, _Mapping]] = ..., activity_task: _Optional[_Union[_activity_pb2.ActivityTask, _Mapping]] = ..., nexus_task: _Optional[_Union[_nexus_pb2.NexusTask, _Mapping]] = ..., completion_error: _Optional[_Union[CompletionError, _Mapping]] = ..., drained: _Optional[_Union[Drained, _Mapping]] = ..., shutdown: _Optional[_Union[ShutdownNotice, _Mapping]] = ..., worker_error: _Optional[_Union[WorkerError, _Mapping]] = ..., replay_result: _Optional[_Union[_history_pb2.ReplayResult, _Mapping]] = ..., core_workflow_activation: _Optional[bytes] = ..., core_activity_task: _Optional[bytes] = ..., core_nexus_task: _Optional[bytes] = ...) -> None: ...
+    slot_request: SlotRequest
+    def __init__(self, registered: _Optional[_Union[Registered, _Mapping]] = ..., workflow_activation: _Optional[_Union[_workflow_activation_pb2.WorkflowActivation, _Mapping]] = ..., activity_task: _Optional[_Union[_activity_pb2.ActivityTask, _Mapping]] = ..., nexus_task: _Optional[_Union[_nexus_pb2.NexusTask, _Mapping]] = ..., completion_error: _Optional[_Union[CompletionError, _Mapping]] = ..., drained: _Optional[_Union[Drained, _Mapping]] = ..., shutdown: _Optional[_Union[ShutdownNotice, _Mapping]] = ..., worker_error: _Optional[_Union[WorkerError, _Mapping]] = ..., replay_result: _Optional[_Union[_history_pb2.ReplayResult, _Mapping]] = ..., core_workflow_activation: _Optional[bytes] = ..., core_activity_task: _Optional[bytes] = ..., core_nexus_task: _Optional[bytes] = ..., slot_request: _Optional[_Union[SlotRequest, _Mapping]] = ...) -> None: ...
 
 class Register(_message.Message):
-    __slots__ = ("protocol_version", "identity", "sdk_name", "sdk_version", "task_queue", "workflows", "activities", "nexus_services", "capacity", "dynamic_workflow", "dynamic_activity", "replay_only", "dynamic_workflow_versioning_behavior", "namespace", "core_protocol_version", "nondeterminism_fails_workflow", "deployment")
+    __slots__ = ("protocol_version", "identity", "sdk_name", "sdk_version", "task_queue", "workflows", "activities", "nexus_services", "capacity", "dynamic_workflow", "dynamic_activity", "replay_only", "dynamic_workflow_versioning_behavior", "namespace", "core_protocol_version", "nondeterminism_fails_workflow", "deployment", "slot_suppliers")
     PROTOCOL_VERSION_FIELD_NUMBER: _ClassVar[int]
     IDENTITY_FIELD_NUMBER: _ClassVar[int]
     SDK_NAME_FIELD_NUMBER: _ClassVar[int]
@@ -106,6 +123,7 @@ class Register(_message.Message):
     CORE_PROTOCOL_VERSION_FIELD_NUMBER: _ClassVar[int]
     NONDETERMINISM_FAILS_WORKFLOW_FIELD_NUMBER: _ClassVar[int]
     DEPLOYMENT_FIELD_NUMBER: _ClassVar[int]
+    SLOT_SUPPLIERS_FIELD_NUMBER: _ClassVar[int]
     protocol_version: int
     identity: str
     sdk_name: str
@@ -123,7 +141,94 @@ class Register(_message.Message):
     core_protocol_version: int
     nondeterminism_fails_workflow: bool
     deployment: WorkerDeployment
-    def __init__(self, protocol_version: _Optional[int] = ..., identity: _Optional[str] = ..., sdk_name: _Optional[str] = ..., sdk_version: _Optional[str] = ..., task_queue: _Optional[str] = ..., workflows: _Optional[_Iterable[_Union[WorkflowRegistration, _Mapping]]] = ..., activities: _Optional[_Iterable[_Union[ActivityRegistration, _Mapping]]] = ..., nexus_services: _Optional[_Iterable[_Union[NexusServiceRegistration, _Mapping]]] = ..., capacity: _Optional[_Union[Capacity, _Mapping]] = ..., dynamic_workflow: _Optional[bool] = ..., dynamic_activity: _Optional[bool] = ..., replay_only: _Optional[bool] = ..., dynamic_workflow_versioning_behavior: _Optional[_Union[_common_pb2.VersioningBehavior, str]] = ..., namespace: _Optional[str] = ..., core_protocol_version: _Optional[int] = ..., nondeterminism_fails_workflow: _Optional[bool] = ..., deployment: _Optional[_Union[WorkerDeployment, _Mapping]] = ...) -> None: ...
+    slot_suppliers: _containers.RepeatedScalarFieldContainer[SlotKind]
+    def __init__(self, protocol_version: _Optional[int] = ..., identity: _Optional[str] = ..., sdk_name: _Optional[str] = ..., sdk_version: _Optional[str] = ..., task_queue: _Optional[str] = ..., workflows: _Optional[_Iterable[_Union[WorkflowRegistration, _Mapping]]] = ..., activities: _Optional[_Iterable[_Union[ActivityRegistration, _Mapping]]] = ..., nexus_services: _Optional[_Iterable[_Union[NexusServiceRegistration, _Mapping]]] = ..., capacity: _Optional[_Union[Capacity, _Mapping]] = ..., dynamic_workflow: _Optional[bool] = ..., dynamic_activity: _Optional[bool] = ..., replay_only: _Optional[bool] = ..., dynamic_workflow_versioning_behavior: _Optional[_Union[_common_pb2.VersioningBehavior, str]] = ..., namespace: _Optional[str] = ..., core_protocol_version: _Optional[int] = ..., nondeterminism_fails_workflow: _Optional[bool] = ..., deployment: _Optional[_Union[WorkerDeployment, _Mapping]] = ..., slot_suppliers: _Optional[_Iterable[_Union[SlotKind, str]]] = ...) -> None: ...
+
+class SlotRequest(_message.Message):
+    __slots__ = ("request_id", "reserve", "try_reserve", "cancel", "mark_used", "release")
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    RESERVE_FIELD_NUMBER: _ClassVar[int]
+    TRY_RESERVE_FIELD_NUMBER: _ClassVar[int]
+    CANCEL_FIELD_NUMBER: _ClassVar[int]
+    MARK_USED_FIELD_NUMBER: _ClassVar[int]
+    RELEASE_FIELD_NUMBER: _ClassVar[int]
+    request_id: int
+    reserve: SlotReserveContext
+    try_reserve: SlotReserveContext
+    cancel: SlotCancel
+    mark_used: SlotMarkUsed
+    release: SlotRelease
+    def __init__(self, request_id: _Optional[int] = ..., reserve: _Optional[_Union[SlotReserveContext, _Mapping]] = ..., try_reserve: _Optional[_Union[SlotReserveContext, _Mapping]] = ..., cancel: _Optional[_Union[SlotCancel, _Mapping]] = ..., mark_used: _Optional[_Union[SlotMarkUsed, _Mapping]] = ..., release: _Optional[_Union[SlotRelease, _Mapping]] = ...) -> None: ...
+
+class SlotReserveContext(_message.Message):
+    __slots__ = ("slot_kind", "task_queue", "worker_identity", "worker_build_id", "worker_deployment_name", "is_sticky")
+    SLOT_KIND_FIELD_NUMBER: _ClassVar[int]
+    TASK_QUEUE_FIELD_NUMBER: _ClassVar[int]
+    WORKER_IDENTITY_FIELD_NUMBER: _ClassVar[int]
+    WORKER_BUILD_ID_FIELD_NUMBER: _ClassVar[int]
+    WORKER_DEPLOYMENT_NAME_FIELD_NUMBER: _ClassVar[int]
+    IS_STICKY_FIELD_NUMBER: _ClassVar[int]
+    slot_kind: SlotKind
+    task_queue: str
+    worker_identity: str
+    worker_build_id: str
+    worker_deployment_name: str
+    is_sticky: bool
+    def __init__(self, slot_kind: _Optional[_Union[SlotKind, str]] = ..., task_queue: _Optional[str] = ..., worker_identity: _Optional[str] = ..., worker_build_id: _Optional[str] = ..., worker_deployment_name: _Optional[str] = ..., is_sticky: _Optional[bool] = ...) -> None: ...
+
+class SlotCancel(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class SlotInfo(_message.Message):
+    __slots__ = ("slot_kind", "workflow_type", "is_sticky", "activity_type", "nexus_service", "nexus_operation")
+    SLOT_KIND_FIELD_NUMBER: _ClassVar[int]
+    WORKFLOW_TYPE_FIELD_NUMBER: _ClassVar[int]
+    IS_STICKY_FIELD_NUMBER: _ClassVar[int]
+    ACTIVITY_TYPE_FIELD_NUMBER: _ClassVar[int]
+    NEXUS_SERVICE_FIELD_NUMBER: _ClassVar[int]
+    NEXUS_OPERATION_FIELD_NUMBER: _ClassVar[int]
+    slot_kind: SlotKind
+    workflow_type: str
+    is_sticky: bool
+    activity_type: str
+    nexus_service: str
+    nexus_operation: str
+    def __init__(self, slot_kind: _Optional[_Union[SlotKind, str]] = ..., workflow_type: _Optional[str] = ..., is_sticky: _Optional[bool] = ..., activity_type: _Optional[str] = ..., nexus_service: _Optional[str] = ..., nexus_operation: _Optional[str] = ...) -> None: ...
+
+class SlotMarkUsed(_message.Message):
+    __slots__ = ("permit", "slot_info")
+    PERMIT_FIELD_NUMBER: _ClassVar[int]
+    SLOT_INFO_FIELD_NUMBER: _ClassVar[int]
+    permit: bytes
+    slot_info: SlotInfo
+    def __init__(self, permit: _Optional[bytes] = ..., slot_info: _Optional[_Union[SlotInfo, _Mapping]] = ...) -> None: ...
+
+class SlotRelease(_message.Message):
+    __slots__ = ("permit", "slot_info")
+    PERMIT_FIELD_NUMBER: _ClassVar[int]
+    SLOT_INFO_FIELD_NUMBER: _ClassVar[int]
+    permit: bytes
+    slot_info: SlotInfo
+    def __init__(self, permit: _Optional[bytes] = ..., slot_info: _Optional[_Union[SlotInfo, _Mapping]] = ...) -> None: ...
+
+class SlotResponse(_message.Message):
+    __slots__ = ("request_id", "permit", "no_slot", "error")
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    PERMIT_FIELD_NUMBER: _ClassVar[int]
+    NO_SLOT_FIELD_NUMBER: _ClassVar[int]
+    ERROR_FIELD_NUMBER: _ClassVar[int]
+    request_id: int
+    permit: SlotPermit
+    no_slot: bool
+    error: str
+    def __init__(self, request_id: _Optional[int] = ..., permit: _Optional[_Union[SlotPermit, _Mapping]] = ..., no_slot: _Optional[bool] = ..., error: _Optional[str] = ...) -> None: ...
+
+class SlotPermit(_message.Message):
+    __slots__ = ("data",)
+    DATA_FIELD_NUMBER: _ClassVar[int]
+    data: bytes
+    def __init__(self, data: _Optional[bytes] = ...) -> None: ...
 
 class WorkerDeployment(_message.Message):
     __slots__ = ("deployment_name", "build_id", "use_versioning", "default_versioning_behavior")
