@@ -127,7 +127,7 @@ func command(c *wfcmd.WorkflowCommand) (*bridgev1.WorkflowCommand, error) {
 	case *wfcmd.WorkflowCommand_SignalExternalWorkflowExecution:
 		out.Variant = &bridgev1.WorkflowCommand_SignalExternalWorkflowExecution{SignalExternalWorkflowExecution: apiconv.Recode(v.SignalExternalWorkflowExecution, &bridgev1.SignalExternalWorkflowExecution{})}
 	case *wfcmd.WorkflowCommand_CancelSignalWorkflow:
-		err = refused(".cancel_signal_workflow", "a signal to an external workflow cannot be cancelled once issued; await it to completion")
+		out.Variant = &bridgev1.WorkflowCommand_CancelSignalWorkflow{CancelSignalWorkflow: apiconv.Recode(v.CancelSignalWorkflow, &bridgev1.CancelSignalWorkflow{})}
 	case *wfcmd.WorkflowCommand_SetPatchMarker:
 		out.Variant = &bridgev1.WorkflowCommand_SetPatchMarker{SetPatchMarker: apiconv.Recode(v.SetPatchMarker, &bridgev1.SetPatchMarker{})}
 	case *wfcmd.WorkflowCommand_UpsertWorkflowSearchAttributes:

@@ -15,9 +15,7 @@ import (
 
 // refusedCommands are the core commands the sidecar refuses, with the
 // reason every app sees. Anything else core can send must convert.
-var refusedCommands = map[string]string{
-	"cancel_signal_workflow": "a signal to an external workflow cannot be cancelled once issued; await it to completion",
-}
+var refusedCommands = map[string]string{}
 
 // TestEveryCoreVariantIsMappedOrRefused walks sdk-core's own descriptors: a
 // variant added to core (a newer temporalio) fails here until it has a

@@ -280,6 +280,10 @@ func commandCases() []named[commandCase] {
 				HeartbeatTimeout: sec, RetryPolicy: &bridgev1.RetryPolicy{MaximumAttempts: 5}, CancellationType: bridgev1.CancellationType_CANCELLATION_TYPE_WAIT_CANCELLATION_COMPLETED,
 				DoNotEagerlyExecute: true, Priority: &bridgev1.Priority{PriorityKey: 1}}}},
 		}},
+		{"cancel_signal_workflow", commandCase{
+			&wfcmd.WorkflowCommand{Variant: &wfcmd.WorkflowCommand_CancelSignalWorkflow{CancelSignalWorkflow: &wfcmd.CancelSignalWorkflow{Seq: 4}}},
+			&bridgev1.WorkflowCommand{Variant: &bridgev1.WorkflowCommand_CancelSignalWorkflow{CancelSignalWorkflow: &bridgev1.CancelSignalWorkflow{Seq: 4}}},
+		}},
 		{"request_cancel_activity", commandCase{
 			&wfcmd.WorkflowCommand{Variant: &wfcmd.WorkflowCommand_RequestCancelActivity{RequestCancelActivity: &wfcmd.RequestCancelActivity{Seq: 2}}},
 			&bridgev1.WorkflowCommand{Variant: &bridgev1.WorkflowCommand_RequestCancelActivity{RequestCancelActivity: &bridgev1.RequestCancelActivity{Seq: 2}}},
@@ -462,9 +466,6 @@ func TestRefusedCommandFailsTheTaskWithItsName(t *testing.T) {
 		cmd  *wfcmd.WorkflowCommand
 		want string
 	}{
-		{"cancel_signal_workflow",
-			&wfcmd.WorkflowCommand{Variant: &wfcmd.WorkflowCommand_CancelSignalWorkflow{CancelSignalWorkflow: &wfcmd.CancelSignalWorkflow{Seq: 1}}},
-			"core protocol 1: commands[1].cancel_signal_workflow is not supported by the sidecar: a signal to an external workflow cannot be cancelled once issued; await it to completion"},
 		{"child versioning override",
 			&wfcmd.WorkflowCommand{Variant: &wfcmd.WorkflowCommand_StartChildWorkflowExecution{StartChildWorkflowExecution: &wfcmd.StartChildWorkflowExecution{
 				Seq: 1, VersioningOverride: &workflowpb.VersioningOverride{}}}},

@@ -3,6 +3,7 @@ package worker_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -159,4 +160,89 @@ func TestLocalActivityMarkersPrecedeTheClosingCommand(t *testing.T) {
 		})
 	}
 	e.waitIdle()
+}
+
+// signalThenCancel signals the workflow "missing-<run>" (which does not
+// exist) and cancels the signal: in the same activation ("same
+// activation"), in a later activation of the same task, after a local
+// activity resolved ("later activation"), or in a later task, once a timer
+// fired ("later task"). It completes with how the signal resolved once it
+// has and, for "later task", the timer has fired too.
+var signalThenCancel script = func(st *wfState, act *bridgev1.WorkflowActivation) []*bridgev1.WorkflowCommand {
+	cancel := &bridgev1.WorkflowCommand{Variant: &bridgev1.WorkflowCommand_CancelSignalWorkflow{CancelSignalWorkflow: &bridgev1.CancelSignalWorkflow{Seq: 1}}}
+	var out []*bridgev1.WorkflowCommand
+	for _, j := range act.GetJobs() {
+		switch {
+		case j.GetInitializeWorkflow() != nil:
+			out = append(out, &bridgev1.WorkflowCommand{Variant: &bridgev1.WorkflowCommand_SignalExternalWorkflowExecution{
+				SignalExternalWorkflowExecution: &bridgev1.SignalExternalWorkflowExecution{Seq: 1, SignalName: "add",
+					Target: &bridgev1.SignalExternalWorkflowExecution_WorkflowExecution{WorkflowExecution: &bridgev1.NamespacedWorkflowExecution{
+						WorkflowId: "missing-" + act.GetRunId()}}}}})
+			switch st.input[0] {
+			case "same activation":
+				out = append(out, cancel)
+			case "later activation":
+				out = append(out, scheduleLocal(1, "Echo", 1, nil))
+			case "later task":
+				out = append(out, startTimer(1, time.Millisecond))
+			}
+		case j.GetResolveActivity() != nil, j.GetFireTimer() != nil:
+			st.vars["waited"] = "yes"
+			out = append(out, cancel)
+		case j.GetResolveSignalExternalWorkflow() != nil:
+			r := j.GetResolveSignalExternalWorkflow()
+			switch f := r.GetFailure(); {
+			case f == nil:
+				st.vars["signal"] = "signalled"
+			case f.GetCanceledFailureInfo() != nil:
+				st.vars["signal"] = "cancelled: " + f.GetMessage()
+			default:
+				st.vars["signal"] = "failed: " + r.GetCause().String()
+			}
+		}
+	}
+	if st.vars["signal"] != "" && (st.input[0] != "later task" || st.vars["waited"] != "") {
+		out = append(out, complete(st.vars["signal"]))
+		st.vars["signal"] = ""
+	}
+	return out
+}
+
+// A signal to another workflow cancelled before it was sent resolves at once
+// as cancelled and never reaches the server, as sdk-core's signal-external
+// machine does; cancelled after it was sent, it resolves as it would have.
+func TestCancelledSignalToAnotherWorkflow(t *testing.T) {
+	tests := []struct {
+		when, want string
+		sent       bool
+	}{
+		{"same activation", "cancelled: Signal was cancelled before being sent", false},
+		{"later activation", "cancelled: Signal was cancelled before being sent", false},
+		{"later task", "failed: SIGNAL_EXTERNAL_WORKFLOW_EXECUTION_FAILED_CAUSE_EXTERNAL_WORKFLOW_EXECUTION_NOT_FOUND", true},
+	}
+	for _, cache := range []int{10, 0} { // 0: every task replays the run from its start
+		e := newEnv(t, func(o *worker.Options) { o.MaxCachedWorkflows = cache })
+		e.workflowApp(map[string]script{"SignalThenCancel": signalThenCancel})
+		for _, tt := range tests {
+			t.Run(fmt.Sprintf("%s, cache %d", tt.when, cache), func(t *testing.T) {
+				run := e.startWorkflow("SignalThenCancel", tt.when)
+				if out, err := result(t, run); err != nil || out != tt.want {
+					t.Fatalf("workflow = %q, %v; want %q", out, err, tt.want)
+				}
+				sent := false
+				for _, ev := range history(t, e, run.GetID(), run.GetRunID()) {
+					switch ev.GetEventType() {
+					case enumspb.EVENT_TYPE_SIGNAL_EXTERNAL_WORKFLOW_EXECUTION_INITIATED:
+						sent = true
+					case enumspb.EVENT_TYPE_WORKFLOW_TASK_FAILED:
+						t.Errorf("a workflow task failed: %v", ev.GetWorkflowTaskFailedEventAttributes().GetFailure().GetMessage())
+					}
+				}
+				if sent != tt.sent {
+					t.Fatalf("signal sent to the server: %v, want %v", sent, tt.sent)
+				}
+			})
+		}
+		e.waitIdle()
+	}
 }

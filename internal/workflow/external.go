@@ -299,6 +299,22 @@ func (r *run) takeExternal(i int, c *bridgev1.WorkflowCommand, b *batch, add fun
 		add(s.GetSeq(), &commandpb.Command{CommandType: enumspb.COMMAND_TYPE_SIGNAL_EXTERNAL_WORKFLOW_EXECUTION,
 			Attributes: &commandpb.Command_SignalExternalWorkflowExecutionCommandAttributes{SignalExternalWorkflowExecutionCommandAttributes: attrs}})
 
+	case *bridgev1.WorkflowCommand_CancelSignalWorkflow:
+		// As sdk-core's signal-external machine: a signal not sent yet (its
+		// command is still in this task's answer) is dropped and resolves at
+		// once as cancelled; one sent, or resolved, is left alone.
+		seq := v.CancelSignalWorkflow.GetSeq()
+		if !r.signalsOut[seq] {
+			return true, malformed(enumspb.WORKFLOW_TASK_FAILED_CAUSE_BAD_SIGNAL_WORKFLOW_EXECUTION_ATTRIBUTES,
+				"commands[%d].cancel_signal_workflow.seq %d names a signal the workflow never sent", i, seq)
+		}
+		if r.unsend(b, enumspb.COMMAND_TYPE_SIGNAL_EXTERNAL_WORKFLOW_EXECUTION, seq) {
+			b.now = append(b.now, &bridgev1.WorkflowActivationJob{Variant: &bridgev1.WorkflowActivationJob_ResolveSignalExternalWorkflow{
+				ResolveSignalExternalWorkflow: &bridgev1.ResolveSignalExternalWorkflow{Seq: seq, Failure: &bridgev1.Failure{
+					Message:     "Signal was cancelled before being sent",
+					FailureInfo: &bridgev1.Failure_CanceledFailureInfo{CanceledFailureInfo: &bridgev1.CanceledFailureInfo{}}}}}})
+		}
+
 	case *bridgev1.WorkflowCommand_RequestCancelExternalWorkflowExecution:
 		rc := v.RequestCancelExternalWorkflowExecution
 		we := rc.GetWorkflowExecution()

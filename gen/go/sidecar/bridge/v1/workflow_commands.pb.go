@@ -55,6 +55,7 @@ type WorkflowCommand struct {
 	//	*WorkflowCommand_RequestCancelLocalActivity
 	//	*WorkflowCommand_ScheduleNexusOperation
 	//	*WorkflowCommand_RequestCancelNexusOperation
+	//	*WorkflowCommand_CancelSignalWorkflow
 	Variant isWorkflowCommand_Variant `protobuf_oneof:"variant"`
 	// Optional summary shown in Temporal's UI for the event this command creates.
 	UserMetadataSummary string `protobuf:"bytes,100,opt,name=user_metadata_summary,json=userMetadataSummary,proto3" json:"user_metadata_summary,omitempty"`
@@ -291,6 +292,15 @@ func (x *WorkflowCommand) GetRequestCancelNexusOperation() *RequestCancelNexusOp
 	return nil
 }
 
+func (x *WorkflowCommand) GetCancelSignalWorkflow() *CancelSignalWorkflow {
+	if x != nil {
+		if x, ok := x.Variant.(*WorkflowCommand_CancelSignalWorkflow); ok {
+			return x.CancelSignalWorkflow
+		}
+	}
+	return nil
+}
+
 func (x *WorkflowCommand) GetUserMetadataSummary() string {
 	if x != nil {
 		return x.UserMetadataSummary
@@ -414,6 +424,11 @@ type WorkflowCommand_RequestCancelNexusOperation struct {
 	RequestCancelNexusOperation *RequestCancelNexusOperation `protobuf:"bytes,21,opt,name=request_cancel_nexus_operation,json=requestCancelNexusOperation,proto3,oneof"`
 }
 
+type WorkflowCommand_CancelSignalWorkflow struct {
+	// Cancel a signal to another workflow that has not been sent yet.
+	CancelSignalWorkflow *CancelSignalWorkflow `protobuf:"bytes,22,opt,name=cancel_signal_workflow,json=cancelSignalWorkflow,proto3,oneof"`
+}
+
 func (*WorkflowCommand_StartTimer) isWorkflowCommand_Variant() {}
 
 func (*WorkflowCommand_CancelTimer) isWorkflowCommand_Variant() {}
@@ -455,6 +470,8 @@ func (*WorkflowCommand_RequestCancelLocalActivity) isWorkflowCommand_Variant() {
 func (*WorkflowCommand_ScheduleNexusOperation) isWorkflowCommand_Variant() {}
 
 func (*WorkflowCommand_RequestCancelNexusOperation) isWorkflowCommand_Variant() {}
+
+func (*WorkflowCommand_CancelSignalWorkflow) isWorkflowCommand_Variant() {}
 
 // UserMetadata is what Temporal's UI shows for an event.
 // Wire-compatible with temporal.api.sdk.v1.UserMetadata.
@@ -2178,6 +2195,56 @@ func (x *ScheduleLocalActivity) GetCancellationType() CancellationType {
 	return CancellationType_CANCELLATION_TYPE_UNSPECIFIED
 }
 
+// CancelSignalWorkflow cancels a signal_external_workflow_execution. A signal
+// not yet sent to the server (issued in the same workflow task) is dropped and
+// resolves at once: a ResolveSignalExternalWorkflow job with a failure that
+// has canceled_failure_info. A signal already sent is not affected and
+// resolves as it would have; so is one already resolved.
+type CancelSignalWorkflow struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Sequence number of the signal.
+	Seq           uint32 `protobuf:"varint,1,opt,name=seq,proto3" json:"seq,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CancelSignalWorkflow) Reset() {
+	*x = CancelSignalWorkflow{}
+	mi := &file_sidecar_bridge_v1_workflow_commands_proto_msgTypes[22]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CancelSignalWorkflow) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CancelSignalWorkflow) ProtoMessage() {}
+
+func (x *CancelSignalWorkflow) ProtoReflect() protoreflect.Message {
+	mi := &file_sidecar_bridge_v1_workflow_commands_proto_msgTypes[22]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CancelSignalWorkflow.ProtoReflect.Descriptor instead.
+func (*CancelSignalWorkflow) Descriptor() ([]byte, []int) {
+	return file_sidecar_bridge_v1_workflow_commands_proto_rawDescGZIP(), []int{22}
+}
+
+func (x *CancelSignalWorkflow) GetSeq() uint32 {
+	if x != nil {
+		return x.Seq
+	}
+	return 0
+}
+
 // RequestCancelLocalActivity requests cancellation of a local activity.
 type RequestCancelLocalActivity struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -2189,7 +2256,7 @@ type RequestCancelLocalActivity struct {
 
 func (x *RequestCancelLocalActivity) Reset() {
 	*x = RequestCancelLocalActivity{}
-	mi := &file_sidecar_bridge_v1_workflow_commands_proto_msgTypes[22]
+	mi := &file_sidecar_bridge_v1_workflow_commands_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2201,7 +2268,7 @@ func (x *RequestCancelLocalActivity) String() string {
 func (*RequestCancelLocalActivity) ProtoMessage() {}
 
 func (x *RequestCancelLocalActivity) ProtoReflect() protoreflect.Message {
-	mi := &file_sidecar_bridge_v1_workflow_commands_proto_msgTypes[22]
+	mi := &file_sidecar_bridge_v1_workflow_commands_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2214,7 +2281,7 @@ func (x *RequestCancelLocalActivity) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RequestCancelLocalActivity.ProtoReflect.Descriptor instead.
 func (*RequestCancelLocalActivity) Descriptor() ([]byte, []int) {
-	return file_sidecar_bridge_v1_workflow_commands_proto_rawDescGZIP(), []int{22}
+	return file_sidecar_bridge_v1_workflow_commands_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *RequestCancelLocalActivity) GetSeq() uint32 {
@@ -2256,7 +2323,7 @@ type ScheduleNexusOperation struct {
 
 func (x *ScheduleNexusOperation) Reset() {
 	*x = ScheduleNexusOperation{}
-	mi := &file_sidecar_bridge_v1_workflow_commands_proto_msgTypes[23]
+	mi := &file_sidecar_bridge_v1_workflow_commands_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2268,7 +2335,7 @@ func (x *ScheduleNexusOperation) String() string {
 func (*ScheduleNexusOperation) ProtoMessage() {}
 
 func (x *ScheduleNexusOperation) ProtoReflect() protoreflect.Message {
-	mi := &file_sidecar_bridge_v1_workflow_commands_proto_msgTypes[23]
+	mi := &file_sidecar_bridge_v1_workflow_commands_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2281,7 +2348,7 @@ func (x *ScheduleNexusOperation) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ScheduleNexusOperation.ProtoReflect.Descriptor instead.
 func (*ScheduleNexusOperation) Descriptor() ([]byte, []int) {
-	return file_sidecar_bridge_v1_workflow_commands_proto_rawDescGZIP(), []int{23}
+	return file_sidecar_bridge_v1_workflow_commands_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *ScheduleNexusOperation) GetSeq() uint32 {
@@ -2365,7 +2432,7 @@ type RequestCancelNexusOperation struct {
 
 func (x *RequestCancelNexusOperation) Reset() {
 	*x = RequestCancelNexusOperation{}
-	mi := &file_sidecar_bridge_v1_workflow_commands_proto_msgTypes[24]
+	mi := &file_sidecar_bridge_v1_workflow_commands_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2377,7 +2444,7 @@ func (x *RequestCancelNexusOperation) String() string {
 func (*RequestCancelNexusOperation) ProtoMessage() {}
 
 func (x *RequestCancelNexusOperation) ProtoReflect() protoreflect.Message {
-	mi := &file_sidecar_bridge_v1_workflow_commands_proto_msgTypes[24]
+	mi := &file_sidecar_bridge_v1_workflow_commands_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2390,7 +2457,7 @@ func (x *RequestCancelNexusOperation) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RequestCancelNexusOperation.ProtoReflect.Descriptor instead.
 func (*RequestCancelNexusOperation) Descriptor() ([]byte, []int) {
-	return file_sidecar_bridge_v1_workflow_commands_proto_rawDescGZIP(), []int{24}
+	return file_sidecar_bridge_v1_workflow_commands_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *RequestCancelNexusOperation) GetSeq() uint32 {
@@ -2404,7 +2471,7 @@ var File_sidecar_bridge_v1_workflow_commands_proto protoreflect.FileDescriptor
 
 const file_sidecar_bridge_v1_workflow_commands_proto_rawDesc = "" +
 	"\n" +
-	")sidecar/bridge/v1/workflow_commands.proto\x12\x11sidecar.bridge.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1esidecar/bridge/v1/common.proto\"\xaf\x12\n" +
+	")sidecar/bridge/v1/workflow_commands.proto\x12\x11sidecar.bridge.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1esidecar/bridge/v1/common.proto\"\x90\x13\n" +
 	"\x0fWorkflowCommand\x12@\n" +
 	"\vstart_timer\x18\x01 \x01(\v2\x1d.sidecar.bridge.v1.StartTimerH\x00R\n" +
 	"startTimer\x12C\n" +
@@ -2428,7 +2495,8 @@ const file_sidecar_bridge_v1_workflow_commands_proto_rawDesc = "" +
 	"\x17schedule_local_activity\x18\x12 \x01(\v2(.sidecar.bridge.v1.ScheduleLocalActivityH\x00R\x15scheduleLocalActivity\x12r\n" +
 	"\x1drequest_cancel_local_activity\x18\x13 \x01(\v2-.sidecar.bridge.v1.RequestCancelLocalActivityH\x00R\x1arequestCancelLocalActivity\x12e\n" +
 	"\x18schedule_nexus_operation\x18\x14 \x01(\v2).sidecar.bridge.v1.ScheduleNexusOperationH\x00R\x16scheduleNexusOperation\x12u\n" +
-	"\x1erequest_cancel_nexus_operation\x18\x15 \x01(\v2..sidecar.bridge.v1.RequestCancelNexusOperationH\x00R\x1brequestCancelNexusOperation\x122\n" +
+	"\x1erequest_cancel_nexus_operation\x18\x15 \x01(\v2..sidecar.bridge.v1.RequestCancelNexusOperationH\x00R\x1brequestCancelNexusOperation\x12_\n" +
+	"\x16cancel_signal_workflow\x18\x16 \x01(\v2'.sidecar.bridge.v1.CancelSignalWorkflowH\x00R\x14cancelSignalWorkflow\x122\n" +
 	"\x15user_metadata_summary\x18d \x01(\tR\x13userMetadataSummary\x12D\n" +
 	"\ruser_metadata\x18e \x01(\v2\x1f.sidecar.bridge.v1.UserMetadataR\fuserMetadataB\t\n" +
 	"\avariant\"z\n" +
@@ -2595,7 +2663,9 @@ const file_sidecar_bridge_v1_workflow_commands_proto_rawDesc = "" +
 	"\x11cancellation_type\x18\r \x01(\x0e2#.sidecar.bridge.v1.CancellationTypeR\x10cancellationType\x1aV\n" +
 	"\fHeadersEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x120\n" +
-	"\x05value\x18\x02 \x01(\v2\x1a.sidecar.bridge.v1.PayloadR\x05value:\x028\x01\".\n" +
+	"\x05value\x18\x02 \x01(\v2\x1a.sidecar.bridge.v1.PayloadR\x05value:\x028\x01\"(\n" +
+	"\x14CancelSignalWorkflow\x12\x10\n" +
+	"\x03seq\x18\x01 \x01(\rR\x03seq\".\n" +
 	"\x1aRequestCancelLocalActivity\x12\x10\n" +
 	"\x03seq\x18\x01 \x01(\rR\x03seq\"\x9d\x05\n" +
 	"\x16ScheduleNexusOperation\x12\x10\n" +
@@ -2629,7 +2699,7 @@ func file_sidecar_bridge_v1_workflow_commands_proto_rawDescGZIP() []byte {
 	return file_sidecar_bridge_v1_workflow_commands_proto_rawDescData
 }
 
-var file_sidecar_bridge_v1_workflow_commands_proto_msgTypes = make([]protoimpl.MessageInfo, 37)
+var file_sidecar_bridge_v1_workflow_commands_proto_msgTypes = make([]protoimpl.MessageInfo, 38)
 var file_sidecar_bridge_v1_workflow_commands_proto_goTypes = []any{
 	(*WorkflowCommand)(nil),                        // 0: sidecar.bridge.v1.WorkflowCommand
 	(*UserMetadata)(nil),                           // 1: sidecar.bridge.v1.UserMetadata
@@ -2653,31 +2723,32 @@ var file_sidecar_bridge_v1_workflow_commands_proto_goTypes = []any{
 	(*UpsertWorkflowSearchAttributes)(nil),         // 19: sidecar.bridge.v1.UpsertWorkflowSearchAttributes
 	(*ModifyWorkflowProperties)(nil),               // 20: sidecar.bridge.v1.ModifyWorkflowProperties
 	(*ScheduleLocalActivity)(nil),                  // 21: sidecar.bridge.v1.ScheduleLocalActivity
-	(*RequestCancelLocalActivity)(nil),             // 22: sidecar.bridge.v1.RequestCancelLocalActivity
-	(*ScheduleNexusOperation)(nil),                 // 23: sidecar.bridge.v1.ScheduleNexusOperation
-	(*RequestCancelNexusOperation)(nil),            // 24: sidecar.bridge.v1.RequestCancelNexusOperation
-	nil,                                            // 25: sidecar.bridge.v1.ScheduleActivity.HeadersEntry
-	nil,                                            // 26: sidecar.bridge.v1.ContinueAsNewWorkflowExecution.MemoEntry
-	nil,                                            // 27: sidecar.bridge.v1.ContinueAsNewWorkflowExecution.HeadersEntry
-	nil,                                            // 28: sidecar.bridge.v1.ContinueAsNewWorkflowExecution.SearchAttributesEntry
-	nil,                                            // 29: sidecar.bridge.v1.StartChildWorkflowExecution.HeadersEntry
-	nil,                                            // 30: sidecar.bridge.v1.StartChildWorkflowExecution.MemoEntry
-	nil,                                            // 31: sidecar.bridge.v1.StartChildWorkflowExecution.SearchAttributesEntry
-	nil,                                            // 32: sidecar.bridge.v1.SignalExternalWorkflowExecution.HeadersEntry
-	nil,                                            // 33: sidecar.bridge.v1.UpsertWorkflowSearchAttributes.SearchAttributesEntry
-	nil,                                            // 34: sidecar.bridge.v1.ModifyWorkflowProperties.UpsertedMemoEntry
-	nil,                                            // 35: sidecar.bridge.v1.ScheduleLocalActivity.HeadersEntry
-	nil,                                            // 36: sidecar.bridge.v1.ScheduleNexusOperation.NexusHeaderEntry
-	(*Payload)(nil),                                // 37: sidecar.bridge.v1.Payload
-	(*durationpb.Duration)(nil),                    // 38: google.protobuf.Duration
-	(*RetryPolicy)(nil),                            // 39: sidecar.bridge.v1.RetryPolicy
-	(CancellationType)(0),                          // 40: sidecar.bridge.v1.CancellationType
-	(*Priority)(nil),                               // 41: sidecar.bridge.v1.Priority
-	(*Failure)(nil),                                // 42: sidecar.bridge.v1.Failure
-	(VersioningBehavior)(0),                        // 43: sidecar.bridge.v1.VersioningBehavior
-	(ParentClosePolicy)(0),                         // 44: sidecar.bridge.v1.ParentClosePolicy
-	(WorkflowIdReusePolicy)(0),                     // 45: sidecar.bridge.v1.WorkflowIdReusePolicy
-	(*timestamppb.Timestamp)(nil),                  // 46: google.protobuf.Timestamp
+	(*CancelSignalWorkflow)(nil),                   // 22: sidecar.bridge.v1.CancelSignalWorkflow
+	(*RequestCancelLocalActivity)(nil),             // 23: sidecar.bridge.v1.RequestCancelLocalActivity
+	(*ScheduleNexusOperation)(nil),                 // 24: sidecar.bridge.v1.ScheduleNexusOperation
+	(*RequestCancelNexusOperation)(nil),            // 25: sidecar.bridge.v1.RequestCancelNexusOperation
+	nil,                                            // 26: sidecar.bridge.v1.ScheduleActivity.HeadersEntry
+	nil,                                            // 27: sidecar.bridge.v1.ContinueAsNewWorkflowExecution.MemoEntry
+	nil,                                            // 28: sidecar.bridge.v1.ContinueAsNewWorkflowExecution.HeadersEntry
+	nil,                                            // 29: sidecar.bridge.v1.ContinueAsNewWorkflowExecution.SearchAttributesEntry
+	nil,                                            // 30: sidecar.bridge.v1.StartChildWorkflowExecution.HeadersEntry
+	nil,                                            // 31: sidecar.bridge.v1.StartChildWorkflowExecution.MemoEntry
+	nil,                                            // 32: sidecar.bridge.v1.StartChildWorkflowExecution.SearchAttributesEntry
+	nil,                                            // 33: sidecar.bridge.v1.SignalExternalWorkflowExecution.HeadersEntry
+	nil,                                            // 34: sidecar.bridge.v1.UpsertWorkflowSearchAttributes.SearchAttributesEntry
+	nil,                                            // 35: sidecar.bridge.v1.ModifyWorkflowProperties.UpsertedMemoEntry
+	nil,                                            // 36: sidecar.bridge.v1.ScheduleLocalActivity.HeadersEntry
+	nil,                                            // 37: sidecar.bridge.v1.ScheduleNexusOperation.NexusHeaderEntry
+	(*Payload)(nil),                                // 38: sidecar.bridge.v1.Payload
+	(*durationpb.Duration)(nil),                    // 39: google.protobuf.Duration
+	(*RetryPolicy)(nil),                            // 40: sidecar.bridge.v1.RetryPolicy
+	(CancellationType)(0),                          // 41: sidecar.bridge.v1.CancellationType
+	(*Priority)(nil),                               // 42: sidecar.bridge.v1.Priority
+	(*Failure)(nil),                                // 43: sidecar.bridge.v1.Failure
+	(VersioningBehavior)(0),                        // 44: sidecar.bridge.v1.VersioningBehavior
+	(ParentClosePolicy)(0),                         // 45: sidecar.bridge.v1.ParentClosePolicy
+	(WorkflowIdReusePolicy)(0),                     // 46: sidecar.bridge.v1.WorkflowIdReusePolicy
+	(*timestamppb.Timestamp)(nil),                  // 47: google.protobuf.Timestamp
 }
 var file_sidecar_bridge_v1_workflow_commands_proto_depIdxs = []int32{
 	2,  // 0: sidecar.bridge.v1.WorkflowCommand.start_timer:type_name -> sidecar.bridge.v1.StartTimer
@@ -2698,89 +2769,90 @@ var file_sidecar_bridge_v1_workflow_commands_proto_depIdxs = []int32{
 	19, // 15: sidecar.bridge.v1.WorkflowCommand.upsert_workflow_search_attributes:type_name -> sidecar.bridge.v1.UpsertWorkflowSearchAttributes
 	20, // 16: sidecar.bridge.v1.WorkflowCommand.modify_workflow_properties:type_name -> sidecar.bridge.v1.ModifyWorkflowProperties
 	21, // 17: sidecar.bridge.v1.WorkflowCommand.schedule_local_activity:type_name -> sidecar.bridge.v1.ScheduleLocalActivity
-	22, // 18: sidecar.bridge.v1.WorkflowCommand.request_cancel_local_activity:type_name -> sidecar.bridge.v1.RequestCancelLocalActivity
-	23, // 19: sidecar.bridge.v1.WorkflowCommand.schedule_nexus_operation:type_name -> sidecar.bridge.v1.ScheduleNexusOperation
-	24, // 20: sidecar.bridge.v1.WorkflowCommand.request_cancel_nexus_operation:type_name -> sidecar.bridge.v1.RequestCancelNexusOperation
-	1,  // 21: sidecar.bridge.v1.WorkflowCommand.user_metadata:type_name -> sidecar.bridge.v1.UserMetadata
-	37, // 22: sidecar.bridge.v1.UserMetadata.summary:type_name -> sidecar.bridge.v1.Payload
-	37, // 23: sidecar.bridge.v1.UserMetadata.details:type_name -> sidecar.bridge.v1.Payload
-	38, // 24: sidecar.bridge.v1.StartTimer.start_to_fire_timeout:type_name -> google.protobuf.Duration
-	25, // 25: sidecar.bridge.v1.ScheduleActivity.headers:type_name -> sidecar.bridge.v1.ScheduleActivity.HeadersEntry
-	37, // 26: sidecar.bridge.v1.ScheduleActivity.arguments:type_name -> sidecar.bridge.v1.Payload
-	38, // 27: sidecar.bridge.v1.ScheduleActivity.schedule_to_close_timeout:type_name -> google.protobuf.Duration
-	38, // 28: sidecar.bridge.v1.ScheduleActivity.schedule_to_start_timeout:type_name -> google.protobuf.Duration
-	38, // 29: sidecar.bridge.v1.ScheduleActivity.start_to_close_timeout:type_name -> google.protobuf.Duration
-	38, // 30: sidecar.bridge.v1.ScheduleActivity.heartbeat_timeout:type_name -> google.protobuf.Duration
-	39, // 31: sidecar.bridge.v1.ScheduleActivity.retry_policy:type_name -> sidecar.bridge.v1.RetryPolicy
-	40, // 32: sidecar.bridge.v1.ScheduleActivity.cancellation_type:type_name -> sidecar.bridge.v1.CancellationType
-	41, // 33: sidecar.bridge.v1.ScheduleActivity.priority:type_name -> sidecar.bridge.v1.Priority
-	37, // 34: sidecar.bridge.v1.QueryResult.succeeded:type_name -> sidecar.bridge.v1.Payload
-	42, // 35: sidecar.bridge.v1.QueryResult.failed:type_name -> sidecar.bridge.v1.Failure
-	37, // 36: sidecar.bridge.v1.CompleteWorkflowExecution.result:type_name -> sidecar.bridge.v1.Payload
-	42, // 37: sidecar.bridge.v1.FailWorkflowExecution.failure:type_name -> sidecar.bridge.v1.Failure
-	37, // 38: sidecar.bridge.v1.CancelWorkflowExecution.details:type_name -> sidecar.bridge.v1.Payload
-	37, // 39: sidecar.bridge.v1.ContinueAsNewWorkflowExecution.arguments:type_name -> sidecar.bridge.v1.Payload
-	38, // 40: sidecar.bridge.v1.ContinueAsNewWorkflowExecution.workflow_run_timeout:type_name -> google.protobuf.Duration
-	38, // 41: sidecar.bridge.v1.ContinueAsNewWorkflowExecution.workflow_task_timeout:type_name -> google.protobuf.Duration
-	26, // 42: sidecar.bridge.v1.ContinueAsNewWorkflowExecution.memo:type_name -> sidecar.bridge.v1.ContinueAsNewWorkflowExecution.MemoEntry
-	27, // 43: sidecar.bridge.v1.ContinueAsNewWorkflowExecution.headers:type_name -> sidecar.bridge.v1.ContinueAsNewWorkflowExecution.HeadersEntry
-	28, // 44: sidecar.bridge.v1.ContinueAsNewWorkflowExecution.search_attributes:type_name -> sidecar.bridge.v1.ContinueAsNewWorkflowExecution.SearchAttributesEntry
-	39, // 45: sidecar.bridge.v1.ContinueAsNewWorkflowExecution.retry_policy:type_name -> sidecar.bridge.v1.RetryPolicy
-	43, // 46: sidecar.bridge.v1.ContinueAsNewWorkflowExecution.initial_versioning_behavior:type_name -> sidecar.bridge.v1.VersioningBehavior
-	38, // 47: sidecar.bridge.v1.ContinueAsNewWorkflowExecution.backoff_start_interval:type_name -> google.protobuf.Duration
-	37, // 48: sidecar.bridge.v1.StartChildWorkflowExecution.input:type_name -> sidecar.bridge.v1.Payload
-	38, // 49: sidecar.bridge.v1.StartChildWorkflowExecution.workflow_execution_timeout:type_name -> google.protobuf.Duration
-	38, // 50: sidecar.bridge.v1.StartChildWorkflowExecution.workflow_run_timeout:type_name -> google.protobuf.Duration
-	38, // 51: sidecar.bridge.v1.StartChildWorkflowExecution.workflow_task_timeout:type_name -> google.protobuf.Duration
-	44, // 52: sidecar.bridge.v1.StartChildWorkflowExecution.parent_close_policy:type_name -> sidecar.bridge.v1.ParentClosePolicy
-	45, // 53: sidecar.bridge.v1.StartChildWorkflowExecution.workflow_id_reuse_policy:type_name -> sidecar.bridge.v1.WorkflowIdReusePolicy
-	39, // 54: sidecar.bridge.v1.StartChildWorkflowExecution.retry_policy:type_name -> sidecar.bridge.v1.RetryPolicy
-	29, // 55: sidecar.bridge.v1.StartChildWorkflowExecution.headers:type_name -> sidecar.bridge.v1.StartChildWorkflowExecution.HeadersEntry
-	30, // 56: sidecar.bridge.v1.StartChildWorkflowExecution.memo:type_name -> sidecar.bridge.v1.StartChildWorkflowExecution.MemoEntry
-	31, // 57: sidecar.bridge.v1.StartChildWorkflowExecution.search_attributes:type_name -> sidecar.bridge.v1.StartChildWorkflowExecution.SearchAttributesEntry
-	40, // 58: sidecar.bridge.v1.StartChildWorkflowExecution.cancellation_type:type_name -> sidecar.bridge.v1.CancellationType
-	41, // 59: sidecar.bridge.v1.StartChildWorkflowExecution.priority:type_name -> sidecar.bridge.v1.Priority
-	14, // 60: sidecar.bridge.v1.SignalExternalWorkflowExecution.workflow_execution:type_name -> sidecar.bridge.v1.NamespacedWorkflowExecution
-	37, // 61: sidecar.bridge.v1.SignalExternalWorkflowExecution.args:type_name -> sidecar.bridge.v1.Payload
-	32, // 62: sidecar.bridge.v1.SignalExternalWorkflowExecution.headers:type_name -> sidecar.bridge.v1.SignalExternalWorkflowExecution.HeadersEntry
-	14, // 63: sidecar.bridge.v1.RequestCancelExternalWorkflowExecution.workflow_execution:type_name -> sidecar.bridge.v1.NamespacedWorkflowExecution
-	17, // 64: sidecar.bridge.v1.UpdateResponse.accepted:type_name -> sidecar.bridge.v1.UpdateAccepted
-	42, // 65: sidecar.bridge.v1.UpdateResponse.rejected:type_name -> sidecar.bridge.v1.Failure
-	37, // 66: sidecar.bridge.v1.UpdateResponse.completed:type_name -> sidecar.bridge.v1.Payload
-	42, // 67: sidecar.bridge.v1.UpdateResponse.failed:type_name -> sidecar.bridge.v1.Failure
-	33, // 68: sidecar.bridge.v1.UpsertWorkflowSearchAttributes.search_attributes:type_name -> sidecar.bridge.v1.UpsertWorkflowSearchAttributes.SearchAttributesEntry
-	34, // 69: sidecar.bridge.v1.ModifyWorkflowProperties.upserted_memo:type_name -> sidecar.bridge.v1.ModifyWorkflowProperties.UpsertedMemoEntry
-	46, // 70: sidecar.bridge.v1.ScheduleLocalActivity.original_schedule_time:type_name -> google.protobuf.Timestamp
-	35, // 71: sidecar.bridge.v1.ScheduleLocalActivity.headers:type_name -> sidecar.bridge.v1.ScheduleLocalActivity.HeadersEntry
-	37, // 72: sidecar.bridge.v1.ScheduleLocalActivity.arguments:type_name -> sidecar.bridge.v1.Payload
-	38, // 73: sidecar.bridge.v1.ScheduleLocalActivity.schedule_to_close_timeout:type_name -> google.protobuf.Duration
-	38, // 74: sidecar.bridge.v1.ScheduleLocalActivity.schedule_to_start_timeout:type_name -> google.protobuf.Duration
-	38, // 75: sidecar.bridge.v1.ScheduleLocalActivity.start_to_close_timeout:type_name -> google.protobuf.Duration
-	39, // 76: sidecar.bridge.v1.ScheduleLocalActivity.retry_policy:type_name -> sidecar.bridge.v1.RetryPolicy
-	38, // 77: sidecar.bridge.v1.ScheduleLocalActivity.local_retry_threshold:type_name -> google.protobuf.Duration
-	40, // 78: sidecar.bridge.v1.ScheduleLocalActivity.cancellation_type:type_name -> sidecar.bridge.v1.CancellationType
-	37, // 79: sidecar.bridge.v1.ScheduleNexusOperation.input:type_name -> sidecar.bridge.v1.Payload
-	38, // 80: sidecar.bridge.v1.ScheduleNexusOperation.schedule_to_close_timeout:type_name -> google.protobuf.Duration
-	36, // 81: sidecar.bridge.v1.ScheduleNexusOperation.nexus_header:type_name -> sidecar.bridge.v1.ScheduleNexusOperation.NexusHeaderEntry
-	40, // 82: sidecar.bridge.v1.ScheduleNexusOperation.cancellation_type:type_name -> sidecar.bridge.v1.CancellationType
-	38, // 83: sidecar.bridge.v1.ScheduleNexusOperation.schedule_to_start_timeout:type_name -> google.protobuf.Duration
-	38, // 84: sidecar.bridge.v1.ScheduleNexusOperation.start_to_close_timeout:type_name -> google.protobuf.Duration
-	37, // 85: sidecar.bridge.v1.ScheduleActivity.HeadersEntry.value:type_name -> sidecar.bridge.v1.Payload
-	37, // 86: sidecar.bridge.v1.ContinueAsNewWorkflowExecution.MemoEntry.value:type_name -> sidecar.bridge.v1.Payload
-	37, // 87: sidecar.bridge.v1.ContinueAsNewWorkflowExecution.HeadersEntry.value:type_name -> sidecar.bridge.v1.Payload
-	37, // 88: sidecar.bridge.v1.ContinueAsNewWorkflowExecution.SearchAttributesEntry.value:type_name -> sidecar.bridge.v1.Payload
-	37, // 89: sidecar.bridge.v1.StartChildWorkflowExecution.HeadersEntry.value:type_name -> sidecar.bridge.v1.Payload
-	37, // 90: sidecar.bridge.v1.StartChildWorkflowExecution.MemoEntry.value:type_name -> sidecar.bridge.v1.Payload
-	37, // 91: sidecar.bridge.v1.StartChildWorkflowExecution.SearchAttributesEntry.value:type_name -> sidecar.bridge.v1.Payload
-	37, // 92: sidecar.bridge.v1.SignalExternalWorkflowExecution.HeadersEntry.value:type_name -> sidecar.bridge.v1.Payload
-	37, // 93: sidecar.bridge.v1.UpsertWorkflowSearchAttributes.SearchAttributesEntry.value:type_name -> sidecar.bridge.v1.Payload
-	37, // 94: sidecar.bridge.v1.ModifyWorkflowProperties.UpsertedMemoEntry.value:type_name -> sidecar.bridge.v1.Payload
-	37, // 95: sidecar.bridge.v1.ScheduleLocalActivity.HeadersEntry.value:type_name -> sidecar.bridge.v1.Payload
-	96, // [96:96] is the sub-list for method output_type
-	96, // [96:96] is the sub-list for method input_type
-	96, // [96:96] is the sub-list for extension type_name
-	96, // [96:96] is the sub-list for extension extendee
-	0,  // [0:96] is the sub-list for field type_name
+	23, // 18: sidecar.bridge.v1.WorkflowCommand.request_cancel_local_activity:type_name -> sidecar.bridge.v1.RequestCancelLocalActivity
+	24, // 19: sidecar.bridge.v1.WorkflowCommand.schedule_nexus_operation:type_name -> sidecar.bridge.v1.ScheduleNexusOperation
+	25, // 20: sidecar.bridge.v1.WorkflowCommand.request_cancel_nexus_operation:type_name -> sidecar.bridge.v1.RequestCancelNexusOperation
+	22, // 21: sidecar.bridge.v1.WorkflowCommand.cancel_signal_workflow:type_name -> sidecar.bridge.v1.CancelSignalWorkflow
+	1,  // 22: sidecar.bridge.v1.WorkflowCommand.user_metadata:type_name -> sidecar.bridge.v1.UserMetadata
+	38, // 23: sidecar.bridge.v1.UserMetadata.summary:type_name -> sidecar.bridge.v1.Payload
+	38, // 24: sidecar.bridge.v1.UserMetadata.details:type_name -> sidecar.bridge.v1.Payload
+	39, // 25: sidecar.bridge.v1.StartTimer.start_to_fire_timeout:type_name -> google.protobuf.Duration
+	26, // 26: sidecar.bridge.v1.ScheduleActivity.headers:type_name -> sidecar.bridge.v1.ScheduleActivity.HeadersEntry
+	38, // 27: sidecar.bridge.v1.ScheduleActivity.arguments:type_name -> sidecar.bridge.v1.Payload
+	39, // 28: sidecar.bridge.v1.ScheduleActivity.schedule_to_close_timeout:type_name -> google.protobuf.Duration
+	39, // 29: sidecar.bridge.v1.ScheduleActivity.schedule_to_start_timeout:type_name -> google.protobuf.Duration
+	39, // 30: sidecar.bridge.v1.ScheduleActivity.start_to_close_timeout:type_name -> google.protobuf.Duration
+	39, // 31: sidecar.bridge.v1.ScheduleActivity.heartbeat_timeout:type_name -> google.protobuf.Duration
+	40, // 32: sidecar.bridge.v1.ScheduleActivity.retry_policy:type_name -> sidecar.bridge.v1.RetryPolicy
+	41, // 33: sidecar.bridge.v1.ScheduleActivity.cancellation_type:type_name -> sidecar.bridge.v1.CancellationType
+	42, // 34: sidecar.bridge.v1.ScheduleActivity.priority:type_name -> sidecar.bridge.v1.Priority
+	38, // 35: sidecar.bridge.v1.QueryResult.succeeded:type_name -> sidecar.bridge.v1.Payload
+	43, // 36: sidecar.bridge.v1.QueryResult.failed:type_name -> sidecar.bridge.v1.Failure
+	38, // 37: sidecar.bridge.v1.CompleteWorkflowExecution.result:type_name -> sidecar.bridge.v1.Payload
+	43, // 38: sidecar.bridge.v1.FailWorkflowExecution.failure:type_name -> sidecar.bridge.v1.Failure
+	38, // 39: sidecar.bridge.v1.CancelWorkflowExecution.details:type_name -> sidecar.bridge.v1.Payload
+	38, // 40: sidecar.bridge.v1.ContinueAsNewWorkflowExecution.arguments:type_name -> sidecar.bridge.v1.Payload
+	39, // 41: sidecar.bridge.v1.ContinueAsNewWorkflowExecution.workflow_run_timeout:type_name -> google.protobuf.Duration
+	39, // 42: sidecar.bridge.v1.ContinueAsNewWorkflowExecution.workflow_task_timeout:type_name -> google.protobuf.Duration
+	27, // 43: sidecar.bridge.v1.ContinueAsNewWorkflowExecution.memo:type_name -> sidecar.bridge.v1.ContinueAsNewWorkflowExecution.MemoEntry
+	28, // 44: sidecar.bridge.v1.ContinueAsNewWorkflowExecution.headers:type_name -> sidecar.bridge.v1.ContinueAsNewWorkflowExecution.HeadersEntry
+	29, // 45: sidecar.bridge.v1.ContinueAsNewWorkflowExecution.search_attributes:type_name -> sidecar.bridge.v1.ContinueAsNewWorkflowExecution.SearchAttributesEntry
+	40, // 46: sidecar.bridge.v1.ContinueAsNewWorkflowExecution.retry_policy:type_name -> sidecar.bridge.v1.RetryPolicy
+	44, // 47: sidecar.bridge.v1.ContinueAsNewWorkflowExecution.initial_versioning_behavior:type_name -> sidecar.bridge.v1.VersioningBehavior
+	39, // 48: sidecar.bridge.v1.ContinueAsNewWorkflowExecution.backoff_start_interval:type_name -> google.protobuf.Duration
+	38, // 49: sidecar.bridge.v1.StartChildWorkflowExecution.input:type_name -> sidecar.bridge.v1.Payload
+	39, // 50: sidecar.bridge.v1.StartChildWorkflowExecution.workflow_execution_timeout:type_name -> google.protobuf.Duration
+	39, // 51: sidecar.bridge.v1.StartChildWorkflowExecution.workflow_run_timeout:type_name -> google.protobuf.Duration
+	39, // 52: sidecar.bridge.v1.StartChildWorkflowExecution.workflow_task_timeout:type_name -> google.protobuf.Duration
+	45, // 53: sidecar.bridge.v1.StartChildWorkflowExecution.parent_close_policy:type_name -> sidecar.bridge.v1.ParentClosePolicy
+	46, // 54: sidecar.bridge.v1.StartChildWorkflowExecution.workflow_id_reuse_policy:type_name -> sidecar.bridge.v1.WorkflowIdReusePolicy
+	40, // 55: sidecar.bridge.v1.StartChildWorkflowExecution.retry_policy:type_name -> sidecar.bridge.v1.RetryPolicy
+	30, // 56: sidecar.bridge.v1.StartChildWorkflowExecution.headers:type_name -> sidecar.bridge.v1.StartChildWorkflowExecution.HeadersEntry
+	31, // 57: sidecar.bridge.v1.StartChildWorkflowExecution.memo:type_name -> sidecar.bridge.v1.StartChildWorkflowExecution.MemoEntry
+	32, // 58: sidecar.bridge.v1.StartChildWorkflowExecution.search_attributes:type_name -> sidecar.bridge.v1.StartChildWorkflowExecution.SearchAttributesEntry
+	41, // 59: sidecar.bridge.v1.StartChildWorkflowExecution.cancellation_type:type_name -> sidecar.bridge.v1.CancellationType
+	42, // 60: sidecar.bridge.v1.StartChildWorkflowExecution.priority:type_name -> sidecar.bridge.v1.Priority
+	14, // 61: sidecar.bridge.v1.SignalExternalWorkflowExecution.workflow_execution:type_name -> sidecar.bridge.v1.NamespacedWorkflowExecution
+	38, // 62: sidecar.bridge.v1.SignalExternalWorkflowExecution.args:type_name -> sidecar.bridge.v1.Payload
+	33, // 63: sidecar.bridge.v1.SignalExternalWorkflowExecution.headers:type_name -> sidecar.bridge.v1.SignalExternalWorkflowExecution.HeadersEntry
+	14, // 64: sidecar.bridge.v1.RequestCancelExternalWorkflowExecution.workflow_execution:type_name -> sidecar.bridge.v1.NamespacedWorkflowExecution
+	17, // 65: sidecar.bridge.v1.UpdateResponse.accepted:type_name -> sidecar.bridge.v1.UpdateAccepted
+	43, // 66: sidecar.bridge.v1.UpdateResponse.rejected:type_name -> sidecar.bridge.v1.Failure
+	38, // 67: sidecar.bridge.v1.UpdateResponse.completed:type_name -> sidecar.bridge.v1.Payload
+	43, // 68: sidecar.bridge.v1.UpdateResponse.failed:type_name -> sidecar.bridge.v1.Failure
+	34, // 69: sidecar.bridge.v1.UpsertWorkflowSearchAttributes.search_attributes:type_name -> sidecar.bridge.v1.UpsertWorkflowSearchAttributes.SearchAttributesEntry
+	35, // 70: sidecar.bridge.v1.ModifyWorkflowProperties.upserted_memo:type_name -> sidecar.bridge.v1.ModifyWorkflowProperties.UpsertedMemoEntry
+	47, // 71: sidecar.bridge.v1.ScheduleLocalActivity.original_schedule_time:type_name -> google.protobuf.Timestamp
+	36, // 72: sidecar.bridge.v1.ScheduleLocalActivity.headers:type_name -> sidecar.bridge.v1.ScheduleLocalActivity.HeadersEntry
+	38, // 73: sidecar.bridge.v1.ScheduleLocalActivity.arguments:type_name -> sidecar.bridge.v1.Payload
+	39, // 74: sidecar.bridge.v1.ScheduleLocalActivity.schedule_to_close_timeout:type_name -> google.protobuf.Duration
+	39, // 75: sidecar.bridge.v1.ScheduleLocalActivity.schedule_to_start_timeout:type_name -> google.protobuf.Duration
+	39, // 76: sidecar.bridge.v1.ScheduleLocalActivity.start_to_close_timeout:type_name -> google.protobuf.Duration
+	40, // 77: sidecar.bridge.v1.ScheduleLocalActivity.retry_policy:type_name -> sidecar.bridge.v1.RetryPolicy
+	39, // 78: sidecar.bridge.v1.ScheduleLocalActivity.local_retry_threshold:type_name -> google.protobuf.Duration
+	41, // 79: sidecar.bridge.v1.ScheduleLocalActivity.cancellation_type:type_name -> sidecar.bridge.v1.CancellationType
+	38, // 80: sidecar.bridge.v1.ScheduleNexusOperation.input:type_name -> sidecar.bridge.v1.Payload
+	39, // 81: sidecar.bridge.v1.ScheduleNexusOperation.schedule_to_close_timeout:type_name -> google.protobuf.Duration
+	37, // 82: sidecar.bridge.v1.ScheduleNexusOperation.nexus_header:type_name -> sidecar.bridge.v1.ScheduleNexusOperation.NexusHeaderEntry
+	41, // 83: sidecar.bridge.v1.ScheduleNexusOperation.cancellation_type:type_name -> sidecar.bridge.v1.CancellationType
+	39, // 84: sidecar.bridge.v1.ScheduleNexusOperation.schedule_to_start_timeout:type_name -> google.protobuf.Duration
+	39, // 85: sidecar.bridge.v1.ScheduleNexusOperation.start_to_close_timeout:type_name -> google.protobuf.Duration
+	38, // 86: sidecar.bridge.v1.ScheduleActivity.HeadersEntry.value:type_name -> sidecar.bridge.v1.Payload
+	38, // 87: sidecar.bridge.v1.ContinueAsNewWorkflowExecution.MemoEntry.value:type_name -> sidecar.bridge.v1.Payload
+	38, // 88: sidecar.bridge.v1.ContinueAsNewWorkflowExecution.HeadersEntry.value:type_name -> sidecar.bridge.v1.Payload
+	38, // 89: sidecar.bridge.v1.ContinueAsNewWorkflowExecution.SearchAttributesEntry.value:type_name -> sidecar.bridge.v1.Payload
+	38, // 90: sidecar.bridge.v1.StartChildWorkflowExecution.HeadersEntry.value:type_name -> sidecar.bridge.v1.Payload
+	38, // 91: sidecar.bridge.v1.StartChildWorkflowExecution.MemoEntry.value:type_name -> sidecar.bridge.v1.Payload
+	38, // 92: sidecar.bridge.v1.StartChildWorkflowExecution.SearchAttributesEntry.value:type_name -> sidecar.bridge.v1.Payload
+	38, // 93: sidecar.bridge.v1.SignalExternalWorkflowExecution.HeadersEntry.value:type_name -> sidecar.bridge.v1.Payload
+	38, // 94: sidecar.bridge.v1.UpsertWorkflowSearchAttributes.SearchAttributesEntry.value:type_name -> sidecar.bridge.v1.Payload
+	38, // 95: sidecar.bridge.v1.ModifyWorkflowProperties.UpsertedMemoEntry.value:type_name -> sidecar.bridge.v1.Payload
+	38, // 96: sidecar.bridge.v1.ScheduleLocalActivity.HeadersEntry.value:type_name -> sidecar.bridge.v1.Payload
+	97, // [97:97] is the sub-list for method output_type
+	97, // [97:97] is the sub-list for method input_type
+	97, // [97:97] is the sub-list for extension type_name
+	97, // [97:97] is the sub-list for extension extendee
+	0,  // [0:97] is the sub-list for field type_name
 }
 
 func init() { file_sidecar_bridge_v1_workflow_commands_proto_init() }
@@ -2811,6 +2883,7 @@ func file_sidecar_bridge_v1_workflow_commands_proto_init() {
 		(*WorkflowCommand_RequestCancelLocalActivity)(nil),
 		(*WorkflowCommand_ScheduleNexusOperation)(nil),
 		(*WorkflowCommand_RequestCancelNexusOperation)(nil),
+		(*WorkflowCommand_CancelSignalWorkflow)(nil),
 	}
 	file_sidecar_bridge_v1_workflow_commands_proto_msgTypes[6].OneofWrappers = []any{
 		(*QueryResult_Succeeded)(nil),
@@ -2832,7 +2905,7 @@ func file_sidecar_bridge_v1_workflow_commands_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_sidecar_bridge_v1_workflow_commands_proto_rawDesc), len(file_sidecar_bridge_v1_workflow_commands_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   37,
+			NumMessages:   38,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -100,6 +100,9 @@ export interface WorkflowCommand {
     | //
     /** Request cancellation of a Nexus operation. */
     { $case: "requestCancelNexusOperation"; value: RequestCancelNexusOperation }
+    | //
+    /** Cancel a signal to another workflow that has not been sent yet. */
+    { $case: "cancelSignalWorkflow"; value: CancelSignalWorkflow }
     | undefined;
   /** Optional summary shown in Temporal's UI for the event this command creates. */
   userMetadataSummary: string;
@@ -523,6 +526,18 @@ export interface ScheduleLocalActivity_HeadersEntry {
   value?: Payload | undefined;
 }
 
+/**
+ * CancelSignalWorkflow cancels a signal_external_workflow_execution. A signal
+ * not yet sent to the server (issued in the same workflow task) is dropped and
+ * resolves at once: a ResolveSignalExternalWorkflow job with a failure that
+ * has canceled_failure_info. A signal already sent is not affected and
+ * resolves as it would have; so is one already resolved.
+ */
+export interface CancelSignalWorkflow {
+  /** Sequence number of the signal. */
+  seq: number;
+}
+
 /** RequestCancelLocalActivity requests cancellation of a local activity. */
 export interface RequestCancelLocalActivity {
   /** Sequence number of the local activity. */
@@ -644,6 +659,9 @@ export const WorkflowCommand: MessageFns<WorkflowCommand> = {
         break;
       case "requestCancelNexusOperation":
         RequestCancelNexusOperation.encode(message.variant.value, writer.uint32(170).fork()).join();
+        break;
+      case "cancelSignalWorkflow":
+        CancelSignalWorkflow.encode(message.variant.value, writer.uint32(178).fork()).join();
         break;
     }
     if (message.userMetadataSummary !== "") {
@@ -881,6 +899,17 @@ export const WorkflowCommand: MessageFns<WorkflowCommand> = {
             };
             continue;
           }
+          case 22: {
+            if (tag !== 178) {
+              break;
+            }
+
+            message.variant = {
+              $case: "cancelSignalWorkflow",
+              value: CancelSignalWorkflow.decode(reader, reader.uint32()),
+            };
+            continue;
+          }
           case 100: {
             if (tag !== 802) {
               break;
@@ -1058,6 +1087,10 @@ export const WorkflowCommand: MessageFns<WorkflowCommand> = {
           $case: "requestCancelNexusOperation",
           value: RequestCancelNexusOperation.fromJSON(object.request_cancel_nexus_operation),
         }
+        : isSet(object.cancelSignalWorkflow)
+        ? { $case: "cancelSignalWorkflow", value: CancelSignalWorkflow.fromJSON(object.cancelSignalWorkflow) }
+        : isSet(object.cancel_signal_workflow)
+        ? { $case: "cancelSignalWorkflow", value: CancelSignalWorkflow.fromJSON(object.cancel_signal_workflow) }
         : undefined,
       userMetadataSummary: isSet(object.userMetadataSummary)
         ? globalThis.String(object.userMetadataSummary)
@@ -1116,6 +1149,8 @@ export const WorkflowCommand: MessageFns<WorkflowCommand> = {
       obj.scheduleNexusOperation = ScheduleNexusOperation.toJSON(message.variant.value);
     } else if (message.variant?.$case === "requestCancelNexusOperation") {
       obj.requestCancelNexusOperation = RequestCancelNexusOperation.toJSON(message.variant.value);
+    } else if (message.variant?.$case === "cancelSignalWorkflow") {
+      obj.cancelSignalWorkflow = CancelSignalWorkflow.toJSON(message.variant.value);
     }
     if (message.userMetadataSummary !== "") {
       obj.userMetadataSummary = message.userMetadataSummary;
@@ -1299,6 +1334,15 @@ export const WorkflowCommand: MessageFns<WorkflowCommand> = {
           message.variant = {
             $case: "requestCancelNexusOperation",
             value: RequestCancelNexusOperation.fromPartial(object.variant.value),
+          };
+        }
+        break;
+      }
+      case "cancelSignalWorkflow": {
+        if (object.variant?.value !== undefined && object.variant?.value !== null) {
+          message.variant = {
+            $case: "cancelSignalWorkflow",
+            value: CancelSignalWorkflow.fromPartial(object.variant.value),
           };
         }
         break;
@@ -5658,6 +5702,73 @@ export const ScheduleLocalActivity_HeadersEntry: MessageFns<ScheduleLocalActivit
     message.value = (object.value !== undefined && object.value !== null)
       ? Payload.fromPartial(object.value)
       : undefined;
+    return message;
+  },
+};
+
+function createBaseCancelSignalWorkflow(): CancelSignalWorkflow {
+  return { seq: 0 };
+}
+
+export const CancelSignalWorkflow: MessageFns<CancelSignalWorkflow> = {
+  encode(message: CancelSignalWorkflow, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.seq !== 0) {
+      writer.uint32(8).uint32(message.seq);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CancelSignalWorkflow {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCancelSignalWorkflow();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.seq = reader.uint32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CancelSignalWorkflow {
+    return { seq: isSet(object.seq) ? globalThis.Number(object.seq) : 0 };
+  },
+
+  toJSON(message: CancelSignalWorkflow): unknown {
+    const obj: any = {};
+    if (message.seq !== 0) {
+      obj.seq = Math.round(message.seq);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<CancelSignalWorkflow>, I>>(base?: I): CancelSignalWorkflow {
+    return CancelSignalWorkflow.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CancelSignalWorkflow>, I>>(object: I): CancelSignalWorkflow {
+    const message = createBaseCancelSignalWorkflow();
+    message.seq = object.seq ?? 0;
     return message;
   },
 };

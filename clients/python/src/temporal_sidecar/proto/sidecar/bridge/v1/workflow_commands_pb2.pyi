@@ -12,7 +12,7 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 DESCRIPTOR: _descriptor.FileDescriptor
 
 class WorkflowCommand(_message.Message):
-    __slots__ = ("start_timer", "cancel_timer", "schedule_activity", "request_cancel_activity", "respond_to_query", "complete_workflow_execution", "fail_workflow_execution", "cancel_workflow_execution", "continue_as_new_workflow_execution", "start_child_workflow_execution", "cancel_child_workflow_execution", "signal_external_workflow_execution", "request_cancel_external_workflow_execution", "update_response", "set_patch_marker", "upsert_workflow_search_attributes", "modify_workflow_properties", "schedule_local_activity", "request_cancel_local_activity", "schedule_nexus_operation", "request_cancel_nexus_operation", "user_metadata_summary", "user_metadata")
+    __slots__ = ("start_timer", "cancel_timer", "schedule_activity", "request_cancel_activity", "respond_to_query", "complete_workflow_execution", "fail_workflow_execution", "cancel_workflow_execution", "continue_as_new_workflow_execution", "start_child_workflow_execution", "cancel_child_workflow_execution", "signal_external_workflow_execution", "request_cancel_external_workflow_execution", "update_response", "set_patch_marker", "upsert_workflow_search_attributes", "modify_workflow_properties", "schedule_local_activity", "request_cancel_local_activity", "schedule_nexus_operation", "request_cancel_nexus_operation", "cancel_signal_workflow", "user_metadata_summary", "user_metadata")
     START_TIMER_FIELD_NUMBER: _ClassVar[int]
     CANCEL_TIMER_FIELD_NUMBER: _ClassVar[int]
     SCHEDULE_ACTIVITY_FIELD_NUMBER: _ClassVar[int]
@@ -34,6 +34,7 @@ class WorkflowCommand(_message.Message):
     REQUEST_CANCEL_LOCAL_ACTIVITY_FIELD_NUMBER: _ClassVar[int]
     SCHEDULE_NEXUS_OPERATION_FIELD_NUMBER: _ClassVar[int]
     REQUEST_CANCEL_NEXUS_OPERATION_FIELD_NUMBER: _ClassVar[int]
+    CANCEL_SIGNAL_WORKFLOW_FIELD_NUMBER: _ClassVar[int]
     USER_METADATA_SUMMARY_FIELD_NUMBER: _ClassVar[int]
     USER_METADATA_FIELD_NUMBER: _ClassVar[int]
     start_timer: StartTimer
@@ -57,9 +58,10 @@ class WorkflowCommand(_message.Message):
     request_cancel_local_activity: RequestCancelLocalActivity
     schedule_nexus_operation: ScheduleNexusOperation
     request_cancel_nexus_operation: RequestCancelNexusOperation
+    cancel_signal_workflow: CancelSignalWorkflow
     user_metadata_summary: str
     user_metadata: UserMetadata
-    def __init__(self, start_timer: _Optional[_Union[StartTimer, _Mapping]] = ..., cancel_timer: _Optional[_Union[CancelTimer, _Mapping]] = ..., schedule_activity: _Optional[_Union[ScheduleActivity, _Mapping]] = ..., request_cancel_activity: _Optional[_Union[RequestCancelActivity, _Mapping]] = ..., respond_to_query: _Optional[_Union[QueryResult, _Mapping]] = ..., complete_workflow_execution: _Optional[_Union[CompleteWorkflowExecution, _Mapping]] = ..., fail_workflow_execution: _Optional[_Union[FailWorkflowExecution, _Mapping]] = ..., cancel_workflow_execution: _Optional[_Union[CancelWorkflowExecution, _Mapping]] = ..., continue_as_new_workflow_execution: _Optional[_Union[ContinueAsNewWorkflowExecution, _Mapping]] = ..., start_child_workflow_execution: _Optional[_Union[StartChildWorkflowExecution, _Mapping]] = ..., cancel_child_workflow_execution: _Optional[_Union[CancelChildWorkflowExecution, _Mapping]] = ..., signal_external_workflow_execution: _Optional[_Union[SignalExternalWorkflowExecution, _Mapping]] = ..., request_cancel_external_workflow_execution: _Optional[_Union[RequestCancelExternalWorkflowExecution, _Mapping]] = ..., update_response: _Optional[_Union[UpdateResponse, _Mapping]] = ..., set_patch_marker: _Optional[_Union[SetPatchMarker, _Mapping]] = ..., upsert_workflow_search_attributes: _Optional[_Union[UpsertWorkflowSearchAttributes, _Mapping]] = ..., modify_workflow_properties: _Optional[_Union[ModifyWorkflowProperties, _Mapping]] = ..., schedule_local_activity: _Optional[_Union[ScheduleLocalActivity, _Mapping]] = ..., request_cancel_local_activity: _Optional[_Union[RequestCancelLocalActivity, _Mapping]] = ..., schedule_nexus_operation: _Optional[_Union[ScheduleNexusOperation, _Mapping]] = ..., request_cancel_nexus_operation: _Optional[_Union[RequestCancelNexusOperation, _Mapping]] = ..., user_metadata_summary: _Optional[str] = ..., user_metadata: _Optional[_Union[UserMetadata, _Mapping]] = ...) -> None: ...
+    def __init__(self, start_timer: _Optional[_Union[StartTimer, _Mapping]] = ..., cancel_timer: _Optional[_Union[CancelTimer, _Mapping]] = ..., schedule_activity: _Optional[_Union[ScheduleActivity, _Mapping]] = ..., request_cancel_activity: _Optional[_Union[RequestCancelActivity, _Mapping]] = ..., respond_to_query: _Optional[_Union[QueryResult, _Mapping]] = ..., complete_workflow_execution: _Optional[_Union[CompleteWorkflowExecution, _Mapping]] = ..., fail_workflow_execution: _Optional[_Union[FailWorkflowExecution, _Mapping]] = ..., cancel_workflow_execution: _Optional[_Union[CancelWorkflowExecution, _Mapping]] = ..., continue_as_new_workflow_execution: _Optional[_Union[ContinueAsNewWorkflowExecution, _Mapping]] = ..., start_child_workflow_execution: _Optional[_Union[StartChildWorkflowExecution, _Mapping]] = ..., cancel_child_workflow_execution: _Optional[_Union[CancelChildWorkflowExecution, _Mapping]] = ..., signal_external_workflow_execution: _Optional[_Union[SignalExternalWorkflowExecution, _Mapping]] = ..., request_cancel_external_workflow_execution: _Optional[_Union[RequestCancelExternalWorkflowExecution, _Mapping]] = ..., update_response: _Optional[_Union[UpdateResponse, _Mapping]] = ..., set_patch_marker: _Optional[_Union[SetPatchMarker, _Mapping]] = ..., upsert_workflow_search_attributes: _Optional[_Union[UpsertWorkflowSearchAttributes, _Mapping]] = ..., modify_workflow_properties: _Optional[_Union[ModifyWorkflowProperties, _Mapping]] = ..., schedule_local_activity: _Optional[_Union[ScheduleLocalActivity, _Mapping]] = ..., request_cancel_local_activity: _Optional[_Union[RequestCancelLocalActivity, _Mapping]] = ..., schedule_nexus_operation: _Optional[_Union[ScheduleNexusOperation, _Mapping]] = ..., request_cancel_nexus_operation: _Optional[_Union[RequestCancelNexusOperation, _Mapping]] = ..., cancel_signal_workflow: _Optional[_Union[CancelSignalWorkflow, _Mapping]] = ..., user_metadata_summary: _Optional[str] = ..., user_metadata: _Optional[_Union[UserMetadata, _Mapping]] = ...) -> None: ...
 
 class UserMetadata(_message.Message):
     __slots__ = ("summary", "details")
@@ -403,6 +405,12 @@ class ScheduleLocalActivity(_message.Message):
     local_retry_threshold: _duration_pb2.Duration
     cancellation_type: _common_pb2.CancellationType
     def __init__(self, seq: _Optional[int] = ..., activity_id: _Optional[str] = ..., activity_type: _Optional[str] = ..., attempt: _Optional[int] = ..., original_schedule_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., headers: _Optional[_Mapping[str, _common_pb2.Payload]] = ..., arguments: _Optional[_Iterable[_Union[_common_pb2.Payload, _Mapping]]] = ..., schedule_to_close_timeout: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., schedule_to_start_timeout: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., start_to_close_timeout: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., retry_policy: _Optional[_Union[_common_pb2.RetryPolicy, _Mapping]] = ..., local_retry_threshold: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., cancellation_type: _Optional[_Union[_common_pb2.CancellationType, str]] = ...) -> None: ...
+
+class CancelSignalWorkflow(_message.Message):
+    __slots__ = ("seq",)
+    SEQ_FIELD_NUMBER: _ClassVar[int]
+    seq: int
+    def __init__(self, seq: _Optional[int] = ...) -> None: ...
 
 class RequestCancelLocalActivity(_message.Message):
     __slots__ = ("seq",)
