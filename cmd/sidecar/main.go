@@ -122,9 +122,13 @@ func run(args []string, environ []string, stdout, stderr io.Writer, sigs <-chan 
 	registry := telemetry.NewRegistry()
 	requests := telemetry.NewFrontendMetrics(registry, cfg.Frontend.Namespace, cfg.Telemetry.MetricsDurationUnit)
 	fe.OnCall(requests.Request)
+	// One memory and CPU controller for every resource-based kind of every
+	// queue, as the SDKs share one per tuner.
 	var tuner *slots.Tuner
-	if w.Tuner == "resource-based" {
-		tuner = slots.NewTuner(w.TunerTargetMemory, w.TunerTargetCPU, nil)
+	for _, k := range []config.SlotKind{w.WorkflowTaskSlots, w.ActivityTaskSlots, w.LocalActivitySlots, w.NexusTaskSlots} {
+		if k.Supplier == "resource-based" && tuner == nil {
+			tuner = slots.NewTuner(w.TunerTargetMemory, w.TunerTargetCPU, nil)
+		}
 	}
 	cache := workflow.NewCache(w.MaxCachedWorkflows) // one sticky cache for every queue
 	own := ownDeployment(w)
@@ -133,12 +137,16 @@ func run(args []string, environ []string, stdout, stderr io.Writer, sigs <-chan 
 			dep = own
 		}
 		return worker.New(worker.Options{
-			Tuner:     tuner,
-			Metrics:   telemetry.NewWorkerMetrics(reg, cfg.Frontend.Namespace, taskQueue, cfg.Telemetry.MetricsDurationUnit),
-			Namespace: cfg.Frontend.Namespace,
-			TaskQueue: taskQueue,
-			Identity:  w.Identity,
-			Service:   fe.WorkflowService(),
+			Tuner:              tuner,
+			WorkflowSlots:      slotOptions(w.WorkflowTaskSlots),
+			ActivitySlots:      slotOptions(w.ActivityTaskSlots),
+			LocalActivitySlots: slotOptions(w.LocalActivitySlots),
+			NexusSlots:         slotOptions(w.NexusTaskSlots),
+			Metrics:            telemetry.NewWorkerMetrics(reg, cfg.Frontend.Namespace, taskQueue, cfg.Telemetry.MetricsDurationUnit),
+			Namespace:          cfg.Frontend.Namespace,
+			TaskQueue:          taskQueue,
+			Identity:           w.Identity,
+			Service:            fe.WorkflowService(),
 			// Read once at start-up, as sdk-core reads it.
 			ServerEndsPolls: fe.NamespaceInfo().GetCapabilities().GetWorkerPollCompleteOnShutdown(),
 
@@ -354,6 +362,11 @@ func pollers(k config.PollerKind, max int) poller.Behaviour {
 			Initial: k.AutoscalingInitial, Maximum: k.AutoscalingMaximum}
 	}
 	return poller.Behaviour{Maximum: max}
+}
+
+// slotOptions is a task kind's slot supplier (--*-slot-supplier).
+func slotOptions(k config.SlotKind) worker.SlotOptions {
+	return worker.SlotOptions{ResourceBased: k.Supplier == "resource-based", Minimum: k.Minimum, RampThrottle: k.RampThrottle}
 }
 
 // ownDeployment is the version of --deployment-name, --build-id and

@@ -81,8 +81,12 @@ type Options struct {
 	DefaultHeartbeatThrottle time.Duration
 	MaxHeartbeatThrottle     time.Duration
 
-	// Tuner, if set, sizes every kind's slots by memory and CPU use between
-	// one and the kind's maximum; otherwise each kind has a fixed number.
+	// WorkflowSlots, ActivitySlots, LocalActivitySlots and NexusSlots pick
+	// each kind's slot supplier, as the SDKs' composite tuner does: fixed
+	// (the zero value) or resource-based.
+	WorkflowSlots, ActivitySlots, LocalActivitySlots, NexusSlots SlotOptions
+	// Tuner is the memory and CPU controller every resource-based kind
+	// shares; nil makes one on this machine's usage when a kind needs it.
 	Tuner *slots.Tuner
 	// AppSlotReserveTimeout bounds the wait for an app's slot supplier to
 	// answer a reserve before it is cancelled and asked again; 0 is
@@ -145,7 +149,7 @@ func New(opts Options) *Worker {
 	bo.Handler = w
 	bo.RequireVersioningBehavior = opts.UseVersioning && opts.DefaultVersioningBehavior == enumspb.VERSIONING_BEHAVIOR_UNSPECIFIED
 	w.bridge = bridge.New(bo)
-	w.actSlots = w.appServed(task.Activity, w.slotsFor(opts.MaxConcurrentActivities, activityRamp))
+	w.actSlots = w.appServed(task.Activity, w.slotsFor(opts.MaxConcurrentActivities, opts.ActivitySlots))
 	w.activities = activity.New(activity.Options{
 		Namespace:                opts.Namespace,
 		TaskQueue:                opts.TaskQueue,
@@ -160,8 +164,8 @@ func New(opts Options) *Worker {
 		Deployment:               w.deployment,
 		Logger:                   opts.Logger,
 	})
-	w.wfSlots = w.appServed(task.Workflow, w.slotsFor(opts.MaxConcurrentWorkflowTasks, 0))
-	w.laSlots = w.appServed(task.LocalActivity, w.slotsFor(max(1, opts.MaxConcurrentLocalActivities), activityRamp))
+	w.wfSlots = w.appServed(task.Workflow, w.slotsFor(opts.MaxConcurrentWorkflowTasks, opts.WorkflowSlots))
+	w.laSlots = w.appServed(task.LocalActivity, w.slotsFor(max(1, opts.MaxConcurrentLocalActivities), opts.LocalActivitySlots))
 	if opts.Cache == nil {
 		opts.Cache = workflow.NewCache(opts.MaxCachedWorkflows)
 	}
@@ -197,7 +201,7 @@ func New(opts Options) *Worker {
 		DefaultVersioningBehavior:    opts.DefaultVersioningBehavior,
 		Logger:                       opts.Logger,
 	})
-	w.nxSlots = w.appServed(task.Nexus, w.slotsFor(max(1, opts.MaxConcurrentNexusTasks), 0))
+	w.nxSlots = w.appServed(task.Nexus, w.slotsFor(max(1, opts.MaxConcurrentNexusTasks), opts.NexusSlots))
 	w.nexus = nexus.New(nexus.Options{Namespace: opts.Namespace, Identity: opts.Identity, Service: opts.Service,
 		Bridge: w.bridge, Slots: w.nxSlots, Logger: opts.Logger, Metrics: opts.Metrics})
 	if opts.Metrics != nil {
@@ -221,16 +225,26 @@ func deploymentOptions(opts Options) *deploymentpb.WorkerDeploymentOptions {
 	return &deploymentpb.WorkerDeploymentOptions{DeploymentName: opts.DeploymentName, BuildId: opts.BuildID, WorkerVersioningMode: mode}
 }
 
-// activityRamp spaces out new activity slots under the resource-based tuner,
-// as Temporal's tuner does, so usage can show each task's cost.
-const activityRamp = 50 * time.Millisecond
+// SlotOptions choose one kind's slot supplier. The kind's MaxConcurrent*
+// option is its number of slots when fixed, its maximum when resource-based.
+type SlotOptions struct {
+	// ResourceBased grows the kind's slots with Options.Tuner: Minimum are
+	// always granted, then one more while memory and CPU allow, no sooner
+	// than RampThrottle after the last. Otherwise the slots are fixed.
+	ResourceBased bool
+	Minimum       int
+	RampThrottle  time.Duration
+}
 
 // slotsFor is a kind's slot supplier: fixed, or resource-based up to max.
-func (w *Worker) slotsFor(max int, ramp time.Duration) slots.Counted {
-	if w.opts.Tuner == nil {
+func (w *Worker) slotsFor(max int, o SlotOptions) slots.Counted {
+	if !o.ResourceBased {
 		return slots.NewFixed(max)
 	}
-	return slots.NewResourceBased(w.opts.Tuner, 1, max, ramp)
+	if w.opts.Tuner == nil {
+		w.opts.Tuner = slots.NewTuner(0.8, 0.9, nil)
+	}
+	return slots.NewResourceBased(w.opts.Tuner, min(o.Minimum, max), max, o.RampThrottle)
 }
 
 // WorkflowSlots is the workflow task slot supplier, for metrics and tests.

@@ -882,7 +882,11 @@ func TestPausedActivityIsCancelledInTheApp(t *testing.T) {
 }
 
 func TestResourceBasedTunerRunsWork(t *testing.T) {
-	e := newEnv(t, func(o *worker.Options) { o.Tuner = slots.NewTuner(1, 1, nil) })
+	e := newEnv(t, func(o *worker.Options) {
+		o.Tuner = slots.NewTuner(1, 1, nil)
+		rb := worker.SlotOptions{ResourceBased: true, Minimum: 1, RampThrottle: 50 * time.Millisecond}
+		o.WorkflowSlots, o.ActivitySlots, o.LocalActivitySlots, o.NexusSlots = rb, rb, rb, rb
+	})
 	e.workflowApp(map[string]script{"EchoTwice": echoTwice})
 	if out, err := result(t, e.startWorkflow("EchoTwice")); err != nil || out != "ab" {
 		t.Fatalf("workflow = %q, %v", out, err)
