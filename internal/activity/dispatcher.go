@@ -133,7 +133,7 @@ func (d *Dispatcher) deliver(ctx context.Context, t *workflowservice.PollActivit
 			r.mu.Lock()
 			r.timedOut = true
 			r.mu.Unlock()
-			d.cancel(r, bridgev1.ActivityCancelReason_ACTIVITY_CANCEL_REASON_TIMED_OUT, "the activity passed its start-to-close or schedule-to-close deadline")
+			d.cancel(r, apiconv.CancelActivity(bridgev1.ActivityCancelReason_ACTIVITY_CANCEL_REASON_TIMED_OUT, "the activity passed its start-to-close or schedule-to-close deadline"))
 		})
 	}
 	err = ss.Send(&bridgev1.ConnectResponse{Message: &bridgev1.ConnectResponse_ActivityTask{ActivityTask: &bridgev1.ActivityTask{
@@ -347,7 +347,7 @@ func (d *Dispatcher) Heartbeat(ss *bridge.Session, h *bridgev1.ActivityHeartbeat
 }
 
 // cancel asks the app to stop the activity, once.
-func (d *Dispatcher) cancel(r *run, reason bridgev1.ActivityCancelReason, msg string) {
+func (d *Dispatcher) cancel(r *run, c *bridgev1.CancelActivity) {
 	r.mu.Lock()
 	if r.cancelled || r.done {
 		r.mu.Unlock()
@@ -355,9 +355,9 @@ func (d *Dispatcher) cancel(r *run, reason bridgev1.ActivityCancelReason, msg st
 	}
 	r.cancelled = true
 	r.mu.Unlock()
-	d.log.Info("cancelling activity", "activity_id", r.start.GetActivityId(), "reason", reason.String())
+	d.log.Info("cancelling activity", "activity_id", r.start.GetActivityId(), "reason", c.GetReason().String())
 	_ = r.session.Send(&bridgev1.ConnectResponse{Message: &bridgev1.ConnectResponse_ActivityTask{ActivityTask: &bridgev1.ActivityTask{
-		TaskToken: r.token, Variant: &bridgev1.ActivityTask_Cancel{Cancel: &bridgev1.CancelActivity{Reason: reason, Message: msg}}}}})
+		TaskToken: r.token, Variant: &bridgev1.ActivityTask_Cancel{Cancel: c}}}})
 }
 
 // SessionClosed fails every activity the session was running with a
@@ -414,7 +414,7 @@ func (d *Dispatcher) Drain(ctx context.Context) error {
 		return nil
 	}
 	for _, r := range left {
-		d.cancel(r, bridgev1.ActivityCancelReason_ACTIVITY_CANCEL_REASON_WORKER_SHUTDOWN, "the sidecar is shutting down and the graceful timeout passed")
+		d.cancel(r, apiconv.CancelActivity(bridgev1.ActivityCancelReason_ACTIVITY_CANCEL_REASON_WORKER_SHUTDOWN, "the sidecar is shutting down and the graceful timeout passed"))
 		d.lost(r)
 	}
 	return fmt.Errorf("graceful timeout passed with %d activities running; they were failed for retry", len(left))

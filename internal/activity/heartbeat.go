@@ -94,14 +94,31 @@ func (h *heartbeats) send(details []*bridgev1.Payload) {
 		Namespace: d.opts.Namespace, TaskToken: r.token, Identity: d.opts.Identity, Details: apiconv.Payloads(details)})
 	switch {
 	case isGone(err):
-		d.cancel(r, bridgev1.ActivityCancelReason_ACTIVITY_CANCEL_REASON_NOT_FOUND, "the server no longer knows this activity (timed out, or its workflow closed)")
+		d.cancel(r, apiconv.CancelActivity(bridgev1.ActivityCancelReason_ACTIVITY_CANCEL_REASON_NOT_FOUND, "the server no longer knows this activity (timed out, or its workflow closed)"))
 	case err != nil:
 		d.log.Warn("heartbeat failed", "activity_id", r.start.GetActivityId(), "err", err)
-	case resp.GetCancelRequested():
-		d.cancel(r, bridgev1.ActivityCancelReason_ACTIVITY_CANCEL_REASON_CANCELLED, "the workflow requested cancellation")
-	case resp.GetActivityPaused():
-		d.cancel(r, bridgev1.ActivityCancelReason_ACTIVITY_CANCEL_REASON_PAUSED, "the activity was paused")
-	case resp.GetActivityReset():
-		d.cancel(r, bridgev1.ActivityCancelReason_ACTIVITY_CANCEL_REASON_RESET, "the activity was reset")
+	default:
+		if c := heartbeatCancel(resp); c != nil {
+			d.cancel(r, c)
+		}
 	}
+}
+
+// heartbeatCancel is the cancellation a heartbeat's answer asks for, nil for
+// none. As sdk-core: the primary reason is cancellation over reset over
+// pause, and the details carry every one that holds.
+func heartbeatCancel(resp *workflowservice.RecordActivityTaskHeartbeatResponse) *bridgev1.CancelActivity {
+	var c *bridgev1.CancelActivity
+	switch {
+	case resp.GetCancelRequested():
+		c = apiconv.CancelActivity(bridgev1.ActivityCancelReason_ACTIVITY_CANCEL_REASON_CANCELLED, "the workflow requested cancellation")
+	case resp.GetActivityReset():
+		c = apiconv.CancelActivity(bridgev1.ActivityCancelReason_ACTIVITY_CANCEL_REASON_RESET, "the activity was reset")
+	case resp.GetActivityPaused():
+		c = apiconv.CancelActivity(bridgev1.ActivityCancelReason_ACTIVITY_CANCEL_REASON_PAUSED, "the activity was paused")
+	default:
+		return nil
+	}
+	c.Details.IsCancelled, c.Details.IsReset, c.Details.IsPaused = resp.GetCancelRequested(), resp.GetActivityReset(), resp.GetActivityPaused()
+	return c
 }

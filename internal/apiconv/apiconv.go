@@ -146,3 +146,25 @@ func SearchAttributes(m map[string]*bridgev1.Payload) *commonpb.SearchAttributes
 	}
 	return &commonpb.SearchAttributes{IndexedFields: PayloadMap(m)}
 }
+
+// CancelActivity is the bridge's cancellation of an activity for one reason,
+// with that reason's flag set in its details, as sdk-core reports a single
+// reason.
+func CancelActivity(reason bridgev1.ActivityCancelReason, msg string) *bridgev1.CancelActivity {
+	d := &bridgev1.ActivityCancellationDetails{}
+	switch reason {
+	case bridgev1.ActivityCancelReason_ACTIVITY_CANCEL_REASON_NOT_FOUND:
+		d.IsNotFound = true
+	case bridgev1.ActivityCancelReason_ACTIVITY_CANCEL_REASON_TIMED_OUT:
+		d.IsTimedOut = true
+	case bridgev1.ActivityCancelReason_ACTIVITY_CANCEL_REASON_WORKER_SHUTDOWN:
+		d.IsWorkerShutdown = true
+	case bridgev1.ActivityCancelReason_ACTIVITY_CANCEL_REASON_PAUSED:
+		d.IsPaused = true
+	case bridgev1.ActivityCancelReason_ACTIVITY_CANCEL_REASON_RESET:
+		d.IsReset = true
+	default:
+		d.IsCancelled = true
+	}
+	return &bridgev1.CancelActivity{Reason: reason, Message: msg, Details: d}
+}

@@ -69,12 +69,14 @@ func start(s *bridgev1.StartActivity) *activitytask.Start {
 }
 
 // cancel converts a cancellation. Core numbers its reasons from NOT_FOUND
-// and repeats the reason as flags in details, which the SDKs expose as
-// activity.cancellation_details(); an unspecified reason reads as a
-// cancellation the workflow asked for.
+// and lists every reason that holds as flags in details, which the SDKs
+// expose as activity.cancellation_details(): copied from the bridge's
+// details, or, without them, the primary reason's flag. An unspecified
+// reason reads as a cancellation the workflow asked for.
 func cancel(c *bridgev1.CancelActivity) *activitytask.Cancel {
 	d := &activitytask.ActivityCancellationDetails{}
 	out := &activitytask.Cancel{Details: d}
+
 	switch c.GetReason() {
 	case bridgev1.ActivityCancelReason_ACTIVITY_CANCEL_REASON_NOT_FOUND:
 		out.Reason, d.IsNotFound = activitytask.ActivityCancelReason_NOT_FOUND, true
@@ -88,6 +90,10 @@ func cancel(c *bridgev1.CancelActivity) *activitytask.Cancel {
 		out.Reason, d.IsReset = activitytask.ActivityCancelReason_RESET, true
 	default:
 		out.Reason, d.IsCancelled = activitytask.ActivityCancelReason_CANCELLED, true
+	}
+	if bd := c.GetDetails(); bd != nil {
+		out.Details = &activitytask.ActivityCancellationDetails{IsNotFound: bd.GetIsNotFound(), IsCancelled: bd.GetIsCancelled(),
+			IsPaused: bd.GetIsPaused(), IsTimedOut: bd.GetIsTimedOut(), IsWorkerShutdown: bd.GetIsWorkerShutdown(), IsReset: bd.GetIsReset()}
 	}
 	return out
 }

@@ -45,9 +45,10 @@ func activityTaskCases() []named[activityTaskCase] {
 		}}}}},
 		{"cancel", activityTaskCase{
 			&bridgev1.ActivityTask{TaskToken: []byte("tok"), Variant: &bridgev1.ActivityTask_Cancel{Cancel: &bridgev1.CancelActivity{
-				Reason: bridgev1.ActivityCancelReason_ACTIVITY_CANCEL_REASON_PAUSED, Message: "paused by operator"}}},
+				Reason: bridgev1.ActivityCancelReason_ACTIVITY_CANCEL_REASON_RESET, Message: "paused and reset by an operator",
+				Details: &bridgev1.ActivityCancellationDetails{IsPaused: true, IsReset: true}}}},
 			&activitytask.ActivityTask{TaskToken: []byte("tok"), Variant: &activitytask.ActivityTask_Cancel{Cancel: &activitytask.Cancel{
-				Reason: activitytask.ActivityCancelReason_PAUSED, Details: &activitytask.ActivityCancellationDetails{IsPaused: true}}}},
+				Reason: activitytask.ActivityCancelReason_RESET, Details: &activitytask.ActivityCancellationDetails{IsPaused: true, IsReset: true}}}},
 		}},
 	}
 }
@@ -86,6 +87,11 @@ func TestActivityCancelReasonsKeepTheirMeaning(t *testing.T) {
 			}
 		})
 	}
+	// Every flag of the bridge's details reaches core, whatever the reason.
+	all := &bridgev1.ActivityCancellationDetails{IsNotFound: true, IsCancelled: true, IsPaused: true, IsTimedOut: true, IsWorkerShutdown: true, IsReset: true}
+	diff(t, &activitytask.Cancel{Reason: activitytask.ActivityCancelReason_CANCELLED, Details: &activitytask.ActivityCancellationDetails{
+		IsNotFound: true, IsCancelled: true, IsPaused: true, IsTimedOut: true, IsWorkerShutdown: true, IsReset: true}},
+		cancel(&bridgev1.CancelActivity{Reason: bridgev1.ActivityCancelReason_ACTIVITY_CANCEL_REASON_CANCELLED, Details: all}))
 }
 
 type activityResultCase struct {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	bridgev1 "github.com/temporal-sidecar/sidecar/gen/go/sidecar/bridge/v1"
+	"github.com/temporal-sidecar/sidecar/internal/bridgetest"
 	"github.com/temporal-sidecar/sidecar/internal/worker"
 	commonpb "go.temporal.io/api/common/v1"
 	enumspb "go.temporal.io/api/enums/v1"
@@ -15,6 +16,7 @@ import (
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
+	"google.golang.org/protobuf/proto"
 )
 
 // queryOrFail answers the query "ok" and fails the activation of any other
@@ -244,5 +246,60 @@ func TestCancelledSignalToAnotherWorkflow(t *testing.T) {
 			})
 		}
 		e.waitIdle()
+	}
+}
+
+// An operator's pause and reset reach the app as one cancellation carrying
+// every reason, as sdk-core reports a heartbeat's answer: the primary reason
+// is reset over pause, and the details hold each flag that was set.
+func TestPausedAndResetActivityCancellationCarriesEveryReason(t *testing.T) {
+	tests := []struct {
+		name         string
+		pause, reset bool
+		want         bridgev1.ActivityCancelReason
+		details      *bridgev1.ActivityCancellationDetails
+	}{
+		{"paused", true, false, bridgev1.ActivityCancelReason_ACTIVITY_CANCEL_REASON_PAUSED, &bridgev1.ActivityCancellationDetails{IsPaused: true}},
+		{"reset", false, true, bridgev1.ActivityCancelReason_ACTIVITY_CANCEL_REASON_RESET, &bridgev1.ActivityCancellationDetails{IsReset: true}},
+		{"paused and reset", true, true, bridgev1.ActivityCancelReason_ACTIVITY_CANCEL_REASON_RESET, &bridgev1.ActivityCancellationDetails{IsPaused: true, IsReset: true}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newEnv(t, nil)
+			a := e.app(2, "Slow")
+			run := e.start(Call{Type: "Slow", Heartbeat: 2 * time.Second, MaxAttempts: 3})
+			defer e.client.TerminateWorkflow(context.Background(), run.GetID(), "", "test over")
+			task := next(t, a)
+			ex := &commonpb.WorkflowExecution{WorkflowId: run.GetID()}
+			id := task.GetStart().GetActivityId()
+			if tt.pause {
+				if _, err := e.client.WorkflowService().PauseActivity(context.Background(), &workflowservice.PauseActivityRequest{
+					Namespace: "default", Execution: ex, Activity: &workflowservice.PauseActivityRequest_Id{Id: id}, Reason: "operator"}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if tt.reset {
+				if _, err := e.client.WorkflowService().ResetActivity(context.Background(), &workflowservice.ResetActivityRequest{
+					Namespace: "default", Execution: ex, Activity: &workflowservice.ResetActivityRequest_Id{Id: id}, KeepPaused: tt.pause}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			var c *bridgev1.CancelActivity
+			waitFor(t, "the app to be told of the operator's action", func() bool {
+				if err := a.Heartbeat(task.GetTaskToken()); err != nil {
+					t.Fatal(err)
+				}
+				m, err := a.NextActivity(200 * time.Millisecond)
+				c = m.GetCancel()
+				return err == nil
+			})
+			if c.GetReason() != tt.want || !proto.Equal(c.GetDetails(), tt.details) {
+				t.Fatalf("cancel = %v; want reason %s, details %v", c, tt.want, tt.details)
+			}
+			if err := a.CompleteActivity(task.GetTaskToken(), bridgetest.Cancelled()); err != nil {
+				t.Fatal(err)
+			}
+			e.waitIdle()
+		})
 	}
 }

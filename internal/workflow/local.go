@@ -614,7 +614,7 @@ func (e *Engine) attemptLocal(ctx context.Context, r *run, seq uint32, l *local,
 	defer timeout.Stop()
 	cancelApp := func(reason bridgev1.ActivityCancelReason) {
 		_ = ss.Send(&bridgev1.ConnectResponse{Message: &bridgev1.ConnectResponse_ActivityTask{ActivityTask: &bridgev1.ActivityTask{
-			TaskToken: token, Variant: &bridgev1.ActivityTask_Cancel{Cancel: &bridgev1.CancelActivity{Reason: reason}}}}})
+			TaskToken: token, Variant: &bridgev1.ActivityTask_Cancel{Cancel: apiconv.CancelActivity(reason, "")}}}})
 	}
 	select {
 	case res := <-w.ch:

@@ -409,7 +409,10 @@ type CancelActivity struct {
 	// Why.
 	Reason ActivityCancelReason `protobuf:"varint,1,opt,name=reason,proto3,enum=sidecar.bridge.v1.ActivityCancelReason" json:"reason,omitempty"`
 	// Human-readable detail.
-	Message       string `protobuf:"bytes,2,opt,name=message,proto3" json:"message,omitempty"`
+	Message string `protobuf:"bytes,2,opt,name=message,proto3" json:"message,omitempty"`
+	// Every reason that holds (reason is the primary one): a heartbeat's
+	// answer can say that the activity was both paused and reset, say.
+	Details       *ActivityCancellationDetails `protobuf:"bytes,3,opt,name=details,proto3" json:"details,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -458,6 +461,105 @@ func (x *CancelActivity) GetMessage() string {
 	return ""
 }
 
+func (x *CancelActivity) GetDetails() *ActivityCancellationDetails {
+	if x != nil {
+		return x.Details
+	}
+	return nil
+}
+
+// ActivityCancellationDetails lists every reason an activity is cancelled
+// for, as Temporal's SDKs report them to activity code.
+type ActivityCancellationDetails struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The server no longer knows the activity.
+	IsNotFound bool `protobuf:"varint,1,opt,name=is_not_found,json=isNotFound,proto3" json:"is_not_found,omitempty"`
+	// The workflow requested cancellation.
+	IsCancelled bool `protobuf:"varint,2,opt,name=is_cancelled,json=isCancelled,proto3" json:"is_cancelled,omitempty"`
+	// An operator paused the activity.
+	IsPaused bool `protobuf:"varint,3,opt,name=is_paused,json=isPaused,proto3" json:"is_paused,omitempty"`
+	// A local deadline passed.
+	IsTimedOut bool `protobuf:"varint,4,opt,name=is_timed_out,json=isTimedOut,proto3" json:"is_timed_out,omitempty"`
+	// The sidecar is shutting down.
+	IsWorkerShutdown bool `protobuf:"varint,5,opt,name=is_worker_shutdown,json=isWorkerShutdown,proto3" json:"is_worker_shutdown,omitempty"`
+	// An operator reset the activity.
+	IsReset       bool `protobuf:"varint,6,opt,name=is_reset,json=isReset,proto3" json:"is_reset,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ActivityCancellationDetails) Reset() {
+	*x = ActivityCancellationDetails{}
+	mi := &file_sidecar_bridge_v1_activity_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ActivityCancellationDetails) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ActivityCancellationDetails) ProtoMessage() {}
+
+func (x *ActivityCancellationDetails) ProtoReflect() protoreflect.Message {
+	mi := &file_sidecar_bridge_v1_activity_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ActivityCancellationDetails.ProtoReflect.Descriptor instead.
+func (*ActivityCancellationDetails) Descriptor() ([]byte, []int) {
+	return file_sidecar_bridge_v1_activity_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *ActivityCancellationDetails) GetIsNotFound() bool {
+	if x != nil {
+		return x.IsNotFound
+	}
+	return false
+}
+
+func (x *ActivityCancellationDetails) GetIsCancelled() bool {
+	if x != nil {
+		return x.IsCancelled
+	}
+	return false
+}
+
+func (x *ActivityCancellationDetails) GetIsPaused() bool {
+	if x != nil {
+		return x.IsPaused
+	}
+	return false
+}
+
+func (x *ActivityCancellationDetails) GetIsTimedOut() bool {
+	if x != nil {
+		return x.IsTimedOut
+	}
+	return false
+}
+
+func (x *ActivityCancellationDetails) GetIsWorkerShutdown() bool {
+	if x != nil {
+		return x.IsWorkerShutdown
+	}
+	return false
+}
+
+func (x *ActivityCancellationDetails) GetIsReset() bool {
+	if x != nil {
+		return x.IsReset
+	}
+	return false
+}
+
 // ActivityTaskCompletion answers an ActivityTask start.
 type ActivityTaskCompletion struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -471,7 +573,7 @@ type ActivityTaskCompletion struct {
 
 func (x *ActivityTaskCompletion) Reset() {
 	*x = ActivityTaskCompletion{}
-	mi := &file_sidecar_bridge_v1_activity_proto_msgTypes[3]
+	mi := &file_sidecar_bridge_v1_activity_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -483,7 +585,7 @@ func (x *ActivityTaskCompletion) String() string {
 func (*ActivityTaskCompletion) ProtoMessage() {}
 
 func (x *ActivityTaskCompletion) ProtoReflect() protoreflect.Message {
-	mi := &file_sidecar_bridge_v1_activity_proto_msgTypes[3]
+	mi := &file_sidecar_bridge_v1_activity_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -496,7 +598,7 @@ func (x *ActivityTaskCompletion) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ActivityTaskCompletion.ProtoReflect.Descriptor instead.
 func (*ActivityTaskCompletion) Descriptor() ([]byte, []int) {
-	return file_sidecar_bridge_v1_activity_proto_rawDescGZIP(), []int{3}
+	return file_sidecar_bridge_v1_activity_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *ActivityTaskCompletion) GetTaskToken() []byte {
@@ -531,7 +633,7 @@ type ActivityExecutionResult struct {
 
 func (x *ActivityExecutionResult) Reset() {
 	*x = ActivityExecutionResult{}
-	mi := &file_sidecar_bridge_v1_activity_proto_msgTypes[4]
+	mi := &file_sidecar_bridge_v1_activity_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -543,7 +645,7 @@ func (x *ActivityExecutionResult) String() string {
 func (*ActivityExecutionResult) ProtoMessage() {}
 
 func (x *ActivityExecutionResult) ProtoReflect() protoreflect.Message {
-	mi := &file_sidecar_bridge_v1_activity_proto_msgTypes[4]
+	mi := &file_sidecar_bridge_v1_activity_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -556,7 +658,7 @@ func (x *ActivityExecutionResult) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ActivityExecutionResult.ProtoReflect.Descriptor instead.
 func (*ActivityExecutionResult) Descriptor() ([]byte, []int) {
-	return file_sidecar_bridge_v1_activity_proto_rawDescGZIP(), []int{4}
+	return file_sidecar_bridge_v1_activity_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *ActivityExecutionResult) GetStatus() isActivityExecutionResult_Status {
@@ -646,7 +748,7 @@ type ActivityExecutionCompleted struct {
 
 func (x *ActivityExecutionCompleted) Reset() {
 	*x = ActivityExecutionCompleted{}
-	mi := &file_sidecar_bridge_v1_activity_proto_msgTypes[5]
+	mi := &file_sidecar_bridge_v1_activity_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -658,7 +760,7 @@ func (x *ActivityExecutionCompleted) String() string {
 func (*ActivityExecutionCompleted) ProtoMessage() {}
 
 func (x *ActivityExecutionCompleted) ProtoReflect() protoreflect.Message {
-	mi := &file_sidecar_bridge_v1_activity_proto_msgTypes[5]
+	mi := &file_sidecar_bridge_v1_activity_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -671,7 +773,7 @@ func (x *ActivityExecutionCompleted) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ActivityExecutionCompleted.ProtoReflect.Descriptor instead.
 func (*ActivityExecutionCompleted) Descriptor() ([]byte, []int) {
-	return file_sidecar_bridge_v1_activity_proto_rawDescGZIP(), []int{5}
+	return file_sidecar_bridge_v1_activity_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *ActivityExecutionCompleted) GetResult() *Payload {
@@ -696,7 +798,7 @@ type ActivityExecutionFailed struct {
 
 func (x *ActivityExecutionFailed) Reset() {
 	*x = ActivityExecutionFailed{}
-	mi := &file_sidecar_bridge_v1_activity_proto_msgTypes[6]
+	mi := &file_sidecar_bridge_v1_activity_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -708,7 +810,7 @@ func (x *ActivityExecutionFailed) String() string {
 func (*ActivityExecutionFailed) ProtoMessage() {}
 
 func (x *ActivityExecutionFailed) ProtoReflect() protoreflect.Message {
-	mi := &file_sidecar_bridge_v1_activity_proto_msgTypes[6]
+	mi := &file_sidecar_bridge_v1_activity_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -721,7 +823,7 @@ func (x *ActivityExecutionFailed) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ActivityExecutionFailed.ProtoReflect.Descriptor instead.
 func (*ActivityExecutionFailed) Descriptor() ([]byte, []int) {
-	return file_sidecar_bridge_v1_activity_proto_rawDescGZIP(), []int{6}
+	return file_sidecar_bridge_v1_activity_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *ActivityExecutionFailed) GetFailure() *Failure {
@@ -749,7 +851,7 @@ type ActivityExecutionCancelled struct {
 
 func (x *ActivityExecutionCancelled) Reset() {
 	*x = ActivityExecutionCancelled{}
-	mi := &file_sidecar_bridge_v1_activity_proto_msgTypes[7]
+	mi := &file_sidecar_bridge_v1_activity_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -761,7 +863,7 @@ func (x *ActivityExecutionCancelled) String() string {
 func (*ActivityExecutionCancelled) ProtoMessage() {}
 
 func (x *ActivityExecutionCancelled) ProtoReflect() protoreflect.Message {
-	mi := &file_sidecar_bridge_v1_activity_proto_msgTypes[7]
+	mi := &file_sidecar_bridge_v1_activity_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -774,7 +876,7 @@ func (x *ActivityExecutionCancelled) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ActivityExecutionCancelled.ProtoReflect.Descriptor instead.
 func (*ActivityExecutionCancelled) Descriptor() ([]byte, []int) {
-	return file_sidecar_bridge_v1_activity_proto_rawDescGZIP(), []int{7}
+	return file_sidecar_bridge_v1_activity_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *ActivityExecutionCancelled) GetFailure() *Failure {
@@ -794,7 +896,7 @@ type WillCompleteAsync struct {
 
 func (x *WillCompleteAsync) Reset() {
 	*x = WillCompleteAsync{}
-	mi := &file_sidecar_bridge_v1_activity_proto_msgTypes[8]
+	mi := &file_sidecar_bridge_v1_activity_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -806,7 +908,7 @@ func (x *WillCompleteAsync) String() string {
 func (*WillCompleteAsync) ProtoMessage() {}
 
 func (x *WillCompleteAsync) ProtoReflect() protoreflect.Message {
-	mi := &file_sidecar_bridge_v1_activity_proto_msgTypes[8]
+	mi := &file_sidecar_bridge_v1_activity_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -819,7 +921,7 @@ func (x *WillCompleteAsync) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WillCompleteAsync.ProtoReflect.Descriptor instead.
 func (*WillCompleteAsync) Descriptor() ([]byte, []int) {
-	return file_sidecar_bridge_v1_activity_proto_rawDescGZIP(), []int{8}
+	return file_sidecar_bridge_v1_activity_proto_rawDescGZIP(), []int{9}
 }
 
 // ActivityHeartbeat records progress of a running activity. The sidecar
@@ -838,7 +940,7 @@ type ActivityHeartbeat struct {
 
 func (x *ActivityHeartbeat) Reset() {
 	*x = ActivityHeartbeat{}
-	mi := &file_sidecar_bridge_v1_activity_proto_msgTypes[9]
+	mi := &file_sidecar_bridge_v1_activity_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -850,7 +952,7 @@ func (x *ActivityHeartbeat) String() string {
 func (*ActivityHeartbeat) ProtoMessage() {}
 
 func (x *ActivityHeartbeat) ProtoReflect() protoreflect.Message {
-	mi := &file_sidecar_bridge_v1_activity_proto_msgTypes[9]
+	mi := &file_sidecar_bridge_v1_activity_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -863,7 +965,7 @@ func (x *ActivityHeartbeat) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ActivityHeartbeat.ProtoReflect.Descriptor instead.
 func (*ActivityHeartbeat) Descriptor() ([]byte, []int) {
-	return file_sidecar_bridge_v1_activity_proto_rawDescGZIP(), []int{9}
+	return file_sidecar_bridge_v1_activity_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *ActivityHeartbeat) GetTaskToken() []byte {
@@ -916,10 +1018,20 @@ const file_sidecar_bridge_v1_activity_proto_rawDesc = "" +
 	"task_queue\x18\x13 \x01(\tR\ttaskQueue\x1aV\n" +
 	"\fHeadersEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x120\n" +
-	"\x05value\x18\x02 \x01(\v2\x1a.sidecar.bridge.v1.PayloadR\x05value:\x028\x01\"k\n" +
+	"\x05value\x18\x02 \x01(\v2\x1a.sidecar.bridge.v1.PayloadR\x05value:\x028\x01\"\xb5\x01\n" +
 	"\x0eCancelActivity\x12?\n" +
 	"\x06reason\x18\x01 \x01(\x0e2'.sidecar.bridge.v1.ActivityCancelReasonR\x06reason\x12\x18\n" +
-	"\amessage\x18\x02 \x01(\tR\amessage\"{\n" +
+	"\amessage\x18\x02 \x01(\tR\amessage\x12H\n" +
+	"\adetails\x18\x03 \x01(\v2..sidecar.bridge.v1.ActivityCancellationDetailsR\adetails\"\xea\x01\n" +
+	"\x1bActivityCancellationDetails\x12 \n" +
+	"\fis_not_found\x18\x01 \x01(\bR\n" +
+	"isNotFound\x12!\n" +
+	"\fis_cancelled\x18\x02 \x01(\bR\visCancelled\x12\x1b\n" +
+	"\tis_paused\x18\x03 \x01(\bR\bisPaused\x12 \n" +
+	"\fis_timed_out\x18\x04 \x01(\bR\n" +
+	"isTimedOut\x12,\n" +
+	"\x12is_worker_shutdown\x18\x05 \x01(\bR\x10isWorkerShutdown\x12\x19\n" +
+	"\bis_reset\x18\x06 \x01(\bR\aisReset\"{\n" +
 	"\x16ActivityTaskCompletion\x12\x1d\n" +
 	"\n" +
 	"task_token\x18\x01 \x01(\fR\ttaskToken\x12B\n" +
@@ -965,60 +1077,62 @@ func file_sidecar_bridge_v1_activity_proto_rawDescGZIP() []byte {
 }
 
 var file_sidecar_bridge_v1_activity_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_sidecar_bridge_v1_activity_proto_msgTypes = make([]protoimpl.MessageInfo, 11)
+var file_sidecar_bridge_v1_activity_proto_msgTypes = make([]protoimpl.MessageInfo, 12)
 var file_sidecar_bridge_v1_activity_proto_goTypes = []any{
-	(ActivityCancelReason)(0),          // 0: sidecar.bridge.v1.ActivityCancelReason
-	(*ActivityTask)(nil),               // 1: sidecar.bridge.v1.ActivityTask
-	(*StartActivity)(nil),              // 2: sidecar.bridge.v1.StartActivity
-	(*CancelActivity)(nil),             // 3: sidecar.bridge.v1.CancelActivity
-	(*ActivityTaskCompletion)(nil),     // 4: sidecar.bridge.v1.ActivityTaskCompletion
-	(*ActivityExecutionResult)(nil),    // 5: sidecar.bridge.v1.ActivityExecutionResult
-	(*ActivityExecutionCompleted)(nil), // 6: sidecar.bridge.v1.ActivityExecutionCompleted
-	(*ActivityExecutionFailed)(nil),    // 7: sidecar.bridge.v1.ActivityExecutionFailed
-	(*ActivityExecutionCancelled)(nil), // 8: sidecar.bridge.v1.ActivityExecutionCancelled
-	(*WillCompleteAsync)(nil),          // 9: sidecar.bridge.v1.WillCompleteAsync
-	(*ActivityHeartbeat)(nil),          // 10: sidecar.bridge.v1.ActivityHeartbeat
-	nil,                                // 11: sidecar.bridge.v1.StartActivity.HeadersEntry
-	(*WorkflowExecution)(nil),          // 12: sidecar.bridge.v1.WorkflowExecution
-	(*Payload)(nil),                    // 13: sidecar.bridge.v1.Payload
-	(*timestamppb.Timestamp)(nil),      // 14: google.protobuf.Timestamp
-	(*durationpb.Duration)(nil),        // 15: google.protobuf.Duration
-	(*RetryPolicy)(nil),                // 16: sidecar.bridge.v1.RetryPolicy
-	(*Priority)(nil),                   // 17: sidecar.bridge.v1.Priority
-	(*Failure)(nil),                    // 18: sidecar.bridge.v1.Failure
+	(ActivityCancelReason)(0),           // 0: sidecar.bridge.v1.ActivityCancelReason
+	(*ActivityTask)(nil),                // 1: sidecar.bridge.v1.ActivityTask
+	(*StartActivity)(nil),               // 2: sidecar.bridge.v1.StartActivity
+	(*CancelActivity)(nil),              // 3: sidecar.bridge.v1.CancelActivity
+	(*ActivityCancellationDetails)(nil), // 4: sidecar.bridge.v1.ActivityCancellationDetails
+	(*ActivityTaskCompletion)(nil),      // 5: sidecar.bridge.v1.ActivityTaskCompletion
+	(*ActivityExecutionResult)(nil),     // 6: sidecar.bridge.v1.ActivityExecutionResult
+	(*ActivityExecutionCompleted)(nil),  // 7: sidecar.bridge.v1.ActivityExecutionCompleted
+	(*ActivityExecutionFailed)(nil),     // 8: sidecar.bridge.v1.ActivityExecutionFailed
+	(*ActivityExecutionCancelled)(nil),  // 9: sidecar.bridge.v1.ActivityExecutionCancelled
+	(*WillCompleteAsync)(nil),           // 10: sidecar.bridge.v1.WillCompleteAsync
+	(*ActivityHeartbeat)(nil),           // 11: sidecar.bridge.v1.ActivityHeartbeat
+	nil,                                 // 12: sidecar.bridge.v1.StartActivity.HeadersEntry
+	(*WorkflowExecution)(nil),           // 13: sidecar.bridge.v1.WorkflowExecution
+	(*Payload)(nil),                     // 14: sidecar.bridge.v1.Payload
+	(*timestamppb.Timestamp)(nil),       // 15: google.protobuf.Timestamp
+	(*durationpb.Duration)(nil),         // 16: google.protobuf.Duration
+	(*RetryPolicy)(nil),                 // 17: sidecar.bridge.v1.RetryPolicy
+	(*Priority)(nil),                    // 18: sidecar.bridge.v1.Priority
+	(*Failure)(nil),                     // 19: sidecar.bridge.v1.Failure
 }
 var file_sidecar_bridge_v1_activity_proto_depIdxs = []int32{
 	2,  // 0: sidecar.bridge.v1.ActivityTask.start:type_name -> sidecar.bridge.v1.StartActivity
 	3,  // 1: sidecar.bridge.v1.ActivityTask.cancel:type_name -> sidecar.bridge.v1.CancelActivity
-	12, // 2: sidecar.bridge.v1.StartActivity.workflow_execution:type_name -> sidecar.bridge.v1.WorkflowExecution
-	11, // 3: sidecar.bridge.v1.StartActivity.headers:type_name -> sidecar.bridge.v1.StartActivity.HeadersEntry
-	13, // 4: sidecar.bridge.v1.StartActivity.input:type_name -> sidecar.bridge.v1.Payload
-	13, // 5: sidecar.bridge.v1.StartActivity.heartbeat_details:type_name -> sidecar.bridge.v1.Payload
-	14, // 6: sidecar.bridge.v1.StartActivity.scheduled_time:type_name -> google.protobuf.Timestamp
-	14, // 7: sidecar.bridge.v1.StartActivity.current_attempt_scheduled_time:type_name -> google.protobuf.Timestamp
-	14, // 8: sidecar.bridge.v1.StartActivity.started_time:type_name -> google.protobuf.Timestamp
-	15, // 9: sidecar.bridge.v1.StartActivity.schedule_to_close_timeout:type_name -> google.protobuf.Duration
-	15, // 10: sidecar.bridge.v1.StartActivity.start_to_close_timeout:type_name -> google.protobuf.Duration
-	15, // 11: sidecar.bridge.v1.StartActivity.heartbeat_timeout:type_name -> google.protobuf.Duration
-	16, // 12: sidecar.bridge.v1.StartActivity.retry_policy:type_name -> sidecar.bridge.v1.RetryPolicy
-	17, // 13: sidecar.bridge.v1.StartActivity.priority:type_name -> sidecar.bridge.v1.Priority
+	13, // 2: sidecar.bridge.v1.StartActivity.workflow_execution:type_name -> sidecar.bridge.v1.WorkflowExecution
+	12, // 3: sidecar.bridge.v1.StartActivity.headers:type_name -> sidecar.bridge.v1.StartActivity.HeadersEntry
+	14, // 4: sidecar.bridge.v1.StartActivity.input:type_name -> sidecar.bridge.v1.Payload
+	14, // 5: sidecar.bridge.v1.StartActivity.heartbeat_details:type_name -> sidecar.bridge.v1.Payload
+	15, // 6: sidecar.bridge.v1.StartActivity.scheduled_time:type_name -> google.protobuf.Timestamp
+	15, // 7: sidecar.bridge.v1.StartActivity.current_attempt_scheduled_time:type_name -> google.protobuf.Timestamp
+	15, // 8: sidecar.bridge.v1.StartActivity.started_time:type_name -> google.protobuf.Timestamp
+	16, // 9: sidecar.bridge.v1.StartActivity.schedule_to_close_timeout:type_name -> google.protobuf.Duration
+	16, // 10: sidecar.bridge.v1.StartActivity.start_to_close_timeout:type_name -> google.protobuf.Duration
+	16, // 11: sidecar.bridge.v1.StartActivity.heartbeat_timeout:type_name -> google.protobuf.Duration
+	17, // 12: sidecar.bridge.v1.StartActivity.retry_policy:type_name -> sidecar.bridge.v1.RetryPolicy
+	18, // 13: sidecar.bridge.v1.StartActivity.priority:type_name -> sidecar.bridge.v1.Priority
 	0,  // 14: sidecar.bridge.v1.CancelActivity.reason:type_name -> sidecar.bridge.v1.ActivityCancelReason
-	5,  // 15: sidecar.bridge.v1.ActivityTaskCompletion.result:type_name -> sidecar.bridge.v1.ActivityExecutionResult
-	6,  // 16: sidecar.bridge.v1.ActivityExecutionResult.completed:type_name -> sidecar.bridge.v1.ActivityExecutionCompleted
-	7,  // 17: sidecar.bridge.v1.ActivityExecutionResult.failed:type_name -> sidecar.bridge.v1.ActivityExecutionFailed
-	8,  // 18: sidecar.bridge.v1.ActivityExecutionResult.cancelled:type_name -> sidecar.bridge.v1.ActivityExecutionCancelled
-	9,  // 19: sidecar.bridge.v1.ActivityExecutionResult.will_complete_async:type_name -> sidecar.bridge.v1.WillCompleteAsync
-	13, // 20: sidecar.bridge.v1.ActivityExecutionCompleted.result:type_name -> sidecar.bridge.v1.Payload
-	18, // 21: sidecar.bridge.v1.ActivityExecutionFailed.failure:type_name -> sidecar.bridge.v1.Failure
-	13, // 22: sidecar.bridge.v1.ActivityExecutionFailed.last_heartbeat_details:type_name -> sidecar.bridge.v1.Payload
-	18, // 23: sidecar.bridge.v1.ActivityExecutionCancelled.failure:type_name -> sidecar.bridge.v1.Failure
-	13, // 24: sidecar.bridge.v1.ActivityHeartbeat.details:type_name -> sidecar.bridge.v1.Payload
-	13, // 25: sidecar.bridge.v1.StartActivity.HeadersEntry.value:type_name -> sidecar.bridge.v1.Payload
-	26, // [26:26] is the sub-list for method output_type
-	26, // [26:26] is the sub-list for method input_type
-	26, // [26:26] is the sub-list for extension type_name
-	26, // [26:26] is the sub-list for extension extendee
-	0,  // [0:26] is the sub-list for field type_name
+	4,  // 15: sidecar.bridge.v1.CancelActivity.details:type_name -> sidecar.bridge.v1.ActivityCancellationDetails
+	6,  // 16: sidecar.bridge.v1.ActivityTaskCompletion.result:type_name -> sidecar.bridge.v1.ActivityExecutionResult
+	7,  // 17: sidecar.bridge.v1.ActivityExecutionResult.completed:type_name -> sidecar.bridge.v1.ActivityExecutionCompleted
+	8,  // 18: sidecar.bridge.v1.ActivityExecutionResult.failed:type_name -> sidecar.bridge.v1.ActivityExecutionFailed
+	9,  // 19: sidecar.bridge.v1.ActivityExecutionResult.cancelled:type_name -> sidecar.bridge.v1.ActivityExecutionCancelled
+	10, // 20: sidecar.bridge.v1.ActivityExecutionResult.will_complete_async:type_name -> sidecar.bridge.v1.WillCompleteAsync
+	14, // 21: sidecar.bridge.v1.ActivityExecutionCompleted.result:type_name -> sidecar.bridge.v1.Payload
+	19, // 22: sidecar.bridge.v1.ActivityExecutionFailed.failure:type_name -> sidecar.bridge.v1.Failure
+	14, // 23: sidecar.bridge.v1.ActivityExecutionFailed.last_heartbeat_details:type_name -> sidecar.bridge.v1.Payload
+	19, // 24: sidecar.bridge.v1.ActivityExecutionCancelled.failure:type_name -> sidecar.bridge.v1.Failure
+	14, // 25: sidecar.bridge.v1.ActivityHeartbeat.details:type_name -> sidecar.bridge.v1.Payload
+	14, // 26: sidecar.bridge.v1.StartActivity.HeadersEntry.value:type_name -> sidecar.bridge.v1.Payload
+	27, // [27:27] is the sub-list for method output_type
+	27, // [27:27] is the sub-list for method input_type
+	27, // [27:27] is the sub-list for extension type_name
+	27, // [27:27] is the sub-list for extension extendee
+	0,  // [0:27] is the sub-list for field type_name
 }
 
 func init() { file_sidecar_bridge_v1_activity_proto_init() }
@@ -1031,7 +1145,7 @@ func file_sidecar_bridge_v1_activity_proto_init() {
 		(*ActivityTask_Start)(nil),
 		(*ActivityTask_Cancel)(nil),
 	}
-	file_sidecar_bridge_v1_activity_proto_msgTypes[4].OneofWrappers = []any{
+	file_sidecar_bridge_v1_activity_proto_msgTypes[5].OneofWrappers = []any{
 		(*ActivityExecutionResult_Completed)(nil),
 		(*ActivityExecutionResult_Failed)(nil),
 		(*ActivityExecutionResult_Cancelled)(nil),
@@ -1043,7 +1157,7 @@ func file_sidecar_bridge_v1_activity_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_sidecar_bridge_v1_activity_proto_rawDesc), len(file_sidecar_bridge_v1_activity_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   11,
+			NumMessages:   12,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

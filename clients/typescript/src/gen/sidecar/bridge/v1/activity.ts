@@ -184,6 +184,30 @@ export interface CancelActivity {
   reason: ActivityCancelReason;
   /** Human-readable detail. */
   message: string;
+  /**
+   * Every reason that holds (reason is the primary one): a heartbeat's
+   * answer can say that the activity was both paused and reset, say.
+   */
+  details?: ActivityCancellationDetails | undefined;
+}
+
+/**
+ * ActivityCancellationDetails lists every reason an activity is cancelled
+ * for, as Temporal's SDKs report them to activity code.
+ */
+export interface ActivityCancellationDetails {
+  /** The server no longer knows the activity. */
+  isNotFound: boolean;
+  /** The workflow requested cancellation. */
+  isCancelled: boolean;
+  /** An operator paused the activity. */
+  isPaused: boolean;
+  /** A local deadline passed. */
+  isTimedOut: boolean;
+  /** The sidecar is shutting down. */
+  isWorkerShutdown: boolean;
+  /** An operator reset the activity. */
+  isReset: boolean;
 }
 
 /** ActivityTaskCompletion answers an ActivityTask start. */
@@ -953,7 +977,7 @@ export const StartActivity_HeadersEntry: MessageFns<StartActivity_HeadersEntry> 
 };
 
 function createBaseCancelActivity(): CancelActivity {
-  return { reason: 0, message: "" };
+  return { reason: 0, message: "", details: undefined };
 }
 
 export const CancelActivity: MessageFns<CancelActivity> = {
@@ -963,6 +987,9 @@ export const CancelActivity: MessageFns<CancelActivity> = {
     }
     if (message.message !== "") {
       writer.uint32(18).string(message.message);
+    }
+    if (message.details !== undefined) {
+      ActivityCancellationDetails.encode(message.details, writer.uint32(26).fork()).join();
     }
     return writer;
   },
@@ -996,6 +1023,14 @@ export const CancelActivity: MessageFns<CancelActivity> = {
             message.message = reader.string();
             continue;
           }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.details = ActivityCancellationDetails.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1012,6 +1047,7 @@ export const CancelActivity: MessageFns<CancelActivity> = {
     return {
       reason: isSet(object.reason) ? activityCancelReasonFromJSON(object.reason) : 0,
       message: isSet(object.message) ? globalThis.String(object.message) : "",
+      details: isSet(object.details) ? ActivityCancellationDetails.fromJSON(object.details) : undefined,
     };
   },
 
@@ -1023,6 +1059,9 @@ export const CancelActivity: MessageFns<CancelActivity> = {
     if (message.message !== "") {
       obj.message = message.message;
     }
+    if (message.details !== undefined) {
+      obj.details = ActivityCancellationDetails.toJSON(message.details);
+    }
     return obj;
   },
 
@@ -1033,6 +1072,189 @@ export const CancelActivity: MessageFns<CancelActivity> = {
     const message = createBaseCancelActivity();
     message.reason = object.reason ?? 0;
     message.message = object.message ?? "";
+    message.details = (object.details !== undefined && object.details !== null)
+      ? ActivityCancellationDetails.fromPartial(object.details)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseActivityCancellationDetails(): ActivityCancellationDetails {
+  return {
+    isNotFound: false,
+    isCancelled: false,
+    isPaused: false,
+    isTimedOut: false,
+    isWorkerShutdown: false,
+    isReset: false,
+  };
+}
+
+export const ActivityCancellationDetails: MessageFns<ActivityCancellationDetails> = {
+  encode(message: ActivityCancellationDetails, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.isNotFound !== false) {
+      writer.uint32(8).bool(message.isNotFound);
+    }
+    if (message.isCancelled !== false) {
+      writer.uint32(16).bool(message.isCancelled);
+    }
+    if (message.isPaused !== false) {
+      writer.uint32(24).bool(message.isPaused);
+    }
+    if (message.isTimedOut !== false) {
+      writer.uint32(32).bool(message.isTimedOut);
+    }
+    if (message.isWorkerShutdown !== false) {
+      writer.uint32(40).bool(message.isWorkerShutdown);
+    }
+    if (message.isReset !== false) {
+      writer.uint32(48).bool(message.isReset);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ActivityCancellationDetails {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseActivityCancellationDetails();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.isNotFound = reader.bool();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.isCancelled = reader.bool();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.isPaused = reader.bool();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.isTimedOut = reader.bool();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.isWorkerShutdown = reader.bool();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.isReset = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ActivityCancellationDetails {
+    return {
+      isNotFound: isSet(object.isNotFound)
+        ? globalThis.Boolean(object.isNotFound)
+        : isSet(object.is_not_found)
+        ? globalThis.Boolean(object.is_not_found)
+        : false,
+      isCancelled: isSet(object.isCancelled)
+        ? globalThis.Boolean(object.isCancelled)
+        : isSet(object.is_cancelled)
+        ? globalThis.Boolean(object.is_cancelled)
+        : false,
+      isPaused: isSet(object.isPaused)
+        ? globalThis.Boolean(object.isPaused)
+        : isSet(object.is_paused)
+        ? globalThis.Boolean(object.is_paused)
+        : false,
+      isTimedOut: isSet(object.isTimedOut)
+        ? globalThis.Boolean(object.isTimedOut)
+        : isSet(object.is_timed_out)
+        ? globalThis.Boolean(object.is_timed_out)
+        : false,
+      isWorkerShutdown: isSet(object.isWorkerShutdown)
+        ? globalThis.Boolean(object.isWorkerShutdown)
+        : isSet(object.is_worker_shutdown)
+        ? globalThis.Boolean(object.is_worker_shutdown)
+        : false,
+      isReset: isSet(object.isReset)
+        ? globalThis.Boolean(object.isReset)
+        : isSet(object.is_reset)
+        ? globalThis.Boolean(object.is_reset)
+        : false,
+    };
+  },
+
+  toJSON(message: ActivityCancellationDetails): unknown {
+    const obj: any = {};
+    if (message.isNotFound !== false) {
+      obj.isNotFound = message.isNotFound;
+    }
+    if (message.isCancelled !== false) {
+      obj.isCancelled = message.isCancelled;
+    }
+    if (message.isPaused !== false) {
+      obj.isPaused = message.isPaused;
+    }
+    if (message.isTimedOut !== false) {
+      obj.isTimedOut = message.isTimedOut;
+    }
+    if (message.isWorkerShutdown !== false) {
+      obj.isWorkerShutdown = message.isWorkerShutdown;
+    }
+    if (message.isReset !== false) {
+      obj.isReset = message.isReset;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ActivityCancellationDetails>, I>>(base?: I): ActivityCancellationDetails {
+    return ActivityCancellationDetails.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ActivityCancellationDetails>, I>>(object: I): ActivityCancellationDetails {
+    const message = createBaseActivityCancellationDetails();
+    message.isNotFound = object.isNotFound ?? false;
+    message.isCancelled = object.isCancelled ?? false;
+    message.isPaused = object.isPaused ?? false;
+    message.isTimedOut = object.isTimedOut ?? false;
+    message.isWorkerShutdown = object.isWorkerShutdown ?? false;
+    message.isReset = object.isReset ?? false;
     return message;
   },
 };

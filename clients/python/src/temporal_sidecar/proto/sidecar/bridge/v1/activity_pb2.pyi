@@ -89,12 +89,30 @@ class StartActivity(_message.Message):
     def __init__(self, workflow_namespace: _Optional[str] = ..., workflow_type: _Optional[str] = ..., workflow_execution: _Optional[_Union[_common_pb2.WorkflowExecution, _Mapping]] = ..., activity_id: _Optional[str] = ..., activity_type: _Optional[str] = ..., headers: _Optional[_Mapping[str, _common_pb2.Payload]] = ..., input: _Optional[_Iterable[_Union[_common_pb2.Payload, _Mapping]]] = ..., heartbeat_details: _Optional[_Iterable[_Union[_common_pb2.Payload, _Mapping]]] = ..., scheduled_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., current_attempt_scheduled_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., started_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., attempt: _Optional[int] = ..., schedule_to_close_timeout: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., start_to_close_timeout: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., heartbeat_timeout: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., retry_policy: _Optional[_Union[_common_pb2.RetryPolicy, _Mapping]] = ..., is_local: _Optional[bool] = ..., priority: _Optional[_Union[_common_pb2.Priority, _Mapping]] = ..., task_queue: _Optional[str] = ...) -> None: ...
 
 class CancelActivity(_message.Message):
-    __slots__ = ("reason", "message")
+    __slots__ = ("reason", "message", "details")
     REASON_FIELD_NUMBER: _ClassVar[int]
     MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    DETAILS_FIELD_NUMBER: _ClassVar[int]
     reason: ActivityCancelReason
     message: str
-    def __init__(self, reason: _Optional[_Union[ActivityCancelReason, str]] = ..., message: _Optional[str] = ...) -> None: ...
+    details: ActivityCancellationDetails
+    def __init__(self, reason: _Optional[_Union[ActivityCancelReason, str]] = ..., message: _Optional[str] = ..., details: _Optional[_Union[ActivityCancellationDetails, _Mapping]] = ...) -> None: ...
+
+class ActivityCancellationDetails(_message.Message):
+    __slots__ = ("is_not_found", "is_cancelled", "is_paused", "is_timed_out", "is_worker_shutdown", "is_reset")
+    IS_NOT_FOUND_FIELD_NUMBER: _ClassVar[int]
+    IS_CANCELLED_FIELD_NUMBER: _ClassVar[int]
+    IS_PAUSED_FIELD_NUMBER: _ClassVar[int]
+    IS_TIMED_OUT_FIELD_NUMBER: _ClassVar[int]
+    IS_WORKER_SHUTDOWN_FIELD_NUMBER: _ClassVar[int]
+    IS_RESET_FIELD_NUMBER: _ClassVar[int]
+    is_not_found: bool
+    is_cancelled: bool
+    is_paused: bool
+    is_timed_out: bool
+    is_worker_shutdown: bool
+    is_reset: bool
+    def __init__(self, is_not_found: _Optional[bool] = ..., is_cancelled: _Optional[bool] = ..., is_paused: _Optional[bool] = ..., is_timed_out: _Optional[bool] = ..., is_worker_shutdown: _Optional[bool] = ..., is_reset: _Optional[bool] = ...) -> None: ...
 
 class ActivityTaskCompletion(_message.Message):
     __slots__ = ("task_token", "result")
