@@ -48,6 +48,7 @@ import temporalio.bridge.worker
 from temporal_sidecar.proto.sidecar.bridge.v1 import bridge_pb2
 from temporal_sidecar.sdk._payload_limits import PayloadLimits
 from temporal_sidecar.sdk._registration import AppSettings
+from temporal_sidecar.sdk._slots import SlotSuppliers
 from temporal_sidecar.sdk._version import CORE_PROTOCOL_VERSION, supported_range_text, temporalio_version
 
 logger = logging.getLogger("temporal_sidecar.sdk")
@@ -215,6 +216,7 @@ class CoreWorker:
         self._grace_timer: asyncio.TimerHandle | None = None
         self._limits: bridge_pb2.Limits | None = None
         self._cache_limit: int | None = None  # enforced here when below the sidecar's
+        self._slots: SlotSuppliers | None = None  # the live session's, with custom slot suppliers
 
     # ------------------------------------------------------------ WorkerRef
 
@@ -453,6 +455,8 @@ class CoreWorker:
                     registered = True
                     self._generation += 1
                     self._outbox = outbox
+                    if self._settings.slot_suppliers:
+                        self._slots = SlotSuppliers(self._settings.slot_suppliers, self._send)
                     self._drain_sent = False
                     self._drained = False
                     self._on_registered(m.registered)
@@ -509,13 +513,15 @@ class CoreWorker:
             )
         caps = r.limits.max_concurrent
         reg = self._register.capacity
-        for name, app, cap in (
-            ("max_concurrent_workflow_tasks", reg.workflow_activations, caps.workflow_activations),
-            ("max_concurrent_activities", reg.activities, caps.activities),
-            ("max_concurrent_local_activities", reg.local_activities, caps.local_activities),
-            ("max_concurrent_nexus_tasks", reg.nexus_tasks, caps.nexus_tasks),
+        for name, app, cap, slot_kind in (
+            ("max_concurrent_workflow_tasks", reg.workflow_activations, caps.workflow_activations, bridge_pb2.SLOT_KIND_WORKFLOW),
+            ("max_concurrent_activities", reg.activities, caps.activities, bridge_pb2.SLOT_KIND_ACTIVITY),
+            ("max_concurrent_local_activities", reg.local_activities, caps.local_activities, bridge_pb2.SLOT_KIND_LOCAL_ACTIVITY),
+            ("max_concurrent_nexus_tasks", reg.nexus_tasks, caps.nexus_tasks, bridge_pb2.SLOT_KIND_NEXUS),
         ):
-            if cap and app > cap:
+            # A kind the Worker's custom slot supplier serves: the supplier
+            # hands out its slots, not the sidecar's own.
+            if cap and app > cap and slot_kind not in s.slot_suppliers:
                 logger.info("%s=%d: the sidecar runs at most %d at once across its apps, in force", name, app, cap)
 
     def _send(self, m: bridge_pb2.ConnectRequest) -> bool:
@@ -536,6 +542,9 @@ class CoreWorker:
             self._on_activity_task(m.core_activity_task)
         elif kind == "core_nexus_task":
             self._on_nexus_task(m.core_nexus_task)
+        elif kind == "slot_request":
+            if self._slots is not None:
+                self._slots.handle(m.slot_request)
         elif kind == "completion_error":
             e = m.completion_error
             what = f"run {e.run_id}" if e.WhichOneof("task") == "run_id" else "a task"
@@ -619,6 +628,9 @@ class CoreWorker:
         """Whatever the session held is gone from the sidecar: evict its runs
         here, and cancel its activities and Nexus tasks."""
         self._outbox = None
+        if self._slots is not None:
+            self._slots.session_ended()
+            self._slots = None
         ended = self._generation
         for run_id, run in list(self._runs.items()):
             if run.session != ended:

@@ -15,7 +15,7 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any
+from typing import Any, cast
 
 import nexusrpc
 import temporalio.activity
@@ -82,21 +82,6 @@ def check_worker_config(config: Mapping[str, Any]) -> None:
                 f"Worker({opt}={config.get(opt)!r}) cannot apply to a worker on the sidecar: the sidecar polls "
                 f"for every app on the task queue, so set its {flag} flag instead and drop {opt}"
             )
-    tuner = config.get("tuner")
-    if tuner is not None:
-        for kind, supplier in zip(_KINDS, _bridge_suppliers(tuner)):
-            if not isinstance(
-                supplier,
-                (temporalio.bridge.worker.FixedSizeSlotSupplier, temporalio.bridge.worker.ResourceBasedSlotSupplier),
-            ):
-                raise UnsupportedWorkerOption(
-                    f"the Worker's tuner has a custom slot supplier for {kind}: on the sidecar, slots are reserved "
-                    "by the sidecar before it polls, so only fixed-size and resource-based tuners apply "
-                    "(the sidecar's --tuner and --max-concurrent-* flags)"
-                )
-
-
-_KINDS = ("workflow tasks", "activities", "local activities", "Nexus tasks")
 
 
 def _bridge_suppliers(tuner: temporalio.worker.WorkerTuner) -> list[object]:
@@ -107,6 +92,33 @@ def _bridge_suppliers(tuner: temporalio.worker.WorkerTuner) -> list[object]:
         holder.local_activity_slot_supplier,
         holder.nexus_slot_supplier,
     ]
+
+
+#: The bridge's slot kinds, in the order of _bridge_suppliers and _slots.
+_SLOT_KINDS = (
+    bridge_pb2.SLOT_KIND_WORKFLOW,
+    bridge_pb2.SLOT_KIND_ACTIVITY,
+    bridge_pb2.SLOT_KIND_LOCAL_ACTIVITY,
+    bridge_pb2.SLOT_KIND_NEXUS,
+)
+
+#: The capacity offered for a kind a custom slot supplier serves: the
+#: supplier bounds the work, as it does on sdk-core, not the capacity.
+_CUSTOM_SUPPLIER_CAPACITY = 10_000
+
+
+def _custom_suppliers(config: Mapping[str, Any]) -> dict[int, temporalio.worker.CustomSlotSupplier]:
+    """The tuner's custom slot suppliers, by the bridge's slot kind."""
+    tuner = config.get("tuner")
+    if tuner is None:
+        return {}
+    own = (
+        tuner._get_workflow_task_slot_supplier(),
+        tuner._get_activity_task_slot_supplier(),
+        tuner._get_local_activity_task_slot_supplier(),
+        tuner._get_nexus_slot_supplier(),
+    )
+    return {k: s for k, s in zip(_SLOT_KINDS, own) if isinstance(s, temporalio.worker.CustomSlotSupplier)}
 
 
 def _slots(config: Mapping[str, Any]) -> tuple[list[int], bool]:
@@ -128,8 +140,8 @@ def _slots(config: Mapping[str, Any]) -> tuple[list[int], bool]:
         elif isinstance(s, temporalio.bridge.worker.ResourceBasedSlotSupplier):
             out.append(s.maximum_slots)
             resource_based = True
-        else:  # refused by check_worker_config
-            raise UnsupportedWorkerOption("custom slot suppliers cannot run on the sidecar")
+        else:  # a custom supplier: the sidecar asks it for each slot
+            out.append(_CUSTOM_SUPPLIER_CAPACITY)
     return out, resource_based
 
 
@@ -144,6 +156,8 @@ class AppSettings:
     # Logged once the sidecar's limits are known (see Registered).
     notes: list[str] = field(default_factory=list)
     resource_based: bool = False
+    # The custom slot suppliers the sidecar asks, by slot kind (Register.slot_suppliers).
+    slot_suppliers: dict[int, temporalio.worker.CustomSlotSupplier] = field(default_factory=dict)
 
 
 def _versioning_behavior(b: temporalio.common.VersioningBehavior | None) -> Any:
@@ -246,6 +260,10 @@ def build_registration(worker: temporalio.worker.Worker, identity: str) -> tuple
     )
     # With no_remote_activities the types stay registered with no remote
     # capacity: the sidecar then sends this session their local activities only.
+    offered = (capacity.workflow_activations, capacity.activities, capacity.local_activities, capacity.nexus_tasks)
+    # The sidecar asks a custom supplier for the kinds this worker takes,
+    # as sdk-core asks it for the kinds it polls.
+    custom = {k: s for k, s in _custom_suppliers(config).items() if offered[_SLOT_KINDS.index(k)] > 0}
 
     register = bridge_pb2.Register(
         protocol_version=1,
@@ -264,6 +282,7 @@ def build_registration(worker: temporalio.worker.Worker, identity: str) -> tuple
         dynamic_workflow_versioning_behavior=dynamic_behavior,
         nondeterminism_fails_workflow=nondeterminism_fails_all,
         deployment=_deployment(config),
+        slot_suppliers=[cast(Any, k) for k in sorted(custom)],
     )
 
     settings = AppSettings(
@@ -272,6 +291,7 @@ def build_registration(worker: temporalio.worker.Worker, identity: str) -> tuple
         max_cached_workflows=int(config.get("max_cached_workflows", defaults.get("max_cached_workflows", 1000))),
         graceful_shutdown_timeout=config.get("graceful_shutdown_timeout") or timedelta(),
         resource_based=resource_based,
+        slot_suppliers=custom,
     )
     for opt, flag in _SIDECAR_OWNED.items():
         if opt in config and opt in defaults and config[opt] != defaults[opt]:
