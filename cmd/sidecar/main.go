@@ -231,7 +231,11 @@ func run(args []string, environ []string, stdout, stderr io.Writer, sigs <-chan 
 		Context:       ctx, // cancelled by the first signal
 	}).Register(g)
 	if cfg.Bridge.WorkflowServiceProxy {
-		proxy.New(fe, cfg.Frontend.Namespace).Register(g)
+		p := proxy.New(fe, cfg.Frontend.Namespace)
+		if cfg.Bridge.ProxyUnconfined {
+			p.Unconfined()
+		}
+		p.Register(g)
 		log.Info("serving Temporal's WorkflowService on the bridge", "namespace", cfg.Frontend.Namespace)
 	}
 	served := make(chan error, 1)

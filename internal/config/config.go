@@ -185,6 +185,9 @@ type Bridge struct {
 	// too (internal/proxy). Off by default: it gives whoever reaches the
 	// bridge everything the sidecar's credentials allow in its namespace.
 	WorkflowServiceProxy bool
+	// ProxyUnconfined lets the proxy forward calls for other namespaces
+	// and calls confined to none (Nexus endpoints): for dev and test setups.
+	ProxyUnconfined bool
 	// MaxMessageSize bounds one message an application sends, in bytes.
 	MaxMessageSize int
 }

@@ -165,6 +165,7 @@ var twins = []struct{ flag, env, value string }{
 	{"bridge-tls-key-path", "SIDECAR_BRIDGE_TLS_KEY_PATH", "/bk.pem"},
 	{"bridge-tls-client-ca-path", "SIDECAR_BRIDGE_TLS_CLIENT_CA_PATH", "/bca.pem"},
 	{"workflow-service-proxy", "SIDECAR_WORKFLOW_SERVICE_PROXY", "true"},
+	{"workflow-service-proxy-unconfined", "SIDECAR_WORKFLOW_SERVICE_PROXY_UNCONFINED", "true"},
 	{"http-listen", "SIDECAR_HTTP_LISTEN", "0.0.0.0:9999"},
 	{"log-level", "SIDECAR_LOG_LEVEL", "debug"},
 	{"log-format", "SIDECAR_LOG_FORMAT", "json"},
@@ -174,16 +175,17 @@ var twins = []struct{ flag, env, value string }{
 // companions makes a twin's value valid on its own: options that need
 // another one get it here.
 var companions = map[string][]string{
-	"profile":                     {"--config-file=testdata/temporal.toml"},
-	"tls-cert-path":               {"--tls-key-path=/k.pem"},
-	"tls-key-path":                {"--tls-cert-path=/c.pem"},
-	"tls-cert-data":               {"--tls-key-data=k"},
-	"tls-key-data":                {"--tls-cert-data=c"},
-	"use-versioning":              {"--deployment-name=d", "--build-id=b"},
-	"default-versioning-behavior": {"--use-versioning", "--deployment-name=d", "--build-id=b"},
-	"bridge-tls-cert-path":        {"--bridge-tls-key-path=/bk.pem"},
-	"bridge-tls-key-path":         {"--bridge-tls-cert-path=/b.pem"},
-	"bridge-tls-client-ca-path":   {"--bridge-tls-cert-path=/b.pem", "--bridge-tls-key-path=/bk.pem"},
+	"profile":                           {"--config-file=testdata/temporal.toml"},
+	"tls-cert-path":                     {"--tls-key-path=/k.pem"},
+	"tls-key-path":                      {"--tls-cert-path=/c.pem"},
+	"tls-cert-data":                     {"--tls-key-data=k"},
+	"tls-key-data":                      {"--tls-cert-data=c"},
+	"use-versioning":                    {"--deployment-name=d", "--build-id=b"},
+	"default-versioning-behavior":       {"--use-versioning", "--deployment-name=d", "--build-id=b"},
+	"bridge-tls-cert-path":              {"--bridge-tls-key-path=/bk.pem"},
+	"workflow-service-proxy-unconfined": {"--workflow-service-proxy"},
+	"bridge-tls-key-path":               {"--bridge-tls-cert-path=/b.pem"},
+	"bridge-tls-client-ca-path":         {"--bridge-tls-cert-path=/b.pem", "--bridge-tls-key-path=/bk.pem"},
 }
 
 func TestEveryOptionHasATwinEntry(t *testing.T) {
@@ -406,6 +408,8 @@ func TestErrorsNameFlagAndEnv(t *testing.T) {
 			`--tls-server-name (TEMPORAL_TLS_SERVER_NAME) needs TLS, but --tls (TEMPORAL_TLS) is false`},
 		{"TLS option with TLS off names the env var used", nil, env("TEMPORAL_TLS", "false", "TEMPORAL_TLS_CA_PATH", "/ca.pem"),
 			`--tls-ca-path (TEMPORAL_TLS_CA_PATH) needs TLS, but --tls (TEMPORAL_TLS) is false`},
+		{"unconfined proxy without the proxy", []string{"--workflow-service-proxy-unconfined"}, env(),
+			`--workflow-service-proxy-unconfined (SIDECAR_WORKFLOW_SERVICE_PROXY_UNCONFINED) needs --workflow-service-proxy (SIDECAR_WORKFLOW_SERVICE_PROXY)`},
 		{"bridge cert without key", []string{"--bridge-tls-cert-path=/b.pem"}, env(),
 			`--bridge-tls-cert-path (SIDECAR_BRIDGE_TLS_CERT_PATH) needs --bridge-tls-key-path (SIDECAR_BRIDGE_TLS_KEY_PATH)`},
 		{"bridge key without cert", []string{"--bridge-tls-key-path=/k.pem"}, env(),

@@ -266,6 +266,9 @@ var options = []option{
 	{group: groupBridge, name: "workflow-service-proxy",
 		help:  "also serve Temporal's WorkflowService (and OperatorService's search-attribute calls) on the bridge, for the temporal CLI and SDK clients: calls are forwarded with the sidecar's credentials, confined to its namespace, so whoever reaches the bridge gets that access",
 		field: func(c *Config) any { return &c.Bridge.WorkflowServiceProxy }},
+	{group: groupBridge, name: "workflow-service-proxy-unconfined",
+		help:  "with --workflow-service-proxy, also forward calls for other namespaces and calls confined to none (Nexus endpoints, ListNamespaces, cluster-wide operator calls) with the sidecar's credentials: for development and test setups whose apps may act on the whole cluster",
+		field: func(c *Config) any { return &c.Bridge.ProxyUnconfined }},
 
 	// Telemetry.
 	{group: groupTelemetry, name: "http-listen", arg: "host:port",

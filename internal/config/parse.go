@@ -167,6 +167,9 @@ func (c Config) validate(envOf func(name string) string) error {
 
 	// needs reports that option a is set without option b.
 	needs := func(a, b string) { add("%s needs %s", ref(a), ref(b)) }
+	if c.Bridge.ProxyUnconfined && !c.Bridge.WorkflowServiceProxy {
+		needs("workflow-service-proxy-unconfined", "workflow-service-proxy")
+	}
 
 	f := c.Frontend.TLS
 	// A file or PEM text, never both, as env-config has it; and the

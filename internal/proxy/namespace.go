@@ -26,7 +26,7 @@ var serverWide = map[protoreflect.Name]bool{
 func (p *Proxy) admission(m protoreflect.MethodDescriptor) func(*frame) error {
 	f := m.Input().Fields().ByName("namespace")
 	if f == nil || f.Kind() != protoreflect.StringKind || f.IsList() {
-		if serverWide[m.Name()] {
+		if serverWide[m.Name()] || p.unconfined {
 			return func(*frame) error { return nil }
 		}
 		msg := fmt.Sprintf("the sidecar's proxy of Temporal's API serves namespace %q only, and %s is not confined to one namespace; call the Temporal frontend directly with credentials of your own",
@@ -44,6 +44,9 @@ func (p *Proxy) admission(m protoreflect.MethodDescriptor) func(*frame) error {
 			// Empty means the sidecar's. An appended field wins over any
 			// earlier one: for a scalar, protobuf keeps the last value.
 			req.b = protowire.AppendString(protowire.AppendTag(req.b, num, protowire.BytesType), p.namespace)
+		case p.unconfined:
+			req.ns = string(ns)
+			return nil
 		case !bytes.Equal(ns, []byte(p.namespace)):
 			return status.Errorf(codes.PermissionDenied,
 				"the sidecar's proxy of Temporal's API serves namespace %q only; this %s request is for namespace %q: set the namespace to %q, leave it empty, or call the Temporal frontend directly with credentials of your own",

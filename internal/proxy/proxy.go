@@ -30,9 +30,10 @@ type Forwarder interface {
 
 // Proxy is the proxy of Temporal's services for one namespace.
 type Proxy struct {
-	fwd       Forwarder
-	namespace string
-	services  []protoreflect.ServiceDescriptor
+	fwd        Forwarder
+	namespace  string
+	unconfined bool
+	services   []protoreflect.ServiceDescriptor
 }
 
 // New returns a proxy that forwards through fwd and admits requests for
@@ -49,6 +50,16 @@ func New(fwd Forwarder, namespace string) *Proxy {
 			operatorservice.File_temporal_api_operatorservice_v1_service_proto.Services().ByName("OperatorService"),
 		},
 	}
+}
+
+// Unconfined makes p forward calls for other namespaces and calls confined
+// to none (Nexus endpoints, ListNamespaces) as well, with the sidecar's
+// credentials: for development and test setups whose apps may act on the
+// whole cluster, as temporalio's and @temporalio/worker's own tests do. A
+// request that names no namespace still gets the sidecar's.
+func (p *Proxy) Unconfined() *Proxy {
+	p.unconfined = true
+	return p
 }
 
 // Register adds the proxy to s as temporal.api.workflowservice.v1.WorkflowService

@@ -49,7 +49,10 @@ type env struct {
 	srv  *devserver.Server
 }
 
-func newEnv(t *testing.T) *env {
+func newEnv(t *testing.T) *env { return newEnvWith(t, func(*Proxy) {}) }
+
+// newEnvWith is newEnv with mod applied to the proxy.
+func newEnvWith(t *testing.T, mod func(*Proxy)) *env {
 	t.Helper()
 	srv := devserver.Shared(t)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
@@ -60,7 +63,9 @@ func newEnv(t *testing.T) *env {
 	}
 	t.Cleanup(func() { fe.Close() })
 	g := bridge.NewGRPCServer(bridge.Security{}, 128<<20)
-	New(fe, srv.Namespace()).Register(g)
+	p := New(fe, srv.Namespace())
+	mod(p)
+	p.Register(g)
 	client.New(client.Options{Service: fe.WorkflowService(), Namespace: srv.Namespace(), TaskQueue: "unused", Identity: "proxy-test"}).Register(g)
 	lis, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -397,6 +402,24 @@ func TestOperatorServiceIsConfinedToTheSidecarsNamespace(t *testing.T) {
 	_, err = ops.ListNexusEndpoints(ctx(t), &operatorservice.ListNexusEndpointsRequest{})
 	if st := status.Convert(err); st.Code() != codes.PermissionDenied || !strings.Contains(st.Message(), "ListNexusEndpoints is not confined to one namespace") {
 		t.Errorf("ListNexusEndpoints: %v, want PermissionDenied", err)
+	}
+}
+
+// An unconfined proxy forwards what a confined one refuses (another
+// namespace, Nexus endpoints), and still fills in the sidecar's namespace
+// where a request names none.
+func TestUnconfinedProxyForwardsCallsBeyondTheNamespace(t *testing.T) {
+	e := newEnvWith(t, func(p *Proxy) { p.Unconfined() })
+	ops := operatorservice.NewOperatorServiceClient(e.conn)
+	if _, err := ops.ListSearchAttributes(ctx(t), &operatorservice.ListSearchAttributesRequest{Namespace: other}); err != nil {
+		t.Errorf("ListSearchAttributes for another namespace: %v", err)
+	}
+	if _, err := ops.ListNexusEndpoints(ctx(t), &operatorservice.ListNexusEndpointsRequest{}); err != nil {
+		t.Errorf("ListNexusEndpoints: %v", err)
+	}
+	r, err := e.ws.DescribeNamespace(ctx(t), &workflowservice.DescribeNamespaceRequest{})
+	if err != nil || r.GetNamespaceInfo().GetName() != e.srv.Namespace() {
+		t.Errorf("DescribeNamespace naming none = %v, %v; want the sidecar's namespace", r.GetNamespaceInfo().GetName(), err)
 	}
 }
 

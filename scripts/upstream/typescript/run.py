@@ -183,6 +183,9 @@ def main() -> int:
             argv = [
                 str(args.sidecar), "--config-file=", "--address", server_addr, "--namespace", "default",
                 "--bridge-listen", bridge, "--workflow-service-proxy",
+                # The tests act on the cluster as a native client may (Nexus
+                # endpoints, other namespaces).
+                "--workflow-service-proxy-unconfined",
                 "--http-listen", f"127.0.0.1:{sc_http_port}",
                 "--max-task-queues", "100000",
                 *sidecar_flags,
