@@ -66,7 +66,7 @@ func TestReplayHistoryOverTheBridge(t *testing.T) {
 	// A live app that serves the same type: replays must never reach it.
 	bystander := e.workflowApp(map[string]script{"Recorded": same})
 	badTimer := func(st *wfState, act *bridgev1.WorkflowActivation) []*bridgev1.WorkflowCommand {
-		return []*bridgev1.WorkflowCommand{startTimer(timerSeq, 0)}
+		return []*bridgev1.WorkflowCommand{startTimer(timerSeq, -time.Second)}
 	}
 	afterStart := proto.Clone(h).(*historypb.History)
 	afterStart.Events = afterStart.Events[1:]
@@ -87,7 +87,7 @@ func TestReplayHistoryOverTheBridge(t *testing.T) {
 			"the workflow issued ScheduleActivityTask (seq 1), but history has TimerStarted"},
 		{"a malformed completion fails the workflow task", map[string]script{"Recorded": badTimer},
 			&bridgev1.ReplayHistory{History: jsonHistory(t, h)}, bridgev1.ReplayFailureKind_REPLAY_FAILURE_KIND_WORKFLOW_TASK_FAILED,
-			"start_to_fire_timeout must be positive"},
+			"start_to_fire_timeout must not be negative"},
 		{"unparsable JSON", map[string]script{"Recorded": same},
 			&bridgev1.ReplayHistory{History: &bridgev1.WorkflowHistory{Encoding: &bridgev1.WorkflowHistory_Json{Json: `{"events": [`}}},
 			bridgev1.ReplayFailureKind_REPLAY_FAILURE_KIND_INVALID_HISTORY, "replay_history.history.json is not a Temporal history export"},

@@ -931,9 +931,8 @@ func TestBadCompletionsFailTheTaskWithTheRightCause(t *testing.T) {
 		{"activity without timeouts",
 			command(&bridgev1.WorkflowCommand{Variant: &bridgev1.WorkflowCommand_ScheduleActivity{ScheduleActivity: &bridgev1.ScheduleActivity{Seq: 1, ActivityType: "Echo"}}}),
 			enumspb.WORKFLOW_TASK_FAILED_CAUSE_BAD_SCHEDULE_ACTIVITY_ATTRIBUTES, "commands[0].schedule_activity needs schedule_to_close_timeout or start_to_close_timeout"},
-		{"timer with no duration",
-			command(&bridgev1.WorkflowCommand{Variant: &bridgev1.WorkflowCommand_StartTimer{StartTimer: &bridgev1.StartTimer{Seq: 1}}}),
-			enumspb.WORKFLOW_TASK_FAILED_CAUSE_BAD_START_TIMER_ATTRIBUTES, "commands[0].start_timer.start_to_fire_timeout must be positive"},
+		{"timer with a negative duration", command(startTimer(1, -time.Second)),
+			enumspb.WORKFLOW_TASK_FAILED_CAUSE_BAD_START_TIMER_ATTRIBUTES, "commands[0].start_timer.start_to_fire_timeout must not be negative"},
 		{"empty command", command(&bridgev1.WorkflowCommand{}),
 			enumspb.WORKFLOW_TASK_FAILED_CAUSE_WORKFLOW_WORKER_UNHANDLED_FAILURE, "commands[0] is empty; set one of its variant fields"},
 		{"completion without status", func(app *bridgetest.App, runID string) error {

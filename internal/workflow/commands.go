@@ -127,8 +127,11 @@ func (r *run) take1(i int, c *bridgev1.WorkflowCommand, b *batch) error {
 			return malformed(enumspb.WORKFLOW_TASK_FAILED_CAUSE_START_TIMER_DUPLICATE_ID,
 				"commands[%d].start_timer.seq %d is not above the last timer's seq %d: seqs start at 1 and increase", i, t.GetSeq(), r.maxTimer)
 		}
-		if d := t.GetStartToFireTimeout().AsDuration(); d <= 0 {
-			return malformed(enumspb.WORKFLOW_TASK_FAILED_CAUSE_BAD_START_TIMER_ATTRIBUTES, "commands[%d].start_timer.start_to_fire_timeout must be positive, got %v", i, d)
+		// Zero (or unset) is a timer that fires at once: the server takes it
+		// (temporalio's workflow.sleep(0) sends one, and sdk-core passes it on);
+		// only a negative duration is refused.
+		if d := t.GetStartToFireTimeout().AsDuration(); d < 0 {
+			return malformed(enumspb.WORKFLOW_TASK_FAILED_CAUSE_BAD_START_TIMER_ATTRIBUTES, "commands[%d].start_timer.start_to_fire_timeout must not be negative, got %v", i, d)
 		}
 		r.timers[t.GetSeq()] = true
 		r.maxTimer = t.GetSeq()

@@ -206,3 +206,15 @@ class LocalOnly:
     @workflow.run
     async def run(self, name: str) -> str:
         return await workflow.execute_local_activity(greet, name, start_to_close_timeout=timedelta(seconds=20))
+
+
+@workflow.defn
+class ZeroSleep:
+    """workflow.sleep(0) is a timer of zero duration (temporalio sends it;
+    sdk-core and the server take it and fire it at once)."""
+
+    @workflow.run
+    async def run(self) -> str:
+        await workflow.sleep(0, summary="zero")
+        await workflow.sleep(timedelta(milliseconds=10), summary="ten")
+        return "woke"

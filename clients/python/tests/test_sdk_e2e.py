@@ -541,3 +541,23 @@ async def test_workers_of_two_deployment_versions_each_run_their_own(app_client:
                 app_client.execute_workflow(CurrentBuild.run, id=f"versions-{uuid.uuid4().hex[:8]}", task_queue=tq), 60
             )
             assert got == f"{name}.{build}"
+
+
+async def test_a_zero_duration_timer_fires(
+    app_client: temporalio.client.Client, client: temporalio.client.Client
+) -> None:
+    # temporalio's test_concurrent_sleeps_use_proper_options: the sidecar used
+    # to refuse a StartTimer of 0s as malformed, and the workflow never finished.
+    tq = f"sdk-zero-{uuid.uuid4().hex[:8]}"
+    async with temporalio.worker.Worker(app_client, task_queue=tq, workflows=[sdk_workflows.ZeroSleep]):
+        wf_id = f"zero-{uuid.uuid4().hex[:8]}"
+        got = await asyncio.wait_for(
+            app_client.execute_workflow(sdk_workflows.ZeroSleep.run, id=wf_id, task_queue=tq), 30
+        )
+    assert got == "woke"
+    history = await client.get_workflow_handle(wf_id).fetch_history()
+    started = [e for e in history.events if e.event_type == EventType.EVENT_TYPE_TIMER_STARTED]
+    summaries = [temporalio.converter.PayloadConverter.default.from_payload(e.user_metadata.summary) for e in started]
+    assert summaries == ["zero", "ten"]
+    assert started[0].timer_started_event_attributes.start_to_fire_timeout.ToTimedelta() == timedelta(0)
+    await _replay(client, wf_id, [sdk_workflows.ZeroSleep])
