@@ -303,3 +303,55 @@ func TestPausedAndResetActivityCancellationCarriesEveryReason(t *testing.T) {
 		})
 	}
 }
+
+// patchedThenSignal takes the patch "p1" and completes on the signal "add".
+var patchedThenSignal script = func(st *wfState, act *bridgev1.WorkflowActivation) []*bridgev1.WorkflowCommand {
+	var out []*bridgev1.WorkflowCommand
+	for _, j := range act.GetJobs() {
+		switch {
+		case j.GetInitializeWorkflow() != nil:
+			out = append(out, &bridgev1.WorkflowCommand{Variant: &bridgev1.WorkflowCommand_SetPatchMarker{
+				SetPatchMarker: &bridgev1.SetPatchMarker{PatchId: "p1"}}})
+		case j.GetSignalWorkflow() != nil:
+			out = append(out, complete("done"))
+		}
+	}
+	return out
+}
+
+// A run that moves to a second app (the first left) is replayed there from
+// its start, and the first activation begins with InitializeWorkflow, then
+// the patches its first task recorded, as sdk-core orders jobs: Temporal's
+// SDKs take the first job of an untracked run's activation as its start
+// (@temporalio/worker failed every retry with "Received workflow activation
+// for an untracked workflow with no init workflow job").
+func TestARunMovedToANewAppStartsWithInitializeWorkflow(t *testing.T) {
+	e := newEnv(t, nil)
+	first := e.workflowApp(map[string]script{"PatchedThenSignal": patchedThenSignal})
+	run := e.startWorkflow("PatchedThenSignal")
+	waitHistory(t, e, run.GetID(), func(ev map[enumspb.EventType]int, _ []enumspb.WorkflowTaskFailedCause) bool {
+		return ev[enumspb.EVENT_TYPE_MARKER_RECORDED] == 1
+	})
+	first.Close()
+	<-first.Done()
+	second := e.workflowApp(map[string]script{"PatchedThenSignal": patchedThenSignal})
+	if err := e.client.SignalWorkflow(context.Background(), run.GetID(), "", "add", "x"); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := result(t, run); err != nil || out != "done" {
+		t.Fatalf("workflow = %q, %v", out, err)
+	}
+	acts := second.activations(run.GetRunID())
+	if len(acts) == 0 {
+		t.Fatal("the second app got no activation for the run")
+	}
+	jobs := acts[0].GetJobs()
+	if len(jobs) < 2 || jobs[0].GetInitializeWorkflow() == nil || jobs[1].GetNotifyHasPatch().GetPatchId() != "p1" || !acts[0].GetIsReplaying() {
+		t.Fatalf("the second app's first activation = %v; want a replay starting with initialize_workflow, then notify_has_patch p1", acts[0])
+	}
+	for _, ev := range history(t, e, run.GetID(), run.GetRunID()) {
+		if ev.GetEventType() == enumspb.EVENT_TYPE_WORKFLOW_TASK_FAILED {
+			t.Errorf("a workflow task failed: %v", ev.GetWorkflowTaskFailedEventAttributes().GetFailure().GetMessage())
+		}
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -478,7 +479,7 @@ func (e *Engine) replay(ctx context.Context, ent *entry, events []*historypb.His
 		} else if ups := r.acceptedUpdates(events[i+1:]); len(pendingJobs)+len(ups) > 0 {
 			// Look ahead at what this task recorded: patches it saw and
 			// updates it accepted are announced before the workflow runs.
-			pendingJobs = append(append(patchJobs(events[i+1:]), pendingJobs...), ups...)
+			pendingJobs = append(withPatches(pendingJobs, patchJobs(events[i+1:])), ups...)
 		}
 		var recorded []uint32
 		if !live {
@@ -498,6 +499,18 @@ func (e *Engine) replay(ctx context.Context, ent *entry, events []*historypb.His
 		}
 	}
 	return b, nil
+}
+
+// withPatches puts a replayed task's patches before its other jobs but after
+// InitializeWorkflow, as sdk-core orders an activation's jobs (initialize,
+// then patches, then the rest): Temporal's SDKs take the first job of an
+// activation for a run they do not hold as its start.
+func withPatches(jobs, patches []*bridgev1.WorkflowActivationJob) []*bridgev1.WorkflowActivationJob {
+	if len(patches) == 0 {
+		return jobs
+	}
+	n := slices.IndexFunc(jobs, func(j *bridgev1.WorkflowActivationJob) bool { return j.GetInitializeWorkflow() != nil }) + 1
+	return slices.Concat(jobs[:n], patches, jobs[n:])
 }
 
 // activation builds an activation for the workflow task started at ev.
