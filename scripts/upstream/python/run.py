@@ -126,7 +126,13 @@ def main() -> int:
     if sdk_ver != tver:
         log(f"warning: the tests are sdk-python {sdk_ver}, the venv's temporalio is {tver}")
 
-    tests = [a for a in args.pytest_args if not a.startswith("-") and (sdk / a.split("::")[0]).exists()]
+    def is_test_path(a: str) -> bool:
+        try:
+            return not a.startswith("-") and (sdk / a.split("::")[0]).exists()
+        except OSError:  # e.g. a long -k expression is no path ("File name too long")
+            return False
+
+    tests = [a for a in args.pytest_args if is_test_path(a)]
     select = args.pytest_args if tests else DEFAULT_TESTS + args.pytest_args
     junit = work / f"junit-{args.mode}.xml"
     meta_file = work / f"run-{args.mode}.json"
