@@ -88,16 +88,36 @@ type run struct {
 // Deliver takes a polled activity task and hands it to an app. The permit
 // is released when the server has been answered.
 func (d *Dispatcher) Deliver(ctx context.Context, t *workflowservice.PollActivityTaskQueueResponse, permit *slots.Permit) {
-	d.deliver(ctx, t, permit, false)
+	d.deliver(ctx, t, permit, nil)
+}
+
+// assign ends the task's claim of app capacity with a credit on the app to
+// (an eager task's), else on any app serving typ.
+func (d *Dispatcher) assign(ctx context.Context, typ string, to *bridge.Session) (*bridge.Session, error) {
+	if to != nil {
+		err := d.opts.Bridge.AssignTo(ctx, task.Activity, to)
+		if !errors.Is(err, bridge.ErrSessionClosed) {
+			return to, err
+		}
+		// The app left: claim again, for any app serving the type.
+		if err := d.opts.Bridge.AcquireForTask(ctx, task.Activity); err != nil {
+			return nil, err
+		}
+	}
+	return d.opts.Bridge.Assign(ctx, task.Activity, typ)
 }
 
 // DeliverEager is Deliver for a task the server handed out eagerly, in its
-// answer to a workflow task completion.
-func (d *Dispatcher) DeliverEager(ctx context.Context, t *workflowservice.PollActivityTaskQueueResponse, permit *slots.Permit) {
-	d.deliver(ctx, t, permit, true)
+// answer to a workflow task completion: it runs on the app that ran that
+// workflow task (ss), as sdk-core runs an eager activity in the worker that
+// scheduled it, or on any app serving its type if that one left.
+func (d *Dispatcher) DeliverEager(ctx context.Context, t *workflowservice.PollActivityTaskQueueResponse, permit *slots.Permit, ss *bridge.Session) {
+	d.deliver(ctx, t, permit, ss)
 }
 
-func (d *Dispatcher) deliver(ctx context.Context, t *workflowservice.PollActivityTaskQueueResponse, permit *slots.Permit, eager bool) {
+// deliver runs t on an app; for an eager task, on the app to, if still there.
+func (d *Dispatcher) deliver(ctx context.Context, t *workflowservice.PollActivityTaskQueueResponse, permit *slots.Permit, to *bridge.Session) {
+	eager := to != nil
 	start := startActivity(t, d.opts.Namespace, d.opts.TaskQueue)
 	d.opts.Metrics.ActivityReceived(start.GetActivityType(), start.GetWorkflowType(), eager)
 	// If every app left after the poll was claimed, wait for one to come
@@ -109,7 +129,7 @@ func (d *Dispatcher) deliver(ctx context.Context, t *workflowservice.PollActivit
 		actx, cancel = context.WithDeadline(ctx, dl)
 		defer cancel()
 	}
-	ss, err := d.opts.Bridge.Assign(actx, task.Activity, start.GetActivityType())
+	ss, err := d.assign(actx, start.GetActivityType(), to)
 	if err != nil {
 		switch {
 		case errors.Is(err, bridge.ErrNotServed):

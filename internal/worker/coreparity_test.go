@@ -355,3 +355,77 @@ func TestARunMovedToANewAppStartsWithInitializeWorkflow(t *testing.T) {
 		}
 	}
 }
+
+// eagerRounds schedules the activity Echo three at a time, three times, and
+// completes with who ran them: "workflow app" when every one echoed its
+// input, else the first other answer.
+var eagerRounds script = func(st *wfState, act *bridgev1.WorkflowActivation) []*bridgev1.WorkflowCommand {
+	var out []*bridgev1.WorkflowCommand
+	round := func(n int) {
+		for i := range 3 {
+			out = append(out, scheduleEcho(uint32(3*n+i+1), "workflow app", 0))
+		}
+	}
+	for _, j := range act.GetJobs() {
+		switch r := j.GetResolveActivity(); {
+		case j.GetInitializeWorkflow() != nil:
+			round(0)
+		case r != nil:
+			if got := str(r.GetResult().GetCompleted().GetResult()); got != "workflow app" && st.vars["by"] == "" {
+				st.vars["by"] = got
+			}
+			st.signals = append(st.signals, "done") // resolutions so far
+			switch n := len(st.signals); {
+			case n == 9 && st.vars["by"] == "":
+				out = append(out, complete("workflow app"))
+			case n == 9:
+				out = append(out, complete(st.vars["by"]))
+			case n%3 == 0:
+				round(n / 3)
+			}
+		}
+	}
+	return out
+}
+
+// An activity requested eagerly runs on the app that ran the workflow task
+// that scheduled it, as sdk-core runs it in the worker that scheduled it,
+// never on another app serving its type; an app that serves no activity
+// type asks for none eagerly, so they come by poll to the app that does.
+func TestEagerActivitiesRunOnTheAppThatScheduledThem(t *testing.T) {
+	tests := []struct {
+		name       string
+		activities []*bridgev1.ActivityRegistration // the workflow app's
+		want       string
+		wantPolled int64
+	}{
+		{"the workflow app serves the activity", []*bridgev1.ActivityRegistration{{Name: "Echo"}}, "workflow app", 0},
+		{"the workflow app serves no activity", nil, "activity-only app", 9},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newEnv(t, func(o *worker.Options) { o.EagerActivities = true })
+			other := e.app(100, "Echo")
+			go func() {
+				for {
+					task, err := other.NextActivity(time.Hour)
+					if err != nil {
+						return
+					}
+					_ = other.CompleteActivity(task.GetTaskToken(), bridgetest.Completed(js("activity-only app")))
+				}
+			}()
+			e.scriptedApp(&bridgev1.Register{ProtocolVersion: 1, Identity: "wfapp@" + t.Name(), SdkName: "bridgetest", TaskQueue: e.queue,
+				Activities: tt.activities, Capacity: &bridgev1.Capacity{WorkflowActivations: 10, Activities: 10}},
+				map[string]script{"EagerRounds": eagerRounds})
+			run := e.startWorkflow("EagerRounds")
+			if out, err := result(t, run); err != nil || out != tt.want {
+				t.Fatalf("workflow = %q, %v; want the activities run by the %s", out, err, tt.want)
+			}
+			if n := e.svc.polledTasks.Load(); n != tt.wantPolled {
+				t.Fatalf("%d activities came by poll, want %d", n, tt.wantPolled)
+			}
+			e.waitIdle()
+		})
+	}
+}

@@ -612,9 +612,9 @@ func (e *eager) Release(p *slots.Permit) {
 	e.slots.Release(p)
 }
 
-func (e *eager) Deliver(ctx context.Context, t *workflowservice.PollActivityTaskQueueResponse, p *slots.Permit) {
+func (e *eager) Deliver(ctx context.Context, t *workflowservice.PollActivityTaskQueueResponse, p *slots.Permit, ss *bridge.Session) {
 	e.tokens.Delete(p)
 	describeActivitySlot(t, &p.Info)
 	e.slots.MarkUsed(p)
-	go e.d.DeliverEager(ctx, t, p)
+	go e.d.DeliverEager(ctx, t, p, ss)
 }

@@ -67,11 +67,12 @@ type Options struct {
 }
 
 // EagerActivities is where eagerly executed activities go: the activity
-// slots (capped by app capacity) and the activity dispatcher.
+// slots (capped by app capacity) and the activity dispatcher, which runs each
+// on the app that ran the workflow task (ss) while it is connected.
 type EagerActivities interface {
 	TryReserve() (*slots.Permit, bool)
 	Release(*slots.Permit)
-	Deliver(ctx context.Context, t *workflowservice.PollActivityTaskQueueResponse, p *slots.Permit)
+	Deliver(ctx context.Context, t *workflowservice.PollActivityTaskQueueResponse, p *slots.Permit, ss *bridge.Session)
 }
 
 // Engine runs workflow tasks.

@@ -10,6 +10,7 @@ import (
 	"github.com/temporal-sidecar/sidecar/internal/apiconv"
 	"github.com/temporal-sidecar/sidecar/internal/bridge"
 	"github.com/temporal-sidecar/sidecar/internal/slots"
+	"github.com/temporal-sidecar/sidecar/internal/task"
 	"github.com/temporal-sidecar/sidecar/internal/telemetry"
 	commandpb "go.temporal.io/api/command/v1"
 	commonpb "go.temporal.io/api/common/v1"
@@ -52,9 +53,9 @@ func (e *Engine) respond(ctx context.Context, ent *entry, t *workflowservice.Pol
 			ScheduleToStartTimeout: durationpb.New(e.opts.StickyScheduleToStartTimeout),
 		}
 	}
-	permits := e.requestEager(b.out)
+	permits := e.requestEager(ent.session, b.out)
 	resp, err := e.opts.Service.RespondWorkflowTaskCompleted(ctx, req)
-	e.runEager(ctx, resp.GetActivityTasks(), permits)
+	e.runEager(ctx, ent.session, resp.GetActivityTasks(), permits)
 	if err != nil {
 		// The task timed out, the run was closed meanwhile, or the server
 		// found a command invalid: what the app holds may be ahead of history.
@@ -362,15 +363,18 @@ func (e *Engine) query(ctx context.Context, t *workflowservice.PollWorkflowTaskQ
 const maxEager = 3
 
 // requestEager marks activities for eager execution when they run on this
-// worker's queue and a slot and app capacity are free for them now.
-func (e *Engine) requestEager(cmds []*commandpb.Command) []*slots.Permit {
+// worker's queue, the app that ran the workflow task (ss) serves their type
+// and has room for them, and a slot is free for them now: as in sdk-core, an
+// eager activity runs in the worker that scheduled it.
+func (e *Engine) requestEager(ss *bridge.Session, cmds []*commandpb.Command) []*slots.Permit {
 	var permits []*slots.Permit
 	for _, c := range cmds {
 		a := c.GetScheduleActivityTaskCommandAttributes()
 		if a == nil || !a.GetRequestEagerExecution() { // not an activity, or the app opted out in take
 			continue
 		}
-		ok := e.opts.Eager != nil && a.GetTaskQueue().GetName() == e.opts.TaskQueue && len(permits) < maxEager
+		ok := e.opts.Eager != nil && a.GetTaskQueue().GetName() == e.opts.TaskQueue && len(permits) < maxEager &&
+			ss.Serves(task.Activity, a.GetActivityType().GetName()) && ss.Free(task.Activity) > len(permits)
 		if ok {
 			var p *slots.Permit
 			if p, ok = e.opts.Eager.TryReserve(); ok {
@@ -382,12 +386,13 @@ func (e *Engine) requestEager(cmds []*commandpb.Command) []*slots.Permit {
 	return permits
 }
 
-// runEager hands the activities the server started eagerly to the dispatcher
-// and frees the slots it did not use.
-func (e *Engine) runEager(ctx context.Context, tasks []*workflowservice.PollActivityTaskQueueResponse, permits []*slots.Permit) {
+// runEager hands the activities the server started eagerly to the dispatcher,
+// for the app that ran the workflow task (ss), and frees the slots it did not
+// use.
+func (e *Engine) runEager(ctx context.Context, ss *bridge.Session, tasks []*workflowservice.PollActivityTaskQueueResponse, permits []*slots.Permit) {
 	for i, p := range permits {
 		if i < len(tasks) {
-			e.opts.Eager.Deliver(context.WithoutCancel(ctx), tasks[i], p)
+			e.opts.Eager.Deliver(context.WithoutCancel(ctx), tasks[i], p, ss)
 			continue
 		}
 		e.opts.Eager.Release(p)
