@@ -236,3 +236,39 @@ func TestUnacknowledgedEvictionsLeaveTheAppServing(t *testing.T) {
 func isEviction(act *bridgev1.WorkflowActivation) bool {
 	return len(act.GetJobs()) == 1 && act.GetJobs()[0].GetRemoveFromCache() != nil
 }
+
+// An app that is the only one serving a workflow type keeps an activation
+// past the sidecar's deadline, as under sdk-core, which sets none: moving
+// the run would gain nothing, and an answer that beats the server's task
+// timeout (temporalio's sandbox importing a large module for a run's first
+// activation) completes the task.
+func TestALoneSlowAppKeepsItsActivationPastTheDeadline(t *testing.T) {
+	const taskTimeout = 5 * time.Second // the sidecar's deadline is at 4s
+	e := newEnv(t, func(o *worker.Options) { o.Bridge.MaxMissedDeadlines = 1 })
+	app := e.hungApp(1)
+	run := e.startTimer(taskTimeout)
+	act, err := app.NextActivation(30 * time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The slow app: it answers after the deadline, before the timeout.
+	time.AfterFunc(taskTimeout*9/10, func() { _ = app.CompleteActivation(act.GetRunId(), startTimer(1, 10*time.Millisecond)) })
+	fired, err := app.NextActivation(30 * time.Second)
+	if err != nil || fired.GetJobs()[0].GetFireTimer() == nil {
+		t.Fatalf("next activation = %v, %v; want the timer fired", fired, err)
+	}
+	if err := app.CompleteActivation(fired.GetRunId(), complete("fired")); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := result(t, run); err != nil || out != "fired" {
+		t.Fatalf("workflow = %q, %v", out, err)
+	}
+	for _, ev := range history(t, e, run.GetID(), run.GetRunID()) {
+		if ty := ev.GetEventType(); ty == enumspb.EVENT_TYPE_WORKFLOW_TASK_FAILED || ty == enumspb.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT {
+			t.Errorf("history has %s: the slow answer should have completed the first task", ty)
+		}
+	}
+	if n := e.w.Bridge().MissedDeadlines(); n != 0 {
+		t.Errorf("missed deadlines = %d, want 0: the app was alone", n)
+	}
+}

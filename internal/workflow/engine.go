@@ -710,6 +710,22 @@ func (e *Engine) activateBy(ctx context.Context, ent *entry, act *bridgev1.Workf
 		return nil, ctx.Err()
 	case <-expired:
 	}
+	if !isEviction(act) && e.alone(ss, ent.run.workflowType) {
+		// No other app could take the run, so moving it gains nothing: as
+		// under sdk-core, which sets no deadline of its own, the app keeps
+		// the activation and the server's task timeout decides. A slow
+		// first activation (temporalio's sandbox importing a large module)
+		// may still beat the server's timeout.
+		select {
+		case c := <-w.ch:
+			e.answered(ss, w)
+			return c, nil
+		case <-ss.Done():
+			return nil, errSessionLost
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
 	e.mu.Lock()
 	if e.waiting[key] != w { // answered as the deadline passed
 		e.mu.Unlock()
@@ -745,6 +761,16 @@ func (e *Engine) activateBy(ctx context.Context, ent *entry, act *bridgev1.Workf
 		"session", ss.ID(), "app", ss.Identity(), "held", held.Round(time.Millisecond), "workflow_task_timeout", ent.run.taskTimeout)
 	e.opts.Bridge.MissedDeadline(ss, "activation of run "+ent.run.id)
 	return nil, err
+}
+
+// alone says whether no app but the one of ss serves workflow type typ.
+func (e *Engine) alone(ss *bridge.Session, typ string) bool {
+	for _, o := range e.opts.Bridge.Sessions() {
+		if o != ss && !o.ReplayOnly() && o.Serves(task.Workflow, typ) {
+			return false
+		}
+	}
+	return true
 }
 
 // isEviction says whether act is a run's eviction (RemoveFromCache, alone).
