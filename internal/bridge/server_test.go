@@ -475,6 +475,44 @@ func TestDrainAnswersDrainedOnceNothingIsOutstanding(t *testing.T) {
 	}
 }
 
+// A workflow task in progress on a run the session holds (Hold), between
+// activations while its local activities run, keeps a draining session from
+// being Drained until the task is answered: the app still gets the
+// activation resolving them.
+func TestDrainWaitsForTheWorkflowTasksTheSessionHolds(t *testing.T) {
+	srv, conn := serve(t, Options{}, Security{})
+	st, _ := registered(t, conn, validRegister())
+	waitSessions(t, srv, 1)
+	ss := srv.Pick(task.Activity, "Charge")
+	ss.Hold()
+	if err := st.Send(&bridgev1.ConnectRequest{Message: &bridgev1.ConnectRequest_Drain{Drain: &bridgev1.Drain{}}}); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for !ss.Draining() {
+		if time.Now().After(deadline) {
+			t.Fatal("drain not applied")
+		}
+		time.Sleep(time.Millisecond)
+	}
+	ss.Release(task.Activity) // the local activity answered: nothing outstanding, the task still open
+	if err := srv.ReserveOn(context.Background(), task.Workflow, ss); err != nil {
+		t.Fatalf("the activation resolving it: %v", err)
+	}
+	want := &bridgev1.ConnectResponse{Message: &bridgev1.ConnectResponse_WorkflowActivation{WorkflowActivation: &bridgev1.WorkflowActivation{RunId: "r"}}}
+	if err := ss.Send(want); err != nil {
+		t.Fatal(err)
+	}
+	ss.Release(task.Workflow)
+	if m, err := st.Recv(); err != nil || m.GetWorkflowActivation().GetRunId() != "r" {
+		t.Fatalf("got %v, %v; want the activation, not drained", m, err)
+	}
+	ss.Unhold() // the task was answered
+	if m, err := st.Recv(); err != nil || m.GetDrained() == nil {
+		t.Fatalf("got %v, %v; want drained", m, err)
+	}
+}
+
 func TestShutdownNotifiesAndWaitsForOutstandingWork(t *testing.T) {
 	srv, conn := serve(t, Options{}, Security{})
 	st, _ := registered(t, conn, validRegister())

@@ -35,8 +35,11 @@ type Session struct {
 	capacity    [task.NumKinds]uint32
 	outstanding [task.NumKinds]uint32
 	draining    bool // no new credits; send Drained when outstanding reaches 0
-	drained     bool // Drained was sent
-	closed      bool
+	// tasks counts workflow tasks in progress on runs the session holds
+	// (see Hold): a draining session is not Drained before they are answered.
+	tasks   int
+	drained bool // Drained was sent
+	closed  bool
 	// overdue counts tasks the app holds past their deadline; while any is,
 	// the session gets no new work (see Server.MissedDeadline).
 	overdue int
@@ -201,6 +204,33 @@ func (s *Session) Release(k task.Kind) {
 	}
 }
 
+// Hold marks a workflow task in progress on a run the session holds, from
+// the task's arrival to its answer to the server; Unhold ends it. Between
+// the task's activations (while its local activities run) no credit is
+// taken, yet the session is not drained: it still gets the activations
+// resolving them, and the task is completed before Drained, as sdk-core
+// completes its outstanding workflow tasks before a worker shuts down.
+func (s *Session) Hold() {
+	s.mu.Lock()
+	s.tasks++
+	s.mu.Unlock()
+}
+
+// Unhold ends a Hold.
+func (s *Session) Unhold() {
+	s.mu.Lock()
+	if s.tasks == 0 {
+		s.mu.Unlock()
+		panic("bridge: Unhold without Hold")
+	}
+	s.tasks--
+	notify := s.drainDone()
+	s.mu.Unlock()
+	if notify {
+		_ = s.Send(drainedMsg) // fails only if the app is gone
+	}
+}
+
 var drainedMsg = &bridgev1.ConnectResponse{Message: &bridgev1.ConnectResponse_Drained{Drained: &bridgev1.Drained{}}}
 
 // drain stops new credits. Drained is sent once nothing is outstanding.
@@ -218,7 +248,7 @@ func (s *Session) drain() {
 // drainDone reports, once, that a draining session has nothing outstanding.
 // The caller holds mu and sends Drained after unlocking.
 func (s *Session) drainDone() bool {
-	if !s.draining || s.drained {
+	if !s.draining || s.drained || s.tasks > 0 {
 		return false
 	}
 	for _, n := range s.outstanding {

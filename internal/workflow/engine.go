@@ -382,6 +382,11 @@ func (e *Engine) workflowTask(ctx context.Context, t *workflowservice.PollWorkfl
 	}
 	defer ent.mu.Unlock()
 	defer e.releaseHeld(ent)
+	// Until the task is answered, its app is not drained: a draining app
+	// still resolves the task's local activities and the task completes.
+	ss := ent.session
+	ss.Hold()
+	defer ss.Unhold()
 
 	ent.taskStart = received
 	started := time.Now()

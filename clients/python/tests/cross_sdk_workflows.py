@@ -306,8 +306,31 @@ class FailingLocalActivities:
         return out
 
 
+# Calls of slow_greet by workflow id: the test waits for the call before
+# it shuts the worker down.
+SLOW_CALLS: dict[str, int] = {}
+
+
+@activity.defn
+async def slow_greet(name: str) -> str:
+    """Greets after a second: long enough to shut the worker down meanwhile."""
+    wid = activity.info().workflow_id or ""
+    SLOW_CALLS[wid] = SLOW_CALLS.get(wid, 0) + 1
+    await asyncio.sleep(1)
+    return f"Hello, {name}!"
+
+
+@workflow.defn
+class LocalActivityAtShutdown:
+    """One slow local activity; its worker shuts down while it runs."""
+
+    @workflow.run
+    async def run(self, name: str) -> str:
+        return await workflow.execute_local_activity(slow_greet, name, start_to_close_timeout=_ACTIVITY_TIMEOUT)
+
+
 WORKFLOWS: list[type] = [
     TimersAndActivities, Signals, Child, Children, Updates, Patches, SearchAttributesAndMemo, LocalActivities,
-    ContinueAsNewInherits, TypedQuery, FailingLocalActivities,
+    ContinueAsNewInherits, TypedQuery, FailingLocalActivities, LocalActivityAtShutdown,
 ]  # fmt: skip
-ACTIVITIES: list[Callable[..., Any]] = [greet, greet_on_second_try, fail_as]
+ACTIVITIES: list[Callable[..., Any]] = [greet, greet_on_second_try, fail_as, slow_greet]

@@ -22,6 +22,7 @@ import collections
 import contextlib
 import enum
 import json
+import sys
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -580,3 +581,61 @@ def test_encoded_attributes_cover_every_failure_of_the_chain_as_in_temporalio() 
     assert messages(native.from_failure(wire, native_pc)) == ["outer", "inner", "'root'"]
     ours_back = ours.from_failure(common_pb2.Failure.FromString(native_failure.SerializeToString()), our_pc)
     assert messages(ours_back) == ["outer", "inner", "'root'"]
+
+
+async def test_a_local_activity_running_at_a_graceful_shutdown_completes_its_task_first(
+    client: temporalio.client.Client, task_queue: str, sidecar_factory: SidecarFactory
+) -> None:
+    """The worker shuts down while a local activity runs: it waits for the
+    activity and completes the workflow task (its marker recorded, the run
+    completed) before it stops, as sdk-core does; the run is not replayed
+    elsewhere without its marker."""
+
+    async def shut_down_mid_activity(sdk: str, queue: str, stop: Callable[[], Awaitable[None]]) -> dict[str, Any]:
+        calls = sys.modules[f"cross_sdk_{sdk}"].SLOW_CALLS
+        wid = f"la-shutdown-{uuid.uuid4().hex[:8]}"
+        h = await client.start_workflow("LocalActivityAtShutdown", "Ada", id=wid, task_queue=queue)
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + TIMEOUT
+        while not calls.get(wid):
+            assert loop.time() < deadline, "the local activity never started"
+            await asyncio.sleep(0.02)
+        await within(stop())
+        events = await history(client, wid)
+        desc = await h.describe()
+        return {
+            "events": [EventType.Name(e.event_type).removeprefix("EVENT_TYPE_") for e in events],
+            "completed_by": [
+                e.workflow_task_completed_event_attributes.identity
+                for e in events
+                if e.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED
+            ],
+            "status": desc.status.name if desc.status else None,
+            "result": await within(h.result()) if desc.status == temporalio.client.WorkflowExecutionStatus.COMPLETED else None,
+            "calls": calls[wid],
+        }
+
+    got: dict[str, Any] = {}
+    queue = f"{task_queue}-native"
+    native = temporalio.worker.Worker(
+        client, task_queue=queue, workflows=NATIVE.workflows, activities=NATIVE.activities,
+        workflow_runner=temporalio.worker.UnsandboxedWorkflowRunner(), identity=NATIVE_IDENTITY,
+    )  # fmt: skip
+    running = asyncio.create_task(native.run())
+    got["temporalio"] = await shut_down_mid_activity("temporalio", queue, native.shutdown)
+    await running
+
+    queue = f"{task_queue}-sidecar"
+    sc = sidecar_factory(queue, "--identity", SIDECAR_IDENTITY)
+    conn = await Connection.connect(sc.target)
+    try:
+        async with Worker(conn, task_queue=queue, workflows=SIDECAR.workflows, activities=SIDECAR.activities) as w:
+            got["sidecar"] = await shut_down_mid_activity("temporal_sidecar", queue, w.shutdown)
+    finally:
+        await conn.close()
+        await asyncio.get_running_loop().run_in_executor(None, sc.stop)
+
+    for outcome in got.values():  # who completed the tasks, by SDK
+        outcome["completed_by"] = ["worker" if i in (NATIVE_IDENTITY, SIDECAR_IDENTITY) else i for i in outcome["completed_by"]]
+    assert got["sidecar"] == got["temporalio"]
+    assert got["temporalio"]["status"] == "COMPLETED" and "MARKER_RECORDED" in got["temporalio"]["events"]

@@ -241,6 +241,7 @@ class _RunningActivity:
     activity_id: str
     cancelled: _CompositeEvent
     task: asyncio.Task[None] | None = None
+    local: bool = False  # a local activity: not cancelled at the graceful timeout
     info: Info | None = None
     sync: bool = False
     entered: bool = False  # _execute began: cancelling the task now reaches its try block
@@ -1192,9 +1193,12 @@ class Worker:
             started = asyncio.get_running_loop().time()
             await self._shutdown_nexus(graceful)
             graceful = max(0.0, graceful - (asyncio.get_running_loop().time() - started))
+        # Local activities run on to their own timeouts, as sdk-core lets them:
+        # the workflow tasks waiting on them complete before the sidecar
+        # drains the session.
         if not await self._wait_idle(graceful):
             self._deadline_passed = True
-            for ra in list(self._running.values()):
+            for ra in [ra for ra in self._running.values() if not ra.local]:
                 ra.cancel(
                     ActivityCancellationDetails(
                         worker_shutdown=True,
@@ -1211,11 +1215,16 @@ class Worker:
         session = self._session
         if session is not None and not session.closed:
             session.drain()
-            try:
-                await asyncio.wait_for(session.ended.wait(), _SHUTDOWN_STRAGGLER_TIMEOUT)
-            except asyncio.TimeoutError:
-                logger.warning("the sidecar did not confirm the drain in time; closing the stream")
-                session.cancel()
+            while True:
+                try:
+                    await asyncio.wait_for(session.ended.wait(), _SHUTDOWN_STRAGGLER_TIMEOUT)
+                    break
+                except asyncio.TimeoutError:
+                    if any(ra.local and not ra.done for ra in self._running.values()):
+                        continue  # the sidecar drains the session once their workflow tasks are answered
+                    logger.warning("the sidecar did not confirm the drain in time; closing the stream")
+                    session.cancel()
+                    break
 
     async def _shutdown_nexus(self, graceful: float) -> None:
         assert self._nexus is not None
@@ -1229,8 +1238,8 @@ class Worker:
     async def _wait_idle(self, timeout: float) -> bool:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
-        while self._running:
-            tasks = [ra.task for ra in self._running.values() if ra.task is not None]
+        while running := [ra for ra in self._running.values() if not ra.local]:
+            tasks = [ra.task for ra in running if ra.task is not None]
             left = deadline - loop.time()
             if left <= 0:
                 return False
@@ -1253,10 +1262,11 @@ class Worker:
             activity_type=start.activity_type,
             activity_id=start.activity_id,
             cancelled=_CompositeEvent(self._loop),
+            local=start.is_local,
         )
         self._running[token] = ra
         ra.task = self._loop.create_task(self._execute(ra, start))
-        if self._deadline_passed:
+        if self._deadline_passed and not ra.local:
             ra.cancel(
                 ActivityCancellationDetails(
                     worker_shutdown=True, message="the worker is shutting down and its graceful_shutdown_timeout passed"
