@@ -122,8 +122,10 @@ func run(args []string, environ []string, stdout, stderr io.Writer, sigs <-chan 
 	registry := telemetry.NewRegistry()
 	requests := telemetry.NewFrontendMetrics(registry, cfg.Frontend.Namespace, cfg.Telemetry.MetricsDurationUnit)
 	fe.OnCall(requests.Request)
-	// One memory and CPU controller for every resource-based kind of every
-	// queue, as the SDKs share one per tuner.
+	// The resource-based targets, and the measurement of the sidecar's own
+	// container that every queue shares; each queue's worker steers its
+	// resource-based kinds with one controller of its own, on its apps'
+	// reported usage where they report it (worker.Options.Tuner).
 	var tuner *slots.Tuner
 	for _, k := range []config.SlotKind{w.WorkflowTaskSlots, w.ActivityTaskSlots, w.LocalActivitySlots, w.NexusTaskSlots} {
 		if k.Supplier == "resource-based" && tuner == nil {

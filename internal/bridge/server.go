@@ -96,6 +96,7 @@ type Server struct {
 	left [task.NumKinds]time.Time
 
 	missedDeadlines atomic.Uint64 // by every session, for metrics
+	usages          sync.Map      // *Session -> usage, its app's last ResourceUsage report
 }
 
 // New returns a Server. Register it on a grpc.Server with Register.
@@ -412,6 +413,14 @@ func (s *Server) read(stream grpc.BidiStreamingServer[bridgev1.ConnectRequest, b
 			s.notify()
 		case *bridgev1.ConnectRequest_Drain:
 			ss.drain()
+		case *bridgev1.ConnectRequest_ResourceUsage:
+			if err := checkUsage(msg.ResourceUsage); err != nil {
+				return err
+			}
+			if s.setUsage(ss, msg.ResourceUsage, time.Now()) {
+				s.log.Info("the app reports its memory and CPU use; resource-based slot suppliers steer by the apps' reports",
+					"session", ss.id, "app", ss.Identity())
+			}
 		case *bridgev1.ConnectRequest_SlotResponse:
 			if len(ss.reg.GetSlotSuppliers()) == 0 {
 				return invalid("slot_response answers a slot request, which the sidecar sends only to a session that registered slot_suppliers")
@@ -498,6 +507,7 @@ func (s *Server) add(ss *Session) {
 
 func (s *Server) remove(ss *Session) {
 	ss.close()
+	s.usages.Delete(ss)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	delete(s.sessions, ss.id)

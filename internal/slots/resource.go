@@ -42,6 +42,41 @@ func NewTuner(targetMemory, targetCPU float64, u Usage) *Tuner {
 		cpu: pid{p: 5, d: 1, threshold: 0.05}}
 }
 
+// Reports are the memory and CPU use apps report of themselves: the
+// highest share of each among the apps of a task queue, ok false for a
+// resource no app reports now. The bridge implements it.
+type Reports interface {
+	ReportedUsage() (mem float64, memOK bool, cpu float64, cpuOK bool)
+}
+
+// ForApps returns a Tuner with t's targets and controllers of its own that
+// steers by what apps report (r), resource by resource, and by t's own
+// measurement of a resource no app reports. In a pod the apps' containers
+// fill up, not the sidecar's, whose usage t measures.
+func (t *Tuner) ForApps(r Reports) *Tuner {
+	return NewTuner(t.TargetMemory, t.TargetCPU, &reported{r: r, own: t.usage})
+}
+
+// reported is the apps' reported usage, else own.
+type reported struct {
+	r   Reports
+	own Usage
+}
+
+func (u *reported) Memory() float64 {
+	if m, ok, _, _ := u.r.ReportedUsage(); ok {
+		return m
+	}
+	return u.own.Memory()
+}
+
+func (u *reported) CPU() float64 {
+	if _, _, c, ok := u.r.ReportedUsage(); ok {
+		return c
+	}
+	return u.own.CPU()
+}
+
 // pid is a proportional–derivative controller on one resource.
 type pid struct {
 	p, i, d, threshold float64

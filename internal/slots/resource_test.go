@@ -112,3 +112,40 @@ func TestSystemUsageReadsThisMachine(t *testing.T) {
 		t.Fatalf("cpu use %v, want within [0, 1]", c)
 	}
 }
+
+// reports are apps' reports the test sets.
+type reports struct {
+	mem, cpu     float64
+	memOK, cpuOK bool
+}
+
+func (r *reports) ReportedUsage() (float64, bool, float64, bool) { return r.mem, r.memOK, r.cpu, r.cpuOK }
+
+// A tuner for apps steers by each resource the apps report, and by its own
+// measurement of a resource they do not.
+func TestTunerForAppsPrefersTheirReports(t *testing.T) {
+	own := &usage{}
+	own.set(0.1, 0.1)
+	tests := []struct {
+		name string
+		r    reports
+		own  [2]float64
+		want int
+	}{
+		{"no reports: the sidecar's own idle container", reports{}, [2]float64{0.1, 0.1}, 5},
+		{"no reports: the sidecar's own full container", reports{}, [2]float64{0.95, 0.1}, 1},
+		{"the apps' memory near its target, the sidecar idle", reports{mem: 0.85, memOK: true, cpu: 0.1, cpuOK: true}, [2]float64{0.1, 0.1}, 1},
+		{"the apps idle, the sidecar full: the apps decide", reports{mem: 0.2, memOK: true, cpu: 0.1, cpuOK: true}, [2]float64{0.95, 0.99}, 5},
+		{"memory reported, CPU measured by the sidecar", reports{mem: 0.2, memOK: true}, [2]float64{0.95, 0.99}, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			own.set(tt.own[0], tt.own[1])
+			r := tt.r
+			s := NewResourceBased(NewTuner(0.8, 0.9, own).ForApps(&r), 1, 5, 0)
+			if got := grab(s, 10); len(got) != tt.want {
+				t.Fatalf("granted %d slots, want %d", len(got), tt.want)
+			}
+		})
+	}
+}

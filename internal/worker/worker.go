@@ -85,8 +85,12 @@ type Options struct {
 	// each kind's slot supplier, as the SDKs' composite tuner does: fixed
 	// (the zero value) or resource-based.
 	WorkflowSlots, ActivitySlots, LocalActivitySlots, NexusSlots SlotOptions
-	// Tuner is the memory and CPU controller every resource-based kind
-	// shares; nil makes one on this machine's usage when a kind needs it.
+	// Tuner gives the memory and CPU targets of the worker's
+	// resource-based kinds, and measures the sidecar's own container (or
+	// machine); nil is 0.8 and 0.9 on this machine's usage. The kinds share
+	// one controller of the worker's own, which steers by the usage the
+	// worker's apps report (bridge ResourceUsage) where they report it, and
+	// by Tuner's measurement where they do not.
 	Tuner *slots.Tuner
 	// AppSlotReserveTimeout bounds the wait for an app's slot supplier to
 	// answer a reserve before it is cancelled and asked again; 0 is
@@ -121,6 +125,9 @@ type Worker struct {
 	instanceKey string
 
 	laSlots slots.Counted
+	// tuner steers the worker's resource-based kinds: Options.Tuner's
+	// targets, on the usage the worker's apps report (ResourceUsage).
+	tuner   *slots.Tuner
 	pollers sync.Map // poller_type -> func() int, the polls in flight
 	// appSuppliers holds the slot supplier of each session that serves
 	// some kinds' slots (Register.slot_suppliers).
@@ -241,10 +248,16 @@ func (w *Worker) slotsFor(max int, o SlotOptions) slots.Counted {
 	if !o.ResourceBased {
 		return slots.NewFixed(max)
 	}
-	if w.opts.Tuner == nil {
-		w.opts.Tuner = slots.NewTuner(0.8, 0.9, nil)
+	if w.tuner == nil {
+		base := w.opts.Tuner
+		if base == nil {
+			base = slots.NewTuner(0.8, 0.9, nil)
+		}
+		// The queue's own controller, on its apps' reported usage where
+		// they report it, else on base's measurement of this container.
+		w.tuner = base.ForApps(w.bridge)
 	}
-	return slots.NewResourceBased(w.opts.Tuner, min(o.Minimum, max), max, o.RampThrottle)
+	return slots.NewResourceBased(w.tuner, min(o.Minimum, max), max, o.RampThrottle)
 }
 
 // WorkflowSlots is the workflow task slot supplier, for metrics and tests.

@@ -165,6 +165,7 @@ type ConnectRequest struct {
 	//	*ConnectRequest_CoreActivityHeartbeat
 	//	*ConnectRequest_CoreNexusCompletion
 	//	*ConnectRequest_SlotResponse
+	//	*ConnectRequest_ResourceUsage
 	Message       isConnectRequest_Message `protobuf_oneof:"message"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -333,6 +334,15 @@ func (x *ConnectRequest) GetSlotResponse() *SlotResponse {
 	return nil
 }
 
+func (x *ConnectRequest) GetResourceUsage() *ResourceUsage {
+	if x != nil {
+		if x, ok := x.Message.(*ConnectRequest_ResourceUsage); ok {
+			return x.ResourceUsage
+		}
+	}
+	return nil
+}
+
 type isConnectRequest_Message interface {
 	isConnectRequest_Message()
 }
@@ -416,6 +426,12 @@ type ConnectRequest_SlotResponse struct {
 	SlotResponse *SlotResponse `protobuf:"bytes,14,opt,name=slot_response,json=slotResponse,proto3,oneof"`
 }
 
+type ConnectRequest_ResourceUsage struct {
+	// Reports the memory and CPU the app uses, for the sidecar's
+	// resource-based slot suppliers.
+	ResourceUsage *ResourceUsage `protobuf:"bytes,15,opt,name=resource_usage,json=resourceUsage,proto3,oneof"`
+}
+
 func (*ConnectRequest_Register) isConnectRequest_Message() {}
 
 func (*ConnectRequest_WorkflowCompletion) isConnectRequest_Message() {}
@@ -443,6 +459,8 @@ func (*ConnectRequest_CoreActivityHeartbeat) isConnectRequest_Message() {}
 func (*ConnectRequest_CoreNexusCompletion) isConnectRequest_Message() {}
 
 func (*ConnectRequest_SlotResponse) isConnectRequest_Message() {}
+
+func (*ConnectRequest_ResourceUsage) isConnectRequest_Message() {}
 
 // ConnectResponse is a message from the sidecar to the app.
 type ConnectResponse struct {
@@ -1984,6 +2002,95 @@ func (x *Capacity) GetNexusTasks() uint32 {
 	return 0
 }
 
+// ResourceUsage is how much memory and CPU the app uses, as the app
+// measures it: its container's cgroup where it can read one, else its own
+// process against the machine. In a pod the app's container is what fills
+// up, not the sidecar's, so the sidecar's resource-based slot suppliers
+// (--tuner resource-based, --*-slot-supplier resource-based) steer by what
+// the apps report instead of by the sidecar's own container: each task
+// queue's controller takes the highest memory share and the highest CPU
+// share among its sessions' recent reports. A report counts for 10 seconds;
+// send one every second or so while the session lasts. While no session of
+// a queue has a recent report (of a resource), the sidecar measures its own
+// container (or machine) for it. Optional: an app that never reports leaves
+// the sidecar's own measurement in force.
+type ResourceUsage struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Memory in use, in bytes: the container's (cgroup memory.current), or
+	// the process's resident set.
+	MemoryUsedBytes uint64 `protobuf:"varint,1,opt,name=memory_used_bytes,json=memoryUsedBytes,proto3" json:"memory_used_bytes,omitempty"`
+	// The memory the app may use, in bytes: the container's limit (cgroup
+	// memory.max), else the machine's memory. 0: memory is not reported (only
+	// cpu_usage is).
+	MemoryLimitBytes uint64 `protobuf:"varint,2,opt,name=memory_limit_bytes,json=memoryLimitBytes,proto3" json:"memory_limit_bytes,omitempty"`
+	// The share of the CPU the app may use (its container's CPU limit, else
+	// every CPU of the machine) that was busy since the previous report, from
+	// 0 to 1.
+	CpuUsage float64 `protobuf:"fixed64,3,opt,name=cpu_usage,json=cpuUsage,proto3" json:"cpu_usage,omitempty"`
+	// cpu_usage is not measured (only memory is).
+	CpuUnknown    bool `protobuf:"varint,4,opt,name=cpu_unknown,json=cpuUnknown,proto3" json:"cpu_unknown,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ResourceUsage) Reset() {
+	*x = ResourceUsage{}
+	mi := &file_sidecar_bridge_v1_bridge_proto_msgTypes[16]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ResourceUsage) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ResourceUsage) ProtoMessage() {}
+
+func (x *ResourceUsage) ProtoReflect() protoreflect.Message {
+	mi := &file_sidecar_bridge_v1_bridge_proto_msgTypes[16]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ResourceUsage.ProtoReflect.Descriptor instead.
+func (*ResourceUsage) Descriptor() ([]byte, []int) {
+	return file_sidecar_bridge_v1_bridge_proto_rawDescGZIP(), []int{16}
+}
+
+func (x *ResourceUsage) GetMemoryUsedBytes() uint64 {
+	if x != nil {
+		return x.MemoryUsedBytes
+	}
+	return 0
+}
+
+func (x *ResourceUsage) GetMemoryLimitBytes() uint64 {
+	if x != nil {
+		return x.MemoryLimitBytes
+	}
+	return 0
+}
+
+func (x *ResourceUsage) GetCpuUsage() float64 {
+	if x != nil {
+		return x.CpuUsage
+	}
+	return 0
+}
+
+func (x *ResourceUsage) GetCpuUnknown() bool {
+	if x != nil {
+		return x.CpuUnknown
+	}
+	return false
+}
+
 // Drain asks the sidecar to stop sending new work to this session.
 type Drain struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -1993,7 +2100,7 @@ type Drain struct {
 
 func (x *Drain) Reset() {
 	*x = Drain{}
-	mi := &file_sidecar_bridge_v1_bridge_proto_msgTypes[16]
+	mi := &file_sidecar_bridge_v1_bridge_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2005,7 +2112,7 @@ func (x *Drain) String() string {
 func (*Drain) ProtoMessage() {}
 
 func (x *Drain) ProtoReflect() protoreflect.Message {
-	mi := &file_sidecar_bridge_v1_bridge_proto_msgTypes[16]
+	mi := &file_sidecar_bridge_v1_bridge_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2018,7 +2125,7 @@ func (x *Drain) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Drain.ProtoReflect.Descriptor instead.
 func (*Drain) Descriptor() ([]byte, []int) {
-	return file_sidecar_bridge_v1_bridge_proto_rawDescGZIP(), []int{16}
+	return file_sidecar_bridge_v1_bridge_proto_rawDescGZIP(), []int{17}
 }
 
 // RequestEviction asks the sidecar to evict one of the session's runs.
@@ -2034,7 +2141,7 @@ type RequestEviction struct {
 
 func (x *RequestEviction) Reset() {
 	*x = RequestEviction{}
-	mi := &file_sidecar_bridge_v1_bridge_proto_msgTypes[17]
+	mi := &file_sidecar_bridge_v1_bridge_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2046,7 +2153,7 @@ func (x *RequestEviction) String() string {
 func (*RequestEviction) ProtoMessage() {}
 
 func (x *RequestEviction) ProtoReflect() protoreflect.Message {
-	mi := &file_sidecar_bridge_v1_bridge_proto_msgTypes[17]
+	mi := &file_sidecar_bridge_v1_bridge_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2059,7 +2166,7 @@ func (x *RequestEviction) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RequestEviction.ProtoReflect.Descriptor instead.
 func (*RequestEviction) Descriptor() ([]byte, []int) {
-	return file_sidecar_bridge_v1_bridge_proto_rawDescGZIP(), []int{17}
+	return file_sidecar_bridge_v1_bridge_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *RequestEviction) GetRunId() string {
@@ -2101,7 +2208,7 @@ type Registered struct {
 
 func (x *Registered) Reset() {
 	*x = Registered{}
-	mi := &file_sidecar_bridge_v1_bridge_proto_msgTypes[18]
+	mi := &file_sidecar_bridge_v1_bridge_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2113,7 +2220,7 @@ func (x *Registered) String() string {
 func (*Registered) ProtoMessage() {}
 
 func (x *Registered) ProtoReflect() protoreflect.Message {
-	mi := &file_sidecar_bridge_v1_bridge_proto_msgTypes[18]
+	mi := &file_sidecar_bridge_v1_bridge_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2126,7 +2233,7 @@ func (x *Registered) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Registered.ProtoReflect.Descriptor instead.
 func (*Registered) Descriptor() ([]byte, []int) {
-	return file_sidecar_bridge_v1_bridge_proto_rawDescGZIP(), []int{18}
+	return file_sidecar_bridge_v1_bridge_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *Registered) GetProtocolVersion() uint32 {
@@ -2212,7 +2319,7 @@ type Capabilities struct {
 
 func (x *Capabilities) Reset() {
 	*x = Capabilities{}
-	mi := &file_sidecar_bridge_v1_bridge_proto_msgTypes[19]
+	mi := &file_sidecar_bridge_v1_bridge_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2224,7 +2331,7 @@ func (x *Capabilities) String() string {
 func (*Capabilities) ProtoMessage() {}
 
 func (x *Capabilities) ProtoReflect() protoreflect.Message {
-	mi := &file_sidecar_bridge_v1_bridge_proto_msgTypes[19]
+	mi := &file_sidecar_bridge_v1_bridge_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2237,7 +2344,7 @@ func (x *Capabilities) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Capabilities.ProtoReflect.Descriptor instead.
 func (*Capabilities) Descriptor() ([]byte, []int) {
-	return file_sidecar_bridge_v1_bridge_proto_rawDescGZIP(), []int{19}
+	return file_sidecar_bridge_v1_bridge_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *Capabilities) GetStickyExecution() bool {
@@ -2323,7 +2430,7 @@ type Limits struct {
 
 func (x *Limits) Reset() {
 	*x = Limits{}
-	mi := &file_sidecar_bridge_v1_bridge_proto_msgTypes[20]
+	mi := &file_sidecar_bridge_v1_bridge_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2335,7 +2442,7 @@ func (x *Limits) String() string {
 func (*Limits) ProtoMessage() {}
 
 func (x *Limits) ProtoReflect() protoreflect.Message {
-	mi := &file_sidecar_bridge_v1_bridge_proto_msgTypes[20]
+	mi := &file_sidecar_bridge_v1_bridge_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2348,7 +2455,7 @@ func (x *Limits) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Limits.ProtoReflect.Descriptor instead.
 func (*Limits) Descriptor() ([]byte, []int) {
-	return file_sidecar_bridge_v1_bridge_proto_rawDescGZIP(), []int{20}
+	return file_sidecar_bridge_v1_bridge_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *Limits) GetMaxMessageBytes() uint32 {
@@ -2408,7 +2515,7 @@ type CompletionError struct {
 
 func (x *CompletionError) Reset() {
 	*x = CompletionError{}
-	mi := &file_sidecar_bridge_v1_bridge_proto_msgTypes[21]
+	mi := &file_sidecar_bridge_v1_bridge_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2420,7 +2527,7 @@ func (x *CompletionError) String() string {
 func (*CompletionError) ProtoMessage() {}
 
 func (x *CompletionError) ProtoReflect() protoreflect.Message {
-	mi := &file_sidecar_bridge_v1_bridge_proto_msgTypes[21]
+	mi := &file_sidecar_bridge_v1_bridge_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2433,7 +2540,7 @@ func (x *CompletionError) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CompletionError.ProtoReflect.Descriptor instead.
 func (*CompletionError) Descriptor() ([]byte, []int) {
-	return file_sidecar_bridge_v1_bridge_proto_rawDescGZIP(), []int{21}
+	return file_sidecar_bridge_v1_bridge_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *CompletionError) GetTask() isCompletionError_Task {
@@ -2502,7 +2609,7 @@ type Drained struct {
 
 func (x *Drained) Reset() {
 	*x = Drained{}
-	mi := &file_sidecar_bridge_v1_bridge_proto_msgTypes[22]
+	mi := &file_sidecar_bridge_v1_bridge_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2514,7 +2621,7 @@ func (x *Drained) String() string {
 func (*Drained) ProtoMessage() {}
 
 func (x *Drained) ProtoReflect() protoreflect.Message {
-	mi := &file_sidecar_bridge_v1_bridge_proto_msgTypes[22]
+	mi := &file_sidecar_bridge_v1_bridge_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2527,7 +2634,7 @@ func (x *Drained) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Drained.ProtoReflect.Descriptor instead.
 func (*Drained) Descriptor() ([]byte, []int) {
-	return file_sidecar_bridge_v1_bridge_proto_rawDescGZIP(), []int{22}
+	return file_sidecar_bridge_v1_bridge_proto_rawDescGZIP(), []int{23}
 }
 
 // ShutdownNotice says the sidecar is shutting down.
@@ -2541,7 +2648,7 @@ type ShutdownNotice struct {
 
 func (x *ShutdownNotice) Reset() {
 	*x = ShutdownNotice{}
-	mi := &file_sidecar_bridge_v1_bridge_proto_msgTypes[23]
+	mi := &file_sidecar_bridge_v1_bridge_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2553,7 +2660,7 @@ func (x *ShutdownNotice) String() string {
 func (*ShutdownNotice) ProtoMessage() {}
 
 func (x *ShutdownNotice) ProtoReflect() protoreflect.Message {
-	mi := &file_sidecar_bridge_v1_bridge_proto_msgTypes[23]
+	mi := &file_sidecar_bridge_v1_bridge_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2566,7 +2673,7 @@ func (x *ShutdownNotice) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ShutdownNotice.ProtoReflect.Descriptor instead.
 func (*ShutdownNotice) Descriptor() ([]byte, []int) {
-	return file_sidecar_bridge_v1_bridge_proto_rawDescGZIP(), []int{23}
+	return file_sidecar_bridge_v1_bridge_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *ShutdownNotice) GetGracePeriod() *durationpb.Duration {
@@ -2589,7 +2696,7 @@ type WorkerError struct {
 
 func (x *WorkerError) Reset() {
 	*x = WorkerError{}
-	mi := &file_sidecar_bridge_v1_bridge_proto_msgTypes[24]
+	mi := &file_sidecar_bridge_v1_bridge_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2601,7 +2708,7 @@ func (x *WorkerError) String() string {
 func (*WorkerError) ProtoMessage() {}
 
 func (x *WorkerError) ProtoReflect() protoreflect.Message {
-	mi := &file_sidecar_bridge_v1_bridge_proto_msgTypes[24]
+	mi := &file_sidecar_bridge_v1_bridge_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2614,7 +2721,7 @@ func (x *WorkerError) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WorkerError.ProtoReflect.Descriptor instead.
 func (*WorkerError) Descriptor() ([]byte, []int) {
-	return file_sidecar_bridge_v1_bridge_proto_rawDescGZIP(), []int{24}
+	return file_sidecar_bridge_v1_bridge_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *WorkerError) GetMessage() string {
@@ -2635,7 +2742,7 @@ var File_sidecar_bridge_v1_bridge_proto protoreflect.FileDescriptor
 
 const file_sidecar_bridge_v1_bridge_proto_rawDesc = "" +
 	"\n" +
-	"\x1esidecar/bridge/v1/bridge.proto\x12\x11sidecar.bridge.v1\x1a\x1egoogle/protobuf/duration.proto\x1a sidecar/bridge/v1/activity.proto\x1a\x1esidecar/bridge/v1/common.proto\x1a\x1fsidecar/bridge/v1/history.proto\x1a\x1dsidecar/bridge/v1/nexus.proto\x1a+sidecar/bridge/v1/workflow_activation.proto\x1a+sidecar/bridge/v1/workflow_completion.proto\"\xfd\a\n" +
+	"\x1esidecar/bridge/v1/bridge.proto\x12\x11sidecar.bridge.v1\x1a\x1egoogle/protobuf/duration.proto\x1a sidecar/bridge/v1/activity.proto\x1a\x1esidecar/bridge/v1/common.proto\x1a\x1fsidecar/bridge/v1/history.proto\x1a\x1dsidecar/bridge/v1/nexus.proto\x1a+sidecar/bridge/v1/workflow_activation.proto\x1a+sidecar/bridge/v1/workflow_completion.proto\"\xc8\b\n" +
 	"\x0eConnectRequest\x129\n" +
 	"\bregister\x18\x01 \x01(\v2\x1b.sidecar.bridge.v1.RegisterH\x00R\bregister\x12b\n" +
 	"\x13workflow_completion\x18\x02 \x01(\v2/.sidecar.bridge.v1.WorkflowActivationCompletionH\x00R\x12workflowCompletion\x12\\\n" +
@@ -2651,7 +2758,8 @@ const file_sidecar_bridge_v1_bridge_proto_rawDesc = "" +
 	"\x18core_activity_completion\x18\v \x01(\fH\x00R\x16coreActivityCompletion\x128\n" +
 	"\x17core_activity_heartbeat\x18\f \x01(\fH\x00R\x15coreActivityHeartbeat\x124\n" +
 	"\x15core_nexus_completion\x18\r \x01(\fH\x00R\x13coreNexusCompletion\x12F\n" +
-	"\rslot_response\x18\x0e \x01(\v2\x1f.sidecar.bridge.v1.SlotResponseH\x00R\fslotResponseB\t\n" +
+	"\rslot_response\x18\x0e \x01(\v2\x1f.sidecar.bridge.v1.SlotResponseH\x00R\fslotResponse\x12I\n" +
+	"\x0eresource_usage\x18\x0f \x01(\v2 .sidecar.bridge.v1.ResourceUsageH\x00R\rresourceUsageB\t\n" +
 	"\amessage\"\xf0\x06\n" +
 	"\x0fConnectResponse\x12?\n" +
 	"\n" +
@@ -2768,7 +2876,13 @@ const file_sidecar_bridge_v1_bridge_proto_rawDesc = "" +
 	"activities\x12)\n" +
 	"\x10local_activities\x18\x03 \x01(\rR\x0flocalActivities\x12\x1f\n" +
 	"\vnexus_tasks\x18\x04 \x01(\rR\n" +
-	"nexusTasks\"\a\n" +
+	"nexusTasks\"\xa7\x01\n" +
+	"\rResourceUsage\x12*\n" +
+	"\x11memory_used_bytes\x18\x01 \x01(\x04R\x0fmemoryUsedBytes\x12,\n" +
+	"\x12memory_limit_bytes\x18\x02 \x01(\x04R\x10memoryLimitBytes\x12\x1b\n" +
+	"\tcpu_usage\x18\x03 \x01(\x01R\bcpuUsage\x12\x1f\n" +
+	"\vcpu_unknown\x18\x04 \x01(\bR\n" +
+	"cpuUnknown\"\a\n" +
 	"\x05Drain\"B\n" +
 	"\x0fRequestEviction\x12\x15\n" +
 	"\x06run_id\x18\x01 \x01(\tR\x05runId\x12\x18\n" +
@@ -2843,7 +2957,7 @@ func file_sidecar_bridge_v1_bridge_proto_rawDescGZIP() []byte {
 }
 
 var file_sidecar_bridge_v1_bridge_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_sidecar_bridge_v1_bridge_proto_msgTypes = make([]protoimpl.MessageInfo, 25)
+var file_sidecar_bridge_v1_bridge_proto_msgTypes = make([]protoimpl.MessageInfo, 26)
 var file_sidecar_bridge_v1_bridge_proto_goTypes = []any{
 	(SlotKind)(0),                        // 0: sidecar.bridge.v1.SlotKind
 	(CompletionErrorKind)(0),             // 1: sidecar.bridge.v1.CompletionErrorKind
@@ -2863,80 +2977,82 @@ var file_sidecar_bridge_v1_bridge_proto_goTypes = []any{
 	(*ActivityRegistration)(nil),         // 15: sidecar.bridge.v1.ActivityRegistration
 	(*NexusServiceRegistration)(nil),     // 16: sidecar.bridge.v1.NexusServiceRegistration
 	(*Capacity)(nil),                     // 17: sidecar.bridge.v1.Capacity
-	(*Drain)(nil),                        // 18: sidecar.bridge.v1.Drain
-	(*RequestEviction)(nil),              // 19: sidecar.bridge.v1.RequestEviction
-	(*Registered)(nil),                   // 20: sidecar.bridge.v1.Registered
-	(*Capabilities)(nil),                 // 21: sidecar.bridge.v1.Capabilities
-	(*Limits)(nil),                       // 22: sidecar.bridge.v1.Limits
-	(*CompletionError)(nil),              // 23: sidecar.bridge.v1.CompletionError
-	(*Drained)(nil),                      // 24: sidecar.bridge.v1.Drained
-	(*ShutdownNotice)(nil),               // 25: sidecar.bridge.v1.ShutdownNotice
-	(*WorkerError)(nil),                  // 26: sidecar.bridge.v1.WorkerError
-	(*WorkflowActivationCompletion)(nil), // 27: sidecar.bridge.v1.WorkflowActivationCompletion
-	(*ActivityTaskCompletion)(nil),       // 28: sidecar.bridge.v1.ActivityTaskCompletion
-	(*ActivityHeartbeat)(nil),            // 29: sidecar.bridge.v1.ActivityHeartbeat
-	(*NexusTaskCompletion)(nil),          // 30: sidecar.bridge.v1.NexusTaskCompletion
-	(*ReplayHistory)(nil),                // 31: sidecar.bridge.v1.ReplayHistory
-	(*WorkflowActivation)(nil),           // 32: sidecar.bridge.v1.WorkflowActivation
-	(*ActivityTask)(nil),                 // 33: sidecar.bridge.v1.ActivityTask
-	(*NexusTask)(nil),                    // 34: sidecar.bridge.v1.NexusTask
-	(*ReplayResult)(nil),                 // 35: sidecar.bridge.v1.ReplayResult
-	(VersioningBehavior)(0),              // 36: sidecar.bridge.v1.VersioningBehavior
-	(*durationpb.Duration)(nil),          // 37: google.protobuf.Duration
+	(*ResourceUsage)(nil),                // 18: sidecar.bridge.v1.ResourceUsage
+	(*Drain)(nil),                        // 19: sidecar.bridge.v1.Drain
+	(*RequestEviction)(nil),              // 20: sidecar.bridge.v1.RequestEviction
+	(*Registered)(nil),                   // 21: sidecar.bridge.v1.Registered
+	(*Capabilities)(nil),                 // 22: sidecar.bridge.v1.Capabilities
+	(*Limits)(nil),                       // 23: sidecar.bridge.v1.Limits
+	(*CompletionError)(nil),              // 24: sidecar.bridge.v1.CompletionError
+	(*Drained)(nil),                      // 25: sidecar.bridge.v1.Drained
+	(*ShutdownNotice)(nil),               // 26: sidecar.bridge.v1.ShutdownNotice
+	(*WorkerError)(nil),                  // 27: sidecar.bridge.v1.WorkerError
+	(*WorkflowActivationCompletion)(nil), // 28: sidecar.bridge.v1.WorkflowActivationCompletion
+	(*ActivityTaskCompletion)(nil),       // 29: sidecar.bridge.v1.ActivityTaskCompletion
+	(*ActivityHeartbeat)(nil),            // 30: sidecar.bridge.v1.ActivityHeartbeat
+	(*NexusTaskCompletion)(nil),          // 31: sidecar.bridge.v1.NexusTaskCompletion
+	(*ReplayHistory)(nil),                // 32: sidecar.bridge.v1.ReplayHistory
+	(*WorkflowActivation)(nil),           // 33: sidecar.bridge.v1.WorkflowActivation
+	(*ActivityTask)(nil),                 // 34: sidecar.bridge.v1.ActivityTask
+	(*NexusTask)(nil),                    // 35: sidecar.bridge.v1.NexusTask
+	(*ReplayResult)(nil),                 // 36: sidecar.bridge.v1.ReplayResult
+	(VersioningBehavior)(0),              // 37: sidecar.bridge.v1.VersioningBehavior
+	(*durationpb.Duration)(nil),          // 38: google.protobuf.Duration
 }
 var file_sidecar_bridge_v1_bridge_proto_depIdxs = []int32{
 	4,  // 0: sidecar.bridge.v1.ConnectRequest.register:type_name -> sidecar.bridge.v1.Register
-	27, // 1: sidecar.bridge.v1.ConnectRequest.workflow_completion:type_name -> sidecar.bridge.v1.WorkflowActivationCompletion
-	28, // 2: sidecar.bridge.v1.ConnectRequest.activity_completion:type_name -> sidecar.bridge.v1.ActivityTaskCompletion
-	29, // 3: sidecar.bridge.v1.ConnectRequest.activity_heartbeat:type_name -> sidecar.bridge.v1.ActivityHeartbeat
-	30, // 4: sidecar.bridge.v1.ConnectRequest.nexus_completion:type_name -> sidecar.bridge.v1.NexusTaskCompletion
+	28, // 1: sidecar.bridge.v1.ConnectRequest.workflow_completion:type_name -> sidecar.bridge.v1.WorkflowActivationCompletion
+	29, // 2: sidecar.bridge.v1.ConnectRequest.activity_completion:type_name -> sidecar.bridge.v1.ActivityTaskCompletion
+	30, // 3: sidecar.bridge.v1.ConnectRequest.activity_heartbeat:type_name -> sidecar.bridge.v1.ActivityHeartbeat
+	31, // 4: sidecar.bridge.v1.ConnectRequest.nexus_completion:type_name -> sidecar.bridge.v1.NexusTaskCompletion
 	17, // 5: sidecar.bridge.v1.ConnectRequest.capacity:type_name -> sidecar.bridge.v1.Capacity
-	18, // 6: sidecar.bridge.v1.ConnectRequest.drain:type_name -> sidecar.bridge.v1.Drain
-	31, // 7: sidecar.bridge.v1.ConnectRequest.replay_history:type_name -> sidecar.bridge.v1.ReplayHistory
-	19, // 8: sidecar.bridge.v1.ConnectRequest.request_eviction:type_name -> sidecar.bridge.v1.RequestEviction
+	19, // 6: sidecar.bridge.v1.ConnectRequest.drain:type_name -> sidecar.bridge.v1.Drain
+	32, // 7: sidecar.bridge.v1.ConnectRequest.replay_history:type_name -> sidecar.bridge.v1.ReplayHistory
+	20, // 8: sidecar.bridge.v1.ConnectRequest.request_eviction:type_name -> sidecar.bridge.v1.RequestEviction
 	11, // 9: sidecar.bridge.v1.ConnectRequest.slot_response:type_name -> sidecar.bridge.v1.SlotResponse
-	20, // 10: sidecar.bridge.v1.ConnectResponse.registered:type_name -> sidecar.bridge.v1.Registered
-	32, // 11: sidecar.bridge.v1.ConnectResponse.workflow_activation:type_name -> sidecar.bridge.v1.WorkflowActivation
-	33, // 12: sidecar.bridge.v1.ConnectResponse.activity_task:type_name -> sidecar.bridge.v1.ActivityTask
-	34, // 13: sidecar.bridge.v1.ConnectResponse.nexus_task:type_name -> sidecar.bridge.v1.NexusTask
-	23, // 14: sidecar.bridge.v1.ConnectResponse.completion_error:type_name -> sidecar.bridge.v1.CompletionError
-	24, // 15: sidecar.bridge.v1.ConnectResponse.drained:type_name -> sidecar.bridge.v1.Drained
-	25, // 16: sidecar.bridge.v1.ConnectResponse.shutdown:type_name -> sidecar.bridge.v1.ShutdownNotice
-	26, // 17: sidecar.bridge.v1.ConnectResponse.worker_error:type_name -> sidecar.bridge.v1.WorkerError
-	35, // 18: sidecar.bridge.v1.ConnectResponse.replay_result:type_name -> sidecar.bridge.v1.ReplayResult
-	5,  // 19: sidecar.bridge.v1.ConnectResponse.slot_request:type_name -> sidecar.bridge.v1.SlotRequest
-	14, // 20: sidecar.bridge.v1.Register.workflows:type_name -> sidecar.bridge.v1.WorkflowRegistration
-	15, // 21: sidecar.bridge.v1.Register.activities:type_name -> sidecar.bridge.v1.ActivityRegistration
-	16, // 22: sidecar.bridge.v1.Register.nexus_services:type_name -> sidecar.bridge.v1.NexusServiceRegistration
-	17, // 23: sidecar.bridge.v1.Register.capacity:type_name -> sidecar.bridge.v1.Capacity
-	36, // 24: sidecar.bridge.v1.Register.dynamic_workflow_versioning_behavior:type_name -> sidecar.bridge.v1.VersioningBehavior
-	13, // 25: sidecar.bridge.v1.Register.deployment:type_name -> sidecar.bridge.v1.WorkerDeployment
-	0,  // 26: sidecar.bridge.v1.Register.slot_suppliers:type_name -> sidecar.bridge.v1.SlotKind
-	6,  // 27: sidecar.bridge.v1.SlotRequest.reserve:type_name -> sidecar.bridge.v1.SlotReserveContext
-	6,  // 28: sidecar.bridge.v1.SlotRequest.try_reserve:type_name -> sidecar.bridge.v1.SlotReserveContext
-	7,  // 29: sidecar.bridge.v1.SlotRequest.cancel:type_name -> sidecar.bridge.v1.SlotCancel
-	9,  // 30: sidecar.bridge.v1.SlotRequest.mark_used:type_name -> sidecar.bridge.v1.SlotMarkUsed
-	10, // 31: sidecar.bridge.v1.SlotRequest.release:type_name -> sidecar.bridge.v1.SlotRelease
-	0,  // 32: sidecar.bridge.v1.SlotReserveContext.slot_kind:type_name -> sidecar.bridge.v1.SlotKind
-	0,  // 33: sidecar.bridge.v1.SlotInfo.slot_kind:type_name -> sidecar.bridge.v1.SlotKind
-	8,  // 34: sidecar.bridge.v1.SlotMarkUsed.slot_info:type_name -> sidecar.bridge.v1.SlotInfo
-	8,  // 35: sidecar.bridge.v1.SlotRelease.slot_info:type_name -> sidecar.bridge.v1.SlotInfo
-	12, // 36: sidecar.bridge.v1.SlotResponse.permit:type_name -> sidecar.bridge.v1.SlotPermit
-	36, // 37: sidecar.bridge.v1.WorkerDeployment.default_versioning_behavior:type_name -> sidecar.bridge.v1.VersioningBehavior
-	36, // 38: sidecar.bridge.v1.WorkflowRegistration.versioning_behavior:type_name -> sidecar.bridge.v1.VersioningBehavior
-	21, // 39: sidecar.bridge.v1.Registered.capabilities:type_name -> sidecar.bridge.v1.Capabilities
-	22, // 40: sidecar.bridge.v1.Registered.limits:type_name -> sidecar.bridge.v1.Limits
-	17, // 41: sidecar.bridge.v1.Limits.max_concurrent:type_name -> sidecar.bridge.v1.Capacity
-	37, // 42: sidecar.bridge.v1.Limits.graceful_shutdown_timeout:type_name -> google.protobuf.Duration
-	1,  // 43: sidecar.bridge.v1.CompletionError.kind:type_name -> sidecar.bridge.v1.CompletionErrorKind
-	37, // 44: sidecar.bridge.v1.ShutdownNotice.grace_period:type_name -> google.protobuf.Duration
-	2,  // 45: sidecar.bridge.v1.BridgeService.Connect:input_type -> sidecar.bridge.v1.ConnectRequest
-	3,  // 46: sidecar.bridge.v1.BridgeService.Connect:output_type -> sidecar.bridge.v1.ConnectResponse
-	46, // [46:47] is the sub-list for method output_type
-	45, // [45:46] is the sub-list for method input_type
-	45, // [45:45] is the sub-list for extension type_name
-	45, // [45:45] is the sub-list for extension extendee
-	0,  // [0:45] is the sub-list for field type_name
+	18, // 10: sidecar.bridge.v1.ConnectRequest.resource_usage:type_name -> sidecar.bridge.v1.ResourceUsage
+	21, // 11: sidecar.bridge.v1.ConnectResponse.registered:type_name -> sidecar.bridge.v1.Registered
+	33, // 12: sidecar.bridge.v1.ConnectResponse.workflow_activation:type_name -> sidecar.bridge.v1.WorkflowActivation
+	34, // 13: sidecar.bridge.v1.ConnectResponse.activity_task:type_name -> sidecar.bridge.v1.ActivityTask
+	35, // 14: sidecar.bridge.v1.ConnectResponse.nexus_task:type_name -> sidecar.bridge.v1.NexusTask
+	24, // 15: sidecar.bridge.v1.ConnectResponse.completion_error:type_name -> sidecar.bridge.v1.CompletionError
+	25, // 16: sidecar.bridge.v1.ConnectResponse.drained:type_name -> sidecar.bridge.v1.Drained
+	26, // 17: sidecar.bridge.v1.ConnectResponse.shutdown:type_name -> sidecar.bridge.v1.ShutdownNotice
+	27, // 18: sidecar.bridge.v1.ConnectResponse.worker_error:type_name -> sidecar.bridge.v1.WorkerError
+	36, // 19: sidecar.bridge.v1.ConnectResponse.replay_result:type_name -> sidecar.bridge.v1.ReplayResult
+	5,  // 20: sidecar.bridge.v1.ConnectResponse.slot_request:type_name -> sidecar.bridge.v1.SlotRequest
+	14, // 21: sidecar.bridge.v1.Register.workflows:type_name -> sidecar.bridge.v1.WorkflowRegistration
+	15, // 22: sidecar.bridge.v1.Register.activities:type_name -> sidecar.bridge.v1.ActivityRegistration
+	16, // 23: sidecar.bridge.v1.Register.nexus_services:type_name -> sidecar.bridge.v1.NexusServiceRegistration
+	17, // 24: sidecar.bridge.v1.Register.capacity:type_name -> sidecar.bridge.v1.Capacity
+	37, // 25: sidecar.bridge.v1.Register.dynamic_workflow_versioning_behavior:type_name -> sidecar.bridge.v1.VersioningBehavior
+	13, // 26: sidecar.bridge.v1.Register.deployment:type_name -> sidecar.bridge.v1.WorkerDeployment
+	0,  // 27: sidecar.bridge.v1.Register.slot_suppliers:type_name -> sidecar.bridge.v1.SlotKind
+	6,  // 28: sidecar.bridge.v1.SlotRequest.reserve:type_name -> sidecar.bridge.v1.SlotReserveContext
+	6,  // 29: sidecar.bridge.v1.SlotRequest.try_reserve:type_name -> sidecar.bridge.v1.SlotReserveContext
+	7,  // 30: sidecar.bridge.v1.SlotRequest.cancel:type_name -> sidecar.bridge.v1.SlotCancel
+	9,  // 31: sidecar.bridge.v1.SlotRequest.mark_used:type_name -> sidecar.bridge.v1.SlotMarkUsed
+	10, // 32: sidecar.bridge.v1.SlotRequest.release:type_name -> sidecar.bridge.v1.SlotRelease
+	0,  // 33: sidecar.bridge.v1.SlotReserveContext.slot_kind:type_name -> sidecar.bridge.v1.SlotKind
+	0,  // 34: sidecar.bridge.v1.SlotInfo.slot_kind:type_name -> sidecar.bridge.v1.SlotKind
+	8,  // 35: sidecar.bridge.v1.SlotMarkUsed.slot_info:type_name -> sidecar.bridge.v1.SlotInfo
+	8,  // 36: sidecar.bridge.v1.SlotRelease.slot_info:type_name -> sidecar.bridge.v1.SlotInfo
+	12, // 37: sidecar.bridge.v1.SlotResponse.permit:type_name -> sidecar.bridge.v1.SlotPermit
+	37, // 38: sidecar.bridge.v1.WorkerDeployment.default_versioning_behavior:type_name -> sidecar.bridge.v1.VersioningBehavior
+	37, // 39: sidecar.bridge.v1.WorkflowRegistration.versioning_behavior:type_name -> sidecar.bridge.v1.VersioningBehavior
+	22, // 40: sidecar.bridge.v1.Registered.capabilities:type_name -> sidecar.bridge.v1.Capabilities
+	23, // 41: sidecar.bridge.v1.Registered.limits:type_name -> sidecar.bridge.v1.Limits
+	17, // 42: sidecar.bridge.v1.Limits.max_concurrent:type_name -> sidecar.bridge.v1.Capacity
+	38, // 43: sidecar.bridge.v1.Limits.graceful_shutdown_timeout:type_name -> google.protobuf.Duration
+	1,  // 44: sidecar.bridge.v1.CompletionError.kind:type_name -> sidecar.bridge.v1.CompletionErrorKind
+	38, // 45: sidecar.bridge.v1.ShutdownNotice.grace_period:type_name -> google.protobuf.Duration
+	2,  // 46: sidecar.bridge.v1.BridgeService.Connect:input_type -> sidecar.bridge.v1.ConnectRequest
+	3,  // 47: sidecar.bridge.v1.BridgeService.Connect:output_type -> sidecar.bridge.v1.ConnectResponse
+	47, // [47:48] is the sub-list for method output_type
+	46, // [46:47] is the sub-list for method input_type
+	46, // [46:46] is the sub-list for extension type_name
+	46, // [46:46] is the sub-list for extension extendee
+	0,  // [0:46] is the sub-list for field type_name
 }
 
 func init() { file_sidecar_bridge_v1_bridge_proto_init() }
@@ -2965,6 +3081,7 @@ func file_sidecar_bridge_v1_bridge_proto_init() {
 		(*ConnectRequest_CoreActivityHeartbeat)(nil),
 		(*ConnectRequest_CoreNexusCompletion)(nil),
 		(*ConnectRequest_SlotResponse)(nil),
+		(*ConnectRequest_ResourceUsage)(nil),
 	}
 	file_sidecar_bridge_v1_bridge_proto_msgTypes[1].OneofWrappers = []any{
 		(*ConnectResponse_Registered)(nil),
@@ -2993,7 +3110,7 @@ func file_sidecar_bridge_v1_bridge_proto_init() {
 		(*SlotResponse_NoSlot)(nil),
 		(*SlotResponse_Error)(nil),
 	}
-	file_sidecar_bridge_v1_bridge_proto_msgTypes[21].OneofWrappers = []any{
+	file_sidecar_bridge_v1_bridge_proto_msgTypes[22].OneofWrappers = []any{
 		(*CompletionError_RunId)(nil),
 		(*CompletionError_TaskToken)(nil),
 	}
@@ -3003,7 +3120,7 @@ func file_sidecar_bridge_v1_bridge_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_sidecar_bridge_v1_bridge_proto_rawDesc), len(file_sidecar_bridge_v1_bridge_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   25,
+			NumMessages:   26,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

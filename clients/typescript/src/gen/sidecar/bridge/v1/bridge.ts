@@ -208,6 +208,12 @@ export interface ConnectRequest {
      * registered slot_suppliers.
      */
     { $case: "slotResponse"; value: SlotResponse }
+    | //
+    /**
+     * Reports the memory and CPU the app uses, for the sidecar's
+     * resource-based slot suppliers.
+     */
+    { $case: "resourceUsage"; value: ResourceUsage }
     | undefined;
 }
 
@@ -607,6 +613,42 @@ export interface Capacity {
   nexusTasks: number;
 }
 
+/**
+ * ResourceUsage is how much memory and CPU the app uses, as the app
+ * measures it: its container's cgroup where it can read one, else its own
+ * process against the machine. In a pod the app's container is what fills
+ * up, not the sidecar's, so the sidecar's resource-based slot suppliers
+ * (--tuner resource-based, --*-slot-supplier resource-based) steer by what
+ * the apps report instead of by the sidecar's own container: each task
+ * queue's controller takes the highest memory share and the highest CPU
+ * share among its sessions' recent reports. A report counts for 10 seconds;
+ * send one every second or so while the session lasts. While no session of
+ * a queue has a recent report (of a resource), the sidecar measures its own
+ * container (or machine) for it. Optional: an app that never reports leaves
+ * the sidecar's own measurement in force.
+ */
+export interface ResourceUsage {
+  /**
+   * Memory in use, in bytes: the container's (cgroup memory.current), or
+   * the process's resident set.
+   */
+  memoryUsedBytes: bigint;
+  /**
+   * The memory the app may use, in bytes: the container's limit (cgroup
+   * memory.max), else the machine's memory. 0: memory is not reported (only
+   * cpu_usage is).
+   */
+  memoryLimitBytes: bigint;
+  /**
+   * The share of the CPU the app may use (its container's CPU limit, else
+   * every CPU of the machine) that was busy since the previous report, from
+   * 0 to 1.
+   */
+  cpuUsage: number;
+  /** cpu_usage is not measured (only memory is). */
+  cpuUnknown: boolean;
+}
+
 /** Drain asks the sidecar to stop sending new work to this session. */
 export interface Drain {
 }
@@ -772,6 +814,9 @@ export const ConnectRequest: MessageFns<ConnectRequest> = {
       case "slotResponse":
         SlotResponse.encode(message.message.value, writer.uint32(114).fork()).join();
         break;
+      case "resourceUsage":
+        ResourceUsage.encode(message.message.value, writer.uint32(122).fork()).join();
+        break;
     }
     return writer;
   },
@@ -907,6 +952,14 @@ export const ConnectRequest: MessageFns<ConnectRequest> = {
             message.message = { $case: "slotResponse", value: SlotResponse.decode(reader, reader.uint32()) };
             continue;
           }
+          case 15: {
+            if (tag !== 122) {
+              break;
+            }
+
+            message.message = { $case: "resourceUsage", value: ResourceUsage.decode(reader, reader.uint32()) };
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -971,6 +1024,10 @@ export const ConnectRequest: MessageFns<ConnectRequest> = {
         ? { $case: "slotResponse", value: SlotResponse.fromJSON(object.slotResponse) }
         : isSet(object.slot_response)
         ? { $case: "slotResponse", value: SlotResponse.fromJSON(object.slot_response) }
+        : isSet(object.resourceUsage)
+        ? { $case: "resourceUsage", value: ResourceUsage.fromJSON(object.resourceUsage) }
+        : isSet(object.resource_usage)
+        ? { $case: "resourceUsage", value: ResourceUsage.fromJSON(object.resource_usage) }
         : undefined,
     };
   },
@@ -1005,6 +1062,8 @@ export const ConnectRequest: MessageFns<ConnectRequest> = {
       obj.coreNexusCompletion = base64FromBytes(message.message.value);
     } else if (message.message?.$case === "slotResponse") {
       obj.slotResponse = SlotResponse.toJSON(message.message.value);
+    } else if (message.message?.$case === "resourceUsage") {
+      obj.resourceUsage = ResourceUsage.toJSON(message.message.value);
     }
     return obj;
   },
@@ -1102,6 +1161,12 @@ export const ConnectRequest: MessageFns<ConnectRequest> = {
       case "slotResponse": {
         if (object.message?.value !== undefined && object.message?.value !== null) {
           message.message = { $case: "slotResponse", value: SlotResponse.fromPartial(object.message.value) };
+        }
+        break;
+      }
+      case "resourceUsage": {
+        if (object.message?.value !== undefined && object.message?.value !== null) {
+          message.message = { $case: "resourceUsage", value: ResourceUsage.fromPartial(object.message.value) };
         }
         break;
       }
@@ -3463,6 +3528,149 @@ export const Capacity: MessageFns<Capacity> = {
   },
 };
 
+function createBaseResourceUsage(): ResourceUsage {
+  return { memoryUsedBytes: 0n, memoryLimitBytes: 0n, cpuUsage: 0, cpuUnknown: false };
+}
+
+export const ResourceUsage: MessageFns<ResourceUsage> = {
+  encode(message: ResourceUsage, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.memoryUsedBytes !== 0n) {
+      if (BigInt.asUintN(64, message.memoryUsedBytes) !== message.memoryUsedBytes) {
+        throw new globalThis.Error("value provided for field message.memoryUsedBytes of type uint64 too large");
+      }
+      writer.uint32(8).uint64(message.memoryUsedBytes);
+    }
+    if (message.memoryLimitBytes !== 0n) {
+      if (BigInt.asUintN(64, message.memoryLimitBytes) !== message.memoryLimitBytes) {
+        throw new globalThis.Error("value provided for field message.memoryLimitBytes of type uint64 too large");
+      }
+      writer.uint32(16).uint64(message.memoryLimitBytes);
+    }
+    if (message.cpuUsage !== 0) {
+      writer.uint32(25).double(message.cpuUsage);
+    }
+    if (message.cpuUnknown !== false) {
+      writer.uint32(32).bool(message.cpuUnknown);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ResourceUsage {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseResourceUsage();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.memoryUsedBytes = reader.uint64() as bigint;
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.memoryLimitBytes = reader.uint64() as bigint;
+            continue;
+          }
+          case 3: {
+            if (tag !== 25) {
+              break;
+            }
+
+            message.cpuUsage = reader.double();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.cpuUnknown = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ResourceUsage {
+    return {
+      memoryUsedBytes: isSet(object.memoryUsedBytes)
+        ? BigInt(object.memoryUsedBytes)
+        : isSet(object.memory_used_bytes)
+        ? BigInt(object.memory_used_bytes)
+        : 0n,
+      memoryLimitBytes: isSet(object.memoryLimitBytes)
+        ? BigInt(object.memoryLimitBytes)
+        : isSet(object.memory_limit_bytes)
+        ? BigInt(object.memory_limit_bytes)
+        : 0n,
+      cpuUsage: isSet(object.cpuUsage)
+        ? globalThis.Number(object.cpuUsage)
+        : isSet(object.cpu_usage)
+        ? globalThis.Number(object.cpu_usage)
+        : 0,
+      cpuUnknown: isSet(object.cpuUnknown)
+        ? globalThis.Boolean(object.cpuUnknown)
+        : isSet(object.cpu_unknown)
+        ? globalThis.Boolean(object.cpu_unknown)
+        : false,
+    };
+  },
+
+  toJSON(message: ResourceUsage): unknown {
+    const obj: any = {};
+    if (message.memoryUsedBytes !== 0n) {
+      obj.memoryUsedBytes = message.memoryUsedBytes.toString();
+    }
+    if (message.memoryLimitBytes !== 0n) {
+      obj.memoryLimitBytes = message.memoryLimitBytes.toString();
+    }
+    if (message.cpuUsage !== 0) {
+      obj.cpuUsage = floatToJson(message.cpuUsage);
+    }
+    if (message.cpuUnknown !== false) {
+      obj.cpuUnknown = message.cpuUnknown;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ResourceUsage>, I>>(base?: I): ResourceUsage {
+    return ResourceUsage.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ResourceUsage>, I>>(object: I): ResourceUsage {
+    const message = createBaseResourceUsage();
+    message.memoryUsedBytes = (object.memoryUsedBytes !== undefined && object.memoryUsedBytes !== null)
+      ? BigInt(object.memoryUsedBytes)
+      : 0n;
+    message.memoryLimitBytes = (object.memoryLimitBytes !== undefined && object.memoryLimitBytes !== null)
+      ? BigInt(object.memoryLimitBytes)
+      : 0n;
+    message.cpuUsage = object.cpuUsage ?? 0;
+    message.cpuUnknown = object.cpuUnknown ?? false;
+    return message;
+  },
+};
+
 function createBaseDrain(): Drain {
   return {};
 }
@@ -4644,6 +4852,10 @@ function bytesFromBase64(b64: string): Uint8Array {
 
 function base64FromBytes(arr: Uint8Array): string {
   return globalThis.Buffer.from(arr).toString("base64");
+}
+
+function floatToJson(value: number | null | undefined): number | string | null | undefined {
+  return typeof value === "number" && !globalThis.Number.isFinite(value) ? globalThis.String(value) : value;
 }
 
 type Builtin = Date | Function | Uint8Array | string | number | boolean | bigint | undefined;

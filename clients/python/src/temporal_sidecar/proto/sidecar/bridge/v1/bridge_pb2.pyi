@@ -43,7 +43,7 @@ COMPLETION_ERROR_KIND_NONDETERMINISM: CompletionErrorKind
 COMPLETION_ERROR_KIND_SERVER_REJECTED: CompletionErrorKind
 
 class ConnectRequest(_message.Message):
-    __slots__ = ("register", "workflow_completion", "activity_completion", "activity_heartbeat", "nexus_completion", "capacity", "drain", "replay_history", "request_eviction", "core_workflow_completion", "core_activity_completion", "core_activity_heartbeat", "core_nexus_completion", "slot_response")
+    __slots__ = ("register", "workflow_completion", "activity_completion", "activity_heartbeat", "nexus_completion", "capacity", "drain", "replay_history", "request_eviction", "core_workflow_completion", "core_activity_completion", "core_activity_heartbeat", "core_nexus_completion", "slot_response", "resource_usage")
     REGISTER_FIELD_NUMBER: _ClassVar[int]
     WORKFLOW_COMPLETION_FIELD_NUMBER: _ClassVar[int]
     ACTIVITY_COMPLETION_FIELD_NUMBER: _ClassVar[int]
@@ -58,6 +58,7 @@ class ConnectRequest(_message.Message):
     CORE_ACTIVITY_HEARTBEAT_FIELD_NUMBER: _ClassVar[int]
     CORE_NEXUS_COMPLETION_FIELD_NUMBER: _ClassVar[int]
     SLOT_RESPONSE_FIELD_NUMBER: _ClassVar[int]
+    RESOURCE_USAGE_FIELD_NUMBER: _ClassVar[int]
     register: Register
     workflow_completion: _workflow_completion_pb2.WorkflowActivationCompletion
     activity_completion: _activity_pb2.ActivityTaskCompletion
@@ -72,7 +73,8 @@ class ConnectRequest(_message.Message):
     core_activity_heartbeat: bytes
     core_nexus_completion: bytes
     slot_response: SlotResponse
-    def __init__(self, register: _Optional[_Union[Register, _Mapping]] = ..., workflow_completion: _Optional[_Union[_workflow_completion_pb2.WorkflowActivationCompletion, _Mapping]] = ..., activity_completion: _Optional[_Union[_activity_pb2.ActivityTaskCompletion, _Mapping]] = ..., activity_heartbeat: _Optional[_Union[_activity_pb2.ActivityHeartbeat, _Mapping]] = ..., nexus_completion: _Optional[_Union[_nexus_pb2.NexusTaskCompletion, _Mapping]] = ..., capacity: _Optional[_Union[Capacity, _Mapping]] = ..., drain: _Optional[_Union[Drain, _Mapping]] = ..., replay_history: _Optional[_Union[_history_pb2.ReplayHistory, _Mapping]] = ..., request_eviction: _Optional[_Union[RequestEviction, _Mapping]] = ..., core_workflow_completion: _Optional[bytes] = ..., core_activity_completion: _Optional[bytes] = ..., core_activity_heartbeat: _Optional[bytes] = ..., core_nexus_completion: _Optional[bytes] = ..., slot_response: _Optional[_Union[SlotResponse, _Mapping]] = ...) -> None: ...
+    resource_usage: ResourceUsage
+    def __init__(self, register: _Optional[_Union[Register, _Mapping]] = ..., workflow_completion: _Optional[_Union[_workflow_completion_pb2.WorkflowActivationCompletion, _Mapping]] = ..., activity_completion: _Optional[_Union[_activity_pb2.ActivityTaskCompletion, _Mapping]] = ..., activity_heartbeat: _Optional[_Union[_activity_pb2.ActivityHeartbeat, _Mapping]] = ..., nexus_completion: _Optional[_Union[_nexus_pb2.NexusTaskCompletion, _Mapping]] = ..., capacity: _Optional[_Union[Capacity, _Mapping]] = ..., drain: _Optional[_Union[Drain, _Mapping]] = ..., replay_history: _Optional[_Union[_history_pb2.ReplayHistory, _Mapping]] = ..., request_eviction: _Optional[_Union[RequestEviction, _Mapping]] = ..., core_workflow_completion: _Optional[bytes] = ..., core_activity_completion: _Optional[bytes] = ..., core_activity_heartbeat: _Optional[bytes] = ..., core_nexus_completion: _Optional[bytes] = ..., slot_response: _Optional[_Union[SlotResponse, _Mapping]] = ..., resource_usage: _Optional[_Union[ResourceUsage, _Mapping]] = ...) -> None: ...
 
 class ConnectResponse(_message.Message):
     __slots__ = ("registered", "workflow_activation", "activity_task", "nexus_task", "completion_error", "drained", "shutdown", "worker_error", "replay_result", "core_workflow_activation", "core_activity_task", "core_nexus_task", "slot_request")
@@ -283,6 +285,18 @@ class Capacity(_message.Message):
     local_activities: int
     nexus_tasks: int
     def __init__(self, workflow_activations: _Optional[int] = ..., activities: _Optional[int] = ..., local_activities: _Optional[int] = ..., nexus_tasks: _Optional[int] = ...) -> None: ...
+
+class ResourceUsage(_message.Message):
+    __slots__ = ("memory_used_bytes", "memory_limit_bytes", "cpu_usage", "cpu_unknown")
+    MEMORY_USED_BYTES_FIELD_NUMBER: _ClassVar[int]
+    MEMORY_LIMIT_BYTES_FIELD_NUMBER: _ClassVar[int]
+    CPU_USAGE_FIELD_NUMBER: _ClassVar[int]
+    CPU_UNKNOWN_FIELD_NUMBER: _ClassVar[int]
+    memory_used_bytes: int
+    memory_limit_bytes: int
+    cpu_usage: float
+    cpu_unknown: bool
+    def __init__(self, memory_used_bytes: _Optional[int] = ..., memory_limit_bytes: _Optional[int] = ..., cpu_usage: _Optional[float] = ..., cpu_unknown: _Optional[bool] = ...) -> None: ...
 
 class Drain(_message.Message):
     __slots__ = ()
