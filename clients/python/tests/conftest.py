@@ -115,7 +115,10 @@ def dev_server(work_dir: Path) -> Iterator[DevServer]:
                 "--ip", "127.0.0.1", "--port", str(port),
                 "--http-port", str(http_port), "--metrics-port", str(metrics_port),
                 "--log-level", "warn", "--disable-config-file", "--disable-config-env",
-                "--search-attribute", "CustomKeywordField=Keyword",
+                "--search-attribute", "CustomKeywordField=Keyword", "--search-attribute", "CustomTextField=Text",
+                "--search-attribute", "CustomIntField=Int", "--search-attribute", "CustomDoubleField=Double",
+                "--search-attribute", "CustomBoolField=Bool", "--search-attribute", "CustomDatetimeField=Datetime",
+                "--search-attribute", "CustomKeywordListField=KeywordList",
             ],
             stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
         )  # fmt: skip

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
 # Set by cross_sdk.load before this body runs.
@@ -25,11 +25,11 @@ CHANGED: bool = globals().get("CHANGED", False)
 
 if TYPE_CHECKING or SDK == "temporal_sidecar":
     from temporal_sidecar import activity, workflow
-    from temporal_sidecar.common import RetryPolicy
+    from temporal_sidecar.common import RetryPolicy, SearchAttributeKey, SearchAttributePair, TypedSearchAttributes
     from temporal_sidecar.exceptions import ApplicationError, ChildWorkflowError
 else:
     from temporalio import activity, workflow
-    from temporalio.common import RetryPolicy
+    from temporalio.common import RetryPolicy, SearchAttributeKey, SearchAttributePair, TypedSearchAttributes
     from temporalio.exceptions import ApplicationError, ChildWorkflowError
 
 _ACTIVITY_TIMEOUT = timedelta(seconds=30)
@@ -329,8 +329,64 @@ class LocalActivityAtShutdown:
         return await workflow.execute_local_activity(slow_greet, name, start_to_close_timeout=_ACTIVITY_TIMEOUT)
 
 
+# The dev server's custom search attributes (conftest.py registers them).
+KEYWORD = SearchAttributeKey.for_keyword("CustomKeywordField")
+TEXT = SearchAttributeKey.for_text("CustomTextField")
+INT = SearchAttributeKey.for_int("CustomIntField")
+DOUBLE = SearchAttributeKey.for_float("CustomDoubleField")
+BOOL = SearchAttributeKey.for_bool("CustomBoolField")
+DATETIME = SearchAttributeKey.for_datetime("CustomDatetimeField")
+KEYWORD_LIST = SearchAttributeKey.for_keyword_list("CustomKeywordListField")
+
+
+def typed_attributes(attrs: TypedSearchAttributes) -> list[list[Any]]:
+    """A typed collection as both SDKs can compare it: name, index type,
+    value type and value, by name."""
+    return [
+        [p.key.name, p.key.indexed_value_type.name, type(p.value).__name__,
+         p.value.isoformat() if isinstance(p.value, datetime) else list(p.value) if isinstance(p.value, list) else p.value]
+        for p in attrs
+    ]  # fmt: skip
+
+
+@workflow.defn
+class TypedSearchAttributesChild:
+    @workflow.run
+    async def run(self) -> list[list[Any]]:
+        return typed_attributes(workflow.info().typed_search_attributes)
+
+
+@workflow.defn
+class TypedSearchAttributesWorkflow:
+    """What info().typed_search_attributes holds at the start, after typed
+    upserts (set and unset) and a dictionary upsert, and in a child started
+    with typed search attributes; the client describes the run at the end."""
+
+    @workflow.run
+    async def run(self) -> dict[str, Any]:
+        info = workflow.info()
+        out: dict[str, Any] = {"start": typed_attributes(info.typed_search_attributes)}
+        out["get"] = [info.typed_search_attributes.get(KEYWORD), info.typed_search_attributes.get(BOOL, "absent"),
+                      KEYWORD in info.typed_search_attributes, TEXT in info.typed_search_attributes]  # type: ignore[comparison-overlap]  # fmt: skip
+        workflow.upsert_search_attributes([
+            KEYWORD.value_set("upserted"), INT.value_unset(), DOUBLE.value_set(2.5), BOOL.value_set(True),
+            DATETIME.value_set(datetime(2024, 1, 2, 3, 4, 5, tzinfo=timezone.utc)), KEYWORD_LIST.value_set(["a", "b"]),
+        ])  # fmt: skip
+        out["upserted"] = typed_attributes(workflow.info().typed_search_attributes)
+        out["untyped"] = sorted(workflow.info().search_attributes)
+        await workflow.sleep(timedelta(milliseconds=10))
+        workflow.upsert_search_attributes([TEXT.value_unset(), DOUBLE.value_unset()])
+        out["unset"] = typed_attributes(workflow.info().typed_search_attributes)
+        out["child"] = await workflow.execute_child_workflow(
+            TypedSearchAttributesChild, id=f"{info.workflow_id}-child",
+            search_attributes=TypedSearchAttributes([SearchAttributePair(KEYWORD, "child"), SearchAttributePair(INT, 7)]),
+        )  # fmt: skip
+        return out
+
+
 WORKFLOWS: list[type] = [
     TimersAndActivities, Signals, Child, Children, Updates, Patches, SearchAttributesAndMemo, LocalActivities,
     ContinueAsNewInherits, TypedQuery, FailingLocalActivities, LocalActivityAtShutdown,
+    TypedSearchAttributesChild, TypedSearchAttributesWorkflow,
 ]  # fmt: skip
 ACTIVITIES: list[Callable[..., Any]] = [greet, greet_on_second_try, fail_as, slow_greet]

@@ -639,3 +639,38 @@ async def test_a_local_activity_running_at_a_graceful_shutdown_completes_its_tas
         outcome["completed_by"] = ["worker" if i in (NATIVE_IDENTITY, SIDECAR_IDENTITY) else i for i in outcome["completed_by"]]
     assert got["sidecar"] == got["temporalio"]
     assert got["temporalio"]["status"] == "COMPLETED" and "MARKER_RECORDED" in got["temporalio"]["events"]
+
+
+async def test_typed_search_attributes_as_temporalio_has_them(
+    client: temporalio.client.Client, task_queue: str, sidecar_factory: SidecarFactory
+) -> None:
+    """Typed search attributes given at start (each SDK's own client), read
+    in info(), upserted with value_set / value_unset, given to a child, and
+    described by the client at the end."""
+    from temporal_sidecar import common as sidecar_common
+
+    async def body(queue: str, sdk_client: Any) -> dict[str, Any]:
+        sdk = NATIVE if isinstance(sdk_client, temporalio.client.Client) else SIDECAR
+        common: Any = temporalio.common if sdk is NATIVE else sidecar_common
+        mod = sys.modules["cross_sdk_temporalio" if sdk is NATIVE else "cross_sdk_temporal_sidecar"]
+        k = common.SearchAttributeKey
+        attrs = common.TypedSearchAttributes([
+            common.SearchAttributePair(k.for_keyword("CustomKeywordField"), "start"),
+            common.SearchAttributePair(k.for_text("CustomTextField"), "some text"),
+            common.SearchAttributePair(k.for_int("CustomIntField"), 5),
+        ])  # fmt: skip
+        wid = f"typed-sa-{uuid.uuid4().hex[:8]}"
+        h = await sdk_client.start_workflow("TypedSearchAttributesWorkflow", id=wid, task_queue=queue, search_attributes=attrs)
+        out = dict(await h.result())
+        # BuildIds is the server's, from the build id the worker reported (sdk-core sends one; the sidecar none).
+        described = mod.typed_attributes((await h.describe()).typed_search_attributes)
+        out["described"] = [a for a in described if a[0] != "BuildIds"]
+        return out
+
+    got = await under_both(client, task_queue, sidecar_factory, body)
+    assert got["sidecar"] == got["temporalio"]
+    assert got["temporalio"]["start"] == [
+        ["CustomIntField", "INT", "int", 5], ["CustomKeywordField", "KEYWORD", "str", "start"],
+        ["CustomTextField", "TEXT", "str", "some text"],
+    ]  # fmt: skip
+    assert got["temporalio"]["child"] == [["CustomIntField", "INT", "int", 7], ["CustomKeywordField", "KEYWORD", "str", "child"]]

@@ -33,8 +33,24 @@ from google.protobuf import duration_pb2
 
 import temporal_sidecar.exceptions as exc
 from temporal_sidecar import workflow as wf
-from temporal_sidecar.common import Priority, RawValue, RetryPolicy
-from temporal_sidecar.converter import FailureConverter, PayloadConverter
+from temporal_sidecar.common import (
+    Priority,
+    RawValue,
+    RetryPolicy,
+    SearchAttributeIndexedValueType,
+    SearchAttributeKey,
+    SearchAttributePair,
+    SearchAttributes,
+    SearchAttributeUpdate,
+    TypedSearchAttributes,
+)
+from temporal_sidecar.converter import (
+    FailureConverter,
+    PayloadConverter,
+    decode_typed_search_attributes,
+    encode_search_attributes,
+    encode_typed_search_attribute_value,
+)
 from temporal_sidecar.proto.sidecar.bridge.v1 import (
     common_pb2,
     workflow_activation_pb2 as act_pb,
@@ -170,6 +186,7 @@ class WorkflowInstance(wf._Runtime, asyncio.AbstractEventLoop):
                 self._search_attributes[k] = payload_converter.from_payload(p)
             except Exception:  # noqa: BLE001 - keep what cannot be decoded as it is
                 self._search_attributes[k] = RawValue(p)
+        self._typed_search_attributes = decode_typed_search_attributes(init.search_attributes)
 
         self._init = init
         self._info = self._make_info(init)
@@ -202,6 +219,7 @@ class WorkflowInstance(wf._Runtime, asyncio.AbstractEventLoop):
             run_id=self._run_id,
             run_timeout=_nonzero(init.workflow_run_timeout),
             search_attributes=self._search_attributes,
+            typed_search_attributes=self._typed_search_attributes,
             start_time=start,
             task_queue=init.task_queue,
             task_timeout=init.workflow_task_timeout.ToTimedelta() or timedelta(seconds=10),
@@ -924,18 +942,55 @@ class WorkflowInstance(wf._Runtime, asyncio.AbstractEventLoop):
                 self._raw_memo[k] = p
         self._memo = None
 
-    def workflow_upsert_search_attributes(self, attributes: Mapping[str, Any]) -> None:
+    def workflow_upsert_search_attributes(
+        self, attributes: SearchAttributes | Sequence[SearchAttributeUpdate[Any]]
+    ) -> None:
         self._check_writable("change search attributes")
         c = self._add_command()
         c.upsert_workflow_search_attributes.SetInParent()
-        for k, v in attributes.items():
-            removed = v is None or (isinstance(v, (list, tuple)) and not v)
-            p = self._pc.to_payload(None if removed else v)
-            c.upsert_workflow_search_attributes.search_attributes[k].CopyFrom(p)
-            if removed:
-                self._search_attributes.pop(k, None)
+        out = c.upsert_workflow_search_attributes.search_attributes
+        # Info's typed attributes follow both forms, changed in place as
+        # temporalio changes them (a new name goes last): a mapping's values
+        # by the type they look like.
+        typed = cast(list[SearchAttributePair[Any]], self._typed_search_attributes.search_attributes)
+
+        def put(name: str, pair: SearchAttributePair[Any] | None) -> None:
+            i = next((i for i, a in enumerate(typed) if a.key.name == name), None)
+            if pair is None:
+                if i is not None:
+                    del typed[i]
+            elif i is None:
+                typed.append(pair)
             else:
+                typed[i] = pair
+
+        if isinstance(attributes, Mapping):
+            for k, v in attributes.items():
+                removed = v is None or (isinstance(v, (list, tuple)) and not v)
+                out[k].CopyFrom(self._pc.to_payload(None if removed else v))
+                if removed:
+                    self._search_attributes.pop(k, None)
+                    put(k, None)
+                    continue
                 self._search_attributes[k] = v
+                vals = v if isinstance(v, list) else [v]
+                key = SearchAttributeKey._guess_from_untyped_values(k, vals)
+                if key is not None and key.indexed_value_type != SearchAttributeIndexedValueType.KEYWORD_LIST:
+                    if len(vals) == 1:
+                        put(k, SearchAttributePair(key, vals[0]))
+                elif key is not None:
+                    put(k, SearchAttributePair(key, vals))
+        else:
+            for update in attributes:
+                name = update.key.name
+                out[name].CopyFrom(encode_typed_search_attribute_value(update.key, update.value))
+                if update.value is None:
+                    put(name, None)
+                    self._search_attributes[name] = []
+                    continue
+                put(name, SearchAttributePair(update.key, update.value))
+                multi = update.key.indexed_value_type == SearchAttributeIndexedValueType.KEYWORD_LIST
+                self._search_attributes[name] = list(update.value) if multi else [update.value]
 
     async def workflow_sleep(self, seconds: float, *, summary: str | None) -> None:
         if seconds <= 0:
@@ -962,7 +1017,7 @@ class WorkflowInstance(wf._Runtime, asyncio.AbstractEventLoop):
         task_timeout: timedelta | None,
         retry_policy: RetryPolicy | None,
         memo: Mapping[str, Any] | None,
-        search_attributes: Mapping[str, Any] | None,
+        search_attributes: SearchAttributes | TypedSearchAttributes | None,
     ) -> NoReturn:
         self._check_writable("continue as new")
         c = cmd_pb.ContinueAsNewWorkflowExecution(workflow_type=workflow or "", task_queue=task_queue or "")
@@ -973,8 +1028,7 @@ class WorkflowInstance(wf._Runtime, asyncio.AbstractEventLoop):
             retry_policy.apply_to_proto(c.retry_policy)
         for k, v in (memo or {}).items():
             c.memo[k].CopyFrom(self._pc.to_payload(v))
-        for k, v in (search_attributes or {}).items():
-            c.search_attributes[k].CopyFrom(self._pc.to_payload(v))
+        encode_search_attributes(search_attributes, c.search_attributes, self._pc)
         raise _ContinueAsNew(c)
 
     def workflow_start_activity(
@@ -1095,7 +1149,7 @@ class WorkflowInstance(wf._Runtime, asyncio.AbstractEventLoop):
         retry_policy: RetryPolicy | None,
         cron_schedule: str,
         memo: Mapping[str, Any] | None,
-        search_attributes: Mapping[str, Any] | None,
+        search_attributes: SearchAttributes | TypedSearchAttributes | None,
         static_summary: str | None,
         priority: Priority | None,
     ) -> wf.ChildWorkflowHandle[Any, Any]:
@@ -1121,8 +1175,7 @@ class WorkflowInstance(wf._Runtime, asyncio.AbstractEventLoop):
             retry_policy.apply_to_proto(s.retry_policy)
         for k, v in (memo or {}).items():
             s.memo[k].CopyFrom(self._pc.to_payload(v))
-        for k, v in (search_attributes or {}).items():
-            s.search_attributes[k].CopyFrom(self._pc.to_payload(v))
+        encode_search_attributes(search_attributes, s.search_attributes, self._pc)
         if priority is not None:
             priority.apply_to_proto(s.priority)
         c = self._add_command()

@@ -38,11 +38,13 @@ from temporal_sidecar.common import (
     Priority,
     QueryRejectCondition,
     RetryPolicy,
+    SearchAttributes,
+    TypedSearchAttributes,
     WorkflowIDConflictPolicy,
     WorkflowIDReusePolicy,
 )
 from temporal_sidecar.connection import Connection
-from temporal_sidecar.converter import DataConverter
+from temporal_sidecar.converter import DataConverter, decode_typed_search_attributes, encode_search_attributes
 from temporal_sidecar.exceptions import CancelledError, TemporalError, WorkflowAlreadyStartedError
 from temporal_sidecar.proto.sidecar.bridge.v1 import activity_pb2, client_pb2, common_pb2, history_pb2
 from temporal_sidecar.service import RPCError, RPCStatusCode, RPCTimeoutOrCancelledError, _string_field
@@ -217,6 +219,9 @@ class WorkflowExecutionDescription:
     raw_memo: Mapping[str, common_pb2.Payload]
     search_attributes: Mapping[str, Any]
     """Decoded search attribute values."""
+    typed_search_attributes: TypedSearchAttributes
+    """The search attributes whose payloads say their index type (as the
+    server's do), typed."""
     pending_activities: int
     pending_children: int
     first_run_id: str | None
@@ -402,7 +407,7 @@ class Client:
         retry_policy: RetryPolicy | None = None,
         cron_schedule: str = "",
         memo: Mapping[str, Any] | None = None,
-        search_attributes: Mapping[str, Any] | None = None,
+        search_attributes: SearchAttributes | TypedSearchAttributes | None = None,
         static_summary: str | None = None,
         start_delay: timedelta | None = None,
         start_signal: str | None = None,
@@ -430,7 +435,7 @@ class Client:
         retry_policy: RetryPolicy | None = None,
         cron_schedule: str = "",
         memo: Mapping[str, Any] | None = None,
-        search_attributes: Mapping[str, Any] | None = None,
+        search_attributes: SearchAttributes | TypedSearchAttributes | None = None,
         static_summary: str | None = None,
         start_delay: timedelta | None = None,
         start_signal: str | None = None,
@@ -457,7 +462,7 @@ class Client:
         retry_policy: RetryPolicy | None = None,
         cron_schedule: str = "",
         memo: Mapping[str, Any] | None = None,
-        search_attributes: Mapping[str, Any] | None = None,
+        search_attributes: SearchAttributes | TypedSearchAttributes | None = None,
         static_summary: str | None = None,
         start_delay: timedelta | None = None,
         start_signal: str | None = None,
@@ -559,7 +564,7 @@ class Client:
         retry_policy: RetryPolicy | None,
         cron_schedule: str,
         memo: Mapping[str, Any] | None,
-        search_attributes: Mapping[str, Any] | None,
+        search_attributes: SearchAttributes | TypedSearchAttributes | None,
         static_summary: str | None,
         start_delay: timedelta | None,
         request_id: str | None,
@@ -595,8 +600,7 @@ class Client:
         for k, v in (memo or {}).items():
             [p] = await self._dc.encode([v])
             opts.memo[k].CopyFrom(p)
-        for k, v in (search_attributes or {}).items():
-            opts.search_attributes[k].CopyFrom(self._dc.payload_converter.to_payload(v))
+        encode_search_attributes(search_attributes, opts.search_attributes, self._dc.payload_converter)
         return opts, name, (result_type if result_type is not None else hint)
 
     @overload
@@ -617,7 +621,7 @@ class Client:
         retry_policy: RetryPolicy | None = None,
         cron_schedule: str = "",
         memo: Mapping[str, Any] | None = None,
-        search_attributes: Mapping[str, Any] | None = None,
+        search_attributes: SearchAttributes | TypedSearchAttributes | None = None,
         static_summary: str | None = None,
         start_delay: timedelta | None = None,
         start_signal: str | None = None,
@@ -645,7 +649,7 @@ class Client:
         retry_policy: RetryPolicy | None = None,
         cron_schedule: str = "",
         memo: Mapping[str, Any] | None = None,
-        search_attributes: Mapping[str, Any] | None = None,
+        search_attributes: SearchAttributes | TypedSearchAttributes | None = None,
         static_summary: str | None = None,
         start_delay: timedelta | None = None,
         start_signal: str | None = None,
@@ -672,7 +676,7 @@ class Client:
         retry_policy: RetryPolicy | None = None,
         cron_schedule: str = "",
         memo: Mapping[str, Any] | None = None,
-        search_attributes: Mapping[str, Any] | None = None,
+        search_attributes: SearchAttributes | TypedSearchAttributes | None = None,
         static_summary: str | None = None,
         start_delay: timedelta | None = None,
         start_signal: str | None = None,
@@ -1031,7 +1035,7 @@ class WithStartWorkflowOperation(Generic[SelfType, ReturnType]):
         id_reuse_policy: WorkflowIDReusePolicy = WorkflowIDReusePolicy.ALLOW_DUPLICATE,
         retry_policy: RetryPolicy | None = None,
         memo: Mapping[str, Any] | None = None,
-        search_attributes: Mapping[str, Any] | None = None,
+        search_attributes: SearchAttributes | TypedSearchAttributes | None = None,
         static_summary: str | None = None,
         request_id: str | None = None,
         priority: Priority | None = None,
@@ -1054,7 +1058,7 @@ class WithStartWorkflowOperation(Generic[SelfType, ReturnType]):
         id_reuse_policy: WorkflowIDReusePolicy = WorkflowIDReusePolicy.ALLOW_DUPLICATE,
         retry_policy: RetryPolicy | None = None,
         memo: Mapping[str, Any] | None = None,
-        search_attributes: Mapping[str, Any] | None = None,
+        search_attributes: SearchAttributes | TypedSearchAttributes | None = None,
         static_summary: str | None = None,
         request_id: str | None = None,
         priority: Priority | None = None,
@@ -1076,7 +1080,7 @@ class WithStartWorkflowOperation(Generic[SelfType, ReturnType]):
         id_reuse_policy: WorkflowIDReusePolicy = WorkflowIDReusePolicy.ALLOW_DUPLICATE,
         retry_policy: RetryPolicy | None = None,
         memo: Mapping[str, Any] | None = None,
-        search_attributes: Mapping[str, Any] | None = None,
+        search_attributes: SearchAttributes | TypedSearchAttributes | None = None,
         static_summary: str | None = None,
         request_id: str | None = None,
         priority: Priority | None = None,
@@ -1446,6 +1450,7 @@ class WorkflowHandle(Generic[SelfType, ReturnType]):
             history_length=d.history_length,
             raw_memo=dict(d.memo),
             search_attributes=sa,
+            typed_search_attributes=decode_typed_search_attributes(d.search_attributes),
             pending_activities=d.pending_activities,
             pending_children=d.pending_children,
             first_run_id=d.first_run_id or None,

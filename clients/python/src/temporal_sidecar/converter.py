@@ -44,7 +44,15 @@ import google.protobuf.message
 from google.protobuf import descriptor_pool, message_factory
 
 import temporal_sidecar.exceptions as exc
-from temporal_sidecar.common import RawValue
+from temporal_sidecar.common import (
+    RawValue,
+    SearchAttributeIndexedValueType,
+    SearchAttributeKey,
+    SearchAttributePair,
+    SearchAttributes,
+    SearchAttributeValue,
+    TypedSearchAttributes,
+)
 from temporal_sidecar.proto.sidecar.bridge.v1 import common_pb2
 
 __all__ = [
@@ -64,6 +72,9 @@ __all__ = [
     "JSONTypeConverter",
     "PayloadCodec",
     "PayloadConverter",
+    "decode_typed_search_attributes",
+    "encode_search_attributes",
+    "encode_typed_search_attribute_value",
     "value_to_type",
 ]
 
@@ -343,6 +354,88 @@ def _parse_datetime(value: str) -> datetime:
         if value.endswith(("Z", "z")):  # Python 3.10's fromisoformat does not take "Z"
             return datetime.fromisoformat(value[:-1] + "+00:00")
         raise
+
+
+# ---------------------------------------------------------------- search attributes
+#
+# As temporalio.converter encodes them: a typed value as JSON with its index
+# type in the payload's "type" metadata (none for an unset value), by the
+# default payload converter; the dictionary form by the converter given.
+
+_default_payload_converter: PayloadConverter | None = None
+
+
+def _default_pc() -> PayloadConverter:
+    global _default_payload_converter
+    if _default_payload_converter is None:
+        _default_payload_converter = DefaultPayloadConverter()
+    return _default_payload_converter
+
+
+def encode_typed_search_attribute_value(key: SearchAttributeKey[Any], value: SearchAttributeValue | None) -> Payload:
+    """The payload of a typed search attribute's value; ``None`` unsets it."""
+    if value is None:
+        return _default_pc().to_payload(None)  # no type metadata, or the server refuses the unset
+    if not isinstance(value, key.origin_value_type):
+        raise TypeError(f"Value of type {value} not suitable for indexed value type {key.indexed_value_type}")
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            raise ValueError("Timezone must be present on all search attribute dates")
+        value = value.isoformat()
+    if isinstance(value, Sequence) and not isinstance(value, str):
+        if not all(isinstance(v, str) for v in value):
+            raise TypeError("All values of a keyword list must be strings")
+        value = list(value)
+    payload = _default_pc().to_payload(value)
+    payload.metadata["type"] = key._metadata_type.encode()
+    return payload
+
+
+def encode_search_attributes(
+    attributes: SearchAttributes | TypedSearchAttributes | None,
+    out: Any,
+    payload_converter: PayloadConverter | None = None,
+) -> None:
+    """Set ``attributes`` on ``out`` (a map of payloads by name): typed ones
+    with their index type, the dictionary form's values by
+    ``payload_converter`` (the default one if not given)."""
+    if isinstance(attributes, TypedSearchAttributes):
+        for key, value in attributes:
+            out[key.name].CopyFrom(encode_typed_search_attribute_value(key, value))
+        return
+    pc = payload_converter or _default_pc()
+    for k, v in (attributes or {}).items():
+        out[k].CopyFrom(pc.to_payload(v))
+
+
+def decode_typed_search_attributes(fields: Any) -> TypedSearchAttributes:
+    """The typed search attributes of a map of payloads by name: those whose
+    payload says its index type and whose value fits it (as temporalio
+    decodes them)."""
+    pc = _default_pc()
+    pairs: list[SearchAttributePair[Any]] = []
+    for k, p in fields.items():
+        metadata_type = p.metadata.get("type")
+        if not metadata_type:
+            continue
+        key = SearchAttributeKey._from_metadata_type(k, metadata_type.decode())
+        if key is None:
+            continue
+        try:
+            val: Any = pc.from_payload(p)
+        except Exception:  # noqa: BLE001 - what cannot be decoded is left out
+            continue
+        if key.indexed_value_type != SearchAttributeIndexedValueType.KEYWORD_LIST and isinstance(val, list):
+            if len(val) != 1:
+                continue
+            val = val[0]
+        if key.indexed_value_type == SearchAttributeIndexedValueType.DATETIME:
+            val = _parse_datetime(val)
+        elif key.indexed_value_type == SearchAttributeIndexedValueType.DOUBLE and type(val) is int:
+            val = float(val)  # visibility returns a whole-number Double as a JSON integer
+        if isinstance(val, key.origin_value_type):
+            pairs.append(SearchAttributePair(key, val))
+    return TypedSearchAttributes(pairs)
 
 
 def value_to_type(hint: Any, value: Any, custom_converters: Sequence[JSONTypeConverter] = ()) -> Any:

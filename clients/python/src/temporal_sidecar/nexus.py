@@ -53,7 +53,14 @@ from nexusrpc.handler import (
 
 from temporal_sidecar import workflow as _workflow
 from temporal_sidecar.client import Client, _nexus_backing_start, _NexusBackingStart
-from temporal_sidecar.common import Priority, RetryPolicy, WorkflowIDConflictPolicy, WorkflowIDReusePolicy
+from temporal_sidecar.common import (
+    Priority,
+    RetryPolicy,
+    SearchAttributes,
+    TypedSearchAttributes,
+    WorkflowIDConflictPolicy,
+    WorkflowIDReusePolicy,
+)
 
 __all__ = [
     "Info",
@@ -161,7 +168,7 @@ class WorkflowRunOperationContext(StartOperationContext):
         retry_policy: RetryPolicy | None = None,
         cron_schedule: str = "",
         memo: Mapping[str, Any] | None = None,
-        search_attributes: Mapping[str, Any] | None = None,
+        search_attributes: SearchAttributes | TypedSearchAttributes | None = None,
         static_summary: str | None = None,
         start_delay: timedelta | None = None,
         priority: Priority | None = None,

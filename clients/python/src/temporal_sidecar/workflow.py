@@ -60,7 +60,15 @@ from typing import (
 
 import nexusrpc
 
-from temporal_sidecar.common import Priority, RawValue, RetryPolicy, VersioningBehavior
+from temporal_sidecar.common import (
+    Priority,
+    RawValue,
+    RetryPolicy,
+    SearchAttributes,
+    SearchAttributeUpdate,
+    TypedSearchAttributes,
+    VersioningBehavior,
+)
 from temporal_sidecar.converter import PayloadConverter
 from temporal_sidecar.exceptions import TemporalError
 
@@ -270,6 +278,9 @@ class Info:
     run_timeout: timedelta | None
     search_attributes: Mapping[str, Any]
     """Search attributes, decoded; kept current by :py:func:`upsert_search_attributes`."""
+    typed_search_attributes: TypedSearchAttributes
+    """Search attributes whose payloads say their index type, typed; kept
+    current by :py:func:`upsert_search_attributes`."""
     start_time: datetime
     """When the first workflow task of this run started (workflow time)."""
     task_queue: str
@@ -915,7 +926,9 @@ class _Runtime(ABC):
     def workflow_upsert_memo(self, updates: Mapping[str, Any]) -> None: ...
 
     @abstractmethod
-    def workflow_upsert_search_attributes(self, attributes: Mapping[str, Any]) -> None: ...
+    def workflow_upsert_search_attributes(
+        self, attributes: SearchAttributes | Sequence[SearchAttributeUpdate[Any]]
+    ) -> None: ...
 
     @abstractmethod
     async def workflow_sleep(self, seconds: float, *, summary: str | None) -> None: ...
@@ -934,7 +947,7 @@ class _Runtime(ABC):
         task_timeout: timedelta | None,
         retry_policy: RetryPolicy | None,
         memo: Mapping[str, Any] | None,
-        search_attributes: Mapping[str, Any] | None,
+        search_attributes: SearchAttributes | TypedSearchAttributes | None,
     ) -> NoReturn: ...
 
     @abstractmethod
@@ -992,7 +1005,7 @@ class _Runtime(ABC):
         retry_policy: RetryPolicy | None,
         cron_schedule: str,
         memo: Mapping[str, Any] | None,
-        search_attributes: Mapping[str, Any] | None,
+        search_attributes: SearchAttributes | TypedSearchAttributes | None,
         static_summary: str | None,
         priority: Priority | None,
     ) -> ChildWorkflowHandle[Any, Any]: ...
@@ -1119,10 +1132,12 @@ def upsert_memo(updates: Mapping[str, Any]) -> None:
     _Runtime.current().workflow_upsert_memo(updates)
 
 
-def upsert_search_attributes(attributes: Mapping[str, Any]) -> None:
-    """Add or change search attributes, by name; a None (or empty list) value
-    removes the attribute. Values are encoded as JSON, so a list of values
-    stays a list (for KeywordList attributes)."""
+def upsert_search_attributes(attributes: SearchAttributes | Sequence[SearchAttributeUpdate[Any]]) -> None:
+    """Add, change or remove search attributes: typed updates
+    (``key.value_set(v)``, ``key.value_unset()``), as temporalio takes them,
+    or a mapping by name, where a None (or empty list) value removes the
+    attribute and values are encoded as JSON as they are (a list stays a
+    list, for KeywordList attributes)."""
     _Runtime.current().workflow_upsert_search_attributes(attributes)
 
 
@@ -1182,7 +1197,7 @@ def continue_as_new(
     task_timeout: timedelta | None = None,
     retry_policy: RetryPolicy | None = None,
     memo: Mapping[str, Any] | None = None,
-    search_attributes: Mapping[str, Any] | None = None,
+    search_attributes: SearchAttributes | TypedSearchAttributes | None = None,
 ) -> NoReturn:
     """Close this run and start a new one with the same workflow id (raises
     :py:class:`ContinueAsNewError`; let it propagate). Unset options keep
@@ -1807,7 +1822,7 @@ async def start_child_workflow(
     retry_policy: RetryPolicy | None = None,
     cron_schedule: str = "",
     memo: Mapping[str, Any] | None = None,
-    search_attributes: Mapping[str, Any] | None = None,
+    search_attributes: SearchAttributes | TypedSearchAttributes | None = None,
     static_summary: str | None = None,
     priority: Priority | None = None,
 ) -> ChildWorkflowHandle[Any, ReturnType]: ...
@@ -1831,7 +1846,7 @@ async def start_child_workflow(
     retry_policy: RetryPolicy | None = None,
     cron_schedule: str = "",
     memo: Mapping[str, Any] | None = None,
-    search_attributes: Mapping[str, Any] | None = None,
+    search_attributes: SearchAttributes | TypedSearchAttributes | None = None,
     static_summary: str | None = None,
     priority: Priority | None = None,
 ) -> ChildWorkflowHandle[Any, Any]: ...
@@ -1854,7 +1869,7 @@ async def start_child_workflow(
     retry_policy: RetryPolicy | None = None,
     cron_schedule: str = "",
     memo: Mapping[str, Any] | None = None,
-    search_attributes: Mapping[str, Any] | None = None,
+    search_attributes: SearchAttributes | TypedSearchAttributes | None = None,
     static_summary: str | None = None,
     priority: Priority | None = None,
 ) -> ChildWorkflowHandle[Any, Any]:
@@ -1915,7 +1930,7 @@ async def execute_child_workflow(
     retry_policy: RetryPolicy | None = None,
     cron_schedule: str = "",
     memo: Mapping[str, Any] | None = None,
-    search_attributes: Mapping[str, Any] | None = None,
+    search_attributes: SearchAttributes | TypedSearchAttributes | None = None,
     static_summary: str | None = None,
     priority: Priority | None = None,
 ) -> ReturnType: ...
@@ -1939,7 +1954,7 @@ async def execute_child_workflow(
     retry_policy: RetryPolicy | None = None,
     cron_schedule: str = "",
     memo: Mapping[str, Any] | None = None,
-    search_attributes: Mapping[str, Any] | None = None,
+    search_attributes: SearchAttributes | TypedSearchAttributes | None = None,
     static_summary: str | None = None,
     priority: Priority | None = None,
 ) -> Any: ...
@@ -1962,7 +1977,7 @@ async def execute_child_workflow(
     retry_policy: RetryPolicy | None = None,
     cron_schedule: str = "",
     memo: Mapping[str, Any] | None = None,
-    search_attributes: Mapping[str, Any] | None = None,
+    search_attributes: SearchAttributes | TypedSearchAttributes | None = None,
     static_summary: str | None = None,
     priority: Priority | None = None,
 ) -> Any:
