@@ -126,6 +126,26 @@ async def app_client(sidecar: SidecarProcess) -> temporalio.client.Client:
     )
 
 
+async def test_the_worker_reports_its_memory_and_cpu(
+    app_client: temporalio.client.Client, sidecar: SidecarProcess
+) -> None:
+    # For the sidecar's resource-based slot suppliers, as temporal_sidecar.Worker reports.
+    tq = f"sdk-usage-{uuid.uuid4().hex[:8]}"
+    async with temporalio.worker.Worker(app_client, task_queue=tq, activities=[busy], identity="usage-app"):
+
+        def seen() -> bool:
+            return any(
+                "the app reports its memory and CPU use" in line and "usage-app" in line
+                for line in sidecar.log.read_text(errors="replace").splitlines()
+            )
+
+        async def reported() -> None:
+            while not seen():
+                await asyncio.sleep(0.05)
+
+        await asyncio.wait_for(reported(), 10)
+
+
 async def test_the_workers_custom_slot_supplier_decides_what_runs_at_once(app_client: temporalio.client.Client) -> None:
     global _most_running
     _most_running = 0

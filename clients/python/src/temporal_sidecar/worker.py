@@ -43,6 +43,7 @@ import grpc
 import grpc.aio
 
 import temporal_sidecar
+from temporal_sidecar import _slots, _usage
 from temporal_sidecar import activity as _activity
 from temporal_sidecar import workflow as _workflow
 from temporal_sidecar._nexus_worker import NexusWorker
@@ -74,6 +75,7 @@ from temporal_sidecar.proto.sidecar.bridge.v1 import (
     workflow_activation_pb2,
     workflow_completion_pb2,
 )
+from temporal_sidecar.tuning import CustomSlotSupplier, WorkerTuner, _offer
 
 __all__ = [
     "ActivityInboundInterceptor",
@@ -110,6 +112,18 @@ _REGISTRATION_CODES = {
     grpc.StatusCode.FAILED_PRECONDITION,
     grpc.StatusCode.RESOURCE_EXHAUSTED,
 }
+#: The capacity offered for a kind a custom slot supplier serves: the
+#: supplier bounds the work, as it does on sdk-core, not the capacity.
+_CUSTOM_CAPACITY = 10_000
+
+#: The bridge's slot kinds, in the order of WorkerTuner._suppliers.
+_SLOT_KINDS = (
+    bridge_pb2.SLOT_KIND_WORKFLOW,
+    bridge_pb2.SLOT_KIND_ACTIVITY,
+    bridge_pb2.SLOT_KIND_LOCAL_ACTIVITY,
+    bridge_pb2.SLOT_KIND_NEXUS,
+)
+
 _AUTH_CODES = {grpc.StatusCode.UNAUTHENTICATED, grpc.StatusCode.PERMISSION_DENIED, grpc.StatusCode.UNIMPLEMENTED}
 
 
@@ -380,10 +394,21 @@ class Worker:
             run; required when there is one. The worker does not shut it down.
         max_concurrent_nexus_tasks: Nexus tasks run at once; the sidecar
             never sends more.
+        tuner: A slot supplier per kind of task
+            (:py:class:`temporal_sidecar.tuning.WorkerTuner`), instead of the
+            ``max_concurrent_*`` options, as temporalio's Worker takes one: a
+            fixed-size supplier offers its slots, a resource-based one its
+            maximum (the sidecar's own resource-based supplier decides how
+            many are used), and the sidecar asks a
+            :py:class:`~temporal_sidecar.tuning.CustomSlotSupplier` for each slot.
         identity: This worker in the sidecar's logs; defaults to the
             connection's identity.
         debug_mode: Turn off the deadlock detection of workflow code (for
             stepping through it in a debugger).
+
+    The worker reports its memory and CPU use to the sidecar once a second
+    (see :py:mod:`temporal_sidecar._usage`), which the sidecar's
+    resource-based slot suppliers steer by.
     """
 
     def __init__(
@@ -395,9 +420,9 @@ class Worker:
         activities: Sequence[Callable[..., Any]] = (),
         activity_executor: concurrent.futures.Executor | None = None,
         workflow_task_executor: concurrent.futures.ThreadPoolExecutor | None = None,
-        max_concurrent_activities: int = 100,
+        max_concurrent_activities: int | None = None,
         max_concurrent_local_activities: int | None = None,
-        max_concurrent_workflow_tasks: int = 100,
+        max_concurrent_workflow_tasks: int | None = None,
         workflow_failure_exception_types: Sequence[type[BaseException]] = (),
         graceful_shutdown_timeout: timedelta = timedelta(),
         interceptors: Sequence[Interceptor] = (),
@@ -405,7 +430,8 @@ class Worker:
         debug_mode: bool = False,
         nexus_service_handlers: Sequence[Any] = (),
         nexus_task_executor: concurrent.futures.Executor | None = None,
-        max_concurrent_nexus_tasks: int = 100,
+        max_concurrent_nexus_tasks: int | None = None,
+        tuner: WorkerTuner | None = None,
     ) -> None:
         # activity.client() returns it (async activities only, as temporalio).
         self._client = connection if isinstance(connection, Client) else None
@@ -420,6 +446,26 @@ class Worker:
                 "nexus_service_handlers=[...] with @nexusrpc.handler.service_handler instances (a sidecar "
                 "refuses a registration that offers no work)"
             )
+        # The slot suppliers the sidecar asks, by the bridge's slot kind.
+        self._slot_suppliers: dict[int, CustomSlotSupplier] = {}
+        self._slot_server: _slots.SlotSuppliers | None = None  # the live session's
+        self._usage_reporter: asyncio.Task[None] | None = None  # the live session's
+        if tuner is not None:
+            given = [n for n, v in (("max_concurrent_activities", max_concurrent_activities),
+                                    ("max_concurrent_local_activities", max_concurrent_local_activities),
+                                    ("max_concurrent_workflow_tasks", max_concurrent_workflow_tasks),
+                                    ("max_concurrent_nexus_tasks", max_concurrent_nexus_tasks)) if v is not None]  # fmt: skip
+            if given:
+                raise ValueError(f"pass either tuner or {', '.join(given)}, not both (as temporalio's Worker)")
+            wf, act, local_act, nx = tuner._suppliers()
+            max_concurrent_workflow_tasks, max_concurrent_activities = _offer(wf, _CUSTOM_CAPACITY), _offer(act, _CUSTOM_CAPACITY)
+            max_concurrent_local_activities, max_concurrent_nexus_tasks = _offer(local_act, _CUSTOM_CAPACITY), _offer(nx, _CUSTOM_CAPACITY)
+            self._slot_suppliers = {
+                k: sup for k, sup in zip(_SLOT_KINDS, (wf, act, local_act, nx)) if isinstance(sup, CustomSlotSupplier)
+            }
+        max_concurrent_activities = 100 if max_concurrent_activities is None else max_concurrent_activities
+        max_concurrent_workflow_tasks = 100 if max_concurrent_workflow_tasks is None else max_concurrent_workflow_tasks
+        max_concurrent_nexus_tasks = 100 if max_concurrent_nexus_tasks is None else max_concurrent_nexus_tasks
         if max_concurrent_nexus_tasks < 1:
             raise ValueError("max_concurrent_nexus_tasks must be at least 1")
         if max_concurrent_activities < 1:
@@ -593,7 +639,11 @@ class Worker:
         self._is_running = True
         if self._workflow_executor is None and (self._workflows or self._dynamic_workflow is not None):
             self._workflow_executor = concurrent.futures.ThreadPoolExecutor(
-                self._max_concurrent_workflow_tasks, thread_name_prefix="temporal_sidecar_workflow"
+                # A custom supplier's offer is large; temporalio's default pool is 500.
+                min(self._max_concurrent_workflow_tasks, 500)
+                if bridge_pb2.SLOT_KIND_WORKFLOW in self._slot_suppliers
+                else self._max_concurrent_workflow_tasks,
+                thread_name_prefix="temporal_sidecar_workflow",
             )
         try:
             if self._shutdown_requested:  # shutdown() raced run()
@@ -682,6 +732,15 @@ class Worker:
             raise self._fatal
 
     def _register_message(self) -> bridge_pb2.ConnectRequest:
+        m = self._register_without_suppliers()
+        c = m.register.capacity
+        offered: dict[int, int] = dict(zip(_SLOT_KINDS, (c.workflow_activations, c.activities, c.local_activities, c.nexus_tasks)))
+        # The sidecar asks a custom supplier for the kinds this worker takes.
+        kinds = [k for k in sorted(self._slot_suppliers) if offered[k] and not self._replay_only]
+        m.register.slot_suppliers.extend(kinds)  # type: ignore[arg-type]
+        return m
+
+    def _register_without_suppliers(self) -> bridge_pb2.ConnectRequest:
         serves_activities = bool(self._activities) or self._dynamic is not None
         serves_workflows = bool(self._workflows) or self._dynamic_workflow is not None
         return bridge_pb2.ConnectRequest(
@@ -803,6 +862,10 @@ class Worker:
 
     def _on_registered(self, session: _Session, r: bridge_pb2.Registered) -> None:
         session.id = r.session_id
+        if self._slot_suppliers:
+            self._slot_server = _slots.SlotSuppliers(self._slot_suppliers, session.send, logger=logger)
+        if not self._replay_only:
+            self._usage_reporter = asyncio.get_running_loop().create_task(_usage.report(session.send))
         if self._nexus is not None:
             self._nexus.namespace = r.namespace
         logger.info(
@@ -912,12 +975,20 @@ class Worker:
                 logger.warning("the sidecar sent a replay result for request %r, which is not in progress", m.replay_result.request_id)
             else:
                 fut.set_result(m.replay_result)
+        elif kind == "slot_request" and self._slot_server is not None:
+            self._slot_server.handle(m.slot_request)
         elif kind == "registered":
             logger.warning("the sidecar sent a second registered message; ignoring it")
         else:
             logger.debug("ignoring a %s message: this worker runs activities only", kind)
 
     def _session_lost(self, session: _Session) -> None:
+        if self._usage_reporter is not None:
+            self._usage_reporter.cancel()
+            self._usage_reporter = None
+        if self._slot_server is not None:
+            self._slot_server.session_ended()
+            self._slot_server = None
         self._drop_runs()
         if self._nexus is not None:
             self._nexus.session_lost(session)

@@ -45,6 +45,7 @@ import temporalio.bridge.proto.workflow_activation
 import temporalio.bridge.proto.workflow_completion
 import temporalio.bridge.worker
 
+from temporal_sidecar import _usage
 from temporal_sidecar.proto.sidecar.bridge.v1 import bridge_pb2
 from temporal_sidecar.sdk._payload_limits import PayloadLimits
 from temporal_sidecar.sdk._registration import AppSettings
@@ -217,6 +218,9 @@ class CoreWorker:
         self._limits: bridge_pb2.Limits | None = None
         self._cache_limit: int | None = None  # enforced here when below the sidecar's
         self._slots: SlotSuppliers | None = None  # the live session's, with custom slot suppliers
+        # Reports this process's memory and CPU to the live session, for the
+        # sidecar's resource-based slot suppliers (as temporal_sidecar.Worker).
+        self._usage_reporter: asyncio.Task[None] | None = None
 
     # ------------------------------------------------------------ WorkerRef
 
@@ -457,6 +461,7 @@ class CoreWorker:
                     self._outbox = outbox
                     if self._settings.slot_suppliers:
                         self._slots = SlotSuppliers(self._settings.slot_suppliers, self._send)
+                    self._usage_reporter = asyncio.get_running_loop().create_task(_usage.report(self._send))
                     self._drain_sent = False
                     self._drained = False
                     self._on_registered(m.registered)
@@ -628,6 +633,9 @@ class CoreWorker:
         """Whatever the session held is gone from the sidecar: evict its runs
         here, and cancel its activities and Nexus tasks."""
         self._outbox = None
+        if self._usage_reporter is not None:
+            self._usage_reporter.cancel()
+            self._usage_reporter = None
         if self._slots is not None:
             self._slots.session_ended()
             self._slots = None

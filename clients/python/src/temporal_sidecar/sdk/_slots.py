@@ -1,48 +1,27 @@
 """A temporalio Worker's custom slot suppliers, served to the sidecar.
 
-When the Worker's tuner has a :py:class:`temporalio.worker.CustomSlotSupplier`
-for a kind, the registration lists that kind in ``slot_suppliers``; the
-sidecar then asks this process before each poll of the kind (``SlotRequest``)
-and this module answers by calling the user's supplier, as temporalio's Rust
-bridge calls it for sdk-core:
-
-* ``reserve`` runs ``reserve_slot`` as an asyncio task; its permit (or its
-  exception, logged as temporalio logs it) goes back in a ``SlotResponse``.
-  The sidecar asks again after an exception, as sdk-core does. ``cancel``
-  cancels the task, as sdk-core cancels the reserve future.
-* ``try_reserve`` calls ``try_reserve_slot``; ``None`` or an exception is no
-  slot.
-* ``mark_used`` and ``release`` call ``mark_slot_used`` / ``release_slot``
-  with the permit the supplier returned and temporalio's slot info shapes;
-  their exceptions are logged and ignored, as temporalio's are.
-
-Permits are the user's objects and stay here, keyed by the request that
-reserved them. When the session ends the sidecar can no longer release
-them, so they are released here (with the slot info of a used one).
+The serving is temporal_sidecar._slots's, which the native worker shares;
+here are only temporalio's context shapes: its SlotReserveContext (a
+protocol there, whose worker_deployment_version is temporalio.common's) and
+its SlotReleaseContext class. Slot infos and SlotMarkUsedContext are
+temporal_sidecar.tuning's dataclasses, which have the attributes of
+temporalio's protocols.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import cast
 
 import temporalio.common
 import temporalio.worker
 
+from temporal_sidecar import _slots
 from temporal_sidecar.proto.sidecar.bridge.v1 import bridge_pb2
 
 logger = logging.getLogger("temporal_sidecar.sdk")
-
-#: The slot type names temporalio's SlotReserveContext carries.
-_SLOT_TYPES: Mapping[int, str] = {
-    bridge_pb2.SLOT_KIND_WORKFLOW: "workflow",
-    bridge_pb2.SLOT_KIND_ACTIVITY: "activity",
-    bridge_pb2.SLOT_KIND_LOCAL_ACTIVITY: "local-activity",
-    bridge_pb2.SLOT_KIND_NEXUS: "nexus",
-}
 
 
 @dataclass(frozen=True)
@@ -57,201 +36,36 @@ class SlotReserveContext:
     is_sticky: bool
 
 
-@dataclass(frozen=True)
-class WorkflowSlotInfo:
-    """temporalio's ``WorkflowSlotInfo``."""
-
-    workflow_type: str
-    is_sticky: bool
-
-
-@dataclass(frozen=True)
-class ActivitySlotInfo:
-    """temporalio's ``ActivitySlotInfo``."""
-
-    activity_type: str
-
-
-@dataclass(frozen=True)
-class LocalActivitySlotInfo:
-    """temporalio's ``LocalActivitySlotInfo``."""
-
-    activity_type: str
-
-
-@dataclass(frozen=True)
-class NexusSlotInfo:
-    """temporalio's ``NexusSlotInfo``."""
-
-    service: str
-    operation: str
-
-
-@dataclass(frozen=True)
-class SlotMarkUsedContext:
-    """temporalio's ``SlotMarkUsedContext`` (a protocol there)."""
-
-    slot_info: Any
-    permit: temporalio.worker.SlotPermit
-
-
-def reserve_context(rc: bridge_pb2.SlotReserveContext) -> SlotReserveContext:
+def reserve_context(rc: bridge_pb2.SlotReserveContext) -> temporalio.worker.SlotReserveContext:
     version = None
     if rc.worker_build_id:
         version = temporalio.common.WorkerDeploymentVersion(
             deployment_name=rc.worker_deployment_name, build_id=rc.worker_build_id
         )
-    return SlotReserveContext(
-        slot_type=_SLOT_TYPES.get(rc.slot_kind, "unknown"),
+    ctx = SlotReserveContext(
+        slot_type=_slots.SLOT_TYPES.get(rc.slot_kind, "unknown"),
         task_queue=rc.task_queue,
         worker_identity=rc.worker_identity,
         worker_build_id=rc.worker_build_id,
         worker_deployment_version=version,
         is_sticky=rc.is_sticky,
     )
-
-
-def _temporalio_context(rc: bridge_pb2.SlotReserveContext) -> temporalio.worker.SlotReserveContext:
     # temporalio's is a protocol (sdk-core's object has the same attributes).
-    return cast(temporalio.worker.SlotReserveContext, reserve_context(rc))
+    return cast(temporalio.worker.SlotReserveContext, ctx)
 
 
-def slot_info(i: bridge_pb2.SlotInfo) -> Any:
-    if i.slot_kind == bridge_pb2.SLOT_KIND_WORKFLOW:
-        return WorkflowSlotInfo(workflow_type=i.workflow_type, is_sticky=i.is_sticky)
-    if i.slot_kind == bridge_pb2.SLOT_KIND_ACTIVITY:
-        return ActivitySlotInfo(activity_type=i.activity_type)
-    if i.slot_kind == bridge_pb2.SLOT_KIND_LOCAL_ACTIVITY:
-        return LocalActivitySlotInfo(activity_type=i.activity_type)
-    if i.slot_kind == bridge_pb2.SLOT_KIND_NEXUS:
-        return NexusSlotInfo(service=i.nexus_service, operation=i.nexus_operation)
-    return None
-
-
-@dataclass
-class _Held:
-    permit: temporalio.worker.SlotPermit
-    supplier: temporalio.worker.CustomSlotSupplier
-    info: Any = None  # the slot info once used
-
-
-class SlotSuppliers:
-    """Answers one session's slot requests with the Worker's custom suppliers.
-
-    A new instance serves each session: request ids are the sidecar's, per
-    session."""
+class SlotSuppliers(_slots.SlotSuppliers):
+    """Answers one session's slot requests with the Worker's custom suppliers."""
 
     def __init__(
         self,
         suppliers: Mapping[int, temporalio.worker.CustomSlotSupplier],
         send: Callable[[bridge_pb2.ConnectRequest], bool],
     ) -> None:
-        self._suppliers = suppliers
-        self._send = send
-        self._reserving: dict[int, asyncio.Task[Any]] = {}
-        self._held: dict[int, _Held] = {}
-        self._ended = False
-
-    def handle(self, r: bridge_pb2.SlotRequest) -> None:
-        kind = r.WhichOneof("request")
-        if kind == "reserve":
-            self._reserve(r.request_id, r.reserve)
-        elif kind == "try_reserve":
-            self._try_reserve(r.request_id, r.try_reserve)
-        elif kind == "cancel":
-            task = self._reserving.pop(r.request_id, None)
-            if task is not None:
-                task.cancel()
-        elif kind == "mark_used":
-            held = self._held.get(r.request_id)
-            if held is None:
-                logger.warning("the sidecar marked used a slot this worker did not grant (request %d)", r.request_id)
-                return
-            held.info = slot_info(r.mark_used.slot_info)
-            try:
-                held.supplier.mark_slot_used(SlotMarkUsedContext(slot_info=held.info, permit=held.permit))
-            except Exception:
-                logger.warning("Error in custom slot supplier `mark_slot_used`", exc_info=True)
-        elif kind == "release":
-            held = self._held.pop(r.request_id, None)
-            if held is None:
-                logger.warning("the sidecar released a slot this worker did not grant (request %d)", r.request_id)
-                return
-            info = slot_info(r.release.slot_info) if r.release.HasField("slot_info") else None
-            self._release(held, info)
-
-    def _supplier(self, rc: bridge_pb2.SlotReserveContext) -> temporalio.worker.CustomSlotSupplier | None:
-        s = self._suppliers.get(rc.slot_kind)
-        if s is None:
-            logger.warning("the sidecar asked for a %s slot, which this worker does not supply", _SLOT_TYPES.get(rc.slot_kind))
-        return s
-
-    def _answer(self, request_id: int, **result: Any) -> None:
-        self._send(bridge_pb2.ConnectRequest(slot_response=bridge_pb2.SlotResponse(request_id=request_id, **result)))
-
-    def _reserve(self, request_id: int, rc: bridge_pb2.SlotReserveContext) -> None:
-        supplier = self._supplier(rc)
-        if supplier is None:
-            self._answer(request_id, error="this worker has no slot supplier for the kind")
-            return
-        task = asyncio.get_running_loop().create_task(supplier.reserve_slot(_temporalio_context(rc)))
-        self._reserving[request_id] = task
-
-        def done(t: asyncio.Task[Any]) -> None:
-            if self._reserving.get(request_id) is t:
-                del self._reserving[request_id]
-            if t.cancelled():
-                return  # the sidecar withdrew it, or the session ended
-            err = t.exception()
-            if err is not None:
-                logger.warning("Error in custom slot supplier `reserve_slot`", exc_info=err)
-                if not self._ended:
-                    self._answer(request_id, error=f"{type(err).__name__}: {err}")
-                return
-            self._granted(request_id, t.result(), supplier)
-
-        task.add_done_callback(done)
-
-    def _try_reserve(self, request_id: int, rc: bridge_pb2.SlotReserveContext) -> None:
-        supplier = self._supplier(rc)
-        if supplier is None:
-            self._answer(request_id, no_slot=True)
-            return
-        try:
-            permit = supplier.try_reserve_slot(_temporalio_context(rc))
-        except Exception as err:
-            logger.warning("Error in custom slot supplier `try_reserve_slot`", exc_info=True)
-            self._answer(request_id, error=f"{type(err).__name__}: {err}")
-            return
-        if permit is None:
-            self._answer(request_id, no_slot=True)
-            return
-        self._granted(request_id, permit, supplier)
-
-    def _granted(
-        self, request_id: int, permit: temporalio.worker.SlotPermit, supplier: temporalio.worker.CustomSlotSupplier
-    ) -> None:
-        held = _Held(permit=permit, supplier=supplier)
-        if self._ended:  # nobody can use or release it: give it back now
-            self._release(held, None)
-            return
-        self._held[request_id] = held
-        self._answer(request_id, permit=bridge_pb2.SlotPermit())
-
-    @staticmethod
-    def _release(held: _Held, info: Any) -> None:
-        try:
-            held.supplier.release_slot(temporalio.worker.SlotReleaseContext(slot_info=info, permit=held.permit))
-        except Exception:
-            logger.warning("Error in custom slot supplier `release_slot`", exc_info=True)
-
-    def session_ended(self) -> None:
-        """The sidecar forgot this session's slots: stop reserving, and
-        release every slot it held, as sdk-core releases a permit it drops."""
-        self._ended = True
-        for task in self._reserving.values():
-            task.cancel()
-        self._reserving.clear()
-        held, self._held = self._held, {}
-        for h in held.values():
-            self._release(h, h.info)
+        super().__init__(
+            suppliers,
+            send,
+            logger=logger,
+            reserve_context=reserve_context,
+            release_context=temporalio.worker.SlotReleaseContext,
+        )
