@@ -674,3 +674,63 @@ async def test_typed_search_attributes_as_temporalio_has_them(
         ["CustomTextField", "TEXT", "str", "some text"],
     ]  # fmt: skip
     assert got["temporalio"]["child"] == [["CustomIntField", "INT", "int", 7], ["CustomKeywordField", "KEYWORD", "str", "child"]]
+
+
+async def test_client_interceptors_see_and_change_every_call_as_in_temporalio(
+    client: temporalio.client.Client, task_queue: str, sidecar_factory: SidecarFactory
+) -> None:
+    """A client interceptor of temporalio's shape (Interceptor.intercept_client,
+    OutboundInterceptor with its input dataclasses) sees start, signal,
+    signal-with-start, query, update, describe, cancel and terminate, and what
+    it changes in an input takes effect."""
+    from temporal_sidecar import client as sidecar_client
+
+    async def body(queue: str, sdk_client: Any) -> list[Any]:
+        native = isinstance(sdk_client, temporalio.client.Client)
+        mod: Any = temporalio.client if native else sidecar_client
+        calls: list[Any] = []
+
+        class Outbound(mod.OutboundInterceptor):  # type: ignore[misc]
+            def __getattribute__(self, name: str) -> Any:
+                attr = object.__getattribute__(self, name)
+                if name in ("start_workflow", "signal_workflow", "query_workflow", "start_workflow_update",
+                            "describe_workflow", "cancel_workflow", "terminate_workflow"):  # fmt: skip
+                    async def recorded(input: Any) -> Any:
+                        named = getattr(input, "workflow", None) or getattr(input, "signal", None) or getattr(
+                            input, "query", None) or getattr(input, "update", None)  # fmt: skip
+                        calls.append([name, type(input).__name__, named, getattr(input, "start_signal", None)])
+                        if name in ("start_workflow_update", "query_workflow"):
+                            input.args = [input.args[0] * 10]  # the change reaches the workflow
+                        return await attr(input)
+
+                    return recorded
+                return attr
+
+        class Recording(mod.Interceptor):  # type: ignore[misc]
+            def intercept_client(self, next: Any) -> Any:
+                return Outbound(next)
+
+        c: Any
+        if native:
+            c = temporalio.client.Client(sdk_client.service_client, namespace=sdk_client.namespace, interceptors=[Recording()])
+        else:
+            c = sidecar_client.Client(sdk_client.connection, interceptors=[Recording()])
+        wid = f"intercepted-{uuid.uuid4().hex[:8]}"
+        h = await c.start_workflow("Updates", id=wid, task_queue=queue)
+        out: list[Any] = [await h.execute_update("add", 1)]
+        status = (await h.describe()).status
+        out.append(status.name if status is not None else None)
+        await h.signal("finish")
+        out.append(await h.result())
+        h2 = await c.start_workflow("TypedQuery", id=f"{wid}-q", task_queue=queue, start_signal="finish")
+        await within(h2.result())
+        h3 = await c.start_workflow("TypedQuery", id=f"{wid}-q3", task_queue=queue)
+        out.append(await h3.query("plus_one", 1))
+        await h3.cancel()
+        h4 = await c.start_workflow("TypedQuery", id=f"{wid}-t", task_queue=queue)
+        await h4.terminate(reason="done")
+        return [out, calls]
+
+    got = await under_both(client, task_queue, sidecar_factory, body)
+    assert got["sidecar"] == got["temporalio"]
+    assert got["temporalio"][0] == [10, "RUNNING", 10, 11]

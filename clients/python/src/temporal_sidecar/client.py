@@ -53,7 +53,16 @@ __all__ = [
     "AsyncActivityCancelledError",
     "AsyncActivityHandle",
     "AsyncActivityIDReference",
+    "CancelWorkflowInput",
     "Client",
+    "DescribeWorkflowInput",
+    "Interceptor",
+    "OutboundInterceptor",
+    "QueryWorkflowInput",
+    "SignalWorkflowInput",
+    "StartWorkflowInput",
+    "StartWorkflowUpdateInput",
+    "TerminateWorkflowInput",
     "WorkflowContinuedAsNewError",
     "WorkflowExecutionDescription",
     "WorkflowExecutionStatus",
@@ -290,9 +299,21 @@ class Client:
         data_converter: Overrides the connection's data converter.
     """
 
-    def __init__(self, connection: Connection, *, data_converter: DataConverter | None = None) -> None:
+    def __init__(
+        self,
+        connection: Connection,
+        *,
+        data_converter: DataConverter | None = None,
+        interceptors: Sequence[Interceptor] = (),
+    ) -> None:
         self._connection = connection
         self._dc = data_converter or connection.data_converter
+        self._interceptors = list(interceptors)
+        # As temporalio chains them: the first interceptor is the outermost.
+        outbound: OutboundInterceptor = _ClientOutbound(self)
+        for i in reversed(self._interceptors):
+            outbound = i.intercept_client(outbound)
+        self._outbound = outbound
         ch = connection.channel
         self._start = self._unary(ch, "StartWorkflow", client_pb2.StartWorkflowResponse)
         self._signal_with_start = self._unary(ch, "SignalWithStartWorkflow", client_pb2.SignalWithStartWorkflowResponse)
@@ -317,9 +338,15 @@ class Client:
         return channel.unary_unary(_SERVICE + method, request_serializer=_serialize, response_deserializer=resp.FromString)
 
     @staticmethod
-    async def connect(target: str, **kwargs: Any) -> Client:
-        """``Client(await Connection.connect(target, **kwargs))``."""
-        return Client(await Connection.connect(target, **kwargs))
+    async def connect(
+        target: str,
+        *,
+        interceptors: Sequence[Interceptor] = (),
+        data_converter: DataConverter | None = None,
+        **kwargs: Any,
+    ) -> Client:
+        """``Client(await Connection.connect(target, **kwargs), interceptors=..., data_converter=...)``."""
+        return Client(await Connection.connect(target, **kwargs), data_converter=data_converter, interceptors=interceptors)
 
     @property
     def connection(self) -> Connection:
@@ -489,27 +516,46 @@ class Client:
             temporal_sidecar.exceptions.WorkflowAlreadyStartedError: a run
                 with the id is open (or, by the reuse policy, was).
         """
+        name, hint = _workflow._Definition.name_and_result_type(workflow)
+        return await self._outbound.start_workflow(
+            StartWorkflowInput(
+                workflow=name, args=_workflow._arg_or_args(arg, args), id=id, task_queue=task_queue or "",
+                execution_timeout=execution_timeout, run_timeout=run_timeout, task_timeout=task_timeout,
+                id_reuse_policy=id_reuse_policy, id_conflict_policy=id_conflict_policy, retry_policy=retry_policy,
+                cron_schedule=cron_schedule, memo=memo, search_attributes=search_attributes, start_delay=start_delay,
+                headers={}, start_signal=start_signal, start_signal_args=start_signal_args,
+                static_summary=static_summary, static_details=None,
+                ret_type=result_type if result_type is not None else hint, rpc_metadata={}, rpc_timeout=rpc_timeout,
+                request_eager_start=False, priority=priority or Priority(), request_id=request_id,
+            )
+        )  # fmt: skip
+
+    async def _start_workflow(self, input: StartWorkflowInput) -> WorkflowHandle[Any, Any]:
+        id, start_signal, rpc_timeout = input.id, input.start_signal, input.rpc_timeout
         opts, name, rtype = await self._workflow_options(
-            workflow,
-            arg,
-            args=args,
+            input.workflow,
+            _workflow._arg_unset,
+            args=input.args,
             id=id,
-            task_queue=task_queue,
-            result_type=result_type,
-            execution_timeout=execution_timeout,
-            run_timeout=run_timeout,
-            task_timeout=task_timeout,
-            id_reuse_policy=id_reuse_policy,
-            id_conflict_policy=id_conflict_policy,
-            retry_policy=retry_policy,
-            cron_schedule=cron_schedule,
-            memo=memo,
-            search_attributes=search_attributes,
-            static_summary=static_summary,
-            start_delay=start_delay,
-            request_id=request_id,
-            priority=priority,
+            task_queue=input.task_queue or None,
+            result_type=input.ret_type,
+            execution_timeout=input.execution_timeout,
+            run_timeout=input.run_timeout,
+            task_timeout=input.task_timeout,
+            id_reuse_policy=input.id_reuse_policy,
+            id_conflict_policy=input.id_conflict_policy,
+            retry_policy=input.retry_policy,
+            cron_schedule=input.cron_schedule,
+            memo=input.memo,
+            search_attributes=input.search_attributes,
+            static_summary=input.static_summary,
+            start_delay=input.start_delay,
+            request_id=input.request_id,
+            priority=input.priority,
         )
+        for k, p in input.headers.items():
+            opts.headers[k].CopyFrom(p)
+        start_signal_args = input.start_signal_args
         nexus = _nexus_backing_start.get()
         if nexus is not None and start_signal is not None:
             raise ValueError("the workflow backing a Nexus operation cannot be started with start_signal")
@@ -1229,17 +1275,24 @@ class WorkflowHandle(Generic[SelfType, ReturnType]):
         rpc_timeout: timedelta | None = None,
     ) -> None:
         """Send a signal, by name or ``@workflow.signal`` method."""
+        await self._client._outbound.signal_workflow(
+            SignalWorkflowInput(
+                id=self._id, run_id=self._run_id, signal=_workflow._SignalDefinition.must_name_from_fn_or_str(signal),
+                args=_workflow._arg_or_args(arg, args), headers={}, rpc_metadata={}, rpc_timeout=rpc_timeout,
+            )
+        )  # fmt: skip
+
+    async def _signal(self, input: SignalWorkflowInput) -> None:
         c = self._client
-        await c._call(
-            c._signal,
-            client_pb2.SignalWorkflowRequest(
-                execution=self._execution(),
-                signal_name=_workflow._SignalDefinition.must_name_from_fn_or_str(signal),
-                args=await c._dc.encode(_workflow._arg_or_args(arg, args)),
-                request_id=str(uuid.uuid4()),
-            ),
-            rpc_timeout=rpc_timeout,
+        req = client_pb2.SignalWorkflowRequest(
+            execution=self._execution(),
+            signal_name=input.signal,
+            args=await c._dc.encode(list(input.args)),
+            request_id=str(uuid.uuid4()),
         )
+        for k, p in input.headers.items():
+            req.headers[k].CopyFrom(p)
+        await c._call(c._signal, req, rpc_timeout=input.rpc_timeout)
 
     @overload
     async def query(
@@ -1281,19 +1334,27 @@ class WorkflowHandle(Generic[SelfType, ReturnType]):
             WorkflowQueryFailedError: the workflow could not answer it.
             WorkflowQueryRejectedError: ``reject_condition`` refused it.
         """
-        c = self._client
         name, hint = _workflow._QueryDefinition.must_from_fn_or_str(query)
-        try:
-            resp = await c._call(
-                c._query,
-                client_pb2.QueryWorkflowRequest(
-                    execution=self._execution(),
-                    query_type=name,
-                    args=await c._dc.encode(_workflow._arg_or_args(arg, args)),
-                    reject_condition=int(reject_condition or 0),  # type: ignore[arg-type]
-                ),
-                rpc_timeout=rpc_timeout,
+        return await self._client._outbound.query_workflow(
+            QueryWorkflowInput(
+                id=self._id, run_id=self._run_id, query=name, args=_workflow._arg_or_args(arg, args),
+                reject_condition=reject_condition, headers={}, ret_type=result_type if result_type is not None else hint,
+                rpc_metadata={}, rpc_timeout=rpc_timeout,
             )
+        )  # fmt: skip
+
+    async def _query(self, input: QueryWorkflowInput) -> Any:
+        c = self._client
+        req = client_pb2.QueryWorkflowRequest(
+            execution=self._execution(),
+            query_type=input.query,
+            args=await c._dc.encode(list(input.args)),
+            reject_condition=int(input.reject_condition or 0),  # type: ignore[arg-type]
+        )
+        for k, p in input.headers.items():
+            req.headers[k].CopyFrom(p)
+        try:
+            resp = await c._call(c._query, req, rpc_timeout=input.rpc_timeout)
         except RPCError as err:
             if err.status == RPCStatusCode.FAILED_PRECONDITION:
                 raise WorkflowQueryFailedError(err.message) from err
@@ -1303,7 +1364,7 @@ class WorkflowHandle(Generic[SelfType, ReturnType]):
         payloads = list(resp.result.payloads)
         if not payloads:
             return None
-        rtype = result_type if result_type is not None else hint
+        rtype = input.ret_type
         [value] = await c._dc.decode(payloads[:1], None if rtype is None else [rtype])
         return value
 
@@ -1391,46 +1452,76 @@ class WorkflowHandle(Generic[SelfType, ReturnType]):
             WorkflowUpdateRPCTimeoutOrCancelledError: the call ran out of
                 ``rpc_timeout`` or was cancelled.
         """
-        c = self._client
         name, hint = _workflow._UpdateDefinition.must_from_fn_or_str(update)
+        return await self._client._outbound.start_workflow_update(
+            StartWorkflowUpdateInput(
+                id=self._id, run_id=self._run_id, first_execution_run_id=self._first_execution_run_id, update_id=id,
+                update=name, args=_workflow._arg_or_args(arg, args), wait_for_stage=wait_for_stage, headers={},
+                ret_type=result_type if result_type is not None else hint, rpc_metadata={}, rpc_timeout=rpc_timeout,
+            )
+        )  # fmt: skip
+
+    async def _start_update(self, input: StartWorkflowUpdateInput) -> WorkflowUpdateHandle[Any]:
+        c = self._client
         req = client_pb2.UpdateWorkflowRequest(
             execution=self._execution(),
-            update_name=name,
-            args=await c._dc.encode(_workflow._arg_or_args(arg, args)),
-            update_id=id or str(uuid.uuid4()),
-            wait_for_stage=int(wait_for_stage),  # type: ignore[arg-type]
+            update_name=input.update,
+            args=await c._dc.encode(list(input.args)),
+            update_id=input.update_id or str(uuid.uuid4()),
+            wait_for_stage=int(input.wait_for_stage),  # type: ignore[arg-type]
         )
-        handle: WorkflowUpdateHandle[Any] = WorkflowUpdateHandle(
-            c, req, self._id, result_type=result_type if result_type is not None else hint
-        )
-        await handle._send(rpc_timeout)
+        for k, p in input.headers.items():
+            req.headers[k].CopyFrom(p)
+        handle: WorkflowUpdateHandle[Any] = WorkflowUpdateHandle(c, req, self._id, result_type=input.ret_type)
+        await handle._send(input.rpc_timeout)
         return handle
 
     async def cancel(self, *, reason: str = "", rpc_timeout: timedelta | None = None) -> None:
         """Request cancellation; the workflow decides what it means."""
+        await self._client._outbound.cancel_workflow(
+            CancelWorkflowInput(
+                id=self._id, run_id=self._run_id, first_execution_run_id=self._first_execution_run_id, reason=reason,
+                rpc_metadata={}, rpc_timeout=rpc_timeout,
+            )
+        )  # fmt: skip
+
+    async def _cancel(self, input: CancelWorkflowInput) -> None:
         c = self._client
         await c._call(
             c._cancel,
-            client_pb2.CancelWorkflowRequest(execution=self._execution(), reason=reason, request_id=str(uuid.uuid4())),
-            rpc_timeout=rpc_timeout,
+            client_pb2.CancelWorkflowRequest(execution=self._execution(), reason=input.reason, request_id=str(uuid.uuid4())),
+            rpc_timeout=input.rpc_timeout,
         )
 
     async def terminate(self, *args: Any, reason: str | None = None, rpc_timeout: timedelta | None = None) -> None:
         """Terminate the workflow at once; ``args`` are recorded as details."""
+        await self._client._outbound.terminate_workflow(
+            TerminateWorkflowInput(
+                id=self._id, run_id=self._run_id, first_execution_run_id=self._first_execution_run_id, args=args,
+                reason=reason, rpc_metadata={}, rpc_timeout=rpc_timeout,
+            )
+        )  # fmt: skip
+
+    async def _terminate(self, input: TerminateWorkflowInput) -> None:
         c = self._client
         await c._call(
             c._terminate,
             client_pb2.TerminateWorkflowRequest(
-                execution=self._execution(), reason=reason or "", details=await c._dc.encode(list(args))
+                execution=self._execution(), reason=input.reason or "", details=await c._dc.encode(list(input.args))
             ),
-            rpc_timeout=rpc_timeout,
+            rpc_timeout=input.rpc_timeout,
         )
 
     async def describe(self, *, rpc_timeout: timedelta | None = None) -> WorkflowExecutionDescription:
         """The workflow's status and metadata."""
+        return await self._client._outbound.describe_workflow(
+            DescribeWorkflowInput(id=self._id, run_id=self._run_id, rpc_metadata={}, rpc_timeout=rpc_timeout)
+        )
+
+    async def _describe(self, input: DescribeWorkflowInput) -> WorkflowExecutionDescription:
         c = self._client
         d = await c._call(
-            c._describe, client_pb2.DescribeWorkflowRequest(execution=self._execution()), rpc_timeout=rpc_timeout
+            c._describe, client_pb2.DescribeWorkflowRequest(execution=self._execution()), rpc_timeout=input.rpc_timeout
         )
         sa: dict[str, Any] = {}
         for k, p in d.search_attributes.items():
@@ -1611,3 +1702,197 @@ class WorkflowUpdateHandle(Generic[LocalReturnType]):
         [value] = await c._dc.decode(payloads[:1], hints)
         return value  # type: ignore[no-any-return]
 
+
+
+# ---------------------------------------------------------------- interceptors
+#
+# Shaped like temporalio.client's: Client(interceptors=[...]) chains each
+# Interceptor's intercept_client, the first outermost; every call the
+# client makes goes through OutboundInterceptor with an input dataclass of
+# temporalio's name and fields (headers set here reach the workflow).
+
+
+@dataclass
+class StartWorkflowInput:
+    """Input for :py:meth:`OutboundInterceptor.start_workflow` (also signal-with-start)."""
+
+    workflow: str
+    args: Sequence[Any]
+    id: str
+    task_queue: str
+    execution_timeout: timedelta | None
+    run_timeout: timedelta | None
+    task_timeout: timedelta | None
+    id_reuse_policy: WorkflowIDReusePolicy
+    id_conflict_policy: WorkflowIDConflictPolicy
+    retry_policy: RetryPolicy | None
+    cron_schedule: str
+    memo: Mapping[str, Any] | None
+    search_attributes: SearchAttributes | TypedSearchAttributes | None
+    start_delay: timedelta | None
+    headers: Mapping[str, common_pb2.Payload]
+    start_signal: str | None
+    start_signal_args: Sequence[Any]
+    static_summary: str | None
+    static_details: str | None
+    ret_type: Any
+    rpc_metadata: Mapping[str, str | bytes]
+    rpc_timeout: timedelta | None
+    request_eager_start: bool
+    priority: Priority
+    request_id: str | None = None
+
+
+@dataclass
+class CancelWorkflowInput:
+    """Input for :py:meth:`OutboundInterceptor.cancel_workflow`."""
+
+    id: str
+    run_id: str | None
+    first_execution_run_id: str | None
+    reason: str
+    rpc_metadata: Mapping[str, str | bytes]
+    rpc_timeout: timedelta | None
+
+
+@dataclass
+class DescribeWorkflowInput:
+    """Input for :py:meth:`OutboundInterceptor.describe_workflow`."""
+
+    id: str
+    run_id: str | None
+    rpc_metadata: Mapping[str, str | bytes]
+    rpc_timeout: timedelta | None
+
+
+@dataclass
+class QueryWorkflowInput:
+    """Input for :py:meth:`OutboundInterceptor.query_workflow`."""
+
+    id: str
+    run_id: str | None
+    query: str
+    args: Sequence[Any]
+    reject_condition: QueryRejectCondition | None
+    headers: Mapping[str, common_pb2.Payload]
+    ret_type: Any
+    rpc_metadata: Mapping[str, str | bytes]
+    rpc_timeout: timedelta | None
+
+
+@dataclass
+class SignalWorkflowInput:
+    """Input for :py:meth:`OutboundInterceptor.signal_workflow`."""
+
+    id: str
+    run_id: str | None
+    signal: str
+    args: Sequence[Any]
+    headers: Mapping[str, common_pb2.Payload]
+    rpc_metadata: Mapping[str, str | bytes]
+    rpc_timeout: timedelta | None
+
+
+@dataclass
+class TerminateWorkflowInput:
+    """Input for :py:meth:`OutboundInterceptor.terminate_workflow`."""
+
+    id: str
+    run_id: str | None
+    first_execution_run_id: str | None
+    args: Sequence[Any]
+    reason: str | None
+    rpc_metadata: Mapping[str, str | bytes]
+    rpc_timeout: timedelta | None
+
+
+@dataclass
+class StartWorkflowUpdateInput:
+    """Input for :py:meth:`OutboundInterceptor.start_workflow_update`."""
+
+    id: str
+    run_id: str | None
+    first_execution_run_id: str | None
+    update_id: str | None
+    update: str
+    args: Sequence[Any]
+    wait_for_stage: WorkflowUpdateStage
+    headers: Mapping[str, common_pb2.Payload]
+    ret_type: Any
+    rpc_metadata: Mapping[str, str | bytes]
+    rpc_timeout: timedelta | None
+
+
+class Interceptor:
+    """A client interceptor: subclass it and pass instances in
+    ``Client(interceptors=[...])`` or ``Client.connect(..., interceptors=[...])``."""
+
+    def intercept_client(self, next: OutboundInterceptor) -> OutboundInterceptor:
+        """Wrap the client's calls; ``next`` is the interceptor to delegate to."""
+        return next
+
+
+class OutboundInterceptor:
+    """Every client call, with its input; each method delegates to ``next`` by default."""
+
+    def __init__(self, next: OutboundInterceptor) -> None:  # noqa: D107
+        self.next = next
+
+    async def start_workflow(self, input: StartWorkflowInput) -> WorkflowHandle[Any, Any]:
+        """Called for every :py:meth:`Client.start_workflow` call (and signal-with-start)."""
+        return await self.next.start_workflow(input)
+
+    async def cancel_workflow(self, input: CancelWorkflowInput) -> None:
+        """Called for every :py:meth:`WorkflowHandle.cancel` call."""
+        await self.next.cancel_workflow(input)
+
+    async def describe_workflow(self, input: DescribeWorkflowInput) -> WorkflowExecutionDescription:
+        """Called for every :py:meth:`WorkflowHandle.describe` call."""
+        return await self.next.describe_workflow(input)
+
+    async def query_workflow(self, input: QueryWorkflowInput) -> Any:
+        """Called for every :py:meth:`WorkflowHandle.query` call."""
+        return await self.next.query_workflow(input)
+
+    async def signal_workflow(self, input: SignalWorkflowInput) -> None:
+        """Called for every :py:meth:`WorkflowHandle.signal` call."""
+        await self.next.signal_workflow(input)
+
+    async def terminate_workflow(self, input: TerminateWorkflowInput) -> None:
+        """Called for every :py:meth:`WorkflowHandle.terminate` call."""
+        await self.next.terminate_workflow(input)
+
+    async def start_workflow_update(self, input: StartWorkflowUpdateInput) -> WorkflowUpdateHandle[Any]:
+        """Called for every :py:meth:`WorkflowHandle.start_update` (and execute_update) call."""
+        return await self.next.start_workflow_update(input)
+
+
+class _ClientOutbound(OutboundInterceptor):
+    """The innermost interceptor: the calls themselves."""
+
+    def __init__(self, client: Client) -> None:  # noqa: D107 - no next: the innermost
+        self._client = client
+
+    def _handle(self, id: str, run_id: str | None, first: str | None = None) -> WorkflowHandle[Any, Any]:
+        return WorkflowHandle(self._client, id, run_id=run_id, first_execution_run_id=first)
+
+    async def start_workflow(self, input: StartWorkflowInput) -> WorkflowHandle[Any, Any]:
+        return await self._client._start_workflow(input)
+
+    async def cancel_workflow(self, input: CancelWorkflowInput) -> None:
+        await self._handle(input.id, input.run_id)._cancel(input)
+
+    async def describe_workflow(self, input: DescribeWorkflowInput) -> WorkflowExecutionDescription:
+        return await self._handle(input.id, input.run_id)._describe(input)
+
+    async def query_workflow(self, input: QueryWorkflowInput) -> Any:
+        return await self._handle(input.id, input.run_id)._query(input)
+
+    async def signal_workflow(self, input: SignalWorkflowInput) -> None:
+        await self._handle(input.id, input.run_id)._signal(input)
+
+    async def terminate_workflow(self, input: TerminateWorkflowInput) -> None:
+        await self._handle(input.id, input.run_id)._terminate(input)
+
+    async def start_workflow_update(self, input: StartWorkflowUpdateInput) -> WorkflowUpdateHandle[Any]:
+        return await self._handle(input.id, input.run_id, input.first_execution_run_id)._start_update(input)
