@@ -491,7 +491,7 @@ class Failing:
 @workflow.defn
 class Properties:
     @workflow.run
-    async def run(self) -> dict[str, object]:
+    async def run(self) -> dict[str, Any]:
         workflow.upsert_search_attributes({"CustomKeywordField": "gold"})
         workflow.upsert_memo({"note": "hello", "gone": None})
         info = workflow.info()
