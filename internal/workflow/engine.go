@@ -705,22 +705,7 @@ func (e *Engine) activateBy(ctx context.Context, ent *entry, act *bridgev1.Workf
 	if err := ss.Send(&bridgev1.ConnectResponse{Message: &bridgev1.ConnectResponse_WorkflowActivation{WorkflowActivation: act}}); err != nil {
 		return nil, errSessionLost
 	}
-	select {
-	case c := <-w.ch:
-		e.answered(ss, w)
-		return c, nil
-	case <-ss.Done():
-		return nil, errSessionLost
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	case <-expired:
-	}
-	if !isEviction(act) && e.alone(ss, ent.run.workflowType) {
-		// No other app could take the run, so moving it gains nothing: as
-		// under sdk-core, which sets no deadline of its own, the app keeps
-		// the activation and the server's task timeout decides. A slow
-		// first activation (temporalio's sandbox importing a large module)
-		// may still beat the server's timeout.
+	for {
 		select {
 		case c := <-w.ch:
 			e.answered(ss, w)
@@ -729,7 +714,17 @@ func (e *Engine) activateBy(ctx context.Context, ent *entry, act *bridgev1.Workf
 			return nil, errSessionLost
 		case <-ctx.Done():
 			return nil, ctx.Err()
+		case <-expired:
 		}
+		if isEviction(act) || !e.alone(ss, ent.run.workflowType) {
+			break // the deadline holds
+		}
+		// No other app could take the run, so moving it gains nothing: as
+		// under sdk-core, which sets no deadline of its own, the app keeps
+		// the activation and the server's task timeout decides. A slow
+		// first activation (temporalio's sandbox importing a large module)
+		// may still beat the server's timeout. A nil channel never fires.
+		expired = nil
 	}
 	e.mu.Lock()
 	if e.waiting[key] != w { // answered as the deadline passed
