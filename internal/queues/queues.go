@@ -86,10 +86,14 @@ type Set struct {
 // ("" for the sidecar's own).
 type key struct{ name, version string }
 
-// versionOf is dep's key part: Temporal's canonical "deployment.build" form.
+// versionOf is dep's key part: Temporal's canonical "deployment.build"
+// form, or the build alone for a build id without a deployment.
 func versionOf(dep *bridgev1.WorkerDeployment) string {
-	if dep == nil {
+	switch {
+	case dep == nil:
 		return ""
+	case dep.GetDeploymentName() == "":
+		return dep.GetBuildId()
 	}
 	return dep.GetDeploymentName() + "." + dep.GetBuildId()
 }
