@@ -1064,10 +1064,18 @@ func TestEagerActivitiesKeepTheWorkersRateLimit(t *testing.T) {
 func TestQueryArrivingDuringATaskIsAnsweredInTheCompletion(t *testing.T) {
 	e := newEnv(t, nil)
 	var hold sync.Mutex // held by the test to keep the app "busy" on an activation
+	// The run never completes: each try signals it once more, and collect
+	// alone would complete on the second signal.
 	slowCollect := func(st *wfState, act *bridgev1.WorkflowActivation) []*bridgev1.WorkflowCommand {
 		hold.Lock()
 		hold.Unlock()
-		return collect(st, act)
+		var out []*bridgev1.WorkflowCommand
+		for _, c := range collect(st, act) {
+			if c.GetCompleteWorkflowExecution() == nil {
+				out = append(out, c)
+			}
+		}
+		return out
 	}
 	app := e.workflowApp(map[string]script{"Collect": slowCollect})
 	run := e.startWorkflow("Collect")
