@@ -9,6 +9,7 @@ import (
 	"os"
 
 	"github.com/grpc-ecosystem/go-grpc-middleware/v2/interceptors/auth"
+	"github.com/temporal-sidecar/sidecar/internal/bridge/codec"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials"
@@ -47,6 +48,8 @@ func NewGRPCServer(sec Security, maxMessageBytes int) *grpc.Server {
 		// an app push that much into the sidecar's buffers ahead of reads.
 		grpc.InitialWindowSize(windowBytes),
 		grpc.InitialConnWindowSize(windowBytes),
+		// The bridge's messages are encoded by generated code, not reflection.
+		codec.ServerOption(),
 	}
 	if sec.TLS != nil {
 		opts = append(opts, grpc.Creds(credentials.NewTLS(sec.TLS)))

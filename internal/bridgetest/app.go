@@ -10,6 +10,7 @@ import (
 	"time"
 
 	bridgev1 "github.com/temporal-sidecar/sidecar/gen/go/sidecar/bridge/v1"
+	"github.com/temporal-sidecar/sidecar/internal/bridge/codec"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
 )
@@ -35,7 +36,8 @@ type App struct {
 // Dial connects to the bridge at target (for example "unix:///tmp/s.sock")
 // and registers. It returns once the sidecar has answered.
 func Dial(ctx context.Context, target string, reg *bridgev1.Register) (*App, error) {
-	conn, err := grpc.NewClient(target, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	conn, err := grpc.NewClient(target, grpc.WithTransportCredentials(insecure.NewCredentials()),
+		grpc.WithDefaultCallOptions(codec.CallOption()))
 	if err != nil {
 		return nil, err
 	}
