@@ -16,6 +16,8 @@ import (
 	bridgev1 "github.com/temporal-sidecar/sidecar/gen/go/sidecar/bridge/v1"
 	"github.com/temporal-sidecar/sidecar/internal/apiconv"
 	"github.com/temporal-sidecar/sidecar/internal/bridge"
+	"github.com/temporal-sidecar/sidecar/internal/deadline"
+	"github.com/temporal-sidecar/sidecar/internal/gopool"
 	"github.com/temporal-sidecar/sidecar/internal/slots"
 	"github.com/temporal-sidecar/sidecar/internal/task"
 	"github.com/temporal-sidecar/sidecar/internal/telemetry"
@@ -57,6 +59,9 @@ type Dispatcher struct {
 	mu      sync.Mutex
 	running map[string]*run
 	idle    chan struct{} // closed while running is empty
+
+	rpc  *deadline.Shared // bounds each Respond call by rpcTimeout, without a timer per call
+	pool *gopool.Pool     // runs each task, on a goroutine whose stack grew for an earlier one
 }
 
 // New returns a Dispatcher.
@@ -66,7 +71,8 @@ func New(opts Options) *Dispatcher {
 	}
 	idle := make(chan struct{})
 	close(idle)
-	return &Dispatcher{opts: opts, log: opts.Logger, running: map[string]*run{}, idle: idle}
+	return &Dispatcher{opts: opts, log: opts.Logger, running: map[string]*run{}, idle: idle,
+		rpc: deadline.New(rpcTimeout, rpcTimeout/100), pool: gopool.New(10 * time.Second)}
 }
 
 // run is one activity attempt between its poll and the server's answer.
@@ -78,6 +84,10 @@ type run struct {
 	permit   *slots.Permit
 	deadline *time.Timer
 	hb       *heartbeats
+	// answered takes the app's result to the goroutine that delivered the
+	// task, which answers the server; nil when another path (lost) did.
+	// Only the path that took the run sends, so it never blocks.
+	answered chan *bridgev1.ActivityExecutionResult
 
 	mu        sync.Mutex
 	cancelled bool // a cancel was sent to the app: only then may it answer cancelled
@@ -85,10 +95,12 @@ type run struct {
 	done      bool // answered; late timers do nothing
 }
 
-// Deliver takes a polled activity task and hands it to an app. The permit
-// is released when the server has been answered.
+// Deliver takes a polled activity task: on a goroutine of the dispatcher's,
+// it hands the task to an app and answers the server with the app's result.
+// It returns at once. The permit is released when the server has been
+// answered.
 func (d *Dispatcher) Deliver(ctx context.Context, t *workflowservice.PollActivityTaskQueueResponse, permit *slots.Permit) {
-	d.deliver(ctx, t, permit, nil)
+	d.pool.Go(func() { d.deliver(ctx, t, permit, nil) })
 }
 
 // assign ends the task's claim of app capacity with a credit on the app to
@@ -112,7 +124,7 @@ func (d *Dispatcher) assign(ctx context.Context, typ string, to *bridge.Session)
 // workflow task (ss), as sdk-core runs an eager activity in the worker that
 // scheduled it, or on any app serving its type if that one left.
 func (d *Dispatcher) DeliverEager(ctx context.Context, t *workflowservice.PollActivityTaskQueueResponse, permit *slots.Permit, ss *bridge.Session) {
-	d.deliver(ctx, t, permit, ss)
+	d.pool.Go(func() { d.deliver(ctx, t, permit, ss) })
 }
 
 // deliver runs t on an app; for an eager task, on the app to, if still there.
@@ -123,13 +135,15 @@ func (d *Dispatcher) deliver(ctx context.Context, t *workflowservice.PollActivit
 	// If every app left after the poll was claimed, wait for one to come
 	// back rather than burn the attempt, but not past the attempt's deadline,
 	// when the server retries it anyway.
-	actx := ctx
-	if dl, ok := localDeadline(start); ok {
-		var cancel context.CancelFunc
+	actx, cancel := ctx, context.CancelFunc(nil)
+	dl, hasDeadline := localDeadline(start)
+	if hasDeadline {
 		actx, cancel = context.WithDeadline(ctx, dl)
-		defer cancel()
 	}
 	ss, err := d.assign(actx, start.GetActivityType(), to)
+	if cancel != nil {
+		cancel()
+	}
 	if err != nil {
 		switch {
 		case errors.Is(err, bridge.ErrNotServed):
@@ -145,10 +159,11 @@ func (d *Dispatcher) deliver(ctx context.Context, t *workflowservice.PollActivit
 		d.opts.Slots.Release(permit)
 		return
 	}
-	r := &run{token: t.GetTaskToken(), start: start, session: ss, permit: permit, sent: time.Now()}
+	r := &run{token: t.GetTaskToken(), start: start, session: ss, permit: permit, sent: time.Now(),
+		answered: make(chan *bridgev1.ActivityExecutionResult, 1)}
 	r.hb = newHeartbeats(d, r, throttle(start.GetHeartbeatTimeout().AsDuration(), d.opts.DefaultHeartbeatThrottle, d.opts.MaxHeartbeatThrottle))
 	d.track(r)
-	if dl, ok := localDeadline(start); ok {
+	if hasDeadline {
 		r.deadline = time.AfterFunc(time.Until(dl), func() {
 			r.mu.Lock()
 			r.timedOut = true
@@ -160,6 +175,13 @@ func (d *Dispatcher) deliver(ctx context.Context, t *workflowservice.PollActivit
 		TaskToken: r.token, Variant: &bridgev1.ActivityTask_Start{Start: start}}}})
 	if err != nil {
 		d.lost(r)
+		return
+	}
+	// The Respond call runs here, not on a goroutine of its own per task
+	// (off the session's reader, so one slow call does not hold up the
+	// app's other completions): this one's stack has grown already.
+	if res := <-r.answered; res != nil {
+		d.answer(r, res)
 	}
 }
 
@@ -227,16 +249,17 @@ func (d *Dispatcher) Complete(ss *bridge.Session, c *bridgev1.ActivityTaskComple
 		d.opts.RoundTrip(took)
 	}
 	d.record(r, c.GetResult(), took)
-	// Respond off the session's reader so one slow call does not hold up
-	// the app's other completions.
-	go func() {
-		defer d.finish(r)
-		if err := d.respond(r, c.GetResult()); err != nil {
-			d.log.Warn("server refused activity completion", "activity_id", r.start.GetActivityId(), "activity_type", r.start.GetActivityType(), "err", err)
-			sendError(ss, r.token, bridgev1.CompletionErrorKind_COMPLETION_ERROR_KIND_SERVER_REJECTED,
-				fmt.Sprintf("the server refused the completion of activity %q: %v", r.start.GetActivityId(), err))
-		}
-	}()
+	r.answered <- c.GetResult() // to deliver, which answers the server
+}
+
+// answer tells the server the app's result, and releases what the run held.
+func (d *Dispatcher) answer(r *run, res *bridgev1.ActivityExecutionResult) {
+	defer d.finish(r)
+	if err := d.respond(r, res); err != nil {
+		d.log.Warn("server refused activity completion", "activity_id", r.start.GetActivityId(), "activity_type", r.start.GetActivityType(), "err", err)
+		sendError(r.session, r.token, bridgev1.CompletionErrorKind_COMPLETION_ERROR_KIND_SERVER_REJECTED,
+			fmt.Sprintf("the server refused the completion of activity %q: %v", r.start.GetActivityId(), err))
+	}
 }
 
 // record gives sdk-core's activity metrics an app's answer: a failure
@@ -269,8 +292,7 @@ func (d *Dispatcher) respond(r *run, res *bridgev1.ActivityExecutionResult) erro
 		d.log.Debug("dropping the result of an activity past its deadline", "activity_id", r.start.GetActivityId())
 		return nil
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), rpcTimeout)
-	defer cancel()
+	ctx := d.rpc.Context()
 	svc := d.opts.Service
 	details := r.hb.latestDetails()
 	switch s := res.GetStatus().(type) {
@@ -339,9 +361,7 @@ var workerShutdownFailure = &failurepb.Failure{
 }
 
 func (d *Dispatcher) respondFailed(token []byte, f *failurepb.Failure, details []*bridgev1.Payload) {
-	ctx, cancel := context.WithTimeout(context.Background(), rpcTimeout)
-	defer cancel()
-	if err := d.respondFailedCtx(ctx, token, f, details); err != nil {
+	if err := d.respondFailedCtx(d.rpc.Context(), token, f, details); err != nil {
 		d.log.Warn("failing activity task failed", "err", err)
 	}
 }
@@ -401,6 +421,7 @@ func (d *Dispatcher) lost(r *run) {
 	if r = d.take(r.token, r.session); r == nil {
 		return // answered meanwhile
 	}
+	r.answered <- nil // deliver has nothing to answer
 	d.respondFailed(r.token, workerLost(fmt.Sprintf("app %s disconnected while running the activity", r.session.Identity())), r.hb.latestDetails())
 	d.finish(r)
 }

@@ -18,6 +18,7 @@ import (
 
 	bridgev1 "github.com/temporal-sidecar/sidecar/gen/go/sidecar/bridge/v1"
 	"github.com/temporal-sidecar/sidecar/internal/bridge"
+	"github.com/temporal-sidecar/sidecar/internal/gopool"
 	"github.com/temporal-sidecar/sidecar/internal/slots"
 	"github.com/temporal-sidecar/sidecar/internal/task"
 	"github.com/temporal-sidecar/sidecar/internal/telemetry"
@@ -95,6 +96,9 @@ type Engine struct {
 	busy         sync.WaitGroup // tasks and replays in progress
 	// tasks and replays count what busy waits for, for Wait's error.
 	tasks, replays atomic.Int64
+	// pool runs each task, on a goroutine whose stack grew for an
+	// earlier one.
+	pool *gopool.Pool
 }
 
 // entry is a run and the app session that holds it.
@@ -151,7 +155,7 @@ func New(opts Options) *Engine {
 	if opts.Cache == nil {
 		opts.Cache = NewCache(opts.CacheSize)
 	}
-	e := &Engine{opts: opts, log: opts.Logger, shared: opts.Cache, cache: map[string]*entry{}, lru: list.New(), waiting: map[sessionRun]*waiter{},
+	e := &Engine{opts: opts, log: opts.Logger, shared: opts.Cache, cache: map[string]*entry{}, lru: list.New(), waiting: map[sessionRun]*waiter{}, pool: gopool.New(poolIdle),
 		replaying: map[sessionRun]bool{}, replayIDs: map[sessionRun]bool{},
 		localWaiting: map[string]*localWaiter{}, filled: make(chan struct{})}
 	e.shared.join(e)
@@ -186,7 +190,7 @@ func (e *Engine) Cached() int {
 func (e *Engine) Deliver(ctx context.Context, t *workflowservice.PollWorkflowTaskQueueResponse, permit *slots.Permit) {
 	e.busy.Add(1)
 	e.tasks.Add(1)
-	go func() {
+	e.pool.Go(func() {
 		defer e.busy.Done()
 		defer e.tasks.Add(-1)
 		defer e.opts.Slots.Release(permit)
@@ -198,8 +202,11 @@ func (e *Engine) Deliver(ctx context.Context, t *workflowservice.PollWorkflowTas
 		if claimed {
 			e.opts.Bridge.Return(task.Workflow)
 		}
-	}()
+	})
 }
+
+// poolIdle is how long a goroutine that ran a task waits for another.
+const poolIdle = 10 * time.Second
 
 // Wait waits until every delivered task and replay has been answered or
 // ctx ends, and then says how many were left.
