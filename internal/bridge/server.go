@@ -91,6 +91,9 @@ type Server struct {
 	claimed  [task.NumKinds]int       // capacity claimed by pollers, not yet assigned to a session
 	shutdown *bridgev1.ShutdownNotice // set once shutdown began
 	changed  chan struct{}            // closed and replaced when sessions change
+	// watched: Changed handed out changed since it was last replaced. A
+	// channel nobody holds need not be: credits change on every task.
+	watched bool
 	// left[k] is when the last session serving kind k ended; zero while
 	// one is connected.
 	left [task.NumKinds]time.Time
@@ -151,6 +154,7 @@ func (s *Server) Sessions() []*Session {
 func (s *Server) Changed() <-chan struct{} {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.watched = true
 	return s.changed
 }
 
@@ -551,8 +555,12 @@ func (s *Server) notify() {
 }
 
 func (s *Server) notifyLocked() {
+	if !s.watched {
+		return
+	}
 	close(s.changed)
 	s.changed = make(chan struct{})
+	s.watched = false
 }
 
 func newID() string {

@@ -17,8 +17,10 @@ type Cache struct {
 	size int
 	tick atomic.Uint64 // orders uses across engines
 
-	mu      sync.Mutex
-	engines []*Engine
+	mu sync.Mutex // serializes join and leave
+	// engines is replaced, never changed in place, so members hands it
+	// out without a copy: shrink reads it after every workflow task.
+	engines atomic.Pointer[[]*Engine]
 }
 
 // NewCache returns a shared cache of size runs; 0 turns sticky execution off.
@@ -30,19 +32,23 @@ func (c *Cache) Size() int { return c.size }
 func (c *Cache) join(e *Engine) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.engines = append(c.engines, e)
+	next := append(slices.Clone(c.members()), e)
+	c.engines.Store(&next)
 }
 
 func (c *Cache) leave(e *Engine) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.engines = slices.DeleteFunc(c.engines, func(x *Engine) bool { return x == e })
+	next := slices.DeleteFunc(slices.Clone(c.members()), func(x *Engine) bool { return x == e })
+	c.engines.Store(&next)
 }
 
+// members returns the engines; callers must not modify the slice.
 func (c *Cache) members() []*Engine {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return slices.Clone(c.engines)
+	if p := c.engines.Load(); p != nil {
+		return *p
+	}
+	return nil
 }
 
 // shrink evicts least recently used idle runs, across engines, until the
