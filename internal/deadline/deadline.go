@@ -51,3 +51,39 @@ func (s *Shared) Context() context.Context {
 	s.cur.Store(&window{ctx: ctx, cancel: cancel, until: now.Add(s.grain)})
 	return ctx
 }
+
+// Timers hands out channels that close at a given time, or up to Grain
+// after it, without a timer per channel: every time within one grain
+// shares a channel and its timer. Made for the activation deadline, one
+// per workflow activation, tens of thousands a second.
+type Timers struct {
+	grain time.Duration
+	base  time.Time // with a monotonic reading: buckets count grains from it
+
+	mu      sync.Mutex
+	buckets map[int64]chan struct{}
+}
+
+// NewTimers returns Timers of the given grain.
+func NewTimers(grain time.Duration) *Timers {
+	return &Timers{grain: grain, base: time.Now(), buckets: map[int64]chan struct{}{}}
+}
+
+// After returns a channel that is closed at at, or up to the grain later.
+func (t *Timers) After(at time.Time) <-chan struct{} {
+	b := int64((at.Sub(t.base) + t.grain - 1) / t.grain) // the first bucket end at or after at
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	ch := t.buckets[b]
+	if ch == nil {
+		ch = make(chan struct{})
+		t.buckets[b] = ch
+		time.AfterFunc(time.Until(t.base.Add(time.Duration(b)*t.grain)), func() {
+			t.mu.Lock()
+			delete(t.buckets, b)
+			t.mu.Unlock()
+			close(ch)
+		})
+	}
+	return ch
+}

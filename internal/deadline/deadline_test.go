@@ -41,3 +41,45 @@ func BenchmarkShared(b *testing.B) {
 		_ = s.Context()
 	}
 }
+
+func TestTimersCloseWithinTheGrain(t *testing.T) {
+	ts := NewTimers(5 * time.Millisecond)
+	start := time.Now()
+	var chans []<-chan struct{}
+	var ats []time.Time
+	for i := range 20 {
+		at := start.Add(time.Duration(i) * 3 * time.Millisecond)
+		ats = append(ats, at)
+		chans = append(chans, ts.After(at))
+	}
+	for i, ch := range chans {
+		select {
+		case <-ch:
+		case <-time.After(5 * time.Second):
+			t.Fatalf("timer %d never fired", i)
+		}
+		if now := time.Now(); now.Before(ats[i]) {
+			t.Fatalf("timer %d fired %s early", i, ats[i].Sub(now))
+		}
+	}
+	// A time already past fires at once.
+	select {
+	case <-ts.After(time.Now().Add(-time.Second)):
+	case <-time.After(5 * time.Second):
+		t.Fatal("a past time did not fire")
+	}
+	ts.mu.Lock()
+	left := len(ts.buckets)
+	ts.mu.Unlock()
+	if left != 0 {
+		t.Fatalf("%d buckets left after they fired", left)
+	}
+}
+
+func BenchmarkTimers(b *testing.B) {
+	ts := NewTimers(10 * time.Millisecond)
+	b.ReportAllocs()
+	for b.Loop() {
+		_ = ts.After(time.Now().Add(8 * time.Second))
+	}
+}

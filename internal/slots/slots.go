@@ -61,6 +61,11 @@ func NewFixed(n int) *Fixed {
 
 // Reserve implements Supplier.
 func (f *Fixed) Reserve(ctx context.Context, info Info) (*Permit, error) {
+	select { // a free slot without ctx.Done, which makes a channel for ctx
+	case f.sem <- struct{}{}:
+		return &Permit{Info: info}, nil
+	default:
+	}
 	select {
 	case f.sem <- struct{}{}:
 		return &Permit{Info: info}, nil

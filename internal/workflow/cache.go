@@ -66,6 +66,9 @@ func (c *Cache) shrink(ctx context.Context) {
 	}
 }
 
+// over reports a cache holding more runs than it may: shrink has work.
+func (c *Cache) over() bool { return c.cached() > c.size }
+
 // cached counts the runs every engine caches.
 func (c *Cache) cached() int {
 	n := 0

@@ -18,6 +18,7 @@ import (
 
 	bridgev1 "github.com/temporal-sidecar/sidecar/gen/go/sidecar/bridge/v1"
 	"github.com/temporal-sidecar/sidecar/internal/bridge"
+	"github.com/temporal-sidecar/sidecar/internal/deadline"
 	"github.com/temporal-sidecar/sidecar/internal/gopool"
 	"github.com/temporal-sidecar/sidecar/internal/slots"
 	"github.com/temporal-sidecar/sidecar/internal/task"
@@ -99,6 +100,9 @@ type Engine struct {
 	// pool runs each task, on a goroutine whose stack grew for an
 	// earlier one.
 	pool *gopool.Pool
+	// timers are the activations' deadlines, a few milliseconds coarse:
+	// one timer per grain, not per activation.
+	timers *deadline.Timers
 }
 
 // entry is a run and the app session that holds it.
@@ -155,7 +159,7 @@ func New(opts Options) *Engine {
 	if opts.Cache == nil {
 		opts.Cache = NewCache(opts.CacheSize)
 	}
-	e := &Engine{opts: opts, log: opts.Logger, shared: opts.Cache, cache: map[string]*entry{}, lru: list.New(), waiting: map[sessionRun]*waiter{}, pool: gopool.New(poolIdle),
+	e := &Engine{opts: opts, log: opts.Logger, shared: opts.Cache, cache: map[string]*entry{}, lru: list.New(), waiting: map[sessionRun]*waiter{}, pool: gopool.New(poolIdle), timers: deadline.NewTimers(deadlineGrain),
 		replaying: map[sessionRun]bool{}, replayIDs: map[sessionRun]bool{},
 		localWaiting: map[string]*localWaiter{}, filled: make(chan struct{})}
 	e.shared.join(e)
@@ -207,6 +211,10 @@ func (e *Engine) Deliver(ctx context.Context, t *workflowservice.PollWorkflowTas
 
 // poolIdle is how long a goroutine that ran a task waits for another.
 const poolIdle = 10 * time.Second
+
+// deadlineGrain is how much later than its deadline an activation may be
+// found overdue.
+const deadlineGrain = 5 * time.Millisecond
 
 // Wait waits until every delivered task and replay has been answered or
 // ctx ends, and then says how many were left.
@@ -666,11 +674,9 @@ func (e *Engine) activateBy(ctx context.Context, ent *entry, act *bridgev1.Workf
 	}
 	ent.held = false
 
-	var expired <-chan time.Time
+	var expired <-chan struct{}
 	if !deadline.IsZero() {
-		timer := time.NewTimer(time.Until(deadline))
-		defer timer.Stop()
-		expired = timer.C
+		expired = e.timers.After(deadline)
 	}
 	w := &waiter{session: ss, ch: make(chan *bridgev1.WorkflowActivationCompletion, 1)}
 	key := sessionRun{ss, act.GetRunId()}

@@ -76,7 +76,7 @@ func (e *Engine) respond(ctx context.Context, ent *entry, t *workflowservice.Pol
 		e.evict(ctx, ent, bridgev1.EvictionReason_EVICTION_REASON_COMPLETED, "the workflow closed")
 	case e.shared.Size() == 0:
 		e.evict(ctx, ent, bridgev1.EvictionReason_EVICTION_REASON_CACHE_FULL, "sticky execution is off (max cached workflows is 0)")
-	default:
+	case e.shared.over():
 		go e.shared.shrink(context.WithoutCancel(ctx))
 	}
 	return resp.GetWorkflowTask(), nil
