@@ -104,9 +104,15 @@ func (d *Dispatcher) Deliver(ctx context.Context, t *workflowservice.PollActivit
 }
 
 // assign ends the task's claim of app capacity with a credit on the app to
-// (an eager task's), else on any app serving typ.
-func (d *Dispatcher) assign(ctx context.Context, typ string, to *bridge.Session) (*bridge.Session, error) {
+// (an eager task's), else on any app serving typ, waiting for one no later
+// than dl (unless zero).
+func (d *Dispatcher) assign(ctx context.Context, dl time.Time, typ string, to *bridge.Session) (*bridge.Session, error) {
 	if to != nil {
+		if !dl.IsZero() {
+			var cancel context.CancelFunc
+			ctx, cancel = context.WithDeadline(ctx, dl)
+			defer cancel()
+		}
 		err := d.opts.Bridge.AssignTo(ctx, task.Activity, to)
 		if !errors.Is(err, bridge.ErrSessionClosed) {
 			return to, err
@@ -116,7 +122,7 @@ func (d *Dispatcher) assign(ctx context.Context, typ string, to *bridge.Session)
 			return nil, err
 		}
 	}
-	return d.opts.Bridge.Assign(ctx, task.Activity, typ)
+	return d.opts.Bridge.AssignBy(ctx, dl, task.Activity, typ)
 }
 
 // DeliverEager is Deliver for a task the server handed out eagerly, in its
@@ -135,15 +141,8 @@ func (d *Dispatcher) deliver(ctx context.Context, t *workflowservice.PollActivit
 	// If every app left after the poll was claimed, wait for one to come
 	// back rather than burn the attempt, but not past the attempt's deadline,
 	// when the server retries it anyway.
-	actx, cancel := ctx, context.CancelFunc(nil)
 	dl, hasDeadline := localDeadline(start)
-	if hasDeadline {
-		actx, cancel = context.WithDeadline(ctx, dl)
-	}
-	ss, err := d.assign(actx, start.GetActivityType(), to)
-	if cancel != nil {
-		cancel()
-	}
+	ss, err := d.assign(ctx, dl, start.GetActivityType(), to)
 	if err != nil {
 		switch {
 		case errors.Is(err, bridge.ErrNotServed):

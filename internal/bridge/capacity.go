@@ -71,6 +71,13 @@ func (s *Server) Return(k task.Kind) {
 // kind k but none serves name, and with ErrShuttingDown once shutdown began.
 // The claim ends either way.
 func (s *Server) Assign(ctx context.Context, k task.Kind, name string) (*Session, error) {
+	return s.AssignBy(ctx, time.Time{}, k, name)
+}
+
+// AssignBy is Assign that waits no later than deadline (unless zero), and
+// fails then with context.DeadlineExceeded. A task that finds an app at
+// once costs no timer, as a context with the deadline would.
+func (s *Server) AssignBy(ctx context.Context, deadline time.Time, k task.Kind, name string) (*Session, error) {
 	s.mu.Lock()
 	s.unclaim(k)
 	s.mu.Unlock()
@@ -85,7 +92,7 @@ func (s *Server) Assign(ctx context.Context, k task.Kind, name string) (*Session
 		if s.shutdownNotice() != nil {
 			return nil, ErrShuttingDown
 		}
-		if err := s.waitChange(ctx, k, ch); err != nil {
+		if err := s.waitChangeBy(ctx, deadline, k, ch); err != nil {
 			return nil, err
 		}
 	}
@@ -94,6 +101,17 @@ func (s *Server) Assign(ctx context.Context, k task.Kind, name string) (*Session
 // waitChange waits for ch (a change of sessions) or ctx, or, while no app
 // serves kind k, the end of the hand-back grace (ErrNoApp).
 func (s *Server) waitChange(ctx context.Context, k task.Kind, ch <-chan struct{}) error {
+	return s.waitChangeBy(ctx, time.Time{}, k, ch)
+}
+
+// waitChangeBy is waitChange that gives up at deadline, if not zero.
+func (s *Server) waitChangeBy(ctx context.Context, deadline time.Time, k task.Kind, ch <-chan struct{}) error {
+	var expired <-chan time.Time
+	if !deadline.IsZero() {
+		t := time.NewTimer(time.Until(deadline))
+		defer t.Stop()
+		expired = t.C
+	}
 	var handback <-chan time.Time
 	switch d := s.handbackIn(k); {
 	case d < 0:
@@ -108,6 +126,8 @@ func (s *Server) waitChange(ctx context.Context, k task.Kind, ch <-chan struct{}
 		return nil
 	case <-handback:
 		return ErrNoApp
+	case <-expired:
+		return context.DeadlineExceeded
 	case <-ctx.Done():
 		return ctx.Err()
 	}

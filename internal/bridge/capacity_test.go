@@ -131,3 +131,36 @@ func TestAssignDuringShutdownHandsTheTaskBack(t *testing.T) {
 		t.Fatalf("assign = %v, want ErrShuttingDown", err)
 	}
 }
+
+// AssignBy waits for a busy app no later than its deadline.
+func TestAssignByGivesUpAtItsDeadline(t *testing.T) {
+	srv, conn := serve(t, Options{}, Security{})
+	registered(t, conn, validRegister()) // 3 activity credits
+	waitSessions(t, srv, 1)
+	var held []*Session
+	for range 3 {
+		if !srv.TryAcquire(task.Activity) {
+			t.Fatal("claim refused")
+		}
+		ss, err := srv.AssignBy(context.Background(), time.Now().Add(time.Second), task.Activity, "Charge")
+		if err != nil {
+			t.Fatal(err)
+		}
+		held = append(held, ss)
+	}
+	// A fourth task, claimed before the credits were taken (a claim lost
+	// to a session that left, say), finds the app busy.
+	srv.mu.Lock()
+	srv.claimed[task.Activity]++
+	srv.mu.Unlock()
+	start := time.Now()
+	if _, err := srv.AssignBy(context.Background(), start.Add(50*time.Millisecond), task.Activity, "Charge"); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("assign = %v, want the deadline", err)
+	}
+	if took := time.Since(start); took < 50*time.Millisecond {
+		t.Fatalf("gave up after %s, before the deadline", took)
+	}
+	for _, ss := range held {
+		ss.Release(task.Activity)
+	}
+}
