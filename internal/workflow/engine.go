@@ -103,6 +103,9 @@ type Engine struct {
 	// timers are the activations' deadlines, a few milliseconds coarse:
 	// one timer per grain, not per activation.
 	timers *deadline.Timers
+	// version is this worker's deployment version, the live task's
+	// (read only: every run shares it).
+	version *deploymentpb.WorkerDeploymentVersion
 }
 
 // entry is a run and the app session that holds it.
@@ -160,6 +163,7 @@ func New(opts Options) *Engine {
 		opts.Cache = NewCache(opts.CacheSize)
 	}
 	e := &Engine{opts: opts, log: opts.Logger, shared: opts.Cache, cache: map[string]*entry{}, lru: list.New(), waiting: map[sessionRun]*waiter{}, pool: gopool.New(poolIdle), timers: deadline.NewTimers(deadlineGrain),
+		version:   &deploymentpb.WorkerDeploymentVersion{DeploymentName: opts.Deployment.GetDeploymentName(), BuildId: opts.Deployment.GetBuildId()},
 		replaying: map[sessionRun]bool{}, replayIDs: map[sessionRun]bool{},
 		localWaiting: map[string]*localWaiter{}, filled: make(chan struct{})}
 	e.shared.join(e)
@@ -450,7 +454,7 @@ func (e *Engine) prepare(ctx context.Context, t *workflowservice.PollWorkflowTas
 func (e *Engine) replay(ctx context.Context, ent *entry, events []*historypb.HistoryEvent, startedID int64, msgs []*protocolpb.Message) (*batch, error) {
 	r := ent.run
 	var pendingJobs []*bridgev1.WorkflowActivationJob
-	b := &batch{}
+	var b *batch // made when needed: a sticky hit's is the live task's
 	// Replay is timed from here to the live task, when there was history
 	// to replay, as sdk-core times it.
 	began, replayed := time.Now(), false
@@ -470,8 +474,7 @@ func (e *Engine) replay(ctx context.Context, ent *entry, events []*historypb.His
 		}
 		replayed = replayed || !live
 		if live {
-			r.task, r.version = ev, &deploymentpb.WorkerDeploymentVersion{
-				DeploymentName: e.opts.Deployment.GetDeploymentName(), BuildId: e.opts.Deployment.GetBuildId()}
+			r.task, r.version = ev, e.version
 			ent.live = activation(r, ev, false, nil)
 			// Only the live task's commands are answered: a replayed task's
 			// are in history already, matched by the events applied since.
@@ -514,10 +517,16 @@ func (e *Engine) replay(ctx context.Context, ent *entry, events []*historypb.His
 			pendingJobs = nil
 		}
 		if !live {
+			if b == nil {
+				b = &batch{}
+			}
 			if err := e.resolveRecorded(ctx, ent, activation(r, ev, true, nil), b, recorded); err != nil {
 				return nil, err
 			}
 		}
+	}
+	if b == nil {
+		b = &batch{}
 	}
 	return b, nil
 }

@@ -3,6 +3,7 @@ package workflow
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	commonpb "go.temporal.io/api/common/v1"
 	enumspb "go.temporal.io/api/enums/v1"
@@ -37,16 +38,7 @@ func (e *Engine) history(ctx context.Context, t *workflowservice.PollWorkflowTas
 		}
 	}
 	last := t.GetStartedEventId()
-	out := events[:0:0]
-	for _, ev := range events {
-		if ev.GetEventId() < from {
-			continue
-		}
-		if last > 0 && ev.GetEventId() > last {
-			break
-		}
-		out = append(out, ev)
-	}
+	out := window(events, from, last)
 	if len(out) == 0 || out[0].GetEventId() != from {
 		return nil, fmt.Errorf("history of run %s does not start at event %d", t.GetWorkflowExecution().GetRunId(), from)
 	}
@@ -75,4 +67,36 @@ func (e *Engine) page(ctx context.Context, exec *commonpb.WorkflowExecution, eve
 		token = resp.GetNextPageToken()
 	}
 	return nil
+}
+
+// window is the events from event from on, up to event last (unless 0):
+// a subslice when they are in order, as the server sends them (no copy per
+// task), else a copy.
+func window(events []*historypb.HistoryEvent, from, last int64) []*historypb.HistoryEvent {
+	i := 0
+	for i < len(events) && events[i].GetEventId() < from {
+		i++
+	}
+	j := i
+	for j < len(events) {
+		id := events[j].GetEventId()
+		if last > 0 && id > last {
+			break
+		}
+		if id < from { // out of order: filter
+			out := slices.Clone(events[i:j])
+			for _, ev := range events[j:] {
+				if ev.GetEventId() < from {
+					continue
+				}
+				if last > 0 && ev.GetEventId() > last {
+					break
+				}
+				out = append(out, ev)
+			}
+			return out
+		}
+		j++
+	}
+	return events[i:j:j]
 }
