@@ -385,12 +385,10 @@ func (s *AppServed) Reserve(ctx context.Context, info Info) (*Permit, error) {
 // reserveFallback reserves from Fallback until ctx ends or an app attaches
 // (nil, nil).
 func (s *AppServed) reserveFallback(ctx context.Context, info Info, changed <-chan struct{}) (*Permit, error) {
-	// A fixed supplier with a slot free grants it at once, as Reserve would:
-	// no context and goroutine to watch for an app (one per poll).
+	// A fixed supplier waits on its semaphore and changed together: no
+	// context and goroutine to watch for an app (one per poll).
 	if f, ok := s.o.Fallback.(*Fixed); ok {
-		if p, ok := f.TryReserve(info); ok {
-			return p, nil
-		}
+		return f.reserveUnless(ctx, info, changed)
 	}
 	fctx, cancel := context.WithCancel(ctx)
 	defer cancel()

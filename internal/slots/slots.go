@@ -74,6 +74,19 @@ func (f *Fixed) Reserve(ctx context.Context, info Info) (*Permit, error) {
 	}
 }
 
+// reserveUnless is Reserve that gives up, with neither a permit nor an
+// error, when stop is closed first.
+func (f *Fixed) reserveUnless(ctx context.Context, info Info, stop <-chan struct{}) (*Permit, error) {
+	select {
+	case f.sem <- struct{}{}:
+		return &Permit{Info: info}, nil
+	case <-stop:
+		return nil, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
 // TryReserve implements Supplier.
 func (f *Fixed) TryReserve(info Info) (*Permit, bool) {
 	select {
