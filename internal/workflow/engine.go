@@ -23,10 +23,12 @@ import (
 	"github.com/temporal-sidecar/sidecar/internal/slots"
 	"github.com/temporal-sidecar/sidecar/internal/task"
 	"github.com/temporal-sidecar/sidecar/internal/telemetry"
+	commonpb "go.temporal.io/api/common/v1"
 	deploymentpb "go.temporal.io/api/deployment/v1"
 	enumspb "go.temporal.io/api/enums/v1"
 	historypb "go.temporal.io/api/history/v1"
 	protocolpb "go.temporal.io/api/protocol/v1"
+	taskqueuepb "go.temporal.io/api/taskqueue/v1"
 	"go.temporal.io/api/workflowservice/v1"
 	"google.golang.org/protobuf/types/known/timestamppb"
 )
@@ -106,6 +108,10 @@ type Engine struct {
 	// version is this worker's deployment version, the live task's
 	// (read only: every run shares it).
 	version *deploymentpb.WorkerDeploymentVersion
+	// stickyAttributes and stamp go in every completion, made once (read
+	// only: every request shares them).
+	stickyAttributes *taskqueuepb.StickyExecutionAttributes
+	stamp            *commonpb.WorkerVersionStamp
 }
 
 // entry is a run and the app session that holds it.
@@ -166,6 +172,7 @@ func New(opts Options) *Engine {
 		version:   &deploymentpb.WorkerDeploymentVersion{DeploymentName: opts.Deployment.GetDeploymentName(), BuildId: opts.Deployment.GetBuildId()},
 		replaying: map[sessionRun]bool{}, replayIDs: map[sessionRun]bool{},
 		localWaiting: map[string]*localWaiter{}, filled: make(chan struct{})}
+	e.stickyAttributes, e.stamp = e.newStickyAttributes(), e.newVersionStamp()
 	e.shared.join(e)
 	return e
 }

@@ -24,6 +24,18 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 )
 
+// newStickyAttributes is what every task's completion asks of the sticky
+// queue; nil without one.
+func (e *Engine) newStickyAttributes() *taskqueuepb.StickyExecutionAttributes {
+	if e.opts.StickyQueue == "" {
+		return nil
+	}
+	return &taskqueuepb.StickyExecutionAttributes{
+		WorkerTaskQueue:        &taskqueuepb.TaskQueue{Name: e.opts.StickyQueue, Kind: enumspb.TASK_QUEUE_KIND_STICKY, NormalName: e.opts.TaskQueue},
+		ScheduleToStartTimeout: durationpb.New(e.opts.StickyScheduleToStartTimeout),
+	}
+}
+
 // respond completes the workflow task with the app's commands and returns the
 // task the server handed back, if any.
 // With heartbeat, local activities are still running: the server is asked
@@ -47,12 +59,7 @@ func (e *Engine) respond(ctx context.Context, ent *entry, t *workflowservice.Pol
 	if len(core)+len(lang) > 0 {
 		req.SdkMetadata = &sdkpb.WorkflowTaskCompletedMetadata{CoreUsedFlags: core, LangUsedFlags: lang}
 	}
-	if e.opts.StickyQueue != "" {
-		req.StickyAttributes = &taskqueuepb.StickyExecutionAttributes{
-			WorkerTaskQueue:        &taskqueuepb.TaskQueue{Name: e.opts.StickyQueue, Kind: enumspb.TASK_QUEUE_KIND_STICKY, NormalName: e.opts.TaskQueue},
-			ScheduleToStartTimeout: durationpb.New(e.opts.StickyScheduleToStartTimeout),
-		}
-	}
+	req.StickyAttributes = e.stickyAttributes
 	permits := e.requestEager(ent.session, b.out)
 	resp, err := e.opts.Service.RespondWorkflowTaskCompleted(ctx, req)
 	e.runEager(ctx, ent.session, resp.GetActivityTasks(), permits)
@@ -422,7 +429,10 @@ func (e *Engine) versioningBehavior(ss *bridge.Session, typ string, declared bri
 // versionStamp is the build ID in the form servers record in history
 // (WorkflowTaskCompleted.worker_version): the deprecated field, which
 // Temporal's SDKs still set beside deployment_options; nil without one.
-func (e *Engine) versionStamp() *commonpb.WorkerVersionStamp {
+func (e *Engine) versionStamp() *commonpb.WorkerVersionStamp { return e.stamp }
+
+// newVersionStamp is the version stamp of every task's completion.
+func (e *Engine) newVersionStamp() *commonpb.WorkerVersionStamp {
 	d := e.opts.Deployment
 	if d.GetBuildId() == "" {
 		return nil
