@@ -3,7 +3,7 @@
 # Included by the top-level Makefile; run make from the repository root
 # (buf.gen.yaml's local plugin paths are relative to the working directory).
 #
-#   make tools          pinned tooling: .venv (Python), npm ci (TypeScript), Go tools (buf, protoc-gen-go{,-grpc})
+#   make tools          pinned tooling: .venv (Python), npm ci (TypeScript), Go tools (buf, protoc-gen-go{,-grpc,-vtproto})
 #   make generate       regenerate Go, Python and TypeScript stubs from proto/ (cleans outputs first),
 #                       and the Go stubs of sdk-core's messages from third_party/coresdk (buf.gen.coresdk.yaml)
 #   make coresdk-descriptors  re-extract third_party/coresdk/coresdk.binpb from the temporalio in .venv
@@ -73,6 +73,7 @@ go-tools:
 	$(BUF) --version
 	$(GO) tool -modfile=$(GO_TOOLS_MOD) protoc-gen-go --version
 	$(GO) tool -modfile=$(GO_TOOLS_MOD) protoc-gen-go-grpc --version
+	$(GO) build -modfile=$(GO_TOOLS_MOD) -o /dev/null github.com/planetscale/vtprotobuf/cmd/protoc-gen-go-vtproto
 
 ## ---------------------------------------------------------------- generate
 
